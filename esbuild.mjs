@@ -1,0 +1,37 @@
+// Bundles the extension, the language-service worker and the CLI (node, cjs)
+// and, later, the webview (browser) into dist/ and media/.
+import * as esbuild from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const production = !process.argv.includes('--dev');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: production ? false : 'inline',
+  minify: production,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+const builds = [
+  { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
+  { ...common, entryPoints: { worker: 'src/node/worker.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...common,
+    minify: false,
+    sourcemap: 'inline',
+    entryPoints: { 'test/integration/index': 'test/integration/index.ts' },
+    outdir: 'dist',
+    external: ['vscode', 'mocha'],
+  },
+];
+
+if (watch) {
+  for (const b of builds) (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}
