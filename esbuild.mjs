@@ -1,6 +1,9 @@
 // Bundles the extension, the language-service worker and the CLI (node, cjs)
 // and, later, the webview (browser) into dist/ and media/.
 import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 const watch = process.argv.includes('--watch');
 const production = !process.argv.includes('--dev');
@@ -14,6 +17,8 @@ const common = {
   minify: production,
   legalComments: 'none',
   logLevel: 'warning',
+  define: { __VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMetaUrl' },
+  inject: ['src/node/import-meta-url.js'],
 };
 
 const builds = [

@@ -1,1 +1,106 @@
-console.log('rollback-lens');
+// The rollback-lens command line. Exit codes: 0 clean, 1 problems found,
+// 2 usage or I/O error.
+import { parseArgs } from 'node:util';
+import * as path from 'node:path';
+import { DIAGNOSTIC_CODES } from '../core';
+import { toJson, toSarif, toText } from './format';
+import { validatePaths } from './validate';
+
+declare const __VERSION__: string | undefined;
+export const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+
+const USAGE = `Usage: rollback-lens <command> [options]
+
+Commands:
+  validate [paths or globs...]   Check runbooks (*.runbook.yaml) and contracts (*.contract.yaml).
+                                 Folders are searched; default: the current folder.
+Options for validate:
+  --format text|json|sarif       Output format (default text: file:line:col: severity code message)
+  --workspace <dir>              Workspace root; referenced files must stay inside (default: cwd)
+  --max-file-size <bytes>        Largest file checked (default 5 MiB)
+  --out <file>                   Write the report to a file instead of stdout
+  -h, --help                     Show this help
+  -v, --version                  Show the version
+
+Exit codes: 0 no errors, 1 errors found, 2 usage or I/O error.`;
+
+export class UsageError extends Error {}
+
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    io.stdout.write(USAGE + '\n');
+    return command ? 0 : 2;
+  }
+  if (command === '-v' || command === '--version') {
+    io.stdout.write(VERSION + '\n');
+    return 0;
+  }
+  try {
+    switch (command) {
+      case 'validate':
+        return await validateCommand(rest, io);
+      default:
+        throw new UsageError(`unknown command \`${command}\``);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`rollback-lens: ${(e as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    io.stderr.write(`rollback-lens: ${(e as Error).stack ?? String(e)}\n`);
+    return 2;
+  }
+}
+
+async function validateCommand(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string }): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', default: 'text' },
+      workspace: { type: 'string' },
+      'max-file-size': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const format = values.format!;
+  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif, not \`${format}\``);
+  const maxFileSize = values['max-file-size'] !== undefined ? Number(values['max-file-size']) : undefined;
+  if (maxFileSize !== undefined && !(maxFileSize > 0)) throw new UsageError('--max-file-size must be a positive number of bytes');
+  const workspace = path.resolve(io.cwd, values.workspace ?? '.');
+  const result = await validatePaths(positionals.length ? positionals : ['.'], { cwd: io.cwd, workspace, ...(maxFileSize ? { maxFileSize } : {}) });
+  for (const u of result.unmatched) io.stderr.write(`rollback-lens: no runbook or contract matches \`${u}\`\n`);
+  for (const e of result.ioErrors) io.stderr.write(`rollback-lens: cannot read ${e.file}: ${e.message}\n`);
+  const report =
+    format === 'json' ? toJson(result.diagnostics) : format === 'sarif' ? toSarif(result.diagnostics, VERSION, DIAGNOSTIC_CODES) : toText(result.diagnostics);
+  if (values.out) {
+    const { writeFileAtomic } = await import('../node/atomic');
+    await writeFileAtomic(path.resolve(io.cwd, values.out), report + '\n');
+  } else if (report) io.stdout.write(report + '\n');
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
+  if (format === 'text' || values.out) {
+    io.stderr.write(`${result.files} file${result.files === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+  }
+  if (result.ioErrors.length || (result.unmatched.length && result.files === 0)) return 2;
+  if (result.unmatched.length) return 2;
+  return errors > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`rollback-lens: ${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

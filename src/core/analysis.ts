@@ -1,0 +1,154 @@
+// One analysis per document version: size and content guards, the YAML parse,
+// kind selection by apiVersion/kind (or the file name), then schema and
+// semantic checks. Nothing here throws for any input text.
+import { checkContract } from './checks/contract';
+import { checkFileRefs } from './checks/files';
+import { checkRunbook } from './checks/runbook';
+import type { LanguageHost } from './host';
+import { parentKeySpan, schemaDiagnostics, valueSpan } from './schemaErrors';
+import { API_VERSION, KINDS, SCHEMAS, validatorFor, type JsonSchema } from './schemas';
+import type { Diagnostic, DocumentKind } from './types';
+import { deref, getPair, parseYaml, type ParsedYaml } from './yamlTree';
+
+export interface DocumentInput {
+  /** Workspace-relative posix path (decides the expected kind and resolves references). */
+  path: string;
+  text: string;
+}
+
+export interface AnalysisOptions {
+  /** Largest document analysed, in UTF-16 code units. */
+  maxSize: number;
+  maxAliasExpansion: number;
+}
+
+export const DEFAULT_ANALYSIS_OPTIONS: AnalysisOptions = { maxSize: 5 * 1024 * 1024, maxAliasExpansion: 100_000 };
+
+export interface Analysis {
+  input: DocumentInput;
+  parsed: ParsedYaml | null;
+  /** The kind the document is, when it could be decided. */
+  kind: DocumentKind | undefined;
+  schema: JsonSchema | undefined;
+  /** Diagnostics that need no host: guards, syntax, kind, schema. */
+  syntactic: Diagnostic[];
+  /** True when the value is valid enough for semantic checks. */
+  checkable: boolean;
+}
+
+export function expectedKind(path: string): DocumentKind | undefined {
+  if (/\.runbook\.ya?ml$/i.test(path)) return 'RollbackRunbook';
+  if (/\.contract\.ya?ml$/i.test(path)) return 'InterfaceContract';
+  return undefined;
+}
+
+export function analyze(input: DocumentInput, options: AnalysisOptions = DEFAULT_ANALYSIS_OPTIONS): Analysis {
+  const { text } = input;
+  const base = { input, parsed: null, kind: undefined, schema: undefined, checkable: false };
+  const firstLine = { start: 0, end: Math.max(0, Math.min(text.length, (text.indexOf('\n') + 1 || text.length + 1) - 1)) };
+  if (text.length > options.maxSize) return { ...base, syntactic: [fileTooLarge(text.length, options.maxSize, firstLine)] };
+  const nul = text.slice(0, 65536).indexOf('\u0000');
+  if (nul !== -1) {
+    return { ...base, syntactic: [{ span: { start: nul, end: nul + 1 }, severity: 'error', code: 'binary-file', message: 'this is a binary file (it contains NUL bytes), not YAML' }] };
+  }
+  const parsed = parseYaml(text, { maxAliasExpansion: options.maxAliasExpansion });
+  const withParsed = { ...base, parsed };
+  const diagnostics = [...parsed.diagnostics];
+  const expected = expectedKind(input.path);
+  const wanted = expected ? `${expected === 'InterfaceContract' ? 'an' : 'a'} \`${expected}\`` : `a \`${KINDS.join('` or `')}\``;
+  const root = deref(parsed.root);
+  if (!root || (root.type === 'scalar' && (root.value === null || root.value === ''))) {
+    if (!parsed.hasSyntaxErrors) diagnostics.push({ span: firstLine, severity: 'error', code: 'empty-document', message: `empty document: expected ${wanted} with \`apiVersion\` and \`kind\`` });
+    return { ...withParsed, syntactic: diagnostics };
+  }
+  if (root.type !== 'map') {
+    diagnostics.push({
+      span: { start: root.start, end: root.end },
+      severity: 'error',
+      code: 'not-a-mapping',
+      message: `expected ${wanted}: a mapping with \`apiVersion\`, \`kind\` and \`metadata\`, found a ${root.type === 'seq' ? 'list' : 'single value'}`,
+    });
+    return { ...withParsed, syntactic: diagnostics };
+  }
+  // kind: from the document, else from the file name
+  const ctx = { root: parsed.root, text };
+  const kindValue = deref(getPair(root, 'kind')?.value ?? null);
+  let kind: DocumentKind | undefined = expected;
+  if (kindValue && kindValue.type === 'scalar') {
+    const k = kindValue.value;
+    if (typeof k === 'string' && (KINDS as string[]).includes(k)) {
+      kind = k as DocumentKind;
+      if (expected && expected !== kind) {
+        diagnostics.push({
+          span: valueSpan(ctx, ['kind']),
+          severity: 'warning',
+          code: 'kind-mismatch',
+          message: `this file is named like ${wanted} but declares \`kind: ${kind}\`; it is checked as \`${kind}\``,
+        });
+      }
+    } else {
+      diagnostics.push({
+        span: valueSpan(ctx, ['kind']),
+        severity: 'error',
+        code: 'unknown-kind',
+        message: `unknown kind \`${String(k)}\`; expected ${KINDS.map((x) => `\`${x}\``).join(' or ')}`,
+        ...(expected ? { fixes: [{ title: `Change to \`${expected}\``, edits: [{ ...valueSpan(ctx, ['kind']), newText: expected }], preferred: true }] } : {}),
+      });
+      return { ...withParsed, syntactic: diagnostics };
+    }
+  } else if (!kind) {
+    diagnostics.push({ span: parentKeySpan(ctx, []), severity: 'error', code: 'unknown-kind', message: `missing \`kind\`; expected ${KINDS.map((x) => `\`${x}\``).join(' or ')}` });
+    return { ...withParsed, syntactic: diagnostics };
+  }
+  const apiValue = deref(getPair(root, 'apiVersion')?.value ?? null);
+  if (apiValue && apiValue.type === 'scalar' && apiValue.value !== API_VERSION) {
+    const span = valueSpan(ctx, ['apiVersion']);
+    diagnostics.push({
+      span,
+      severity: 'error',
+      code: 'unknown-api-version',
+      message: `unknown apiVersion \`${String(apiValue.value)}\`; this version of Rollback Lens reads \`${API_VERSION}\``,
+      fixes: [{ title: `Change to \`${API_VERSION}\``, edits: [{ ...span, newText: API_VERSION }], preferred: true }],
+    });
+    return { ...withParsed, kind, schema: SCHEMAS[kind], syntactic: diagnostics };
+  }
+  const schema = SCHEMAS[kind];
+  if (parsed.hasSyntaxErrors) return { ...withParsed, kind, schema, syntactic: diagnostics };
+  const validate = validatorFor(kind);
+  validate(parsed.value);
+  diagnostics.push(...schemaDiagnostics(validate.errors ?? [], { text, root: parsed.root, schema, requiredHandledElsewhere: REQUIRED_HANDLED_ELSEWHERE }));
+  return { ...withParsed, kind, schema, syntactic: diagnostics, checkable: true };
+}
+
+/** `undo` is reported by the semantic check, which carries the quick fix. */
+const REQUIRED_HANDLED_ELSEWHERE = new Set(['undo']);
+
+export async function semanticDiagnostics(analysis: Analysis, host: LanguageHost): Promise<Diagnostic[]> {
+  if (!analysis.checkable || !analysis.parsed || !analysis.kind || !analysis.schema) return [];
+  const ctx = {
+    text: analysis.input.text,
+    root: analysis.parsed.root,
+    value: analysis.parsed.value as Record<string, unknown>,
+    documentPath: analysis.input.path,
+    host,
+  };
+  const [files, specific] = await Promise.all([
+    checkFileRefs(ctx, analysis.schema),
+    analysis.kind === 'RollbackRunbook' ? checkRunbook(ctx) : Promise.resolve(checkContract(ctx)),
+  ]);
+  return [...specific, ...files];
+}
+
+/** The diagnostic for a document over the size limit (callers that never read it use this too). */
+export function fileTooLarge(size: number, maxSize: number, span: Diagnostic['span'] = { start: 0, end: 0 }): Diagnostic {
+  return {
+    span,
+    severity: 'error',
+    code: 'file-too-large',
+    message: `file is ${mb(size)}; Rollback Lens checks files up to ${mb(maxSize)} (setting \`rollbackLens.maxFileSize\`)`,
+  };
+}
+
+function mb(n: number): string {
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}

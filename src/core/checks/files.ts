@@ -1,0 +1,62 @@
+// Every value the schema types as `#/definitions/filePath` must name a file
+// inside the workspace that exists. Paths are relative to the document's folder.
+import { resolveWorkspacePath } from '../host';
+import { pathsToDefinition, type JsonSchema } from '../schemas';
+import type { Diagnostic } from '../types';
+import type { PathSegment } from '../yamlTree';
+import { diag, valueAt, type CheckContext } from './context';
+
+const patternCache = new WeakMap<JsonSchema, string[][]>();
+
+export interface FileRef {
+  path: PathSegment[];
+  ref: string;
+}
+
+export function fileRefs(schema: JsonSchema, value: unknown): FileRef[] {
+  let patterns = patternCache.get(schema);
+  if (!patterns) {
+    patterns = pathsToDefinition(schema, 'filePath');
+    patternCache.set(schema, patterns);
+  }
+  const out: FileRef[] = [];
+  for (const pattern of patterns) collect(value, pattern, 0, [], out);
+  return out;
+}
+
+function collect(v: unknown, pattern: string[], i: number, path: PathSegment[], out: FileRef[]): void {
+  if (i === pattern.length) {
+    if (typeof v === 'string') out.push({ path, ref: v });
+    return;
+  }
+  if (!v || typeof v !== 'object') return;
+  const seg = pattern[i]!;
+  if (Array.isArray(v)) {
+    if (seg !== '*') return;
+    v.forEach((item, idx) => collect(item, pattern, i + 1, [...path, idx], out));
+    return;
+  }
+  const obj = v as Record<string, unknown>;
+  if (seg === '*') for (const k of Object.keys(obj)) collect(obj[k], pattern, i + 1, [...path, k], out);
+  else if (Object.prototype.hasOwnProperty.call(obj, seg)) collect(obj[seg], pattern, i + 1, [...path, seg], out);
+}
+
+export async function checkFileRefs(ctx: CheckContext, schema: JsonSchema): Promise<Diagnostic[]> {
+  const refs = fileRefs(schema, ctx.value);
+  const results = await Promise.all(
+    refs.map(async ({ path, ref }): Promise<Diagnostic | undefined> => {
+      const resolved = resolveWorkspacePath(ctx.documentPath, ref);
+      if (resolved === undefined) {
+        return diag(valueAt(ctx, path), 'error', 'file-outside-workspace', `\`${ref}\` points outside the workspace; referenced files must live inside it`);
+      }
+      const stat = await ctx.host.stat(resolved);
+      if (stat === 'outside') {
+        return diag(valueAt(ctx, path), 'error', 'file-outside-workspace', `\`${ref}\` resolves outside the workspace (through a link); referenced files must live inside it`);
+      }
+      if (stat === 'missing') return diag(valueAt(ctx, path), 'error', 'missing-file', `file \`${ref}\` does not exist (looked for \`${resolved}\`)`);
+      if (stat === 'directory') return diag(valueAt(ctx, path), 'error', 'missing-file', `\`${ref}\` is a folder, not a file`);
+      return undefined;
+    }),
+  );
+  return results.filter((d): d is Diagnostic => d !== undefined);
+}

@@ -1,0 +1,338 @@
+// Semantic checks of a RollbackRunbook: what a schema cannot say.
+import { resolveWorkspacePath } from '../host';
+import { suggest } from '../schemaErrors';
+import type { Diagnostic, QuickFix, RelatedInfo, Span } from '../types';
+import { formatDate, formatDuration, parseDuration } from '../values';
+import { deref, getPair, type PMap } from '../yamlTree';
+import { asArray, asObject, asString, diag, endOfLine, indentOfLine, keyAt, nodeAtPath, valueAt, type CheckContext } from './context';
+
+export const MUTATING_KINDS = ['run', 'http'] as const;
+export const STEP_KINDS = ['run', 'http', 'flag', 'approve', 'notify', 'verify'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+export interface StepInfo {
+  index: number;
+  id: string;
+  kind: StepKind | undefined;
+  requires: string[];
+  timeoutMs: number;
+}
+
+export function stepsOf(value: Record<string, unknown>): StepInfo[] {
+  return asArray(value.steps).map((raw, index) => {
+    const s = asObject(raw);
+    const t = asString(s.timeout);
+    const parsed = t ? parseDuration(t) : undefined;
+    return {
+      index,
+      id: asString(s.id) ?? '',
+      kind: STEP_KINDS.find((k) => k in s),
+      requires: asArray(s.requires).filter((r): r is string => typeof r === 'string'),
+      timeoutMs: parsed && parsed.ok ? parsed.value : 0,
+    };
+  });
+}
+
+export async function checkRunbook(ctx: CheckContext): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  const steps = stepsOf(ctx.value);
+  out.push(...checkStepIds(ctx, steps));
+  const cycles = checkCycles(ctx, steps);
+  out.push(...cycles);
+  out.push(...checkUndo(ctx, steps));
+  out.push(...checkRoles(ctx));
+  if (cycles.length === 0) out.push(...checkRestoreWindow(ctx, steps));
+  out.push(...(await checkMetrics(ctx)));
+  out.push(...(await checkDrills(ctx)));
+  return out;
+}
+
+function checkStepIds(ctx: CheckContext, steps: StepInfo[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const first = new Map<string, StepInfo>();
+  for (const s of steps) {
+    if (!s.id) continue;
+    const prev = first.get(s.id);
+    if (prev) {
+      out.push(
+        diag(valueAt(ctx, ['steps', s.index, 'id']), 'error', 'duplicate-step-id', `step id \`${s.id}\` is already used by step ${prev.index + 1}`, {
+          related: [{ span: valueAt(ctx, ['steps', prev.index, 'id']), message: `first use of \`${s.id}\`` }],
+        }),
+      );
+    } else first.set(s.id, s);
+  }
+  const ids = [...first.keys()];
+  for (const s of steps) {
+    s.requires.forEach((r, j) => {
+      if (first.has(r)) return;
+      const span = valueAt(ctx, ['steps', s.index, 'requires', j]);
+      const guess = suggest(r, ids);
+      out.push(
+        diag(span, 'error', 'unknown-step', `\`requires\` names step \`${r}\`, which does not exist${guess ? ` — did you mean \`${guess}\`?` : ''}`, {
+          ...(guess ? { fixes: [{ title: `Change to \`${guess}\``, edits: [{ ...span, newText: guess }], preferred: true }] } : {}),
+        }),
+      );
+    });
+  }
+  return out;
+}
+
+function checkCycles(ctx: CheckContext, steps: StepInfo[]): Diagnostic[] {
+  const byId = new Map<string, StepInfo>();
+  for (const s of steps) if (s.id && !byId.has(s.id)) byId.set(s.id, s);
+  const state = new Map<string, 1 | 2>(); // 1 on stack, 2 done
+  const stack: string[] = [];
+  const out: Diagnostic[] = [];
+  const reported = new Set<string>();
+  const edgeSpan = (from: string, to: string): Span => {
+    const s = byId.get(from)!;
+    return valueAt(ctx, ['steps', s.index, 'requires', s.requires.indexOf(to)]);
+  };
+  const visit = (id: string): void => {
+    state.set(id, 1);
+    stack.push(id);
+    for (const dep of byId.get(id)!.requires) {
+      if (!byId.has(dep)) continue;
+      const st = state.get(dep);
+      if (st === 1) {
+        const cycle = stack.slice(stack.indexOf(dep));
+        const key = [...cycle].sort().join('\u0000');
+        if (reported.has(key)) continue;
+        reported.add(key);
+        // cycle = [dep, ..., id]: each one requires the next, and id requires dep
+        const chain = [...cycle, dep];
+        const related: RelatedInfo[] = [];
+        for (let i = 0; i < cycle.length - 1; i++) {
+          related.push({ span: edgeSpan(cycle[i]!, cycle[i + 1]!), message: `\`${cycle[i]}\` requires \`${cycle[i + 1]}\`` });
+        }
+        out.push(
+          diag(edgeSpan(id, dep), 'error', 'dependency-cycle', `dependency cycle: ${chain.map((c) => `\`${c}\``).join(' requires ')}`, { related }),
+        );
+      } else if (st === undefined) visit(dep);
+    }
+    stack.pop();
+    state.set(id, 2);
+  };
+  for (const id of byId.keys()) if (!state.has(id)) visit(id);
+  return out;
+}
+
+function checkUndo(ctx: CheckContext, steps: StepInfo[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const s of steps) {
+    if (s.kind !== 'run' && s.kind !== 'http') continue;
+    const raw = asObject(asArray(ctx.value.steps)[s.index]);
+    if ('undo' in raw) continue;
+    const kindKey = keyAt(ctx, ['steps', s.index, s.kind]);
+    const name = s.id ? `step \`${s.id}\`` : `step ${s.index + 1}`;
+    out.push(
+      diag(kindKey, 'error', 'missing-undo', `${name} changes something (\`${s.kind}\`) but has no \`undo\`; add what reverses it so the rollback can itself be rolled back`, {
+        fixes: undoFix(ctx, s) ?? [],
+      }),
+    );
+  }
+  return out;
+}
+
+function undoFix(ctx: CheckContext, s: StepInfo): QuickFix[] | undefined {
+  const stepNode = nodeAtPath(ctx, ['steps', s.index]);
+  if (!stepNode || stepNode.type !== 'map') return undefined;
+  const title = 'Add an `undo` stub';
+  const stub = s.kind === 'http' ? '{ method: POST, url: TODO }' : 'exit 1  # TODO: the command that reverses this step';
+  if (stepNode.flow) {
+    const close = ctx.text.lastIndexOf('}', stepNode.end);
+    if (close < stepNode.start) return undefined;
+    const flowStub = s.kind === 'http' ? '{ method: POST, url: TODO }' : '"exit 1"';
+    return [{ title, edits: [{ start: close, end: close, newText: `, undo: ${flowStub} ` }] }];
+  }
+  const kindPair = getPair(stepNode, s.kind!);
+  if (!kindPair) return undefined;
+  const column = kindPair.key.start - (ctx.text.lastIndexOf('\n', kindPair.key.start - 1) + 1);
+  const valueEnd = kindPair.value ? Math.max(kindPair.key.end, lastNonSpace(ctx.text, kindPair.value.start, kindPair.value.end)) : kindPair.key.end;
+  const at = endOfLine(ctx.text, valueEnd);
+  return [{ title, edits: [{ start: at, end: at, newText: `\n${' '.repeat(column)}undo: ${stub}` }], preferred: true }];
+}
+
+function lastNonSpace(text: string, start: number, end: number): number {
+  let e = end;
+  while (e > start && /\s/.test(text[e - 1]!)) e--;
+  return Math.max(start, e - 1);
+}
+
+function checkRoles(ctx: CheckContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const roles = asObject(ctx.value.roles);
+  const declared = Object.keys(roles);
+  const uses: Array<{ role: string; path: (string | number)[]; where: string }> = [];
+  asArray(ctx.value.steps).forEach((raw, i) => {
+    asArray(asObject(raw).approve).forEach((r, j) => typeof r === 'string' && uses.push({ role: r, path: ['steps', i, 'approve', j], where: 'approval' }));
+  });
+  asArray(asObject(ctx.value.closure).signOff).forEach((r, j) => typeof r === 'string' && uses.push({ role: r, path: ['closure', 'signOff', j], where: 'sign-off' }));
+  asArray(ctx.value.communication).forEach((raw, i) => {
+    const owner = asObject(raw).owner;
+    if (typeof owner === 'string') uses.push({ role: owner, path: ['communication', i, 'owner'], where: 'communication' });
+  });
+  for (const u of uses) {
+    if (Object.prototype.hasOwnProperty.call(roles, u.role)) continue;
+    const span = valueAt(ctx, u.path);
+    const guess = suggest(u.role, declared);
+    const fixes: QuickFix[] = [];
+    if (guess) fixes.push({ title: `Change to \`${guess}\``, edits: [{ ...span, newText: guess }], preferred: true });
+    const declare = declareRoleFix(ctx, u.role);
+    if (declare) fixes.push(declare);
+    out.push(
+      diag(span, 'error', 'undeclared-role', `role \`${u.role}\` (${u.where}) is not declared under \`roles\`${guess ? ` — did you mean \`${guess}\`?` : ''}`, { fixes }),
+    );
+  }
+  if (!Object.prototype.hasOwnProperty.call(roles, 'decisionMaker')) {
+    const span = ctx.value.roles !== undefined ? keyAt(ctx, ['roles']) : keyAt(ctx, ['kind']);
+    const fix = declareRoleFix(ctx, 'decisionMaker');
+    out.push(
+      diag(span, 'error', 'missing-decision-maker', 'no `decisionMaker` role: someone must own the decision to roll back; declare `roles.decisionMaker` with a contact', {
+        ...(fix ? { fixes: [fix] } : {}),
+      }),
+    );
+  }
+  return out;
+}
+
+function declareRoleFix(ctx: CheckContext, role: string): QuickFix | undefined {
+  const entry = `${role}: { name: TODO, contact: TODO }`;
+  const title = `Declare role \`${role}\``;
+  const rolesPair = getPair(ctx.root, 'roles');
+  if (!rolesPair) {
+    const at = ctx.text.length;
+    const sep = ctx.text.endsWith('\n') || at === 0 ? '' : '\n';
+    return { title, edits: [{ start: at, end: at, newText: `${sep}roles:\n  ${entry}\n` }] };
+  }
+  const rolesNode = deref(rolesPair.value);
+  if (!rolesNode || (rolesNode.type === 'scalar' && rolesNode.value === null)) {
+    const at = endOfLine(ctx.text, rolesPair.key.end);
+    const indent = indentOfLine(ctx.text, rolesPair.key.start);
+    return { title, edits: [{ start: at, end: at, newText: `\n${indent}  ${entry}` }] };
+  }
+  if (rolesNode.type !== 'map') return undefined;
+  const map = rolesNode as PMap;
+  if (map.flow) {
+    const close = ctx.text.lastIndexOf('}', map.end);
+    if (close < map.start) return undefined;
+    const before = ctx.text.slice(map.start + 1, close).trim();
+    return { title, edits: [{ start: close, end: close, newText: `${before ? ', ' : ''}${role}: { name: TODO, contact: TODO } ` }] };
+  }
+  const last = map.pairs[map.pairs.length - 1];
+  if (!last) return undefined;
+  const column = last.key.start - (ctx.text.lastIndexOf('\n', last.key.start - 1) + 1);
+  const at = endOfLine(ctx.text, last.value ? lastNonSpace(ctx.text, last.value.start, last.value.end) : last.key.end);
+  return { title, edits: [{ start: at, end: at, newText: `\n${' '.repeat(column)}${entry}` }] };
+}
+
+function checkRestoreWindow(ctx: CheckContext, steps: StepInfo[]): Diagnostic[] {
+  const restore = asString(asObject(ctx.value.windows).restore);
+  if (!restore) return [];
+  const limit = parseDuration(restore);
+  if (!limit.ok) return [];
+  const plan = worstCasePath(steps);
+  if (plan.totalMs <= limit.value) return [];
+  const related: RelatedInfo[] = plan.path.map((s) => ({
+    span: valueAt(ctx, ['steps', s.index, s.timeoutMs ? 'timeout' : 'id']),
+    message: `\`${s.id}\`: ${s.timeoutMs ? formatDuration(s.timeoutMs) : 'no timeout (0s)'}`,
+  }));
+  return [
+    diag(
+      valueAt(ctx, ['windows', 'restore']),
+      'warning',
+      'restore-window-exceeded',
+      `the plan's worst case is ${formatDuration(plan.totalMs)} (${plan.path.map((s) => `\`${s.id}\``).join(' → ')}), longer than windows.restore ${restore}`,
+      { related },
+    ),
+  ];
+}
+
+/** The longest chain of step timeouts along `requires` (steps assumed acyclic). */
+export function worstCasePath(steps: StepInfo[]): { totalMs: number; path: StepInfo[] } {
+  const byId = new Map<string, StepInfo>();
+  for (const s of steps) if (s.id && !byId.has(s.id)) byId.set(s.id, s);
+  const memo = new Map<string, { totalMs: number; path: StepInfo[] }>();
+  const visiting = new Set<string>();
+  const best = (s: StepInfo): { totalMs: number; path: StepInfo[] } => {
+    const m = memo.get(s.id);
+    if (m) return m;
+    visiting.add(s.id);
+    let prev: { totalMs: number; path: StepInfo[] } = { totalMs: 0, path: [] };
+    for (const r of s.requires) {
+      const dep = byId.get(r);
+      if (!dep || visiting.has(dep.id)) continue;
+      const b = best(dep);
+      if (b.totalMs > prev.totalMs || (b.totalMs === prev.totalMs && b.path.length > prev.path.length)) prev = b;
+    }
+    visiting.delete(s.id);
+    const result = { totalMs: prev.totalMs + s.timeoutMs, path: [...prev.path, s] };
+    memo.set(s.id, result);
+    return result;
+  };
+  let overall: { totalMs: number; path: StepInfo[] } = { totalMs: 0, path: [] };
+  for (const s of byId.values()) {
+    const b = best(s);
+    if (b.totalMs > overall.totalMs) overall = b;
+  }
+  return overall;
+}
+
+async function checkMetrics(ctx: CheckContext): Promise<Diagnostic[]> {
+  const metrics = asObject(ctx.value.metrics);
+  const triggers = asArray(ctx.value.triggers).map((t, i) => ({ i, metric: asString(asObject(t).metric) }));
+  const prometheus = asObject(metrics.prometheus);
+  let known: string[] | undefined;
+  let source = '';
+  if (typeof metrics.file === 'string') {
+    const resolved = resolveWorkspacePath(ctx.documentPath, metrics.file);
+    if (resolved === undefined) return []; // reported by the file check
+    const text = await ctx.host.readFile(resolved);
+    if (text === undefined) return []; // missing: reported by the file check
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      return [diag(valueAt(ctx, ['metrics', 'file']), 'error', 'invalid-metrics-file', `metrics snapshot \`${metrics.file}\` is not valid JSON: ${(e as Error).message}`)];
+    }
+    const obj = asObject(data);
+    const inner = obj.metrics && typeof obj.metrics === 'object' ? asObject(obj.metrics) : obj;
+    known = Object.keys(inner);
+    source = `the metrics snapshot \`${metrics.file}\``;
+  } else if (metrics.prometheus !== undefined) {
+    known = Object.keys(asObject(prometheus.queries));
+    source = '`metrics.prometheus.queries`';
+  }
+  if (!known) return [];
+  const out: Diagnostic[] = [];
+  for (const t of triggers) {
+    if (!t.metric || known.includes(t.metric)) continue;
+    const span = valueAt(ctx, ['triggers', t.i, 'metric']);
+    const guess = suggest(t.metric, known);
+    out.push(
+      diag(span, 'error', 'unknown-metric', `metric \`${t.metric}\` is not in ${source}, so this trigger can never fire${guess ? ` — did you mean \`${guess}\`?` : ''}`, {
+        ...(guess ? { fixes: [{ title: `Change to \`${guess}\``, edits: [{ ...span, newText: guess }], preferred: true }] } : {}),
+      }),
+    );
+  }
+  return out;
+}
+
+async function checkDrills(ctx: CheckContext): Promise<Diagnostic[]> {
+  const every = asString(asObject(ctx.value.drills).every);
+  if (!every || !ctx.host.lastDrill) return [];
+  const cadence = parseDuration(every);
+  if (!cadence.ok) return [];
+  const last = await ctx.host.lastDrill(ctx.documentPath);
+  if (last === undefined) return [];
+  const span = valueAt(ctx, ['drills', 'every']);
+  const now = ctx.host.now();
+  if (last === null) {
+    return [diag(span, 'warning', 'drill-overdue', `no drill of this runbook is recorded; drills are due every ${every}`)];
+  }
+  if (now - last <= cadence.value) return [];
+  const days = Math.floor((now - last) / 86_400_000);
+  return [
+    diag(span, 'warning', 'drill-overdue', `drill overdue: the last drill was on ${formatDate(last)} (${days} days ago); drills are due every ${every}`),
+  ];
+}

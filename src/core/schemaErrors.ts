@@ -1,0 +1,323 @@
+// ajv errors -> located diagnostics a person understands: each error on the
+// exact node (the key for unknown properties, the parent key for missing
+// ones, the value otherwise), oneOf/anyOf noise collapsed into one message,
+// the format's own syntaxes explained by their parsers, duplicates removed.
+import type { ErrorObject } from 'ajv';
+import { closest, distance } from 'fastest-levenshtein';
+import { propertiesAt, resolveRef, type JsonSchema } from './schemas';
+import type { Diagnostic, Span } from './types';
+import { parseComparison, parseDate, parseDuration, type Parsed } from './values';
+import { deref, locate, pointerToPath, type PNode, type PathSegment } from './yamlTree';
+
+export interface SchemaErrorContext {
+  text: string;
+  root: PNode | null;
+  schema: JsonSchema;
+  /** Properties reported by semantic checks instead (e.g. `undo`, which has a quick fix there). */
+  requiredHandledElsewhere: ReadonlySet<string>;
+}
+
+const DEFINITION_PARSERS: Record<string, { what: string; parse: (s: string) => Parsed<unknown> }> = {
+  duration: { what: 'duration', parse: parseDuration },
+  comparison: { what: 'comparison', parse: parseComparison },
+  date: { what: 'date', parse: parseDate },
+};
+
+export function schemaDiagnostics(errors: readonly ErrorObject[], ctx: SchemaErrorContext): Diagnostic[] {
+  const collapsed = collapseCombinators(errors, ctx);
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const d of collapsed) {
+    const key = `${d.span.start}:${d.span.end}:${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(d);
+  }
+  return out;
+}
+
+function collapseCombinators(errors: readonly ErrorObject[], ctx: SchemaErrorContext): Diagnostic[] {
+  // Branch errors of a oneOf/anyOf live under its schemaPath; handle them with their parent.
+  const combinators = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  const branchOf = (e: ErrorObject): ErrorObject | undefined =>
+    combinators.find((c) => c !== e && e.schemaPath.startsWith(c.schemaPath + '/') && e.instancePath.startsWith(c.instancePath));
+  const out: Diagnostic[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'if') continue; // the `then` errors say what is wrong
+    if (branchOf(e)) continue;
+    if (e.keyword === 'oneOf' || e.keyword === 'anyOf') {
+      out.push(...combinatorDiagnostic(e, errors.filter((b) => b.schemaPath.startsWith(e.schemaPath + '/')), ctx));
+      continue;
+    }
+    const d = single(e, ctx);
+    if (d) out.push(d);
+  }
+  return out;
+}
+
+function combinatorDiagnostic(e: ErrorObject, branches: ErrorObject[], ctx: SchemaErrorContext): Diagnostic[] {
+  const path = pointerToPath(ctx.root, e.instancePath);
+  const passing = (e.params as { passingSchemas?: number[] | null }).passingSchemas;
+  const alternatives = Array.isArray(e.schema) ? (e.schema as JsonSchema[]).map((a) => resolveRef(ctx.schema, a)) : [];
+  // "Exactly one of these keys" pattern: every branch is just `required: [k]`.
+  const requiredKeys = alternatives.map(requiredOnlyKey);
+  if (requiredKeys.length > 0 && requiredKeys.every((k) => k !== null)) {
+    const keys = requiredKeys as string[];
+    if (Array.isArray(passing) && passing.length > 1) {
+      const present = passing.map((i) => keys[i]!);
+      const second = locate(ctx.root, [...path, present[1]!]);
+      return [
+        {
+          span: second.pair ? keySpan(second.pair.key) : valueSpan(ctx, path),
+          severity: 'error',
+          code: 'schema-exclusive',
+          message: `${list(present)} cannot be used together here; keep exactly one of ${list(keys)}`,
+        },
+      ];
+    }
+    return [
+      {
+        span: parentKeySpan(ctx, path),
+        severity: 'error',
+        code: 'schema-required',
+        message: `missing one of ${list(keys)}`,
+      },
+    ];
+  }
+  if (Array.isArray(passing) && passing.length > 1) {
+    return [{ span: valueSpan(ctx, path), severity: 'error', code: 'schema-invalid', message: 'matches more than one of the allowed forms' }];
+  }
+  // Pick the branch that got furthest: deepest error path, then fewest errors.
+  const byBranch = new Map<string, ErrorObject[]>();
+  for (const b of branches) {
+    const idx = b.schemaPath.slice(e.schemaPath.length + 1).split('/')[0]!;
+    (byBranch.get(idx) ?? byBranch.set(idx, []).get(idx)!).push(b);
+  }
+  const ranked = [...byBranch.values()].map((errs) => ({
+    errs,
+    depth: Math.max(...errs.map((x) => x.instancePath.length)),
+    typeOnly: errs.every((x) => x.keyword === 'type' && x.instancePath === e.instancePath),
+  }));
+  if (ranked.length === 0 || ranked.every((r) => r.typeOnly)) {
+    const types = new Set<string>();
+    for (const r of ranked) for (const x of r.errs) for (const t of String((x.params as { type?: string }).type ?? '').split(',')) if (t) types.add(t);
+    const found = jsonType(valueAtPath(ctx.root, path));
+    return [
+      {
+        span: valueSpan(ctx, path),
+        severity: 'error',
+        code: 'schema-type',
+        message: types.size ? `expected ${orList([...types].map(article))}, found ${article(found)}` : 'does not match any of the allowed forms',
+      },
+    ];
+  }
+  const candidates = ranked.filter((r) => !r.typeOnly);
+  candidates.sort((a, b) => b.depth - a.depth || a.errs.length - b.errs.length);
+  return collapseCombinators(candidates[0]!.errs, ctx);
+}
+
+/** The key of a branch that only says "this key is present" (`{required: [k]}`, optionally `properties: {k: true}`). */
+function requiredOnlyKey(a: JsonSchema | undefined): string | null {
+  if (!a || a.required?.length !== 1) return null;
+  const extra = Object.keys(a).filter((k) => k !== 'required' && k !== 'properties' && k !== 'description');
+  if (extra.length) return null;
+  if (a.properties && !Object.values(a.properties).every((v) => (v as unknown) === true)) return null;
+  return a.required[0]!;
+}
+
+function single(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic | undefined {
+  const path = pointerToPath(ctx.root, e.instancePath);
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      const loc = locate(ctx.root, [...path, name]);
+      const span = loc.alias ? aliasSpan(loc.alias) : loc.pair ? keySpan(loc.pair.key) : valueSpan(ctx, path);
+      const allowed = propertiesAt(ctx.schema, path).map((p) => p.name);
+      const suggestion = suggest(name, allowed);
+      if (suggestion) {
+        return {
+          span,
+          severity: 'error',
+          code: 'schema-unknown-property',
+          message: `unknown property \`${name}\` — did you mean \`${suggestion}\`?`,
+          fixes: loc.alias ? [] : [{ title: `Change \`${name}\` to \`${suggestion}\``, edits: [{ ...span, newText: suggestion }], preferred: true }],
+        };
+      }
+      return {
+        span,
+        severity: 'error',
+        code: 'schema-unknown-property',
+        message: `unknown property \`${name}\`${allowed.length ? `; expected ${orList(allowed.slice(0, 12).map(code))}${allowed.length > 12 ? ', …' : ''}` : ''}`,
+      };
+    }
+    case 'required': {
+      const name = String(params.missingProperty);
+      if (ctx.requiredHandledElsewhere.has(name)) return undefined;
+      return { span: parentKeySpan(ctx, path), severity: 'error', code: 'schema-required', message: `missing required property \`${name}\`` };
+    }
+    case 'type': {
+      const found = jsonType(valueAtPath(ctx.root, path));
+      const want = String(params.type).split(',');
+      return { span: valueSpan(ctx, path), severity: 'error', code: 'schema-type', message: `expected ${orList(want.map(article))}, found ${article(found)}` };
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]) ?? [];
+      const value = valueAtPath(ctx.root, path);
+      const span = valueSpan(ctx, path);
+      const suggestion = typeof value === 'string' ? suggest(value, allowed.filter((a): a is string => typeof a === 'string')) : undefined;
+      return {
+        span,
+        severity: 'error',
+        code: 'schema-enum',
+        message: `${show(value)} is not one of ${orList(allowed.map(show))}${suggestion ? ` — did you mean \`${suggestion}\`?` : ''}`,
+        ...(suggestion ? { fixes: [{ title: `Change to \`${suggestion}\``, edits: [{ ...span, newText: suggestion }], preferred: true }] } : {}),
+      };
+    }
+    case 'const': {
+      const value = valueAtPath(ctx.root, path);
+      const span = valueSpan(ctx, path);
+      const want = String(params.allowedValue);
+      return {
+        span,
+        severity: 'error',
+        code: 'schema-enum',
+        message: `${show(value)} must be \`${want}\``,
+        fixes: [{ title: `Change to \`${want}\``, edits: [{ ...span, newText: want }], preferred: true }],
+      };
+    }
+    case 'pattern': {
+      const def = Object.keys(DEFINITION_PARSERS).find((name) => ctx.schema.definitions?.[name] === e.parentSchema);
+      const value = valueAtPath(ctx.root, path);
+      const span = valueSpan(ctx, path);
+      const parser = def ? DEFINITION_PARSERS[def] : undefined;
+      if (parser && typeof value === 'string') {
+        const r = parser.parse(value);
+        if (!r.ok) {
+          const inner = innerSpan(ctx, span, value, r.error.at, r.error.length);
+          return { span: inner, severity: 'error', code: `invalid-${parser.what}`, message: `invalid ${parser.what} ${show(value)}: ${r.error.message}` };
+        }
+      }
+      const hint = describeAt(ctx, e.parentSchema);
+      return { span, severity: 'error', code: 'schema-pattern', message: `${show(value)} does not match the expected form \`${String(params.pattern)}\`${hint ? ` (${hint})` : ''}` };
+    }
+    default: {
+      const prop = path.length ? `\`${String(path[path.length - 1])}\` ` : '';
+      return { span: valueSpan(ctx, path), severity: 'error', code: `schema-${e.keyword}`, message: `${prop}${e.message ?? 'is invalid'}` };
+    }
+  }
+}
+
+// ---- helpers -----------------------------------------------------------------
+
+export function suggest(name: string, candidates: readonly string[]): string | undefined {
+  if (!candidates.length) return undefined;
+  const best = closest(name, candidates as string[]);
+  const d = distance(name.toLowerCase(), best.toLowerCase());
+  return d > 0 && d <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function describeAt(ctx: SchemaErrorContext, parentSchema: unknown): string | undefined {
+  const s = parentSchema as JsonSchema | undefined;
+  const ex = s?.examples?.[0];
+  void ctx;
+  return ex !== undefined ? `e.g. ${show(ex)}` : undefined;
+}
+
+export function keySpan(key: PNode): Span {
+  return { start: key.start, end: key.end };
+}
+
+function aliasSpan(a: PNode): Span {
+  return { start: a.start, end: a.end };
+}
+
+/** The span of the value at `path`; a missing value points at its key. */
+export function valueSpan(ctx: { root: PNode | null; text: string }, path: readonly PathSegment[]): Span {
+  const loc = locate(ctx.root, path);
+  if (loc.alias) return aliasSpan(loc.alias);
+  if (loc.node) return trimSpan(ctx.text, loc.node);
+  if (loc.pair) return keySpan(loc.pair.key);
+  return loc.deepest ? trimSpan(ctx.text, { start: loc.deepest.start, end: loc.deepest.start }) : { start: 0, end: 0 };
+}
+
+/** The key whose value is the object at `path` (the root: its first key). */
+export function parentKeySpan(ctx: { root: PNode | null; text: string }, path: readonly PathSegment[]): Span {
+  for (let i = path.length; i > 0; i--) {
+    const loc = locate(ctx.root, path.slice(0, i));
+    if (loc.alias) return aliasSpan(loc.alias);
+    if (typeof path[i - 1] === 'string' && loc.pair) return keySpan(loc.pair.key);
+    if (typeof path[i - 1] === 'number' && loc.node) {
+      const n = deref(loc.node)!;
+      // a sequence item that is a map: point at its first key (e.g. `id`)
+      if (n.type === 'map' && n.pairs[0]) return keySpan(n.pairs[0].key);
+      return trimSpan(ctx.text, n);
+    }
+  }
+  const r = deref(ctx.root);
+  if (r && r.type === 'map' && r.pairs[0]) return keySpan(r.pairs[0].key);
+  return { start: 0, end: Math.min(ctx.text.length, Math.max(0, ctx.text.indexOf('\n') === -1 ? ctx.text.length : ctx.text.indexOf('\n'))) };
+}
+
+function trimSpan(text: string, s: Span): Span {
+  let end = s.end;
+  while (end > s.start && /\s/.test(text[end - 1]!)) end--;
+  return { start: s.start, end };
+}
+
+/** A sub-span inside a scalar's source for an error at `at` within its value. */
+function innerSpan(ctx: SchemaErrorContext, span: Span, value: string, at: number, length: number): Span {
+  const src = ctx.text.slice(span.start, span.end);
+  const quoted = src.startsWith('"') || src.startsWith("'");
+  const body = quoted ? src.slice(1, -1) : src;
+  if (body !== value) return span; // escapes or folding: keep the whole value
+  const start = span.start + (quoted ? 1 : 0) + at;
+  return { start, end: Math.max(start + Math.max(length, 0), start) };
+}
+
+export function valueAtPath(root: PNode | null, path: readonly PathSegment[]): unknown {
+  const n = deref(locate(root, path).node);
+  if (!n) return null;
+  if (n.type === 'scalar') return n.value;
+  return n.type === 'map' ? {} : [];
+}
+
+function jsonType(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  if (typeof v === 'object') return 'object';
+  return typeof v;
+}
+
+function article(t: string): string {
+  switch (t) {
+    case 'object':
+      return 'a mapping';
+    case 'array':
+      return 'a list';
+    case 'null':
+      return 'nothing (null)';
+    case 'integer':
+      return 'an integer';
+    default:
+      return `a ${t}`;
+  }
+}
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? `\`${v}\`` : `\`${JSON.stringify(v)}\``;
+}
+
+function code(s: string): string {
+  return `\`${s}\``;
+}
+
+function list(keys: string[]): string {
+  return keys.map(code).join(', ');
+}
+
+function orList(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}

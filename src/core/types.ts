@@ -1,0 +1,73 @@
+// Shared shapes of the language service. Everything here works on UTF-16
+// offsets into the document text; line/character positions are computed once,
+// at the edge (CLI output, editor adapter), with a LineIndex.
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+/** Half-open range [start, end) of UTF-16 offsets. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+export interface TextEdit extends Span {
+  newText: string;
+}
+
+export interface RelatedInfo {
+  span: Span;
+  message: string;
+}
+
+export interface Diagnostic {
+  span: Span;
+  severity: Severity;
+  /** Stable, documented code (see DIAGNOSTIC_CODES). */
+  code: string;
+  message: string;
+  related?: RelatedInfo[];
+  /** Edits that fix the problem when the fix is obvious. */
+  fixes?: QuickFix[];
+}
+
+export interface QuickFix {
+  title: string;
+  edits: TextEdit[];
+  /** The fix to apply when several diagnostics are fixed at once. */
+  preferred?: boolean;
+}
+
+export type DocumentKind = 'RollbackRunbook' | 'InterfaceContract';
+
+export type CompletionKind = 'property' | 'value' | 'enum' | 'reference' | 'snippet';
+
+export interface CompletionItem {
+  label: string;
+  kind: CompletionKind;
+  /** Text inserted; may be a snippet when `snippet` is true. */
+  insertText: string;
+  snippet?: boolean;
+  /** Range replaced by the insertion. */
+  replace: Span;
+  detail?: string;
+  documentation?: string;
+}
+
+export interface HoverResult {
+  span: Span;
+  /** Markdown. */
+  contents: string;
+}
+
+export type SymbolKind = 'document' | 'section' | 'step' | 'trigger' | 'test' | 'role' | 'scenario' | 'deprecation';
+
+export interface DocumentSymbol {
+  name: string;
+  detail?: string;
+  kind: SymbolKind;
+  /** The whole item. */
+  span: Span;
+  /** The part to reveal (e.g. the id value). */
+  selection: Span;
+  children: DocumentSymbol[];
+}

@@ -1,0 +1,300 @@
+// One parse per document version: the `yaml` library's Document, turned in a
+// single walk into (a) a small positional tree the rest of the core reads and
+// (b) the plain JS value that the schema validator sees. Aliases are shared,
+// not copied, and their expansion is bounded, so an alias bomb costs O(nodes)
+// and produces a located error instead of exhausting memory.
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node as YNode } from 'yaml';
+import type { Diagnostic, Span } from './types';
+
+export interface PScalar extends Span {
+  type: 'scalar';
+  value: unknown;
+}
+export interface PPair extends Span {
+  key: PNode;
+  keyText: string;
+  value: PNode | null;
+}
+export interface PMap extends Span {
+  type: 'map';
+  pairs: PPair[];
+  flow: boolean;
+}
+export interface PSeq extends Span {
+  type: 'seq';
+  items: Array<PNode | null>;
+  flow: boolean;
+}
+export interface PAlias extends Span {
+  type: 'alias';
+  name: string;
+  target: PNode | null;
+}
+export type PNode = PScalar | PMap | PSeq | PAlias;
+
+export interface ParsedYaml {
+  text: string;
+  root: PNode | null;
+  value: unknown;
+  /** YAML syntax errors and resource-limit errors, located. */
+  diagnostics: Diagnostic[];
+  /** True when the YAML had errors: the tree is partial and schema checks are skipped. */
+  hasSyntaxErrors: boolean;
+}
+
+export interface ParseLimits {
+  /** Maximum number of nodes that aliases may expand to in total. */
+  maxAliasExpansion: number;
+}
+
+export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxAliasExpansion: 100_000 };
+
+interface Built {
+  node: PNode;
+  value: unknown;
+  size: number;
+}
+
+export function parseYaml(text: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): ParsedYaml {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, strict: true });
+  const diagnostics: Diagnostic[] = [];
+  for (const e of doc.errors) {
+    diagnostics.push({ span: errorSpan(text, e.pos), severity: 'error', code: 'yaml-syntax', message: yamlMessage(e.message) });
+  }
+  for (const w of doc.warnings) {
+    diagnostics.push({ span: errorSpan(text, w.pos), severity: 'warning', code: 'yaml-warning', message: yamlMessage(w.message) });
+  }
+  const builder = new TreeBuilder(doc, limits, diagnostics);
+  const built = doc.contents ? builder.build(doc.contents as YNode) : null;
+  return {
+    text,
+    root: built?.node ?? null,
+    value: built ? built.value : null,
+    diagnostics,
+    hasSyntaxErrors: doc.errors.length > 0 || builder.aliasLimitHit,
+  };
+}
+
+function errorSpan(text: string, pos: [number, number]): Span {
+  let [start, end] = pos;
+  start = Math.max(0, Math.min(start, text.length));
+  end = Math.max(start, Math.min(end, text.length));
+  if (end === start && start < text.length && text[start] !== '\n') end = start + 1;
+  return { start, end };
+}
+
+/** The yaml library's messages end with "at line L, column C" context; positions are ours to give. */
+function yamlMessage(message: string): string {
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
+  return `YAML: ${first}`;
+}
+
+class TreeBuilder {
+  private readonly memo = new Map<YNode, Built>();
+  private expanded = 0;
+  aliasLimitHit = false;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly limits: ParseLimits,
+    private readonly diagnostics: Diagnostic[],
+  ) {}
+
+  build(n: YNode): Built {
+    const range = n.range ?? [0, 0, 0];
+    const start = range[0];
+    const end = range[1];
+    let built: Built;
+    if (isScalar(n)) {
+      built = { node: { type: 'scalar', start, end, value: n.value }, value: n.value, size: 1 };
+    } else if (isMap(n)) {
+      const pairs: PPair[] = [];
+      const obj: Record<string, unknown> = {};
+      let size = 1;
+      for (const item of n.items) {
+        if (!isPair(item)) continue;
+        const k = item.key as YNode | null;
+        const keyBuilt = k ? this.build(k) : { node: { type: 'scalar', start, end: start, value: null } as PScalar, value: null, size: 1 };
+        const keyText = keyToString(keyBuilt.value);
+        const v = item.value as YNode | null;
+        const valBuilt = v ? this.build(v) : null;
+        const kNode = keyBuilt.node;
+        const pairEnd = valBuilt ? Math.max(valBuilt.node.end, kNode.end) : kNode.end;
+        pairs.push({ key: kNode, keyText, value: valBuilt ? valBuilt.node : null, start: kNode.start, end: pairEnd });
+        setOwn(obj, keyText, valBuilt ? valBuilt.value : null);
+        size += 1 + (valBuilt ? valBuilt.size : 1);
+      }
+      built = { node: { type: 'map', start, end, pairs, flow: !!n.flow }, value: obj, size };
+    } else if (isSeq(n)) {
+      const items: Array<PNode | null> = [];
+      const arr: unknown[] = [];
+      let size = 1;
+      for (const item of n.items) {
+        const b = item ? this.build(item as YNode) : null;
+        items.push(b ? b.node : null);
+        arr.push(b ? b.value : null);
+        size += b ? b.size : 1;
+      }
+      built = { node: { type: 'seq', start, end, items, flow: !!n.flow }, value: arr, size };
+    } else if (isAlias(n)) {
+      const target = n.resolve(this.doc) as YNode | undefined;
+      const t = target ? this.memo.get(target) : undefined;
+      let value: unknown = null;
+      let size = 1;
+      if (t) {
+        this.expanded += t.size;
+        if (this.expanded > this.limits.maxAliasExpansion) {
+          if (!this.aliasLimitHit) {
+            this.aliasLimitHit = true;
+            this.diagnostics.push({
+              span: { start, end },
+              severity: 'error',
+              code: 'yaml-alias-limit',
+              message: `YAML: aliases expand to more than ${this.limits.maxAliasExpansion} nodes (an alias bomb?); the file is not validated further`,
+            });
+          }
+        } else {
+          value = t.value;
+          size = t.size;
+        }
+      }
+      built = { node: { type: 'alias', start, end, name: n.source, target: t ? t.node : null }, value, size };
+    } else {
+      built = { node: { type: 'scalar', start, end, value: null }, value: null, size: 1 };
+    }
+    if ((n as { anchor?: string }).anchor) this.memo.set(n, built);
+    return built;
+  }
+}
+
+function keyToString(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true });
+  else obj[key] = value;
+}
+
+// ---- navigation -------------------------------------------------------------
+
+export type PathSegment = string | number;
+
+/** Follows aliases to the node they stand for. */
+export function deref(n: PNode | null): PNode | null {
+  let guard = 0;
+  while (n && n.type === 'alias' && guard++ < 64) n = n.target;
+  return n;
+}
+
+export function getPair(map: PNode | null, key: string): PPair | undefined {
+  const m = deref(map);
+  if (!m || m.type !== 'map') return undefined;
+  for (const p of m.pairs) if (p.keyText === key) return p;
+  return undefined;
+}
+
+export function getValue(map: PNode | null, key: string): PNode | null {
+  return getPair(map, key)?.value ?? null;
+}
+
+export interface Located {
+  /** The node at the path, when it exists. */
+  node: PNode | null;
+  /** The map entry holding the last segment, when the last segment is a key. */
+  pair?: PPair;
+  /** The deepest existing node along the path. */
+  deepest: PNode | null;
+  /** When the path goes through an alias: the first alias on the way (report there). */
+  alias?: PAlias;
+}
+
+export function locate(root: PNode | null, path: readonly PathSegment[]): Located {
+  let node: PNode | null = root;
+  let pair: PPair | undefined;
+  let alias: PAlias | undefined;
+  let deepest = root;
+  for (const seg of path) {
+    if (node && node.type === 'alias') {
+      alias ??= node;
+      node = deref(node);
+    }
+    if (!node) return { node: null, deepest, ...(alias ? { alias } : {}) };
+    pair = undefined;
+    if (node.type === 'map') {
+      pair = node.pairs.find((p) => p.keyText === String(seg));
+      if (!pair) return { node: null, deepest, ...(alias ? { alias } : {}) };
+      node = pair.value;
+    } else if (node.type === 'seq' && typeof seg === 'number') {
+      node = node.items[seg] ?? null;
+    } else {
+      return { node: null, deepest, ...(alias ? { alias } : {}) };
+    }
+    if (node) deepest = node;
+  }
+  return { node, deepest, ...(pair ? { pair } : {}), ...(alias ? { alias } : {}) };
+}
+
+export function parsePointer(pointer: string): string[] {
+  if (!pointer) return [];
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** Path segments as found in the JS value: sequence indexes as numbers. */
+export function pointerToPath(root: PNode | null, pointer: string): PathSegment[] {
+  const out: PathSegment[] = [];
+  let node = root;
+  for (const s of parsePointer(pointer)) {
+    node = deref(node);
+    if (node && node.type === 'seq') {
+      const i = Number(s);
+      out.push(i);
+      node = node.items[i] ?? null;
+    } else {
+      out.push(s);
+      node = node && node.type === 'map' ? (node.pairs.find((p) => p.keyText === s)?.value ?? null) : null;
+    }
+  }
+  return out;
+}
+
+export interface NodeAt {
+  path: PathSegment[];
+  /** 'key' when the offset is on a mapping key, 'value' otherwise. */
+  on: 'key' | 'value';
+  node: PNode | null;
+  pair?: PPair;
+}
+
+/** The deepest node containing `offset` (inclusive of its end), with its path. */
+export function nodeAt(root: PNode | null, offset: number): NodeAt | null {
+  if (!root || offset < root.start || offset > root.end) return null;
+  const path: PathSegment[] = [];
+  let node: PNode = root;
+  for (;;) {
+    if (node.type === 'map') {
+      const pair = node.pairs.find((p) => offset >= p.start && offset <= p.end);
+      if (!pair) return { path, on: 'value', node };
+      path.push(pair.keyText);
+      if (offset <= pair.key.end && offset >= pair.key.start) return { path, on: 'key', node: pair.key, pair };
+      if (!pair.value || offset < pair.value.start) return { path, on: 'value', node: pair.value, pair };
+      node = pair.value;
+      if (node.type === 'scalar' || node.type === 'alias') return { path, on: 'value', node, pair };
+      continue;
+    }
+    if (node.type === 'seq') {
+      const idx = node.items.findIndex((it) => it !== null && offset >= it.start && offset <= it.end);
+      if (idx < 0) return { path, on: 'value', node };
+      path.push(idx);
+      node = node.items[idx]!;
+      if (node.type === 'scalar' || node.type === 'alias') return { path, on: 'value', node };
+      continue;
+    }
+    return { path, on: 'value', node };
+  }
+}
