@@ -43,6 +43,30 @@ export function expectedKind(path: string): DocumentKind | undefined {
 }
 
 export function analyze(input: DocumentInput, options: AnalysisOptions = DEFAULT_ANALYSIS_OPTIONS): Analysis {
+  try {
+    return analyzeUnguarded(input, options);
+  } catch (e) {
+    // e.g. a stack overflow on pathological nesting: report it, never throw
+    const tooDeep = e instanceof RangeError;
+    return {
+      input,
+      parsed: null,
+      kind: undefined,
+      schema: undefined,
+      checkable: false,
+      syntactic: [
+        {
+          span: { start: 0, end: 0 },
+          severity: 'error',
+          code: tooDeep ? 'yaml-too-deep' : 'internal-error',
+          message: tooDeep ? 'the document nests too deeply to be checked' : `Rollback Lens could not check this document: ${(e as Error).message}`,
+        },
+      ],
+    };
+  }
+}
+
+function analyzeUnguarded(input: DocumentInput, options: AnalysisOptions): Analysis {
   const { text } = input;
   const base = { input, parsed: null, kind: undefined, schema: undefined, checkable: false };
   const firstLine = { start: 0, end: Math.max(0, Math.min(text.length, (text.indexOf('\n') + 1 || text.length + 1) - 1)) };

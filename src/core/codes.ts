@@ -4,6 +4,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'yaml-syntax': 'The file is not valid YAML.',
   'yaml-warning': 'YAML that parses but is probably not what was meant.',
   'yaml-alias-limit': 'Aliases expand to too many nodes (a YAML alias bomb); validation stops.',
+  'yaml-too-deep': 'The document nests too deeply to be checked.',
   'file-too-large': 'The file is larger than the size Rollback Lens checks.',
   'binary-file': 'The file is binary, not YAML.',
   'empty-document': 'The file has no content.',

@@ -4,6 +4,7 @@
 // not copied, and their expansion is bounded, so an alias bomb costs O(nodes)
 // and produces a located error instead of exhausting memory.
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node as YNode } from 'yaml';
+import { parseYamlFast } from './fastYaml';
 import type { Diagnostic, Span } from './types';
 
 export interface PScalar extends Span {
@@ -55,7 +56,21 @@ interface Built {
   size: number;
 }
 
-export function parseYaml(text: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): ParsedYaml {
+export interface ParseOptions extends ParseLimits {
+  /** Use the js-yaml fast path for documents in the plain subset (default true). */
+  fast?: boolean;
+}
+
+export function parseYaml(text: string, options: ParseOptions = DEFAULT_PARSE_LIMITS): ParsedYaml {
+  if (options.fast !== false) {
+    const fast = parseYamlFast(text);
+    if (fast) return { text, root: fast.root, value: fast.value, diagnostics: [], hasSyntaxErrors: false };
+  }
+  return parseYamlRecovering(text, options);
+}
+
+/** The `yaml` library path: every syntax error located, a partial tree, bounded aliases. */
+export function parseYamlRecovering(text: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): ParsedYaml {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, strict: true });
   const diagnostics: Diagnostic[] = [];
   for (const e of doc.errors) {
@@ -64,7 +79,7 @@ export function parseYaml(text: string, limits: ParseLimits = DEFAULT_PARSE_LIMI
   for (const w of doc.warnings) {
     diagnostics.push({ span: errorSpan(text, w.pos), severity: 'warning', code: 'yaml-warning', message: yamlMessage(w.message) });
   }
-  const builder = new TreeBuilder(doc, limits, diagnostics);
+  const builder = new TreeBuilder(text, doc, limits, diagnostics);
   const built = doc.contents ? builder.build(doc.contents as YNode) : null;
   return {
     text,
@@ -95,6 +110,7 @@ class TreeBuilder {
   aliasLimitHit = false;
 
   constructor(
+    private readonly text: string,
     private readonly doc: Document,
     private readonly limits: ParseLimits,
     private readonly diagnostics: Diagnostic[],
@@ -103,7 +119,8 @@ class TreeBuilder {
   build(n: YNode): Built {
     const range = n.range ?? [0, 0, 0];
     const start = range[0];
-    const end = range[1];
+    // ends exclude trailing blanks; block collections end with their last entry
+    let end = trimEnd(this.text, start, range[1]);
     let built: Built;
     if (isScalar(n)) {
       built = { node: { type: 'scalar', start, end, value: n.value }, value: n.value, size: 1 };
@@ -124,6 +141,7 @@ class TreeBuilder {
         setOwn(obj, keyText, valBuilt ? valBuilt.value : null);
         size += 1 + (valBuilt ? valBuilt.size : 1);
       }
+      if (!n.flow) end = pairs.length ? pairs[pairs.length - 1]!.end : start;
       built = { node: { type: 'map', start, end, pairs, flow: !!n.flow }, value: obj, size };
     } else if (isSeq(n)) {
       const items: Array<PNode | null> = [];
@@ -134,6 +152,10 @@ class TreeBuilder {
         items.push(b ? b.node : null);
         arr.push(b ? b.value : null);
         size += b ? b.size : 1;
+      }
+      if (!n.flow) {
+        const last = items.length ? items[items.length - 1] : null;
+        end = last ? last.end : start + 1;
       }
       built = { node: { type: 'seq', start, end, items, flow: !!n.flow }, value: arr, size };
     } else if (isAlias(n)) {
@@ -165,6 +187,11 @@ class TreeBuilder {
     if ((n as { anchor?: string }).anchor) this.memo.set(n, built);
     return built;
   }
+}
+
+function trimEnd(text: string, start: number, end: number): number {
+  while (end > start && /\s/.test(text[end - 1]!)) end--;
+  return end;
 }
 
 function keyToString(v: unknown): string {
