@@ -75,13 +75,15 @@ export function resolveRef(root: JsonSchema, s: JsonSchema): JsonSchema {
 }
 
 /** The schema and every schema it combines with (allOf/oneOf/anyOf/if-then-else), refs resolved. */
-export function expand(root: JsonSchema, s: JsonSchema, out: JsonSchema[] = [], seen = new Set<JsonSchema>()): JsonSchema[] {
+export function expand(root: JsonSchema, s: JsonSchema, out: JsonSchema[] = [], seen = new Set<JsonSchema>(), branches = true): JsonSchema[] {
   const r = resolveRef(root, s);
   if (seen.has(r)) return out;
   seen.add(r);
   out.push(r);
-  for (const key of ['allOf', 'oneOf', 'anyOf'] as const) for (const sub of r[key] ?? []) expand(root, sub, out, seen);
-  for (const key of ['then', 'else'] as const) if (r[key]) expand(root, r[key]!, out, seen);
+  for (const sub of r.allOf ?? []) expand(root, sub, out, seen, branches);
+  if (!branches) return out;
+  for (const key of ['oneOf', 'anyOf'] as const) for (const sub of r[key] ?? []) expand(root, sub, out, seen, branches);
+  for (const key of ['then', 'else'] as const) if (r[key]) expand(root, r[key]!, out, seen, branches);
   return out;
 }
 
@@ -127,10 +129,11 @@ export interface PropertyInfo {
 export function propertiesAt(root: JsonSchema, path: readonly PathSegment[]): PropertyInfo[] {
   const out = new Map<string, PropertyInfo>();
   const schemas = schemasAt(root, path);
+  // required for sure: not what one oneOf/anyOf branch or an if/then requires
   const required = new Set<string>();
-  for (const s of schemas) {
-    for (const r of s.required ?? []) required.add(r);
-  }
+  const certain = new Set<JsonSchema>();
+  for (const s of schemas) if (!isBranch(root, schemas, s)) expand(root, s, [], certain, false);
+  for (const s of certain) for (const r of s.required ?? []) required.add(r);
   for (const s of schemas) {
     for (const [name, ps] of Object.entries(s.properties ?? {})) {
       if (!out.has(name)) out.set(name, { name, schema: resolveRef(root, ps), required: false });
@@ -138,6 +141,18 @@ export function propertiesAt(root: JsonSchema, path: readonly PathSegment[]): Pr
   }
   for (const p of out.values()) p.required = required.has(p.name);
   return [...out.values()];
+}
+
+/** True when `s` is only reached through a oneOf/anyOf alternative or an if/then/else of another schema in the set. */
+function isBranch(root: JsonSchema, set: JsonSchema[], s: JsonSchema): boolean {
+  return set.some(
+    (o) =>
+      o !== s &&
+      ((o.oneOf ?? []).some((b) => resolveRef(root, b) === s) ||
+        (o.anyOf ?? []).some((b) => resolveRef(root, b) === s) ||
+        (o.then !== undefined && resolveRef(root, o.then) === s) ||
+        (o.else !== undefined && resolveRef(root, o.else) === s)),
+  );
 }
 
 export function describe(root: JsonSchema, schemas: JsonSchema[]): string | undefined {

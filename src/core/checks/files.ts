@@ -1,6 +1,6 @@
 // Every value the schema types as `#/definitions/filePath` must name a file
 // inside the workspace that exists. Paths are relative to the document's folder.
-import { resolveWorkspacePath } from '../host';
+import { resolveWorkspacePath, type FileStat } from '../host';
 import { pathsToDefinition, type JsonSchema } from '../schemas';
 import type { Diagnostic } from '../types';
 import type { PathSegment } from '../yamlTree';
@@ -43,18 +43,21 @@ function collect(v: unknown, pattern: string[], i: number, path: PathSegment[], 
 
 export async function checkFileRefs(ctx: CheckContext, schema: JsonSchema): Promise<Diagnostic[]> {
   const refs = fileRefs(schema, ctx.value);
+  // many steps name the same file: ask the host once per path
+  const stats = new Map<string, Promise<FileStat>>();
+  const stat = (p: string) => stats.get(p) ?? stats.set(p, ctx.host.stat(p)).get(p)!;
   const results = await Promise.all(
     refs.map(async ({ path, ref }): Promise<Diagnostic | undefined> => {
       const resolved = resolveWorkspacePath(ctx.documentPath, ref);
       if (resolved === undefined) {
         return diag(valueAt(ctx, path), 'error', 'file-outside-workspace', `\`${ref}\` points outside the workspace; referenced files must live inside it`);
       }
-      const stat = await ctx.host.stat(resolved);
-      if (stat === 'outside') {
+      const found = await stat(resolved);
+      if (found === 'outside') {
         return diag(valueAt(ctx, path), 'error', 'file-outside-workspace', `\`${ref}\` resolves outside the workspace (through a link); referenced files must live inside it`);
       }
-      if (stat === 'missing') return diag(valueAt(ctx, path), 'error', 'missing-file', `file \`${ref}\` does not exist (looked for \`${resolved}\`)`);
-      if (stat === 'directory') return diag(valueAt(ctx, path), 'error', 'missing-file', `\`${ref}\` is a folder, not a file`);
+      if (found === 'missing') return diag(valueAt(ctx, path), 'error', 'missing-file', `file \`${ref}\` does not exist (looked for \`${resolved}\`)`);
+      if (found === 'directory') return diag(valueAt(ctx, path), 'error', 'missing-file', `\`${ref}\` is a folder, not a file`);
       return undefined;
     }),
   );

@@ -88,10 +88,21 @@ function checkCycles(ctx: CheckContext, steps: StepInfo[]): Diagnostic[] {
     const s = byId.get(from)!;
     return valueAt(ctx, ['steps', s.index, 'requires', s.requires.indexOf(to)]);
   };
-  const visit = (id: string): void => {
-    state.set(id, 1);
-    stack.push(id);
-    for (const dep of byId.get(id)!.requires) {
+  // iterative depth-first search: a chain of thousands of steps must not overflow the stack
+  const visit = (startId: string): void => {
+    const work: Array<{ id: string; next: number }> = [{ id: startId, next: 0 }];
+    state.set(startId, 1);
+    stack.push(startId);
+    while (work.length) {
+      const top = work[work.length - 1]!;
+      const deps = byId.get(top.id)!.requires;
+      if (top.next >= deps.length) {
+        work.pop();
+        stack.pop();
+        state.set(top.id, 2);
+        continue;
+      }
+      const dep = deps[top.next++]!;
       if (!byId.has(dep)) continue;
       const st = state.get(dep);
       if (st === 1) {
@@ -106,12 +117,14 @@ function checkCycles(ctx: CheckContext, steps: StepInfo[]): Diagnostic[] {
           related.push({ span: edgeSpan(cycle[i]!, cycle[i + 1]!), message: `\`${cycle[i]}\` requires \`${cycle[i + 1]}\`` });
         }
         out.push(
-          diag(edgeSpan(id, dep), 'error', 'dependency-cycle', `dependency cycle: ${chain.map((c) => `\`${c}\``).join(' requires ')}`, { related }),
+          diag(edgeSpan(top.id, dep), 'error', 'dependency-cycle', `dependency cycle: ${chain.map((c) => `\`${c}\``).join(' requires ')}`, { related }),
         );
-      } else if (st === undefined) visit(dep);
+      } else if (st === undefined) {
+        state.set(dep, 1);
+        stack.push(dep);
+        work.push({ id: dep, next: 0 });
+      }
     }
-    stack.pop();
-    state.set(id, 2);
   };
   for (const id of byId.keys()) if (!state.has(id)) visit(id);
   return out;
@@ -248,34 +261,60 @@ function checkRestoreWindow(ctx: CheckContext, steps: StepInfo[]): Diagnostic[] 
   ];
 }
 
-/** The longest chain of step timeouts along `requires` (steps assumed acyclic). */
+/** The longest chain of step timeouts along `requires` (cycles are skipped). */
 export function worstCasePath(steps: StepInfo[]): { totalMs: number; path: StepInfo[] } {
   const byId = new Map<string, StepInfo>();
   for (const s of steps) if (s.id && !byId.has(s.id)) byId.set(s.id, s);
-  const memo = new Map<string, { totalMs: number; path: StepInfo[] }>();
-  const visiting = new Set<string>();
-  const best = (s: StepInfo): { totalMs: number; path: StepInfo[] } => {
-    const m = memo.get(s.id);
-    if (m) return m;
-    visiting.add(s.id);
-    let prev: { totalMs: number; path: StepInfo[] } = { totalMs: 0, path: [] };
-    for (const r of s.requires) {
-      const dep = byId.get(r);
-      if (!dep || visiting.has(dep.id)) continue;
-      const b = best(dep);
-      if (b.totalMs > prev.totalMs || (b.totalMs === prev.totalMs && b.path.length > prev.path.length)) prev = b;
+  // longest chain ending at each step, with its predecessor: O(steps + edges)
+  const memo = new Map<string, { totalMs: number; length: number; prev: StepInfo | undefined }>();
+  const onPath = new Set<string>();
+  // iterative post-order: each step after all the steps it requires
+  const best = (root: StepInfo): void => {
+    const work: StepInfo[] = [root];
+    while (work.length) {
+      const s = work[work.length - 1]!;
+      if (memo.has(s.id)) {
+        work.pop();
+        continue;
+      }
+      if (!onPath.has(s.id)) {
+        onPath.add(s.id);
+        for (const r of s.requires) {
+          const dep = byId.get(r);
+          if (dep && !memo.has(dep.id) && !onPath.has(dep.id)) work.push(dep);
+        }
+        continue;
+      }
+      let prev: StepInfo | undefined;
+      let prevTotal = 0;
+      let prevLength = 0;
+      for (const r of s.requires) {
+        const b = memo.get(r);
+        if (!b) continue; // missing, or a cycle back to a step on the path
+        if (b.totalMs > prevTotal || (b.totalMs === prevTotal && b.length > prevLength)) {
+          prev = byId.get(r);
+          prevTotal = b.totalMs;
+          prevLength = b.length;
+        }
+      }
+      onPath.delete(s.id);
+      memo.set(s.id, { totalMs: prevTotal + s.timeoutMs, length: prevLength + 1, prev });
+      work.pop();
     }
-    visiting.delete(s.id);
-    const result = { totalMs: prev.totalMs + s.timeoutMs, path: [...prev.path, s] };
-    memo.set(s.id, result);
-    return result;
   };
-  let overall: { totalMs: number; path: StepInfo[] } = { totalMs: 0, path: [] };
+  let end: StepInfo | undefined;
+  let endTotal = 0;
   for (const s of byId.values()) {
-    const b = best(s);
-    if (b.totalMs > overall.totalMs) overall = b;
+    best(s);
+    const b = memo.get(s.id)!;
+    if (b.totalMs > endTotal) {
+      end = s;
+      endTotal = b.totalMs;
+    }
   }
-  return overall;
+  const path: StepInfo[] = [];
+  for (let s = end; s; s = memo.get(s.id)!.prev) path.push(s);
+  return { totalMs: endTotal, path: path.reverse() };
 }
 
 async function checkMetrics(ctx: CheckContext): Promise<Diagnostic[]> {
