@@ -1,7 +1,49 @@
+// Rollback Lens in VS Code: wires the language-service worker to the editor.
+// Adapters only; all the logic lives in src/core and src/node.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { LanguageClient } from '../node/client';
+import { DiagnosticsController } from './diagnostics';
+import { registerProviders } from './providers';
 
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push();
+export interface RollbackLensApi {
+  /** Resolves when diagnostics of `uri` were published after this call. */
+  diagnosticsUpdated(uri: vscode.Uri): Promise<void>;
+}
+
+export function activate(context: vscode.ExtensionContext): RollbackLensApi {
+  const log = vscode.window.createOutputChannel('Rollback Lens', { log: true });
+  const config = () => vscode.workspace.getConfiguration('rollbackLens');
+  const client = new LanguageClient(path.join(context.extensionPath, 'dist', 'worker.js'), {
+    onLog: (m) => log.warn(m),
+  });
+  const maxFileSize = () => Math.max(1, config().get<number>('maxFileSize', 5 * 1024 * 1024));
+  void client.configure({ maxSize: maxFileSize() }).catch((e: Error) => log.error(`worker: ${e.message}`));
+  const diagnostics = new DiagnosticsController(client, log, () => config().get<number>('validationDelay', 250));
+  context.subscriptions.push(
+    log,
+    { dispose: () => client.dispose() },
+    diagnostics,
+    ...registerProviders(client, log),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('rollbackLens.maxFileSize')) {
+        void client.configure({ maxSize: maxFileSize() }).then(() => diagnostics.revalidateAll());
+      }
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: running contract tests and dry-runs is allowed')),
+  );
+  log.info(`activated (trusted workspace: ${vscode.workspace.isTrusted})`);
+  return {
+    diagnosticsUpdated: (uri) =>
+      new Promise((resolve) => {
+        const sub = diagnostics.onDidUpdate((u) => {
+          if (u.toString() === uri.toString()) {
+            sub.dispose();
+            resolve();
+          }
+        });
+      }),
+  };
 }
 
 export function deactivate(): void {}

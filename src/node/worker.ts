@@ -1,1 +1,57 @@
-export {};
+// The language service in a worker thread, so a 50k-line document never
+// blocks the editor's extension host: parsing and validation run here.
+import { parentPort } from 'node:worker_threads';
+import { DEFAULT_ANALYSIS_OPTIONS, LanguageService, type TextDocumentInput } from '../core';
+import { NodeHost } from './host';
+import type { DocRef, Method, RequestMessage, Requests, ResponseMessage } from './protocol';
+
+const services = new Map<string, LanguageService>();
+const texts = new Map<string, { version: number; text: string }>();
+let maxSize = DEFAULT_ANALYSIS_OPTIONS.maxSize;
+
+class MissingText extends Error {}
+
+function serviceFor(root: string): LanguageService {
+  let s = services.get(root);
+  if (!s) {
+    s = new LanguageService(new NodeHost(root), { ...DEFAULT_ANALYSIS_OPTIONS, maxSize });
+    services.set(root, s);
+  }
+  return s;
+}
+
+function input(doc: DocRef): TextDocumentInput {
+  if (doc.text !== undefined) texts.set(doc.uri, { version: doc.version, text: doc.text });
+  const t = texts.get(doc.uri);
+  if (!t || t.version !== doc.version) throw new MissingText(`no text for ${doc.uri}@${doc.version}`);
+  return { uri: doc.uri, version: doc.version, path: doc.path, text: t.text };
+}
+
+const handlers: { [M in Method]: (p: Requests[M]['params']) => Requests[M]['result'] | Promise<Requests[M]['result']> } = {
+  validate: ({ doc }) => serviceFor(doc.root).validate(input(doc)),
+  complete: ({ doc, offset }) => serviceFor(doc.root).complete(input(doc), offset),
+  hover: ({ doc, offset }) => serviceFor(doc.root).hover(input(doc), offset),
+  symbols: ({ doc }) => serviceFor(doc.root).symbols(input(doc)),
+  codeActions: ({ doc, span }) => serviceFor(doc.root).codeActions(input(doc), span),
+  close: ({ uri }) => {
+    texts.delete(uri);
+    for (const s of services.values()) s.close(uri);
+    return null;
+  },
+  configure: (p) => {
+    if (p.maxSize && p.maxSize > 0) maxSize = p.maxSize;
+    for (const s of services.values()) s.configure({ maxSize });
+    return null;
+  },
+};
+
+parentPort?.on('message', async (msg: RequestMessage) => {
+  let response: ResponseMessage;
+  try {
+    const handler = handlers[msg.method] as (p: unknown) => unknown;
+    response = { id: msg.id, result: await handler(msg.params) };
+  } catch (e) {
+    response = { id: msg.id, error: (e as Error).message, ...(e instanceof MissingText ? { missingText: true } : {}) };
+  }
+  parentPort!.postMessage(response);
+});

@@ -1,0 +1,34 @@
+// Messages between the editor adapter and the language-service worker. Offsets
+// only: the adapter converts to positions with its own document model.
+import type { CompletionItem, Diagnostic, DocumentSymbol, HoverResult, QuickFix, Span } from '../core/types';
+
+export interface DocRef {
+  uri: string;
+  version: number;
+  /** Workspace root folder (absolute) the document belongs to. */
+  root: string;
+  /** Workspace-relative posix path. */
+  path: string;
+  /** Omitted when the worker already has this version. */
+  text?: string;
+}
+
+export interface Requests {
+  validate: { params: { doc: DocRef }; result: Diagnostic[] };
+  complete: { params: { doc: DocRef; offset: number }; result: CompletionItem[] };
+  hover: { params: { doc: DocRef; offset: number }; result: HoverResult | null };
+  symbols: { params: { doc: DocRef }; result: DocumentSymbol[] };
+  codeActions: { params: { doc: DocRef; span: Span }; result: Array<QuickFix & { diagnostic: Diagnostic }> };
+  close: { params: { uri: string }; result: null };
+  configure: { params: { maxSize?: number }; result: null };
+}
+
+export type Method = keyof Requests;
+
+export interface RequestMessage<M extends Method = Method> {
+  id: number;
+  method: M;
+  params: Requests[M]['params'];
+}
+
+export type ResponseMessage = { id: number; result: unknown } | { id: number; error: string; missingText?: boolean };
