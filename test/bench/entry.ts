@@ -1,0 +1,5 @@
+// What the benchmark drives: the same core and node layer the CLI and the editor ship.
+export { LanguageService, LineIndex, DEFAULT_ANALYSIS_OPTIONS } from '../../src/core';
+export { validatorFor, SCHEMAS } from '../../src/core/schemas';
+export { NodeHost } from '../../src/node/host';
+export { LanguageClient } from '../../src/node/client';
