@@ -1,12 +1,17 @@
 // Rollback Lens in VS Code: wires the language-service worker to the editor.
 // Adapters only; all the logic lives in src/core and src/node.
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { LanguageClient } from '../node/client';
 import { DiagnosticsController } from './diagnostics';
 import { registerProviders } from './providers';
 
+const moduleLoadStart = performance.now();
+
 export interface RollbackLensApi {
+  /** Milliseconds from this module starting to load to the end of activate(). */
+  readonly activationMs: number;
   /** Resolves when diagnostics of `uri` were published after this call. */
   diagnosticsUpdated(uri: vscode.Uri): Promise<void>;
 }
@@ -32,8 +37,10 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: running contract tests and dry-runs is allowed')),
   );
-  log.info(`activated (trusted workspace: ${vscode.workspace.isTrusted})`);
+  const activationMs = performance.now() - moduleLoadStart;
+  log.info(`activated in ${activationMs.toFixed(1)} ms (trusted workspace: ${vscode.workspace.isTrusted})`);
   return {
+    activationMs,
     diagnosticsUpdated: (uri) =>
       new Promise((resolve) => {
         const sub = diagnostics.onDidUpdate((u) => {

@@ -3,7 +3,10 @@
 // rejects, which the workbench turns into the process exit code. The same
 // entry serves code-server (test/vscode/run.mjs) and desktop VS Code
 // (test/vscode/electron.mjs).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import Mocha from 'mocha';
+import * as vscode from 'vscode';
 
 export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, forbidOnly: true, reporter: 'spec' });
@@ -13,4 +16,17 @@ export async function run(): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
   });
+  recordActivation();
+}
+
+/** For `npm run bench`: the activation time measured in this real extension host. */
+function recordActivation(): void {
+  const ext = vscode.extensions.getExtension<{ activationMs: number }>('rollback-lens.rollback-lens');
+  if (!ext?.isActive) return;
+  const out = path.join(ext.extensionPath, 'test-results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    path.join(out, 'activation.json'),
+    JSON.stringify({ activationMs: ext.exports.activationMs, host: `${vscode.env.appName} ${vscode.version}`, when: new Date().toISOString() }),
+  );
 }
