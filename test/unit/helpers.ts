@@ -1,0 +1,231 @@
+// Test helpers: an in-memory LanguageHost with a fixed clock, fixture loading,
+// and conversions between offsets, substrings and 0-based line/character ranges
+// so that expectations stay readable.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  LanguageService,
+  LineIndex,
+  type AnalysisOptions,
+  type Diagnostic,
+  type FileStat,
+  type LanguageHost,
+  type Position,
+  type Span,
+  type TextDocumentInput,
+  type TextEdit,
+} from '../../src/core';
+
+/** The fixed "now" of every test: 2026-11-22T00:00:00Z. */
+export const NOW = Date.UTC(2026, 10, 22);
+export const DAY = 86_400_000;
+
+export const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
+
+export interface FakeHostOptions {
+  /** Workspace-relative posix path -> content. */
+  files?: Record<string, string> | Map<string, string>;
+  now?: number;
+  /** What `lastDrill` returns; leave out to have no `lastDrill` method at all. */
+  lastDrill?: number | null | undefined | ((runbookPath: string) => number | null | undefined);
+  /** Paths that `stat` reports as 'outside' (e.g. symlinks leaving the workspace). */
+  outside?: string[];
+}
+
+/** An in-memory workspace: no file system, a fixed clock. */
+export class FakeHost implements LanguageHost {
+  readonly files: Map<string, string>;
+  readonly outside: Set<string>;
+  readonly reads: string[] = [];
+  readonly stats: string[] = [];
+  private readonly clock: number;
+  lastDrill?: (runbookPath: string) => Promise<number | null | undefined>;
+
+  constructor(options: FakeHostOptions = {}) {
+    this.files = options.files instanceof Map ? new Map(options.files) : new Map(Object.entries(options.files ?? {}));
+    this.outside = new Set(options.outside ?? []);
+    this.clock = options.now ?? NOW;
+    if ('lastDrill' in options) {
+      const ld = options.lastDrill;
+      this.lastDrill = async (p) => (typeof ld === 'function' ? ld(p) : ld);
+    }
+  }
+
+  now(): number {
+    return this.clock;
+  }
+
+  async readFile(p: string): Promise<string | undefined> {
+    this.reads.push(p);
+    if (this.outside.has(p)) return undefined;
+    return this.files.get(p);
+  }
+
+  async stat(p: string): Promise<FileStat> {
+    this.stats.push(p);
+    if (this.outside.has(p)) return 'outside';
+    if (this.files.has(p)) return 'file';
+    const prefix = p === '' ? '' : p.endsWith('/') ? p : p + '/';
+    for (const f of this.files.keys()) if (f.startsWith(prefix)) return 'directory';
+    return 'missing';
+  }
+}
+
+/** Every file under a fixture folder, keyed by posix path relative to it. */
+export function loadFixtureDir(dir: string): Map<string, string> {
+  const root = path.resolve(FIXTURES, dir);
+  const out = new Map<string, string>();
+  const walk = (abs: string): void => {
+    for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
+      const p = path.join(abs, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(path.relative(root, p).split(path.sep).join('/'), fs.readFileSync(p, 'utf8'));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+export function readFixture(rel: string): string {
+  return fs.readFileSync(path.resolve(FIXTURES, rel), 'utf8');
+}
+
+export const CLEAN_FILES = loadFixtureDir('clean');
+export const CLEAN_RUNBOOK = CLEAN_FILES.get('iris.runbook.yaml')!;
+export const CLEAN_CONTRACT = CLEAN_FILES.get('iris.contract.yaml')!;
+
+let docCounter = 0;
+export function doc(path: string, text: string): TextDocumentInput {
+  return { uri: `mem://${++docCounter}/${path}`, version: 1, path, text };
+}
+
+/** A service over the clean workspace (plus/minus files), checking `text` as `path`. */
+export function setup(
+  text: string,
+  options: { path?: string; host?: FakeHostOptions; service?: AnalysisOptions; extraFiles?: Record<string, string>; removeFiles?: string[] } = {},
+): { service: LanguageService; host: FakeHost; doc: TextDocumentInput } {
+  const p = options.path ?? 'iris.runbook.yaml';
+  const files = new Map(CLEAN_FILES);
+  for (const r of options.removeFiles ?? []) files.delete(r);
+  for (const [k, v] of Object.entries(options.extraFiles ?? {})) files.set(k, v);
+  files.set(p, text);
+  const host = new FakeHost({ ...options.host, files });
+  const service = options.service ? new LanguageService(host, options.service) : new LanguageService(host);
+  return { service, host, doc: doc(p, text) };
+}
+
+export async function validate(text: string, options: Parameters<typeof setup>[1] = {}): Promise<Diagnostic[]> {
+  const { service, doc: d } = setup(text, options);
+  return service.validate(d);
+}
+
+// ---- positions ----------------------------------------------------------------
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+/** Offset of the `occurrence`-th (1-based) occurrence of `needle` in `text`; throws when absent. */
+export function offsetOf(text: string, needle: string, occurrence = 1): number {
+  let at = -1;
+  for (let i = 0; i < occurrence; i++) {
+    at = text.indexOf(needle, at + 1);
+    if (at === -1) throw new Error(`\`${needle}\` occurrence ${occurrence} not found in text`);
+  }
+  return at;
+}
+
+/** The span of the `occurrence`-th occurrence of `needle`. */
+export function spanOf(text: string, needle: string, occurrence = 1): Span {
+  const start = offsetOf(text, needle, occurrence);
+  return { start, end: start + needle.length };
+}
+
+/** The span of `needle` inside the `occurrence`-th occurrence of `context` (e.g. the `x` of `for: 5x`). */
+export function spanIn(text: string, context: string, needle: string, occurrence = 1): Span {
+  const base = offsetOf(text, context, occurrence);
+  const inner = context.indexOf(needle);
+  if (inner === -1) throw new Error(`\`${needle}\` is not inside \`${context}\``);
+  return { start: base + inner, end: base + inner + needle.length };
+}
+
+/** The range of `needle` inside the `occurrence`-th occurrence of `context`. */
+export function rangeIn(text: string, context: string, needle: string, occurrence = 1): Range {
+  return rangeOf(text, spanIn(text, context, needle, occurrence));
+}
+
+/** A span converted to 0-based line/character positions. */
+export function rangeOf(text: string, span: Span): Range {
+  const index = new LineIndex(text);
+  return { start: index.positionAt(span.start), end: index.positionAt(span.end) };
+}
+
+/** The range of the `occurrence`-th occurrence of `needle` (shortcut for rangeOf(spanOf())). */
+export function rangeOfText(text: string, needle: string, occurrence = 1): Range {
+  return rangeOf(text, spanOf(text, needle, occurrence));
+}
+
+/** A literal range: r(line, char, endLine, endChar). */
+export function r(line: number, character: number, endLine: number, endCharacter: number): Range {
+  return { start: { line, character }, end: { line: endLine, character: endCharacter } };
+}
+
+/** A diagnostic in an assertion-friendly shape: range, severity, code, message. */
+export interface Shown {
+  range: Range;
+  severity: string;
+  code: string;
+  message: string;
+  related?: Array<{ range: Range; message: string }>;
+}
+
+export function show(text: string, d: Diagnostic, withRelated = false): Shown {
+  return {
+    range: rangeOf(text, d.span),
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+    ...(withRelated && d.related ? { related: d.related.map((x) => ({ range: rangeOf(text, x.span), message: x.message })) } : {}),
+  };
+}
+
+export function showAll(text: string, ds: Diagnostic[], withRelated = false): Shown[] {
+  return ds.map((d) => show(text, d, withRelated));
+}
+
+/** Applies non-overlapping edits (in any order) to `text`. */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
+  let out = text;
+  let limit = Infinity;
+  for (const e of sorted) {
+    if (e.end > limit) throw new Error('overlapping edits');
+    out = out.slice(0, e.start) + e.newText + out.slice(e.end);
+    limit = e.start;
+  }
+  return out;
+}
+
+/** Text with a `|` cursor marker removed, and the cursor offset. */
+export function cursor(marked: string): { text: string; offset: number } {
+  const offset = marked.indexOf('|');
+  if (offset === -1 || marked.indexOf('|', offset + 1) !== -1) throw new Error('mark exactly one cursor with |');
+  return { text: marked.slice(0, offset) + marked.slice(offset + 1), offset };
+}
+
+/** Replaces the `occurrence`-th occurrence of `from` in `text` (throws when absent). */
+export function replaceOnce(text: string, from: string, to: string, occurrence = 1): string {
+  const at = offsetOf(text, from, occurrence);
+  return text.slice(0, at) + to + text.slice(at + from.length);
+}
+
+/** Strips a common indentation from a template literal and removes the first newline. */
+export function yaml(strings: TemplateStringsArray, ...values: unknown[]): string {
+  let s = strings.reduce((acc, str, i) => acc + str + (i < values.length ? String(values[i]) : ''), '');
+  if (s.startsWith('\n')) s = s.slice(1);
+  const lines = s.split('\n');
+  const indents = lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length);
+  const min = indents.length ? Math.min(...indents) : 0;
+  return lines.map((l) => l.slice(min)).join('\n').replace(/\n[ ]*$/, '\n');
+}
