@@ -1,0 +1,238 @@
+// The CLI on a real temporary folder (the only tests that touch the file
+// system): output formats, exit codes, globs and folder search.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { main, VERSION } from '../../src/cli/main';
+import { CLEAN_FILES, CLEAN_RUNBOOK, rangeIn, replaceOnce, type Range } from './helpers';
+
+class Sink {
+  chunks: string[] = [];
+  write(s: string | Uint8Array): boolean {
+    this.chunks.push(typeof s === 'string' ? s : Buffer.from(s).toString('utf8'));
+    return true;
+  }
+  get text(): string {
+    return this.chunks.join('');
+  }
+}
+
+async function run(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const code = await main(argv, { stdout, stderr, cwd } as unknown as Parameters<typeof main>[1]);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** `file:line:col` of a 0-based range start, 1-based. */
+function at(file: string, r: Range): string {
+  return `${file}:${r.start.line + 1}:${r.start.character + 1}`;
+}
+
+describe('cli: validate', () => {
+  let dir: string;
+  // broken: an error (invalid duration) and a warning (plan of 1m > restore 30s)
+  const broken = replaceOnce(replaceOnce(CLEAN_RUNBOOK, 'for: 5m', 'for: 5x'), 'restore: 30m', 'restore: 30s');
+  const errRange = rangeIn(broken, 'for: 5x', 'x');
+  const warnRange = rangeIn(broken, 'restore: 30s', '30s');
+  const ERR_MSG = 'invalid duration `5x`: unknown duration unit `x`; use one of ms, s, m, h, d, w';
+  const WARN_MSG = "the plan's worst case is 1m (`approve` → `flag-off` → `repoint`), longer than windows.restore 30s";
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollback-lens-cli-'));
+    for (const [rel, content] of CLEAN_FILES) {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), content);
+    }
+    fs.writeFileSync(path.join(dir, 'broken.runbook.yaml'), broken);
+    // must never be searched
+    fs.mkdirSync(path.join(dir, 'node_modules', 'pkg'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'node_modules', 'pkg', 'vendored.runbook.yaml'), 'kind: [\n');
+  });
+
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('clean files: exit 0, no report, a summary on stderr', async () => {
+    const r = await run(['validate', 'iris.runbook.yaml', 'iris.contract.yaml'], dir);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, '2 files checked: 0 errors, 0 warnings\n');
+  });
+
+  it('text: one `file:line:col: severity code message` line per diagnostic (1-based), exit 1', async () => {
+    const r = await run(['validate', 'broken.runbook.yaml', 'iris.runbook.yaml'], dir);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, [`${at('broken.runbook.yaml', errRange)}: error invalid-duration ${ERR_MSG}`, `${at('broken.runbook.yaml', warnRange)}: warning restore-window-exceeded ${WARN_MSG}`, ''].join('\n'));
+    assert.equal(at('broken.runbook.yaml', errRange), 'broken.runbook.yaml:14:62');
+    assert.equal(r.stderr, '2 files checked: 1 error, 1 warning\n');
+  });
+
+  it('a folder is searched for runbooks and contracts, skipping node_modules', async () => {
+    const r = await run(['validate'], dir);
+    assert.equal(r.code, 1);
+    assert.doesNotMatch(r.stdout, /node_modules|vendored/);
+    assert.equal(r.stdout.trim().split('\n').length, 2);
+    assert.equal(r.stderr, '3 files checked: 1 error, 1 warning\n');
+  });
+
+  it('a glob: `**/*.runbook.yaml` matches both runbooks, not the vendored one', async () => {
+    const r = await run(['validate', '**/*.runbook.yaml'], dir);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, '2 files checked: 1 error, 1 warning\n');
+  });
+
+  it('warnings only: exit 0', async () => {
+    const file = path.join(dir, 'slow.runbook.yaml');
+    fs.writeFileSync(file, replaceOnce(CLEAN_RUNBOOK, 'restore: 30m', 'restore: 30s'));
+    try {
+      const r = await run(['validate', 'slow.runbook.yaml'], dir);
+      assert.equal(r.code, 0);
+      assert.equal(r.stdout, `${at('slow.runbook.yaml', warnRange)}: warning restore-window-exceeded ${WARN_MSG}\n`);
+      assert.equal(r.stderr, '1 file checked: 0 errors, 1 warning\n');
+    } finally {
+      fs.rmSync(file);
+    }
+  });
+
+  it('--format json: the exact array, 0-based ranges', async () => {
+    const r = await run(['validate', '--format', 'json', 'broken.runbook.yaml'], dir);
+    assert.equal(r.code, 1);
+    assert.deepEqual(JSON.parse(r.stdout), [
+      { file: 'broken.runbook.yaml', range: errRange, severity: 'error', code: 'invalid-duration', message: ERR_MSG },
+      { file: 'broken.runbook.yaml', range: warnRange, severity: 'warning', code: 'restore-window-exceeded', message: WARN_MSG },
+    ]);
+    assert.equal(r.stderr, '');
+  });
+
+  it('--format json on clean files: an empty array, exit 0', async () => {
+    const r = await run(['validate', '--format', 'json', 'iris.contract.yaml'], dir);
+    assert.equal(r.code, 0);
+    assert.deepEqual(JSON.parse(r.stdout), []);
+  });
+
+  it('--format sarif: SARIF 2.1.0 with rules, results and 1-based regions', async () => {
+    const r = await run(['validate', '--format=sarif', 'broken.runbook.yaml'], dir);
+    assert.equal(r.code, 1);
+    const log = JSON.parse(r.stdout);
+    assert.equal(log.version, '2.1.0');
+    assert.equal(log.$schema, 'https://json.schemastore.org/sarif-2.1.0.json');
+    assert.equal(log.runs.length, 1);
+    const run0 = log.runs[0];
+    assert.equal(run0.tool.driver.name, 'Rollback Lens');
+    assert.equal(run0.tool.driver.version, VERSION);
+    assert.deepEqual(
+      run0.tool.driver.rules.map((x: { id: string }) => x.id),
+      ['invalid-duration', 'restore-window-exceeded'],
+    );
+    assert.deepEqual(run0.tool.driver.rules[0].shortDescription, { text: 'A duration such as `5m` or `1h30m` is malformed.' });
+    const region = (rg: Range) => ({ startLine: rg.start.line + 1, startColumn: rg.start.character + 1, endLine: rg.end.line + 1, endColumn: rg.end.character + 1 });
+    const loc = (rg: Range) => [{ physicalLocation: { artifactLocation: { uri: 'broken.runbook.yaml', uriBaseId: '%SRCROOT%' }, region: region(rg) } }];
+    assert.equal(run0.results.length, 2);
+    const [e, w] = run0.results;
+    assert.deepEqual(
+      { ruleId: e.ruleId, ruleIndex: e.ruleIndex, level: e.level, message: e.message, locations: e.locations },
+      { ruleId: 'invalid-duration', ruleIndex: 0, level: 'error', message: { text: ERR_MSG }, locations: loc(errRange) },
+    );
+    assert.deepEqual(region(errRange), { startLine: 14, startColumn: 62, endLine: 14, endColumn: 63 });
+    assert.deepEqual(
+      { ruleId: w.ruleId, ruleIndex: w.ruleIndex, level: w.level, message: w.message, locations: w.locations },
+      { ruleId: 'restore-window-exceeded', ruleIndex: 1, level: 'warning', message: { text: WARN_MSG }, locations: loc(warnRange) },
+    );
+    // the related steps travel as relatedLocations
+    assert.deepEqual(
+      w.relatedLocations.map((x: { message: { text: string } }) => x.message.text),
+      ['`approve`: no timeout (0s)', '`flag-off`: no timeout (0s)', '`repoint`: 1m'],
+    );
+    assert.deepEqual(w.relatedLocations[2].physicalLocation.region, region(rangeIn(broken, 'timeout: 60s', '60s')));
+  });
+
+  it('--max-file-size: larger files are reported, not read', async () => {
+    const r = await run(['validate', '--max-file-size', '100', 'iris.runbook.yaml'], dir);
+    assert.equal(r.code, 1);
+    const size = Buffer.byteLength(CLEAN_RUNBOOK);
+    assert.ok(size > 100);
+    assert.equal(r.stdout, 'iris.runbook.yaml:1:1: error file-too-large file is 0.0 MB; Rollback Lens checks files up to 0.0 MB (setting `rollbackLens.maxFileSize`)\n');
+  });
+
+  it('--out: the report goes to the file, the summary to stderr (bundled CLI: `--out` loads a module dynamically)', () => {
+    // main() imports ../node/atomic with a dynamic import(), which the mocha
+    // register cannot load from .ts; run the CLI bundled the way esbuild.mjs does.
+    const out = path.join(dir, '.bundle', 'cli.js');
+    buildSync({
+      entryPoints: [path.resolve(__dirname, '../../src/cli/main.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: out,
+      logLevel: 'silent',
+      define: { 'import.meta.url': 'importMetaUrl' },
+      inject: [path.resolve(__dirname, '../../src/node/import-meta-url.js')],
+    });
+    const r = spawnSync(process.execPath, [out, 'validate', '--out', 'report.txt', 'broken.runbook.yaml'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(fs.readFileSync(path.join(dir, 'report.txt'), 'utf8'), [`${at('broken.runbook.yaml', errRange)}: error invalid-duration ${ERR_MSG}`, `${at('broken.runbook.yaml', warnRange)}: warning restore-window-exceeded ${WARN_MSG}`, ''].join('\n'));
+    assert.equal(r.stderr, '1 file checked: 1 error, 1 warning\n');
+    fs.rmSync(path.join(dir, 'report.txt'));
+    fs.rmSync(path.join(dir, '.bundle'), { recursive: true });
+  });
+
+  describe('exit code 2', () => {
+    it('unknown option', async () => {
+      const r = await run(['validate', '--bogus'], dir);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^rollback-lens: Unknown option '--bogus'/);
+      assert.match(r.stderr, /Usage: rollback-lens <command> \[options\]/);
+      assert.equal(r.stdout, '');
+    });
+
+    it('unknown format', async () => {
+      const r = await run(['validate', '--format', 'xml'], dir);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^rollback-lens: --format must be text, json or sarif, not `xml`\n/);
+      assert.equal(r.stdout, '');
+    });
+
+    it('nothing matched', async () => {
+      const r = await run(['validate', 'nowhere/'], dir);
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, 'rollback-lens: no runbook or contract matches `nowhere/`\n0 files checked: 0 errors, 0 warnings\n');
+    });
+
+    it('one argument matched nothing, the others did', async () => {
+      const r = await run(['validate', 'iris.runbook.yaml', 'missing.runbook.yaml'], dir);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^rollback-lens: no runbook or contract matches `missing.runbook.yaml`\n/);
+    });
+
+    it('a glob that matches nothing', async () => {
+      const r = await run(['validate', '**/*.nothing.yaml'], dir);
+      assert.equal(r.code, 2);
+    });
+
+    it('unknown command', async () => {
+      const r = await run(['frobnicate'], dir);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^rollback-lens: unknown command `frobnicate`\n/);
+    });
+
+    it('no command: usage on stdout', async () => {
+      const r = await run([], dir);
+      assert.equal(r.code, 2);
+      assert.match(r.stdout, /^Usage: rollback-lens <command> \[options\]/);
+    });
+  });
+
+  it('--help and --version exit 0', async () => {
+    assert.equal((await run(['--help'], dir)).code, 0);
+    const v = await run(['--version'], dir);
+    assert.equal(v.code, 0);
+    assert.equal(v.stdout, `${VERSION}\n`);
+  });
+});
