@@ -18,6 +18,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'schema-type': 'A value has the wrong type.',
   'schema-enum': 'A value is not one of the allowed values.',
   'schema-pattern': 'A value does not have the expected form.',
+  'schema-duplicate-item': 'A list that must hold each value once has a duplicate.',
   'schema-invalid': 'A value matches none, or several, of the allowed forms.',
   'invalid-duration': 'A duration such as `5m` or `1h30m` is malformed.',
   'invalid-comparison': 'A comparison such as `> 250` is malformed.',

@@ -1,6 +1,6 @@
 // Hover: the schema's description and type for the key or value under the cursor.
 import type { Analysis } from './analysis';
-import { describe, schemasAt, typeLabel } from './schemas';
+import { describe, schemasAt, typeLabel, type JsonSchema } from './schemas';
 import type { HoverResult } from './types';
 import { formatDuration, parseDuration } from './values';
 import { nodeAt } from './yamlTree';
@@ -20,9 +20,11 @@ export function hover(analysis: Analysis, offset: number): HoverResult | null {
   if (description) parts.push(description);
   const allowed = schemas.flatMap((s) => s.enum ?? []);
   if (allowed.length) parts.push(`Allowed: ${allowed.map((a) => `\`${String(a)}\``).join(', ')}`);
-  if (at.on === 'value' && at.node.type === 'scalar' && typeof at.node.value === 'string' && schemas.some((s) => s.pattern && /ms\|s\|m\|h\|d\|w/.test(s.pattern))) {
-    const d = parseDuration(at.node.value);
-    if (d.ok) parts.push(`= ${formatDuration(d.value)} (${d.value / 1000} s)`);
+  // a duration (on its key or its value): say what it amounts to
+  const valueNode = at.on === 'key' ? at.pair?.value : at.node;
+  if (valueNode?.type === 'scalar' && typeof valueNode.value === 'string' && schemas.includes(schema.definitions?.duration as JsonSchema)) {
+    const d = parseDuration(valueNode.value);
+    if (d.ok) parts.push(`\`${valueNode.value}\` = ${formatDuration(d.value)} (${d.value / 1000} s)`);
   }
   const span = { start: at.node.start, end: at.node.end };
   return { span, contents: parts.join('\n\n') };

@@ -201,6 +201,17 @@ function single(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic | undefined
       const hint = describeAt(ctx, e.parentSchema);
       return { span, severity: 'error', code: 'schema-pattern', message: `${show(value)} does not match the expected form \`${String(params.pattern)}\`${hint ? ` (${hint})` : ''}` };
     }
+    case 'uniqueItems': {
+      const { i, j } = params as { i: number; j: number };
+      const dup = locate(ctx.root, [...path, i]);
+      const item = valueAtPath(ctx.root, [...path, i]);
+      return {
+        span: dup.node ? trimSpan(ctx.text, dup.node) : valueSpan(ctx, path),
+        severity: 'error',
+        code: 'schema-duplicate-item',
+        message: `${show(item)} is listed twice (items ${j + 1} and ${i + 1}); list each once`,
+      };
+    }
     default: {
       const prop = path.length ? `\`${String(path[path.length - 1])}\` ` : '';
       return { span: valueSpan(ctx, path), severity: 'error', code: `schema-${e.keyword}`, message: `${prop}${e.message ?? 'is invalid'}` };

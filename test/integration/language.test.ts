@@ -102,13 +102,14 @@ describe('Rollback Lens in VS Code', function () {
     const doc = await open('broken/it-edit.runbook.yaml', BROKEN);
     await waitForDiagnostics(doc.uri, (d) => d.length === 4);
     const editor = await vscode.window.showTextDocument(doc);
-    // several quick edits: fix the key, then the step id, then the role
+    // several quick edits: fix the key, then the step id, then drop the undeclared role
     const line13 = doc.lineAt(13).range;
     await editor.edit((b) => b.replace(new vscode.Range(line13.start.translate(0, 4), line13.start.translate(0, 9)), 'undo'));
     const line15 = doc.lineAt(15).range;
     await editor.edit((b) => b.replace(new vscode.Range(line15.start.translate(0, 15), line15.start.translate(0, 21)), 'approve'));
     const line10 = doc.lineAt(10).range;
-    await editor.edit((b) => b.replace(new vscode.Range(line10.start.translate(0, 29), line10.start.translate(0, 40)), 'decisionMaker'));
+    await editor.edit((b) => b.replace(new vscode.Range(line10.start.translate(0, 27), line10.start.translate(0, 40)), ''));
+    assert.equal(doc.lineAt(10).text, '    approve: [decisionMaker]');
     const finalVersion = doc.version;
     await waitForDiagnostics(doc.uri, (d) => d.length === 0);
     await sleep(1000); // nothing stale may arrive afterwards
@@ -128,9 +129,11 @@ describe('Rollback Lens in VS Code', function () {
   it('completes keys valid inside a step, step ids in requires and declared roles in approve', async () => {
     const doc = await open('broken/it-complete.runbook.yaml', BROKEN);
     await waitForDiagnostics(doc.uri, (d) => d.length === 4);
+    // our items only: snippets and word-based suggestions are VS Code's own
+    const ours = [vscode.CompletionItemKind.Property, vscode.CompletionItemKind.Reference, vscode.CompletionItemKind.EnumMember, vscode.CompletionItemKind.Value];
     const labels = async (pos: vscode.Position) => {
       const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, pos);
-      return list.items.filter((i) => i.detail !== undefined || i.kind !== vscode.CompletionItemKind.Text).map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+      return list.items.filter((i) => i.kind !== undefined && ours.includes(i.kind)).map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
     };
     // inside `requires: [aprove]`, at the start of the value
     const inRequires = await labels(new vscode.Position(15, 15));
@@ -152,7 +155,7 @@ describe('Rollback Lens in VS Code', function () {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(14, 6));
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /\*\*timeout\*\*/);
-    assert.match(text, /= 1m \(60 s\)/);
+    assert.match(text, /`60s` = 1m \(60 s\)/);
   });
 
   it('offers quick fixes that remove the problem', async () => {

@@ -12,7 +12,7 @@
 //   --vsix=FILE                        installs FILE (code-server --install-extension) instead of
 //                                      loading the repository as the extension under development
 //   --file=REL                         opens REL (relative to the workspace) instead of
-//                                      broken/iris-broken.runbook.yaml
+//                                      fixtures/broken/iris-broken.runbook.yaml
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
@@ -36,7 +36,7 @@ const UPDATE_DOCS = process.argv.includes('--update-docs');
 const VSIX = arg('vsix') && resolve(arg('vsix'));
 const RESULTS = join(ROOT, 'test-results');
 const DOCS_SHOT = join(ROOT, 'media/screenshots/problems.png');
-const DEFAULT_FILE = 'broken/iris-broken.runbook.yaml';
+const DEFAULT_FILE = 'fixtures/broken/iris-broken.runbook.yaml';
 const WAIT_MS = 45_000;
 
 async function main() {
