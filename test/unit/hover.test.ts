@@ -17,24 +17,31 @@ describe('hover', () => {
   const t = CLEAN_RUNBOOK;
   const stepTimeout = RS.definitions.step!.properties.timeout!.description;
 
-  it('on a key: its description from the schema and its type, over the key', () => {
+  it('on a duration key: its description from the schema, its type and what the value amounts to, over the key', () => {
     const h = hoverAt(t, offsetOf(t, 'timeout: 60s') + 2)!;
     assert.deepEqual(rangeOf(t, h.span), rangeIn(t, 'timeout: 60s', 'timeout'));
-    assert.equal(h.contents, `**timeout** · \`string\`\n\n${stepTimeout}`);
+    assert.equal(h.contents, `**timeout** · \`string\`\n\n${stepTimeout}\n\n\`60s\` = 1m (60 s)`);
   });
 
-  it('on a duration value: the same, plus what the duration amounts to, over the value', () => {
+  it('on a duration value: the same, over the value', () => {
     const h = hoverAt(t, offsetOf(t, 'timeout: 60s') + 'timeout: '.length + 1)!;
     assert.deepEqual(rangeOf(t, h.span), rangeIn(t, 'timeout: 60s', '60s'));
-    assert.equal(h.contents, `**timeout** · \`string\`\n\n${stepTimeout}\n\n= 1m (60 s)`);
+    assert.equal(h.contents, `**timeout** · \`string\`\n\n${stepTimeout}\n\n\`60s\` = 1m (60 s)`);
+  });
+
+  it('on a key that is not a duration: description and type only', () => {
+    const h = hoverAt(t, offsetOf(t, 'samples:') + 1)!;
+    assert.deepEqual(rangeOf(t, h.span), rangeIn(t, 'samples:', 'samples'));
+    assert.equal(h.contents.split('\n\n').length, 2);
+    assert.match(h.contents, /^\*\*samples\*\* · `string`\n\n/);
   });
 
   it('on other durations: windows.restore and drills.every', () => {
     const restore = hoverAt(t, offsetOf(t, 'restore: 30m') + 'restore: '.length)!;
-    assert.equal(restore.contents, `**restore** · \`string\`\n\n${RS.properties.windows!.properties.restore!.description}\n\n= 30m (1800 s)`);
+    assert.equal(restore.contents, `**restore** · \`string\`\n\n${RS.properties.windows!.properties.restore!.description}\n\n\`30m\` = 30m (1800 s)`);
     const every = hoverAt(t, offsetOf(t, 'every: 90d') + 'every: '.length + 2)!;
     assert.deepEqual(rangeOf(t, every.span), rangeIn(t, 'every: 90d', '90d'));
-    assert.equal(every.contents, `**every** · \`string\`\n\n${RS.properties.drills!.properties.every!.description}\n\n= 90d (7776000 s)`);
+    assert.equal(every.contents, `**every** · \`string\`\n\n${RS.properties.drills!.properties.every!.description}\n\n\`90d\` = 90d (7776000 s)`);
   });
 
   it('on an enum: the allowed values', () => {
