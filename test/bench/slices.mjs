@@ -1,0 +1,34 @@
+// Child of run.mjs: plays the extension host. Starts the language-service
+// worker, sends a large runbook through 5 edits (validate, completion, hover
+// each), and reports the longest time its own event loop was blocked.
+import { createRequire } from 'node:module';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateRunbook } from './generate.mjs';
+
+const require = createRequire(import.meta.url);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { LanguageClient } = require(join(root, 'dist/bench/core.js'));
+const [lines, ws] = [Number(process.argv[2]), process.argv[3]];
+const text = generateRunbook(lines);
+const client = new LanguageClient(join(root, 'dist/worker.js'));
+const doc = { uri: 'file:///bench/slices.runbook.yaml', version: 1, root: ws, path: 'bench.runbook.yaml', text };
+await client.request('validate', doc, {}); // start the worker, compile the schemas
+let longest = 0;
+let last = performance.now();
+const probe = setInterval(() => {
+  const now = performance.now();
+  longest = Math.max(longest, now - last);
+  last = now;
+}, 1);
+const t0 = performance.now();
+for (let v = 2; v < 7; v++) {
+  const edited = { ...doc, version: v, text: text + `# edit ${v}\n` };
+  await client.request('validate', edited, {});
+  await client.request('complete', edited, { offset: 200 });
+  await client.request('hover', edited, { offset: 200 });
+}
+const total = performance.now() - t0;
+clearInterval(probe);
+client.dispose();
+process.stdout.write(JSON.stringify({ longest, total }));
