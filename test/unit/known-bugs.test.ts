@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { parseComparison, parseDuration } from '../../src/core';
+import { DIAGNOSTIC_CODES, parseComparison, parseDuration } from '../../src/core';
 import runbookSchema from '../../src/schemas/runbook.schema.json';
 import { CLEAN_CONTRACT, CLEAN_RUNBOOK, NOW, applyEdits, cursor, rangeIn, rangeOfText, replaceOnce, setup, showAll, spanOf } from './helpers';
 
@@ -178,5 +178,23 @@ describe('known bugs', () => {
     assert.deepEqual(ds[0]!.range, rangeOfText(t, 'on-call lead'));
     assert.equal(ds[0]!.code, 'schema-pattern');
     assert.match(ds[0]!.message, /`on-call lead`/);
+  });
+
+  // src/core/schemaErrors.ts single(): the default case emits `schema-<ajv
+  // keyword>` codes (schema-minItems, schema-maximum, schema-minLength, ...)
+  // that src/core/codes.ts does not list, so they are neither documented nor
+  // stable, and SARIF rules get no description; their messages are ajv's raw
+  // text ("must NOT have fewer than 1 items").
+  it('BUG 13: every code validate() emits is listed in DIAGNOSTIC_CODES', async () => {
+    const variants: Array<[string, string]> = [
+      [replaceOnce(CLEAN_RUNBOOK, 'approve: [decisionMaker]', 'approve: []'), 'iris.runbook.yaml'], // minItems
+      [CLEAN_RUNBOOK + 'reintroduction:\n  stages:\n    - percent: 0\n    - percent: 150\n', 'iris.runbook.yaml'], // exclusiveMinimum, maximum
+      [replaceOnce(CLEAN_RUNBOOK, 'name: iris-classifier-rollback', 'name: ""'), 'iris.runbook.yaml'], // minLength
+      [replaceOnce(CLEAN_CONTRACT, 'seed: 42', 'seed: 42\n  concurrency: 0'), 'iris.contract.yaml'], // minimum
+      [CLEAN_CONTRACT + 'compatibility: { file: iris.contract.yaml, revision: HEAD~1 }\n', 'iris.contract.yaml'], // not
+    ];
+    const unlisted = new Set<string>();
+    for (const [text, p] of variants) for (const d of await check(text, p)) if (!(d.code in DIAGNOSTIC_CODES)) unlisted.add(d.code);
+    assert.deepEqual([...unlisted], []);
   });
 });

@@ -259,6 +259,13 @@ describe('validate: schema errors', () => {
     ]);
   });
 
+  it('a duplicate in a list of unique items: on the second occurrence, naming both positions', async () => {
+    const t = replaceOnce(RB, 'signOff: [decisionMaker, dataSteward]', 'signOff: [decisionMaker, dataSteward, decisionMaker]');
+    assert.deepEqual(await check(t), [
+      err(rangeIn(t, 'dataSteward, decisionMaker]', 'decisionMaker'), 'schema-duplicate-item', '`decisionMaker` is listed twice (items 1 and 3); list each once'),
+    ]);
+  });
+
   it('both metrics sources: schema-exclusive on the second', async () => {
     const t = replaceOnce(RB, 'metrics: { file: metrics/now.json }', 'metrics: { file: metrics/now.json, prometheus: { url: "http://prom:9090", queries: { p99_latency_ms: "x" } } }');
     assert.deepEqual(await check(t), [
