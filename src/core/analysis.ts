@@ -4,8 +4,9 @@
 import { checkContract } from './checks/contract';
 import { checkFileRefs } from './checks/files';
 import { checkRunbook } from './checks/runbook';
+import { checkSyntaxValues } from './checks/syntax';
 import type { LanguageHost } from './host';
-import { parentKeySpan, schemaDiagnostics, valueSpan } from './schemaErrors';
+import { keySpan as keySpanOf, parentKeySpan, schemaDiagnostics, valueSpan } from './schemaErrors';
 import { API_VERSION, KINDS, SCHEMAS, validatorFor, type JsonSchema } from './schemas';
 import type { Diagnostic, DocumentKind } from './types';
 import { deref, getPair, parseYaml, type ParsedYaml } from './yamlTree';
@@ -76,7 +77,9 @@ function analyzeUnguarded(input: DocumentInput, options: AnalysisOptions): Analy
     return { ...base, syntactic: [{ span: { start: nul, end: nul + 1 }, severity: 'error', code: 'binary-file', message: 'this is a binary file (it contains NUL bytes), not YAML' }] };
   }
   const parsed = parseYaml(text, { maxAliasExpansion: options.maxAliasExpansion });
-  const withParsed = { ...base, parsed };
+  const expected0 = expectedKind(input.path);
+  // until the document says what it is, the file name decides (completion needs a schema)
+  const withParsed = { ...base, parsed, kind: expected0, schema: expected0 ? SCHEMAS[expected0] : undefined };
   const diagnostics = [...parsed.diagnostics];
   const expected = expectedKind(input.path);
   const wanted = expected ? `${expected === 'InterfaceContract' ? 'an' : 'a'} \`${expected}\`` : `a \`${KINDS.join('` or `')}\``;
@@ -98,7 +101,7 @@ function analyzeUnguarded(input: DocumentInput, options: AnalysisOptions): Analy
   const ctx = { root: parsed.root, text };
   const kindValue = deref(getPair(root, 'kind')?.value ?? null);
   let kind: DocumentKind | undefined = expected;
-  if (kindValue && kindValue.type === 'scalar') {
+  if (kindValue && kindValue.type === 'scalar' && kindValue.value !== null) {
     const k = kindValue.value;
     if (typeof k === 'string' && (KINDS as string[]).includes(k)) {
       kind = k as DocumentKind;
@@ -121,7 +124,8 @@ function analyzeUnguarded(input: DocumentInput, options: AnalysisOptions): Analy
       return { ...withParsed, syntactic: diagnostics };
     }
   } else if (!kind) {
-    diagnostics.push({ span: parentKeySpan(ctx, []), severity: 'error', code: 'unknown-kind', message: `missing \`kind\`; expected ${KINDS.map((x) => `\`${x}\``).join(' or ')}` });
+    const at = getPair(root, 'kind') ? keySpanOf(getPair(root, 'kind')!.key) : parentKeySpan(ctx, []);
+    diagnostics.push({ span: at, severity: 'error', code: 'unknown-kind', message: `missing \`kind\`; expected ${KINDS.map((x) => `\`${x}\``).join(' or ')}` });
     return { ...withParsed, syntactic: diagnostics };
   }
   const apiValue = deref(getPair(root, 'apiVersion')?.value ?? null);
@@ -141,6 +145,7 @@ function analyzeUnguarded(input: DocumentInput, options: AnalysisOptions): Analy
   const validate = validatorFor(kind);
   validate(parsed.value);
   diagnostics.push(...schemaDiagnostics(validate.errors ?? [], { text, root: parsed.root, schema, requiredHandledElsewhere: REQUIRED_HANDLED_ELSEWHERE }));
+  diagnostics.push(...checkSyntaxValues({ text, root: parsed.root, value: parsed.value }, schema));
   return { ...withParsed, kind, schema, syntactic: diagnostics, checkable: true };
 }
 

@@ -19,6 +19,8 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'schema-enum': 'A value is not one of the allowed values.',
   'schema-pattern': 'A value does not have the expected form.',
   'schema-duplicate-item': 'A list that must hold each value once has a duplicate.',
+  'schema-size': 'A list, text or mapping is empty, too short or too long.',
+  'schema-range': 'A number is outside its allowed range.',
   'schema-invalid': 'A value matches none, or several, of the allowed forms.',
   'invalid-duration': 'A duration such as `5m` or `1h30m` is malformed.',
   'invalid-comparison': 'A comparison such as `> 250` is malformed.',

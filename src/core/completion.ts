@@ -4,7 +4,8 @@
 // parsing a copy of the text with a probe token at the cursor, so incomplete
 // lines resolve the way the YAML parser itself sees them.
 import type { Analysis } from './analysis';
-import { describe, propertiesAt, schemasAt, typeLabel, type JsonSchema } from './schemas';
+import { requiredOnlyKey } from './schemaErrors';
+import { describe, propertiesAt, resolveRef, schemasAt, typeLabel, type JsonSchema } from './schemas';
 import type { CompletionItem, Span } from './types';
 import { deref, locate, parseYaml, type PNode, type PathSegment } from './yamlTree';
 
@@ -84,8 +85,15 @@ function indentFor(before: string): string {
 function keyItems(schema: JsonSchema, parentPath: PathSegment[], root: PNode | null, replace: Span, indent: string): CompletionItem[] {
   const parent = deref(locate(root, parentPath).node);
   const present = new Set(parent && parent.type === 'map' ? parent.pairs.map((p) => p.keyText).filter((k) => k !== PROBE) : []);
+  // keys that exclude each other (a step's kind): once one is present, offer none of the others
+  const excluded = new Set<string>();
+  for (const s of schemasAt(schema, parentPath)) {
+    const group = (s.oneOf ?? []).map((a) => requiredOnlyKey(resolveRef(schema, a)));
+    if (group.length < 2 || group.some((k) => k === null)) continue;
+    if (group.some((k) => present.has(k!))) for (const k of group) excluded.add(k!);
+  }
   return propertiesAt(schema, parentPath)
-    .filter((p) => !present.has(p.name))
+    .filter((p) => !present.has(p.name) && !excluded.has(p.name))
     .map((p) => {
       const t = typeLabel([p.schema]);
       const objectLike = p.schema.type === 'object' || (p.schema.properties !== undefined && p.schema.type === undefined);

@@ -6,7 +6,6 @@ import type { ErrorObject } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import { propertiesAt, resolveRef, type JsonSchema } from './schemas';
 import type { Diagnostic, Span } from './types';
-import { parseComparison, parseDate, parseDuration, type Parsed } from './values';
 import { deref, locate, pointerToPath, type PNode, type PathSegment } from './yamlTree';
 
 export interface SchemaErrorContext {
@@ -17,11 +16,8 @@ export interface SchemaErrorContext {
   requiredHandledElsewhere: ReadonlySet<string>;
 }
 
-const DEFINITION_PARSERS: Record<string, { what: string; parse: (s: string) => Parsed<unknown> }> = {
-  duration: { what: 'duration', parse: parseDuration },
-  comparison: { what: 'comparison', parse: parseComparison },
-  date: { what: 'date', parse: parseDate },
-};
+/** Definitions whose values a parser checks instead of the schema's pattern. */
+export const SYNTAX_DEFINITIONS = ['duration', 'comparison', 'date'];
 
 export function schemaDiagnostics(errors: readonly ErrorObject[], ctx: SchemaErrorContext): Diagnostic[] {
   const collapsed = collapseCombinators(errors, ctx);
@@ -39,19 +35,46 @@ export function schemaDiagnostics(errors: readonly ErrorObject[], ctx: SchemaErr
 function collapseCombinators(errors: readonly ErrorObject[], ctx: SchemaErrorContext): Diagnostic[] {
   // Branch errors of a oneOf/anyOf live under its schemaPath; handle them with their parent.
   const combinators = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
-  const branchOf = (e: ErrorObject): ErrorObject | undefined =>
-    combinators.find((c) => c !== e && e.schemaPath.startsWith(c.schemaPath + '/') && e.instancePath.startsWith(c.instancePath));
+  const branchOf = (e: ErrorObject): ErrorObject | undefined => combinators.find((c) => c !== e && isBranchError(c, e, ctx.schema));
   const out: Diagnostic[] = [];
   for (const e of errors) {
     if (e.keyword === 'if') continue; // the `then` errors say what is wrong
     if (branchOf(e)) continue;
     if (e.keyword === 'oneOf' || e.keyword === 'anyOf') {
-      out.push(...combinatorDiagnostic(e, errors.filter((b) => b.schemaPath.startsWith(e.schemaPath + '/')), ctx));
+      out.push(...combinatorDiagnostic(e, errors.filter((b) => b !== e && isBranchError(e, b, ctx.schema)), ctx));
       continue;
     }
     const d = single(e, ctx);
     if (d) out.push(d);
   }
+  return out;
+}
+
+/**
+ * Whether `e` was raised inside one of the alternatives of the oneOf/anyOf
+ * error `c`: under its schema path, or (for an alternative that is a $ref,
+ * whose errors carry the definition's own path) under that definition.
+ */
+function isBranchError(c: ErrorObject, e: ErrorObject, root: JsonSchema): boolean {
+  if (!e.instancePath.startsWith(c.instancePath)) return false;
+  if (e.instancePath.length > c.instancePath.length && e.instancePath[c.instancePath.length] !== '/') return false;
+  if (e.schemaPath.startsWith(c.schemaPath + '/')) return true;
+  const alternatives = Array.isArray(c.schema) ? (c.schema as JsonSchema[]) : [];
+  return alternatives.some((a) => refsOf(a, root).some((ref) => e.schemaPath.startsWith(ref + '/')));
+}
+
+/** The `#/definitions/...` refs an alternative stands for (directly or through allOf), transitively. */
+function refsOf(s: JsonSchema, root: JsonSchema, seen = new Set<string>()): string[] {
+  const out: string[] = [];
+  const visit = (x: JsonSchema): void => {
+    if (x.$ref && !seen.has(x.$ref)) {
+      seen.add(x.$ref);
+      out.push(x.$ref);
+      visit(resolveRef(root, { $ref: x.$ref }));
+    }
+    for (const sub of x.allOf ?? []) visit(sub);
+  };
+  visit(s);
   return out;
 }
 
@@ -117,7 +140,7 @@ function combinatorDiagnostic(e: ErrorObject, branches: ErrorObject[], ctx: Sche
 }
 
 /** The key of a branch that only says "this key is present" (`{required: [k]}`, optionally `properties: {k: true}`). */
-function requiredOnlyKey(a: JsonSchema | undefined): string | null {
+export function requiredOnlyKey(a: JsonSchema | undefined): string | null {
   if (!a || a.required?.length !== 1) return null;
   const extra = Object.keys(a).filter((k) => k !== 'required' && k !== 'properties' && k !== 'description');
   if (extra.length) return null;
@@ -187,19 +210,24 @@ function single(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic | undefined
       };
     }
     case 'pattern': {
-      const def = Object.keys(DEFINITION_PARSERS).find((name) => ctx.schema.definitions?.[name] === e.parentSchema);
+      // durations, comparisons and dates are explained by their parsers (checks/syntax.ts)
+      if (SYNTAX_DEFINITIONS.some((name) => ctx.schema.definitions?.[name] === e.parentSchema)) return undefined;
+      if ((e as { propertyName?: string }).propertyName !== undefined) return undefined; // reported with its propertyNames error
       const value = valueAtPath(ctx.root, path);
-      const span = valueSpan(ctx, path);
-      const parser = def ? DEFINITION_PARSERS[def] : undefined;
-      if (parser && typeof value === 'string') {
-        const r = parser.parse(value);
-        if (!r.ok) {
-          const inner = innerSpan(ctx, span, value, r.error.at, r.error.length);
-          return { span: inner, severity: 'error', code: `invalid-${parser.what}`, message: `invalid ${parser.what} ${show(value)}: ${r.error.message}` };
-        }
-      }
       const hint = describeAt(ctx, e.parentSchema);
-      return { span, severity: 'error', code: 'schema-pattern', message: `${show(value)} does not match the expected form \`${String(params.pattern)}\`${hint ? ` (${hint})` : ''}` };
+      return { span: valueSpan(ctx, path), severity: 'error', code: 'schema-pattern', message: `${show(value)} does not match the expected form \`${String(params.pattern)}\`${hint ? ` (${hint})` : ''}` };
+    }
+    case 'propertyNames': {
+      const name = String(params.propertyName);
+      const loc = locate(ctx.root, [...path, name]);
+      const names = resolveRef(ctx.schema, ((e.parentSchema as JsonSchema | undefined)?.propertyNames as JsonSchema | undefined) ?? {});
+      const example = names.examples?.[0];
+      return {
+        span: loc.alias ? aliasSpan(loc.alias) : loc.pair ? keySpan(loc.pair.key) : valueSpan(ctx, path),
+        severity: 'error',
+        code: 'schema-pattern',
+        message: `\`${name}\` is not a valid name here${names.pattern ? `: it must match \`${names.pattern}\`` : ''}${example !== undefined ? ` (e.g. ${show(example)})` : ''}`,
+      };
     }
     case 'uniqueItems': {
       const { i, j } = params as { i: number; j: number };
@@ -212,9 +240,48 @@ function single(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic | undefined
         message: `${show(item)} is listed twice (items ${j + 1} and ${i + 1}); list each once`,
       };
     }
+    case 'minItems':
+    case 'maxItems':
+    case 'minLength':
+    case 'maxLength':
+    case 'minProperties':
+    case 'maxProperties': {
+      const limit = Number(params.limit);
+      const what = e.keyword.endsWith('Items') ? 'item' : e.keyword.endsWith('Length') ? 'character' : 'entry';
+      const least = e.keyword.startsWith('min');
+      const message =
+        least && limit === 1
+          ? `${prop(path)}must not be empty`
+          : `${prop(path)}needs ${least ? 'at least' : 'at most'} ${limit} ${what}${limit === 1 ? '' : what === 'entry' ? 'ies' : 's'}`;
+      return { span: valueSpan(ctx, path), severity: 'error', code: 'schema-size', message: message.replace(/entrys$/, 'entries') };
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const bound = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' }[e.keyword];
+      return {
+        span: valueSpan(ctx, path),
+        severity: 'error',
+        code: 'schema-range',
+        message: `${prop(path)}must be ${bound} ${String(params.limit)}, not ${show(valueAtPath(ctx.root, path))}`,
+      };
+    }
+    case 'not': {
+      const together = (e.schema as JsonSchema | undefined)?.required;
+      if (together && together.length > 1) {
+        const second = locate(ctx.root, [...path, together[1]!]);
+        return {
+          span: second.pair ? keySpan(second.pair.key) : parentKeySpan(ctx, path),
+          severity: 'error',
+          code: 'schema-exclusive',
+          message: `${together.map((k) => `\`${k}\``).join(' and ')} cannot be used together; keep one`,
+        };
+      }
+      return { span: valueSpan(ctx, path), severity: 'error', code: 'schema-invalid', message: `${prop(path)}is not allowed in this form` };
+    }
     default: {
-      const prop = path.length ? `\`${String(path[path.length - 1])}\` ` : '';
-      return { span: valueSpan(ctx, path), severity: 'error', code: `schema-${e.keyword}`, message: `${prop}${e.message ?? 'is invalid'}` };
+      return { span: valueSpan(ctx, path), severity: 'error', code: 'schema-invalid', message: `${prop(path)}${e.message ?? 'is invalid'}` };
     }
   }
 }
@@ -226,6 +293,11 @@ export function suggest(name: string, candidates: readonly string[]): string | u
   const best = closest(name, candidates as string[]);
   const d = distance(name.toLowerCase(), best.toLowerCase());
   return d > 0 && d <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function prop(path: readonly PathSegment[]): string {
+  const last = path[path.length - 1];
+  return last === undefined ? '' : typeof last === 'number' ? `item ${last + 1} ` : `\`${last}\` `;
 }
 
 function describeAt(ctx: SchemaErrorContext, parentSchema: unknown): string | undefined {
@@ -247,7 +319,9 @@ function aliasSpan(a: PNode): Span {
 export function valueSpan(ctx: { root: PNode | null; text: string }, path: readonly PathSegment[]): Span {
   const loc = locate(ctx.root, path);
   if (loc.alias) return aliasSpan(loc.alias);
-  if (loc.node) return trimSpan(ctx.text, loc.node);
+  // an empty value (`key:`) has no text of its own: point at its key
+  const empty = loc.node?.type === 'scalar' && loc.node.value === null && loc.node.start === loc.node.end;
+  if (loc.node && !(empty && loc.pair)) return trimSpan(ctx.text, loc.node);
   if (loc.pair) return keySpan(loc.pair.key);
   return loc.deepest ? trimSpan(ctx.text, { start: loc.deepest.start, end: loc.deepest.start }) : { start: 0, end: 0 };
 }
@@ -270,20 +344,10 @@ export function parentKeySpan(ctx: { root: PNode | null; text: string }, path: r
   return { start: 0, end: Math.min(ctx.text.length, Math.max(0, ctx.text.indexOf('\n') === -1 ? ctx.text.length : ctx.text.indexOf('\n'))) };
 }
 
-function trimSpan(text: string, s: Span): Span {
+export function trimSpan(text: string, s: Span): Span {
   let end = s.end;
   while (end > s.start && /\s/.test(text[end - 1]!)) end--;
   return { start: s.start, end };
-}
-
-/** A sub-span inside a scalar's source for an error at `at` within its value. */
-function innerSpan(ctx: SchemaErrorContext, span: Span, value: string, at: number, length: number): Span {
-  const src = ctx.text.slice(span.start, span.end);
-  const quoted = src.startsWith('"') || src.startsWith("'");
-  const body = quoted ? src.slice(1, -1) : src;
-  if (body !== value) return span; // escapes or folding: keep the whole value
-  const start = span.start + (quoted ? 1 : 0) + at;
-  return { start, end: Math.max(start + Math.max(length, 0), start) };
 }
 
 export function valueAtPath(root: PNode | null, path: readonly PathSegment[]): unknown {

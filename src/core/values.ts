@@ -28,7 +28,10 @@ export function parseDuration(s: string): Parsed<number> {
     const unitStart = i;
     while (i < s.length && /[a-z]/i.test(s[i]!)) i++;
     const unit = s.slice(unitStart, i);
-    if (!unit) return fail(unitStart, Math.max(1, s.length - unitStart), `missing unit after \`${s.slice(numStart, unitStart)}\`; use one of ${DURATION_UNITS.join(', ')}`);
+    if (!unit) {
+      // point at the number that lacks its unit, inside the value
+      return fail(numStart, unitStart - numStart, `missing unit after \`${s.slice(numStart, unitStart)}\`; use one of ${DURATION_UNITS.join(', ')}`);
+    }
     const ms = UNIT_MS[unit];
     if (ms === undefined) return fail(unitStart, unit.length, `unknown duration unit \`${unit}\`; use one of ${DURATION_UNITS.join(', ')}`);
     total += Number(s.slice(numStart, unitStart)) * ms;
@@ -57,23 +60,30 @@ export interface Comparison {
   threshold: number;
 }
 
-/** `"> 250"`, `"<= 0.9"` -> operator and threshold. */
+const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t';
+
+/**
+ * `"> 250"`, `"<= 0.9"` -> operator and threshold. Accepts exactly what the
+ * schemas' `comparison` pattern accepts (a unit test holds them together).
+ */
 export function parseComparison(s: string): Parsed<Comparison> {
   let i = 0;
-  while (s[i] === ' ') i++;
+  while (isBlank(s[i])) i++;
   const op = OPERATORS.find((o) => s.startsWith(o, i));
   if (!op) {
     return fail(i, Math.max(1, Math.min(2, s.length - i)), `expected a comparison operator (${OPERATORS.join(' ')}) at the start, e.g. \`> 250\``);
   }
   i += op.length;
-  while (s[i] === ' ') i++;
+  while (isBlank(s[i])) i++;
   const numStart = i;
-  const m = /^-?(\d+(\.\d+)?|\.\d+)([eE][-+]?\d+)?/.exec(s.slice(i));
-  if (!m) return fail(numStart, Math.max(1, s.length - numStart), `expected a number after \`${op}\``);
+  const m = /^-?\d+(\.\d+)?([eE][-+]?\d+)?/.exec(s.slice(i));
+  if (!m) return fail(numStart, Math.max(1, s.length - numStart), `expected a number after \`${op}\` (digits, e.g. \`0.5\`)`);
   i += m[0].length;
-  const tailStart = i;
-  while (s[i] === ' ') i++;
-  if (i < s.length) return fail(tailStart, s.length - tailStart, `unexpected \`${s.slice(tailStart).trim()}\` after the threshold`);
+  while (isBlank(s[i])) i++;
+  if (i < s.length) {
+    const tail = s.slice(i).trimEnd();
+    return fail(i, tail.length, `unexpected \`${tail}\` after the threshold`);
+  }
   return { ok: true, value: { op, threshold: Number(m[0]) } };
 }
 

@@ -69,8 +69,23 @@ export function parseYaml(text: string, options: ParseOptions = DEFAULT_PARSE_LI
   return parseYamlRecovering(text, options);
 }
 
+/** Deepest `[`/`{` nesting the `yaml` path is given (deeper input can exhaust V8 itself). */
+export const MAX_FLOW_DEPTH = 256;
+
 /** The `yaml` library path: every syntax error located, a partial tree, bounded aliases. */
 export function parseYamlRecovering(text: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): ParsedYaml {
+  const deep = flowDepthExceeded(text, MAX_FLOW_DEPTH);
+  if (deep !== -1) {
+    return {
+      text,
+      root: null,
+      value: null,
+      hasSyntaxErrors: true,
+      diagnostics: [
+        { span: { start: deep, end: deep + 1 }, severity: 'error', code: 'yaml-too-deep', message: `YAML: brackets nest more than ${MAX_FLOW_DEPTH} levels deep here; the file is not checked further` },
+      ],
+    };
+  }
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, strict: true });
   const diagnostics: Diagnostic[] = [];
   for (const e of doc.errors) {
@@ -86,8 +101,31 @@ export function parseYamlRecovering(text: string, limits: ParseLimits = DEFAULT_
     root: built?.node ?? null,
     value: built ? built.value : null,
     diagnostics,
-    hasSyntaxErrors: doc.errors.length > 0 || builder.aliasLimitHit,
+    hasSyntaxErrors: doc.errors.length > 0 || builder.aliasLimitHit || builder.unresolved,
   };
+}
+
+/** Offset of the first `[` or `{` nested deeper than `max`, or -1. Quoted strings and comments are skipped. */
+export function flowDepthExceeded(text: string, max: number): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > max) return i;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+      if (depth > 0) depth--;
+    } else if ((c === 34 /* " */ || c === 39) /* ' */ && (i === 0 || /[\s[{,:]/.test(text[i - 1]!))) {
+      // a quoted scalar: skip to its end
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (c === 34 && d === 92 /* \ */) i++;
+        else if (d === c) break;
+      }
+    } else if (c === 35 /* # */ && (i === 0 || /\s/.test(text[i - 1]!))) {
+      while (i < text.length && text.charCodeAt(i) !== 10) i++;
+    }
+  }
+  return -1;
 }
 
 function errorSpan(text: string, pos: [number, number]): Span {
@@ -108,6 +146,7 @@ class TreeBuilder {
   private readonly memo = new Map<YNode, Built>();
   private expanded = 0;
   aliasLimitHit = false;
+  unresolved = false;
 
   constructor(
     private readonly text: string,
@@ -161,6 +200,10 @@ class TreeBuilder {
     } else if (isAlias(n)) {
       const target = n.resolve(this.doc) as YNode | undefined;
       const t = target ? this.memo.get(target) : undefined;
+      if (!target) {
+        this.unresolved = true;
+        this.diagnostics.push({ span: { start, end }, severity: 'error', code: 'yaml-syntax', message: `YAML: unknown alias \`*${n.source}\`: no anchor \`&${n.source}\` comes before it` });
+      }
       let value: unknown = null;
       let size = 1;
       if (t) {

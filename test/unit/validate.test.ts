@@ -309,7 +309,7 @@ describe('validate: the format’s own syntaxes, with the inner sub-range', () =
 
   it('invalid comparison `> abc`: on the threshold', async () => {
     const t = replaceOnce(RB, 'when: "> 250"', 'when: "> abc"');
-    assert.deepEqual(await check(t), [err(rangeIn(t, '"> abc"', 'abc'), 'invalid-comparison', 'invalid comparison `> abc`: expected a number after `>`')]);
+    assert.deepEqual(await check(t), [err(rangeIn(t, '"> abc"', 'abc'), 'invalid-comparison', 'invalid comparison `> abc`: expected a number after `>` (digits, e.g. `0.5`)')]);
   });
 
   it('invalid comparison in single quotes `>= 1kb`: on the trailing text', async () => {

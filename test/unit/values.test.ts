@@ -99,7 +99,7 @@ describe('values: parseComparison', () => {
   it('`> abc`: points at `abc`', () => {
     assert.deepEqual(parseComparison('> abc'), {
       ok: false,
-      error: { at: 2, length: 3, message: 'expected a number after `>`' },
+      error: { at: 2, length: 3, message: 'expected a number after `>` (digits, e.g. `0.5`)' },
     });
   });
 

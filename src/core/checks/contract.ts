@@ -23,6 +23,7 @@ function checkDeprecations(ctx: CheckContext): Diagnostic[] {
     const removeAfter = parseDate(removeAfterText);
     if (!removeAfter.ok) return; // the schema check explains the date
     const since = sinceText ? parseDate(sinceText) : undefined;
+    if (since && !since.ok) return; // the date syntax check explains it
     if (since && since.ok && since.value > removeAfter.value) {
       out.push(diag(valueAt(ctx, ['deprecations', i, 'removeAfter']), 'error', 'deprecation-dates', `removeAfter ${removeAfterText} is before since ${sinceText}`));
       return;

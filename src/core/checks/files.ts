@@ -6,22 +6,26 @@ import type { Diagnostic } from '../types';
 import type { PathSegment } from '../yamlTree';
 import { diag, valueAt, type CheckContext } from './context';
 
-const patternCache = new WeakMap<JsonSchema, string[][]>();
+const patternCache = new WeakMap<JsonSchema, Map<string, string[][]>>();
 
 export interface FileRef {
   path: PathSegment[];
   ref: string;
 }
 
-export function fileRefs(schema: JsonSchema, value: unknown): FileRef[] {
-  let patterns = patternCache.get(schema);
-  if (!patterns) {
-    patterns = pathsToDefinition(schema, 'filePath');
-    patternCache.set(schema, patterns);
-  }
+/** Every string in `value` at a place the schema types as `#/definitions/<definition>`. */
+export function stringsOfDefinition(schema: JsonSchema, value: unknown, definition: string): FileRef[] {
+  let bySchema = patternCache.get(schema);
+  if (!bySchema) patternCache.set(schema, (bySchema = new Map()));
+  let patterns = bySchema.get(definition);
+  if (!patterns) bySchema.set(definition, (patterns = pathsToDefinition(schema, definition)));
   const out: FileRef[] = [];
   for (const pattern of patterns) collect(value, pattern, 0, [], out);
   return out;
+}
+
+export function fileRefs(schema: JsonSchema, value: unknown): FileRef[] {
+  return stringsOfDefinition(schema, value, 'filePath');
 }
 
 function collect(v: unknown, pattern: string[], i: number, path: PathSegment[], out: FileRef[]): void {

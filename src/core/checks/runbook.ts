@@ -213,6 +213,13 @@ function declareRoleFix(ctx: CheckContext, role: string): QuickFix | undefined {
   const entry = `${role}: { name: TODO, contact: TODO }`;
   const title = `Declare role \`${role}\``;
   const rolesPair = getPair(ctx.root, 'roles');
+  const root = deref(ctx.root);
+  if (!rolesPair && root?.type === 'map' && root.flow) {
+    // a flow (or JSON) document: add the section inside its braces
+    const close = ctx.text.lastIndexOf('}', root.end);
+    if (close < root.start) return undefined;
+    return { title, edits: [{ start: close, end: close, newText: `, "roles": { "${role}": { "name": "TODO", "contact": "TODO" } }` }] };
+  }
   if (!rolesPair) {
     const at = ctx.text.length;
     const sep = ctx.text.endsWith('\n') || at === 0 ? '' : '\n';

@@ -1,6 +1,6 @@
-// Known bugs in src/, found while writing the unit tests. Each test states the
-// expected behaviour and fails until src is fixed; none is skipped. When one
-// passes, move it next to its topic (values, validate, completion, ...).
+// Regressions: bugs in src/ found while writing the unit tests, each fixed and
+// kept here with the behaviour it must keep. The comments above each test say
+// what was wrong.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -13,12 +13,12 @@ async function check(text: string, p = 'iris.runbook.yaml') {
   return showAll(text, await service.validate(doc));
 }
 
-describe('known bugs', () => {
+describe('regressions', () => {
   // src/core/schemaErrors.ts (pattern errors only call the parser when the
   // pattern fails) + src/core/checks/contract.ts ("the schema check explains
   // the date", but it does not): a date of the right shape that does not exist
   // passes silently, and an impossible removeAfter disables the deprecation.
-  it('BUG 1: an impossible date (month 13, February 30) is reported as invalid-date on the bad part', async () => {
+  it('bug 1: an impossible date (month 13, February 30) is reported as invalid-date on the bad part', async () => {
     const t = replaceOnce(CLEAN_CONTRACT, 'removeAfter: 2099-06-01', 'removeAfter: 2099-13-01');
     assert.deepEqual(await check(t, 'iris.contract.yaml'), [
       { range: rangeIn(t, 'removeAfter: 2099-13-01', '13'), severity: 'error', code: 'invalid-date', message: 'invalid date `2099-13-01`: month `13` is not between 01 and 12' },
@@ -31,7 +31,7 @@ describe('known bugs', () => {
 
   // src/core/values.ts parseComparison: the tail error starts at the blank
   // after the threshold, so the squiggle includes the leading space.
-  it('BUG 2: `> 5 apples` points at `apples`, not at ` apples`', async () => {
+  it('bug 2: `> 5 apples` points at `apples`, not at ` apples`', async () => {
     assert.deepEqual(parseComparison('> 5 apples'), { ok: false, error: { at: 4, length: 6, message: 'unexpected `apples` after the threshold' } });
     const t = replaceOnce(CLEAN_RUNBOOK, 'when: "> 250"', 'when: "> 5 apples"');
     assert.deepEqual(await check(t), [
@@ -42,7 +42,7 @@ describe('known bugs', () => {
   // src/core/values.ts parseDuration: "missing unit" is reported at the end of
   // the string with length 1, i.e. outside it; the editor then underlines the
   // closing quote, or the blank/comma after an unquoted value.
-  it('BUG 3: a number without unit points at that number, inside the value', async () => {
+  it('bug 3: a number without unit points at that number, inside the value', async () => {
     assert.deepEqual(parseDuration('5'), { ok: false, error: { at: 0, length: 1, message: 'missing unit after `5`; use one of ms, s, m, h, d, w' } });
     assert.deepEqual(parseDuration('1h30'), { ok: false, error: { at: 2, length: 2, message: 'missing unit after `30`; use one of ms, s, m, h, d, w' } });
     const t = replaceOnce(CLEAN_RUNBOOK, 'for: 5m }', 'for: 1h30 }');
@@ -54,14 +54,14 @@ describe('known bugs', () => {
   // src/core/schemaErrors.ts collapseCombinators: errors inside a oneOf branch
   // that is a $ref carry the referenced definition's schemaPath, so they are
   // not recognised as branch errors; the string branch's type error leaks out.
-  it('BUG 4: an http undo with a typo gives only the typo, not also "expected a string"', async () => {
+  it('bug 4: an http undo with a typo gives only the typo, not also "expected a string"', async () => {
     const t = replaceOnce(CLEAN_RUNBOOK, '    undo: ./scripts/set-alias.sh iris champion 2.0.0\n', '    undo: { url: "https://x", methd: POST }\n');
     assert.deepEqual(await check(t), [
       { range: rangeOfText(t, 'methd'), severity: 'error', code: 'schema-unknown-property', message: 'unknown property `methd` — did you mean `method`?' },
     ]);
   });
 
-  it('BUG 4b: an undo of the wrong type gives one message naming both allowed forms', async () => {
+  it('bug 4b: an undo of the wrong type gives one message naming both allowed forms', async () => {
     const t = replaceOnce(CLEAN_RUNBOOK, '    undo: ./scripts/set-alias.sh iris champion 2.0.0\n', '    undo: 5\n');
     assert.deepEqual(await check(t), [
       { range: rangeIn(t, 'undo: 5', '5'), severity: 'error', code: 'schema-type', message: 'expected a string or a mapping, found an integer' },
@@ -71,7 +71,7 @@ describe('known bugs', () => {
   // src/core/yamlTree.ts: an alias whose anchor does not exist resolves to
   // undefined and silently becomes null; the yaml library reports it only when
   // converting to JS, which the tree builder never does.
-  it('BUG 5: an undefined alias is a YAML error on the alias', async () => {
+  it('bug 5: an undefined alias is a YAML error on the alias', async () => {
     const t = replaceOnce(CLEAN_RUNBOOK, 'owner: ml-platform', 'owner: *nope');
     const ds = await check(t);
     assert.equal(ds.length, 1, JSON.stringify(ds));
@@ -83,7 +83,7 @@ describe('known bugs', () => {
   // src/core/schemaErrors.ts valueSpan: an empty value is a zero-width null
   // scalar after the colon, so the error has an empty range that editors can
   // hardly show; "a missing value points at its key" should apply.
-  it('BUG 6: an empty value is reported on its key, not as an empty range after the colon', async () => {
+  it('bug 6: an empty value is reported on its key, not as an empty range after the colon', async () => {
     const t = replaceOnce(CLEAN_RUNBOOK, '    timeout: 60s', '    timeout:');
     assert.deepEqual(await check(t), [{ range: rangeIn(t, '    timeout:', 'timeout'), severity: 'error', code: 'schema-type', message: 'expected a string, found nothing (null)' }]);
   });
@@ -92,7 +92,7 @@ describe('known bugs', () => {
   // and if/then, and completion.ts does not drop the branches the node already
   // excludes: a step with `run` is offered http/flag/approve/notify/verify,
   // each labelled "required", though adding one is a schema-exclusive error.
-  it('BUG 7: completion in a step that has `run` offers no other kind key and labels nothing required', () => {
+  it('bug 7: completion in a step that has `run` offers no other kind key and labels nothing required', () => {
     const { text, offset } = cursor(replaceOnce(CLEAN_RUNBOOK, '    requires: [flag-off]\n', '    requires: [flag-off]\n    |\n'));
     const { service, doc } = setup(text);
     const items = service.complete(doc, offset);
@@ -103,7 +103,7 @@ describe('known bugs', () => {
   // src/core/analysis.ts returns no schema when the document is empty or its
   // kind is not (yet) valid, even when the file name decides the kind, so
   // completion.ts has nothing to offer in a new file.
-  it('BUG 8: completion in an empty *.runbook.yaml offers apiVersion and kind; `kind: |` offers RollbackRunbook', () => {
+  it('bug 8: completion in an empty *.runbook.yaml offers apiVersion and kind; `kind: |` offers RollbackRunbook', () => {
     const empty = setup('', { path: 'new.runbook.yaml' });
     const labels = empty.service.complete(empty.doc, 0).map((i) => i.label);
     assert.ok(labels.includes('apiVersion') && labels.includes('kind'), JSON.stringify(labels));
@@ -116,7 +116,7 @@ describe('known bugs', () => {
   // at ~5000 levels V8 aborts the whole process ("FATAL ERROR: RegExpCompiler
   // Allocation failed - process out of memory", exit 134), which no try/catch
   // can stop: the CLI dies without a report, the editor loses its server.
-  it('BUG 9: 5000 nested `[` does not crash the process (run in a child so mocha survives)', () => {
+  it('bug 9: 5000 nested `[` does not crash the process (run in a child so mocha survives)', () => {
     const root = path.resolve(__dirname, '..', '..');
     const script = `
       require(${JSON.stringify(path.join(root, 'test/unit/register.cjs'))});
@@ -140,7 +140,7 @@ describe('known bugs', () => {
   // src/core/checks/runbook.ts declareRoleFix: with no `roles` key it appends a
   // block `roles:` section at the end, also when the root is a flow mapping
   // (a JSON runbook), which makes the document invalid YAML.
-  it('BUG 10: "Declare role" on a JSON runbook keeps it valid', async () => {
+  it('bug 10: "Declare role" on a JSON runbook keeps it valid', async () => {
     const t = JSON.stringify({
       apiVersion: 'rollback-lens/v1',
       kind: 'RollbackRunbook',
@@ -162,7 +162,7 @@ describe('known bugs', () => {
   // operator passes the schema but not the parser (the dry-run would fail on
   // a file the editor calls clean); `.5` fails the schema (with a raw regex as
   // message) but parses.
-  it('BUG 11: the comparison pattern of the schema and parseComparison accept the same strings', () => {
+  it('bug 11: the comparison pattern of the schema and parseComparison accept the same strings', () => {
     const pattern = new RegExp((runbookSchema as unknown as { definitions: { comparison: { pattern: string } } }).definitions.comparison.pattern);
     const disagreements = ['> 250', '>\t250', '> .5', '>= -0.5', '> 1e3', '>+5', ' < 2 ', '> 5.'].filter((s) => pattern.test(s) !== parseComparison(s).ok);
     assert.deepEqual(disagreements, []);
@@ -171,7 +171,7 @@ describe('known bugs', () => {
   // src/core/schemaErrors.ts has no case for `propertyNames`: an invalid role
   // name gives two errors over the whole roles map, one quoting the map as
   // `{}` and one with ajv's raw text; neither names or points at the bad key.
-  it('BUG 12: an invalid role name is one error on that key, naming it', async () => {
+  it('bug 12: an invalid role name is one error on that key, naming it', async () => {
     const t = replaceOnce(CLEAN_RUNBOOK, '  commsLiaison:  { name: Support lead, contact: "#support" }\n', '  commsLiaison:  { name: Support lead, contact: "#support" }\n  on-call lead: { contact: "#x" }\n');
     const ds = await check(t);
     assert.equal(ds.length, 1, JSON.stringify(ds.map((d) => d.message)));
@@ -185,7 +185,7 @@ describe('known bugs', () => {
   // that src/core/codes.ts does not list, so they are neither documented nor
   // stable, and SARIF rules get no description; their messages are ajv's raw
   // text ("must NOT have fewer than 1 items").
-  it('BUG 13: every code validate() emits is listed in DIAGNOSTIC_CODES', async () => {
+  it('bug 13: every code validate() emits is listed in DIAGNOSTIC_CODES', async () => {
     const variants: Array<[string, string]> = [
       [replaceOnce(CLEAN_RUNBOOK, 'approve: [decisionMaker]', 'approve: []'), 'iris.runbook.yaml'], // minItems
       [CLEAN_RUNBOOK + 'reintroduction:\n  stages:\n    - percent: 0\n    - percent: 150\n', 'iris.runbook.yaml'], // exclusiveMinimum, maximum
