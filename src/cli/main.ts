@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { DIAGNOSTIC_CODES } from '../core';
+import { writeFileAtomic } from '../node/atomic';
 import { toJson, toSarif, toText } from './format';
 import { validatePaths } from './validate';
 
@@ -80,7 +81,6 @@ async function validateCommand(argv: string[], io: { stdout: NodeJS.WritableStre
   const report =
     format === 'json' ? toJson(result.diagnostics) : format === 'sarif' ? toSarif(result.diagnostics, VERSION, DIAGNOSTIC_CODES) : toText(result.diagnostics);
   if (values.out) {
-    const { writeFileAtomic } = await import('../node/atomic');
     await writeFileAtomic(path.resolve(io.cwd, values.out), report + '\n');
   } else if (report) io.stdout.write(report + '\n');
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;

@@ -179,5 +179,7 @@ export function fileTooLarge(size: number, maxSize: number, span: Diagnostic['sp
 }
 
 function mb(n: number): string {
-  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KiB`;
+  return `${(n / (1024 * 1024)).toFixed(n < 10 * 1024 * 1024 ? 2 : 1)} MiB`;
 }

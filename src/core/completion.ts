@@ -115,7 +115,10 @@ function valueItems(analysis: Analysis, schema: JsonSchema, path: PathSegment[],
   const add = (label: string, kind: CompletionItem['kind'], detail?: string, documentation?: string): void => {
     if (!items.has(label)) items.set(label, { label, kind, insertText: label, replace, ...(detail ? { detail } : {}), ...(documentation ? { documentation } : {}) });
   };
-  for (const ref of referenceValues(analysis, path, probeRoot)) add(ref.label, 'reference', ref.detail);
+  // a list of references holds each one once: skip the ones already listed
+  const parentList = typeof path[path.length - 1] === 'number' ? deref(locate(probeRoot, path.slice(0, -1)).node) : null;
+  const listed = new Set(parentList?.type === 'seq' ? parentList.items.map((i) => (i?.type === 'scalar' ? String(i.value) : '')) : []);
+  for (const ref of referenceValues(analysis, path, probeRoot)) if (!listed.has(ref.label)) add(ref.label, 'reference', ref.detail);
   const schemas = schemasAt(schema, path);
   for (const s of schemas) {
     for (const e of s.enum ?? []) if (isScalar(e)) add(String(e), 'enum', typeLabel([s]), describe(schema, [s]));

@@ -87,7 +87,10 @@ function combinatorDiagnostic(e: ErrorObject, branches: ErrorObject[], ctx: Sche
   if (requiredKeys.length > 0 && requiredKeys.every((k) => k !== null)) {
     const keys = requiredKeys as string[];
     if (Array.isArray(passing) && passing.length > 1) {
-      const present = passing.map((i) => keys[i]!);
+      // in document order: the squiggle goes on the key that came second
+      const present = passing
+        .map((i) => keys[i]!)
+        .sort((a, b) => (locate(ctx.root, [...path, a]).pair?.start ?? 0) - (locate(ctx.root, [...path, b]).pair?.start ?? 0));
       const second = locate(ctx.root, [...path, present[1]!]);
       return [
         {

@@ -88,11 +88,21 @@ export function parseYamlRecovering(text: string, limits: ParseLimits = DEFAULT_
   }
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, strict: true });
   const diagnostics: Diagnostic[] = [];
-  for (const e of doc.errors) {
-    diagnostics.push({ span: errorSpan(text, e.pos), severity: 'error', code: 'yaml-syntax', message: yamlMessage(e.message) });
+  // one broken construct can cascade into hundreds of errors: show the first ones
+  for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
+    diagnostics.push({ span: errorSpan(text, e.pos), severity: 'error', code: 'yaml-syntax', message: yamlMessage(e.message, e.code) });
+  }
+  if (doc.errors.length > MAX_SYNTAX_ERRORS) {
+    const last = doc.errors[MAX_SYNTAX_ERRORS]!;
+    diagnostics.push({
+      span: errorSpan(text, last.pos),
+      severity: 'error',
+      code: 'yaml-syntax',
+      message: `YAML: ${doc.errors.length - MAX_SYNTAX_ERRORS} more syntax errors after this point; fix the ones above first`,
+    });
   }
   for (const w of doc.warnings) {
-    diagnostics.push({ span: errorSpan(text, w.pos), severity: 'warning', code: 'yaml-warning', message: yamlMessage(w.message) });
+    diagnostics.push({ span: errorSpan(text, w.pos), severity: 'warning', code: 'yaml-warning', message: yamlMessage(w.message, w.code) });
   }
   const builder = new TreeBuilder(text, doc, limits, diagnostics);
   const built = doc.contents ? builder.build(doc.contents as YNode) : null;
@@ -137,7 +147,10 @@ function errorSpan(text: string, pos: [number, number]): Span {
 }
 
 /** The yaml library's messages end with "at line L, column C" context; positions are ours to give. */
-function yamlMessage(message: string): string {
+const MAX_SYNTAX_ERRORS = 20;
+
+function yamlMessage(message: string, code?: string): string {
+  if (code === 'MULTIPLE_DOCS') return 'YAML: a runbook or contract is one YAML document; this file has more than one (`---` starts another)';
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
   return `YAML: ${first}`;
 }

@@ -39,7 +39,7 @@ describe('cli: validate', () => {
   const errRange = rangeIn(broken, 'for: 5x', 'x');
   const warnRange = rangeIn(broken, 'restore: 30s', '30s');
   const ERR_MSG = 'invalid duration `5x`: unknown duration unit `x`; use one of ms, s, m, h, d, w';
-  const WARN_MSG = "the plan's worst case is 1m (`approve` → `flag-off` → `repoint`), longer than windows.restore 30s";
+  const WARN_MSG = "the plan's worst case is 1m (`approve` → `flag-off` → `repoint` → `verify`), longer than windows.restore 30s";
 
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollback-lens-cli-'));
@@ -146,7 +146,7 @@ describe('cli: validate', () => {
     // the related steps travel as relatedLocations
     assert.deepEqual(
       w.relatedLocations.map((x: { message: { text: string } }) => x.message.text),
-      ['`approve`: no timeout (0s)', '`flag-off`: no timeout (0s)', '`repoint`: 1m'],
+      ['`approve`: no timeout (0s)', '`flag-off`: no timeout (0s)', '`repoint`: 1m', '`verify`: no timeout (0s)'],
     );
     assert.deepEqual(w.relatedLocations[2].physicalLocation.region, region(rangeIn(broken, 'timeout: 60s', '60s')));
   });
@@ -156,7 +156,7 @@ describe('cli: validate', () => {
     assert.equal(r.code, 1);
     const size = Buffer.byteLength(CLEAN_RUNBOOK);
     assert.ok(size > 100);
-    assert.equal(r.stdout, 'iris.runbook.yaml:1:1: error file-too-large file is 0.0 MB; Rollback Lens checks files up to 0.0 MB (setting `rollbackLens.maxFileSize`)\n');
+    assert.equal(r.stdout, 'iris.runbook.yaml:1:1: error file-too-large file is 1.8 KiB; Rollback Lens checks files up to 100 bytes (setting `rollbackLens.maxFileSize`)\n');
   });
 
   it('--out: the report goes to the file, the summary to stderr (bundled CLI: `--out` loads a module dynamically)', () => {

@@ -93,7 +93,7 @@ describe('codeActions: add an undo stub', () => {
           - { id: a, run: echo hi }
       `;
     const r = await fix(t, 'missing-undo', 'run', 'Add an `undo` stub');
-    assert.equal(r.text, replaceOnce(t, '{ id: a, run: echo hi }', '{ id: a, run: echo hi , undo: "exit 1" }'));
+    assert.equal(r.text, replaceOnce(t, '{ id: a, run: echo hi }', '{ id: a, run: echo hi, undo: "exit 1" }'));
     assert.deepEqual(codes(r.after), []);
   });
 
@@ -106,7 +106,7 @@ describe('codeActions: add an undo stub', () => {
           - { id: b, http: { url: "https://x" } }
       `;
     const r = await fix(t, 'missing-undo', 'http', 'Add an `undo` stub');
-    assert.equal(r.text, replaceOnce(t, '{ id: b, http: { url: "https://x" } }', '{ id: b, http: { url: "https://x" } , undo: { method: POST, url: TODO } }'));
+    assert.equal(r.text, replaceOnce(t, '{ id: b, http: { url: "https://x" } }', '{ id: b, http: { url: "https://x" }, undo: { method: POST, url: TODO } }'));
     assert.deepEqual(codes(r.after), []);
   });
 });

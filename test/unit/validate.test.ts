@@ -98,16 +98,16 @@ describe('validate: guards before parsing', () => {
     const { service, doc: d } = setup(RB, { service: { maxSize: 1000, maxAliasExpansion: 100_000 } });
     const ds = await service.validate(d);
     assert.deepEqual(showAll(RB, ds), [
-      err(r(0, 0, 0, 28), 'file-too-large', 'file is 0.0 MB; Rollback Lens checks files up to 0.0 MB (setting `rollbackLens.maxFileSize`)'),
+      err(r(0, 0, 0, 28), 'file-too-large', 'file is 1.8 KiB; Rollback Lens checks files up to 1000 bytes (setting `rollbackLens.maxFileSize`)'),
     ]);
     assert.equal(service.analysis(d).parsed, null);
   });
 
-  it('file-too-large says the sizes in MB', async () => {
+  it('file-too-large says the sizes in readable units', async () => {
     const big = RB + '# ' + 'x'.repeat(1.5 * 1024 * 1024) + '\n';
     const { service, doc: d } = setup(big, { service: { maxSize: 1024 * 1024, maxAliasExpansion: 100_000 } });
     assert.deepEqual(showAll(big, await service.validate(d)), [
-      err(r(0, 0, 0, 28), 'file-too-large', 'file is 1.5 MB; Rollback Lens checks files up to 1.0 MB (setting `rollbackLens.maxFileSize`)'),
+      err(r(0, 0, 0, 28), 'file-too-large', 'file is 1.50 MiB; Rollback Lens checks files up to 1.00 MiB (setting `rollbackLens.maxFileSize`)'),
     ]);
   });
 

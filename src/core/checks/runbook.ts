@@ -153,10 +153,10 @@ function undoFix(ctx: CheckContext, s: StepInfo): QuickFix[] | undefined {
   const title = 'Add an `undo` stub';
   const stub = s.kind === 'http' ? '{ method: POST, url: TODO }' : 'exit 1  # TODO: the command that reverses this step';
   if (stepNode.flow) {
-    const close = ctx.text.lastIndexOf('}', stepNode.end);
-    if (close < stepNode.start) return undefined;
+    const last = stepNode.pairs[stepNode.pairs.length - 1];
+    if (!last) return undefined;
     const flowStub = s.kind === 'http' ? '{ method: POST, url: TODO }' : '"exit 1"';
-    return [{ title, edits: [{ start: close, end: close, newText: `, undo: ${flowStub} ` }] }];
+    return [{ title, edits: [{ start: last.end, end: last.end, newText: `, undo: ${flowStub}` }], preferred: true }];
   }
   const kindPair = getPair(stepNode, s.kind!);
   if (!kindPair) return undefined;
@@ -314,7 +314,8 @@ export function worstCasePath(steps: StepInfo[]): { totalMs: number; path: StepI
   for (const s of byId.values()) {
     best(s);
     const b = memo.get(s.id)!;
-    if (b.totalMs > endTotal) {
+    // on equal time, the longer chain: it names every step the window must fit
+    if (b.totalMs > endTotal || (b.totalMs === endTotal && end && b.length > memo.get(end.id)!.length)) {
       end = s;
       endTotal = b.totalMs;
     }
@@ -340,6 +341,9 @@ async function checkMetrics(ctx: CheckContext): Promise<Diagnostic[]> {
       data = JSON.parse(text);
     } catch (e) {
       return [diag(valueAt(ctx, ['metrics', 'file']), 'error', 'invalid-metrics-file', `metrics snapshot \`${metrics.file}\` is not valid JSON: ${(e as Error).message}`)];
+    }
+    if (!data || typeof data !== 'object' || Array.isArray(data)) {
+      return [diag(valueAt(ctx, ['metrics', 'file']), 'error', 'invalid-metrics-file', `metrics snapshot \`${metrics.file}\` must be a JSON object of metric name → number`)];
     }
     const obj = asObject(data);
     const inner = obj.metrics && typeof obj.metrics === 'object' ? asObject(obj.metrics) : obj;
