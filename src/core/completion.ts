@@ -23,10 +23,12 @@ export function complete(analysis: Analysis, offset: number): CompletionItem[] {
   const replace: Span = { start: wordStart, end: wordEnd };
   const before = text.slice(lineStart, wordStart);
   const after = text.slice(wordEnd, text.indexOf('\n', wordEnd) === -1 ? text.length : text.indexOf('\n', wordEnd));
-  const keyPosition = /^\s*(-\s+)*$/.test(before) && !/^\s*:/.test(after);
+  const keyPosition = /^\s*(-\s+)*$/.test(before);
+  // on an existing key (`tiem|out: 5m`) the colon is there already: replace the name only
+  const hasColon = /^\s*:/.test(after);
 
   if (keyPosition) {
-    const probe = probePath(text, wordStart, wordEnd, `${PROBE}:`, true);
+    const probe = probePath(text, wordStart, wordEnd, hasColon ? PROBE : `${PROBE}:`, true);
     if (probe) {
       const parentPath = probe.path.slice(0, -1);
       const parentSchemas = schemasAt(schema, parentPath);
@@ -34,7 +36,7 @@ export function complete(analysis: Analysis, offset: number): CompletionItem[] {
         // a list of plain values (`- |`): complete values, not keys
         return valueItems(analysis, schema, parentPath, replace, probe.root);
       }
-      return keyItems(schema, parentPath, probe.root, replace, indentFor(before));
+      return keyItems(schema, parentPath, probe.root, replace, indentFor(before), hasColon);
     }
   }
   const probe = probePath(text, wordStart, wordEnd, PROBE, false);
@@ -82,7 +84,7 @@ function indentFor(before: string): string {
   return ' '.repeat(before.length);
 }
 
-function keyItems(schema: JsonSchema, parentPath: PathSegment[], root: PNode | null, replace: Span, indent: string): CompletionItem[] {
+function keyItems(schema: JsonSchema, parentPath: PathSegment[], root: PNode | null, replace: Span, indent: string, nameOnly = false): CompletionItem[] {
   const parent = deref(locate(root, parentPath).node);
   const present = new Set(parent && parent.type === 'map' ? parent.pairs.map((p) => p.keyText).filter((k) => k !== PROBE) : []);
   // keys that exclude each other (a step's kind): once one is present, offer none of the others
@@ -97,7 +99,7 @@ function keyItems(schema: JsonSchema, parentPath: PathSegment[], root: PNode | n
     .map((p) => {
       const t = typeLabel([p.schema]);
       const objectLike = p.schema.type === 'object' || (p.schema.properties !== undefined && p.schema.type === undefined);
-      const insertText = p.schema.type === 'array' ? `${p.name}:\n${indent}  - ` : objectLike ? `${p.name}:\n${indent}  ` : `${p.name}: `;
+      const insertText = nameOnly ? p.name : p.schema.type === 'array' ? `${p.name}:\n${indent}  - ` : objectLike ? `${p.name}:\n${indent}  ` : `${p.name}: `;
       const doc = describe(schema, [p.schema]);
       return {
         label: p.name,

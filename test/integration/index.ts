@@ -11,8 +11,10 @@ import * as vscode from 'vscode';
 export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, forbidOnly: true, reporter: 'spec' });
   mocha.suite.emit('pre-require', globalThis, 'integration', mocha);
-  // bundled statically: the suites register on the globals set up above
-  require('./language.test');
+  // bundled statically: the suites register on the globals set up above.
+  // test/vscode/run.mjs --restricted opens the workspace untrusted.
+  if (process.env.ROLLBACK_LENS_TEST_MODE === 'restricted') require('./restricted.test');
+  else require('./language.test');
   await new Promise<void>((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
   });

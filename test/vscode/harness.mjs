@@ -126,7 +126,7 @@ export function ensureBuilt(extraFiles = []) {
  *   <tmp>/user-data, <tmp>/extensions, <tmp>/config.yaml (auth: none), <tmp>/code-server.log
  * Removed by cleanup() unless ROLLBACK_LENS_KEEP_TMP=1.
  */
-export function makeSandbox(name = 'run') {
+export function makeSandbox(name = 'run', { restricted = false } = {}) {
   const tmp = mkdtempSync(join(tmpdir(), `rollback-lens-vscode-${name}-`));
   const sb = {
     tmp,
@@ -139,7 +139,11 @@ export function makeSandbox(name = 'run') {
   mkdirSync(join(sb.userData, 'User'), { recursive: true });
   mkdirSync(sb.extensions, { recursive: true });
   writeFileSync(sb.config, 'auth: none\ncert: false\n');
-  writeFileSync(join(sb.userData, 'User/settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  // Restricted Mode: Workspace Trust on, no prompt, so the folder stays untrusted
+  const settings = restricted
+    ? { ...USER_SETTINGS, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false }
+    : USER_SETTINGS;
+  writeFileSync(join(sb.userData, 'User/settings.json'), JSON.stringify(settings, null, 2));
   mkdirSync(sb.workspace, { recursive: true });
   if (existsSync(join(ROOT, 'examples'))) cpSync(join(ROOT, 'examples'), sb.workspace, { recursive: true });
   if (existsSync(join(ROOT, 'test/fixtures'))) {
@@ -170,7 +174,7 @@ export function freePort() {
  * extraArgs: more code-server arguments (e.g. --install-extension is a separate run).
  * Resolves { port, base, pid } once it answers /healthz.
  */
-export async function startCodeServer(sb, { env = {}, extraArgs = [] } = {}) {
+export async function startCodeServer(sb, { env = {}, extraArgs = [], trust = true } = {}) {
   const port = await freePort();
   const args = [
     CODE_SERVER_ENTRY,
@@ -181,7 +185,7 @@ export async function startCodeServer(sb, { env = {}, extraArgs = [] } = {}) {
     '--extensions-dir', sb.extensions,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust', // as @vscode/test-electron does
+    ...(trust ? ['--disable-workspace-trust'] : []), // as @vscode/test-electron does; off for Restricted Mode runs
     '--disable-getting-started-override',
     '--ignore-last-opened',
     ...extraArgs,

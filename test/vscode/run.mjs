@@ -4,7 +4,11 @@
 // through playwright-core. Exits with the code the workbench reports:
 // 0 when the suite passed, 1 when a test failed or the suite did not load.
 //
-//   node test/vscode/run.mjs [--verbose] [--timeout=SECONDS] [--tests=FILE]
+//   node test/vscode/run.mjs [--verbose] [--timeout=SECONDS] [--tests=FILE] [--restricted]
+//
+// --restricted opens the workspace untrusted (Workspace Trust on, Restricted
+// Mode); the suite sees ROLLBACK_LENS_TEST_MODE=restricted and runs the tests
+// of what must work, and what must be refused, there.
 //
 // --tests=FILE runs another tests module (default dist/test/integration/index.js);
 // it must export run(): Promise<void> and be able to require('mocha').
@@ -36,6 +40,7 @@ import {
 const timeoutArg = process.argv.find((a) => a.startsWith('--timeout='));
 const testsArg = process.argv.find((a) => a.startsWith('--tests='));
 const TESTS = testsArg ? resolve(testsArg.slice('--tests='.length)) : TESTS_ENTRY;
+const RESTRICTED = process.argv.includes('--restricted');
 const TIMEOUT_S = Number(timeoutArg?.slice('--timeout='.length) ?? process.env.ROLLBACK_LENS_VSCODE_TIMEOUT ?? 600);
 
 async function main() {
@@ -43,8 +48,11 @@ async function main() {
   ensureBuilt(TESTS === TESTS_ENTRY ? [TESTS_ENTRY] : []);
   if (!existsSync(TESTS)) throw new Error(`${TESTS} is missing`);
 
-  const sb = makeSandbox('run');
-  const server = await startCodeServer(sb, { env: { ROLLBACK_LENS_TEST_WORKSPACE: sb.workspace } });
+  const sb = makeSandbox(RESTRICTED ? 'restricted' : 'run', { restricted: RESTRICTED });
+  const server = await startCodeServer(sb, {
+    env: { ROLLBACK_LENS_TEST_WORKSPACE: sb.workspace, ROLLBACK_LENS_TEST_MODE: RESTRICTED ? 'restricted' : 'trusted' },
+    trust: !RESTRICTED,
+  });
   const browser = await launchChromium();
 
   const shown = new Set();
@@ -114,7 +122,7 @@ await cleanup();
 say(code === 0 ? 'integration suite passed' : `integration suite FAILED (exit ${code})`);
 if (summary.passing !== undefined) {
   console.log(
-    `integration: ${summary.passing} passed, ${summary.failing ?? 0} failed` + (summary.pending ? `, ${summary.pending} skipped` : ''),
+    `integration${RESTRICTED ? ' (Restricted Mode)' : ''}: ${summary.passing} passed, ${summary.failing ?? 0} failed` + (summary.pending ? `, ${summary.pending} skipped` : ''),
   );
 }
 process.exit(code);

@@ -1,0 +1,47 @@
+// Restricted Mode (an untrusted workspace): the extension activates with its
+// limited support and the language features work; nothing runs.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { brief, EXTENSION_ID, waitForDiagnostics, writeFile } from './util';
+
+const BROKEN = `apiVersion: rollback-lens/v1
+kind: RollbackRunbook
+metadata: { name: broken, owner: ml-platform }
+release:
+  current: { model: iris-classifier, version: 2.0.0 }
+  target: { model: iris-classifier, version: 1.4.2 }
+roles:
+  decisionMaker: { name: On-call ML lead, contact: "#ml-oncall" }
+steps:
+  - id: repoint
+    run: ./scripts/set-alias.sh iris champion 1.4.2
+    timeout: 60s
+`;
+
+describe('Rollback Lens in Restricted Mode', function () {
+  this.timeout(60_000);
+
+  it('runs in an untrusted workspace', async () => {
+    assert.equal(vscode.workspace.isTrusted, false, 'the harness opened the folder untrusted');
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const doc = await vscode.workspace.openTextDocument(await writeFile('restricted.runbook.yaml', BROKEN));
+    await vscode.window.showTextDocument(doc);
+    await ext.activate();
+    assert.equal(ext.isActive, true);
+  });
+
+  it('validates, completes and hovers', async () => {
+    const uri = await writeFile('restricted-2.runbook.yaml', BROKEN);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const found = await waitForDiagnostics(uri, (d) => d.length > 0);
+    assert.deepEqual(found.map(brief), ['10:4-10:7 missing-undo']);
+    // at the start of the `timeout` key: the other keys a step may have
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, new vscode.Position(11, 4));
+    const keys = list.items.filter((i) => i.kind === vscode.CompletionItemKind.Property).map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+    assert.ok(keys.includes('dryRun') && keys.includes('undo'), keys.join(', '));
+    assert.ok(!keys.includes('run') && !keys.includes('http'), `present and excluded kinds are not offered: ${keys.join(', ')}`);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(11, 6));
+    assert.match(hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n'), /\*\*timeout\*\*/);
+  });
+});
