@@ -49,6 +49,11 @@ export function toSarif(items: FileDiagnostic[], toolVersion: string, codeDescri
               id,
               name: id.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()),
               shortDescription: { text: codeDescriptions[id] ?? id },
+              fullDescription: { text: codeDescriptions[id] ?? id },
+              help: {
+                text: `${codeDescriptions[id] ?? id} Rollback Lens code \`${id}\`; the message says what to change.`,
+                markdown: `${codeDescriptions[id] ?? id}\n\nRollback Lens code \`${id}\`; the message of each result says what to change.`,
+              },
               defaultConfiguration: { level: SARIF_LEVEL[items.find((d) => d.code === id)!.severity] },
             })),
           },
