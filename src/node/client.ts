@@ -101,8 +101,10 @@ export class LanguageClient {
     if (this.worker) void this.send('close', { uri }).catch(() => undefined);
   }
 
+  /** Settings for the worker: sent now if it runs, else when it starts (activation never starts it). */
   configure(params: Requests['configure']['params']): Promise<null> {
     this.settings = { ...this.settings, ...params };
+    if (!this.worker) return Promise.resolve(null);
     return this.send('configure', params);
   }
 
