@@ -13,7 +13,7 @@
 // exactly as run.mjs does. On Linux without a display it re-runs itself
 // under xvfb-run when that is installed (Debian package xvfb).
 import { spawnSync } from 'node:child_process';
-import { ROOT, TESTS_ENTRY, cleanup, ensureBuilt, makeSandbox, say } from './harness.mjs';
+import { ROOT, TESTS_ENTRY, ensureBuilt, makeSandbox, runMain, say } from './harness.mjs';
 
 const VERSION = process.env.ROLLBACK_LENS_VSCODE_VERSION || 'stable';
 
@@ -74,13 +74,5 @@ async function main() {
   }
 }
 
-let code;
-try {
-  code = await main();
-} catch (e) {
-  console.error(`\n[vscode] ERROR: ${e?.message ?? e}`);
-  code = 2;
-}
-await cleanup();
-say(code === 0 ? 'integration suite passed (desktop VS Code)' : `integration suite FAILED (exit ${code})`);
+const code = await runMain(main, 'vscode', 'integration suite (desktop VS Code)');
 process.exit(code);

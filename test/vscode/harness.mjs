@@ -408,3 +408,17 @@ export function isInterestingWorkbenchLog(type, text) {
   if (type !== 'error' && type !== 'warn') return false;
   return !WORKBENCH_NOISE.some((re) => re.test(text));
 }
+
+/** Runs a script's main(), always cleans up, says how it went; the exit code (2: the harness itself failed). */
+export async function runMain(main, tag, what) {
+  let code;
+  try {
+    code = await main();
+  } catch (e) {
+    console.error(`\n[${tag}] ERROR: ${e?.message ?? e}`);
+    code = 2;
+  }
+  await cleanup();
+  say(code === 0 ? `${what} passed` : `${what} FAILED (exit ${code})`);
+  return code;
+}

@@ -24,7 +24,7 @@ import {
   TESTS_ENTRY,
   VERBOSE,
   checkSetup,
-  cleanup,
+  runMain,
   ensureBuilt,
   isInterestingWorkbenchLog,
   launchChromium,
@@ -111,15 +111,7 @@ function countMochaSummary(text) {
   for (const m of text.matchAll(/^\s*(\d+) (passing|failing|pending)\b/gm)) summary[m[2]] = Number(m[1]);
 }
 
-let code;
-try {
-  code = await main();
-} catch (e) {
-  console.error(`\n[vscode] ERROR: ${e?.message ?? e}`);
-  code = 2;
-}
-await cleanup();
-say(code === 0 ? 'integration suite passed' : `integration suite FAILED (exit ${code})`);
+const code = await runMain(main, 'vscode', 'integration suite');
 if (summary.passing !== undefined) {
   console.log(
     `integration${RESTRICTED ? ' (Restricted Mode)' : ''}: ${summary.passing} passed, ${summary.failing ?? 0} failed` + (summary.pending ? `, ${summary.pending} skipped` : ''),

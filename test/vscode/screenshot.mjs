@@ -19,7 +19,7 @@ import {
   ROOT,
   VERBOSE,
   checkSetup,
-  cleanup,
+  runMain,
   ensureBuilt,
   installVsix,
   isInterestingWorkbenchLog,
@@ -149,13 +149,5 @@ async function runCommand(page, title) {
   await page.keyboard.press('Enter');
 }
 
-let code;
-try {
-  code = await main();
-} catch (e) {
-  console.error(`\n[screenshot] ERROR: ${e?.message ?? e}`);
-  code = 2;
-}
-await cleanup();
-say(code === 0 ? 'screenshot check passed' : `screenshot check FAILED (exit ${code})`);
+const code = await runMain(main, 'screenshot', 'screenshot check');
 process.exit(code);
