@@ -100,7 +100,7 @@ function keyItems(schema: JsonSchema, parentPath: PathSegment[], root: PNode | n
       const t = typeLabel([p.schema]);
       const objectLike = p.schema.type === 'object' || (p.schema.properties !== undefined && p.schema.type === undefined);
       const insertText = nameOnly ? p.name : p.schema.type === 'array' ? `${p.name}:\n${indent}  - ` : objectLike ? `${p.name}:\n${indent}  ` : `${p.name}: `;
-      const doc = describe(schema, [p.schema]);
+      const doc = describe([p.schema]);
       return {
         label: p.name,
         kind: 'property' as const,
@@ -123,7 +123,7 @@ function valueItems(analysis: Analysis, schema: JsonSchema, path: PathSegment[],
   for (const ref of referenceValues(analysis, path, probeRoot)) if (!listed.has(ref.label)) add(ref.label, 'reference', ref.detail);
   const schemas = schemasAt(schema, path);
   for (const s of schemas) {
-    for (const e of s.enum ?? []) if (isScalar(e)) add(String(e), 'enum', typeLabel([s]), describe(schema, [s]));
+    for (const e of s.enum ?? []) if (isScalar(e)) add(String(e), 'enum', typeLabel([s]), describe([s]));
     if (s.const !== undefined && isScalar(s.const)) add(String(s.const), 'enum');
     if (s.type === 'boolean') {
       add('true', 'enum');

@@ -14,7 +14,7 @@ export function hover(analysis: Analysis, offset: number): HoverResult | null {
   const schemas = schemasAt(schema, at.path);
   if (schemas.length === 0) return null;
   const name = at.path[at.path.length - 1]!;
-  const description = describe(schema, schemas);
+  const description = describe(schemas);
   const type = typeLabel(schemas);
   const parts = [`**${typeof name === 'number' ? `item ${name + 1}` : name}**${type ? ` · \`${type}\`` : ''}`];
   if (description) parts.push(description);

@@ -217,7 +217,7 @@ function single(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic | undefined
       if (SYNTAX_DEFINITIONS.some((name) => ctx.schema.definitions?.[name] === e.parentSchema)) return undefined;
       if ((e as { propertyName?: string }).propertyName !== undefined) return undefined; // reported with its propertyNames error
       const value = valueAtPath(ctx.root, path);
-      const hint = describeAt(ctx, e.parentSchema);
+      const hint = exampleHint(e.parentSchema);
       return { span: valueSpan(ctx, path), severity: 'error', code: 'schema-pattern', message: `${show(value)} does not match the expected form \`${String(params.pattern)}\`${hint ? ` (${hint})` : ''}` };
     }
     case 'propertyNames': {
@@ -303,10 +303,8 @@ function prop(path: readonly PathSegment[]): string {
   return last === undefined ? '' : typeof last === 'number' ? `item ${last + 1} ` : `\`${last}\` `;
 }
 
-function describeAt(ctx: SchemaErrorContext, parentSchema: unknown): string | undefined {
-  const s = parentSchema as JsonSchema | undefined;
-  const ex = s?.examples?.[0];
-  void ctx;
+function exampleHint(parentSchema: unknown): string | undefined {
+  const ex = (parentSchema as JsonSchema | undefined)?.examples?.[0];
   return ex !== undefined ? `e.g. ${show(ex)}` : undefined;
 }
 

@@ -155,12 +155,12 @@ function isBranch(root: JsonSchema, set: JsonSchema[], s: JsonSchema): boolean {
   );
 }
 
-export function describe(root: JsonSchema, schemas: JsonSchema[]): string | undefined {
+/** The first description among the schemas that apply (the property's own comes first). */
+export function describe(schemas: JsonSchema[]): string | undefined {
   for (const s of schemas) {
     const d = s.markdownDescription ?? s.description;
     if (d) return d;
   }
-  void root;
   return undefined;
 }
 
