@@ -77,11 +77,10 @@ function analyzeUnguarded(input: DocumentInput, options: AnalysisOptions): Analy
     return { ...base, syntactic: [{ span: { start: nul, end: nul + 1 }, severity: 'error', code: 'binary-file', message: 'this is a binary file (it contains NUL bytes), not YAML' }] };
   }
   const parsed = parseYaml(text, { maxAliasExpansion: options.maxAliasExpansion });
-  const expected0 = expectedKind(input.path);
-  // until the document says what it is, the file name decides (completion needs a schema)
-  const withParsed = { ...base, parsed, kind: expected0, schema: expected0 ? SCHEMAS[expected0] : undefined };
-  const diagnostics = [...parsed.diagnostics];
   const expected = expectedKind(input.path);
+  // until the document says what it is, the file name decides (completion needs a schema)
+  const withParsed = { ...base, parsed, kind: expected, schema: expected ? SCHEMAS[expected] : undefined };
+  const diagnostics = [...parsed.diagnostics];
   const wanted = expected ? `${expected === 'InterfaceContract' ? 'an' : 'a'} \`${expected}\`` : `a \`${KINDS.join('` or `')}\``;
   const root = deref(parsed.root);
   if (!root || (root.type === 'scalar' && (root.value === null || root.value === ''))) {
