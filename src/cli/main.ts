@@ -27,7 +27,18 @@ Exit codes: 0 no errors, 1 errors found, 2 usage or I/O error.`;
 
 export class UsageError extends Error {}
 
-export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
+export interface CliIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  cwd: string;
+}
+
+/** Every subcommand: argv after the command name -> exit code (0 ok, 1 findings/failures, 2 usage or I/O). */
+const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
+  validate: (argv, io) => validateCommand(argv, io),
+};
+
+export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
     io.stdout.write(USAGE + '\n');
@@ -38,12 +49,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     return 0;
   }
   try {
-    switch (command) {
-      case 'validate':
-        return await validateCommand(rest, io);
-      default:
-        throw new UsageError(`unknown command \`${command}\``);
-    }
+    const run = COMMANDS[command];
+    if (!run) throw new UsageError(`unknown command \`${command}\``);
+    return await run(rest, io);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr.write(`rollback-lens: ${(e as Error).message}\n\n${USAGE}\n`);
@@ -54,7 +62,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   }
 }
 
-async function validateCommand(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd: string }): Promise<number> {
+async function validateCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
