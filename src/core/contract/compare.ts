@@ -1,0 +1,672 @@
+// The comparison of a contract test, row by row and streaming: baseline
+// lines first, then current lines; each line is parsed once, joined to the
+// baseline by the contract's key, checked against the output schema and the
+// label set, and folded into per-field statistics. Memory is bounded by the
+// baseline's keys and one number (or label code) per row and field, held in
+// typed arrays; the report keeps bounded samples only. Pure: no I/O.
+import {
+  emptyCounts,
+  REPORT_VERSION,
+  type Counts,
+  type FieldReport,
+  type KeySample,
+  type LineProblem,
+  type OffendingField,
+  type OffendingRow,
+  type RuleResult,
+  type TestReport,
+} from './report';
+import { Floats, histogram, Ints, ks, psi, quantiles, TopK } from './stats';
+
+export interface ToleranceSpec {
+  exact?: boolean;
+  abs?: number;
+  rel?: number;
+  agreement?: number;
+}
+
+export interface DriftSpec {
+  psi?: number;
+  ks?: number;
+  bins?: number;
+}
+
+export interface CompareSpec {
+  testId: string;
+  /** The output field that joins outputs to the baseline (and to inputs). */
+  key: string;
+  /** The closed label set, when the contract declares one. */
+  labels?: string[];
+  /** The output field holding the label (default `label` when labels are declared). */
+  labelField?: string;
+  tolerance: Record<string, ToleranceSpec>;
+  drift: Record<string, DriftSpec>;
+  missingKeys?: 'fail' | 'warn';
+  extraKeys?: 'fail' | 'warn';
+}
+
+/** First schema error of a row, or undefined when the row is valid. */
+export type RowValidator = (row: unknown) => string | undefined;
+
+export interface CompareOptions {
+  validateOutput?: RowValidator;
+  validateInput?: RowValidator;
+  /** Offending rows kept in the report (worst first). */
+  offendingLimit?: number;
+  /** Line problems kept in the report. */
+  problemLimit?: number;
+  /** Missing/extra/duplicate key samples kept. */
+  keySampleLimit?: number;
+}
+
+type FieldKind = 'numeric' | 'categorical' | 'exact';
+
+interface FieldState {
+  name: string;
+  path: string[];
+  kind: FieldKind;
+  tolerance: ToleranceSpec;
+  drift: DriftSpec | undefined;
+  // baseline value per baseline row
+  baseNum: Floats;
+  baseCode: Ints;
+  baseExact: string[];
+  // all current values (numeric): summary and drift
+  curNum: Floats;
+  // matched pairs
+  count: number;
+  sumDelta: number;
+  sumAbs: number;
+  maxAbs: number;
+  maxAbsKey: string;
+  absViolations: number;
+  relViolations: number;
+  exactViolations: number;
+  agree: number;
+  disagree: number;
+  confusion: Map<string, number>;
+}
+
+const DEFAULT_BINS = 10;
+
+export class Comparison {
+  private readonly counts: Counts = emptyCounts();
+  private readonly fields: FieldState[] = [];
+  private readonly keyIndex = new Map<string, number>();
+  private readonly baseLines = new Ints();
+  private matched = new Uint8Array(1024);
+  private readonly extraKeys = new Set<string>();
+  private readonly dictionary = new Map<string, number>();
+  private readonly dictionaryNames: string[] = [];
+  private readonly problems: LineProblem[] = [];
+  private problemsTotal = 0;
+  private readonly missingSample: KeySample[] = [];
+  private readonly extraSample: KeySample[] = [];
+  private readonly duplicateSample: Array<KeySample & { file: 'baseline' | 'current' }> = [];
+  private readonly offending: TopK<OffendingRow>;
+  private outputSchemaFailures = 0;
+  private inputSchemaFailures = 0;
+  private labelViolations = 0;
+  private firstLabelViolation: { line: number; label: string } | undefined;
+  private readonly labelSet: Set<string> | undefined;
+  private readonly labelField: string | undefined;
+  private readonly keyPath: string[];
+  private readonly problemLimit: number;
+  private readonly keySampleLimit: number;
+
+  constructor(
+    private readonly spec: CompareSpec,
+    private readonly options: CompareOptions = {},
+  ) {
+    this.offending = new TopK(options.offendingLimit ?? 100);
+    this.problemLimit = options.problemLimit ?? 200;
+    this.keySampleLimit = options.keySampleLimit ?? 50;
+    this.keyPath = spec.key.split('.');
+    this.labelSet = spec.labels?.length ? new Set(spec.labels) : undefined;
+    this.labelField = this.labelSet ? (spec.labelField ?? 'label') : spec.labelField;
+    const names = new Set([...Object.keys(spec.tolerance), ...Object.keys(spec.drift)]);
+    for (const name of names) {
+      const tolerance = spec.tolerance[name] ?? {};
+      const kind: FieldKind =
+        tolerance.agreement !== undefined ? 'categorical' : tolerance.abs !== undefined || tolerance.rel !== undefined || spec.drift[name] ? 'numeric' : 'exact';
+      this.fields.push({
+        name,
+        path: name.split('.'),
+        kind,
+        tolerance,
+        drift: spec.drift[name],
+        baseNum: new Floats(),
+        baseCode: new Ints(),
+        baseExact: [],
+        curNum: new Floats(),
+        count: 0,
+        sumDelta: 0,
+        sumAbs: 0,
+        maxAbs: 0,
+        maxAbsKey: '',
+        absViolations: 0,
+        relViolations: 0,
+        exactViolations: 0,
+        agree: 0,
+        disagree: 0,
+        confusion: new Map(),
+      });
+    }
+  }
+
+  // ---- input rows ---------------------------------------------------------------
+
+  addInput(line: number, text: string): void {
+    this.counts.inputRows++;
+    const row = this.parse('inputs', line, text);
+    if (row === undefined) {
+      this.counts.invalidInputs++;
+      return;
+    }
+    const err = this.options.validateInput?.(row);
+    if (err) {
+      this.counts.invalidInputs++;
+      this.inputSchemaFailures++;
+      this.problem('inputs', line, `does not match the input schema: ${err}`);
+    }
+  }
+
+  // ---- baseline rows --------------------------------------------------------------
+
+  addBaseline(line: number, text: string): void {
+    this.counts.baselineRows++;
+    const row = this.parse('baseline', line, text);
+    if (row === undefined) {
+      this.counts.invalidBaseline++;
+      return;
+    }
+    const key = this.keyOf('baseline', line, row);
+    if (key === undefined) {
+      this.counts.invalidBaseline++;
+      return;
+    }
+    if (this.keyIndex.has(key)) {
+      this.counts.duplicateBaseline++;
+      if (this.duplicateSample.length < this.keySampleLimit) this.duplicateSample.push({ key, line, file: 'baseline' });
+      return;
+    }
+    const idx = this.baseLines.push(line);
+    this.keyIndex.set(key, idx);
+    for (const f of this.fields) {
+      const v = get(row, f.path);
+      if (f.kind === 'numeric') f.baseNum.push(this.number('baseline', line, f.name, v));
+      else if (f.kind === 'categorical') f.baseCode.push(v === undefined || v === null ? -1 : this.code(String(v)));
+      else f.baseExact.push(JSON.stringify(v) ?? 'undefined');
+    }
+  }
+
+  // ---- current rows ---------------------------------------------------------------
+
+  addCurrent(line: number, text: string): void {
+    this.counts.currentRows++;
+    const row = this.parse('current', line, text);
+    if (row === undefined) {
+      this.counts.invalidCurrent++;
+      return;
+    }
+    const err = this.options.validateOutput?.(row);
+    if (err) {
+      this.outputSchemaFailures++;
+      this.problem('current', line, `does not match the output schema: ${err}`);
+    }
+    if (this.labelSet && this.labelField) {
+      const label = get(row, this.labelField.split('.'));
+      if (typeof label !== 'string' || !this.labelSet.has(label)) {
+        this.labelViolations++;
+        this.firstLabelViolation ??= { line, label: String(label) };
+        this.problem('current', line, `label \`${String(label)}\` is not one of ${[...this.labelSet].map((l) => `\`${l}\``).join(', ')}`);
+      }
+    }
+    const key = this.keyOf('current', line, row);
+    if (key === undefined) {
+      this.counts.invalidCurrent++;
+      return;
+    }
+    const idx = this.keyIndex.get(key);
+    if (idx === undefined) {
+      if (this.extraKeys.has(key)) {
+        this.duplicate(key, line);
+        return;
+      }
+      this.extraKeys.add(key);
+      this.counts.extra++;
+      if (this.extraSample.length < this.keySampleLimit) this.extraSample.push({ key, line });
+      return;
+    }
+    if (idx >= this.matched.length) {
+      const next = new Uint8Array(Math.max(this.matched.length * 2, idx + 1));
+      next.set(this.matched);
+      this.matched = next;
+    }
+    if (this.matched[idx]) {
+      this.duplicate(key, line);
+      return;
+    }
+    this.matched[idx] = 1;
+    this.counts.matched++;
+    this.compareRow(key, idx, line, row);
+  }
+
+  private duplicate(key: string, line: number): void {
+    this.counts.duplicateCurrent++;
+    if (this.duplicateSample.length < this.keySampleLimit) this.duplicateSample.push({ key, line, file: 'current' });
+  }
+
+  private compareRow(key: string, idx: number, line: number, row: unknown): void {
+    let score = 0;
+    let offending: OffendingField[] | undefined;
+    const flag = (field: OffendingField, s: number) => {
+      (offending ??= []).push(field);
+      if (s > score) score = s;
+    };
+    for (const f of this.fields) {
+      const v = get(row, f.path);
+      if (f.kind === 'numeric') {
+        const c = this.number('current', line, f.name, v);
+        if (Number.isNaN(c)) continue;
+        f.curNum.push(c);
+        const b = f.baseNum.view()[idx]!;
+        if (Number.isNaN(b)) continue;
+        const delta = c - b;
+        const abs = Math.abs(delta);
+        f.count++;
+        f.sumDelta += delta;
+        f.sumAbs += abs;
+        if (abs > f.maxAbs || f.maxAbsKey === '') {
+          f.maxAbs = abs;
+          f.maxAbsKey = key;
+        }
+        const rules: string[] = [];
+        let s = 0;
+        if (f.tolerance.abs !== undefined && abs > f.tolerance.abs) {
+          f.absViolations++;
+          rules.push(`${f.name}.abs`);
+          s = Math.max(s, f.tolerance.abs > 0 ? abs / f.tolerance.abs : Infinity);
+        }
+        if (f.tolerance.rel !== undefined) {
+          const rel = abs / Math.max(Math.abs(b), Number.EPSILON);
+          if (rel > f.tolerance.rel) {
+            f.relViolations++;
+            rules.push(`${f.name}.rel`);
+            s = Math.max(s, f.tolerance.rel > 0 ? rel / f.tolerance.rel : Infinity);
+          }
+        }
+        if (f.tolerance.exact && delta !== 0) {
+          f.exactViolations++;
+          rules.push(`${f.name}.exact`);
+          s = Math.max(s, 1);
+        }
+        if (rules.length) flag({ field: f.name, baseline: b, current: c, delta, rules }, s);
+      } else if (f.kind === 'categorical') {
+        const bc = f.baseCode.get(idx);
+        if (bc < 0 || v === undefined || v === null) continue;
+        const label = String(v);
+        const cc = this.code(label);
+        f.count++;
+        const cell = `${bc}\u0000${cc}`;
+        f.confusion.set(cell, (f.confusion.get(cell) ?? 0) + 1);
+        if (bc === cc) f.agree++;
+        else {
+          f.disagree++;
+          flag({ field: f.name, baseline: this.dictionaryNames[bc], current: label, rules: [`${f.name}.agreement`] }, 1);
+        }
+      } else {
+        const b = f.baseExact[idx]!;
+        const c = JSON.stringify(v) ?? 'undefined';
+        f.count++;
+        if (b !== c) {
+          f.exactViolations++;
+          flag({ field: f.name, baseline: b === 'undefined' ? undefined : JSON.parse(b), current: v, rules: [`${f.name}.exact`] }, 1);
+        }
+      }
+    }
+    if (offending) {
+      const fields = offending;
+      this.offending.offer(score, () => ({ key, baselineLine: this.baseLines.get(idx), currentLine: line, fields, score }));
+    }
+  }
+
+  // ---- the report ---------------------------------------------------------------------
+
+  finish(meta: { contractPath: string; contractName?: string; contractVersion?: string | number }): TestReport {
+    // baseline keys nobody answered
+    for (const [key, idx] of this.keyIndex) {
+      if (idx < this.matched.length && this.matched[idx]) continue;
+      this.counts.missing++;
+      if (this.missingSample.length < this.keySampleLimit) this.missingSample.push({ key, line: this.baseLines.get(idx) });
+    }
+    const rules: RuleResult[] = [];
+    const fields: FieldReport[] = [];
+    for (const f of this.fields) {
+      const r = this.fieldReport(f);
+      fields.push(r.report);
+      rules.push(...r.rules);
+    }
+    rules.push(...this.keyRules(), ...this.lineRules());
+    const verdict = rules.some((r) => r.verdict === 'fail') ? 'fail' : 'pass';
+    return {
+      reportVersion: REPORT_VERSION,
+      contract: { path: meta.contractPath, ...(meta.contractName ? { name: meta.contractName } : {}), ...(meta.contractVersion !== undefined ? { version: meta.contractVersion } : {}) },
+      testId: this.spec.testId,
+      verdict,
+      counts: this.counts,
+      rules,
+      fields,
+      offending: this.offending.items(),
+      problems: this.problems,
+      problemsTotal: this.problemsTotal,
+      missingSample: this.missingSample,
+      extraSample: this.extraSample,
+      duplicateSample: this.duplicateSample,
+    };
+  }
+
+  private fieldReport(f: FieldState): { report: FieldReport; rules: RuleResult[] } {
+    const rules: RuleResult[] = [];
+    const t = f.tolerance;
+    const name = `\`${f.name}\``;
+    if (f.kind === 'numeric') {
+      const base = finite(f.baseNum.view());
+      const baseSorted = base.sort();
+      const curSorted = finite(f.curNum.view()).sort();
+      const report: FieldReport = {
+        field: f.name,
+        kind: 'numeric',
+        count: f.count,
+        baseline: summary(baseSorted),
+        current: summary(curSorted),
+        delta: { mean: f.count ? f.sumDelta / f.count : NaN, meanAbs: f.count ? f.sumAbs / f.count : NaN, maxAbs: f.maxAbs, maxAbsKey: f.maxAbsKey },
+        outsideTolerance: Math.max(f.absViolations, f.relViolations, f.exactViolations),
+        histogram: histogram(baseSorted, curSorted),
+      };
+      if (t.abs !== undefined) {
+        const fail = f.absViolations > 0;
+        rules.push({
+          id: `${f.name}.abs`,
+          kind: 'abs',
+          field: f.name,
+          threshold: t.abs,
+          value: f.maxAbs,
+          violations: f.absViolations,
+          verdict: fail ? 'fail' : 'pass',
+          message: fail
+            ? `${name}: ${f.absViolations} of ${f.count} rows differ from the baseline by more than ${num(t.abs)} (max |Δ| ${num(f.maxAbs)} at \`${f.maxAbsKey}\`)`
+            : `${name}: all ${f.count} rows within ${num(t.abs)} of the baseline (max |Δ| ${num(f.maxAbs)})`,
+        });
+      }
+      if (t.rel !== undefined) {
+        const fail = f.relViolations > 0;
+        rules.push({
+          id: `${f.name}.rel`,
+          kind: 'rel',
+          field: f.name,
+          threshold: t.rel,
+          violations: f.relViolations,
+          verdict: fail ? 'fail' : 'pass',
+          message: fail
+            ? `${name}: ${f.relViolations} of ${f.count} rows differ from the baseline by more than ${pct(t.rel)}`
+            : `${name}: all ${f.count} rows within ${pct(t.rel)} of the baseline`,
+        });
+      }
+      if (t.exact) rules.push(this.exactRule(f));
+      if (f.drift?.psi !== undefined) {
+        const p = psi(baseSorted, curSorted, f.drift.bins ?? DEFAULT_BINS);
+        const fail = !(p.value <= f.drift.psi);
+        rules.push({
+          id: `${f.name}.psi`,
+          kind: 'psi',
+          field: f.name,
+          threshold: f.drift.psi,
+          value: p.value,
+          verdict: fail ? 'fail' : 'pass',
+          message: `${name}: PSI ${num(p.value)} ${fail ? '>' : '≤'} ${num(f.drift.psi)} over ${p.baseline.length} baseline-quantile bins`,
+        });
+      }
+      if (f.drift?.ks !== undefined) {
+        const d = ks(baseSorted, curSorted);
+        const fail = !(d <= f.drift.ks);
+        rules.push({
+          id: `${f.name}.ks`,
+          kind: 'ks',
+          field: f.name,
+          threshold: f.drift.ks,
+          value: d,
+          verdict: fail ? 'fail' : 'pass',
+          message: `${name}: KS statistic ${num(d)} ${fail ? '>' : '≤'} ${num(f.drift.ks)}`,
+        });
+      }
+      return { report, rules };
+    }
+    if (f.kind === 'categorical') {
+      const labels = [...new Set([...(this.spec.labels ?? []), ...this.usedLabels(f)])];
+      const index = new Map(labels.map((l, i) => [l, i]));
+      const matrix = labels.map(() => labels.map(() => 0));
+      for (const [cell, n] of f.confusion) {
+        const [b, c] = cell.split('\u0000').map(Number) as [number, number];
+        matrix[index.get(this.dictionaryNames[b]!)!]![index.get(this.dictionaryNames[c]!)!]! += n;
+      }
+      const agreement = f.count ? f.agree / f.count : NaN;
+      const report: FieldReport = { field: f.name, kind: 'categorical', count: f.count, outsideTolerance: f.disagree, confusion: { labels, matrix }, agreement };
+      if (t.agreement !== undefined) {
+        const fail = !(agreement >= t.agreement);
+        rules.push({
+          id: `${f.name}.agreement`,
+          kind: 'agreement',
+          field: f.name,
+          threshold: t.agreement,
+          value: agreement,
+          violations: f.disagree,
+          verdict: fail ? 'fail' : 'pass',
+          message: `${name}: agreement ${pct(agreement)} (${f.agree} of ${f.count} rows) ${fail ? '<' : '≥'} required ${pct(t.agreement)}`,
+        });
+      }
+      if (t.exact) rules.push(this.exactRule(f));
+      return { report, rules };
+    }
+    return { report: { field: f.name, kind: 'categorical', count: f.count, outsideTolerance: f.exactViolations }, rules: [this.exactRule(f)] };
+  }
+
+  private exactRule(f: FieldState): RuleResult {
+    const violations = f.kind === 'categorical' ? f.disagree : f.exactViolations;
+    const fail = violations > 0;
+    return {
+      id: `${f.name}.exact`,
+      kind: 'exact',
+      field: f.name,
+      violations,
+      verdict: fail ? 'fail' : 'pass',
+      message: fail ? `\`${f.name}\`: ${violations} of ${f.count} rows differ from the baseline (exact match required)` : `\`${f.name}\`: all ${f.count} rows equal the baseline`,
+    };
+  }
+
+  private usedLabels(f: FieldState): string[] {
+    const out = new Set<string>();
+    for (const cell of f.confusion.keys()) for (const c of cell.split('\u0000')) out.add(this.dictionaryNames[Number(c)]!);
+    return [...out];
+  }
+
+  private keyRules(): RuleResult[] {
+    const c = this.counts;
+    const rules: RuleResult[] = [];
+    const missingMode = this.spec.missingKeys ?? 'fail';
+    const e = (s: KeySample[]) => (s[0] ? ` (e.g. \`${s[0].key}\`)` : '');
+    rules.push({
+      id: 'missing-keys',
+      kind: 'missing-keys',
+      value: c.missing,
+      verdict: c.missing === 0 ? 'pass' : missingMode,
+      message: c.missing === 0 ? `every baseline key has a current output` : `${c.missing} baseline key${c.missing === 1 ? ' has' : 's have'} no current output${e(this.missingSample)}`,
+    });
+    const extraMode = this.spec.extraKeys ?? 'warn';
+    rules.push({
+      id: 'extra-keys',
+      kind: 'extra-keys',
+      value: c.extra,
+      verdict: c.extra === 0 ? 'pass' : extraMode,
+      message: c.extra === 0 ? 'no current output without a baseline row' : `${c.extra} current output${c.extra === 1 ? ' has a key' : 's have keys'} not in the baseline${e(this.extraSample)}`,
+    });
+    const dups = c.duplicateBaseline + c.duplicateCurrent;
+    rules.push({
+      id: 'duplicate-keys',
+      kind: 'duplicate-keys',
+      value: dups,
+      verdict: dups === 0 ? 'pass' : 'fail',
+      message:
+        dups === 0
+          ? 'every key is unique'
+          : `duplicate keys: ${c.duplicateBaseline} in the baseline, ${c.duplicateCurrent} in the current outputs (e.g. \`${this.duplicateSample[0]!.key}\` at ${this.duplicateSample[0]!.file} line ${this.duplicateSample[0]!.line})`,
+    });
+    if (this.labelSet) {
+      const v = this.labelViolations;
+      rules.push({
+        id: 'labels',
+        kind: 'labels',
+        value: v,
+        verdict: v === 0 ? 'pass' : 'fail',
+        message:
+          v === 0
+            ? `every label is one of ${[...this.labelSet].map((l) => `\`${l}\``).join(', ')}`
+            : `${v} output${v === 1 ? ' has a label' : 's have labels'} outside the contract's labels (e.g. \`${this.firstLabelViolation!.label}\` at line ${this.firstLabelViolation!.line})`,
+      });
+    }
+    return rules;
+  }
+
+  private lineRules(): RuleResult[] {
+    const rules: RuleResult[] = [];
+    if (this.options.validateOutput) {
+      const v = this.outputSchemaFailures;
+      rules.push({
+        id: 'output-schema',
+        kind: 'output-schema',
+        value: v,
+        verdict: v === 0 ? 'pass' : 'fail',
+        message: v === 0 ? 'every output matches the output schema' : `${v} output${v === 1 ? '' : 's'} do${v === 1 ? 'es' : ''} not match the output schema${this.firstProblem('current', 'output schema')}`,
+      });
+    }
+    if (this.options.validateInput) {
+      const v = this.inputSchemaFailures;
+      rules.push({
+        id: 'input-schema',
+        kind: 'input-schema',
+        value: v,
+        verdict: v === 0 ? 'pass' : 'fail',
+        message: v === 0 ? 'every input matches the input schema' : `${v} input${v === 1 ? '' : 's'} do${v === 1 ? 'es' : ''} not match the input schema${this.firstProblem('inputs', 'input schema')}`,
+      });
+    }
+    const c = this.counts;
+    const unusable = c.invalidBaseline + c.invalidCurrent + (c.invalidInputs - this.inputSchemaFailures);
+    if (unusable > 0) {
+      rules.push({
+        id: 'invalid-lines',
+        kind: 'invalid-lines',
+        value: unusable,
+        verdict: 'fail',
+        message: `${unusable} line${unusable === 1 ? '' : 's'} could not be used (${c.invalidBaseline} baseline, ${c.invalidCurrent} current, ${c.invalidInputs - this.inputSchemaFailures} inputs)${this.firstProblem()}`,
+      });
+    }
+    return rules;
+  }
+
+  private firstProblem(file?: LineProblem['file'], containing?: string): string {
+    const p = this.problems.find((x) => (!file || x.file === file) && (!containing || x.message.includes(containing)));
+    return p ? `; first: ${p.file} line ${p.line}: ${p.message}` : '';
+  }
+
+  // ---- helpers -------------------------------------------------------------------------
+
+  private parse(file: LineProblem['file'], line: number, text: string): Record<string, unknown> | undefined {
+    let row: unknown;
+    try {
+      row = JSON.parse(text);
+    } catch {
+      // JSON.parse's wording changes between Node versions: say it our way
+      this.problem(file, line, /(^|[^\w"])(NaN|-?Infinity)\b/.test(text) ? 'not JSON: NaN and Infinity are not JSON numbers' : `not JSON: \`${preview(text)}\``);
+      return undefined;
+    }
+    if (!row || typeof row !== 'object' || Array.isArray(row)) {
+      this.problem(file, line, `expected a JSON object, found ${Array.isArray(row) ? 'an array' : JSON.stringify(row)}`);
+      return undefined;
+    }
+    return row as Record<string, unknown>;
+  }
+
+  private keyOf(file: LineProblem['file'], line: number, row: unknown): string | undefined {
+    const k = get(row, this.keyPath);
+    if (typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k))) return String(k);
+    this.problem(file, line, k === undefined ? `has no key \`${this.spec.key}\`` : `key \`${this.spec.key}\` is ${JSON.stringify(k)}, expected a string or number`);
+    return undefined;
+  }
+
+  /** A numeric value, or NaN (with a problem) when it is not a finite number. */
+  private number(file: LineProblem['file'], line: number, field: string, v: unknown): number {
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (v === undefined) this.problem(file, line, `has no field \`${field}\``);
+    else this.problem(file, line, `field \`${field}\` is ${typeof v === 'string' ? `a string (${JSON.stringify(v)})` : JSON.stringify(v)}, expected a number`);
+    return NaN;
+  }
+
+  private code(label: string): number {
+    let c = this.dictionary.get(label);
+    if (c === undefined) {
+      c = this.dictionaryNames.length;
+      this.dictionary.set(label, c);
+      this.dictionaryNames.push(label);
+    }
+    return c;
+  }
+
+  private problem(file: LineProblem['file'], line: number, message: string): void {
+    this.problemsTotal++;
+    if (this.problems.length < this.problemLimit) this.problems.push({ file, line, message });
+  }
+}
+
+function preview(text: string): string {
+  const t = text.trim();
+  return t.length > 60 ? `${t.slice(0, 57)}…` : t;
+}
+
+function get(row: unknown, path: string[]): unknown {
+  let v = row;
+  for (const p of path) {
+    if (!v || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[p];
+  }
+  return v;
+}
+
+function finite(a: Float64Array): Float64Array {
+  let n = 0;
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) if (!Number.isNaN(a[i]!)) out[n++] = a[i]!;
+  return out.subarray(0, n);
+}
+
+function summary(sorted: Float64Array): FieldReport['baseline'] {
+  let sum = 0;
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i]!;
+  return {
+    count: sorted.length,
+    mean: sorted.length ? sum / sorted.length : NaN,
+    min: sorted.length ? sorted[0]! : NaN,
+    max: sorted.length ? sorted[sorted.length - 1]! : NaN,
+    quantiles: quantiles(sorted),
+  };
+}
+
+/** A number for a sentence: up to 4 significant digits. */
+export function num(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  return String(Number(x.toPrecision(4)));
+}
+
+function pct(x: number): string {
+  return Number.isFinite(x) ? `${Number((x * 100).toPrecision(4))}%` : String(x);
+}

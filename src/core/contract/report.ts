@@ -1,0 +1,180 @@
+// The contract-test report: what the CLI prints, JUnit and the Test Explorer
+// show, and the diff view renders. JSON-serialisable and versioned. Its size
+// does not grow with the number of rows: statistics, histograms and bounded
+// samples only; the diff view pages rows from the JSONL files by line number.
+
+export const REPORT_VERSION = 1;
+
+export type Verdict = 'pass' | 'fail' | 'error';
+export type RuleVerdict = 'pass' | 'fail' | 'warn';
+
+export type RuleKind =
+  | 'exact'
+  | 'abs'
+  | 'rel'
+  | 'agreement'
+  | 'psi'
+  | 'ks'
+  | 'labels'
+  | 'missing-keys'
+  | 'extra-keys'
+  | 'duplicate-keys'
+  | 'output-schema'
+  | 'input-schema'
+  | 'invalid-lines'
+  | 'provenance'
+  | 'accept'
+  | 'reject';
+
+export interface RuleResult {
+  /** Stable id, e.g. `probability.abs`, `label.agreement`, `missing-keys`. */
+  id: string;
+  kind: RuleKind;
+  /** The output field the rule is about, when it is about one. */
+  field?: string;
+  /** The contract's limit (abs, rel, agreement, psi, ks), when there is one. */
+  threshold?: number;
+  /** The measured value the limit applies to (max |delta|, agreement share, PSI, KS, a count). */
+  value?: number;
+  /** Rows that broke the rule. */
+  violations?: number;
+  verdict: RuleVerdict;
+  /** One sentence with the numbers. */
+  message: string;
+}
+
+export interface NumericSummary {
+  count: number;
+  mean: number;
+  min: number;
+  max: number;
+  /** p1, p5, p25, p50, p75, p95, p99 */
+  quantiles: Record<string, number>;
+}
+
+export interface FieldReport {
+  field: string;
+  kind: 'numeric' | 'categorical';
+  /** Matched rows where both sides had a usable value. */
+  count: number;
+  baseline?: NumericSummary;
+  current?: NumericSummary;
+  delta?: { mean: number; meanAbs: number; maxAbs: number; maxAbsKey: string };
+  /** Rows outside this field's row tolerance (abs, rel, exact, or label disagreement). */
+  outsideTolerance: number;
+  /** Equal-width bins over both series. */
+  histogram?: { edges: number[]; baseline: number[]; current: number[] };
+  /** Baseline label (rows) × current label (columns), for categorical fields. */
+  confusion?: { labels: string[]; matrix: number[][] };
+  agreement?: number;
+}
+
+export interface OffendingField {
+  field: string;
+  baseline: unknown;
+  current: unknown;
+  delta?: number;
+  /** The rule ids this value breaks. */
+  rules: string[];
+}
+
+export interface OffendingRow {
+  key: string;
+  baselineLine: number;
+  currentLine: number;
+  fields: OffendingField[];
+  /** How far outside (largest delta/threshold); the rows are sorted by it. */
+  score: number;
+}
+
+export interface LineProblem {
+  file: 'inputs' | 'baseline' | 'current';
+  line: number;
+  message: string;
+}
+
+export interface KeySample {
+  key: string;
+  line: number;
+}
+
+export interface Counts {
+  inputRows: number;
+  baselineRows: number;
+  currentRows: number;
+  matched: number;
+  missing: number;
+  extra: number;
+  duplicateBaseline: number;
+  duplicateCurrent: number;
+  invalidInputs: number;
+  invalidBaseline: number;
+  invalidCurrent: number;
+}
+
+export interface Provenance {
+  model?: string;
+  version?: string;
+  seed?: number;
+  inputsDigest?: string;
+  digest?: string;
+  recordedAt?: string;
+  command?: string;
+  file?: string;
+}
+
+export interface TestReport {
+  reportVersion: typeof REPORT_VERSION;
+  contract: { path: string; name?: string; version?: string | number };
+  testId: string;
+  verdict: Verdict;
+  /** Why the test errored or failed before any comparison (source failure, provenance mismatch). */
+  reason?: string;
+  startedAt?: string;
+  durationMs?: number;
+  counts: Counts;
+  rules: RuleResult[];
+  fields: FieldReport[];
+  /** Rows outside tolerance, worst first, bounded. */
+  offending: OffendingRow[];
+  /** Lines that could not be used (not JSON, schema failures, wrong types), bounded. */
+  problems: LineProblem[];
+  /** Problem counts beyond the bounded list. */
+  problemsTotal: number;
+  missingSample: KeySample[];
+  extraSample: KeySample[];
+  duplicateSample: Array<KeySample & { file: 'baseline' | 'current' }>;
+  baseline?: Provenance;
+  current?: Provenance;
+  files?: { inputs?: string; baseline?: string; current?: string };
+}
+
+export interface ContractReport {
+  reportVersion: typeof REPORT_VERSION;
+  contract: { path: string; name?: string; version?: string | number };
+  verdict: Verdict;
+  tests: TestReport[];
+}
+
+export function emptyCounts(): Counts {
+  return {
+    inputRows: 0,
+    baselineRows: 0,
+    currentRows: 0,
+    matched: 0,
+    missing: 0,
+    extra: 0,
+    duplicateBaseline: 0,
+    duplicateCurrent: 0,
+    invalidInputs: 0,
+    invalidBaseline: 0,
+    invalidCurrent: 0,
+  };
+}
+
+/** The overall verdict of several tests: error beats fail beats pass. */
+export function combineVerdicts(vs: Verdict[]): Verdict {
+  if (vs.includes('error')) return 'error';
+  if (vs.includes('fail')) return 'fail';
+  return 'pass';
+}

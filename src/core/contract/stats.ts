@@ -1,0 +1,193 @@
+// Small numeric helpers for the comparison: quantiles, histograms, PSI and the
+// two-sample KS statistic over Float64Arrays (no per-row objects).
+
+/** Linear-interpolated quantile (type 7) of an ascending-sorted array. */
+export function quantileSorted(sorted: Float64Array, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const pos = (n - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+export const QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
+
+export function quantiles(sorted: Float64Array): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const q of QUANTILES) out[`p${Math.round(q * 100)}`] = quantileSorted(sorted, q);
+  return out;
+}
+
+/** Empty-bin proportion used by PSI so that ln(0) never happens. Documented in the README. */
+export const PSI_EPSILON = 1e-4;
+
+/**
+ * Bin edges from the baseline's quantiles: `bins` bins with (about) equal
+ * baseline mass; duplicate edges (ties) are merged, so fewer bins may result.
+ * Returns the inner edges; bin i holds x with edges[i-1] < x <= edges[i].
+ */
+export function quantileEdges(sortedBaseline: Float64Array, bins: number): number[] {
+  const edges: number[] = [];
+  for (let i = 1; i < bins; i++) {
+    const e = quantileSorted(sortedBaseline, i / bins);
+    if (edges.length === 0 || e > edges[edges.length - 1]!) edges.push(e);
+  }
+  return edges;
+}
+
+export function binCounts(values: Float64Array, edges: number[]): number[] {
+  const counts = new Array<number>(edges.length + 1).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    // binary search: first edge >= v
+    let lo = 0;
+    let hi = edges.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (edges[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    counts[lo]!++;
+  }
+  return counts;
+}
+
+/** Population stability index of current against baseline over the baseline's quantile bins. */
+export function psi(sortedBaseline: Float64Array, current: Float64Array, bins: number): { value: number; edges: number[]; baseline: number[]; current: number[] } {
+  const edges = quantileEdges(sortedBaseline, bins);
+  const b = binCounts(sortedBaseline, edges);
+  const c = binCounts(current, edges);
+  const nb = sortedBaseline.length || 1;
+  const nc = current.length || 1;
+  let value = 0;
+  for (let i = 0; i < b.length; i++) {
+    const pb = Math.max(b[i]! / nb, PSI_EPSILON);
+    const pc = Math.max(c[i]! / nc, PSI_EPSILON);
+    value += (pc - pb) * Math.log(pc / pb);
+  }
+  return { value, edges, baseline: b, current: c };
+}
+
+/** Two-sample Kolmogorov-Smirnov statistic: the largest gap between the two empirical CDFs. */
+export function ks(sortedA: Float64Array, sortedB: Float64Array): number {
+  const n = sortedA.length;
+  const m = sortedB.length;
+  if (n === 0 || m === 0) return NaN;
+  let i = 0;
+  let j = 0;
+  // |i/n - j/m| = |i*m - j*n| / (n*m): integers until the one division, so 20 of 100 is exactly 0.2
+  let d = 0;
+  while (i < n && j < m) {
+    const x = Math.min(sortedA[i]!, sortedB[j]!);
+    while (i < n && sortedA[i]! <= x) i++;
+    while (j < m && sortedB[j]! <= x) j++;
+    d = Math.max(d, Math.abs(i * m - j * n));
+  }
+  return d / (n * m);
+}
+
+/** Equal-width histogram of both series over their common range (for the diff view). */
+export function histogram(a: Float64Array, b: Float64Array, bins = 20): { edges: number[]; baseline: number[]; current: number[] } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const s of [a, b]) {
+    for (let i = 0; i < s.length; i++) {
+      if (s[i]! < min) min = s[i]!;
+      if (s[i]! > max) max = s[i]!;
+    }
+  }
+  if (!Number.isFinite(min)) return { edges: [], baseline: [], current: [] };
+  if (max === min) max = min + 1;
+  const width = (max - min) / bins;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => min + i * width);
+  const count = (s: Float64Array) => {
+    const out = new Array<number>(bins).fill(0);
+    for (let i = 0; i < s.length; i++) out[Math.min(bins - 1, Math.floor((s[i]! - min) / width))]!++;
+    return out;
+  };
+  return { edges, baseline: count(a), current: count(b) };
+}
+
+/** A growable Float64Array. */
+export class Floats {
+  private data = new Float64Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  view(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+  sorted(): Float64Array {
+    return Float64Array.from(this.view()).sort();
+  }
+}
+
+/** A growable Int32Array. */
+export class Ints {
+  private data = new Int32Array(1024);
+  length = 0;
+  push(v: number): number {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length] = v;
+    return this.length++;
+  }
+  get(i: number): number {
+    return this.data[i]!;
+  }
+  set(i: number, v: number): void {
+    this.data[i] = v;
+  }
+}
+
+/** Keeps the `limit` items with the highest score (a min-heap). */
+export class TopK<T> {
+  private readonly heap: Array<{ score: number; item: T }> = [];
+  constructor(private readonly limit: number) {}
+  offer(score: number, make: () => T): void {
+    if (this.limit <= 0) return;
+    if (this.heap.length < this.limit) {
+      this.heap.push({ score, item: make() });
+      this.up(this.heap.length - 1);
+    } else if (score > this.heap[0]!.score) {
+      this.heap[0] = { score, item: make() };
+      this.down(0);
+    }
+  }
+  /** Highest score first. */
+  items(): T[] {
+    return [...this.heap].sort((a, b) => b.score - a.score).map((e) => e.item);
+  }
+  private up(i: number): void {
+    const h = this.heap;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p]!.score <= h[i]!.score) break;
+      [h[p], h[i]] = [h[i]!, h[p]!];
+      i = p;
+    }
+  }
+  private down(i: number): void {
+    const h = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && h[l]!.score < h[m]!.score) m = l;
+      if (r < h.length && h[r]!.score < h[m]!.score) m = r;
+      if (m === i) return;
+      [h[m], h[i]] = [h[i]!, h[m]!];
+      i = m;
+    }
+  }
+}

@@ -1,0 +1,218 @@
+// The contract-test comparison engine: exact numbers for every rule, joins by
+// key, bad lines reported by line number while the comparison goes on.
+import * as assert from 'node:assert/strict';
+import { Comparison, type CompareSpec } from '../../src/core/contract/compare';
+import { ks, psi, quantileSorted, PSI_EPSILON } from '../../src/core/contract/stats';
+import { runSchemaOnlyTest } from '../../src/core/contract/schemaOnly';
+
+const META = { contractPath: 'iris.contract.yaml' };
+
+function run(spec: Partial<CompareSpec>, baseline: string[], current: string[], options = {}) {
+  const c = new Comparison({ testId: 't', key: 'id', tolerance: {}, drift: {}, ...spec }, options);
+  baseline.forEach((l, i) => c.addBaseline(i + 1, l));
+  current.forEach((l, i) => c.addCurrent(i + 1, l));
+  return c.finish(META);
+}
+
+const row = (id: string, label: string, probability: number) => JSON.stringify({ id, label, probability });
+
+describe('contract comparison', () => {
+  it('abs tolerance: counts rows over the limit, names the worst key, keeps the offending rows worst first', () => {
+    const r = run(
+      { tolerance: { probability: { abs: 0.05 } } },
+      [row('a', 'x', 0.9), row('b', 'x', 0.8), row('c', 'x', 0.5)],
+      [row('c', 'x', 0.2), row('a', 'x', 0.91), row('b', 'x', 0.7)],
+    );
+    assert.equal(r.verdict, 'fail');
+    const rule = r.rules.find((x) => x.id === 'probability.abs')!;
+    assert.equal(rule.verdict, 'fail');
+    assert.equal(rule.violations, 2);
+    assert.equal(rule.value, 0.3);
+    assert.equal(rule.message, '`probability`: 2 of 3 rows differ from the baseline by more than 0.05 (max |Δ| 0.3 at `c`)');
+    assert.deepEqual(
+      r.offending.map((o) => [o.key, o.baselineLine, o.currentLine, o.fields[0]!.rules]),
+      [
+        ['c', 3, 1, ['probability.abs']],
+        ['b', 2, 3, ['probability.abs']],
+      ],
+    );
+    assert.equal(r.counts.matched, 3);
+    const f = r.fields[0]!;
+    assert.equal(f.outsideTolerance, 2);
+    assert.equal(f.delta!.maxAbsKey, 'c');
+  });
+
+  it('rel tolerance and exact', () => {
+    const r = run({ tolerance: { probability: { rel: 0.1 }, label: { exact: true } } }, [row('a', 'x', 1), row('b', 'y', 2)], [row('a', 'x', 1.05), row('b', 'z', 2.5)]);
+    assert.deepEqual(
+      r.rules.filter((x) => x.field).map((x) => [x.id, x.verdict, x.violations, x.message]),
+      [
+        ['probability.rel', 'fail', 1, '`probability`: 1 of 2 rows differ from the baseline by more than 10%'],
+        ['label.exact', 'fail', 1, '`label`: 1 of 2 rows differ from the baseline (exact match required)'],
+      ],
+    );
+  });
+
+  it('label agreement with a confusion matrix in the contract label order', () => {
+    const base = ['a', 'b', 'c', 'd'].map((id, i) => row(id, ['s', 'v', 'v', 'g'][i]!, 0.9));
+    const cur = ['a', 'b', 'c', 'd'].map((id, i) => row(id, ['s', 'v', 'g', 'g'][i]!, 0.9));
+    const r = run({ labels: ['s', 'v', 'g'], tolerance: { label: { agreement: 0.9 } } }, base, cur);
+    const rule = r.rules.find((x) => x.id === 'label.agreement')!;
+    assert.equal(rule.verdict, 'fail');
+    assert.equal(rule.message, '`label`: agreement 75% (3 of 4 rows) < required 90%');
+    assert.deepEqual(r.fields[0]!.confusion, {
+      labels: ['s', 'v', 'g'],
+      matrix: [
+        [1, 0, 0],
+        [0, 1, 1],
+        [0, 0, 1],
+      ],
+    });
+    assert.equal(r.rules.find((x) => x.id === 'labels')!.verdict, 'pass');
+  });
+
+  it('a label outside the contract labels fails the labels rule with its line', () => {
+    const r = run({ labels: ['s', 'v'], tolerance: { label: { agreement: 0 } } }, [row('a', 's', 1), row('b', 's', 1)], [row('a', 's', 1), row('b', 'Iris-setosa', 1)]);
+    const rule = r.rules.find((x) => x.id === 'labels')!;
+    assert.equal(rule.verdict, 'fail');
+    assert.equal(rule.message, '1 output has a label outside the contract\'s labels (e.g. `Iris-setosa` at line 2)');
+    assert.deepEqual(r.problems, [{ file: 'current', line: 2, message: 'label `Iris-setosa` is not one of `s`, `v`' }]);
+  });
+
+  it('missing, extra and duplicate keys, with samples and line numbers', () => {
+    const r = run(
+      { tolerance: { probability: { abs: 1 } }, missingKeys: 'fail', extraKeys: 'warn' },
+      [row('a', 'x', 1), row('b', 'x', 1), row('b', 'x', 1), row('c', 'x', 1)],
+      [row('a', 'x', 1), row('z', 'x', 1), row('a', 'x', 1)],
+    );
+    assert.deepEqual(r.counts, {
+      inputRows: 0,
+      baselineRows: 4,
+      currentRows: 3,
+      matched: 1,
+      missing: 2,
+      extra: 1,
+      duplicateBaseline: 1,
+      duplicateCurrent: 1,
+      invalidInputs: 0,
+      invalidBaseline: 0,
+      invalidCurrent: 0,
+    });
+    const byId = Object.fromEntries(r.rules.map((x) => [x.id, [x.verdict, x.message]]));
+    assert.deepEqual(byId['missing-keys'], ['fail', '2 baseline keys have no current output (e.g. `b`)']);
+    assert.deepEqual(byId['extra-keys'], ['warn', '1 current output has a key not in the baseline (e.g. `z`)']);
+    assert.deepEqual(byId['duplicate-keys'], ['fail', 'duplicate keys: 1 in the baseline, 1 in the current outputs (e.g. `b` at baseline line 3)']);
+    assert.deepEqual(r.missingSample, [
+      { key: 'b', line: 2 },
+      { key: 'c', line: 4 },
+    ]);
+  });
+
+  it('bad lines (not JSON, NaN, wrong types, no key) are reported by line and the others still compared', () => {
+    const r = run(
+      { tolerance: { probability: { abs: 0.1 } } },
+      [row('a', 'x', 0.5), row('b', 'x', 0.5), row('c', 'x', 0.5), row('d', 'x', 0.5)],
+      ['{"id":"a","probability":NaN}', '{"id":"b","probability":"0.5"}', 'garbage', '{"probability":0.5}', row('c', 'x', 0.55), '[1]'],
+    );
+    assert.deepEqual(r.problems, [
+      { file: 'current', line: 1, message: 'not JSON: NaN and Infinity are not JSON numbers' },
+      { file: 'current', line: 2, message: 'field `probability` is a string ("0.5"), expected a number' },
+      { file: 'current', line: 3, message: 'not JSON: `garbage`' },
+      { file: 'current', line: 4, message: 'has no key `id`' },
+      { file: 'current', line: 6, message: 'expected a JSON object, found an array' },
+    ]);
+    assert.equal(r.counts.matched, 2);
+    assert.equal(r.fields[0]!.count, 1); // only c had a usable number on both sides
+    const invalid = r.rules.find((x) => x.id === 'invalid-lines')!;
+    assert.equal(invalid.message, '4 lines could not be used (0 baseline, 4 current, 0 inputs); first: current line 1: not JSON: NaN and Infinity are not JSON numbers');
+    assert.equal(r.rules.find((x) => x.id === 'probability.abs')!.verdict, 'pass');
+  });
+
+  it('output and input schema failures are counted with their line numbers, not stopping at the first', () => {
+    const validate = (r: unknown) => ((r as { probability: number }).probability > 1 ? 'probability must be <= 1' : undefined);
+    const c = new Comparison({ testId: 't', key: 'id', tolerance: { probability: { abs: 1 } }, drift: {} }, { validateOutput: validate, validateInput: (r) => ('x' in (r as object) ? undefined : 'must have required property \'x\'') });
+    c.addInput(1, '{"id":"a","x":1}');
+    c.addInput(2, '{"id":"b"}');
+    c.addBaseline(1, row('a', 'x', 0.5));
+    c.addBaseline(2, row('b', 'x', 0.5));
+    c.addCurrent(1, row('a', 'x', 1.5));
+    c.addCurrent(2, row('b', 'x', 1.2));
+    const r = c.finish(META);
+    assert.deepEqual(r.problems, [
+      { file: 'inputs', line: 2, message: "does not match the input schema: must have required property 'x'" },
+      { file: 'current', line: 1, message: 'does not match the output schema: probability must be <= 1' },
+      { file: 'current', line: 2, message: 'does not match the output schema: probability must be <= 1' },
+    ]);
+    assert.equal(r.rules.find((x) => x.id === 'output-schema')!.message, '2 outputs do not match the output schema; first: current line 1: does not match the output schema: probability must be <= 1');
+    assert.equal(r.rules.find((x) => x.id === 'input-schema')!.verdict, 'fail');
+  });
+
+  it('drift: PSI over baseline-quantile bins (documented epsilon) and the KS statistic', () => {
+    // baseline 0..99; current shifted by 20 and capped at 99
+    const base = Array.from({ length: 100 }, (_, i) => row(`k${i}`, 'x', i));
+    const cur = Array.from({ length: 100 }, (_, i) => row(`k${i}`, 'x', Math.min(99, i + 20)));
+    const r = run({ drift: { probability: { psi: 0.1, ks: 0.1, bins: 10 } } }, base, cur);
+    const p = r.rules.find((x) => x.id === 'probability.psi')!;
+    const k = r.rules.find((x) => x.id === 'probability.ks')!;
+    assert.equal(k.value, 0.2); // at 19: 20% of the baseline, none of the current
+    assert.equal(k.message, '`probability`: KS statistic 0.2 > 0.1');
+    // decile bins of the baseline hold 10% each; the current has 0, 0, 10% × 7 and 30% (the capped 99s)
+    const expected = 2 * (PSI_EPSILON - 0.1) * Math.log(PSI_EPSILON / 0.1) + (0.3 - 0.1) * Math.log(0.3 / 0.1);
+    assert.ok(Math.abs(p.value! - expected) < 1e-12, `${p.value} vs ${expected}`);
+    assert.equal(p.verdict, 'fail');
+    assert.equal(p.message, '`probability`: PSI 1.6 > 0.1 over 10 baseline-quantile bins');
+  });
+
+  it('stats: quantiles, KS and PSI on known inputs', () => {
+    assert.equal(quantileSorted(Float64Array.from([1, 2, 3, 4]), 0.5), 2.5);
+    assert.equal(ks(Float64Array.from([1, 2, 3]), Float64Array.from([1, 2, 3])), 0);
+    assert.equal(ks(Float64Array.from([1, 2]), Float64Array.from([3, 4])), 1);
+    // identical distributions: PSI 0; a bin empty on one side uses the epsilon
+    const same = Float64Array.from([1, 2, 3, 4]);
+    assert.equal(psi(same, same, 4).value, 0);
+    const shifted = psi(Float64Array.from([1, 2, 3, 4]), Float64Array.from([10, 10, 10, 10]), 2);
+    assert.deepEqual([shifted.baseline, shifted.current], [[2, 2], [0, 4]]);
+    assert.equal(shifted.value, (PSI_EPSILON - 0.5) * Math.log(PSI_EPSILON / 0.5) + (1 - 0.5) * Math.log(1 / 0.5));
+  });
+
+  it('a passing test: verdict pass and every rule says so with its numbers', () => {
+    const r = run({ labels: ['x'], tolerance: { probability: { abs: 0.05 }, label: { agreement: 1 } } }, [row('a', 'x', 0.5)], [row('a', 'x', 0.52)]);
+    assert.equal(r.verdict, 'pass');
+    assert.deepEqual(
+      r.rules.map((x) => x.message),
+      [
+        '`probability`: all 1 rows within 0.05 of the baseline (max |Δ| 0.02)',
+        '`label`: agreement 100% (1 of 1 rows) ≥ required 100%',
+        'every baseline key has a current output',
+        'no current output without a baseline row',
+        'every key is unique',
+        'every label is one of `x`',
+      ],
+    );
+  });
+
+  it('schema-only tests: accept and reject cases', () => {
+    const validate = (r: unknown) => (typeof (r as { n?: unknown }).n === 'number' ? undefined : 'n must be number');
+    const r = runSchemaOnlyTest({ testId: 'edge', against: 'input', accept: [{ id: 'ok', n: 1 }, { id: 'bad', n: 'x' }], reject: [{ n: 'x' }, { id: 'oops', n: 2 }] }, validate, META);
+    assert.equal(r.verdict, 'fail');
+    assert.deepEqual(
+      r.rules.map((x) => [x.id, x.verdict, x.message]),
+      [
+        ['accept[0]', 'pass', 'the input schema accepts `ok`'],
+        ['accept[1]', 'fail', 'the input schema rejects `bad`, which it must accept: n must be number'],
+        ['reject[0]', 'pass', 'the input schema rejects {"n":"x"} (n must be number)'],
+        ['reject[1]', 'fail', 'the input schema accepts `oops`, which it must reject'],
+      ],
+    );
+  });
+
+  it('the report for many rows stays small: bounded samples, no per-row arrays', () => {
+    const n = 20000;
+    const c = new Comparison({ testId: 't', key: 'id', tolerance: { probability: { abs: 0.01 } }, drift: { probability: { psi: 0.1 } } });
+    for (let i = 0; i < n; i++) c.addBaseline(i + 1, row(`k${i}`, 'x', (i % 100) / 100));
+    for (let i = 0; i < n; i++) c.addCurrent(i + 1, row(`k${i}`, 'x', ((i % 100) + 5) / 100));
+    const r = c.finish(META);
+    assert.equal(r.offending.length, 100);
+    assert.ok(JSON.stringify(r).length < 100_000, `report is ${JSON.stringify(r).length} bytes`);
+  });
+});
