@@ -1,0 +1,88 @@
+// The parts of an InterfaceContract the engines need, read from its
+// validated value (the schema guarantees the shapes; this only types them).
+import type { CompareSpec, DriftSpec, ToleranceSpec } from './compare';
+
+export interface SourceSpec {
+  file?: string;
+  command?: string;
+  http?: Record<string, unknown>;
+  seed?: number;
+  timeout?: string;
+  concurrency?: number;
+  batch?: number;
+  retries?: number;
+  [k: string]: unknown;
+}
+
+export interface ContractTestSpec {
+  id: string;
+  description?: string;
+  inputs?: string;
+  baseline?: string;
+  compare?: CompareSpec;
+  schemaOnly?: { against: 'input' | 'output'; accept: unknown[]; reject: unknown[] };
+}
+
+export interface ContractModel {
+  name?: string;
+  version?: string | number;
+  model?: string;
+  key: string;
+  labels?: string[];
+  labelField?: string;
+  /** `{ $ref: path }` or an inline JSON Schema. */
+  inputSchema?: unknown;
+  outputSchema?: unknown;
+  source?: SourceSpec;
+  tests: ContractTestSpec[];
+}
+
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+export function contractModel(value: unknown): ContractModel {
+  const c = obj(value);
+  const meta = obj(c.metadata);
+  const output = obj(c.output);
+  const input = obj(c.input);
+  const key = typeof output.key === 'string' ? output.key : typeof input.key === 'string' ? input.key : 'id';
+  const labels = Array.isArray(output.labels) ? output.labels.filter((l): l is string => typeof l === 'string') : undefined;
+  const labelField = typeof output.labelField === 'string' ? output.labelField : undefined;
+  const tests = (Array.isArray(c.tests) ? c.tests : []).map((raw): ContractTestSpec => {
+    const t = obj(raw);
+    const id = String(t.id ?? '');
+    const base = {
+      id,
+      ...(typeof t.description === 'string' ? { description: t.description } : {}),
+      ...(typeof t.inputs === 'string' ? { inputs: t.inputs } : {}),
+      ...(typeof t.baseline === 'string' ? { baseline: t.baseline } : {}),
+    };
+    if (Array.isArray(t.accept) || Array.isArray(t.reject)) {
+      return { ...base, schemaOnly: { against: t.against === 'output' ? 'output' : 'input', accept: Array.isArray(t.accept) ? t.accept : [], reject: Array.isArray(t.reject) ? t.reject : [] } };
+    }
+    return {
+      ...base,
+      compare: {
+        testId: id,
+        key,
+        ...(labels ? { labels } : {}),
+        ...(labelField ? { labelField } : {}),
+        tolerance: obj(t.tolerance) as Record<string, ToleranceSpec>,
+        drift: obj(t.drift) as Record<string, DriftSpec>,
+        missingKeys: t.missingKeys === 'warn' ? 'warn' : 'fail',
+        extraKeys: t.extraKeys === 'fail' ? 'fail' : 'warn',
+      },
+    };
+  });
+  return {
+    ...(typeof meta.name === 'string' ? { name: meta.name } : {}),
+    ...(typeof meta.version === 'string' || typeof meta.version === 'number' ? { version: meta.version } : {}),
+    ...(typeof meta.model === 'string' ? { model: meta.model } : {}),
+    key,
+    ...(labels ? { labels } : {}),
+    ...(labelField ? { labelField } : {}),
+    ...(input.schema !== undefined ? { inputSchema: input.schema } : {}),
+    ...(output.schema !== undefined ? { outputSchema: output.schema } : {}),
+    ...(c.source ? { source: obj(c.source) as SourceSpec } : {}),
+    tests,
+  };
+}
