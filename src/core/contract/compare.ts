@@ -203,12 +203,18 @@ export class Comparison {
   // ---- current rows ---------------------------------------------------------------
 
   addCurrent(line: number, text: string): void {
-    this.counts.currentRows++;
     const row = this.parse('current', line, text);
     if (row === undefined) {
+      this.counts.currentRows++;
       this.counts.invalidCurrent++;
       return;
     }
+    this.addCurrentRow(line, row);
+  }
+
+  /** A current output already parsed (sources parse what they read). */
+  addCurrentRow(line: number, row: Record<string, unknown>): void {
+    this.counts.currentRows++;
     const err = this.options.validateOutput?.(row);
     if (err) {
       this.outputSchemaFailures++;
@@ -250,6 +256,14 @@ export class Comparison {
     this.matched[idx] = 1;
     this.counts.matched++;
     this.compareRow(key, idx, line, row);
+  }
+
+  /** A line that could not be read at all (e.g. longer than the line limit). */
+  unusableLine(file: LineProblem['file'], line: number, message: string): void {
+    const counter = file === 'inputs' ? 'inputRows' : file === 'baseline' ? 'baselineRows' : 'currentRows';
+    this.counts[counter]++;
+    this.counts[file === 'inputs' ? 'invalidInputs' : file === 'baseline' ? 'invalidBaseline' : 'invalidCurrent']++;
+    this.problem(file, line, message);
   }
 
   private duplicate(key: string, line: number): void {
