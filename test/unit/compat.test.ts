@@ -1,0 +1,802 @@
+// Contract compatibility: the core classification on the fixture contracts in
+// test/fixtures/compat (each a copy of base.contract.yaml with one kind of
+// change), the rule table in both directions on bare schemas, the loader's
+// errors, and `rollback-lens compat` on files and on a real temporary git
+// repository (--against).
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { compatCommand, COMPAT_USAGE } from '../../src/cli/compat';
+import {
+  COMPAT_CODES,
+  COMPAT_RULES,
+  compareContracts,
+  compareSchemas,
+  ContractLoadError,
+  loadContractVersion,
+  type CompatClass,
+  type CompatCode,
+  type CompatReport,
+  type ContractVersion,
+} from '../../src/core/compat';
+import { GitError, resolveCommit } from '../../src/node/git';
+import { FIXTURES } from './helpers';
+
+const DIR = path.join(FIXTURES, 'compat');
+const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris', 'iris.contract.yaml');
+/** Before the base's deprecation of input.old_len is due (removeAfter 2026-06-01). */
+const EARLY = Date.UTC(2026, 2, 1);
+/** After it. */
+const LATE = Date.UTC(2026, 6, 1);
+
+/** Reads fixture files by their path inside test/fixtures/compat, shown as is. */
+const fixtureReader = async (p: string) => {
+  const abs = path.join(DIR, p);
+  return fs.existsSync(abs) ? fs.readFileSync(abs, 'utf8') : undefined;
+};
+
+async function fixture(name: string): Promise<ContractVersion> {
+  return loadContractVersion(name, fixtureReader);
+}
+
+async function compare(name: string, now = EARLY): Promise<CompatReport> {
+  return compareContracts(await fixture('base.contract.yaml'), await fixture(name), { now });
+}
+
+/** [class, code, field, message, `file#pointer@line:character` (0-based) in the new version]. */
+type Row = [CompatClass, CompatCode, string, string, string];
+function rows(r: CompatReport): Row[] {
+  return r.changes.map((c) => [c.class, c.code, c.field ?? '', c.message, `${c.location.file}#${c.location.pointer}@${c.location.line}:${c.location.character}`]);
+}
+
+describe('compat: inputs (callers send them)', () => {
+  it('breaking: removed, newly required, narrowed, removed enum value, tighter bounds, pattern changed, closed', async () => {
+    const f = 'input-breaking.contract.yaml';
+    const s = `${f}#/input/schema`;
+    const r = await compare(f);
+    assert.deepEqual(rows(r), [
+      ['breaking', 'type-narrowed', 'input.length', '`input.length` type narrowed from number to integer; callers sending values of the old type are rejected', `${s}/properties/length@14:6`],
+      ['breaking', 'constraint-tightened', 'input.length', '`input.length`: minimum raised from 0 to 1; callers sending values the old contract allowed are rejected', `${s}/properties/length/minimum@14:40`],
+      ['breaking', 'constraint-tightened', 'input.length', '`input.length`: maximum lowered from 30 to 20; callers sending values the old contract allowed are rejected', `${s}/properties/length/maximum@14:52`],
+      ['breaking', 'type-narrowed', 'input.width', '`input.width` type narrowed from [number, null] to number; callers sending values of the old type are rejected', `${s}/properties/width@15:6`],
+      ['breaking', 'field-now-required', 'input.color', '`input.color` is now required; callers that omit it are rejected', `${s}/required/2@10:27`],
+      ['breaking', 'enum-value-removed', 'input.color', '`input.color` no longer allows `white`; callers sending it are rejected', `${s}/properties/color/enum@16:29`],
+      ['breaking', 'constraint-tightened', 'input.code', '`input.code`: maxLength lowered from 8 to 4; callers sending values the old contract allowed are rejected', `${s}/properties/code/maxLength@17:63`],
+      [
+        'breaking',
+        'constraint-changed',
+        'input.code',
+        '`input.code`: pattern changed from `^[a-z]+$` to `^[a-z0-9]+$`; the two cannot be compared, so the change is counted as breaking',
+        `${s}/properties/code/pattern@17:37`,
+      ],
+      ['breaking', 'constraint-tightened', 'input.tags[]', '`input.tags[]`: maxLength lowered from 10 to 5; callers sending values the old contract allowed are rejected', `${s}/properties/tags/items/maxLength@18:61`],
+      // removed: located at the key of the nearest surviving ancestor (`properties:`)
+      ['breaking', 'field-removed', 'input.note', '`input.note` was removed from the input schema; callers that still send it are rejected (additionalProperties is false)', `${s}/properties/note@12:4`],
+      ['breaking', 'field-added-required', 'input.season', '`input.season` was added to the input schema as a required field; callers that do not send it are rejected', `${s}/properties/season@19:6`],
+      [
+        'breaking',
+        'additional-properties-closed',
+        'input',
+        '`input` no longer allows fields beyond those listed (additionalProperties: false); callers sending other fields are rejected',
+        `${s}/additionalProperties@11:26`,
+      ],
+    ]);
+    assert.deepEqual(r.counts, { compatible: 0, risky: 0, breaking: 12 });
+    assert.equal(r.verdict, 'breaking');
+  });
+
+  it('where each change was in the old version, and the values before and after', async () => {
+    const r = await compare('input-breaking.contract.yaml');
+    const removed = r.changes.find((c) => c.code === 'field-removed')!;
+    assert.deepEqual(removed.previous, { file: 'base.contract.yaml', pointer: '/input/schema/properties/note', line: 18, character: 6 });
+    const narrowed = r.changes.find((c) => c.field === 'input.width')!;
+    assert.deepEqual([narrowed.before, narrowed.after], ['[number, null]', 'number']);
+    const min = r.changes.find((c) => c.message.includes('minimum'))!;
+    assert.deepEqual([min.before, min.after, min.previous?.pointer], [0, 1, '/input/schema/properties/length/minimum']);
+  });
+
+  it('compatible: added optional field, relaxed bounds, widened type, new enum value, required -> optional, pattern removed', async () => {
+    const f = 'input-compatible.contract.yaml';
+    const s = `${f}#/input/schema`;
+    const r = await compare(f);
+    assert.deepEqual(rows(r), [
+      ['compatible', 'annotation-changed', 'input.id', '`input.id`: description changed', `${s}/properties/id@12:6`],
+      ['compatible', 'field-now-optional', 'input.length', '`input.length` is now optional', `${s}/properties/length@13:6`],
+      ['compatible', 'constraint-relaxed', 'input.length', '`input.length`: lower bound changed from minimum 0 to exclusiveMinimum -1', `${s}/properties/length/exclusiveMinimum@13:48`],
+      ['compatible', 'constraint-relaxed', 'input.length', '`input.length`: maximum raised from 30 to 40', `${s}/properties/length/maximum@13:61`],
+      ['compatible', 'type-widened', 'input.width', '`input.width` type widened from [number, null] to [number, string, null]', `${s}/properties/width@14:6`],
+      ['compatible', 'enum-value-added', 'input.color', '`input.color` now also allows `blue`', `${s}/properties/color/enum/2@15:48`],
+      ['compatible', 'constraint-relaxed', 'input.code', '`input.code`: maxLength raised from 8 to 16', `${s}/properties/code/maxLength@16:39`],
+      ['compatible', 'constraint-relaxed', 'input.code', '`input.code`: pattern `^[a-z]+$` removed', `${s}/properties/code@16:6`],
+      ['compatible', 'field-added', 'input.season', '`input.season` was added to the input schema as an optional field', `${s}/properties/season@20:6`],
+    ]);
+    assert.equal(r.verdict, 'compatible');
+    // a keyword that moved: `previous` points at the old keyword
+    assert.equal(r.changes[2]!.previous?.pointer, '/input/schema/properties/length/minimum');
+  });
+});
+
+describe('compat: outputs (consumers read them)', () => {
+  it('breaking: removed field, widened type, new enum value, looser bounds, no longer required, opened, anyOf changed', async () => {
+    const s = 'schemas/output-breaking.schema.json#';
+    const r = await compare('output-breaking.contract.yaml');
+    assert.deepEqual(rows(r), [
+      // through $ref: #/definitions/label
+      ['breaking', 'enum-value-added', 'output.label', '`output.label` now also allows `hybrid`, a value consumers do not know', `${s}/definitions/label/enum/3@20:79`],
+      ['breaking', 'constraint-relaxed', 'output.probability', '`output.probability`: maximum raised from 1 to 100; consumers may receive values the old contract ruled out', `${s}/properties/probability/maximum@7:64`],
+      ['breaking', 'field-now-optional', 'output.count', '`output.count` is no longer required; consumers that expect it in every record break', `${s}/properties/count@8:4`],
+      ['breaking', 'type-widened', 'output.count', '`output.count` type widened from integer to number; consumers may receive values they do not expect', `${s}/properties/count@8:4`],
+      ['breaking', 'field-removed', 'output.margin', '`output.margin` was removed from the output schema; consumers that read it break', `${s}/properties/margin@4:2`],
+      // one shared #/$defs/score: reported for every field that uses it
+      ['breaking', 'constraint-relaxed', 'output.scores.setosa', '`output.scores.setosa`: maximum raised from 1 to 2; consumers may receive values the old contract ruled out', `${s}/$defs/score/maximum@23:58`],
+      ['breaking', 'constraint-relaxed', 'output.scores.versicolor', '`output.scores.versicolor`: maximum raised from 1 to 2; consumers may receive values the old contract ruled out', `${s}/$defs/score/maximum@23:58`],
+      ['breaking', 'constraint-relaxed', 'output.scores.virginica', '`output.scores.virginica`: maximum raised from 1 to 2; consumers may receive values the old contract ruled out', `${s}/$defs/score/maximum@23:58`],
+      [
+        'breaking',
+        'unclassified-change',
+        'output.explanation',
+        '`output.explanation`: anyOf changed (unclassified); whether data valid before is still valid cannot be told, so the change is counted as breaking',
+        `${s}/properties/explanation/anyOf@17:21`,
+      ],
+      ['breaking', 'additional-properties-opened', 'output', '`output` now allows fields beyond those listed; consumers that validate outputs against the old schema reject them', `${s}@0:0`],
+    ]);
+    assert.deepEqual(r.changes[0]!.previous, undefined);
+    assert.deepEqual(r.changes[4]!.previous, { file: 'schemas/base-output.schema.json', pointer: '/properties/margin', line: 10, character: 4 });
+  });
+
+  it('compatible: added field, narrowed type, tighter bounds, newly required; a $ref to an equal definition is no change', async () => {
+    const s = 'schemas/output-compatible.schema.json#';
+    const r = await compare('output-compatible.contract.yaml');
+    assert.deepEqual(rows(r), [
+      ['compatible', 'constraint-tightened', 'output.probability', '`output.probability`: multipleOf 0.001 added', `${s}/properties/probability/multipleOf@8:81`],
+      ['compatible', 'constraint-tightened', 'output.count', '`output.count`: minimum 0 added', `${s}/properties/count/minimum@9:45`],
+      ['compatible', 'field-now-required', 'output.margin', '`output.margin` is now always present (required)', `${s}/required/4@3:54`],
+      ['compatible', 'type-narrowed', 'output.margin', '`output.margin` type narrowed from number to integer', `${s}/properties/margin@10:4`],
+      ['compatible', 'field-added', 'output.rank', '`output.rank` was added to the output schema', `${s}/properties/rank@11:4`],
+    ]);
+  });
+
+  it('a schema moved from its file into the contract (inline) is no change', async () => {
+    const r = await compare('inline-output.contract.yaml');
+    assert.deepEqual(r.changes, []);
+    assert.equal(r.verdict, 'compatible');
+  });
+});
+
+describe('compat: key and labels', () => {
+  it('changed key and label field, removed label, added label (risky), reordered labels', async () => {
+    const f = 'key-labels.contract.yaml';
+    const r = await compare(f);
+    assert.deepEqual(rows(r), [
+      ['breaking', 'key-changed', '', 'output.key changed from `id` to `uid`; consumers and baselines join outputs to inputs by it', `${f}#/output/key@24:7`],
+      ['breaking', 'label-field-changed', '', 'output.labelField changed from `label` to `species`; consumers read the predicted label from it', `${f}#/output/labelField@25:14`],
+      ['breaking', 'label-removed', '', 'label `virginica` was removed from output.labels; consumers that rely on it break', `${f}#/output/labels@26:2`],
+      ['risky', 'label-added', '', 'label `hybrid` was added to output.labels; consumers with a closed label set may not handle it', `${f}#/output/labels/2@26:31`],
+      [
+        'breaking',
+        'labels-reordered',
+        '',
+        'output.labels order changed from [setosa, versicolor, virginica] to [versicolor, setosa, hybrid]; consumers that index labels by position break',
+        `${f}#/output/labels@26:2`,
+      ],
+    ]);
+    assert.deepEqual(
+      r.changes.map((c) => c.area),
+      ['key', 'labels', 'labels', 'labels', 'labels'],
+    );
+    assert.deepEqual([r.changes[0]!.before, r.changes[0]!.after], ['id', 'uid']);
+  });
+
+  it('the input key follows output.key unless input.key is set', () => {
+    const v = (contract: object): ContractVersion => ({ contract: { kind: 'InterfaceContract', ...contract }, doc: { file: 'c.contract.yaml' } });
+    const follows = compareContracts(v({ output: { key: 'id' } }), v({ output: { key: 'uid' } }), { now: EARLY });
+    assert.deepEqual(
+      follows.changes.map((c) => c.code),
+      ['key-changed'],
+    );
+    const own = compareContracts(v({ input: { key: 'id' }, output: { key: 'id' } }), v({ input: { key: 'rid' }, output: { key: 'id' } }), { now: EARLY });
+    assert.deepEqual(
+      own.changes.map((c) => [c.code, c.class, c.message, c.location]),
+      [['input-key-changed', 'breaking', 'the input key changed from `id` to `rid`; callers identify their records by it', { file: 'c.contract.yaml', pointer: '/input/key' }]],
+    );
+    const dropped = compareContracts(v({ output: { key: 'id', labels: ['a'] } }), v({ output: { key: 'id' } }), { now: EARLY });
+    assert.deepEqual(
+      dropped.changes.map((c) => [c.code, c.class, c.message]),
+      [['labels-dropped', 'breaking', 'output.labels was removed; the closed set of labels [a] is no longer declared']],
+    );
+  });
+});
+
+describe('compat: deprecations', () => {
+  it('a field past its removeAfter that the new schema still has is breaking', async () => {
+    const r = await compare('base.contract.yaml', LATE);
+    assert.deepEqual(rows(r), [
+      ['breaking', 'deprecation-overdue', 'input.old_len', '`input.old_len` was due for removal after 2026-06-01 and is still in the input schema', 'base.contract.yaml#/input/schema/properties/old_len@19:6'],
+    ]);
+    assert.equal(r.changes[0]!.area, 'deprecations');
+  });
+
+  it('not on the removeAfter day itself, nor before it', async () => {
+    assert.deepEqual((await compare('base.contract.yaml', Date.UTC(2026, 5, 1, 23))).changes, []);
+    assert.deepEqual((await compare('base.contract.yaml', EARLY)).changes, []);
+  });
+
+  it('removing the field after its date is risky (as announced); before it, breaking', async () => {
+    const f = 'deprecated-removed.contract.yaml';
+    assert.deepEqual(rows(await compare(f, LATE)), [
+      ['risky', 'deprecated-field-removed', 'input.old_len', '`input.old_len` was removed as announced (removal due after 2026-06-01); callers that still send it break', `${f}#/input/schema/properties/old_len@11:4`],
+    ]);
+    assert.deepEqual(rows(await compare(f, EARLY)), [
+      [
+        'breaking',
+        'field-removed',
+        'input.old_len',
+        '`input.old_len` was removed from the input schema before its announced removal after 2026-06-01; the model no longer reads it from callers that still send it',
+        `${f}#/input/schema/properties/old_len@11:4`,
+      ],
+    ]);
+  });
+});
+
+describe('compat: test tolerances', () => {
+  it('tightened is compatible; loosened and incomparable are risky; a removed test is risky', async () => {
+    const f = 'tolerances.contract.yaml';
+    const t = `${f}#/tests/0`;
+    const r = await compare(f);
+    assert.deepEqual(rows(r), [
+      ['compatible', 'tolerance-tightened', 'output.label', 'test `parity`: tolerance for `label` tightened from agreement 0.95 to agreement 0.99', `${t}/tolerance/label/agreement@34:26`],
+      [
+        'risky',
+        'tolerance-loosened',
+        'output.probability',
+        'test `parity`: tolerance for `probability` loosened from abs 0.05 to abs 0.1; the model may now drift further from the baseline',
+        `${t}/tolerance/probability/abs@35:26`,
+      ],
+      ['risky', 'tolerance-loosened', 'output.count', 'test `parity`: tolerance for `count` loosened from exact to abs 0; the model may now drift further from the baseline', `${t}/tolerance/count/abs@36:20`],
+      ['risky', 'tolerance-changed', 'output.margin', 'test `parity`: tolerance for `margin` changed from rel 0.1 to abs 0.1; the two cannot be compared', `${t}/tolerance/margin/abs@37:21`],
+      ['compatible', 'tolerance-tightened', 'output.probability', 'test `parity`: drift limit for `probability` tightened from psi 0.2 to psi 0.1', `${t}/drift/probability/psi@39:26`],
+      [
+        'risky',
+        'tolerance-loosened',
+        'output.probability',
+        'test `parity`: drift limit for `probability` loosened from ks 0.1 to ks 0.3; its distribution may now shift further from the baseline',
+        `${t}/drift/probability/ks@39:35`,
+      ],
+      ['risky', 'tolerance-loosened', '', 'test `parity`: missingKeys loosened from fail to warn', `${t}/missingKeys@40:17`],
+      ['risky', 'test-removed', '', 'test `edge` was removed; what it checked is no longer tested', `${f}#/tests@29:0`],
+      ['compatible', 'test-added', '', 'test `smoke` was added', `${f}#/tests/1@41:4`],
+    ]);
+    assert.equal(r.verdict, 'risky');
+  });
+
+  it('tolerances and drift limits added or removed', () => {
+    const v = (test: object): ContractVersion => ({ contract: { output: { key: 'id' }, tests: [{ id: 't', ...test }] }, doc: { file: 'c.contract.yaml' } });
+    const a = v({ tolerance: { p: { abs: 0.1 } }, drift: { p: { psi: 0.1, bins: 10 } } });
+    const b = v({ tolerance: { q: { exact: true } }, drift: { p: { psi: 0.1, bins: 20 } } });
+    assert.deepEqual(
+      compareContracts(a, b, { now: EARLY }).changes.map((c) => [c.class, c.code, c.message]),
+      [
+        ['risky', 'tolerance-loosened', 'test `t`: tolerance for `p` (abs 0.1) was removed; `p` may now differ from the baseline by any amount'],
+        ['compatible', 'tolerance-tightened', 'test `t`: tolerance for `q` (exact) was added'],
+        ['risky', 'tolerance-changed', 'test `t`: drift bins for `p` changed from 10 to 20; PSI values are not comparable across bin counts'],
+      ],
+    );
+  });
+});
+
+describe('compat: metadata and encodings', () => {
+  it('same version with changes, another name, encodings changed, added and removed', async () => {
+    const f = 'metadata-encodings.contract.yaml';
+    const r = await compare(f);
+    assert.deepEqual(rows(r), [
+      ['compatible', 'annotation-changed', 'input.id', '`input.id`: description changed', `${f}#/input/schema/properties/id@12:6`],
+      ['risky', 'encoding-changed', 'input.length', 'the input encoding of `length` changed: dtype "float32" → "float64", range [0,30] → [0,40]', `${f}#/input/encodings/length@21:4`],
+      ['risky', 'encoding-removed', 'input.width', 'the input encoding of `width` was removed', `${f}#/input/encodings@20:2`],
+      ['compatible', 'encoding-added', 'input.code', 'the input encoding of `code` was added', `${f}#/input/encodings/code@22:4`],
+      ['risky', 'name-changed', '', 'metadata.name changed from `flowers` to `blossoms`; are these versions of the same interface?', `${f}#/metadata/name@4:8`],
+      ['risky', 'version-not-bumped', '', 'metadata.version is still 1 although the contract changed; bump it on every change', `${f}#/metadata/version@5:11`],
+    ]);
+  });
+});
+
+describe("compat: the example's contract", () => {
+  it('against itself: no changes', async () => {
+    const read = async (p: string) => (fs.existsSync(path.join(path.dirname(EXAMPLE), p)) ? fs.readFileSync(path.join(path.dirname(EXAMPLE), p), 'utf8') : undefined);
+    const v = await loadContractVersion('iris.contract.yaml', read);
+    assert.ok(v.input && v.output, 'both schemas are resolved from their files');
+    const r = compareContracts(v, v, { now: Date.UTC(2000, 0, 1) });
+    assert.deepEqual(r.changes, []);
+    assert.equal(r.verdict, 'compatible');
+  });
+
+  it('against itself after its deprecations are due: exactly the fields the schemas still have, and nothing else', async () => {
+    const read = async (p: string) => (fs.existsSync(path.join(path.dirname(EXAMPLE), p)) ? fs.readFileSync(path.join(path.dirname(EXAMPLE), p), 'utf8') : undefined);
+    const v = await loadContractVersion('iris.contract.yaml', read);
+    const deps = (v.contract as { deprecations?: Array<{ field: string; removeAfter: string }> }).deprecations ?? [];
+    const r = compareContracts(v, v, { now: Date.UTC(2100, 0, 1) });
+    const expected = deps
+      .filter((d) => {
+        const [dir, ...rest] = d.field.split('.');
+        const props = ((dir === 'input' ? v.input : v.output)?.schema as { properties?: object }).properties ?? {};
+        return rest.length === 1 && rest[0]! in props;
+      })
+      .map((d) => `\`${d.field}\` was due for removal after ${String(d.removeAfter)} and is still in the ${d.field.split('.')[0]} schema`);
+    assert.ok(expected.length > 0, 'the example deprecates a field its schema still has');
+    assert.deepEqual(
+      r.changes.map((c) => c.message),
+      expected,
+    );
+    assert.ok(r.changes.every((c) => c.code === 'deprecation-overdue' && c.class === 'breaking'));
+  });
+});
+
+// ---- the rule table, on bare schemas, in both directions ------------------------------
+
+describe('compat: the rule table (compareSchemas)', () => {
+  const run = (before: unknown, after: unknown, dir: 'input' | 'output') =>
+    compareSchemas({ schema: before, doc: { file: 'old.json' }, pointer: '' }, { schema: after, doc: { file: 'new.json' }, pointer: '' }, dir, 'x').changes.map(
+      (c) => `${c.code}:${c.class}`,
+    );
+  // [what, before, after, codes, class for inputs, class for outputs, codes for outputs when they differ]
+  const cases: Array<[string, unknown, unknown, CompatCode[], CompatClass, CompatClass, CompatCode[]?]> = [
+    ['number -> integer', { type: 'number' }, { type: 'integer' }, ['type-narrowed'], 'breaking', 'compatible'],
+    ['integer -> number', { type: 'integer' }, { type: 'number' }, ['type-widened'], 'compatible', 'breaking'],
+    ['string -> number', { type: 'string' }, { type: 'number' }, ['type-changed'], 'breaking', 'breaking'],
+    ['[string, null] -> string', { type: ['string', 'null'] }, { type: 'string' }, ['type-narrowed'], 'breaking', 'compatible'],
+    ['any -> string', {}, { type: 'string' }, ['type-narrowed'], 'breaking', 'compatible'],
+    ['false -> any', false, {}, ['type-widened'], 'compatible', 'breaking'],
+    ['enum value removed', { enum: ['a', 'b'] }, { enum: ['a'] }, ['enum-value-removed'], 'breaking', 'breaking'],
+    ['enum value added', { enum: ['a'] }, { enum: ['a', 'b'] }, ['enum-value-added'], 'compatible', 'breaking'],
+    ['enum added', { type: 'string' }, { type: 'string', enum: ['a'] }, ['enum-added'], 'breaking', 'compatible'],
+    ['enum dropped', { type: 'string', enum: ['a'] }, { type: 'string' }, ['enum-dropped'], 'compatible', 'breaking'],
+    ['an enum and a type that say the same', { enum: ['a', 'b'] }, { type: 'string', enum: ['a', 'b'] }, [], 'compatible', 'compatible'],
+    ['minimum raised', { minimum: 0 }, { minimum: 1 }, ['constraint-tightened'], 'breaking', 'compatible'],
+    ['maximum raised', { maximum: 1 }, { maximum: 2 }, ['constraint-relaxed'], 'compatible', 'breaking'],
+    ['minimum -> exclusiveMinimum, same value', { minimum: 0 }, { exclusiveMinimum: 0 }, ['constraint-tightened'], 'breaking', 'compatible'],
+    ['exclusiveMaximum -> maximum, same value', { exclusiveMaximum: 1 }, { maximum: 1 }, ['constraint-relaxed'], 'compatible', 'breaking'],
+    ['maxLength lowered', { maxLength: 8 }, { maxLength: 4 }, ['constraint-tightened'], 'breaking', 'compatible'],
+    ['minItems removed', { minItems: 1 }, {}, ['constraint-relaxed'], 'compatible', 'breaking'],
+    ['maxProperties added', {}, { maxProperties: 3 }, ['constraint-tightened'], 'breaking', 'compatible'],
+    ['pattern added', {}, { pattern: '^a' }, ['constraint-tightened'], 'breaking', 'compatible'],
+    ['format changed', { format: 'date' }, { format: 'date-time' }, ['constraint-changed'], 'breaking', 'breaking'],
+    ['multipleOf 0.5 -> 0.25', { multipleOf: 0.5 }, { multipleOf: 0.25 }, ['constraint-relaxed'], 'compatible', 'breaking'],
+    ['multipleOf 0.25 -> 0.5', { multipleOf: 0.25 }, { multipleOf: 0.5 }, ['constraint-tightened'], 'breaking', 'compatible'],
+    ['multipleOf 2 -> 3', { multipleOf: 2 }, { multipleOf: 3 }, ['constraint-changed'], 'breaking', 'breaking'],
+    ['uniqueItems added', { type: 'array' }, { type: 'array', uniqueItems: true }, ['constraint-tightened'], 'breaking', 'compatible'],
+    ['field removed', { properties: { a: {} } }, { properties: {} }, ['field-removed'], 'breaking', 'breaking'],
+    // consumers just get one more field
+    ['required field added', {}, { properties: { a: {} }, required: ['a'] }, ['field-added-required'], 'breaking', 'compatible', ['field-added']],
+    ['optional field added', {}, { properties: { a: {} } }, ['field-added'], 'compatible', 'compatible'],
+    ['field now required', { properties: { a: {} } }, { properties: { a: {} }, required: ['a'] }, ['field-now-required'], 'breaking', 'compatible'],
+    ['field now optional', { properties: { a: {} }, required: ['a'] }, { properties: { a: {} } }, ['field-now-optional'], 'compatible', 'breaking'],
+    ['additionalProperties true -> false', { additionalProperties: true }, { additionalProperties: false }, ['additional-properties-closed'], 'breaking', 'risky'],
+    ['additionalProperties false -> absent', { additionalProperties: false }, {}, ['additional-properties-opened'], 'compatible', 'breaking'],
+    ['additionalProperties schema narrowed', { additionalProperties: { type: 'number' } }, { additionalProperties: { type: 'integer' } }, ['type-narrowed'], 'breaking', 'compatible'],
+    ['array items narrowed', { items: { type: 'number' } }, { items: { type: 'integer' } }, ['type-narrowed'], 'breaking', 'compatible'],
+    ['tuple items: one more', { items: [{ type: 'string' }] }, { items: [{ type: 'string' }, { type: 'number' }] }, ['unclassified-change'], 'breaking', 'breaking'],
+    ['oneOf changed', { oneOf: [{ type: 'string' }] }, { oneOf: [{ type: 'number' }] }, ['unclassified-change'], 'breaking', 'breaking'],
+    ['allOf added', {}, { allOf: [{ minimum: 1 }] }, ['unclassified-change'], 'breaking', 'breaking'],
+    ['not removed', { not: { type: 'null' } }, {}, ['unclassified-change'], 'breaking', 'breaking'],
+    ['if/then changed', { if: { type: 'string' }, then: { minLength: 1 } }, { if: { type: 'string' }, then: { minLength: 2 } }, ['unclassified-change'], 'breaking', 'breaking'],
+    ['same external $ref', { $ref: 'other.json#/a' }, { $ref: 'other.json#/a' }, ['ref-unresolved'], 'risky', 'risky'],
+    ['another external $ref', { $ref: 'a.json' }, { $ref: 'b.json' }, ['unclassified-change'], 'breaking', 'breaking'],
+    ['default changed', { default: 1 }, { default: 2 }, ['default-changed'], 'risky', 'compatible'],
+    ['description and title', { description: 'a' }, { description: 'b', title: 't' }, ['annotation-changed'], 'compatible', 'compatible'],
+  ];
+  for (const [what, before, after, codes, inputClass, outputClass, outputCodes = codes] of cases) {
+    it(`${what}: ${codes.join(', ') || 'no change'} (inputs ${inputClass}, outputs ${outputClass})`, () => {
+      assert.deepEqual(run(before, after, 'input'), codes.map((c) => `${c}:${inputClass}`));
+      assert.deepEqual(run(before, after, 'output'), outputCodes.map((c) => `${c}:${outputClass}`));
+    });
+  }
+
+  it('every code has a description and a rule', () => {
+    assert.deepEqual(Object.keys(COMPAT_RULES).sort(), Object.keys(COMPAT_CODES).sort());
+  });
+
+  it('field paths: nested objects, array items, tuple items, additionalProperties', () => {
+    const fields = (before: unknown, after: unknown) =>
+      compareSchemas({ schema: before, doc: { file: 'o' }, pointer: '' }, { schema: after, doc: { file: 'n' }, pointer: '' }, 'output').changes.map((c) => [c.field, c.message]);
+    assert.deepEqual(fields({ properties: { a: { properties: { b: { type: 'integer' } } } } }, { properties: { a: { properties: { b: { type: 'number' } } } } }), [
+      ['output.a.b', '`output.a.b` type widened from integer to number; consumers may receive values they do not expect'],
+    ]);
+    assert.deepEqual(fields({ properties: { t: { items: { enum: ['x'] } } } }, { properties: { t: { items: { enum: ['x', 'y'] } } } }), [
+      ['output.t[]', '`output.t[]` now also allows `y`, a value consumers do not know'],
+    ]);
+    assert.deepEqual(fields({ items: [{ type: 'integer' }] }, { items: [{ type: 'number' }] }), [['output[0]', '`output[0]` type widened from integer to number; consumers may receive values they do not expect']]);
+    assert.deepEqual(fields({ additionalProperties: { maximum: 1 } }, { additionalProperties: { maximum: 2 } }), [
+      ['output.*', '`output.*`: maximum raised from 1 to 2; consumers may receive values the old contract ruled out'],
+    ]);
+  });
+
+  it('a recursive schema ($ref to an ancestor) terminates, and a change inside is found', () => {
+    const tree = (v: string) => ({
+      $ref: '#/$defs/node',
+      $defs: { node: { type: 'object', properties: { v: { type: v }, children: { type: 'array', items: { $ref: '#/$defs/node' } } } } },
+    });
+    const r = compareSchemas({ schema: tree('number'), doc: { file: 'o' }, pointer: '' }, { schema: tree('integer'), doc: { file: 'n' }, pointer: '' }, 'input');
+    assert.deepEqual(
+      r.changes.map((c) => [c.code, c.field, c.location.pointer]),
+      [['type-narrowed', 'input.v', '/$defs/node/properties/v']],
+    );
+  });
+
+  it('a changed definition under an unchanged oneOf is seen through its $ref', () => {
+    const s = (max: number) => ({ oneOf: [{ $ref: '#/definitions/a' }, { type: 'null' }], definitions: { a: { type: 'number', maximum: max } } });
+    const r = compareSchemas({ schema: s(1), doc: { file: 'o' }, pointer: '' }, { schema: s(2), doc: { file: 'n' }, pointer: '' }, 'input');
+    assert.deepEqual(
+      r.changes.map((c) => c.code),
+      ['unclassified-change'],
+    );
+  });
+
+  it('a missing schema: added narrows inputs, removed widens outputs', () => {
+    const v = (input?: unknown, output?: unknown): ContractVersion => ({
+      contract: { output: { key: 'id' } },
+      doc: { file: 'c.contract.yaml' },
+      ...(input ? { input: { schema: input, doc: { file: 'c.contract.yaml' }, pointer: '/input/schema' } } : {}),
+      ...(output ? { output: { schema: output, doc: { file: 'c.contract.yaml' }, pointer: '/output/schema' } } : {}),
+    });
+    assert.deepEqual(
+      compareContracts(v(undefined, {}), v({}, undefined), { now: EARLY }).changes.map((c) => [c.code, c.class, c.message]),
+      [
+        ['schema-added', 'breaking', 'the input schema was added; inputs it rejects are now refused'],
+        ['schema-removed', 'breaking', 'the output schema was removed; outputs are no longer constrained'],
+      ],
+    );
+  });
+});
+
+// ---- loading ---------------------------------------------------------------------------
+
+describe('compat: loading a contract version', () => {
+  const files: Record<string, string> = {
+    'c/ok.contract.yaml': 'apiVersion: rollback-lens/v1\nkind: InterfaceContract\ninput:\n  schema: { $ref: ../s/in.json }\noutput: { key: id, schema: { type: object } }\n',
+    'c/bad.contract.yaml': 'apiVersion: rollback-lens/v1\nkind: InterfaceContract\ninput: { schema: [\n',
+    'c/runbook.contract.yaml': 'apiVersion: rollback-lens/v1\nkind: RollbackRunbook\n',
+    'c/list.contract.yaml': '- a\n',
+    'c/missing.contract.yaml': 'kind: InterfaceContract\ninput:\n  schema: { $ref: nowhere.json }\n',
+    'c/escape.contract.yaml': 'kind: InterfaceContract\ninput:\n  schema: { $ref: ../../up.json }\n',
+    'c/badjson.contract.yaml': 'kind: InterfaceContract\ninput:\n  schema: { $ref: bad.json }\n',
+    'c/bad.json': '{ "type": "object", }',
+    's/in.json': '\ufeff{ "type": "object" }',
+  };
+  const read = async (p: string) => files[p];
+  const load = (p: string) => loadContractVersion(p, read, { display: (x) => `ws:${x}` });
+
+  it('resolves a $ref schema relative to the contract, and an inline one in place', async () => {
+    const v = await load('c/ok.contract.yaml');
+    assert.deepEqual(v.input, { schema: { type: 'object' }, doc: { file: 'ws:s/in.json', text: '{ "type": "object" }' }, pointer: '' });
+    assert.deepEqual(v.output, { schema: { type: 'object' }, doc: v.doc, pointer: '/output/schema' });
+  });
+
+  const errors: Array<[string, string]> = [
+    ['c/none.contract.yaml', 'ws:c/none.contract.yaml: no such file'],
+    ['c/bad.contract.yaml', 'ws:c/bad.contract.yaml:4:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    ['c/runbook.contract.yaml', 'ws:c/runbook.contract.yaml: not an InterfaceContract (kind is `RollbackRunbook`)'],
+    ['c/list.contract.yaml', 'ws:c/list.contract.yaml: not an InterfaceContract (the top level is not a mapping)'],
+    ['c/missing.contract.yaml', 'ws:c/missing.contract.yaml: input.schema refers to `nowhere.json`, but ws:c/nowhere.json does not exist'],
+    ['c/escape.contract.yaml', 'ws:c/escape.contract.yaml: input.schema refers to `../../up.json`, which leaves the folder tree it is read from'],
+  ];
+  for (const [file, message] of errors) {
+    it(`${file}: ${message.replace(/^ws:\S+ /, '')}`, async () => {
+      await assert.rejects(load(file), (e: unknown) => e instanceof ContractLoadError && e.message === message);
+    });
+  }
+
+  it('a schema file that is not JSON', async () => {
+    await assert.rejects(load('c/badjson.contract.yaml'), (e: unknown) => e instanceof ContractLoadError && /^ws:c\/bad\.json: not valid JSON: /.test(e.message));
+  });
+
+  it('a reader that fails: the message names the file', async () => {
+    const failing = async () => {
+      throw new Error('permission denied');
+    };
+    await assert.rejects(loadContractVersion('x.contract.yaml', failing), (e: unknown) => e instanceof ContractLoadError && e.message === 'cannot read x.contract.yaml: permission denied');
+  });
+});
+
+// ---- the command ---------------------------------------------------------------------------
+
+class Sink {
+  chunks: string[] = [];
+  write(s: string | Uint8Array): boolean {
+    this.chunks.push(typeof s === 'string' ? s : Buffer.from(s).toString('utf8'));
+    return true;
+  }
+  get text(): string {
+    return this.chunks.join('');
+  }
+}
+
+async function cli(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const code = await compatCommand(argv, { stdout, stderr, cwd } as unknown as Parameters<typeof compatCommand>[1]);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+describe('cli: compat <old> <new>', () => {
+  it('compatible changes: exit 0, one `file:line:col: class code message` line each (1-based), a summary on stderr', async () => {
+    const r = await cli(['base.contract.yaml', 'input-compatible.contract.yaml', '--today', '2026-03-01'], DIR);
+    assert.equal(r.code, 0);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 9);
+    assert.equal(lines[0], 'input-compatible.contract.yaml:13:7: compatible annotation-changed `input.id`: description changed');
+    assert.equal(lines[8], 'input-compatible.contract.yaml:21:7: compatible field-added `input.season` was added to the input schema as an optional field');
+    assert.equal(r.stderr, 'base.contract.yaml → input-compatible.contract.yaml: 9 changes: 0 breaking, 0 risky, 9 compatible\n');
+  });
+
+  it('breaking changes: exit 1', async () => {
+    const r = await cli(['base.contract.yaml', 'output-breaking.contract.yaml', '--today', '2026-03-01'], DIR);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout.split('\n')[4], 'schemas/output-breaking.schema.json:5:3: breaking field-removed `output.margin` was removed from the output schema; consumers that read it break');
+    assert.equal(r.stderr, 'base.contract.yaml → output-breaking.contract.yaml: 10 changes: 10 breaking, 0 risky, 0 compatible\n');
+  });
+
+  it('risky changes pass (exit 0) unless --strict (exit 1)', async () => {
+    assert.equal((await cli(['base.contract.yaml', 'tolerances.contract.yaml', '--today', '2026-03-01'], DIR)).code, 0);
+    assert.equal((await cli(['base.contract.yaml', 'tolerances.contract.yaml', '--today', '2026-03-01', '--strict'], DIR)).code, 1);
+  });
+
+  it('--today decides which deprecations are due', async () => {
+    const early = await cli(['base.contract.yaml', 'base.contract.yaml', '--today', '2026-06-01'], DIR);
+    assert.deepEqual([early.code, early.stdout, early.stderr], [0, '', 'base.contract.yaml → base.contract.yaml: no changes\n']);
+    const late = await cli(['base.contract.yaml', 'base.contract.yaml', '--today', '2026-06-02'], DIR);
+    assert.equal(late.code, 1);
+    assert.equal(late.stdout, 'base.contract.yaml:20:7: breaking deprecation-overdue `input.old_len` was due for removal after 2026-06-01 and is still in the input schema\n');
+  });
+
+  it('--format json: the report, with 0-based positions', async () => {
+    const r = await cli(['base.contract.yaml', 'key-labels.contract.yaml', '--format', 'json', '--today', '2026-03-01'], DIR);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, '');
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(report), ['old', 'new', 'verdict', 'counts', 'changes']);
+    assert.deepEqual([report.old, report.new, report.verdict, report.counts], ['base.contract.yaml', 'key-labels.contract.yaml', 'breaking', { compatible: 0, risky: 1, breaking: 4 }]);
+    assert.deepEqual(report.changes[0], {
+      code: 'key-changed',
+      class: 'breaking',
+      area: 'key',
+      message: 'output.key changed from `id` to `uid`; consumers and baselines join outputs to inputs by it',
+      location: { file: 'key-labels.contract.yaml', pointer: '/output/key', line: 24, character: 7 },
+      previous: { file: 'base.contract.yaml', pointer: '/output/key', line: 24, character: 7 },
+      before: 'id',
+      after: 'uid',
+    });
+  });
+
+  it('--format json with no changes', async () => {
+    const r = await cli(['base.contract.yaml', 'inline-output.contract.yaml', '--format=json', '--today', '2026-03-01'], DIR);
+    assert.equal(r.code, 0);
+    assert.deepEqual(JSON.parse(r.stdout), {
+      old: 'base.contract.yaml',
+      new: 'inline-output.contract.yaml',
+      verdict: 'compatible',
+      counts: { compatible: 0, risky: 0, breaking: 0 },
+      changes: [],
+    });
+  });
+
+  it('paths outside the working folder are shown absolute', async () => {
+    const r = await cli([path.join(DIR, 'base.contract.yaml'), path.join(DIR, 'deprecated-removed.contract.yaml'), '--today', '2026-03-01'], os.tmpdir());
+    assert.equal(r.code, 1);
+    assert.ok(r.stdout.startsWith(`${path.join(DIR, 'deprecated-removed.contract.yaml').split(path.sep).join('/')}:12:5: breaking field-removed`), r.stdout);
+  });
+
+  describe('errors: exit 2', () => {
+    let dir: string;
+    before(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollback-lens-compat-'));
+      fs.writeFileSync(path.join(dir, 'bad.contract.yaml'), 'apiVersion: rollback-lens/v1\nkind: InterfaceContract\ninput: { schema: [\n');
+      fs.writeFileSync(path.join(dir, 'ok.contract.yaml'), 'apiVersion: rollback-lens/v1\nkind: InterfaceContract\ninput: { schema: { type: object } }\noutput: { key: id }\n');
+      fs.writeFileSync(path.join(dir, 'noref.contract.yaml'), 'apiVersion: rollback-lens/v1\nkind: InterfaceContract\ninput: { schema: { $ref: schemas/in.json } }\noutput: { key: id }\n');
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const cases: Array<[string, string[], string]> = [
+      ['a missing file', ['nope.contract.yaml', 'ok.contract.yaml'], 'rollback-lens: nope.contract.yaml: no such file\n'],
+      ['bad YAML', ['ok.contract.yaml', 'bad.contract.yaml'], 'rollback-lens: bad.contract.yaml:4:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]\n'],
+      ['a missing schema file', ['ok.contract.yaml', 'noref.contract.yaml'], 'rollback-lens: noref.contract.yaml: input.schema refers to `schemas/in.json`, but schemas/in.json does not exist\n'],
+      // the working folder itself is shown absolute
+      ['a folder', ['ok.contract.yaml', '.'], 'rollback-lens: cannot read <dir>: it is a folder, not a file\n'],
+    ];
+    for (const [what, argv, stderr] of cases) {
+      it(what, async () => {
+        const r = await cli(argv, dir);
+        assert.deepEqual([r.code, r.stdout, r.stderr], [2, '', stderr.replace('<dir>', dir.split(path.sep).join('/'))]);
+      });
+    }
+
+    const usage: Array<[string, string[], string]> = [
+      ['no arguments', [], 'give two contracts, or one contract and --against <git-revision>'],
+      ['three contracts', ['a', 'b', 'c'], 'too many arguments: c'],
+      ['two contracts and --against', ['a', 'b', '--against', 'HEAD'], '--against compares one contract with its own history: give one contract, not two'],
+      ['an unknown format', ['a', 'b', '--format', 'sarif'], '--format must be text or json, not `sarif`'],
+      ['a bad --today', ['a', 'b', '--today', '2026-13-01'], '--today: month `13` is not between 01 and 12'],
+      ['an unknown option', ['a', 'b', '--bogus'], "Unknown option '--bogus'"],
+      ['one contract without compatibility.file/revision', ['ok.contract.yaml'], 'ok.contract.yaml has no compatibility.file or compatibility.revision: give the old contract, or --against <git-revision>'],
+    ];
+    for (const [what, argv, message] of usage) {
+      it(`usage: ${what}`, async () => {
+        const r = await cli(argv, dir);
+        assert.equal(r.code, 2);
+        assert.equal(r.stdout, '');
+        assert.ok(r.stderr.startsWith(`rollback-lens compat: ${message}`), r.stderr);
+        assert.ok(r.stderr.endsWith(`\n\n${COMPAT_USAGE}\n`));
+      });
+    }
+  });
+
+  it('--help: the usage on stdout, exit 0', async () => {
+    const r = await cli(['--help'], DIR);
+    assert.deepEqual([r.code, r.stdout, r.stderr], [0, COMPAT_USAGE + '\n', '']);
+  });
+
+  it('one contract with compatibility.file: compared with that file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollback-lens-compat-'));
+    try {
+      fs.cpSync(DIR, dir, { recursive: true });
+      const text = fs.readFileSync(path.join(dir, 'key-labels.contract.yaml'), 'utf8') + 'compatibility: { file: base.contract.yaml }\n';
+      fs.writeFileSync(path.join(dir, 'key-labels.contract.yaml'), text);
+      const r = await cli(['key-labels.contract.yaml', '--today', '2026-03-01'], dir);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, 'base.contract.yaml → key-labels.contract.yaml: 5 changes: 4 breaking, 1 risky, 0 compatible\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// ---- --against: a real git repository ---------------------------------------------------------
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=Rollback Lens Test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+const V1 = `apiVersion: rollback-lens/v1
+kind: InterfaceContract
+metadata: { name: flowers, version: 1 }
+input:
+  schema: { type: object, required: [id], properties: { id: { type: string } } }
+output:
+  key: id
+  labels: [setosa, versicolor]
+  schema: { $ref: schemas/out.schema.json }
+`;
+const OUT_V1 = '{\n  "type": "object",\n  "properties": {\n    "id": { "type": "string" },\n    "margin": { "type": "number" }\n  }\n}\n';
+const V2 = V1.replace('version: 1', 'version: 2').replace('[setosa, versicolor]', '[setosa, versicolor, virginica]') + 'compatibility: { revision: HEAD~1 }\n';
+const OUT_V2 = '{\n  "type": "object",\n  "properties": {\n    "id": { "type": "string" }\n  }\n}\n';
+
+describe('cli: compat --against <git-revision>', () => {
+  let repo: string;
+  let root: string;
+  const contract = 'models/flowers.contract.yaml';
+  const V2_LINES = [
+    'models/flowers.contract.yaml:8:32: risky label-added label `virginica` was added to output.labels; consumers with a closed label set may not handle it',
+    'models/schemas/out.schema.json:3:3: breaking field-removed `output.margin` was removed from the output schema; consumers that read it break',
+    '',
+  ].join('\n');
+
+  before(() => {
+    repo = fs.mkdtempSync(path.join(os.tmpdir(), 'rollback-lens-git-'));
+    root = fs.realpathSync(repo);
+    fs.mkdirSync(path.join(repo, 'models', 'schemas'), { recursive: true });
+    git(repo, 'init', '-q');
+    fs.writeFileSync(path.join(repo, contract), V1);
+    fs.writeFileSync(path.join(repo, 'models/schemas/out.schema.json'), OUT_V1);
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'v1');
+    fs.writeFileSync(path.join(repo, contract), V2);
+    fs.writeFileSync(path.join(repo, 'models/schemas/out.schema.json'), OUT_V2);
+    fs.writeFileSync(path.join(repo, 'models/new.contract.yaml'), V1);
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'v2');
+  });
+  after(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+  it('against HEAD~1: the contract and its schema file as they were then; exit 1', async () => {
+    const r = await cli([contract, '--against', 'HEAD~1'], repo);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, V2_LINES);
+    assert.equal(r.stderr, 'HEAD~1:models/flowers.contract.yaml → models/flowers.contract.yaml: 2 changes: 1 breaking, 1 risky, 0 compatible\n');
+  });
+
+  it('the old side is located in `<rev>:<path>`, the schema read at that revision', async () => {
+    const r = await cli([contract, '--against', 'HEAD~1', '--format', 'json'], repo);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.old, 'HEAD~1:models/flowers.contract.yaml');
+    assert.deepEqual(report.changes[1].previous, { file: 'HEAD~1:models/schemas/out.schema.json', pointer: '/properties/margin', line: 4, character: 4 });
+  });
+
+  it('against HEAD: no changes, exit 0', async () => {
+    const r = await cli([contract, '--against', 'HEAD'], repo);
+    assert.deepEqual([r.code, r.stdout, r.stderr], [0, '', 'HEAD:models/flowers.contract.yaml → models/flowers.contract.yaml: no changes\n']);
+  });
+
+  it('from a subfolder of the repository, and with the revision as a commit id', async () => {
+    const sha = git(repo, 'rev-parse', 'HEAD~1').trim();
+    const r = await cli(['flowers.contract.yaml', '--against', sha], path.join(repo, 'models'));
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout.split('\n')[1], 'schemas/out.schema.json:3:3: breaking field-removed `output.margin` was removed from the output schema; consumers that read it break');
+  });
+
+  it('uncommitted changes in the working tree are compared too', async () => {
+    const file = path.join(repo, 'models/schemas/out.schema.json');
+    try {
+      fs.writeFileSync(file, OUT_V2.replace('"type": "string"', '"type": "integer"'));
+      const r = await cli([contract, '--against', 'HEAD'], repo);
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stdout,
+        [
+          'models/schemas/out.schema.json:4:5: breaking type-changed `output.id` type changed from string to integer; values of the old type are no longer valid',
+          'models/flowers.contract.yaml:3:37: risky version-not-bumped metadata.version is still 2 although the contract changed; bump it on every change',
+          '',
+        ].join('\n'),
+      );
+    } finally {
+      fs.writeFileSync(file, OUT_V2);
+    }
+  });
+
+  it("without --against: the contract's compatibility.revision", async () => {
+    const r = await cli([contract], repo);
+    assert.deepEqual([r.code, r.stdout], [1, V2_LINES]);
+  });
+
+  it('a file absent at that revision: exit 2', async () => {
+    const sha = git(repo, 'rev-parse', 'HEAD~1').trim();
+    const r = await cli(['models/new.contract.yaml', '--against', 'HEAD~1'], repo);
+    assert.deepEqual([r.code, r.stdout, r.stderr], [2, '', `rollback-lens: models/new.contract.yaml does not exist at revision HEAD~1 (${sha.slice(0, 12)})\n`]);
+  });
+
+  it('an unknown revision: exit 2', async () => {
+    const r = await cli([contract, '--against', 'no-such-branch'], repo);
+    assert.deepEqual([r.code, r.stdout, r.stderr], [2, '', `rollback-lens: unknown revision \`no-such-branch\` in the repository at ${root}\n`]);
+    const before = await cli([contract, '--against', 'HEAD~5'], repo);
+    assert.equal(before.stderr, `rollback-lens: unknown revision \`HEAD~5\` in the repository at ${root}\n`);
+  });
+
+  it('a schema file absent at that revision: exit 2', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollback-lens-git-'));
+    try {
+      git(dir, 'init', '-q');
+      fs.writeFileSync(path.join(dir, 'c.contract.yaml'), V1);
+      git(dir, 'add', 'c.contract.yaml');
+      git(dir, 'commit', '-q', '-m', 'contract only');
+      fs.mkdirSync(path.join(dir, 'schemas'));
+      fs.writeFileSync(path.join(dir, 'schemas/out.schema.json'), OUT_V1);
+      const r = await cli(['c.contract.yaml', '--against', 'HEAD'], dir);
+      assert.deepEqual([r.code, r.stderr], [2, 'rollback-lens: HEAD:c.contract.yaml: output.schema refers to `schemas/out.schema.json`, but HEAD:schemas/out.schema.json does not exist\n']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('not a git repository: exit 2', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollback-lens-nogit-'));
+    const ceiling = process.env.GIT_CEILING_DIRECTORIES;
+    // never find a repository above the temporary folder
+    process.env.GIT_CEILING_DIRECTORIES = fs.realpathSync(os.tmpdir());
+    try {
+      fs.writeFileSync(path.join(dir, 'c.contract.yaml'), V1.replace('{ $ref: schemas/out.schema.json }', '{ type: object }'));
+      const r = await cli(['c.contract.yaml', '--against', 'HEAD'], dir);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [2, '', `rollback-lens: ${dir} is not in a git repository\n`]);
+    } finally {
+      if (ceiling === undefined) delete process.env.GIT_CEILING_DIRECTORIES;
+      else process.env.GIT_CEILING_DIRECTORIES = ceiling;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a revision that looks like an option is refused before git sees it', async () => {
+    await assert.rejects(resolveCommit(repo, '--output=/tmp/x'), (e: unknown) => e instanceof GitError && e.kind === 'unknown-revision' && e.message === '`--output=/tmp/x` is not a git revision');
+  });
+});
