@@ -1,0 +1,342 @@
+// The `command` source: a shell command that reads JSONL inputs on stdin and
+// writes one JSONL output per input on stdout.
+//
+// Without `batch`, one run gets the whole inputs file streamed into its stdin
+// and its outputs are passed on as they come. With `batch: N`, the inputs go
+// N records at a time to separate runs, up to `concurrency` at once; each run's
+// outputs are kept until it has finished and passed on in input order (a run
+// must then write at most one output per input).
+import { createReadStream } from 'node:fs';
+import * as os from 'node:os';
+import type { Writable } from 'node:stream';
+import { readJsonl, readJsonlChunks } from '../jsonl';
+import { formatSize, inputLines, plural, SourceError, type SourceErrorDetails } from './errors';
+import { outputRow, tooLongError } from './output';
+import { orderedMap } from './pool';
+import { ProcessRun } from './process';
+import type { OutputRow } from './types';
+import type { RunContext } from './context';
+
+export interface CommandSettings {
+  /** The command with `{{seed}}` filled in. */
+  command: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  inputsFile: string;
+  batch: number | undefined;
+  concurrency: number;
+  retries: number;
+  killGraceMs: number | undefined;
+}
+
+export function commandOutputs(s: CommandSettings, ctx: RunContext): AsyncGenerator<OutputRow> {
+  return s.batch === undefined ? singleRun(s, ctx) : batchedRuns(s, s.batch, ctx);
+}
+
+/** Which input line the k-th (1-based) output answers: the k-th non-blank input line. */
+class InputScanner {
+  records = 0;
+  done = false;
+  private line = 1;
+  private pos = 0;
+  private content = false;
+  private readonly blanks: number[] = [];
+  private bi = 0;
+
+  push(chunk: Buffer): void {
+    let s = 0;
+    const len = chunk.length;
+    for (;;) {
+      const nl = chunk.indexOf(10, s);
+      const e = nl === -1 ? len : nl;
+      if (!this.content) {
+        for (let i = s; i < e; i++) {
+          const c = chunk[i]!;
+          if (c === 32 || c === 9 || c === 13) continue;
+          if (this.pos + i < 3 && c === [0xef, 0xbb, 0xbf][this.pos + i]) continue; // BOM
+          this.content = true;
+          break;
+        }
+      }
+      if (nl === -1) break;
+      if (this.content) this.records++;
+      else this.blanks.push(this.line);
+      this.line++;
+      this.content = false;
+      s = nl + 1;
+    }
+    this.pos += len;
+  }
+
+  end(): void {
+    if (this.content) this.records++;
+    this.content = false;
+    this.done = true;
+  }
+
+  /** Valid for increasing k only. */
+  lineOf(k: number): number | undefined {
+    if (k > this.records) return undefined;
+    while (this.bi < this.blanks.length && this.blanks[this.bi]! <= k + this.bi) this.bi++;
+    return k + this.bi;
+  }
+}
+
+async function feedFile(stdin: Writable, file: string, scanner: InputScanner): Promise<Error | undefined> {
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 })) {
+      if (stdin.destroyed || stdin.writableEnded) return undefined; // the command stopped reading
+      scanner.push(chunk as Buffer);
+      if (!stdin.write(chunk)) await drained(stdin);
+    }
+    scanner.end();
+    if (!stdin.destroyed) stdin.end();
+    return undefined;
+  } catch (e) {
+    // the file could not be read: end stdin so the command does not wait forever
+    if (!stdin.destroyed) stdin.end();
+    return e as Error;
+  }
+}
+
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+    stream.on('error', done);
+  });
+}
+
+const SIGNAL_NAMES = new Map(Object.entries(os.constants.signals).map(([name, n]) => [n, name]));
+
+function exitCodeHint(code: number): string {
+  if (code === 127) return ' (command not found)';
+  if (code === 126) return ' (command not executable)';
+  // the shell reports a child killed by signal N as 128 + N
+  const signal = code > 128 ? SIGNAL_NAMES.get(code - 128) : undefined;
+  return signal ? ` (killed by ${signal})` : '';
+}
+
+/** `; stderr: …` with the last lines of stderr, at most ~1 KiB, or nothing. */
+export function stderrPart(tail: string): string {
+  if (!tail) return '';
+  let t = tail;
+  if (t.length > 1024) {
+    t = t.slice(t.length - 1024);
+    const nl = t.indexOf('\n');
+    t = `…${nl >= 0 && nl < t.length - 1 ? t.slice(nl + 1) : t}`;
+  }
+  return `; stderr: ${t}`;
+}
+
+async function* singleRun(s: CommandSettings, ctx: RunContext): AsyncGenerator<OutputRow> {
+  let attempt = 0;
+  for (;;) {
+    attempt++;
+    let yielded = false;
+    try {
+      for await (const row of oneRun(s, ctx)) {
+        yielded = true;
+        yield row;
+      }
+      return;
+    } catch (e) {
+      // a run is retried only while nothing of it was passed on
+      if (!yielded && attempt <= s.retries && retryable(e) && !ctx.stopped) continue;
+      throw e;
+    }
+  }
+}
+
+const retryable = (e: unknown): boolean => e instanceof SourceError && (e.kind === 'exit' || e.kind === 'signal');
+
+async function* oneRun(s: CommandSettings, ctx: RunContext): AsyncGenerator<OutputRow> {
+  const run = new ProcessRun({ command: s.command, cwd: s.cwd, env: s.env, ...(s.killGraceMs !== undefined ? { killGraceMs: s.killGraceMs } : {}) });
+  const scanner = new InputScanner();
+  const feeding = feedFile(run.child.stdin, s.inputsFile, scanner);
+  const stop = (): void => void run.kill();
+  ctx.signal.addEventListener('abort', stop);
+  let outputs = 0;
+  const total = async (): Promise<number | undefined> => (scanner.done ? scanner.records : ctx.countInputs());
+  const facts = async (): Promise<SourceErrorDetails> => {
+    const inputs = await total();
+    const tail = run.stderrTail();
+    return { outputs, ...(inputs !== undefined ? { inputs } : {}), ...(tail ? { stderrTail: tail } : {}), ...(run.pgid !== undefined ? { pgid: run.pgid } : {}) };
+  };
+  try {
+    try {
+      reading: for await (const items of readJsonlChunks(run.child.stdout, { maxLineBytes: ctx.maxLineBytes })) {
+        for (const item of items) {
+          if (ctx.stopped) break reading;
+          const k = outputs + 1;
+          const inputLine = scanner.lineOf(k);
+          if ('tooLong' in item) throw tooLongError(`output line ${item.line}`, item.line, item.length, ctx.maxLineBytes, inputLine, await facts());
+          const row = outputRow(`output line ${item.line}`, item.line, item.text, inputLine, () => ({ outputs, ...tailOf(run) }));
+          outputs = k;
+          ctx.progress(outputs, scanner.records, scanner.done);
+          yield row;
+        }
+      }
+    } catch (e) {
+      // killed on a timeout or cancel: stdout may end with a premature close
+      if (!ctx.stopped) throw e;
+    }
+    const status = await run.exit;
+    if (ctx.stopped) {
+      await run.kill();
+      throw ctx.stopError(`killed the process tree after ${outputs} of ${(await total()) ?? '?'} outputs${stderrPart(run.stderrTail())}`, await facts());
+    }
+    await run.settled();
+    if (status.error) throw spawnError(status.error, s.cwd);
+    const feedError = await feeding;
+    if (status.code !== 0) {
+      const f = await facts();
+      const code = status.code ?? -1;
+      if (status.signal || status.code === null) {
+        throw new SourceError('signal', `the command was killed by ${status.signal ?? 'a signal'} after ${outputs} of ${f.inputs ?? '?'} outputs${stderrPart(run.stderrTail())}`, { ...f, ...(status.signal ? { signal: status.signal } : {}) });
+      }
+      throw new SourceError('exit', `the command exited with code ${code}${exitCodeHint(code)} after ${outputs} of ${f.inputs ?? '?'} outputs${stderrPart(run.stderrTail())}`, { ...f, exitCode: code });
+    }
+    if (feedError) throw new SourceError('config', `cannot read the inputs file: ${feedError.message}`, { cause: feedError });
+    ctx.progress(outputs, scanner.records, true, true);
+  } finally {
+    ctx.signal.removeEventListener('abort', stop);
+    // on errors and when the consumer stops early: nothing of the run may stay behind
+    await run.kill();
+    await feeding;
+  }
+}
+
+function spawnError(e: Error, cwd: string): SourceError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? `the folder ${cwd} or /bin/sh does not exist` : e.message;
+  return new SourceError('spawn', `cannot start the command: ${why}`, { cause: e });
+}
+
+interface Batch {
+  /** Input line of each record. */
+  lines: number[];
+  texts: string[];
+}
+
+async function* batchesOf(file: string, size: number, maxLineBytes: number, signal: AbortSignal): AsyncGenerator<Batch> {
+  let b: Batch = { lines: [], texts: [] };
+  for await (const item of readJsonl(file, { maxLineBytes, signal })) {
+    if ('tooLong' in item) {
+      throw new SourceError('too-long', `input line ${item.line} is ${formatSize(item.length)} long, more than the ${formatSize(maxLineBytes)} limit`, { inputLine: item.line });
+    }
+    b.lines.push(item.line);
+    b.texts.push(item.text);
+    if (b.lines.length === size) {
+      yield b;
+      b = { lines: [], texts: [] };
+    }
+  }
+  if (b.lines.length) yield b;
+}
+
+interface BatchResult {
+  batch: Batch;
+  rows: Array<{ text: string; value: Record<string, unknown> }>;
+}
+
+async function* batchedRuns(s: CommandSettings, size: number, ctx: RunContext): AsyncGenerator<OutputRow> {
+  let outputs = 0;
+  let inputs = 0;
+  const batches = (async function* () {
+    for await (const b of batchesOf(s.inputsFile, size, ctx.maxLineBytes, ctx.signal)) {
+      inputs += b.lines.length;
+      yield b;
+    }
+  })();
+  const results = orderedMap(batches, s.concurrency, ctx.signal, (b, signal) => runBatchWithRetries(s, b, ctx, signal));
+  try {
+    for await (const r of results) {
+      for (let i = 0; i < r.rows.length; i++) {
+        outputs++;
+        const row = r.rows[i]!;
+        ctx.progress(outputs, inputs, false);
+        yield { line: outputs, inputLine: r.batch.lines[i]!, text: row.text, value: row.value };
+      }
+    }
+  } catch (e) {
+    if (ctx.stopped) {
+      throw ctx.stopError(`killed the process trees after ${outputs} of ${(await ctx.countInputs()) ?? '?'} outputs`, { outputs });
+    }
+    throw e;
+  }
+  ctx.progress(outputs, inputs, true, true);
+}
+
+async function runBatchWithRetries(s: CommandSettings, b: Batch, ctx: RunContext, signal: AbortSignal): Promise<BatchResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runBatch(s, b, ctx, signal);
+    } catch (e) {
+      if (attempt <= s.retries && retryable(e) && !signal.aborted) continue;
+      throw e;
+    }
+  }
+}
+
+async function runBatch(s: CommandSettings, b: Batch, ctx: RunContext, signal: AbortSignal): Promise<BatchResult> {
+  const run = new ProcessRun({ command: s.command, cwd: s.cwd, env: s.env, ...(s.killGraceMs !== undefined ? { killGraceMs: s.killGraceMs } : {}) });
+  const stop = (): void => void run.kill();
+  signal.addEventListener('abort', stop);
+  if (signal.aborted) stop();
+  const first = b.lines[0]!;
+  const last = b.lines[b.lines.length - 1]!;
+  const which = `the run for ${inputLines(first, last)}`;
+  const rows: BatchResult['rows'] = [];
+  const feeding = new Promise<void>((resolve) => {
+    const stdin = run.child.stdin;
+    stdin.end(b.texts.join('\n') + '\n', () => resolve());
+    stdin.once('error', () => resolve());
+    stdin.once('close', () => resolve());
+  });
+  try {
+    try {
+      for await (const item of readJsonl(run.child.stdout, { maxLineBytes: ctx.maxLineBytes })) {
+        if (signal.aborted) break;
+        const k = rows.length + 1;
+        const inputLine = b.lines[k - 1];
+        if (inputLine === undefined) {
+          throw new SourceError('bad-output', `${which} wrote more outputs than its ${plural(b.lines.length, 'input')}`, { outputLine: item.line, ...tailOf(run) });
+        }
+        if ('tooLong' in item) throw tooLongError(`output line ${item.line} of ${which}`, item.line, item.length, ctx.maxLineBytes, inputLine, tailOf(run));
+        const row = outputRow(`output line ${item.line} of ${which}`, item.line, item.text, inputLine, () => tailOf(run));
+        rows.push({ text: row.text, value: row.value });
+      }
+    } catch (e) {
+      if (!signal.aborted) throw e; // killed: stdout may end with a premature close
+    }
+    const status = await run.exit;
+    // stopped by a timeout, a cancel or another run's failure: the caller reports that
+    if (signal.aborted) throw new SourceError('cancelled', 'stopped');
+    await run.settled();
+    if (status.error) throw spawnError(status.error, s.cwd);
+    if (status.code !== 0) {
+      const details = { outputs: rows.length, inputs: b.lines.length, ...tailOf(run) };
+      if (status.signal || status.code === null) {
+        throw new SourceError('signal', `${which} was killed by ${status.signal ?? 'a signal'} after ${rows.length} of ${b.lines.length} outputs${stderrPart(run.stderrTail())}`, { ...details, ...(status.signal ? { signal: status.signal } : {}) });
+      }
+      throw new SourceError('exit', `${which} exited with code ${status.code}${exitCodeHint(status.code)} after ${rows.length} of ${b.lines.length} outputs${stderrPart(run.stderrTail())}`, { ...details, exitCode: status.code });
+    }
+    return { batch: b, rows };
+  } finally {
+    signal.removeEventListener('abort', stop);
+    await run.kill();
+    await feeding;
+  }
+}
+
+function tailOf(run: ProcessRun): SourceErrorDetails {
+  const tail = run.stderrTail();
+  return { ...(tail ? { stderrTail: tail } : {}), ...(run.pgid !== undefined ? { pgid: run.pgid } : {}) };
+}

@@ -1,0 +1,174 @@
+// Obtaining a model's current outputs for a test's inputs, from the
+// contract's `source`: a JSONL file, a command, or an HTTP endpoint.
+//
+//   for await (const row of obtainOutputs(contract.source, { cwd: contractDir, inputsFile })) …
+//
+// Rows come in the order the source produces them (for command and http: the
+// inputs' order). Every failure is a SourceError (see errors.ts); a timeout or
+// a cancel through `signal` kills the command's whole process tree (or aborts
+// the requests) before the error is thrown, and so does leaving the loop early.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseDuration } from '../../core/values';
+import { DEFAULT_MAX_LINE_BYTES, readJsonlChunks } from '../jsonl';
+import { commandOutputs } from './command';
+import { RunContext } from './context';
+import { formatSize, SourceError } from './errors';
+import { httpOutputs } from './http';
+import { outputRow } from './output';
+import type { HttpSpec, ObtainOptions, OutputRow, SourceSpec } from './types';
+
+export { formatSize, SourceError, type SourceErrorDetails, type SourceErrorKind } from './errors';
+export { groupAlive, liveMembers, STDERR_TAIL_BYTES } from './process';
+export type { HttpSpec, ObtainOptions, OutputRow, Progress, SourceSpec } from './types';
+export { prepareFile, prepareOutputs, writeOutputs, type PreparedFile, type WrittenOutputs } from './write';
+
+export const DEFAULT_TIMEOUT = '60s';
+export const DEFAULT_REQUEST_TIMEOUT = '30s';
+export const DEFAULT_RETRY_DELAY = '500ms';
+const SEED_PLACEHOLDER = /\{\{\s*seed\s*\}\}/;
+
+/** Which of file, command and http the source uses. */
+export function sourceKind(source: SourceSpec): 'file' | 'command' | 'http' {
+  const kinds = (['file', 'command', 'http'] as const).filter((k) => source[k] !== undefined);
+  if (kinds.length !== 1) {
+    throw new SourceError('config', kinds.length ? `the source sets ${kinds.join(' and ')}; it must set exactly one of file, command and http` : 'the source sets none of file, command and http');
+  }
+  return kinds[0]!;
+}
+
+/** The command with `{{seed}}` filled in; a `config` error when it needs a seed and has none. */
+export function expandCommand(command: string, seed: number | undefined): string {
+  if (!SEED_PLACEHOLDER.test(command)) return command;
+  if (seed === undefined) throw new SourceError('config', 'the command uses {{seed}} but the source has no seed');
+  return command.replace(new RegExp(SEED_PLACEHOLDER.source, 'g'), String(seed));
+}
+
+function duration(value: unknown, fallback: string, what: string): number {
+  const text = value === undefined ? fallback : String(value);
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw new SourceError('config', `${what} \`${text}\` is not a duration: ${parsed.error.message}`);
+  return parsed.value;
+}
+
+function positiveInt(value: unknown, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new SourceError('config', `${what} must be a whole number of at least 1, not ${JSON.stringify(value)}`);
+  return value;
+}
+
+async function mustExist(file: string, what: string, cwd: string): Promise<void> {
+  try {
+    await fs.access(file);
+  } catch {
+    throw new SourceError('config', `the ${what} ${path.relative(cwd, file) || file} does not exist`);
+  }
+}
+
+function seedEnv(source: SourceSpec, seed: number | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(source.env ?? {}) };
+  if (seed !== undefined) env.ROLLBACK_LENS_SEED = String(seed);
+  else delete env.ROLLBACK_LENS_SEED;
+  return env;
+}
+
+/**
+ * The outputs of the source for the inputs file, one row per output line.
+ * See OutputRow for what `line` and `inputLine` are, ObtainOptions for the
+ * overrides. Errors are SourceErrors, thrown from the iteration.
+ */
+export async function* obtainOutputs(source: SourceSpec, options: ObtainOptions): AsyncGenerator<OutputRow, void, undefined> {
+  const kind = sourceKind(source);
+  const cwd = path.resolve(options.cwd);
+  const seed = options.seed ?? source.seed;
+  const timeoutMs = options.timeoutMs ?? duration(source.timeout, DEFAULT_TIMEOUT, '`timeout`');
+  const concurrency = options.concurrency ?? positiveInt(source.concurrency, '`concurrency`') ?? 1;
+  const batch = options.batch ?? positiveInt(source.batch, '`batch`');
+  const retries = options.retries ?? source.retries ?? 0;
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const inputsFile = options.inputsFile !== undefined ? path.resolve(cwd, options.inputsFile) : undefined;
+
+  if (kind === 'file') {
+    const file = path.resolve(cwd, String(source.file));
+    await mustExist(file, 'outputs file', cwd);
+    const ctx = new RunContext(timeoutMs, maxLineBytes, undefined, options.signal, options.onProgress);
+    try {
+      yield* fileOutputs(file, path.relative(cwd, file), ctx);
+    } finally {
+      ctx.dispose();
+    }
+    return;
+  }
+
+  if (!inputsFile) throw new SourceError('config', `a ${kind} source needs an inputs file`);
+  await mustExist(inputsFile, 'inputs file', cwd);
+  const ctx = new RunContext(timeoutMs, maxLineBytes, inputsFile, options.signal, options.onProgress);
+  try {
+    if (kind === 'command') {
+      const command = expandCommand(String(source.command), seed);
+      const folder = path.resolve(cwd, source.cwd ?? '.');
+      if (source.cwd !== undefined) await mustExist(folder, 'folder', cwd);
+      yield* commandOutputs(
+        {
+          command,
+          cwd: folder,
+          env: seedEnv(source, seed),
+          inputsFile,
+          batch,
+          concurrency,
+          retries,
+          killGraceMs: options.killGraceMs,
+        },
+        ctx,
+      );
+    } else {
+      const spec = source.http as HttpSpec;
+      let url: URL;
+      try {
+        url = new URL(String(spec?.url));
+      } catch {
+        throw new SourceError('config', `\`http.url\` ${JSON.stringify(spec?.url)} is not a URL`);
+      }
+      const dotted = (p: unknown): string[] => (typeof p === 'string' && p ? p.split('.') : []);
+      yield* httpOutputs(
+        {
+          url,
+          method: spec.method ?? 'POST',
+          headers: spec.headers ?? {},
+          inputsPath: dotted(spec.inputsPath),
+          outputsPath: dotted(spec.outputsPath),
+          batch,
+          concurrency,
+          retries,
+          requestTimeoutMs: options.requestTimeoutMs ?? duration(spec.requestTimeout, DEFAULT_REQUEST_TIMEOUT, '`http.requestTimeout`'),
+          retryDelayMs: options.retryDelayMs ?? duration(spec.retryDelay, DEFAULT_RETRY_DELAY, '`http.retryDelay`'),
+          inputsFile,
+        },
+        ctx,
+      );
+    }
+  } finally {
+    ctx.dispose();
+  }
+}
+
+async function* fileOutputs(file: string, name: string, ctx: RunContext): AsyncGenerator<OutputRow> {
+  let outputs = 0;
+  try {
+    for await (const items of readJsonlChunks(file, { maxLineBytes: ctx.maxLineBytes, signal: ctx.signal })) {
+      for (const item of items) {
+        if ('tooLong' in item) {
+          throw new SourceError('too-long', `line ${item.line} of ${name} is ${formatSize(item.length)} long, more than the ${formatSize(ctx.maxLineBytes)} limit`, { outputLine: item.line });
+        }
+        const row = outputRow(`line ${item.line} of ${name}`, item.line, item.text, undefined);
+        outputs++;
+        ctx.progress(outputs, 0, true);
+        yield row;
+      }
+    }
+  } catch (e) {
+    if (ctx.stopped) throw ctx.stopError(`stopped after ${outputs} outputs`, { outputs });
+    throw e;
+  }
+  ctx.progress(outputs, 0, true, true);
+}
