@@ -5,6 +5,9 @@ import * as path from 'node:path';
 import { DIAGNOSTIC_CODES } from '../core';
 import { writeFileAtomic } from '../node/atomic';
 import { toJson, toSarif, toText } from './format';
+import { BASELINE_USAGE, baselineCommand } from './baseline';
+import { COMPAT_USAGE, compatCommand } from './compat';
+import { TEST_USAGE, testCommand } from './test';
 import { validatePaths } from './validate';
 
 declare const __VERSION__: string | undefined;
@@ -15,15 +18,18 @@ const USAGE = `Usage: rollback-lens <command> [options]
 Commands:
   validate [paths or globs...]   Check runbooks (*.runbook.yaml) and contracts (*.contract.yaml).
                                  Folders are searched; default: the current folder.
-Options for validate:
-  --format text|json|sarif       Output format (default text: file:line:col: severity code message)
-  --workspace <dir>              Workspace root; referenced files must stay inside (default: cwd)
-  --max-file-size <bytes>        Largest file checked (default 5 MiB)
-  --out <file>                   Write the report to a file instead of stdout
+    --format text|json|sarif     Output format (default text: file:line:col: severity code message)
+    --workspace <dir>            Workspace root; referenced files must stay inside (default: cwd)
+    --max-file-size <bytes>      Largest file checked (default 5 MiB)
+    --out <file>                 Write the report to a file instead of stdout
+${TEST_USAGE}
+${BASELINE_USAGE}
+${COMPAT_USAGE}
+
   -h, --help                     Show this help
   -v, --version                  Show the version
 
-Exit codes: 0 no errors, 1 errors found, 2 usage or I/O error.`;
+Exit codes: 0 clean / every test passed, 1 errors found / a test failed, 2 usage, I/O or run error.`;
 
 export class UsageError extends Error {}
 
@@ -36,6 +42,9 @@ export interface CliIO {
 /** Every subcommand: argv after the command name -> exit code (0 ok, 1 findings/failures, 2 usage or I/O). */
 const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
   validate: (argv, io) => validateCommand(argv, io),
+  test: (argv, io) => testCommand(argv, io, (m) => new UsageError(m)),
+  baseline: (argv, io) => baselineCommand(argv, io, (m) => new UsageError(m), VERSION),
+  compat: (argv, io) => compatCommand(argv, io),
 };
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {

@@ -27,6 +27,8 @@ export interface ContractModel {
   name?: string;
   version?: string | number;
   model?: string;
+  /** metadata.modelVersion: the model release the contract describes, when given. */
+  modelVersion?: string;
   key: string;
   labels?: string[];
   labelField?: string;
@@ -77,6 +79,7 @@ export function contractModel(value: unknown): ContractModel {
     ...(typeof meta.name === 'string' ? { name: meta.name } : {}),
     ...(typeof meta.version === 'string' || typeof meta.version === 'number' ? { version: meta.version } : {}),
     ...(typeof meta.model === 'string' ? { model: meta.model } : {}),
+    ...(typeof meta.modelVersion === 'string' || typeof meta.modelVersion === 'number' ? { modelVersion: String(meta.modelVersion) } : {}),
     key,
     ...(labels ? { labels } : {}),
     ...(labelField ? { labelField } : {}),

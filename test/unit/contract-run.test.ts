@@ -1,0 +1,116 @@
+// `rollback-lens test` and `baseline record` end to end on a copy of the
+// example: the real model process, the real files, exact summaries.
+import * as assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { main } from '../../src/cli/main';
+
+const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
+
+function copy(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rl-contract-'));
+  cpSync(EXAMPLE, dir, { recursive: true });
+  return dir;
+}
+
+async function cli(cwd: string, ...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io = { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) }, cwd } as never;
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+const edit = (file: string, from: string, to: string) => {
+  const text = readFileSync(file, 'utf8');
+  assert.ok(text.includes(from), `${from} in ${file}`);
+  writeFileSync(file, text.replace(from, to));
+};
+
+describe('rollback-lens test (the example contract, a real model process)', function () {
+  this.timeout(60_000);
+
+  it('text: 2.0.0 fails parity on probabilities only, with the numbers and the worst rows; exit 1', async () => {
+    const dir = copy();
+    const r = await cli(dir, 'test', 'iris.contract.yaml');
+    assert.equal(r.code, 1);
+    const lines = r.stdout.split('\n').map((l) => l.replace(/ \(\d+\.\d s\)$/, ''));
+    assert.deepEqual(lines.slice(0, 6), [
+      'iris.contract.yaml (iris-classifier v3)',
+      '  FAIL parity — 150 rows matched, 0 missing, 0 extra',
+      '    ✗ probability.abs: `probability`: 20 of 150 rows differ from the baseline by more than 0.05 (max |Δ| 0.2155 at `iris-069`)',
+      '    ✓ 9 rules passed',
+      '      iris-069 (baseline line 69, current line 69): probability 0.657 → 0.8725 (Δ 0.2155)',
+      '      iris-073 (baseline line 73, current line 73): probability 0.5795 → 0.7327 (Δ 0.1532)',
+    ]);
+    assert.equal(lines.at(-2), '2 passed, 1 failed');
+  });
+
+  it('json: the versioned report; junit: one testcase per rule', async () => {
+    const dir = copy();
+    const json = await cli(dir, 'test', 'iris.contract.yaml', '--test', 'parity', '--format', 'json');
+    const report = JSON.parse(json.stdout);
+    assert.equal(report.reportVersion, 1);
+    assert.equal(report.tests[0].fields.find((f: { field: string }) => f.field === 'label').agreement, 149 / 150);
+    assert.deepEqual(report.tests[0].baseline.version, '1.4.2');
+    const junit = await cli(dir, 'test', 'iris.contract.yaml', '--format', 'junit');
+    assert.equal((junit.stdout.match(/<testcase /g) ?? []).length, 10 + 6 + 3);
+    assert.equal((junit.stdout.match(/<failure /g) ?? []).length, 1);
+    assert.match(junit.stdout, /<testcase classname="iris-classifier.parity" name="probability.abs"><failure message="`probability`: 20 of 150 rows/);
+  });
+
+  it('a baseline recorded with another seed fails with that reason, not with deltas', async () => {
+    const dir = copy();
+    edit(path.join(dir, 'iris.contract.yaml'), '  seed: 42', '  seed: 7');
+    const r = await cli(dir, 'test', 'iris.contract.yaml', '--test', 'parity');
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^ {2}FAIL parity — baseline was recorded with seed 42, the contract now uses 7/m);
+    assert.match(r.stdout, /✗ provenance: baseline was recorded with seed 42, the contract now uses 7/);
+  });
+
+  it('baseline record writes the baseline and its sidecar; the test then passes against itself', async () => {
+    const dir = copy();
+    const rec = await cli(dir, 'baseline', 'record', 'iris.contract.yaml', '--test', 'parity', '--model-file', 'model/v2.json');
+    assert.equal(rec.code, 0, rec.stderr);
+    assert.equal(rec.stdout.split('\n')[0], 'recorded 150 outputs of iris-classifier 2.0.0 (seed 42) into data/baseline-1.4.2.jsonl');
+    const meta = JSON.parse(readFileSync(path.join(dir, 'data/baseline-1.4.2.meta.json'), 'utf8'));
+    assert.equal(meta.version, '2.0.0');
+    assert.equal(meta.seed, 42);
+    assert.equal(meta.tool.name, 'rollback-lens');
+    assert.equal((await cli(dir, 'test', 'iris.contract.yaml', '--test', 'parity')).code, 0);
+  });
+
+  it('errors exit 2 with a clear message: missing schema, schema outside the workspace, unknown test', async () => {
+    const dir = copy();
+    const c = path.join(dir, 'iris.contract.yaml');
+    edit(c, '$ref: schemas/iris-output.schema.json', '$ref: schemas/nope.schema.json');
+    let r = await cli(dir, 'test', 'iris.contract.yaml');
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'rollback-lens: the output schema `schemas/nope.schema.json` does not exist\n');
+    edit(c, '$ref: schemas/nope.schema.json', '$ref: ../../etc/passwd');
+    r = await cli(dir, 'test', 'iris.contract.yaml');
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'rollback-lens: the output schema `../../etc/passwd` is outside the workspace\n');
+    r = await cli(path.resolve(EXAMPLE, '..', '..'), 'test', 'examples/iris/iris.contract.yaml', '--test', 'nope');
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'rollback-lens: examples/iris/iris.contract.yaml has no test `nope` (it has `parity`, `input-edge-cases`, `output-labels`)\n');
+  });
+
+  it('bad data is reported by line while the rest is compared: duplicate baseline keys, inputs that are not JSONL', async () => {
+    const dir = copy();
+    const baseline = path.join(dir, 'data/baseline-1.4.2.jsonl');
+    const lines = readFileSync(baseline, 'utf8').split('\n');
+    lines.splice(1, 0, lines[0]!);
+    writeFileSync(baseline, lines.join('\n'));
+    const sidecar = path.join(dir, 'data/baseline-1.4.2.meta.json');
+    const meta = JSON.parse(readFileSync(sidecar, 'utf8'));
+    delete meta.digest;
+    writeFileSync(sidecar, JSON.stringify(meta));
+    const r = await cli(dir, 'test', 'iris.contract.yaml', '--test', 'parity', '--format', 'json');
+    const t = JSON.parse(r.stdout).tests[0];
+    assert.deepEqual(t.duplicateSample, [{ key: 'iris-001', line: 2, file: 'baseline' }]);
+    assert.equal(t.rules.find((x: { id: string }) => x.id === 'duplicate-keys').verdict, 'fail');
+    assert.equal(t.counts.matched, 150);
+  });
+});
