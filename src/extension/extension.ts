@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { LanguageClient } from '../node/client';
+import { parseDuration } from '../core/values';
+import { ContractTests } from './contracts';
 import { DiagnosticsController } from './diagnostics';
 import { registerProviders } from './providers';
 
@@ -12,6 +14,8 @@ const moduleLoadStart = performance.now();
 export interface RollbackLensApi {
   /** Milliseconds from this module starting to load to the end of activate(). */
   readonly activationMs: number;
+  /** Contract tests: the controller and what each run reported (for tests and other views). */
+  readonly contracts: ContractTests;
   /** Resolves when diagnostics of `uri` were published after this call. */
   diagnosticsUpdated(uri: vscode.Uri): Promise<void>;
 }
@@ -25,7 +29,14 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
   const maxFileSize = () => Math.max(1, config().get<number>('maxFileSize', 5 * 1024 * 1024));
   void client.configure({ maxSize: maxFileSize() }).catch((e: Error) => log.error(`worker: ${e.message}`));
   const diagnostics = new DiagnosticsController(client, log, () => config().get<number>('validationDelay', 250));
+  // contract tests: settings are read at every run, so changes apply at once
+  const contracts = new ContractTests(log, () => {
+    const timeout = parseDuration(config().get<string>('contractTests.timeout', ''));
+    const concurrency = config().get<number>('contractTests.concurrency', 0);
+    return { ...(timeout.ok && timeout.value > 0 ? { timeoutMs: timeout.value } : {}), ...(concurrency > 0 ? { concurrency } : {}) };
+  }, String(context.extension.packageJSON.version));
   context.subscriptions.push(
+    contracts,
     log,
     { dispose: () => client.dispose() },
     diagnostics,
@@ -41,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
   log.info(`activated in ${activationMs.toFixed(1)} ms (trusted workspace: ${vscode.workspace.isTrusted})`);
   return {
     activationMs,
+    contracts,
     diagnosticsUpdated: (uri) =>
       new Promise((resolve) => {
         const sub = diagnostics.onDidUpdate((u) => {

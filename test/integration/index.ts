@@ -14,7 +14,10 @@ export async function run(): Promise<void> {
   // bundled statically: the suites register on the globals set up above.
   // test/vscode/run.mjs --restricted opens the workspace untrusted.
   if (process.env.ROLLBACK_LENS_TEST_MODE === 'restricted') require('./restricted.test');
-  else require('./language.test');
+  else {
+    require('./language.test');
+    require('./contracts.test');
+  }
   await new Promise<void>((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
   });

@@ -2,6 +2,7 @@
 // limited support and the language features work; nothing runs.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { RollbackLensApi } from '../../src/extension/extension';
 import { brief, EXTENSION_ID, waitForDiagnostics, writeFile } from './util';
 
 const BROKEN = `apiVersion: rollback-lens/v1
@@ -43,5 +44,20 @@ describe('Rollback Lens in Restricted Mode', function () {
     assert.ok(!keys.includes('run') && !keys.includes('http'), `present and excluded kinds are not offered: ${keys.join(', ')}`);
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(11, 6));
     assert.match(hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n'), /\*\*timeout\*\*/);
+  });
+
+  it('refuses to run contract tests and says why, in the CodeLens and the run', async () => {
+    const ext = vscode.extensions.getExtension<RollbackLensApi>(EXTENSION_ID)!;
+    const api = await ext.activate();
+    const contract = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'iris/iris.contract.yaml');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(contract));
+    await api.contracts.discoverAll();
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', contract);
+    assert.ok(lenses.length >= 3 && lenses.every((l) => l.command?.title === '$(lock) Run test — needs a trusted workspace'), lenses.map((l) => l.command?.title).join(', '));
+    const records = await api.contracts.runFromCommand(contract, 'parity');
+    assert.deepEqual(
+      records.map((r) => [r.state, r.messages]),
+      [['skipped', ['Running contract tests executes the model command from this workspace, so it needs a trusted workspace (Restricted Mode is on).']]],
+    );
   });
 });

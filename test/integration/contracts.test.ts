@@ -1,0 +1,150 @@
+// Contract tests from the editor: discovery into the Test Explorer, a run
+// through the CodeLens command and through the TestController, the failure
+// message with its numbers and location, and cancelling a hanging model.
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { RunRecord } from '../../src/extension/contracts';
+import type { RollbackLensApi } from '../../src/extension/extension';
+import { EXTENSION_ID, sleep, workspaceRoot, writeFile } from './util';
+
+const PARITY_FAILURE = '`probability`: 20 of 150 rows differ from the baseline by more than 0.05 (max |Δ| 0.2155 at `iris-069`)';
+
+async function api(): Promise<RollbackLensApi> {
+  const ext = vscode.extensions.getExtension<RollbackLensApi>(EXTENSION_ID)!;
+  return ext.activate();
+}
+
+describe('contract tests in VS Code', function () {
+  this.timeout(120_000);
+  let contract: vscode.Uri;
+
+  before(async () => {
+    contract = vscode.Uri.joinPath(workspaceRoot(), 'iris/iris.contract.yaml');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(contract));
+  });
+
+  it('discovers every test of the example contract into the Test Explorer', async () => {
+    const { contracts } = await api();
+    await contracts.discoverAll();
+    const file = contracts.controller.items.get(contract.toString());
+    assert.ok(file, 'the contract is a test item');
+    const ids: string[] = [];
+    file.children.forEach((c) => ids.push(`${c.label}@${c.range?.start.line}`));
+    assert.deepEqual(ids.sort(), ['input-edge-cases@71', 'output-labels@82', 'parity@60'].sort());
+  });
+
+  it('runs the parity test from its CodeLens: failed, with the numbers, at the tolerance in the contract', async () => {
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', contract);
+    const run = lenses.find((l) => l.command?.title === '$(play) Run test' && l.command.arguments?.[1] === 'parity');
+    assert.ok(run, `a Run test lens for parity: ${lenses.map((l) => l.command?.title).join(', ')}`);
+    const records = await vscode.commands.executeCommand<RunRecord[]>(run.command!.command, ...run.command!.arguments!);
+    assert.equal(records.length, 1);
+    assert.equal(records[0]!.state, 'failed');
+    assert.deepEqual(records[0]!.messages, [PARITY_FAILURE]);
+    // the failure points at the tolerance it broke: `probability: { abs: 0.05 }` of the parity test
+    const doc = await vscode.workspace.openTextDocument(contract);
+    const line = doc.getText().split('\n').findIndex((l) => l.trim() === 'probability: { abs: 0.05 }');
+    assert.deepEqual(records[0]!.locations, [`${line}:6`]);
+    const t = records[0]!.report!;
+    assert.equal(t.counts.matched, 150);
+    assert.equal(t.rules.find((r) => r.id === 'label.agreement')!.verdict, 'pass');
+    // after the run the lens shows the verdict
+    const after = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', contract);
+    assert.ok(after.some((l) => l.command?.title === '$(error) failed: probability.abs'), after.map((l) => l.command?.title).join(', '));
+  });
+
+  it('runs every test through the TestController (Test Explorer "Run All")', async () => {
+    const { contracts } = await api();
+    const done = new Promise<RunRecord[]>((resolve) => {
+      const sub = contracts.onDidFinishRun((r) => {
+        if (r.some((x) => x.itemId.endsWith('#parity'))) {
+          sub.dispose();
+          resolve(r);
+        }
+      });
+    });
+    await vscode.commands.executeCommand('testing.runAll');
+    const records = await done;
+    const byTest = Object.fromEntries(records.filter((r) => r.itemId.startsWith(contract.toString())).map((r) => [r.itemId.split('#')[1], r.state]));
+    assert.deepEqual(byTest, { parity: 'failed', 'input-edge-cases': 'passed', 'output-labels': 'passed' });
+  });
+
+  it('records a baseline from its CodeLens, after which the test compares against it', async () => {
+    const dir = 'fixtures/record';
+    await writeFile(`${dir}/model.js`, "process.stdin.on('data', (d) => { for (const l of String(d).split('\\n')) if (l.trim()) process.stdout.write(JSON.stringify({ id: JSON.parse(l).id, p: 0.5 }) + '\\n'); });\n");
+    await writeFile(`${dir}/inputs.jsonl`, '{"id":"a"}\n{"id":"b"}\n');
+    const uri = await writeFile(
+      `${dir}/rec.contract.yaml`,
+      [
+        'apiVersion: rollback-lens/v1',
+        'kind: InterfaceContract',
+        'metadata: { name: rec, version: 1, modelVersion: 0.9.0 }',
+        'input: { schema: { type: object } }',
+        'output: { key: id, schema: { type: object } }',
+        'source: { command: "node model.js", seed: 3, timeout: 30s }',
+        'tests:',
+        '  - { id: same, inputs: inputs.jsonl, baseline: baseline.jsonl, tolerance: { p: { abs: 0.01 } } }',
+        '',
+      ].join('\n'),
+    );
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const { contracts } = await api();
+    contracts.discoverText(uri, readFileSync(uri.fsPath, 'utf8'));
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+    const record = lenses.find((l) => l.command?.title === '$(record) Record baseline');
+    assert.ok(record, lenses.map((l) => l.command?.title).join(', '));
+    const said = await vscode.commands.executeCommand<string>(record.command!.command, ...record.command!.arguments!, '0.9.0');
+    assert.equal(said, 'recorded 2 outputs of rec 0.9.0 into baseline.jsonl');
+    const meta = JSON.parse(readFileSync(vscode.Uri.joinPath(workspaceRoot(), dir, 'baseline.meta.json').fsPath, 'utf8'));
+    assert.deepEqual([meta.version, meta.seed], ['0.9.0', 3]);
+    const records = await contracts.runFromCommand(uri, 'same');
+    assert.equal(records[0]!.state, 'passed');
+  });
+
+  it('cancelling a run kills a hanging model process tree', async () => {
+    const { contracts } = await api();
+    const dir = 'fixtures/hang';
+    await writeFile(`${dir}/model.js`, "require('fs').writeFileSync(process.argv[2], String(process.pid)); setInterval(() => {}, 1000);\n");
+    await writeFile(`${dir}/inputs.jsonl`, '{"id":"a"}\n');
+    await writeFile(`${dir}/baseline.jsonl`, '{"id":"a","p":0.5}\n');
+    const uri = await writeFile(
+      `${dir}/hang.contract.yaml`,
+      [
+        'apiVersion: rollback-lens/v1',
+        'kind: InterfaceContract',
+        'metadata: { name: hang, version: 1 }',
+        'input: { schema: { type: object } }',
+        'output: { key: id, schema: { type: object } }',
+        'source: { command: "node model.js pid.txt", timeout: 10m }',
+        'tests:',
+        '  - { id: slow, inputs: inputs.jsonl, baseline: baseline.jsonl, tolerance: { p: { abs: 0.1 } } }',
+        '',
+      ].join('\n'),
+    );
+    contracts.discoverText(uri, readFileSync(uri.fsPath, 'utf8'));
+    const item = contracts.controller.items.get(uri.toString())!.children.get(`${uri.toString()}#slow`)!;
+    const cts = new vscode.CancellationTokenSource();
+    const started = Date.now();
+    const running = contracts.run(new vscode.TestRunRequest([item]), cts.token);
+    const pidFile = vscode.Uri.joinPath(workspaceRoot(), dir, 'pid.txt').fsPath;
+    for (let i = 0; i < 100 && !existsSync(pidFile); i++) await sleep(100);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    cts.cancel();
+    const records = await running;
+    assert.ok(Date.now() - started < 20_000, 'cancel ends the run quickly');
+    assert.equal(records[0]!.state, 'errored', JSON.stringify(records));
+    assert.match(records[0]!.messages[0]!, /cancel/i);
+    // SIGTERM, then SIGKILL after a grace period: gone within a few seconds
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 50 && alive(); i++) await sleep(100);
+    assert.equal(alive(), false, `the model process ${pid} is gone`);
+  });
+});
