@@ -113,4 +113,21 @@ describe('rollback-lens test (the example contract, a real model process)', func
     assert.equal(t.rules.find((x: { id: string }) => x.id === 'duplicate-keys').verdict, 'fail');
     assert.equal(t.counts.matched, 150);
   });
+
+  it('an inputs file that is not JSONL: the model refuses the line, the test errors naming it (exit 2)', async () => {
+    const dir = copy();
+    const inputs = path.join(dir, 'data/inputs.jsonl');
+    const lines = readFileSync(inputs, 'utf8').split('\n');
+    lines[4] = 'this is not json';
+    writeFileSync(inputs, lines.join('\n'));
+    const r = await cli(dir, 'test', 'iris.contract.yaml', '--test', 'parity');
+    assert.equal(r.code, 1, 'first the provenance: the baseline was recorded for other inputs');
+    assert.match(r.stdout, /baseline was recorded for other inputs: the inputs file \(inputs\.jsonl\) was sha256:9e76ad809dba… then/);
+    // without the sidecar the comparison runs and the model itself rejects line 5
+    const { rmSync } = await import('node:fs');
+    rmSync(path.join(dir, 'data/baseline-1.4.2.meta.json'));
+    const r2 = await cli(dir, 'test', 'iris.contract.yaml', '--test', 'parity');
+    assert.equal(r2.code, 2);
+    assert.match(r2.stdout, /ERROR parity — the run for input lines 1-150 exited with code 1 after 149 of 150 outputs; stderr: predict\.mjs: stdin line 5: not valid JSON/);
+  });
 });
