@@ -197,7 +197,17 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
     }
     const timeout = options.timeoutMs ?? (source.timeout ? parseDuration(source.timeout) : undefined);
     let rows = 0;
-    for await (const out of obtainOutputs(source, {
+    if (typeof source.file === 'string') {
+      // a file of outputs: every line is compared, and one that cannot be used
+      // is reported by its line number while the others are still compared
+      const outputs = contractFile(contract.dir, options.workspace, source.file, 'the outputs file');
+      if (!(await exists(outputs))) throw new ContractError(`the outputs file \`${source.file}\` does not exist`);
+      for await (const l of readJsonl(outputs, options.signal ? { signal: options.signal } : {})) {
+        if ('text' in l) comparison.addCurrent(l.line, l.text);
+        else comparison.unusableLine('current', l.line, `line is ${l.length} bytes, longer than the 1 MiB limit`);
+        if (++rows % 1000 === 0) options.onProgress?.({ testId: test.id, phase: 'outputs', rows });
+      }
+    } else for await (const out of obtainOutputs(source, {
       cwd: contract.dir,
       inputsFile,
       ...(source.seed !== undefined ? { seed: source.seed } : {}),

@@ -130,4 +130,27 @@ describe('rollback-lens test (the example contract, a real model process)', func
     assert.equal(r2.code, 2);
     assert.match(r2.stdout, /ERROR parity — the run for input lines 1-150 exited with code 1 after 149 of 150 outputs; stderr: predict\.mjs: stdin line 5: not valid JSON/);
   });
+
+  it('a file source with NaN and garbage lines: each reported by line, the other rows still compared', async () => {
+    const dir = copy();
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, ['model/predict.mjs', '--model', 'model/v1.json'], { cwd: dir, input: readFileSync(path.join(dir, 'data/inputs.jsonl')) }).toString();
+    const lines = out.split('\n');
+    lines[6] = '{"id":"iris-007","label":"setosa","probability":NaN}';
+    lines[8] = 'garbage';
+    writeFileSync(path.join(dir, 'data/current.jsonl'), lines.join('\n'));
+    edit(path.join(dir, 'iris.contract.yaml'), '  command: node model/predict.mjs --model model/v2.json', '  file: data/current.jsonl');
+    const r = await cli(dir, 'test', 'iris.contract.yaml', '--test', 'parity', '--format', 'json');
+    assert.equal(r.code, 1);
+    const t = JSON.parse(r.stdout).tests[0];
+    assert.deepEqual(t.problems, [
+      { file: 'current', line: 7, message: 'not JSON: NaN and Infinity are not JSON numbers' },
+      { file: 'current', line: 9, message: 'not JSON: `garbage`' },
+    ]);
+    assert.equal(t.counts.matched, 148);
+    assert.deepEqual(
+      t.rules.filter((x: { verdict: string }) => x.verdict !== 'pass').map((x: { id: string }) => x.id),
+      ['missing-keys', 'invalid-lines'],
+    );
+  });
 });
