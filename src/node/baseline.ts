@@ -22,7 +22,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { sha256File } from './jsonl';
-import { obtainOutputs, prepareFile, prepareOutputs, SourceError, type ObtainOptions, type SourceSpec } from './sources';
+import { obtainOutputChunks, prepareFile, prepareOutputs, SourceError, type ObtainOptions, type SourceSpec } from './sources';
 
 export const TOOL_NAME = 'rollback-lens';
 
@@ -148,7 +148,7 @@ export async function recordBaseline(o: RecordBaselineOptions): Promise<Recorded
   const modelDigest = o.model.digest ?? (o.model.file ? await sha256File(path.resolve(dir, o.model.file)) : undefined);
   await fs.mkdir(path.dirname(baseline), { recursive: true });
 
-  const rows = obtainOutputs(o.source, { ...o.obtain, cwd: dir, inputsFile, ...(seed !== undefined ? { seed } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+  const rows = obtainOutputChunks(o.source, { ...o.obtain, cwd: dir, inputsFile, ...(seed !== undefined ? { seed } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   const outputs = await prepareOutputs(rows, baseline);
   try {
     if (outputs.rows === 0) throw new SourceError('bad-output', `the source gave no outputs; ${o.test.baseline} was not recorded`);

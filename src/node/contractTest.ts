@@ -8,7 +8,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { analyze } from '../core/analysis';
 import { Comparison, type RowValidator } from '../core/contract/compare';
 import { contractModel, type ContractModel, type ContractTestSpec } from '../core/contract/model';
-import { combineVerdicts, emptyCounts, REPORT_VERSION, type ContractReport, type Provenance, type TestReport } from '../core/contract/report';
+import { combineVerdicts, REPORT_VERSION, rowlessReport, type ContractReport, type Provenance, type TestReport } from '../core/contract/report';
 import { runSchemaOnlyTest } from '../core/contract/schemaOnly';
 import { LineIndex } from '../core/text';
 import { parseDuration } from '../core/values';
@@ -235,22 +235,7 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
 }
 
 function errorReport(contract: LoadedContract, testId: string, reason: string): TestReport {
-  return {
-    reportVersion: REPORT_VERSION,
-    contract: meta(contract),
-    testId,
-    verdict: 'error',
-    reason,
-    counts: emptyCounts(),
-    rules: [],
-    fields: [],
-    offending: [],
-    problems: [],
-    problemsTotal: 0,
-    missingSample: [],
-    extraSample: [],
-    duplicateSample: [],
-  };
+  return rowlessReport(meta(contract), testId, 'error', [], reason);
 }
 
 async function exists(f: string): Promise<boolean> {

@@ -172,6 +172,26 @@ export function emptyCounts(): Counts {
   };
 }
 
+/** A report with no rows compared (schema-only tests, errors before any comparison). */
+export function rowlessReport(contract: TestReport['contract'], testId: string, verdict: Verdict, rules: RuleResult[], reason?: string): TestReport {
+  return {
+    reportVersion: REPORT_VERSION,
+    contract,
+    testId,
+    verdict,
+    ...(reason !== undefined ? { reason } : {}),
+    counts: emptyCounts(),
+    rules,
+    fields: [],
+    offending: [],
+    problems: [],
+    problemsTotal: 0,
+    missingSample: [],
+    extraSample: [],
+    duplicateSample: [],
+  };
+}
+
 /** The overall verdict of several tests: error beats fail beats pass. */
 export function combineVerdicts(vs: Verdict[]): Verdict {
   if (vs.includes('error')) return 'error';

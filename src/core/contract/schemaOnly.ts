@@ -1,6 +1,6 @@
 // Schema-only contract tests: edge cases the input (or output) schema must
 // accept or reject, whatever the model does.
-import { emptyCounts, REPORT_VERSION, type RuleResult, type TestReport } from './report';
+import { rowlessReport, type RuleResult, type TestReport } from './report';
 import type { RowValidator } from './compare';
 
 export interface SchemaOnlySpec {
@@ -34,19 +34,6 @@ export function runSchemaOnlyTest(spec: SchemaOnlySpec, validate: RowValidator, 
       message: err ? `the ${spec.against} schema rejects ${show(c)} (${err})` : `the ${spec.against} schema accepts ${show(c)}, which it must reject`,
     });
   });
-  return {
-    reportVersion: REPORT_VERSION,
-    contract: { path: meta.contractPath, ...(meta.contractName ? { name: meta.contractName } : {}), ...(meta.contractVersion !== undefined ? { version: meta.contractVersion } : {}) },
-    testId: spec.testId,
-    verdict: rules.some((r) => r.verdict === 'fail') ? 'fail' : 'pass',
-    counts: emptyCounts(),
-    rules,
-    fields: [],
-    offending: [],
-    problems: [],
-    problemsTotal: 0,
-    missingSample: [],
-    extraSample: [],
-    duplicateSample: [],
-  };
+  const contract = { path: meta.contractPath, ...(meta.contractName ? { name: meta.contractName } : {}), ...(meta.contractVersion !== undefined ? { version: meta.contractVersion } : {}) };
+  return rowlessReport(contract, spec.testId, rules.some((r) => r.verdict === 'fail') ? 'fail' : 'pass', rules);
 }

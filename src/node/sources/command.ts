@@ -29,7 +29,8 @@ export interface CommandSettings {
   killGraceMs: number | undefined;
 }
 
-export function commandOutputs(s: CommandSettings, ctx: RunContext): AsyncGenerator<OutputRow> {
+/** Rows in groups (one per chunk of stdout, or per batch): one async step per group, not per row. */
+export function commandOutputs(s: CommandSettings, ctx: RunContext): AsyncGenerator<OutputRow[]> {
   return s.batch === undefined ? singleRun(s, ctx) : batchedRuns(s, s.batch, ctx);
 }
 
@@ -135,15 +136,15 @@ export function stderrPart(tail: string): string {
   return `; stderr: ${t}`;
 }
 
-async function* singleRun(s: CommandSettings, ctx: RunContext): AsyncGenerator<OutputRow> {
+async function* singleRun(s: CommandSettings, ctx: RunContext): AsyncGenerator<OutputRow[]> {
   let attempt = 0;
   for (;;) {
     attempt++;
     let yielded = false;
     try {
-      for await (const row of oneRun(s, ctx)) {
+      for await (const rows of oneRun(s, ctx)) {
         yielded = true;
-        yield row;
+        yield rows;
       }
       return;
     } catch (e) {
@@ -156,7 +157,7 @@ async function* singleRun(s: CommandSettings, ctx: RunContext): AsyncGenerator<O
 
 const retryable = (e: unknown): boolean => e instanceof SourceError && (e.kind === 'exit' || e.kind === 'signal');
 
-async function* oneRun(s: CommandSettings, ctx: RunContext): AsyncGenerator<OutputRow> {
+async function* oneRun(s: CommandSettings, ctx: RunContext): AsyncGenerator<OutputRow[]> {
   const run = new ProcessRun({ command: s.command, cwd: s.cwd, env: s.env, ...(s.killGraceMs !== undefined ? { killGraceMs: s.killGraceMs } : {}) });
   const scanner = new InputScanner();
   const feeding = feedFile(run.child.stdin, s.inputsFile, scanner);
@@ -171,17 +172,18 @@ async function* oneRun(s: CommandSettings, ctx: RunContext): AsyncGenerator<Outp
   };
   try {
     try {
-      reading: for await (const items of readJsonlChunks(run.child.stdout, { maxLineBytes: ctx.maxLineBytes })) {
+      for await (const items of readJsonlChunks(run.child.stdout, { maxLineBytes: ctx.maxLineBytes })) {
+        if (ctx.stopped) break;
+        const rows: OutputRow[] = [];
         for (const item of items) {
-          if (ctx.stopped) break reading;
           const k = outputs + 1;
           const inputLine = scanner.lineOf(k);
           if ('tooLong' in item) throw tooLongError(`output line ${item.line}`, item.line, item.length, ctx.maxLineBytes, inputLine, await facts());
-          const row = outputRow(`output line ${item.line}`, item.line, item.text, inputLine, () => ({ outputs, ...tailOf(run) }));
+          rows.push(outputRow(`output line ${item.line}`, item.line, item.text, inputLine, () => ({ outputs, ...tailOf(run) })));
           outputs = k;
-          ctx.progress(outputs, scanner.records, scanner.done);
-          yield row;
         }
+        ctx.progress(outputs, scanner.records, scanner.done);
+        yield rows;
       }
     } catch (e) {
       // killed on a timeout or cancel: stdout may end with a premature close
@@ -246,7 +248,7 @@ interface BatchResult {
   rows: Array<{ text: string; value: Record<string, unknown> }>;
 }
 
-async function* batchedRuns(s: CommandSettings, size: number, ctx: RunContext): AsyncGenerator<OutputRow> {
+async function* batchedRuns(s: CommandSettings, size: number, ctx: RunContext): AsyncGenerator<OutputRow[]> {
   let outputs = 0;
   let inputs = 0;
   const batches = (async function* () {
@@ -258,12 +260,10 @@ async function* batchedRuns(s: CommandSettings, size: number, ctx: RunContext): 
   const results = orderedMap(batches, s.concurrency, ctx.signal, (b, signal) => runBatchWithRetries(s, b, ctx, signal));
   try {
     for await (const r of results) {
-      for (let i = 0; i < r.rows.length; i++) {
-        outputs++;
-        const row = r.rows[i]!;
-        ctx.progress(outputs, inputs, false);
-        yield { line: outputs, inputLine: r.batch.lines[i]!, text: row.text, value: row.value };
-      }
+      const rows = r.rows.map((row, i): OutputRow => ({ line: outputs + i + 1, inputLine: r.batch.lines[i]!, text: row.text, value: row.value }));
+      outputs += rows.length;
+      ctx.progress(outputs, inputs, false);
+      yield rows;
     }
   } catch (e) {
     if (ctx.stopped) {

@@ -52,7 +52,8 @@ interface Response {
 class RequestTimeout extends Error {}
 class ResponseTooLong extends Error {}
 
-export async function* httpOutputs(s: HttpSettings, ctx: RunContext): AsyncGenerator<OutputRow> {
+/** Rows in groups, one per request. */
+export async function* httpOutputs(s: HttpSettings, ctx: RunContext): AsyncGenerator<OutputRow[]> {
   const lib = s.url.protocol === 'https:' ? https : http;
   const agent = new lib.Agent({ keepAlive: true, maxSockets: s.concurrency });
   const size = s.batch ?? 1;
@@ -82,11 +83,9 @@ export async function* httpOutputs(s: HttpSettings, ctx: RunContext): AsyncGener
   const results = orderedMap(batches, s.concurrency, ctx.signal, (b, signal) => exchange(s, b, agent, signal, ctx.maxLineBytes));
   try {
     for await (const r of results) {
-      for (const row of r) {
-        outputs++;
-        ctx.progress(outputs, inputs, false);
-        yield { ...row, line: outputs };
-      }
+      for (const row of r) row.line = ++outputs;
+      ctx.progress(outputs, inputs, false);
+      yield r;
     }
     ctx.progress(outputs, inputs, true, true);
   } catch (e) {

@@ -78,11 +78,11 @@ export async function prepareFile(file: string, data: string | Uint8Array): Prom
 }
 
 /**
- * Writes each row's `text` as a line to a temporary file beside `file`,
+ * Writes each row's `text` (rows may come in arrays) as a line to a temporary file beside `file`,
  * fsynced; commit() puts it in place. If the rows throw, the temporary file is
  * removed and the error passed on: `file` is untouched.
  */
-export async function prepareOutputs(rows: AsyncIterable<{ text: string }>, file: string): Promise<WrittenOutputs> {
+export async function prepareOutputs(rows: AsyncIterable<{ text: string } | ReadonlyArray<{ text: string }>>, file: string): Promise<WrittenOutputs> {
   const tmp = tmpName(file);
   const hash = createHash('sha256');
   const h = await fs.open(tmp, 'wx');
@@ -100,10 +100,12 @@ export async function prepareOutputs(rows: AsyncIterable<{ text: string }>, file
     await h.write(buf);
   };
   try {
-    for await (const row of rows) {
-      parts.push(row.text, '\n');
-      pending += row.text.length + 1;
-      n++;
+    for await (const item of rows) {
+      for (const row of Array.isArray(item) ? (item as ReadonlyArray<{ text: string }>) : [item as { text: string }]) {
+        parts.push(row.text, '\n');
+        pending += row.text.length + 1;
+        n++;
+      }
       if (pending >= 256 * 1024) await flush();
     }
     await flush();
@@ -117,8 +119,8 @@ export async function prepareOutputs(rows: AsyncIterable<{ text: string }>, file
   return { ...prepared(file, tmp, bytes, `sha256:${hash.digest('hex')}`), rows: n };
 }
 
-/** Writes the rows to `file` atomically; returns how many, the size and the digest. */
-export async function writeOutputs(rows: AsyncIterable<{ text: string }>, file: string): Promise<WrittenOutputs> {
+/** Writes the rows (or groups of rows, as obtainOutputChunks gives them) to `file` atomically; returns how many, the size and the digest. */
+export async function writeOutputs(rows: AsyncIterable<{ text: string } | ReadonlyArray<{ text: string }>>, file: string): Promise<WrittenOutputs> {
   const out = await prepareOutputs(rows, file);
   await out.commit();
   return out;
