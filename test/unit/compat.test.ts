@@ -581,7 +581,9 @@ describe('cli: compat <old> <new>', () => {
   });
 
   it('paths outside the working folder are shown absolute', async () => {
-    const r = await cli([path.join(DIR, 'base.contract.yaml'), path.join(DIR, 'deprecated-removed.contract.yaml'), '--today', '2026-03-01'], os.tmpdir());
+    // a fresh empty folder as the working folder: the repository may itself live under the temp folder
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'rollback-lens-cwd-'));
+    const r = await cli([path.join(DIR, 'base.contract.yaml'), path.join(DIR, 'deprecated-removed.contract.yaml'), '--today', '2026-03-01'], elsewhere);
     assert.equal(r.code, 1);
     assert.ok(r.stdout.startsWith(`${path.join(DIR, 'deprecated-removed.contract.yaml').split(path.sep).join('/')}:12:5: breaking field-removed`), r.stdout);
   });
