@@ -217,10 +217,38 @@ export async function* readJsonlChunks(input: JsonlInput, options: JsonlOptions 
   if (last.length) yield last;
 }
 
-/** The lines of a JSONL file (a path) or stream, one by one. See the top of this file. */
-export async function* readJsonl(input: JsonlInput, options: JsonlOptions = {}): AsyncGenerator<JsonlItem, void, undefined> {
-  for await (const items of readJsonlChunks(input, options)) {
-    for (let i = 0; i < items.length; i++) yield items[i]!;
+/**
+ * The lines of a JSONL file (a path) or stream, one by one. See the top of this file.
+ * (An iterator over the chunks' arrays rather than an async generator: a
+ * generator's per-item resumption made reading 1M lines ~30% slower.)
+ */
+export function readJsonl(input: JsonlInput, options: JsonlOptions = {}): AsyncIterableIterator<JsonlItem> {
+  return new ItemIterator(readJsonlChunks(input, options));
+}
+
+class ItemIterator implements AsyncIterableIterator<JsonlItem> {
+  private items: JsonlItem[] = [];
+  private i = 0;
+  constructor(private readonly chunks: AsyncGenerator<JsonlItem[], void, undefined>) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<JsonlItem>> {
+    if (this.i < this.items.length) return Promise.resolve({ value: this.items[this.i++]!, done: false });
+    return this.chunks.next().then((r) => {
+      if (r.done) return { value: undefined, done: true };
+      this.items = r.value;
+      this.i = 1;
+      return { value: r.value[0]!, done: false };
+    });
+  }
+
+  async return(): Promise<IteratorResult<JsonlItem>> {
+    this.items = [];
+    await this.chunks.return();
+    return { value: undefined, done: true };
   }
 }
 

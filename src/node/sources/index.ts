@@ -77,14 +77,38 @@ function seedEnv(source: SourceSpec, seed: number | undefined): NodeJS.ProcessEn
  * See OutputRow for what `line` and `inputLine` are, ObtainOptions for the
  * overrides. Errors are SourceErrors, thrown from the iteration.
  */
-export async function* obtainOutputs(source: SourceSpec, options: ObtainOptions): AsyncGenerator<OutputRow, void, undefined> {
-  const signal = options.signal;
-  for await (const rows of obtainOutputChunks(source, options)) {
-    for (let i = 0; i < rows.length; i++) {
-      // cancelled in the middle of a group: the next step throws the cancel error
-      if (signal?.aborted) break;
-      yield rows[i]!;
-    }
+export function obtainOutputs(source: SourceSpec, options: ObtainOptions): AsyncIterableIterator<OutputRow> {
+  return new RowIterator(obtainOutputChunks(source, options), options.signal);
+}
+
+/** Rows one by one from the groups; a plain iterator because an async generator costs ~30% more per row. */
+class RowIterator implements AsyncIterableIterator<OutputRow> {
+  private rows: OutputRow[] = [];
+  private i = 0;
+  constructor(
+    private readonly chunks: AsyncGenerator<OutputRow[], void, undefined>,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<OutputRow>> {
+    // cancelled in the middle of a group: the rest of it is dropped, and the next step throws the cancel error
+    if (this.i < this.rows.length && !this.signal?.aborted) return Promise.resolve({ value: this.rows[this.i++]!, done: false });
+    return this.chunks.next().then((r): IteratorResult<OutputRow> | Promise<IteratorResult<OutputRow>> => {
+      if (r.done) return { value: undefined, done: true };
+      this.rows = r.value;
+      this.i = 0;
+      return this.next();
+    });
+  }
+
+  async return(): Promise<IteratorResult<OutputRow>> {
+    this.rows = [];
+    await this.chunks.return();
+    return { value: undefined, done: true };
   }
 }
 
