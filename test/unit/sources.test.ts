@@ -202,7 +202,13 @@ describe('sources: command', function () {
   });
 
   it('output that is not JSON (or not an object) names the output line and the input line', async () => {
-    let e = await failure(collect({ command: model('--garbage-at 3') }, opts()));
+    const rows: OutputRow[] = [];
+    let e = await failure(
+      (async () => {
+        for await (const r of obtainOutputs({ command: model('--garbage-at 3') }, opts())) rows.push(r);
+      })(),
+    );
+    assert.deepEqual(rows.map((r) => r.value.id), ['a', 'b'], 'the outputs before it were passed on');
     assert.equal(e.kind, 'bad-output');
     assert.equal(e.message, 'output line 3 is not JSON: `this is not json` (input line 4)');
     assert.equal(e.outputLine, 3);

@@ -175,15 +175,26 @@ async function* oneRun(s: CommandSettings, ctx: RunContext): AsyncGenerator<Outp
       for await (const items of readJsonlChunks(run.child.stdout, { maxLineBytes: ctx.maxLineBytes })) {
         if (ctx.stopped) break;
         const rows: OutputRow[] = [];
+        let bad: SourceError | undefined;
         for (const item of items) {
           const k = outputs + 1;
           const inputLine = scanner.lineOf(k);
-          if ('tooLong' in item) throw tooLongError(`output line ${item.line}`, item.line, item.length, ctx.maxLineBytes, inputLine, await facts());
-          rows.push(outputRow(`output line ${item.line}`, item.line, item.text, inputLine, () => ({ outputs, ...tailOf(run) })));
+          if ('tooLong' in item) {
+            bad = tooLongError(`output line ${item.line}`, item.line, item.length, ctx.maxLineBytes, inputLine, await facts());
+            break;
+          }
+          try {
+            rows.push(outputRow(`output line ${item.line}`, item.line, item.text, inputLine, () => ({ outputs, ...tailOf(run) })));
+          } catch (e) {
+            bad = e as SourceError;
+            break;
+          }
           outputs = k;
         }
         ctx.progress(outputs, scanner.records, scanner.done);
-        yield rows;
+        // the good outputs before a bad one are passed on first
+        if (rows.length) yield rows;
+        if (bad) throw bad;
       }
     } catch (e) {
       // killed on a timeout or cancel: stdout may end with a premature close

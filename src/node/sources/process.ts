@@ -35,6 +35,7 @@ export class ProcessRun {
   private killing: Promise<void> | undefined;
   private leftovers: Promise<void> | undefined;
   private readonly grace: number;
+  private readonly stderrClosed: Promise<void>;
 
   constructor(options: ProcessRunOptions) {
     this.grace = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
@@ -52,6 +53,7 @@ export class ProcessRun {
     this.child.stdin.on('error', () => {
       /* EPIPE when the command exits before reading all its input: its exit status tells the story */
     });
+    this.stderrClosed = new Promise((resolve) => this.child.stderr.once('close', () => resolve()));
     this.child.stderr.on('data', (chunk: Buffer) => {
       const all = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
       if (all.length > STDERR_TAIL_BYTES) {
@@ -87,11 +89,12 @@ export class ProcessRun {
     return this.killing;
   }
 
-  /** Resolves once processes the command left behind when it exited are gone. */
+  /** Resolves once processes the command left behind when it exited are gone, and all of stderr is read. */
   async settled(): Promise<void> {
     await this.exit;
     await this.leftovers;
     await this.killing;
+    await this.stderrClosed;
   }
 
   private async killGroup(): Promise<void> {
