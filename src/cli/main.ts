@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../node/atomic';
 import { toJson, toSarif, toText } from './format';
 import { BASELINE_USAGE, baselineCommand } from './baseline';
 import { COMPAT_USAGE, compatCommand } from './compat';
+import { DRY_RUN_USAGE, dryRunCommand } from './dryrun';
 import { TEST_USAGE, testCommand } from './test';
 import { validatePaths } from './validate';
 
@@ -24,6 +25,7 @@ Commands:
     --out <file>                 Write the report to a file instead of stdout
 ${TEST_USAGE}
 ${BASELINE_USAGE}
+${DRY_RUN_USAGE}
 ${COMPAT_USAGE}
 
   -h, --help                     Show this help
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   test: (argv, io) => testCommand(argv, io, (m) => new UsageError(m)),
   baseline: (argv, io) => baselineCommand(argv, io, (m) => new UsageError(m), VERSION),
   compat: (argv, io) => compatCommand(argv, io),
+  'dry-run': (argv, io) => dryRunCommand(argv, io, (m) => new UsageError(m)),
 };
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {

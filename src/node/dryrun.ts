@@ -1,0 +1,345 @@
+// The dry-run of a rollback: resolve the plan, run only `dryRun` variants and
+// read-only `check`s, show every other step as what it would do (the request
+// it would send, the flagd diff it would make, who must approve, the message
+// it would post), check contract compatibility between the current and the
+// target release, check user state, and say whether the runbook is ready.
+// Nothing that mutates is executed.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import Ajv from 'ajv';
+import { analyze, semanticDiagnostics } from '../core/analysis';
+import { compareContracts, loadContractVersion } from '../core/compat';
+import { renderDeep, renderTemplate, resolvePlan } from '../core/plan';
+import { LineIndex } from '../core/text';
+import type { Diagnostic } from '../core/types';
+import { formatDuration, parseDuration } from '../core/values';
+import { locate, type PathSegment } from '../core/yamlTree';
+import { NodeHost, isWithin, toWorkspacePath } from './host';
+import { readJsonl } from './jsonl';
+import { ProcessRun } from './sources/process';
+
+export type Phase = 'detect' | 'decide' | 'execute' | 'verify' | 'close' | 'communicate';
+
+export interface Finding {
+  severity: 'error' | 'warning' | 'info';
+  code: string;
+  message: string;
+  /** 1-based line and column in the runbook, when the finding has a place. */
+  line?: number;
+  column?: number;
+}
+
+export interface StepResult {
+  id: string;
+  order: number;
+  kind: string;
+  /** What the dry-run did or would do, in one line. */
+  action: string;
+  outcome: 'ran' | 'would-run' | 'failed' | 'shown';
+  durationMs?: number;
+  output?: string;
+}
+
+export interface DryRunReport {
+  runbook: string;
+  verdict: 'ready' | 'not-ready';
+  phases: Record<Phase, string[]>;
+  steps: StepResult[];
+  findings: Finding[];
+  worstCase: { ms: number; path: string[]; restoreMs?: number; decideMs?: number };
+}
+
+export interface DryRunOptions {
+  workspace: string;
+  now?: () => number;
+  signal?: AbortSignal;
+  /** Largest time one dryRun or check command may take when its step has no timeout. */
+  defaultCommandTimeoutMs?: number;
+}
+
+export class DryRunError extends Error {}
+
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+export async function dryRun(file: string, options: DryRunOptions): Promise<DryRunReport> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await fs.readFile(abs, 'utf8');
+  } catch (e) {
+    throw new DryRunError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const rel = toWorkspacePath(options.workspace, abs);
+  const dir = path.dirname(abs);
+  const host = new NodeHost(options.workspace, options.now ? { now: options.now } : {});
+  const analysis = analyze({ path: rel, text });
+  if (analysis.kind !== 'RollbackRunbook' || !analysis.checkable) {
+    const first = analysis.syntactic.find((d) => d.severity === 'error');
+    const at = first ? new LineIndex(text).positionAt(first.span.start) : { line: 0, character: 0 };
+    throw new DryRunError(`${file}:${at.line + 1}:${at.character + 1}: ${first ? `${first.code} ${first.message}` : 'not a RollbackRunbook'}`);
+  }
+  const index = new LineIndex(text);
+  const root = analysis.parsed!.root;
+  const value = analysis.parsed!.value as Record<string, unknown>;
+  const findings: Finding[] = [];
+  const at = (p: PathSegment[]): { line?: number; column?: number } => {
+    const l = locate(root, p);
+    const n = l.pair?.key ?? l.node;
+    if (!n) return {};
+    const pos = index.positionAt(n.start);
+    return { line: pos.line + 1, column: pos.character + 1 };
+  };
+  const fromDiagnostic = (d: Diagnostic): Finding => {
+    const pos = index.positionAt(d.span.start);
+    return { severity: d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'info', code: d.code, message: d.message, line: pos.line + 1, column: pos.character + 1 };
+  };
+  // everything the language service knows first: a runbook with errors is not ready
+  for (const d of [...analysis.syntactic, ...(await semanticDiagnostics(analysis, host))]) findings.push(fromDiagnostic(d));
+
+  const release = obj(value.release);
+  const values = { metadata: obj(value.metadata), current: obj(release.current), target: obj(release.target), phase: 'dry-run' };
+  const phases: Record<Phase, string[]> = { detect: [], decide: [], execute: [], verify: [], close: [], communicate: [] };
+  const roles = obj(value.roles);
+  const who = (role: string) => {
+    const r = obj(roles[role]);
+    return r.contact ? `${role} (${String(r.name ?? role)}, ${String(r.contact)})` : role;
+  };
+
+  // detect: the triggers and what they watch
+  for (const [i, t] of (Array.isArray(value.triggers) ? value.triggers : []).entries()) {
+    const tr = obj(t);
+    phases.detect.push(`trigger ${String(tr.id)}: ${String(tr.metric)} ${String(tr.when)}${tr.for ? ` for ${String(tr.for)}` : ''}`);
+    void i;
+  }
+
+  // decide: approvals, against windows.decide
+  const windows = obj(value.windows);
+  const decide = typeof windows.decide === 'string' ? parseDuration(windows.decide) : undefined;
+  const restore = typeof windows.restore === 'string' ? parseDuration(windows.restore) : undefined;
+
+  // execute: the plan
+  const plan = resolvePlan(value);
+  for (const s of plan.blocked) findings.push({ severity: 'error', code: 'step-blocked', message: `step \`${s.id}\` cannot be scheduled: it is on a dependency cycle or requires a missing step`, ...at(['steps', s.index, 'id']) });
+  const stepsRaw = Array.isArray(value.steps) ? value.steps : [];
+  const results: StepResult[] = [];
+  for (const s of plan.steps) {
+    if (options.signal?.aborted) throw new DryRunError('cancelled');
+    const raw = obj(stepsRaw[s.index]);
+    const timeoutMs = s.timeoutMs || options.defaultCommandTimeoutMs || 60_000;
+    const base = { id: s.id, order: s.order, kind: s.kind ?? 'unknown' };
+    // a read-only precondition runs first, when it is a command
+    if (typeof raw.check === 'string') {
+      const c = await runReadOnly(raw.check, dir, timeoutMs, options.signal);
+      if (c.code !== 0) findings.push({ severity: 'error', code: 'check-failed', message: `step \`${s.id}\`: the check \`${raw.check}\` ${c.reason}`, ...at(['steps', s.index, 'check']) });
+    }
+    if (s.kind === 'run') {
+      if (typeof raw.dryRun === 'string') {
+        const r = await runReadOnly(raw.dryRun, dir, timeoutMs, options.signal);
+        results.push({ ...base, action: `dry-run: ${raw.dryRun}`, outcome: r.code === 0 ? 'ran' : 'failed', durationMs: r.ms, ...(r.output ? { output: r.output } : {}) });
+        if (r.code !== 0) findings.push({ severity: 'error', code: 'dry-run-failed', message: `step \`${s.id}\`: \`${raw.dryRun}\` ${r.reason}`, ...at(['steps', s.index, 'dryRun']) });
+      } else {
+        results.push({ ...base, action: `would run: ${String(raw.run)} (no dryRun variant: not executed)`, outcome: 'would-run' });
+        findings.push({ severity: 'warning', code: 'no-dry-run', message: `step \`${s.id}\` has no \`dryRun\` variant, so the dry-run cannot exercise it`, ...at(['steps', s.index, 'run']) });
+      }
+    } else if (s.kind === 'http') {
+      const unknown: string[] = [];
+      const req = renderDeep(raw.http, values, unknown) as Record<string, unknown>;
+      results.push({ ...base, action: `would send ${String(req.method ?? 'POST')} ${String(req.url)}${req.body !== undefined ? ` ${JSON.stringify(req.body)}` : ''}`, outcome: 'shown' });
+      for (const u of new Set(unknown)) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `step \`${s.id}\`: \`{{${u}}}\` has no value`, ...at(['steps', s.index, 'http']) });
+    } else if (s.kind === 'flag') {
+      const f = obj(raw.flag);
+      const diff = await flagDiff(dir, options.workspace, String(f.file), String(f.name), String(f.variant));
+      results.push({ ...base, action: diff.ok ? `would change ${f.file}: ${diff.text}` : `flag change: ${diff.text}`, outcome: diff.ok ? 'shown' : 'failed' });
+      if (!diff.ok) findings.push({ severity: 'error', code: 'flag-invalid', message: `step \`${s.id}\`: ${diff.text}`, ...at(['steps', s.index, 'flag']) });
+    } else if (s.kind === 'approve') {
+      const list = (Array.isArray(raw.approve) ? raw.approve : []).map(String);
+      results.push({ ...base, action: `approval gate: ${list.map(who).join(' and ')} must approve`, outcome: 'shown' });
+      phases.decide.push(`${s.id}: ${list.map(who).join(' and ')} must approve${s.timeoutMs ? ` within ${formatDuration(s.timeoutMs)}` : ''}`);
+      if (decide?.ok && s.timeoutMs > decide.value) {
+        findings.push({ severity: 'warning', code: 'decide-window-exceeded', message: `approval \`${s.id}\` may take ${formatDuration(s.timeoutMs)}, longer than windows.decide ${String(windows.decide)}`, ...at(['steps', s.index, 'timeout']) });
+      }
+    } else if (s.kind === 'notify') {
+      const n = raw.notify;
+      const audience = typeof n === 'string' ? n : String(obj(n).audience ?? '');
+      const comm = (Array.isArray(value.communication) ? value.communication : []).map(obj).find((c) => c.audience === audience);
+      const template = typeof obj(n).template === 'string' ? String(obj(n).template) : typeof comm?.template === 'string' ? comm.template : undefined;
+      if (template) {
+        const r = renderTemplate(template, values);
+        results.push({ ...base, action: `would notify ${audience}: "${r.text.trim()}"`, outcome: 'shown' });
+        for (const u of r.unknown) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `step \`${s.id}\`: \`{{${u}}}\` has no value`, ...at(['steps', s.index, 'notify']) });
+      } else {
+        results.push({ ...base, action: `would notify ${audience}`, outcome: 'shown' });
+        findings.push({ severity: 'warning', code: 'no-template', message: `step \`${s.id}\`: no message template for audience \`${audience}\``, ...at(['steps', s.index, 'notify']) });
+      }
+    } else if (s.kind === 'verify') {
+      const v = obj(raw.verify);
+      results.push({ ...base, action: `would verify: contract test ${String(v.test)} of ${String(v.contract)}`, outcome: 'shown' });
+      phases.verify.push(`${s.id}: contract test ${String(v.test)} of ${String(v.contract)}`);
+    }
+    phases.execute.push(`${s.order}. ${results[results.length - 1]?.action ?? s.id}`);
+  }
+
+  // windows
+  if (restore?.ok && plan.worstCaseMs > restore.value) {
+    findings.push({
+      severity: 'error',
+      code: 'restore-window-exceeded',
+      message: `the plan's worst case is ${formatDuration(plan.worstCaseMs)} (${plan.criticalPath.join(' → ')}), longer than windows.restore ${String(windows.restore)}`,
+      ...at(['windows', 'restore']),
+    });
+  }
+
+  // contracts: what the target release honours, against the current one
+  const current = obj(release.current);
+  const target = obj(release.target);
+  if (typeof current.contract === 'string' && typeof target.contract === 'string') {
+    try {
+      const read = async (p: string) => host.readFile(p);
+      const relDir = path.posix.dirname(rel);
+      const before = await loadContractVersion(path.posix.join(relDir, current.contract), read);
+      const after = await loadContractVersion(path.posix.join(relDir, target.contract), read);
+      const report = compareContracts(before, after, { now: host.now() });
+      const breaking = report.changes.filter((c) => c.class === 'breaking');
+      phases.verify.push(`contract ${current.contract} → ${target.contract}: ${report.changes.length} change(s), ${breaking.length} breaking`);
+      for (const c of breaking) findings.push({ severity: 'error', code: `contract-${c.code}`, message: `contract change from current to target: ${c.message}`, ...at(['release', 'target', 'contract']) });
+    } catch (e) {
+      findings.push({ severity: 'error', code: 'contract-unreadable', message: (e as Error).message, ...at(['release']) });
+    }
+  }
+
+  // user state: the target reads what the current model wrote, preserved attributes intact
+  findings.push(...(await checkState(obj(value.state), dir, options.workspace, at)));
+
+  // close and communicate
+  const closure = obj(value.closure);
+  for (const r of (Array.isArray(closure.signOff) ? closure.signOff : []).map(String)) phases.close.push(`sign-off: ${who(r)}`);
+  for (const c of Array.isArray(closure.checklist) ? closure.checklist : []) phases.close.push(`checklist: ${String(c)}`);
+  for (const role of new Set([...(Array.isArray(closure.signOff) ? closure.signOff : []), ...stepsRaw.flatMap((s) => (Array.isArray(obj(s).approve) ? (obj(s).approve as unknown[]) : []))].map(String))) {
+    if (roles[role] && !obj(roles[role]).contact) findings.push({ severity: 'error', code: 'role-without-contact', message: `role \`${role}\` must approve or sign off but has no contact`, ...at(['roles', role]) });
+  }
+  for (const [i, c] of (Array.isArray(value.communication) ? value.communication : []).map(obj).entries()) {
+    if (typeof c.template !== 'string') continue;
+    const r = renderTemplate(c.template, values);
+    phases.communicate.push(`${String(c.audience)} (${String(c.owner ?? '')}, on ${Array.isArray(c.on) ? c.on.join('/') : 'start/update/close'}): "${r.text.trim()}"`);
+    for (const u of r.unknown) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `communication to ${String(c.audience)}: \`{{${u}}}\` has no value`, ...at(['communication', i, 'template']) });
+  }
+
+  findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return {
+    runbook: rel,
+    verdict: findings.some((f) => f.severity === 'error') ? 'not-ready' : 'ready',
+    phases,
+    steps: results,
+    findings,
+    worstCase: { ms: plan.worstCaseMs, path: plan.criticalPath, ...(restore?.ok ? { restoreMs: restore.value } : {}), ...(decide?.ok ? { decideMs: decide.value } : {}) },
+  };
+}
+
+/** Runs a read-only command (a dryRun variant or a check) with a time limit; the whole process tree is killed after it. */
+async function runReadOnly(command: string, cwd: string, timeoutMs: number, signal?: AbortSignal): Promise<{ code: number; reason: string; ms: number; output: string }> {
+  const started = Date.now();
+  const run = new ProcessRun({ command, cwd, env: { ...process.env, ROLLBACK_LENS_DRY_RUN: '1' } });
+  run.child.stdin.end();
+  let out = '';
+  run.child.stdout.on('data', (d: Buffer) => {
+    if (out.length < 4096) out += d.toString('utf8');
+  });
+  const onAbort = () => void run.kill();
+  signal?.addEventListener('abort', onAbort);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void run.kill();
+  }, timeoutMs);
+  const status = await run.exit;
+  clearTimeout(timer);
+  signal?.removeEventListener('abort', onAbort);
+  await run.settled();
+  const ms = Date.now() - started;
+  const tail = run.stderrTail();
+  const output = out.trim().slice(0, 2000);
+  if (timedOut) return { code: -1, reason: `did not finish within ${formatDuration(timeoutMs)}; killed`, ms, output };
+  if (status.error) return { code: -1, reason: `could not start: ${status.error.message}`, ms, output };
+  if (status.code !== 0) return { code: status.code ?? -1, reason: `exited with code ${status.code ?? status.signal}${tail ? `: ${tail}` : ''}`, ms, output };
+  return { code: 0, reason: 'ok', ms, output };
+}
+
+async function flagDiff(dir: string, workspace: string, file: string, name: string, variant: string): Promise<{ ok: boolean; text: string }> {
+  const abs = path.resolve(dir, file);
+  if (!isWithin(path.resolve(workspace), abs)) return { ok: false, text: `\`${file}\` is outside the workspace` };
+  let data: unknown;
+  try {
+    data = JSON.parse(await fs.readFile(abs, 'utf8'));
+  } catch (e) {
+    return { ok: false, text: (e as NodeJS.ErrnoException).code === 'ENOENT' ? `flag file \`${file}\` does not exist` : `flag file \`${file}\` is not valid JSON` };
+  }
+  const flag = obj(obj(obj(data).flags)[name]);
+  if (!obj(obj(data).flags)[name]) return { ok: false, text: `flag \`${name}\` is not defined in \`${file}\`` };
+  const variants = Object.keys(obj(flag.variants));
+  if (!variants.includes(variant)) return { ok: false, text: `flag \`${name}\` has no variant \`${variant}\` (it has ${variants.map((v) => `\`${v}\``).join(', ')})` };
+  const from = String(flag.defaultVariant);
+  return { ok: true, text: from === variant ? `flags.${name}.defaultVariant is already "${variant}" (no change)` : `flags.${name}.defaultVariant "${from}" → "${variant}"` };
+}
+
+async function checkState(state: Record<string, unknown>, dir: string, workspace: string, at: (p: PathSegment[]) => { line?: number; column?: number }): Promise<Finding[]> {
+  const out: Finding[] = [];
+  if (typeof state.targetReads !== 'string' || typeof state.samples !== 'string') return out;
+  const inside = (f: string) => {
+    const abs = path.resolve(dir, f);
+    return isWithin(path.resolve(workspace), abs) ? abs : undefined;
+  };
+  const readJson = async (f: string) => JSON.parse(await fs.readFile(inside(f) ?? '/nonexistent', 'utf8')) as Record<string, unknown>;
+  let reads: Record<string, unknown>;
+  let writes: Record<string, unknown> | undefined;
+  try {
+    reads = await readJson(state.targetReads);
+    if (typeof state.writes === 'string') writes = await readJson(state.writes);
+  } catch (e) {
+    return [{ severity: 'error', code: 'state-schema-unreadable', message: `state schemas: ${(e as Error).message}`, ...at(['state']) }];
+  }
+  const validate = new Ajv({ allErrors: false, strict: false, validateFormats: false }).compile(reads);
+  const preserve = (Array.isArray(state.preserve) ? state.preserve : []).map(String);
+  const samples = inside(state.samples);
+  if (!samples) return [{ severity: 'error', code: 'file-outside-workspace', message: `\`${state.samples}\` is outside the workspace`, ...at(['state', 'samples']) }];
+  let failures = 0;
+  for await (const l of readJsonl(samples)) {
+    if (!('text' in l)) continue;
+    let row: unknown;
+    try {
+      row = JSON.parse(l.text);
+    } catch {
+      out.push({ severity: 'error', code: 'state-sample-invalid', message: `${state.samples} line ${l.line} is not JSON`, ...at(['state', 'samples']) });
+      continue;
+    }
+    if (!validate(row)) {
+      failures++;
+      const e = validate.errors![0]!;
+      out.push({ severity: 'error', code: 'state-incompatible', message: `${state.samples} line ${l.line}: the target cannot read it (${state.targetReads}): ${e.instancePath || '(record)'} ${e.message}`, ...at(['state', 'samples']) });
+    }
+    for (const p of preserve) {
+      if (get(row, p) === undefined) out.push({ severity: 'error', code: 'state-preserve-missing', message: `${state.samples} line ${l.line} has no \`${p}\`, which must be preserved`, ...at(['state', 'preserve']) });
+    }
+    if (failures > 50) break;
+  }
+  for (const p of preserve) {
+    const inReads = propertySchema(reads, p);
+    const inWrites = writes ? propertySchema(writes, p) : undefined;
+    if (!inReads) out.push({ severity: 'error', code: 'state-preserve-dropped', message: `\`${p}\` must be preserved but the target's schema (${state.targetReads}) does not define it`, ...at(['state', 'preserve']) });
+    else if (inWrites && JSON.stringify(inWrites.type) !== JSON.stringify(inReads.type)) {
+      out.push({ severity: 'error', code: 'state-preserve-retyped', message: `\`${p}\` is ${JSON.stringify(inWrites.type)} in what the current model writes but ${JSON.stringify(inReads.type)} in what the target reads`, ...at(['state', 'preserve']) });
+    }
+  }
+  return out;
+}
+
+function get(row: unknown, p: string): unknown {
+  let v = row;
+  for (const part of p.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+  return v;
+}
+
+function propertySchema(schema: Record<string, unknown>, p: string): Record<string, unknown> | undefined {
+  let s: Record<string, unknown> | undefined = schema;
+  for (const part of p.split('.')) s = s ? (obj(s.properties)[part] as Record<string, unknown> | undefined) : undefined;
+  return s;
+}
