@@ -3,3 +3,7 @@ export { LanguageService, LineIndex, DEFAULT_ANALYSIS_OPTIONS } from '../../src/
 export { validatorFor, SCHEMAS } from '../../src/core/schemas';
 export { NodeHost } from '../../src/node/host';
 export { LanguageClient } from '../../src/node/client';
+// The contract-test engine, for test/bench/contracts.mjs.
+export { Comparison } from '../../src/core/contract/compare';
+export { readJsonl, readJsonlChunks } from '../../src/node/jsonl';
+export { obtainOutputs } from '../../src/node/sources';

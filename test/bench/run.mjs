@@ -21,6 +21,10 @@ const yls = require('yaml-language-server/lib/umd/languageservice/yamlLanguageSe
 const args = new Set(process.argv.slice(2));
 const SIZES = args.has('--quick') ? [1000, 10000] : [1000, 10000, 50000];
 const results = {};
+if (args.has('--contracts-only')) {
+  runContracts();
+  process.exit(0);
+}
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -122,3 +126,10 @@ if (existsSync(activation)) {
   console.log('activation time: run `npm run test:vscode` first; the integration run records it in test-results/activation.json');
 }
 writeFileSync(join(root, 'test-results', 'bench.json'), JSON.stringify(results, null, 2));
+
+// The contract-test engine (test/bench/contracts.mjs): in a fresh process, not in
+// this one full of benchmark garbage. It merges its numbers into bench.json.
+if (!args.has('--no-contracts')) runContracts();
+function runContracts() {
+  execFileSync(process.execPath, ['--expose-gc', join(root, 'test/bench/contracts.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
+}
