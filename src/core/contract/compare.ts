@@ -84,7 +84,8 @@ interface FieldState {
   exactViolations: number;
   agree: number;
   disagree: number;
-  confusion: Map<string, number>;
+  /** baseline code × 65536 + current code -> rows */
+  confusion: Map<number, number>;
 }
 
 const DEFAULT_BINS = 10;
@@ -93,6 +94,10 @@ export class Comparison {
   private readonly counts: Counts = emptyCounts();
   private readonly fields: FieldState[] = [];
   private readonly keyIndex = new Map<string, number>();
+  /** Baseline keys by row index: when outputs come in baseline order, the join needs no map lookup. */
+  private readonly baseKeys: string[] = [];
+  private cursor = 0;
+  private readonly labelPath: string[] | undefined;
   private readonly baseLines = new Ints();
   private matched = new Uint8Array(1024);
   private readonly extraKeys = new Set<string>();
@@ -124,6 +129,7 @@ export class Comparison {
     this.keyPath = spec.key.split('.');
     this.labelSet = spec.labels?.length ? new Set(spec.labels) : undefined;
     this.labelField = this.labelSet ? (spec.labelField ?? 'label') : spec.labelField;
+    this.labelPath = this.labelField?.split('.');
     const names = new Set([...Object.keys(spec.tolerance), ...Object.keys(spec.drift)]);
     for (const name of names) {
       const tolerance = spec.tolerance[name] ?? {};
@@ -192,6 +198,7 @@ export class Comparison {
     }
     const idx = this.baseLines.push(line);
     this.keyIndex.set(key, idx);
+    this.baseKeys.push(key);
     for (const f of this.fields) {
       const v = get(row, f.path);
       if (f.kind === 'numeric') f.baseNum.push(this.number('baseline', line, f.name, v));
@@ -221,7 +228,7 @@ export class Comparison {
       this.problem('current', line, `does not match the output schema: ${err}`);
     }
     if (this.labelSet && this.labelField) {
-      const label = get(row, this.labelField.split('.'));
+      const label = get(row, this.labelPath!);
       if (typeof label !== 'string' || !this.labelSet.has(label)) {
         this.labelViolations++;
         this.firstLabelViolation ??= { line, label: String(label) };
@@ -233,7 +240,9 @@ export class Comparison {
       this.counts.invalidCurrent++;
       return;
     }
-    const idx = this.keyIndex.get(key);
+    // outputs usually come in the baseline's order: check the next baseline key before the map
+    const idx = this.baseKeys[this.cursor] === key ? this.cursor : this.keyIndex.get(key);
+    if (idx !== undefined) this.cursor = idx + 1;
     if (idx === undefined) {
       if (this.extraKeys.has(key)) {
         this.duplicate(key, line);
@@ -322,7 +331,7 @@ export class Comparison {
         const label = String(v);
         const cc = this.code(label);
         f.count++;
-        const cell = `${bc}\u0000${cc}`;
+        const cell = bc * 65536 + cc;
         f.confusion.set(cell, (f.confusion.get(cell) ?? 0) + 1);
         if (bc === cc) f.agree++;
         else {
@@ -385,9 +394,9 @@ export class Comparison {
     const t = f.tolerance;
     const name = `\`${f.name}\``;
     if (f.kind === 'numeric') {
-      const base = finite(f.baseNum.view());
-      const baseSorted = base.sort();
-      const curSorted = finite(f.curNum.view()).sort();
+      // finish() is the last use of these arrays: compact and sort them in place, no copies
+      const baseSorted = finiteInPlace(f.baseNum.view()).sort();
+      const curSorted = finiteInPlace(f.curNum.view()).sort();
       const report: FieldReport = {
         field: f.name,
         kind: 'numeric',
@@ -461,7 +470,8 @@ export class Comparison {
       const index = new Map(labels.map((l, i) => [l, i]));
       const matrix = labels.map(() => labels.map(() => 0));
       for (const [cell, n] of f.confusion) {
-        const [b, c] = cell.split('\u0000').map(Number) as [number, number];
+        const b = Math.floor(cell / 65536);
+        const c = cell % 65536;
         matrix[index.get(this.dictionaryNames[b]!)!]![index.get(this.dictionaryNames[c]!)!]! += n;
       }
       const agreement = f.count ? f.agree / f.count : NaN;
@@ -500,7 +510,10 @@ export class Comparison {
 
   private usedLabels(f: FieldState): string[] {
     const out = new Set<string>();
-    for (const cell of f.confusion.keys()) for (const c of cell.split('\u0000')) out.add(this.dictionaryNames[Number(c)]!);
+    for (const cell of f.confusion.keys()) {
+      out.add(this.dictionaryNames[Math.floor(cell / 65536)]!);
+      out.add(this.dictionaryNames[cell % 65536]!);
+    }
     return [...out];
   }
 
@@ -655,11 +668,11 @@ function get(row: unknown, path: string[]): unknown {
   return v;
 }
 
-function finite(a: Float64Array): Float64Array {
+/** Moves the non-NaN values to the front and returns that part (the array is reused). */
+function finiteInPlace(a: Float64Array): Float64Array {
   let n = 0;
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) if (!Number.isNaN(a[i]!)) out[n++] = a[i]!;
-  return out.subarray(0, n);
+  for (let i = 0; i < a.length; i++) if (!Number.isNaN(a[i]!)) a[n++] = a[i]!;
+  return a.subarray(0, n);
 }
 
 function summary(sorted: Float64Array): FieldReport['baseline'] {
