@@ -44,7 +44,7 @@ export function toText(r: DryRunReport): string {
     for (const p of r.phases[phase]) lines.push(`  ${p}`);
   }
   const w = r.worstCase;
-  lines.push(`Worst case: ${formatDuration(w.ms)} (${w.path.join(' → ')})${w.restoreMs !== undefined ? `; windows.restore ${formatDuration(w.restoreMs)}` : ''}`);
+  lines.push(`Worst case: ${formatDuration(w.ms)}${w.path.length ? ` (${w.path.join(' → ')})` : ''}${w.restoreMs !== undefined ? `; windows.restore ${formatDuration(w.restoreMs)}` : ''}`);
   if (r.findings.length) {
     lines.push('Findings:');
     for (const f of r.findings) lines.push(`  ${r.runbook}${f.line ? `:${f.line}:${f.column}` : ''}: ${f.severity} ${f.code} ${f.message}`);

@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../node/atomic';
 import { toJson, toSarif, toText } from './format';
 import { BASELINE_USAGE, baselineCommand } from './baseline';
 import { COMPAT_USAGE, compatCommand } from './compat';
+import { DRILL_USAGE, drillCommand } from './drill';
 import { DRY_RUN_USAGE, dryRunCommand } from './dryrun';
 import { TEST_USAGE, testCommand } from './test';
 import { validatePaths } from './validate';
@@ -26,6 +27,7 @@ Commands:
 ${TEST_USAGE}
 ${BASELINE_USAGE}
 ${DRY_RUN_USAGE}
+${DRILL_USAGE}
 ${COMPAT_USAGE}
 
   -h, --help                     Show this help
@@ -48,6 +50,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   baseline: (argv, io) => baselineCommand(argv, io, (m) => new UsageError(m), VERSION),
   compat: (argv, io) => compatCommand(argv, io),
   'dry-run': (argv, io) => dryRunCommand(argv, io, (m) => new UsageError(m)),
+  drill: (argv, io) => drillCommand(argv, io, (m) => new UsageError(m)),
 };
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {

@@ -15,6 +15,7 @@ import type { Diagnostic } from '../core/types';
 import { formatDuration, parseDuration } from '../core/values';
 import { locate, type PathSegment } from '../core/yamlTree';
 import { NodeHost, isWithin, toWorkspacePath } from './host';
+import { evaluateTriggers } from './metrics';
 import { readJsonl } from './jsonl';
 import { ProcessRun } from './sources/process';
 
@@ -105,12 +106,15 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     return r.contact ? `${role} (${String(r.name ?? role)}, ${String(r.contact)})` : role;
   };
 
-  // detect: the triggers and what they watch
-  for (const [i, t] of (Array.isArray(value.triggers) ? value.triggers : []).entries()) {
-    const tr = obj(t);
-    phases.detect.push(`trigger ${String(tr.id)}: ${String(tr.metric)} ${String(tr.when)}${tr.for ? ` for ${String(tr.for)}` : ''}`);
-    void i;
+  // detect: every trigger against the metrics source, now (a source that fails is an error for this phase only)
+  const triggers = await evaluateTriggers(value, dir, { now: host.now(), ...(options.signal ? { signal: options.signal } : {}) });
+  for (const [i, t] of triggers.entries()) {
+    phases.detect.push(`${t.id}: ${t.message}`);
+    if (t.state === 'error') findings.push({ severity: 'error', code: 'trigger-unreadable', message: `trigger \`${t.id}\`: ${t.message}`, ...at(['triggers', i, 'metric']) });
+    else if (t.state === 'no-data') findings.push({ severity: 'warning', code: 'trigger-no-data', message: `trigger \`${t.id}\`: ${t.message}`, ...at(['triggers', i, 'metric']) });
   }
+  const firing = triggers.filter((t) => t.fires).map((t) => t.id);
+  phases.detect.push(firing.length ? `would fire now: ${firing.join(', ')}` : 'no trigger would fire now');
 
   // decide: approvals, against windows.decide
   const windows = obj(value.windows);

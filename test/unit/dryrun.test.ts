@@ -127,6 +127,18 @@ describe('dry-run', function () {
     assert.equal(report.worstCase.ms, 19.5 * 60_000);
   });
 
+  it('Prometheus unreachable: an error for the trigger phase, not a crash', async () => {
+    const dir = workspace({
+      'r.runbook.yaml': RUNBOOK(`  - id: a\n    approve: [decisionMaker]\n`).replace(
+        'windows:',
+        'metrics: { prometheus: { url: "http://127.0.0.1:9", queries: { p99: "histogram_quantile(0.99, x)" }, timeout: 2s } }\ntriggers:\n  - { id: slow, metric: p99, when: "> 250" }\nwindows:',
+      ),
+    });
+    const r = await cli(dir, 'dry-run', 'r.runbook.yaml');
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /r\.runbook\.yaml:12:23: error trigger-unreadable trigger `slow`: cannot reach Prometheus at http:\/\/127\.0\.0\.1:9\/: ECONNREFUSED/);
+  });
+
   it('plan and templates (core)', () => {
     const plan = resolvePlan({ steps: [{ id: 'c', requires: ['a', 'b'] }, { id: 'b', requires: ['a'] }, { id: 'a' }, { id: 'x', requires: ['nope'] }] });
     assert.deepEqual(plan.steps.map((s) => s.id), ['a', 'b', 'c']);

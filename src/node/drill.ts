@@ -1,0 +1,340 @@
+// A drill: run the rollback for real in the sandbox, with the scenario's
+// faults injected, time every phase (detect, decide, execute, verify), and on
+// a failed step undo every completed step in reverse order. With
+// `verifyIdempotent`, each mutating step runs do → undo → do and its `check`
+// (or the flagd file) must show the same state after both dos.
+import { promises as fs } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as path from 'node:path';
+import { analyze } from '../core/analysis';
+import { renderDeep, resolvePlan } from '../core/plan';
+import { formatDuration, parseDuration } from '../core/values';
+import { writeFileAtomic } from './atomic';
+import { runContractTests } from './contractTest';
+import { isWithin, toWorkspacePath } from './host';
+import { evaluateTriggers } from './metrics';
+import { ProcessRun } from './sources/process';
+
+export interface DrillOptions {
+  workspace: string;
+  scenario: string;
+  verifyIdempotent?: boolean;
+  signal?: AbortSignal;
+  /** Answers an approval gate the scenario does not answer (a person on a TTY, a quick pick in the editor). */
+  ask?: (role: string, stepId: string) => Promise<boolean>;
+}
+
+export interface DrillStep {
+  id: string;
+  kind: string;
+  outcome: 'done' | 'failed' | 'undone' | 'undo-failed' | 'skipped' | 'approved' | 'rejected';
+  durationMs: number;
+  message?: string;
+}
+
+export interface DrillReport {
+  runbook: string;
+  scenario: string;
+  verdict: 'pass' | 'fail';
+  outcome: 'restored' | 'undone' | 'aborted';
+  reason?: string;
+  timings: { detectMs: number; decideMs: number; executeMs: number; verifyMs: number; restoreMs: number };
+  expectations: Array<{ what: string; limitMs: number; actualMs: number; met: boolean }>;
+  triggers: Array<{ id: string; metric: string; value?: number; fired: boolean; message: string }>;
+  steps: DrillStep[];
+  restored: string[];
+}
+
+export class DrillError extends Error {}
+
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const ms = (d: unknown, fallback = 0) => {
+  if (typeof d !== 'string') return fallback;
+  const p = parseDuration(d);
+  return p.ok ? p.value : fallback;
+};
+
+interface Undo {
+  id: string;
+  run: () => Promise<string | undefined>;
+}
+
+export async function drill(file: string, options: DrillOptions): Promise<DrillReport> {
+  const abs = path.resolve(file);
+  const text = await fs.readFile(abs, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new DrillError(`cannot read ${file}: ${e.code ?? e.message}`);
+  });
+  const rel = toWorkspacePath(options.workspace, abs);
+  const analysis = analyze({ path: rel, text });
+  const firstError = analysis.syntactic.find((d) => d.severity === 'error');
+  if (analysis.kind !== 'RollbackRunbook' || !analysis.checkable || firstError) throw new DrillError(`${file} is not a valid runbook${firstError ? `: ${firstError.code} ${firstError.message}` : ''} (run \`rollback-lens validate\`)`);
+  const value = analysis.parsed!.value as Record<string, unknown>;
+  const dir = path.dirname(abs);
+  const drills = obj(value.drills);
+  const scenario = (Array.isArray(drills.scenarios) ? drills.scenarios : []).map(obj).find((s) => s.id === options.scenario);
+  if (!scenario) throw new DrillError(`${rel} has no drill scenario \`${options.scenario}\``);
+  const inject = obj(scenario.inject);
+  const injected = obj(inject.metrics) as Record<string, number>;
+  const unavailable = (Array.isArray(inject.unavailable) ? inject.unavailable : []).map(String);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(obj(obj(drills.sandbox).env) as Record<string, string>), ROLLBACK_LENS_DRILL: '1', ROLLBACK_LENS_SCENARIO: options.scenario };
+  const release = obj(value.release);
+  const values = { metadata: obj(value.metadata), current: obj(release.current), target: obj(release.target), phase: 'drill' };
+  const steps: DrillStep[] = [];
+  const undos: Undo[] = [];
+  const restored: string[] = [];
+  const approvals = scenario.approvals;
+
+  // detect: the triggers against injected (or real) metrics
+  const t0 = Date.now();
+  // the scenario's metric values replace the source's readings; the rest come from the metrics source
+  const results = await evaluateTriggers(value, dir, { now: Date.now(), overrides: injected, ...(options.signal ? { signal: options.signal } : {}) });
+  const triggers: DrillReport['triggers'] = results.map((t) => ({ id: t.id, metric: t.metric, ...(t.value !== undefined ? { value: t.value } : {}), fired: t.fires, message: t.message }));
+  const detectMs = Date.now() - t0;
+  const report = (partial: Partial<DrillReport> & Pick<DrillReport, 'verdict' | 'outcome'>, decideMs = 0, executeMs = 0, verifyMs = 0): DrillReport => {
+    const timings = { detectMs, decideMs, executeMs, verifyMs, restoreMs: executeMs + verifyMs };
+    const expect = obj(scenario.expect);
+    const expectations = (
+      [
+        ['detectWithin', timings.detectMs],
+        ['decideWithin', timings.decideMs],
+        ['restoreWithin', timings.restoreMs],
+        ['verifyWithin', timings.verifyMs],
+      ] as const
+    )
+      .filter(([k]) => typeof expect[k] === 'string')
+      .map(([k, actual]) => ({ what: k, limitMs: ms(expect[k]), actualMs: actual, met: actual <= ms(expect[k]) }));
+    const wanted = expect.outcome === 'undone' ? 'undone' : 'restored';
+    const met = expectations.every((e) => e.met) && partial.outcome === wanted;
+    return {
+      runbook: rel,
+      scenario: options.scenario,
+      timings,
+      expectations,
+      triggers,
+      steps,
+      restored,
+      ...partial,
+      verdict: partial.verdict === 'fail' ? 'fail' : met ? 'pass' : 'fail',
+      ...(partial.verdict !== 'fail' && !met && !partial.reason ? { reason: partial.outcome !== wanted ? `the scenario expects the rollback to end ${wanted}, it ended ${partial.outcome}` : 'a phase took longer than the scenario allows' } : {}),
+    };
+  };
+  if (!triggers.some((t) => t.fired)) return report({ verdict: 'fail', outcome: 'aborted', reason: 'no trigger fired, so the rollback would not start' });
+
+  const plan = resolvePlan(value);
+  if (plan.blocked.length) throw new DrillError(`steps ${plan.blocked.map((s) => `\`${s.id}\``).join(', ')} cannot be scheduled (a cycle or a missing step)`);
+  const raws = Array.isArray(value.steps) ? value.steps : [];
+  let decideMs = 0;
+  let executeMs = 0;
+  let verifyMs = 0;
+  let failure: string | undefined;
+
+  for (const s of plan.steps) {
+    if (options.signal?.aborted) {
+      failure = 'cancelled';
+      break;
+    }
+    const raw = obj(raws[s.index]);
+    const started = Date.now();
+    const timeout = s.timeoutMs || 60_000;
+    if (s.kind === 'approve') {
+      let approved = true;
+      let simulated = 0;
+      for (const role of (Array.isArray(raw.approve) ? raw.approve : []).map(String)) {
+        const answer = approvals === 'auto' ? { decision: 'approve' } : obj(obj(approvals)[role]);
+        if (answer.decision) {
+          simulated = Math.max(simulated, ms(answer.after));
+          if (answer.decision !== 'approve') approved = false;
+        } else if (options.ask) approved = (await options.ask(role, s.id)) && approved;
+        else throw new DrillError(`step \`${s.id}\` needs an approval from ${role}, and the scenario gives none (add approvals, or run on a terminal)`);
+      }
+      const took = Date.now() - started + simulated;
+      decideMs += took;
+      steps.push({ id: s.id, kind: 'approve', outcome: approved ? 'approved' : 'rejected', durationMs: took, ...(simulated ? { message: `answered after ${formatDuration(simulated)} (scenario)` } : {}) });
+      if (!approved) {
+        failure = `step \`${s.id}\` was rejected`;
+        break;
+      }
+      continue;
+    }
+    let message: string | undefined;
+    try {
+      if (inject.failStep === s.id) throw new Error('failed (injected by the scenario)');
+      if (inject.hangStep === s.id) {
+        // a command that never ends, stopped by the same timeout that guards the real one
+        if (s.kind === 'run') await shell('exec sleep 86400', dir, env, timeout, options.signal);
+        else await sleep(timeout, options.signal);
+        throw new Error(`hung past its timeout of ${formatDuration(timeout)} (injected by the scenario); stopped`);
+      }
+      if (s.kind === 'run') {
+        const act = async () => shell(String(raw.run), dir, env, timeout, options.signal);
+        await act();
+        if (typeof raw.undo === 'string' || obj(raw.undo).url) undos.push({ id: s.id, run: () => undoOf(raw.undo, dir, env, timeout, values, unavailable, options.signal) });
+        if (options.verifyIdempotent) message = await idempotence(s.id, act, () => undoOf(raw.undo, dir, env, timeout, values, unavailable, options.signal), raw.check, dir, env, timeout, options.signal);
+      } else if (s.kind === 'http') {
+        const act = async () => request(renderDeep(raw.http, values) as Record<string, unknown>, unavailable, timeout, options.signal);
+        await act();
+        undos.push({ id: s.id, run: () => undoOf(raw.undo, dir, env, timeout, values, unavailable, options.signal) });
+        if (options.verifyIdempotent) message = await idempotence(s.id, act, () => undoOf(raw.undo, dir, env, timeout, values, unavailable, options.signal), raw.check, dir, env, timeout, options.signal);
+      } else if (s.kind === 'flag') {
+        const f = obj(raw.flag);
+        const flagFile = inside(dir, options.workspace, String(f.file));
+        const before = await setFlag(flagFile, String(f.name), String(f.variant));
+        undos.push({ id: s.id, run: async () => void (await setFlag(flagFile, String(f.name), before)) });
+        message = `${String(f.name)}: ${before} → ${String(f.variant)}`;
+      } else if (s.kind === 'notify') {
+        message = 'rendered, not sent (drill)';
+      } else if (s.kind === 'verify') {
+        const v = obj(raw.verify);
+        const contract = inside(dir, options.workspace, String(v.contract));
+        const r = await runContractTests(contract, { workspace: options.workspace, testIds: [String(v.test)], ...(options.signal ? { signal: options.signal } : {}) });
+        const t = r.tests[0];
+        if (!t || t.verdict !== 'pass') throw new Error(`contract test ${String(v.test)}: ${t?.reason ?? t?.rules.filter((x) => x.verdict === 'fail').map((x) => x.message).join('; ') ?? 'did not run'}`);
+        message = `contract test ${String(v.test)} passed`;
+      }
+      const took = Date.now() - started;
+      if (s.kind === 'verify') verifyMs += took;
+      else executeMs += took;
+      steps.push({ id: s.id, kind: s.kind ?? 'unknown', outcome: 'done', durationMs: took, ...(message ? { message } : {}) });
+    } catch (e) {
+      const took = Date.now() - started;
+      if (s.kind === 'verify') verifyMs += took;
+      else executeMs += took;
+      failure = `step \`${s.id}\` ${(e as Error).message}`;
+      steps.push({ id: s.id, kind: s.kind ?? 'unknown', outcome: 'failed', durationMs: took, message: (e as Error).message });
+      break;
+    }
+  }
+
+  if (!failure) return report({ verdict: 'pass', outcome: 'restored' }, decideMs, executeMs, verifyMs);
+  // the rollback of the rollback: undo every completed step, newest first
+  for (const u of [...undos].reverse()) {
+    const started = Date.now();
+    try {
+      const m = await u.run();
+      restored.push(u.id);
+      steps.push({ id: u.id, kind: 'undo', outcome: 'undone', durationMs: Date.now() - started, ...(m ? { message: m } : {}) });
+    } catch (e) {
+      steps.push({ id: u.id, kind: 'undo', outcome: 'undo-failed', durationMs: Date.now() - started, message: (e as Error).message });
+    }
+  }
+  const undoFailed = steps.some((s) => s.outcome === 'undo-failed');
+  return report({ verdict: undoFailed ? 'fail' : 'pass', outcome: 'undone', reason: `${failure}; ${undoFailed ? 'an undo failed' : `undid ${restored.length ? restored.join(', ') : 'nothing'}`}` }, decideMs, executeMs, verifyMs);
+}
+
+function inside(dir: string, workspace: string, f: string): string {
+  const abs = path.resolve(dir, f);
+  if (!isWithin(path.resolve(workspace), abs)) throw new DrillError(`\`${f}\` is outside the workspace`);
+  return abs;
+}
+
+async function shell(command: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+  const run = new ProcessRun({ command, cwd, env });
+  run.child.stdin.end();
+  let out = '';
+  run.child.stdout.on('data', (d: Buffer) => {
+    if (out.length < 4096) out += d.toString('utf8');
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void run.kill();
+  }, timeoutMs);
+  const onAbort = () => void run.kill();
+  signal?.addEventListener('abort', onAbort);
+  const status = await run.exit;
+  clearTimeout(timer);
+  signal?.removeEventListener('abort', onAbort);
+  await run.settled();
+  if (timedOut) throw new Error(`\`${command}\` did not finish within ${formatDuration(timeoutMs)}; killed`);
+  if (signal?.aborted) throw new Error('cancelled');
+  if (status.error) throw new Error(`\`${command}\` could not start: ${status.error.message}`);
+  if (status.code !== 0) {
+    const tail = run.stderrTail();
+    throw new Error(`\`${command}\` exited with code ${status.code ?? status.signal}${tail ? `: ${tail}` : ''}`);
+  }
+  return out.trim();
+}
+
+async function undoOf(undo: unknown, dir: string, env: NodeJS.ProcessEnv, timeoutMs: number, values: Record<string, unknown>, unavailable: string[], signal?: AbortSignal): Promise<string | undefined> {
+  if (typeof undo === 'string') return shell(undo, dir, env, timeoutMs, signal);
+  if (obj(undo).url) return request(renderDeep(undo, values) as Record<string, unknown>, unavailable, timeoutMs, signal);
+  throw new Error('has no undo');
+}
+
+async function idempotence(
+  id: string,
+  act: () => Promise<unknown>,
+  undo: () => Promise<unknown>,
+  check: unknown,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<string> {
+  if (typeof check !== 'string') {
+    // still exercised: the undo and the second do must succeed
+    await undo();
+    await act();
+    return `do → undo → do succeeded; \`${id}\` has no \`check\` to compare the state`;
+  }
+  const first = await shell(check, dir, env, timeoutMs, signal);
+  await undo();
+  await act();
+  const second = await shell(check, dir, env, timeoutMs, signal);
+  if (first !== second) throw new Error(`is not idempotent: \`${check}\` showed ${JSON.stringify(first)} after the first do and ${JSON.stringify(second)} after do → undo → do`);
+  return `idempotent: do → undo → do leaves \`${check}\` at ${JSON.stringify(first)}`;
+}
+
+/** Sets a flag's defaultVariant in a flagd file atomically; returns the variant it replaced. */
+async function setFlag(file: string, name: string, variant: string): Promise<string> {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error((e as NodeJS.ErrnoException).code === 'ENOENT' ? `flag file ${path.basename(file)} does not exist` : `flag file ${path.basename(file)} is not valid JSON; left untouched`);
+  }
+  const flag = obj(obj(data.flags)[name]);
+  if (!obj(data.flags)[name]) throw new Error(`flag \`${name}\` is not defined in ${path.basename(file)}`);
+  if (!(variant in obj(flag.variants))) throw new Error(`flag \`${name}\` has no variant \`${variant}\``);
+  const before = String(flag.defaultVariant);
+  flag.defaultVariant = variant;
+  await writeFileAtomic(file, JSON.stringify(data, null, 2) + '\n');
+  return before;
+}
+
+function request(req: Record<string, unknown>, unavailable: string[], timeoutMs: number, signal?: AbortSignal): Promise<string> {
+  const url = new URL(String(req.url));
+  if (unavailable.some((u) => String(req.url).startsWith(u) || url.hostname === u)) {
+    return Promise.reject(new Error(`${String(req.method ?? 'GET')} ${url.origin}: connection refused (endpoint unavailable, injected by the scenario)`));
+  }
+  const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+  const headers = { ...(body !== undefined && typeof req.body !== 'string' ? { 'content-type': 'application/json' } : {}), ...(obj(req.headers) as Record<string, string>) };
+  const accepted = obj(req.expect).status;
+  const ok = (status: number) => (accepted === undefined ? status >= 200 && status < 300 : (Array.isArray(accepted) ? accepted : [accepted]).map(Number).includes(status));
+  return new Promise((resolve, reject) => {
+    const lib = url.protocol === 'https:' ? https : http;
+    const r = lib.request(url, { method: String(req.method ?? 'GET'), headers, timeout: timeoutMs, ...(signal ? { signal } : {}) }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => {
+        if (text.length < 4096) text += d.toString('utf8');
+      });
+      res.on('end', () => (ok(res.statusCode ?? 0) ? resolve(`${res.statusCode}`) : reject(new Error(`${String(req.method ?? 'GET')} ${url.href} answered ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`))));
+      res.on('error', reject);
+    });
+    r.on('timeout', () => r.destroy(new Error(`${String(req.method ?? 'GET')} ${url.href} gave no answer within ${formatDuration(timeoutMs)}`)));
+    r.on('error', (e) => reject(new Error(e.message.startsWith(String(req.method ?? 'GET')) ? e.message : `${String(req.method ?? 'GET')} ${url.href}: ${e.message}`)));
+    if (body !== undefined) r.write(body);
+    r.end();
+  });
+}
+
+function sleep(msToWait: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, msToWait);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}

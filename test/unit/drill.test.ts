@@ -1,0 +1,145 @@
+// Drills run the steps for real in a temp sandbox: files written by real
+// commands, a flagd file edited atomically, a real HTTP server on loopback,
+// faults injected, completed steps undone in reverse order.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { drill } from '../../src/node/drill';
+
+const FLAGS = JSON.stringify({ flags: { 'iris-v2': { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' } } }, null, 2) + '\n';
+
+function runbook(port: number): string {
+  return `apiVersion: rollback-lens/v1
+kind: RollbackRunbook
+metadata: { name: drill-test, owner: ml }
+release:
+  current: { model: m, version: 2.0.0 }
+  target: { model: m, version: 1.4.2 }
+roles:
+  decisionMaker: { name: Lead, contact: "#lead" }
+metrics: { file: metrics.json }
+triggers:
+  - { id: slow, metric: p99_latency_ms, when: "> 250" }
+windows: { decide: 15m, restore: 30m }
+steps:
+  - id: approve
+    approve: [decisionMaker]
+  - id: flag-off
+    flag: { file: flags.json, name: iris-v2, variant: "off" }
+    requires: [approve]
+  - id: repoint
+    run: echo 1.4.2 > alias.txt && echo repoint >> log.txt
+    undo: echo 2.0.0 > alias.txt && echo undo-repoint >> log.txt
+    check: cat alias.txt
+    timeout: 2s
+    requires: [flag-off]
+  - id: pin
+    http: { method: PUT, url: "http://127.0.0.1:${port}/pin", body: { version: "{{target.version}}" } }
+    undo: { method: PUT, url: "http://127.0.0.1:${port}/pin", body: { version: "{{current.version}}" } }
+    timeout: 2s
+    requires: [repoint]
+drills:
+  every: 90d
+  scenarios:
+    - id: ok
+      inject: { metrics: { p99_latency_ms: 400 } }
+      expect: { decideWithin: 5m, restoreWithin: 1m }
+      approvals: { decisionMaker: { decision: approve, after: 2m } }
+    - id: pin-fails
+      inject: { metrics: { p99_latency_ms: 400 }, unavailable: ["http://127.0.0.1:${port}"] }
+      expect: { restoreWithin: 1m, outcome: undone }
+      approvals: auto
+    - id: repoint-hangs
+      inject: { metrics: { p99_latency_ms: 400 }, hangStep: repoint }
+      expect: { restoreWithin: 1m, outcome: undone }
+      approvals: auto
+    - id: quiet
+      inject: { metrics: { p99_latency_ms: 100 } }
+      approvals: auto
+`;
+}
+
+describe('drill', function () {
+  this.timeout(30_000);
+  let server: http.Server;
+  let port: number;
+  const pins: string[] = [];
+  before(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        pins.push(`${req.method} ${req.url} ${body}`);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => server.close());
+
+  function sandbox(): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rl-drill-'));
+    writeFileSync(path.join(dir, 'flags.json'), FLAGS);
+    writeFileSync(path.join(dir, 'metrics.json'), '{"p99_latency_ms": 120}');
+    writeFileSync(path.join(dir, 'r.runbook.yaml'), runbook(port));
+    return dir;
+  }
+
+  it('runs every step for real: the flag flipped atomically, the alias moved, the request sent; restored, timed', async () => {
+    const dir = sandbox();
+    pins.length = 0;
+    const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'ok' });
+    assert.equal(r.verdict, 'pass', r.reason);
+    assert.equal(r.outcome, 'restored');
+    assert.deepEqual(r.steps.map((s) => `${s.id}:${s.outcome}`), ['approve:approved', 'flag-off:done', 'repoint:done', 'pin:done']);
+    assert.equal(JSON.parse(readFileSync(path.join(dir, 'flags.json'), 'utf8')).flags['iris-v2'].defaultVariant, 'off');
+    assert.equal(readFileSync(path.join(dir, 'alias.txt'), 'utf8'), '1.4.2\n');
+    assert.deepEqual(pins, ['PUT /pin {"version":"1.4.2"}']);
+    assert.ok(r.timings.decideMs >= 120_000, 'the scenario answers the approval after 2m');
+    assert.deepEqual(r.expectations.map((e) => [e.what, e.met]), [['decideWithin', true], ['restoreWithin', true]]);
+    assert.deepEqual(r.triggers, [{ id: 'slow', metric: 'p99_latency_ms', value: 400, fired: true, message: 'p99_latency_ms is 400 > 250: fires' }]);
+  });
+
+  it('an unavailable endpoint fails its step; every completed step is undone in reverse order', async () => {
+    const dir = sandbox();
+    const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'pin-fails' });
+    assert.equal(r.outcome, 'undone');
+    assert.equal(r.verdict, 'pass', 'the scenario expects the rollback to be undone');
+    assert.deepEqual(r.restored, ['repoint', 'flag-off']);
+    assert.equal(readFileSync(path.join(dir, 'log.txt'), 'utf8'), 'repoint\nundo-repoint\n');
+    assert.equal(readFileSync(path.join(dir, 'alias.txt'), 'utf8'), '2.0.0\n');
+    assert.equal(readFileSync(path.join(dir, 'flags.json'), 'utf8'), FLAGS.replace('"defaultVariant": "on"', '"defaultVariant": "on"'));
+    assert.match(r.reason!, /^step `pin` PUT http:\/\/127\.0\.0\.1:\d+: connection refused \(endpoint unavailable, injected by the scenario\); undid repoint, flag-off$/);
+  });
+
+  it('a hanging step is killed at its timeout and the completed steps are undone', async () => {
+    const dir = sandbox();
+    const started = Date.now();
+    const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'repoint-hangs' });
+    assert.ok(Date.now() - started < 10_000);
+    assert.equal(r.outcome, 'undone');
+    assert.deepEqual(r.restored, ['flag-off']);
+    assert.match(r.steps.find((s) => s.id === 'repoint')!.message!, /^`exec sleep 86400` did not finish within 2s; killed$/);
+  });
+
+  it('no trigger fires: the drill stops before doing anything', async () => {
+    const dir = sandbox();
+    const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'quiet' });
+    assert.deepEqual([r.verdict, r.outcome, r.reason, r.steps.length], ['fail', 'aborted', 'no trigger fired, so the rollback would not start', 0]);
+    assert.equal(readFileSync(path.join(dir, 'flags.json'), 'utf8'), FLAGS);
+  });
+
+  it('--verify-idempotent runs do → undo → do and compares the check', async () => {
+    const dir = sandbox();
+    const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'ok', verifyIdempotent: true });
+    const repoint = r.steps.find((s) => s.id === 'repoint')!;
+    assert.equal(repoint.message, 'idempotent: do → undo → do leaves `cat alias.txt` at "1.4.2"');
+    assert.equal(readFileSync(path.join(dir, 'log.txt'), 'utf8'), 'repoint\nundo-repoint\nrepoint\n');
+    assert.equal(r.steps.find((s) => s.id === 'pin')!.message, 'do → undo → do succeeded; `pin` has no `check` to compare the state');
+    assert.equal(r.verdict, 'pass');
+  });
+});
