@@ -136,7 +136,7 @@ describe('dry-run', function () {
     });
     const r = await cli(dir, 'dry-run', 'r.runbook.yaml');
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /r\.runbook\.yaml:12:23: error trigger-unreadable trigger `slow`: cannot reach Prometheus at http:\/\/127\.0\.0\.1:9\/: ECONNREFUSED/);
+    assert.match(r.stdout, /r\.runbook\.yaml:11:17: error trigger-unreadable trigger `slow`: cannot reach Prometheus at http:\/\/127\.0\.0\.1:9\/: ECONNREFUSED/);
   });
 
   it('plan and templates (core)', () => {
