@@ -1,0 +1,126 @@
+// `rollback-lens audit`: checks and lists the workspace's audit log
+// (.rollback-lens/audit.jsonl; format and chain in src/node/audit.ts).
+// Exit codes: verify 0 intact (or no log yet), 1 broken, 2 usage or I/O error;
+// list 0 (broken lines are named on stderr), 2 usage or I/O error.
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AUDIT_KINDS, AuditError, readAuditLog, verifyAuditLog, type AuditKind } from '../node/audit';
+import type { CliIO } from './main';
+
+export const AUDIT_USAGE = `Usage: rollback-lens audit verify [options]
+       rollback-lens audit list [options]
+
+The audit log (.rollback-lens/audit.jsonl in the workspace) records every
+dry-run, drill, contract test, approval and sign-off; each record carries the
+SHA-256 of the line before it.
+
+  verify                         Check every record and the hash chain; name the first broken line
+  list                           Print the records, oldest first
+
+Options for audit:
+  --workspace <dir>              Workspace root holding .rollback-lens/ (default: cwd)
+  --format text|json             Output format (default text)
+  --kind <kind>                  list: only records of this kind (${AUDIT_KINDS.join(', ')})
+  --path <file>                  list: only records of this runbook or contract (workspace-relative)
+  -h, --help                     Show this help
+
+Exit codes: verify 0 intact, 1 broken, 2 usage or I/O error; list 0, or 2 on usage or I/O error.`;
+
+function usage(io: CliIO, message: string): number {
+  io.stderr.write(`rollback-lens audit: ${message}\n\n${AUDIT_USAGE}\n`);
+  return 2;
+}
+
+export async function auditCommand(argv: string[], io: CliIO): Promise<number> {
+  let values: { workspace?: string; format?: string; kind?: string; path?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        workspace: { type: 'string' },
+        format: { type: 'string', default: 'text' },
+        kind: { type: 'string' },
+        path: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    return usage(io, (e as Error).message);
+  }
+  if (values.help) {
+    io.stdout.write(AUDIT_USAGE + '\n');
+    return 0;
+  }
+  const [sub, ...extra] = positionals;
+  if (sub === undefined) return usage(io, 'give a subcommand: verify or list');
+  if (sub !== 'verify' && sub !== 'list') return usage(io, `unknown subcommand \`${sub}\`: use verify or list`);
+  if (extra.length) return usage(io, `unexpected argument${extra.length === 1 ? '' : 's'}: ${extra.join(' ')}`);
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') return usage(io, `--format must be text or json, not \`${format}\``);
+  if (sub === 'verify' && (values.kind !== undefined || values.path !== undefined)) return usage(io, '--kind and --path only apply to `audit list`');
+  if (values.kind !== undefined && !(AUDIT_KINDS as readonly string[]).includes(values.kind)) {
+    return usage(io, `--kind must be one of ${AUDIT_KINDS.join(', ')}, not \`${values.kind}\``);
+  }
+  const workspace = path.resolve(io.cwd, values.workspace ?? '.');
+  try {
+    return sub === 'verify' ? await verify(workspace, format, io) : await list(workspace, format, values.kind as AuditKind | undefined, values.path, io);
+  } catch (e) {
+    if (e instanceof AuditError) {
+      io.stderr.write(`rollback-lens audit: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/** The log's path as shown: relative to the current folder when inside it. */
+function shown(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+}
+
+async function verify(workspace: string, format: string, io: CliIO): Promise<number> {
+  const v = await verifyAuditLog(workspace);
+  const name = shown(v.file, io.cwd);
+  if (format === 'json') {
+    io.stdout.write(JSON.stringify({ ...v, file: name }, null, 2) + '\n');
+    return v.ok ? 0 : 1;
+  }
+  if (!v.exists) {
+    io.stdout.write(`${name}: no audit log yet: nothing to verify\n`);
+    return 0;
+  }
+  for (const p of v.problems) io.stdout.write(`${name}:${p.line}: ${p.reason}\n`);
+  if (v.incompleteTail) {
+    const t = v.incompleteTail;
+    io.stdout.write(`${name}:${t.line}: incomplete last line (${t.bytes} byte${t.bytes === 1 ? '' : 's'}, no newline), left by an interrupted append: ignored; the next append removes it\n`);
+  }
+  const records = `${v.records} record${v.records === 1 ? '' : 's'}`;
+  if (v.ok) io.stdout.write(`${name}: intact, ${records}, head ${v.head}\n`);
+  else io.stdout.write(`${name}: broken at line ${v.firstBroken!.line} (${v.problems.length} broken line${v.problems.length === 1 ? '' : 's'}, ${records})\n`);
+  return v.ok ? 0 : 1;
+}
+
+async function list(workspace: string, format: string, kind: AuditKind | undefined, only: string | undefined, io: CliIO): Promise<number> {
+  const log = await readAuditLog(workspace);
+  const name = shown(log.file, io.cwd);
+  const wanted = only === undefined ? undefined : path.posix.normalize(only.replace(/\\/g, '/')).replace(/^\.\//, '');
+  const entries = log.entries.filter((e) => (kind === undefined || e.record.kind === kind) && (wanted === undefined || e.record.path === wanted));
+  if (format === 'json') {
+    io.stdout.write(JSON.stringify(entries.map((e) => ({ line: e.line, record: e.record })), null, 2) + '\n');
+  } else {
+    for (const { line, record: r } of entries) {
+      const by = `by ${r.user}${r.commit ? ` at ${r.commit.slice(0, 12)}` : ''}`;
+      io.stdout.write(`${name}:${line}: ${r.time} ${r.kind} ${r.path}: ${r.verdict} (${by})\n`);
+    }
+  }
+  if (log.problems.length) {
+    const first = log.problems[0]!;
+    io.stderr.write(
+      `rollback-lens audit: ${log.problems.length} broken line${log.problems.length === 1 ? '' : 's'} skipped, the first ${name}:${first.line}: ${first.reason}; run \`rollback-lens audit verify\`\n`,
+    );
+  }
+  return 0;
+}
