@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { formatDuration } from '../core/values';
 import { drill, DrillError, type DrillReport } from '../node/drill';
 import type { CliIO } from './main';
+import { record } from './record';
 
 export const DRILL_USAGE = `  drill <runbook> --scenario <id> Run the rollback for real in the sandbox with the scenario's faults injected;
                                  undo completed steps when one fails; time detect, decide, execute, verify.
@@ -27,8 +28,10 @@ export async function drillCommand(argv: string[], io: CliIO, usageError: (m: st
   process.once('SIGINT', onSignal);
   const tty = !!(process.stdin.isTTY && (io.stdout as { isTTY?: boolean }).isTTY);
   try {
-    const report = await drill(path.resolve(io.cwd, positionals[0]!), {
-      workspace: path.resolve(io.cwd, values.workspace ?? '.'),
+    const workspace = path.resolve(io.cwd, values.workspace ?? '.');
+    const file = path.resolve(io.cwd, positionals[0]!);
+    const report = await drill(file, {
+      workspace,
       scenario: values.scenario,
       verifyIdempotent: !!values['verify-idempotent'],
       signal: controller.signal,
@@ -43,6 +46,7 @@ export async function drillCommand(argv: string[], io: CliIO, usageError: (m: st
           }
         : {}),
     });
+    await record(io, workspace, { kind: 'drill', path: file, verdict: report.verdict, scenario: report.scenario, outcome: report.outcome, timings: report.timings, findings: { restored: report.restored, ...(report.reason ? { reason: report.reason } : {}) } });
     io.stdout.write((values.format === 'json' ? JSON.stringify(report, null, 2) : toText(report)) + '\n');
     return report.verdict === 'pass' ? 0 : 1;
   } catch (e) {

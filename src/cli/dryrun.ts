@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { formatDuration } from '../core/values';
 import { dryRun, DryRunError, type DryRunReport, type Phase } from '../node/dryrun';
 import type { CliIO } from './main';
+import { record } from './record';
 
 export const DRY_RUN_USAGE = `  dry-run <runbook>              Resolve the plan, run only dryRun variants and read-only checks, show
                                  what every other step would do, check contracts, user state, roles
@@ -20,7 +21,11 @@ export async function dryRunCommand(argv: string[], io: CliIO, usageError: (m: s
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   try {
-    const report = await dryRun(path.resolve(io.cwd, positionals[0]!), { workspace: path.resolve(io.cwd, values.workspace ?? '.'), signal: controller.signal });
+    const workspace = path.resolve(io.cwd, values.workspace ?? '.');
+    const file = path.resolve(io.cwd, positionals[0]!);
+    const report = await dryRun(file, { workspace, signal: controller.signal });
+    const count = (s: string) => report.findings.filter((f) => f.severity === s).length;
+    await record(io, workspace, { kind: 'dry-run', path: file, verdict: report.verdict, findings: { errors: count('error'), warnings: count('warning'), codes: [...new Set(report.findings.filter((f) => f.severity === 'error').map((f) => f.code))] } });
     io.stdout.write((values.format === 'json' ? JSON.stringify(report, null, 2) : toText(report)) + '\n');
     return report.verdict === 'ready' ? 0 : 1;
   } catch (e) {

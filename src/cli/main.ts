@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { DIAGNOSTIC_CODES } from '../core';
 import { writeFileAtomic } from '../node/atomic';
 import { toJson, toSarif, toText } from './format';
+import { AUDIT_USAGE, auditCommand } from './audit';
 import { BASELINE_USAGE, baselineCommand } from './baseline';
 import { COMPAT_USAGE, compatCommand } from './compat';
 import { DRILL_USAGE, drillCommand } from './drill';
@@ -28,6 +29,7 @@ ${TEST_USAGE}
 ${BASELINE_USAGE}
 ${DRY_RUN_USAGE}
 ${DRILL_USAGE}
+${AUDIT_USAGE}
 ${COMPAT_USAGE}
 
   -h, --help                     Show this help
@@ -51,6 +53,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   compat: (argv, io) => compatCommand(argv, io),
   'dry-run': (argv, io) => dryRunCommand(argv, io, (m) => new UsageError(m)),
   drill: (argv, io) => drillCommand(argv, io, (m) => new UsageError(m)),
+  audit: (argv, io) => auditCommand(argv, io),
 };
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {

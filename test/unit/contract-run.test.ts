@@ -10,7 +10,7 @@ const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 
 function copy(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'rl-contract-'));
-  cpSync(EXAMPLE, dir, { recursive: true });
+  cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes('.rollback-lens') });
   return dir;
 }
 
@@ -152,5 +152,22 @@ describe('rollback-lens test (the example contract, a real model process)', func
       t.rules.filter((x: { verdict: string }) => x.verdict !== 'pass').map((x: { id: string }) => x.id),
       ['missing-keys', 'invalid-lines'],
     );
+  });
+
+  it('each run leaves a record in the audit log, and the chain verifies', async () => {
+    const dir = copy();
+    await cli(dir, 'test', 'iris.contract.yaml', '--test', 'parity');
+    await cli(dir, 'dry-run', 'iris.runbook.yaml');
+    const log = readFileSync(path.join(dir, '.rollback-lens/audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(
+      log.map((r) => [r.kind, r.path, r.verdict]),
+      [
+        ['contract-test', 'iris.contract.yaml', 'fail'],
+        ['dry-run', 'iris.runbook.yaml', 'ready'],
+      ],
+    );
+    assert.deepEqual(log[0].findings, { parity: 'probability.abs' });
+    const v = await cli(dir, 'audit', 'verify');
+    assert.equal(v.code, 0, v.stdout + v.stderr);
   });
 });

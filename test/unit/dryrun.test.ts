@@ -100,7 +100,7 @@ describe('dry-run', function () {
 
   it('user state: a sample the target cannot read is reported by its line', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rl-dryrun-'));
-    cpSync(EXAMPLE, dir, { recursive: true });
+    cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes('.rollback-lens') });
     const samples = path.join(dir, 'state/samples.jsonl');
     const lines = readFileSync(samples, 'utf8').trimEnd().split('\n');
     const bad = JSON.parse(lines[0]!);
@@ -115,7 +115,10 @@ describe('dry-run', function () {
   });
 
   it('the example runbook is ready, and the report walks every phase', async () => {
-    const r = await cli(EXAMPLE, 'dry-run', 'iris.runbook.yaml', '--format', 'json');
+    // a copy: a run writes its record into the workspace's audit log
+    const dir = mkdtempSync(path.join(tmpdir(), 'rl-dryrun-'));
+    cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes('.rollback-lens') });
+    const r = await cli(dir, 'dry-run', 'iris.runbook.yaml', '--format', 'json');
     assert.equal(r.code, 0, r.stdout);
     const report = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(report.phases), ['detect', 'decide', 'execute', 'verify', 'close', 'communicate']);
