@@ -6,26 +6,10 @@ import { buildSync } from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, VERSION } from '../../src/cli/main';
-import { CLEAN_FILES, CLEAN_RUNBOOK, rangeIn, replaceOnce, type Range } from './helpers';
+import { VERSION } from '../../src/cli/main';
+import { CLEAN_FILES, CLEAN_RUNBOOK, rangeIn, replaceOnce, runCli, type Range } from './helpers';
 
-class Sink {
-  chunks: string[] = [];
-  write(s: string | Uint8Array): boolean {
-    this.chunks.push(typeof s === 'string' ? s : Buffer.from(s).toString('utf8'));
-    return true;
-  }
-  get text(): string {
-    return this.chunks.join('');
-  }
-}
-
-async function run(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(argv, { stdout, stderr, cwd } as unknown as Parameters<typeof main>[1]);
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const run = (argv: string[], cwd: string) => runCli(cwd, ...argv);
 
 /** `file:line:col` of a 0-based range start, 1-based. */
 function at(file: string, r: Range): string {

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../src/cli/main';
+import { runCli } from './helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 
@@ -14,13 +14,7 @@ function copy(): string {
   return dir;
 }
 
-async function cli(cwd: string, ...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) }, cwd } as never;
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 const edit = (file: string, from: string, to: string) => {
   const text = readFileSync(file, 'utf8');

@@ -4,18 +4,12 @@ import * as assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../src/cli/main';
+import { runCli } from './helpers';
 import { resolvePlan, renderTemplate } from '../../src/core/plan';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 
-async function cli(cwd: string, ...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) }, cwd } as never;
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 const RUNBOOK = (steps: string) => `apiVersion: rollback-lens/v1
 kind: RollbackRunbook

@@ -1,6 +1,7 @@
 // Test helpers: an in-memory LanguageHost with a fixed clock, fixture loading,
 // and conversions between offsets, substrings and 0-based line/character ranges
 // so that expectations stay readable.
+import { main } from '../../src/cli/main';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -228,4 +229,12 @@ export function yaml(strings: TemplateStringsArray, ...values: unknown[]): strin
   const indents = lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length);
   const min = indents.length ? Math.min(...indents) : 0;
   return lines.map((l) => l.slice(min)).join('\n').replace(/\n[ ]*$/, '\n');
+}
+
+/** Runs the CLI in-process with collected stdout and stderr. */
+export async function runCli(cwd: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = { stdout: '', stderr: '' };
+  const sink = (k: 'stdout' | 'stderr') => ({ write: (s: string | Uint8Array) => ((out[k] += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), true) });
+  const code = await main(argv, { stdout: sink('stdout'), stderr: sink('stderr'), cwd } as unknown as Parameters<typeof main>[1]);
+  return { code, ...out };
 }
