@@ -3,7 +3,7 @@
 // runbooks of 1k, 10k and 50k lines. Prints medians, ratios and memory.
 // Speed targets live here, not in timed unit tests.
 import { createRequire } from 'node:module';
-import { mkdtempSync, writeFileSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,7 +125,9 @@ if (existsSync(activation)) {
 } else {
   console.log('activation time: run `npm run test:vscode` first; the integration run records it in test-results/activation.json');
 }
+mkdirSync(join(root, 'test-results'), { recursive: true });
 writeFileSync(join(root, 'test-results', 'bench.json'), JSON.stringify(results, null, 2));
+rmSync(ws, { recursive: true, force: true });
 
 // The contract-test engine (test/bench/contracts.mjs): in a fresh process, not in
 // this one full of benchmark garbage. It merges its numbers into bench.json.
