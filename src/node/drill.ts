@@ -14,7 +14,7 @@ import { writeFileAtomic } from './atomic';
 import { runContractTests } from './contractTest';
 import { isWithin, toWorkspacePath } from './host';
 import { evaluateTriggers } from './metrics';
-import { ProcessRun } from './sources/process';
+import { runCommand } from './shell';
 
 export interface DrillOptions {
   workspace: string;
@@ -228,32 +228,12 @@ function inside(dir: string, workspace: string, f: string): string {
   return abs;
 }
 
+/** Runs a command of the drill; throws with the command and why when it does not succeed. */
 async function shell(command: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number, signal?: AbortSignal): Promise<string> {
-  const run = new ProcessRun({ command, cwd, env });
-  run.child.stdin.end();
-  let out = '';
-  run.child.stdout.on('data', (d: Buffer) => {
-    if (out.length < 4096) out += d.toString('utf8');
-  });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void run.kill();
-  }, timeoutMs);
-  const onAbort = () => void run.kill();
-  signal?.addEventListener('abort', onAbort);
-  const status = await run.exit;
-  clearTimeout(timer);
-  signal?.removeEventListener('abort', onAbort);
-  await run.settled();
-  if (timedOut) throw new Error(`\`${command}\` did not finish within ${formatDuration(timeoutMs)}; killed`);
-  if (signal?.aborted) throw new Error('cancelled');
-  if (status.error) throw new Error(`\`${command}\` could not start: ${status.error.message}`);
-  if (status.code !== 0) {
-    const tail = run.stderrTail();
-    throw new Error(`\`${command}\` exited with code ${status.code ?? status.signal}${tail ? `: ${tail}` : ''}`);
-  }
-  return out.trim();
+  const r = await runCommand(command, { cwd, env, timeoutMs, ...(signal ? { signal } : {}) });
+  if (r.status === 'cancelled') throw new Error('cancelled');
+  if (r.status !== 'ok') throw new Error(`\`${command}\` ${r.reason}`);
+  return r.output;
 }
 
 async function undoOf(undo: unknown, dir: string, env: NodeJS.ProcessEnv, timeoutMs: number, values: Record<string, unknown>, unavailable: string[], signal?: AbortSignal): Promise<string | undefined> {

@@ -17,7 +17,7 @@ import { locate, type PathSegment } from '../core/yamlTree';
 import { NodeHost, isWithin, toWorkspacePath } from './host';
 import { evaluateTriggers } from './metrics';
 import { readJsonl } from './jsonl';
-import { ProcessRun } from './sources/process';
+import { runCommand } from './shell';
 
 export type Phase = 'detect' | 'decide' | 'execute' | 'verify' | 'close' | 'communicate';
 
@@ -59,6 +59,9 @@ export interface DryRunOptions {
 }
 
 export class DryRunError extends Error {}
+
+/** Read-only commands (dryRun variants, checks) can tell they run in a dry-run. */
+const DRY_RUN_ENV = { ...process.env, ROLLBACK_LENS_DRY_RUN: '1' };
 
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
@@ -133,12 +136,12 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     const base = { id: s.id, order: s.order, kind: s.kind ?? 'unknown' };
     // a read-only precondition runs first, when it is a command
     if (typeof raw.check === 'string') {
-      const c = await runReadOnly(raw.check, dir, timeoutMs, options.signal);
+      const c = await runCommand(raw.check, { cwd: dir, env: DRY_RUN_ENV, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
       if (c.code !== 0) findings.push({ severity: 'error', code: 'check-failed', message: `step \`${s.id}\`: the check \`${raw.check}\` ${c.reason}`, ...at(['steps', s.index, 'check']) });
     }
     if (s.kind === 'run') {
       if (typeof raw.dryRun === 'string') {
-        const r = await runReadOnly(raw.dryRun, dir, timeoutMs, options.signal);
+        const r = await runCommand(raw.dryRun, { cwd: dir, env: DRY_RUN_ENV, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
         results.push({ ...base, action: `dry-run: ${raw.dryRun}`, outcome: r.code === 0 ? 'ran' : 'failed', durationMs: r.ms, ...(r.output ? { output: r.output } : {}) });
         if (r.code !== 0) findings.push({ severity: 'error', code: 'dry-run-failed', message: `step \`${s.id}\`: \`${raw.dryRun}\` ${r.reason}`, ...at(['steps', s.index, 'dryRun']) });
       } else {
@@ -237,35 +240,6 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     findings,
     worstCase: { ms: plan.worstCaseMs, path: plan.criticalPath, ...(restore?.ok ? { restoreMs: restore.value } : {}), ...(decide?.ok ? { decideMs: decide.value } : {}) },
   };
-}
-
-/** Runs a read-only command (a dryRun variant or a check) with a time limit; the whole process tree is killed after it. */
-async function runReadOnly(command: string, cwd: string, timeoutMs: number, signal?: AbortSignal): Promise<{ code: number; reason: string; ms: number; output: string }> {
-  const started = Date.now();
-  const run = new ProcessRun({ command, cwd, env: { ...process.env, ROLLBACK_LENS_DRY_RUN: '1' } });
-  run.child.stdin.end();
-  let out = '';
-  run.child.stdout.on('data', (d: Buffer) => {
-    if (out.length < 4096) out += d.toString('utf8');
-  });
-  const onAbort = () => void run.kill();
-  signal?.addEventListener('abort', onAbort);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void run.kill();
-  }, timeoutMs);
-  const status = await run.exit;
-  clearTimeout(timer);
-  signal?.removeEventListener('abort', onAbort);
-  await run.settled();
-  const ms = Date.now() - started;
-  const tail = run.stderrTail();
-  const output = out.trim().slice(0, 2000);
-  if (timedOut) return { code: -1, reason: `did not finish within ${formatDuration(timeoutMs)}; killed`, ms, output };
-  if (status.error) return { code: -1, reason: `could not start: ${status.error.message}`, ms, output };
-  if (status.code !== 0) return { code: status.code ?? -1, reason: `exited with code ${status.code ?? status.signal}${tail ? `: ${tail}` : ''}`, ms, output };
-  return { code: 0, reason: 'ok', ms, output };
 }
 
 async function flagDiff(dir: string, workspace: string, file: string, name: string, variant: string): Promise<{ ok: boolean; text: string }> {
