@@ -15,6 +15,7 @@ import { runContractTests } from './contractTest';
 import { isWithin, toWorkspacePath } from './host';
 import { evaluateTriggers } from './metrics';
 import { runCommand } from './shell';
+import { asObject as obj } from '../core/checks/context';
 
 export interface DrillOptions {
   workspace: string;
@@ -48,7 +49,6 @@ export interface DrillReport {
 
 export class DrillError extends Error {}
 
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const ms = (d: unknown, fallback = 0) => {
   if (typeof d !== 'string') return fallback;
   const p = parseDuration(d);

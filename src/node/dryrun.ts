@@ -18,6 +18,7 @@ import { NodeHost, isWithin, toWorkspacePath } from './host';
 import { evaluateTriggers } from './metrics';
 import { readJsonl } from './jsonl';
 import { runCommand } from './shell';
+import { asObject as obj } from '../core/checks/context';
 
 export type Phase = 'detect' | 'decide' | 'execute' | 'verify' | 'close' | 'communicate';
 
@@ -63,7 +64,6 @@ export class DryRunError extends Error {}
 /** Read-only commands (dryRun variants, checks) can tell they run in a dry-run. */
 const DRY_RUN_ENV = { ...process.env, ROLLBACK_LENS_DRY_RUN: '1' };
 
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 export async function dryRun(file: string, options: DryRunOptions): Promise<DryRunReport> {
   const abs = path.resolve(file);

@@ -566,26 +566,8 @@ export class Comparison {
 
   private lineRules(): RuleResult[] {
     const rules: RuleResult[] = [];
-    if (this.options.validateOutput) {
-      const v = this.outputSchemaFailures;
-      rules.push({
-        id: 'output-schema',
-        kind: 'output-schema',
-        value: v,
-        verdict: v === 0 ? 'pass' : 'fail',
-        message: v === 0 ? 'every output matches the output schema' : `${v} output${v === 1 ? '' : 's'} do${v === 1 ? 'es' : ''} not match the output schema${this.firstProblem('current', 'output schema')}`,
-      });
-    }
-    if (this.options.validateInput) {
-      const v = this.inputSchemaFailures;
-      rules.push({
-        id: 'input-schema',
-        kind: 'input-schema',
-        value: v,
-        verdict: v === 0 ? 'pass' : 'fail',
-        message: v === 0 ? 'every input matches the input schema' : `${v} input${v === 1 ? '' : 's'} do${v === 1 ? 'es' : ''} not match the input schema${this.firstProblem('inputs', 'input schema')}`,
-      });
-    }
+    if (this.options.validateOutput) rules.push(this.schemaRule('output', this.outputSchemaFailures, 'current'));
+    if (this.options.validateInput) rules.push(this.schemaRule('input', this.inputSchemaFailures, 'inputs'));
     const c = this.counts;
     const unusable = c.invalidBaseline + c.invalidCurrent + (c.invalidInputs - this.inputSchemaFailures);
     if (unusable > 0) {
@@ -598,6 +580,17 @@ export class Comparison {
       });
     }
     return rules;
+  }
+
+  private schemaRule(which: 'input' | 'output', failures: number, file: LineProblem['file']): RuleResult {
+    const v = failures;
+    return {
+      id: `${which}-schema`,
+      kind: `${which}-schema`,
+      value: v,
+      verdict: v === 0 ? 'pass' : 'fail',
+      message: v === 0 ? `every ${which} matches the ${which} schema` : `${v} ${which}${v === 1 ? '' : 's'} do${v === 1 ? 'es' : ''} not match the ${which} schema${this.firstProblem(file, `${which} schema`)}`,
+    };
   }
 
   private firstProblem(file?: LineProblem['file'], containing?: string): string {

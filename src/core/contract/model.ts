@@ -1,6 +1,7 @@
 // The parts of an InterfaceContract the engines need, read from its
 // validated value (the schema guarantees the shapes; this only types them).
 import type { CompareSpec, DriftSpec, ToleranceSpec } from './compare';
+import { asObject as obj } from '../checks/context';
 
 export interface SourceSpec {
   file?: string;
@@ -39,7 +40,6 @@ export interface ContractModel {
   tests: ContractTestSpec[];
 }
 
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 export function contractModel(value: unknown): ContractModel {
   const c = obj(value);
