@@ -3,9 +3,10 @@
 import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { formatDuration } from '../core/values';
-import { drill, DrillError, type DrillReport } from '../node/drill';
+import { drillText } from '../core/runbook/render';
+import { drill, DrillError } from '../node/drill';
 import type { CliIO } from './main';
+import { drillRecords } from '../node/runRecords';
 import { record } from './record';
 
 export const DRILL_USAGE = `  drill <runbook> --scenario <id> Run the rollback for real in the sandbox with the scenario's faults injected;
@@ -46,8 +47,8 @@ export async function drillCommand(argv: string[], io: CliIO, usageError: (m: st
           }
         : {}),
     });
-    await record(io, workspace, { kind: 'drill', path: file, verdict: report.verdict, scenario: report.scenario, outcome: report.outcome, timings: report.timings, findings: { restored: report.restored, ...(report.reason ? { reason: report.reason } : {}) } });
-    io.stdout.write((values.format === 'json' ? JSON.stringify(report, null, 2) : toText(report)) + '\n');
+    await record(io, workspace, ...drillRecords(file, report));
+    io.stdout.write((values.format === 'json' ? JSON.stringify(report, null, 2) : drillText(report)) + '\n');
     return report.verdict === 'pass' ? 0 : 1;
   } catch (e) {
     if (e instanceof DrillError) {
@@ -58,15 +59,4 @@ export async function drillCommand(argv: string[], io: CliIO, usageError: (m: st
   } finally {
     process.removeListener('SIGINT', onSignal);
   }
-}
-
-export function toText(r: DrillReport): string {
-  const lines = [`Drill ${r.scenario} of ${r.runbook}`];
-  lines.push(`  triggers: ${r.triggers.map((t) => `${t.id}${t.fired ? ' fired' : ''}${t.value !== undefined ? ` (${t.metric} = ${t.value})` : ''}`).join(', ') || 'none'}`);
-  for (const s of r.steps) lines.push(`  ${s.outcome.padEnd(11)} ${s.id} (${s.kind}, ${formatDuration(Math.round(s.durationMs)) || '0s'})${s.message ? ` — ${s.message}` : ''}`);
-  const t = r.timings;
-  lines.push(`  detect ${formatDuration(t.detectMs)}, decide ${formatDuration(t.decideMs)}, execute ${formatDuration(t.executeMs)}, verify ${formatDuration(t.verifyMs)}`);
-  for (const e of r.expectations) lines.push(`  ${e.met ? '✓' : '✗'} ${e.what} ${formatDuration(e.limitMs)}: took ${formatDuration(e.actualMs)}`);
-  lines.push(`${r.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${r.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
-  return lines.join('\n');
 }

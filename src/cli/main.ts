@@ -10,6 +10,7 @@ import { BASELINE_USAGE, baselineCommand } from './baseline';
 import { COMPAT_USAGE, compatCommand } from './compat';
 import { DRILL_USAGE, drillCommand } from './drill';
 import { DRY_RUN_USAGE, dryRunCommand } from './dryrun';
+import { SIGN_OFF_USAGE, signOffCommand } from './signoff';
 import { TEST_USAGE, testCommand } from './test';
 import { validatePaths } from './validate';
 
@@ -29,6 +30,7 @@ ${TEST_USAGE}
 ${BASELINE_USAGE}
 ${DRY_RUN_USAGE}
 ${DRILL_USAGE}
+${SIGN_OFF_USAGE}
 ${AUDIT_USAGE}
 ${COMPAT_USAGE}
 
@@ -53,6 +55,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   compat: (argv, io) => compatCommand(argv, io),
   'dry-run': (argv, io) => dryRunCommand(argv, io, (m) => new UsageError(m)),
   drill: (argv, io) => drillCommand(argv, io, (m) => new UsageError(m)),
+  'sign-off': (argv, io) => signOffCommand(argv, io, (m) => new UsageError(m)),
   audit: (argv, io) => auditCommand(argv, io),
 };
 

@@ -1,13 +1,14 @@
-// Every contract test, dry-run and drill run from the CLI leaves a record in
-// the workspace's audit log. A failure to record is said on stderr; it does
-// not change the command's exit code.
-import { appendAuditRecord, type AuditInput } from '../node/audit';
+// Every contract test, dry-run and drill run from the CLI leaves records in
+// the workspace's audit log (src/node/runRecords.ts says which). A failure to
+// record is said on stderr; it does not change the command's exit code.
+import type { AuditInput } from '../node/audit';
+import { appendAll } from '../node/runRecords';
 import type { CliIO } from './main';
 
-export async function record(io: CliIO, workspace: string, input: AuditInput): Promise<void> {
+export async function record(io: CliIO, workspace: string, ...inputs: AuditInput[]): Promise<void> {
   try {
-    await appendAuditRecord(workspace, input);
+    await appendAll(workspace, inputs);
   } catch (e) {
-    io.stderr.write(`rollback-lens: could not record this ${input.kind} in the audit log: ${(e as Error).message}\n`);
+    io.stderr.write(`rollback-lens: could not record this ${inputs[inputs.length - 1]?.kind ?? 'run'} in the audit log: ${(e as Error).message}\n`);
   }
 }

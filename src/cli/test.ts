@@ -8,6 +8,7 @@ import type { ContractReport, RuleResult, TestReport } from '../core/contract/re
 import { writeFileAtomic } from '../node/atomic';
 import { ContractError, runContractTests } from '../node/contractTest';
 import type { CliIO } from './main';
+import { contractTestRecord } from '../node/runRecords';
 import { record } from './record';
 
 export const TEST_USAGE = `  test <contract> [--test id]... Run a contract's tests: obtain the model's outputs from its source
@@ -66,13 +67,7 @@ export async function testCommand(argv: string[], io: CliIO, usageError: (m: str
   } finally {
     process.removeListener('SIGINT', onSignal);
   }
-  await record(io, workspace, {
-    kind: 'contract-test',
-    path: path.resolve(io.cwd, positionals[0]!),
-    verdict: report.verdict,
-    timings: { durationMs: report.tests.reduce((s, t) => s + (t.durationMs ?? 0), 0) },
-    findings: Object.fromEntries(report.tests.map((t) => [t.testId, t.verdict === 'pass' ? 'pass' : (t.reason ?? t.rules.filter((r) => r.verdict === 'fail').map((r) => r.id).join(', '))])),
-  });
+  await record(io, workspace, contractTestRecord(path.resolve(io.cwd, positionals[0]!), report));
   const out = format === 'json' ? JSON.stringify(report, null, 2) : format === 'junit' ? toJunit(report) : toText(report);
   if (values.out) {
     await writeFileAtomic(path.resolve(io.cwd, values.out), out + '\n');

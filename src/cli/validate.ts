@@ -1,6 +1,7 @@
 // `rollback-lens validate`: the language service over files on disk.
 import * as path from 'node:path';
 import { DEFAULT_ANALYSIS_OPTIONS, fileTooLarge, LanguageService, LineIndex } from '../core';
+import { lastDrillFromAudit } from '../node/audit';
 import { findDocuments, readDocument } from '../node/documents';
 import { NodeHost, isWithin, toWorkspacePath } from '../node/host';
 import { toFileDiagnostic, type FileDiagnostic } from './format';
@@ -28,7 +29,7 @@ export async function validatePaths(args: string[], options: ValidateOptions): P
   const serviceFor = (root: string) => {
     let h = hosts.get(root);
     if (!h) {
-      const host = new NodeHost(root, options.now ? { now: options.now } : {});
+      const host = new NodeHost(root, { lastDrill: lastDrillFromAudit(root), ...(options.now ? { now: options.now } : {}) });
       h = { host, service: new LanguageService(host, { ...DEFAULT_ANALYSIS_OPTIONS, maxSize }) };
       hosts.set(root, h);
     }

@@ -807,8 +807,9 @@ function checkLine(bytes: Buffer, expectedPrev: string, line: number): LineCheck
  * A LanguageHost `lastDrill` reading this workspace's audit log: the time
  * (epoch ms) of the newest `drill` record of a runbook (workspace-relative
  * posix path), whatever its verdict (a failed drill is still a rehearsal);
- * null when none is recorded or there is no log; undefined when the log cannot
- * be read (no drill history available: the check stays quiet). The log is read
+ * null when the log has no drill of it; undefined when there is no log or it
+ * cannot be read (no drill history kept: the check stays quiet, so a fresh
+ * clone without a log is not flooded with warnings). The log is read
  * at most once per change of its mtime and size; each call only stats it.
  * Records on broken lines are skipped; a broken chain does not hide drills.
  */
@@ -821,7 +822,8 @@ export function lastDrillFromAudit(workspaceRoot: string): (runbookPath: string)
       st = await fs.stat(file);
     } catch (e) {
       cache = undefined;
-      return (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : undefined;
+      // no log: this workspace keeps no drill history (yet), so nothing is overdue
+      return undefined;
     }
     const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
     if (cache?.key !== key) cache = { key, drills: newestDrills(file) };

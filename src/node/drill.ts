@@ -26,26 +26,8 @@ export interface DrillOptions {
   ask?: (role: string, stepId: string) => Promise<boolean>;
 }
 
-export interface DrillStep {
-  id: string;
-  kind: string;
-  outcome: 'done' | 'failed' | 'undone' | 'undo-failed' | 'skipped' | 'approved' | 'rejected';
-  durationMs: number;
-  message?: string;
-}
-
-export interface DrillReport {
-  runbook: string;
-  scenario: string;
-  verdict: 'pass' | 'fail';
-  outcome: 'restored' | 'undone' | 'aborted';
-  reason?: string;
-  timings: { detectMs: number; decideMs: number; executeMs: number; verifyMs: number; restoreMs: number };
-  expectations: Array<{ what: string; limitMs: number; actualMs: number; met: boolean }>;
-  triggers: Array<{ id: string; metric: string; value?: number; fired: boolean; message: string }>;
-  steps: DrillStep[];
-  restored: string[];
-}
+export type { DrillReport, DrillStep, DrillApproval } from '../core/runbook/report';
+import type { DrillApproval, DrillReport, DrillStep } from '../core/runbook/report';
 
 export class DrillError extends Error {}
 
@@ -83,6 +65,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   const steps: DrillStep[] = [];
   const undos: Undo[] = [];
   const restored: string[] = [];
+  const answered: DrillApproval[] = [];
   const approvals = scenario.approvals;
 
   // detect: the triggers against injected (or real) metrics
@@ -113,6 +96,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
       expectations,
       triggers,
       steps,
+      approvals: answered,
       restored,
       ...partial,
       verdict: partial.verdict === 'fail' ? 'fail' : met ? 'pass' : 'fail',
@@ -143,10 +127,16 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
       for (const role of (Array.isArray(raw.approve) ? raw.approve : []).map(String)) {
         const answer = approvals === 'auto' ? { decision: 'approve' } : obj(obj(approvals)[role]);
         if (answer.decision) {
-          simulated = Math.max(simulated, ms(answer.after));
+          const after = ms(answer.after);
+          simulated = Math.max(simulated, after);
           if (answer.decision !== 'approve') approved = false;
-        } else if (options.ask) approved = (await options.ask(role, s.id)) && approved;
-        else throw new DrillError(`step \`${s.id}\` needs an approval from ${role}, and the scenario gives none (add approvals, or run on a terminal)`);
+          answered.push({ step: s.id, role, decision: answer.decision === 'approve' ? 'approve' : 'reject', by: 'scenario', ...(after ? { afterMs: after } : {}) });
+        } else if (options.ask) {
+          const yes = await options.ask(role, s.id);
+          answered.push({ step: s.id, role, decision: yes ? 'approve' : 'reject', by: 'person' });
+          approved = yes && approved;
+          if (options.signal?.aborted) break;
+        } else throw new DrillError(`step \`${s.id}\` needs an approval from ${role}, and the scenario gives none (add approvals, or run on a terminal)`);
       }
       const took = Date.now() - started + simulated;
       decideMs += took;
@@ -169,12 +159,13 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
       if (s.kind === 'run') {
         const act = async () => shell(String(raw.run), dir, env, timeout, options.signal);
         await act();
-        if (typeof raw.undo === 'string' || obj(raw.undo).url) undos.push({ id: s.id, run: () => undoOf(raw.undo, dir, env, timeout, values, unavailable, options.signal) });
+        // an undo runs even after a cancel (that is when it matters), bounded by the step's timeout
+        if (typeof raw.undo === 'string' || obj(raw.undo).url) undos.push({ id: s.id, run: () => undoOf(raw.undo, dir, env, timeout, values, unavailable) });
         if (options.verifyIdempotent) message = await idempotence(s.id, act, () => undoOf(raw.undo, dir, env, timeout, values, unavailable, options.signal), raw.check, dir, env, timeout, options.signal);
       } else if (s.kind === 'http') {
         const act = async () => request(renderDeep(raw.http, values) as Record<string, unknown>, unavailable, timeout, options.signal);
         await act();
-        undos.push({ id: s.id, run: () => undoOf(raw.undo, dir, env, timeout, values, unavailable, options.signal) });
+        undos.push({ id: s.id, run: () => undoOf(raw.undo, dir, env, timeout, values, unavailable) });
         if (options.verifyIdempotent) message = await idempotence(s.id, act, () => undoOf(raw.undo, dir, env, timeout, values, unavailable, options.signal), raw.check, dir, env, timeout, options.signal);
       } else if (s.kind === 'flag') {
         const f = obj(raw.flag);

@@ -14,42 +14,15 @@ import { LineIndex } from '../core/text';
 import type { Diagnostic } from '../core/types';
 import { formatDuration, parseDuration } from '../core/values';
 import { locate, type PathSegment } from '../core/yamlTree';
+import { lastDrillFromAudit } from './audit';
 import { NodeHost, isWithin, toWorkspacePath } from './host';
 import { evaluateTriggers } from './metrics';
 import { readJsonl } from './jsonl';
 import { runCommand } from './shell';
 import { asObject as obj } from '../core/checks/context';
 
-export type Phase = 'detect' | 'decide' | 'execute' | 'verify' | 'close' | 'communicate';
-
-export interface Finding {
-  severity: 'error' | 'warning' | 'info';
-  code: string;
-  message: string;
-  /** 1-based line and column in the runbook, when the finding has a place. */
-  line?: number;
-  column?: number;
-}
-
-export interface StepResult {
-  id: string;
-  order: number;
-  kind: string;
-  /** What the dry-run did or would do, in one line. */
-  action: string;
-  outcome: 'ran' | 'would-run' | 'failed' | 'shown';
-  durationMs?: number;
-  output?: string;
-}
-
-export interface DryRunReport {
-  runbook: string;
-  verdict: 'ready' | 'not-ready';
-  phases: Record<Phase, string[]>;
-  steps: StepResult[];
-  findings: Finding[];
-  worstCase: { ms: number; path: string[]; restoreMs?: number; decideMs?: number };
-}
+export type { DryRunReport, Finding, Phase, StepResult } from '../core/runbook/report';
+import type { DryRunReport, Finding, Phase, StepResult } from '../core/runbook/report';
 
 export interface DryRunOptions {
   workspace: string;
@@ -75,7 +48,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   }
   const rel = toWorkspacePath(options.workspace, abs);
   const dir = path.dirname(abs);
-  const host = new NodeHost(options.workspace, options.now ? { now: options.now } : {});
+  const host = new NodeHost(options.workspace, { lastDrill: lastDrillFromAudit(options.workspace), ...(options.now ? { now: options.now } : {}) });
   const analysis = analyze({ path: rel, text });
   if (analysis.kind !== 'RollbackRunbook' || !analysis.checkable) {
     const first = analysis.syntactic.find((d) => d.severity === 'error');

@@ -2,6 +2,7 @@
 // blocks the editor's extension host: parsing and validation run here.
 import { parentPort } from 'node:worker_threads';
 import { DEFAULT_ANALYSIS_OPTIONS, LanguageService, type TextDocumentInput } from '../core';
+import { lastDrillFromAudit } from './audit';
 import { NodeHost } from './host';
 import type { DocRef, Method, RequestMessage, Requests, ResponseMessage } from './protocol';
 
@@ -14,7 +15,8 @@ class MissingText extends Error {}
 function serviceFor(root: string): LanguageService {
   let s = services.get(root);
   if (!s) {
-    s = new LanguageService(new NodeHost(root), { ...DEFAULT_ANALYSIS_OPTIONS, maxSize });
+    // the overdue-drill check reads the workspace's audit log
+    s = new LanguageService(new NodeHost(root, { lastDrill: lastDrillFromAudit(root) }), { ...DEFAULT_ANALYSIS_OPTIONS, maxSize });
     services.set(root, s);
   }
   return s;

@@ -499,10 +499,10 @@ describe('audit log', function () {
   });
 
   describe('lastDrillFromAudit', () => {
-    it('the newest drill of each runbook by time, any verdict; other kinds do not count; null when none', async () => {
+    it('the newest drill of each runbook by time, any verdict; other kinds do not count; undefined without a log, null when the log has none', async () => {
       fs.writeFileSync(path.join(dir, 'b.runbook.yaml'), 'b');
       const last = lastDrillFromAudit(dir);
-      assert.equal(await last(RUNBOOK), null, 'no log yet');
+      assert.equal(await last(RUNBOOK), undefined, 'no log yet: no drill history kept');
       await appendAuditRecord(dir, drill(), { now: at('2026-10-01T00:00:00Z') });
       await appendAuditRecord(dir, drill({ verdict: 'fail' }), { now: at('2026-10-05T00:00:00Z') });
       await appendAuditRecord(dir, drill(), { now: at('2026-10-03T00:00:00Z') });
@@ -543,6 +543,8 @@ describe('audit log', function () {
         const ds = await service.validate({ uri: 'iris.runbook.yaml', version: 1, path: 'iris.runbook.yaml', text });
         return ds.map((d) => `${d.code}: ${d.message}`);
       };
+      assert.deepEqual(await check(), [], 'no log: no drill history is kept here, nothing to warn about');
+      await appendAuditRecord(dir, { kind: 'dry-run', path: 'iris.runbook.yaml', verdict: 'ready' }, { now: () => NOW - DAY });
       assert.deepEqual(await check(), ['drill-overdue: no drill of this runbook is recorded; drills are due every 90d']);
       await appendAuditRecord(dir, drill(), { now: () => NOW - 100 * DAY });
       assert.deepEqual(await check(), ['drill-overdue: drill overdue: the last drill was on 2026-08-14 (100 days ago); drills are due every 90d']);

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { drill } from '../../src/node/drill';
+import { readAuditLog } from '../../src/node/audit';
+import { runCli } from './helpers';
 
 const FLAGS = JSON.stringify({ flags: { 'iris-v2': { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' } } }, null, 2) + '\n';
 
@@ -59,6 +61,8 @@ drills:
     - id: quiet
       inject: { metrics: { p99_latency_ms: 100 } }
       approvals: auto
+    - id: ask
+      inject: { metrics: { p99_latency_ms: 400 } }
 `;
 }
 
@@ -141,5 +145,47 @@ describe('drill', function () {
     assert.equal(readFileSync(path.join(dir, 'log.txt'), 'utf8'), 'repoint\nundo-repoint\nrepoint\n');
     assert.equal(r.steps.find((s) => s.id === 'pin')!.message, 'do → undo → do succeeded; `pin` has no `check` to compare the state');
     assert.equal(r.verdict, 'pass');
+  });
+  it('every answer at an approval gate is in the report: from the scenario with its time, or from a person', async () => {
+    const dir = sandbox();
+    const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'ok' });
+    assert.deepEqual(r.approvals, [{ step: 'approve', role: 'decisionMaker', decision: 'approve', by: 'scenario', afterMs: 120_000 }]);
+    const asked: string[] = [];
+    const rejected = await drill(path.join(dir, 'r.runbook.yaml'), {
+      workspace: dir,
+      scenario: 'ask',
+      ask: async (role, step) => (asked.push(`${step}/${role}`), false),
+    });
+    assert.deepEqual(asked, ['approve/decisionMaker']);
+    assert.deepEqual(rejected.approvals, [{ step: 'approve', role: 'decisionMaker', decision: 'reject', by: 'person' }]);
+    assert.deepEqual([rejected.outcome, rejected.reason], ['undone', 'step `approve` was rejected; undid nothing']);
+  });
+
+  it('cancelling mid-step stops it and still undoes every completed step', async () => {
+    const dir = sandbox();
+    writeFileSync(path.join(dir, 'r.runbook.yaml'), runbook(port).replace('run: echo 1.4.2 > alias.txt && echo repoint >> log.txt', 'run: echo 1.4.2 > alias.txt && echo repoint >> log.txt && sleep 30').replace('timeout: 2s\n    requires: [flag-off]', 'timeout: 60s\n    requires: [flag-off]'));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 1500);
+    const started = Date.now();
+    const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'ok', signal: controller.signal });
+    assert.ok(Date.now() - started < 10_000, 'the cancel stops the sleeping step');
+    assert.deepEqual(r.steps.map((s) => `${s.id}:${s.outcome}`), ['approve:approved', 'flag-off:done', 'repoint:failed', 'flag-off:undone']);
+    assert.deepEqual(r.restored, ['flag-off']);
+    assert.equal(JSON.parse(readFileSync(path.join(dir, 'flags.json'), 'utf8')).flags['iris-v2'].defaultVariant, 'on', 'the flag is back');
+    assert.equal(r.reason, 'step `repoint` cancelled; undid flag-off');
+  });
+
+  it('the CLI records each approval, then the drill, in the audit log', async () => {
+    const dir = sandbox();
+    const out = await runCli(dir, 'drill', 'r.runbook.yaml', '--scenario', 'ok');
+    assert.equal(out.code, 0, out.stderr);
+    const records = (await readAuditLog(dir)).entries.map((x) => x.record);
+    assert.deepEqual(
+      records.map((x) => [x.kind, x.path, x.verdict, x.role, x.step, x.by, x.context ?? x.scenario]),
+      [
+        ['approval', 'r.runbook.yaml', 'approved', 'decisionMaker', 'approve', 'scenario', 'drill ok'],
+        ['drill', 'r.runbook.yaml', 'pass', undefined, undefined, undefined, 'ok'],
+      ],
+    );
   });
 });

@@ -1,0 +1,128 @@
+// Dry-run and drill reports as text (the CLI) and as Markdown (the editor's
+// report view). Every value that came from the runbook or a command is
+// escaped for Markdown, so a step id or a command's output cannot inject
+// markup or links into the preview.
+import { formatDuration } from '../values';
+import { PHASES, type DrillReport, type DryRunReport, type Phase } from './report';
+
+const TITLES: Record<Phase, string> = { detect: 'Detect', decide: 'Decide', execute: 'Execute', verify: 'Verify', close: 'Close', communicate: 'Communicate' };
+
+/** A measured time for people: `12 ms`, `1.2 s`, `2m30s`. */
+export function humanDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return formatDuration(Math.round(ms / 1000) * 1000);
+}
+
+const duration = humanDuration;
+
+export function dryRunText(r: DryRunReport): string {
+  const lines = [`Dry-run of ${r.runbook} — nothing was changed`];
+  for (const phase of PHASES) {
+    if (!r.phases[phase].length) continue;
+    lines.push(`${TITLES[phase]}:`);
+    for (const p of r.phases[phase]) lines.push(`  ${p}`);
+  }
+  const w = r.worstCase;
+  lines.push(`Worst case: ${formatDuration(w.ms)}${w.path.length ? ` (${w.path.join(' → ')})` : ''}${w.restoreMs !== undefined ? `; windows.restore ${formatDuration(w.restoreMs)}` : ''}`);
+  if (r.findings.length) {
+    lines.push('Findings:');
+    for (const f of r.findings) lines.push(`  ${r.runbook}${f.line ? `:${f.line}:${f.column}` : ''}: ${f.severity} ${f.code} ${f.message}`);
+  }
+  lines.push(r.verdict === 'ready' ? 'READY' : `NOT READY: ${errorCount(r)} error(s)`);
+  return lines.join('\n');
+}
+
+export function drillText(r: DrillReport): string {
+  const lines = [`Drill ${r.scenario} of ${r.runbook}`];
+  lines.push(`  triggers: ${r.triggers.map((t) => `${t.id}${t.fired ? ' fired' : ''}${t.value !== undefined ? ` (${t.metric} = ${t.value})` : ''}`).join(', ') || 'none'}`);
+  for (const s of r.steps) lines.push(`  ${s.outcome.padEnd(11)} ${s.id} (${s.kind}, ${formatDuration(Math.round(s.durationMs)) || '0s'})${s.message ? ` — ${s.message}` : ''}`);
+  const t = r.timings;
+  lines.push(`  detect ${formatDuration(t.detectMs)}, decide ${formatDuration(t.decideMs)}, execute ${formatDuration(t.executeMs)}, verify ${formatDuration(t.verifyMs)}`);
+  for (const e of r.expectations) lines.push(`  ${e.met ? '✓' : '✗'} ${e.what} ${formatDuration(e.limitMs)}: took ${formatDuration(e.actualMs)}`);
+  lines.push(`${r.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${r.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
+  return lines.join('\n');
+}
+
+function errorCount(r: DryRunReport): number {
+  return r.findings.filter((f) => f.severity === 'error').length;
+}
+
+/** Escapes text for Markdown: no markup, no HTML, no autolinks survive. */
+export function md(text: string): string {
+  return text
+    .replace(/[\\`*_{}[\]()#+\-.!|~:]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r?\n/g, ' ');
+}
+
+/** A location in the runbook as a link the preview can open (`file.yaml#L12`); plain text when there is none. */
+export type LinkTo = (line: number, column: number) => string | undefined;
+
+export function dryRunMarkdown(r: DryRunReport, linkTo: LinkTo = () => undefined): string {
+  const out: string[] = [];
+  const errors = errorCount(r);
+  const warnings = r.findings.filter((f) => f.severity === 'warning').length;
+  out.push(`# Dry-run of ${md(r.runbook)}`, '');
+  out.push(r.verdict === 'ready' ? `**Verdict: READY** — nothing was changed; ${warnings} warning(s).` : `**Verdict: NOT READY** — ${errors} error(s), ${warnings} warning(s); nothing was changed.`, '');
+  const w = r.worstCase;
+  out.push(
+    `Worst case ${md(duration(w.ms))}${w.path.length ? ` along ${w.path.map((p) => `\`${code(p)}\``).join(' → ')}` : ''}${w.restoreMs !== undefined ? `; windows.restore ${md(duration(w.restoreMs))}` : ''}${w.decideMs !== undefined ? `; windows.decide ${md(duration(w.decideMs))}` : ''}.`,
+    '',
+  );
+  if (r.findings.length) {
+    out.push('## Findings', '', '| | Where | Code | Finding |', '|---|---|---|---|');
+    for (const f of r.findings) {
+      const where = f.line ? `${f.line}:${f.column}` : '';
+      const link = f.line ? linkTo(f.line, f.column ?? 1) : undefined;
+      out.push(`| ${f.severity === 'error' ? '❌' : f.severity === 'warning' ? '⚠️' : 'ℹ️'} ${f.severity} | ${link ? `[${where}](${link})` : where} | \`${code(f.code)}\` | ${md(f.message)} |`);
+    }
+    out.push('');
+  }
+  out.push('## Steps', '', '| # | Step | Kind | Outcome | What |', '|---|---|---|---|---|');
+  for (const s of r.steps) {
+    const outcome = s.outcome === 'ran' ? `ran${s.durationMs !== undefined ? ` in ${duration(s.durationMs)}` : ''}` : s.outcome === 'would-run' ? 'would run' : s.outcome;
+    out.push(`| ${s.order} | \`${code(s.id)}\` | ${md(s.kind)} | ${md(outcome)} | ${md(s.action)} |`);
+  }
+  out.push('');
+  for (const phase of PHASES) {
+    if (!r.phases[phase].length) continue;
+    out.push(`## ${TITLES[phase]}`, '');
+    for (const p of r.phases[phase]) out.push(`- ${md(p)}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+export function drillMarkdown(r: DrillReport): string {
+  const out: string[] = [];
+  out.push(`# Drill \`${code(r.scenario)}\` of ${md(r.runbook)}`, '');
+  out.push(`**Verdict: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}** — ${md(r.outcome)}${r.reason ? `: ${md(r.reason)}` : ''}`, '');
+  const t = r.timings;
+  out.push('| Detect | Decide | Execute | Verify | Restore |', '|---|---|---|---|---|', `| ${[t.detectMs, t.decideMs, t.executeMs, t.verifyMs, t.restoreMs].map((x) => md(duration(x))).join(' | ')} |`, '');
+  if (r.expectations.length) {
+    out.push('## Expectations', '');
+    for (const e of r.expectations) out.push(`- ${e.met ? '✅' : '❌'} ${md(e.what)} ${md(duration(e.limitMs))}: took ${md(duration(e.actualMs))}`);
+    out.push('');
+  }
+  out.push('## Triggers', '');
+  for (const x of r.triggers) out.push(`- ${x.fired ? '🔥' : '·'} \`${code(x.id)}\`: ${md(x.message)}`);
+  out.push('');
+  if (r.approvals.length) {
+    out.push('## Approvals', '');
+    for (const a of r.approvals) out.push(`- \`${code(a.step)}\`: ${md(a.role)} ${a.decision === 'approve' ? 'approved' : 'rejected'} (${a.by === 'scenario' ? `scenario${a.afterMs ? `, after ${md(duration(a.afterMs))}` : ''}` : 'asked'})`);
+    out.push('');
+  }
+  out.push('## Steps', '', '| Step | Kind | Outcome | Took | Note |', '|---|---|---|---|---|');
+  for (const s of r.steps) out.push(`| \`${code(s.id)}\` | ${md(s.kind)} | ${md(s.outcome)} | ${md(duration(s.durationMs))} | ${s.message ? md(s.message) : ''} |`);
+  out.push('');
+  if (r.restored.length) out.push(`Restored (undone, newest first): ${r.restored.map((x) => `\`${code(x)}\``).join(', ')}`, '');
+  return out.join('\n');
+}
+
+/** Text inside a code span: backticks and pipes cannot close it or break the table. */
+function code(text: string): string {
+  return text.replace(/[`|\r\n]/g, ' ');
+}

@@ -1,0 +1,68 @@
+// What a dry-run and a drill report: the CLI prints them, the editor shows
+// them (step lenses, diagnostics, a markdown view) and the audit log keeps a
+// summary. JSON-serialisable. Pure: the node layer produces them.
+
+export type Phase = 'detect' | 'decide' | 'execute' | 'verify' | 'close' | 'communicate';
+
+export const PHASES: readonly Phase[] = ['detect', 'decide', 'execute', 'verify', 'close', 'communicate'];
+
+export interface Finding {
+  severity: 'error' | 'warning' | 'info';
+  code: string;
+  message: string;
+  /** 1-based line and column in the runbook, when the finding has a place. */
+  line?: number;
+  column?: number;
+}
+
+export interface StepResult {
+  id: string;
+  order: number;
+  kind: string;
+  /** What the dry-run did or would do, in one line. */
+  action: string;
+  outcome: 'ran' | 'would-run' | 'failed' | 'shown';
+  durationMs?: number;
+  output?: string;
+}
+
+export interface DryRunReport {
+  runbook: string;
+  verdict: 'ready' | 'not-ready';
+  phases: Record<Phase, string[]>;
+  steps: StepResult[];
+  findings: Finding[];
+  worstCase: { ms: number; path: string[]; restoreMs?: number; decideMs?: number };
+}
+
+export interface DrillStep {
+  id: string;
+  kind: string;
+  outcome: 'done' | 'failed' | 'undone' | 'undo-failed' | 'skipped' | 'approved' | 'rejected';
+  durationMs: number;
+  message?: string;
+}
+
+/** One answer at an approval gate: from the scenario, or from a person (terminal, editor). */
+export interface DrillApproval {
+  step: string;
+  role: string;
+  decision: 'approve' | 'reject';
+  by: 'scenario' | 'person';
+  /** The scenario's simulated answer time. */
+  afterMs?: number;
+}
+
+export interface DrillReport {
+  runbook: string;
+  scenario: string;
+  verdict: 'pass' | 'fail';
+  outcome: 'restored' | 'undone' | 'aborted';
+  reason?: string;
+  timings: { detectMs: number; decideMs: number; executeMs: number; verifyMs: number; restoreMs: number };
+  expectations: Array<{ what: string; limitMs: number; actualMs: number; met: boolean }>;
+  triggers: Array<{ id: string; metric: string; value?: number; fired: boolean; message: string }>;
+  steps: DrillStep[];
+  approvals: DrillApproval[];
+  restored: string[];
+}

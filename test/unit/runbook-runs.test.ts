@@ -1,0 +1,103 @@
+// The records and views around dry-runs and drills: sign-offs in the audit
+// log, the overdue-drill check reading that log from the CLI, and the
+// Markdown report the editor shows (escaped: values from files cannot inject).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { dryRunMarkdown, drillMarkdown, md } from '../../src/core/runbook/render';
+import type { DrillReport, DryRunReport } from '../../src/core/runbook/report';
+import { appendAuditRecord, readAuditLog } from '../../src/node/audit';
+import { DAY, FIXTURES, runCli } from './helpers';
+
+function workspace(): string {
+  const dir = fs.mkdtempSync(path.join(tmpdir(), 'rl-runs-'));
+  fs.cpSync(path.join(FIXTURES, 'clean'), dir, { recursive: true });
+  return dir;
+}
+
+describe('sign-off', () => {
+  it('records a sign-off of a closure.signOff role, with the note', async () => {
+    const dir = workspace();
+    const out = await runCli(dir, 'sign-off', 'iris.runbook.yaml', '--role', 'dataSteward', '--note', 'profiles checked');
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /^dataSteward signed-off iris\.runbook\.yaml \(audit record at \d{4}-\d\d-\d\dT[\d:.]+Z, by .+\)\n$/);
+    const [entry] = (await readAuditLog(dir)).entries;
+    assert.deepEqual([entry!.record.kind, entry!.record.path, entry!.record.verdict, entry!.record.role, entry!.record.note], ['sign-off', 'iris.runbook.yaml', 'signed-off', 'dataSteward', 'profiles checked']);
+    assert.match(String(entry!.record.digest), /^sha256:[0-9a-f]{64}$/);
+    const refused = await runCli(dir, 'sign-off', 'iris.runbook.yaml', '--role', 'decisionMaker', '--reject');
+    assert.equal(refused.code, 0);
+    assert.equal((await readAuditLog(dir)).entries[1]!.record.verdict, 'refused');
+  });
+
+  it('a role the runbook does not ask for is refused with the roles it does ask for; nothing is recorded', async () => {
+    const dir = workspace();
+    const out = await runCli(dir, 'sign-off', 'iris.runbook.yaml', '--role', 'sre');
+    assert.equal(out.code, 2);
+    assert.equal(out.stderr, 'rollback-lens: iris.runbook.yaml: `sre` is not a sign-off role (closure.signOff: decisionMaker, dataSteward)\n');
+    assert.equal(fs.existsSync(path.join(dir, '.rollback-lens', 'audit.jsonl')), false);
+    const usage = await runCli(dir, 'sign-off', 'iris.runbook.yaml');
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /^rollback-lens: sign-off needs --role <role>\n/);
+  });
+});
+
+describe('overdue drills from the CLI', () => {
+  const overdue = (out: string) => out.split('\n').filter((l) => l.includes('drill-overdue'));
+  it('quiet without an audit log; warns at drills.every when the log has no drill or an old one; quiet after a recent drill', async () => {
+    const dir = workspace();
+    assert.deepEqual(overdue((await runCli(dir, 'validate', 'iris.runbook.yaml')).stdout), []);
+    await appendAuditRecord(dir, { kind: 'dry-run', path: 'iris.runbook.yaml', verdict: 'ready' });
+    let out = await runCli(dir, 'validate', 'iris.runbook.yaml');
+    assert.deepEqual(overdue(out.stdout), ['iris.runbook.yaml:43:10: warning drill-overdue no drill of this runbook is recorded; drills are due every 90d']);
+    assert.equal(out.code, 0, 'a warning does not fail validate');
+    await appendAuditRecord(dir, { kind: 'drill', path: 'iris.runbook.yaml', verdict: 'pass' }, { now: () => Date.now() - 100 * DAY });
+    out = await runCli(dir, 'validate', 'iris.runbook.yaml');
+    assert.equal(overdue(out.stdout).length, 1);
+    assert.match(overdue(out.stdout)[0]!, /^iris\.runbook\.yaml:43:10: warning drill-overdue drill overdue: the last drill was on \d{4}-\d\d-\d\d \(100 days ago\); drills are due every 90d$/);
+    await appendAuditRecord(dir, { kind: 'drill', path: 'iris.runbook.yaml', verdict: 'fail' }, { now: () => Date.now() - 2 * DAY });
+    assert.deepEqual(overdue((await runCli(dir, 'validate', 'iris.runbook.yaml')).stdout), [], 'a failed drill is still a rehearsal');
+  });
+});
+
+describe('Markdown reports', () => {
+  const hostile = '<script>alert(1)</script> [x](javascript:alert(1)) `|` **b**';
+  it('escapes markup, HTML, links and table pipes in every value', () => {
+    assert.equal(md('a|b <i>[l](javascript:x)</i> *e* `c`'), 'a\\|b &lt;i&gt;\\[l\\]\\(javascript\\:x\\)&lt;/i&gt; \\*e\\* \\`c\\`');
+    const r: DryRunReport = {
+      runbook: 'r.runbook.yaml',
+      verdict: 'not-ready',
+      phases: { detect: [hostile], decide: [], execute: [], verify: [], close: [], communicate: [] },
+      steps: [{ id: 'a|b`c', order: 1, kind: 'run', action: hostile, outcome: 'would-run' }],
+      findings: [{ severity: 'error', code: 'dry-run-failed', message: hostile, line: 7, column: 3 }],
+      worstCase: { ms: 90_000, path: ['a|b`c'] },
+    };
+    const text = dryRunMarkdown(r, (l, c) => `r.runbook.yaml#L${l},${c}`);
+    assert.ok(!/<script|<\/script|\]\(javascript/.test(text), text);
+    assert.ok(text.includes('**Verdict: NOT READY** — 1 error(s), 0 warning(s); nothing was changed.'));
+    assert.ok(text.includes('| ❌ error | [7:3](r.runbook.yaml#L7,3) | `dry-run-failed` | &lt;script&gt;alert\\(1\\)&lt;/script&gt; \\[x\\]\\(javascript\\:alert\\(1\\)\\) \\`\\|\\` \\*\\*b\\*\\* |'), text);
+    assert.ok(text.includes('| 1 | `a b c` | run | would run |'), 'a code span cannot be closed or split');
+    assert.ok(text.includes('Worst case 1m30s along `a b c`.'), text);
+  });
+
+  it('a drill: verdict, timings, expectations, approvals and steps', () => {
+    const r: DrillReport = {
+      runbook: 'r.runbook.yaml',
+      scenario: 'ok',
+      verdict: 'pass',
+      outcome: 'restored',
+      timings: { detectMs: 12, decideMs: 120_000, executeMs: 1_500, verifyMs: 0, restoreMs: 1_500 },
+      expectations: [{ what: 'decideWithin', limitMs: 300_000, actualMs: 120_000, met: true }],
+      triggers: [{ id: 'slow', metric: 'p99', value: 400, fired: true, message: 'p99 is 400 > 250: fires' }],
+      steps: [{ id: 'repoint', kind: 'run', outcome: 'done', durationMs: 1_234 }],
+      approvals: [{ step: 'approve', role: 'decisionMaker', decision: 'approve', by: 'scenario', afterMs: 120_000 }],
+      restored: [],
+    };
+    const text = drillMarkdown(r);
+    assert.ok(text.startsWith('# Drill `ok` of r\\.runbook\\.yaml\n\n**Verdict: PASS** — restored\n'), text);
+    assert.ok(text.includes('| 12 ms | 2m | 1\\.5 s | 0 ms | 1\\.5 s |'), text);
+    assert.ok(text.includes('- ✅ decideWithin 5m: took 2m'));
+    assert.ok(text.includes('- `approve`: decisionMaker approved (scenario, after 2m)'));
+    assert.ok(text.includes('| `repoint` | run | done | 1\\.2 s |  |'), text);
+  });
+});
