@@ -35,6 +35,14 @@ export class LanguageService {
     this.cache.clear();
   }
 
+  /**
+   * Forgets every document's diagnostics (the analyses stay): the world the
+   * semantic checks read changed (referenced files, the audit log's drills).
+   */
+  invalidate(): void {
+    for (const e of this.cache.values()) delete e.diagnostics;
+  }
+
   private entry(doc: TextDocumentInput): Entry {
     const e = this.cache.get(doc.uri);
     if (e && e.version === doc.version && e.analysis.input.text === doc.text) return e;

@@ -11,8 +11,10 @@ import { contractModel } from '../core/contract/model';
 import type { ContractReport, RuleResult, TestReport } from '../core/contract/report';
 import { LineIndex } from '../core/text';
 import { locate, type PathSegment } from '../core/yamlTree';
+import { appendAuditRecord } from '../node/audit';
 import { recordBaseline } from '../node/baseline';
 import { loadContract, runContractTests } from '../node/contractTest';
+import { contractTestRecord } from '../node/runRecords';
 import { range } from './convert';
 
 export const CONTRACT_GLOB = '**/*.contract.{yaml,yml}';
@@ -183,6 +185,7 @@ export class ContractTests implements vscode.Disposable {
         } finally {
           sub.dispose();
         }
+        await this.recordRun(workspace, uri.fsPath, report);
         for (const item of items) {
           const t = report.tests.find((x) => x.testId === item.label);
           if (!t) {
@@ -201,6 +204,15 @@ export class ContractTests implements vscode.Disposable {
       this.finished.fire(records);
     }
     return records;
+  }
+
+  /** Every run leaves a record in the workspace's audit log, as from the CLI. */
+  private async recordRun(workspace: string, file: string, report: ContractReport): Promise<void> {
+    try {
+      await appendAuditRecord(workspace, contractTestRecord(file, report));
+    } catch (e) {
+      this.log.warn(`could not record the contract test in the audit log: ${(e as Error).message}`);
+    }
   }
 
   private async report(run: vscode.TestRun, item: vscode.TestItem, uri: vscode.Uri, t: TestReport): Promise<RunRecord> {

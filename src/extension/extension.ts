@@ -8,6 +8,7 @@ import { parseDuration } from '../core/values';
 import { ContractTests } from './contracts';
 import { DiagnosticsController } from './diagnostics';
 import { registerProviders } from './providers';
+import { Runbooks } from './runbooks';
 
 const moduleLoadStart = performance.now();
 
@@ -16,6 +17,8 @@ export interface RollbackLensApi {
   readonly activationMs: number;
   /** Contract tests: the controller and what each run reported (for tests and other views). */
   readonly contracts: ContractTests;
+  /** Runbooks: dry-runs, drills, sign-offs and what each run reported. */
+  readonly runbooks: Runbooks;
   /** Resolves when diagnostics of `uri` were published after this call. */
   diagnosticsUpdated(uri: vscode.Uri): Promise<void>;
 }
@@ -35,8 +38,22 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     const concurrency = config().get<number>('contractTests.concurrency', 0);
     return { ...(timeout.ok && timeout.value > 0 ? { timeoutMs: timeout.value } : {}), ...(concurrency > 0 ? { concurrency } : {}) };
   }, String(context.extension.packageJSON.version));
+  const runbooks = new Runbooks(client, log);
+  // the overdue-drill check reads the audit log: a drill (from here or a terminal) changes its answer
+  const auditLog = vscode.workspace.createFileSystemWatcher('**/.rollback-lens/audit.jsonl');
+  const onAudit = () =>
+    void client
+      .invalidate()
+      .then(() => diagnostics.revalidateAll())
+      .catch((e: Error) => log.warn(`worker: ${e.message}`));
   context.subscriptions.push(
+    auditLog,
+    auditLog.onDidCreate(onAudit),
+    auditLog.onDidChange(onAudit),
+    auditLog.onDidDelete(onAudit),
+    runbooks.onDidFinishRun(onAudit),
     contracts,
+    runbooks,
     log,
     { dispose: () => client.dispose() },
     diagnostics,
@@ -53,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
   return {
     activationMs,
     contracts,
+    runbooks,
     diagnosticsUpdated: (uri) =>
       new Promise((resolve) => {
         const sub = diagnostics.onDidUpdate((u) => {

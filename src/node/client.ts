@@ -77,7 +77,7 @@ export class LanguageClient {
   }
 
   /** Sends a document request, including the text only when the worker lacks this version. */
-  async request<M extends Exclude<Method, 'close' | 'configure'>>(
+  async request<M extends Exclude<Method, 'close' | 'configure' | 'invalidate'>>(
     method: M,
     doc: DocRef & { text: string },
     extra: Omit<Requests[M]['params'], 'doc'>,
@@ -106,6 +106,12 @@ export class LanguageClient {
     this.settings = { ...this.settings, ...params };
     if (!this.worker) return Promise.resolve(null);
     return this.send('configure', params);
+  }
+
+  /** Drops the worker's cached diagnostics (nothing to drop before it starts). */
+  invalidate(): Promise<null> {
+    if (!this.worker) return Promise.resolve(null);
+    return this.send('invalidate', {});
   }
 
   dispose(): void {

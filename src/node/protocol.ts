@@ -21,6 +21,8 @@ export interface Requests {
   codeActions: { params: { doc: DocRef; span: Span }; result: Array<QuickFix & { diagnostic: Diagnostic }> };
   close: { params: { uri: string }; result: null };
   configure: { params: { maxSize?: number }; result: null };
+  /** The files the semantic checks read changed: validate again from scratch. */
+  invalidate: { params: Record<string, never>; result: null };
 }
 
 export type Method = keyof Requests;

@@ -16,8 +16,7 @@ export interface SignOffRole {
   contact?: string;
 }
 
-/** The roles that must sign off the closure of this runbook, with their names and contacts. */
-export async function signOffRoles(file: string): Promise<SignOffRole[]> {
+async function readRunbook(file: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -26,13 +25,25 @@ export async function signOffRoles(file: string): Promise<SignOffRole[]> {
   }
   const analysis = analyze({ path: path.basename(file), text });
   if (analysis.kind !== 'RollbackRunbook' || !analysis.parsed) throw new SignOffError(`${file} is not a RollbackRunbook`);
-  const value = obj(analysis.parsed.value);
-  const roles = obj(value.roles);
+  return obj(analysis.parsed.value);
+}
+
+function describe(roles: Record<string, unknown>, role: string): SignOffRole {
+  const r = obj(roles[role]);
+  return { role, ...(typeof r.name === 'string' ? { name: r.name } : {}), ...(typeof r.contact === 'string' ? { contact: r.contact } : {}) };
+}
+
+/** Every role the runbook declares, with its name and contact. */
+export async function runbookRoles(file: string): Promise<Map<string, SignOffRole>> {
+  const roles = obj((await readRunbook(file)).roles);
+  return new Map(Object.keys(roles).map((role) => [role, describe(roles, role)]));
+}
+
+/** The roles that must sign off the closure of this runbook, with their names and contacts. */
+export async function signOffRoles(file: string): Promise<SignOffRole[]> {
+  const value = await readRunbook(file);
   const list = obj(value.closure).signOff;
-  return (Array.isArray(list) ? list : []).map(String).map((role) => {
-    const r = obj(roles[role]);
-    return { role, ...(typeof r.name === 'string' ? { name: r.name } : {}), ...(typeof r.contact === 'string' ? { contact: r.contact } : {}) };
-  });
+  return (Array.isArray(list) ? list : []).map(String).map((role) => describe(obj(value.roles), role));
 }
 
 export interface SignOffOptions {

@@ -40,6 +40,10 @@ const handlers: { [M in Method]: (p: Requests[M]['params']) => Requests[M]['resu
     for (const s of services.values()) s.close(uri);
     return null;
   },
+  invalidate: () => {
+    for (const s of services.values()) s.invalidate();
+    return null;
+  },
   configure: (p) => {
     if (p.maxSize && p.maxSize > 0) maxSize = p.maxSize;
     for (const s of services.values()) s.configure({ maxSize });

@@ -60,4 +60,21 @@ describe('Rollback Lens in Restricted Mode', function () {
       [['skipped', ['Running contract tests executes the model command from this workspace, so it needs a trusted workspace (Restricted Mode is on).']]],
     );
   });
+
+  it('refuses dry-runs and drills and says why in the CodeLens; runs nothing', async () => {
+    const ext = vscode.extensions.getExtension<RollbackLensApi>(EXTENSION_ID)!;
+    const api = await ext.activate();
+    const runbook = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'iris/iris.runbook.yaml');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(runbook));
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', runbook);
+    const titles = lenses.map((l) => l.command?.title);
+    assert.deepEqual(
+      titles.filter((t) => t !== '$(pass-filled) Sign off…'),
+      ['$(lock) Dry-run — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace'],
+    );
+    assert.ok(lenses.filter((l) => l.command?.title.startsWith('$(lock)')).every((l) => l.command?.command === 'rollbackLens.explainRestrictedRunbook'));
+    assert.equal(await api.runbooks.dryRun(runbook), undefined);
+    assert.equal(await api.runbooks.drill(runbook, 'repoint-fails'), undefined);
+    assert.deepEqual(api.runbooks.lastRuns(runbook), { drills: {} }, 'nothing ran');
+  });
 });

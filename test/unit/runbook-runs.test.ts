@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { dryRunMarkdown, drillMarkdown, md } from '../../src/core/runbook/render';
 import type { DrillReport, DryRunReport } from '../../src/core/runbook/report';
 import { appendAuditRecord, readAuditLog } from '../../src/node/audit';
-import { DAY, FIXTURES, runCli } from './helpers';
+import { LanguageService } from '../../src/core/service';
+import { CLEAN_FILES, CLEAN_RUNBOOK, DAY, FakeHost, FIXTURES, NOW, runCli } from './helpers';
 
 function workspace(): string {
   const dir = fs.mkdtempSync(path.join(tmpdir(), 'rl-runs-'));
@@ -99,5 +100,19 @@ describe('Markdown reports', () => {
     assert.ok(text.includes('- ✅ decideWithin 5m: took 2m'));
     assert.ok(text.includes('- `approve`: decisionMaker approved (scenario, after 2m)'));
     assert.ok(text.includes('| `repoint` | run | done | 1\\.2 s |  |'), text);
+  });
+});
+
+describe('LanguageService.invalidate', () => {
+  it('keeps diagnostics per version until invalidated, then asks the host again (a drill was recorded)', async () => {
+    let last: number | null = null;
+    const service = new LanguageService(new FakeHost({ files: CLEAN_FILES, lastDrill: () => last }));
+    const doc = { uri: 'iris.runbook.yaml', version: 1, path: 'iris.runbook.yaml', text: CLEAN_RUNBOOK };
+    const codes = async () => (await service.validate(doc)).map((d) => d.code).filter((c) => c === 'drill-overdue');
+    assert.deepEqual(await codes(), ['drill-overdue']);
+    last = NOW - DAY;
+    assert.deepEqual(await codes(), ['drill-overdue'], 'same version: the cached answer');
+    service.invalidate();
+    assert.deepEqual(await codes(), [], 'invalidated: the host says a drill ran yesterday');
   });
 });

@@ -1,0 +1,431 @@
+// Runbooks in the editor: CodeLens to dry-run a runbook and to run each drill
+// scenario; once one has run, its result above every step (would run, ran in
+// 1.2 s, failed, undone); the last dry-run's findings as diagnostics until the
+// file changes; the report as a Markdown preview; approval gates of a drill
+// asked with a quick pick naming the role; sign-offs. Every run and answer is
+// recorded in the workspace's audit log. Running needs a trusted workspace.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { DIAGNOSTIC_CODES } from '../core/codes';
+import { dryRunMarkdown, drillMarkdown, humanDuration } from '../core/runbook/render';
+import type { DrillReport, DrillStep, DryRunReport, Finding, StepResult } from '../core/runbook/report';
+import type { DocumentSymbol } from '../core/types';
+import type { LanguageClient } from '../node/client';
+import { drill } from '../node/drill';
+import { dryRun } from '../node/dryrun';
+import { appendAll, drillRecords, dryRunRecord } from '../node/runRecords';
+import { runbookRoles, signOff, signOffRoles } from '../node/signoff';
+import { docRef } from './documents';
+
+const UNTRUSTED = 'Dry-runs and drills run commands from this runbook (dryRun variants, checks, the steps themselves), so they need a trusted workspace (Restricted Mode is on).';
+export const REPORT_SCHEME = 'rollback-lens-report';
+
+interface Last<R> {
+  report: R;
+  /** The document version the run saw. */
+  version: number;
+  at: number;
+}
+
+interface RunbookState {
+  dryRun?: Last<DryRunReport>;
+  drills: Map<string, Last<DrillReport>>;
+  /** Which run the step lenses show: the newest. */
+  latest?: { kind: 'dry-run' } | { kind: 'drill'; scenario: string };
+  running?: string;
+}
+
+/** What a finished run left, for the integration tests and other views. */
+export interface RunbookRunEvent {
+  uri: string;
+  kind: 'dry-run' | 'drill';
+  dryRun?: DryRunReport;
+  drill?: DrillReport;
+  error?: string;
+}
+
+export class Runbooks implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly state = new Map<string, RunbookState>();
+  private readonly findings = vscode.languages.createDiagnosticCollection('rollback-lens-dry-run');
+  private readonly lensChanged = new vscode.EventEmitter<void>();
+  private readonly reportChanged = new vscode.EventEmitter<vscode.Uri>();
+  private readonly reports = new Map<string, string>();
+  private readonly finished = new vscode.EventEmitter<RunbookRunEvent>();
+  /** Fires after every dry-run and drill. */
+  readonly onDidFinishRun = this.finished.event;
+  private readonly asking = new vscode.EventEmitter<{ role: string; step: string }>();
+  /** Fires when a drill's approval gate is about to ask in a quick pick. */
+  readonly onWillAskApproval = this.asking.event;
+
+  constructor(
+    private readonly client: LanguageClient,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      this.findings,
+      this.lensChanged,
+      this.reportChanged,
+      this.finished,
+      this.asking,
+      vscode.languages.registerCodeLensProvider({ language: 'rollback-runbook' }, { provideCodeLenses: (doc) => this.lenses(doc), onDidChangeCodeLenses: this.lensChanged.event }),
+      vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, { provideTextDocumentContent: (u) => this.reports.get(u.toString()) ?? '', onDidChange: this.reportChanged.event }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        // findings point into the text the dry-run saw: an edit makes them stale
+        if (e.contentChanges.length && this.findings.has(e.document.uri)) this.findings.delete(e.document.uri);
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.lensChanged.fire()),
+      vscode.commands.registerCommand('rollbackLens.dryRun', (uri?: vscode.Uri | string) => this.dryRun(uri)),
+      vscode.commands.registerCommand('rollbackLens.runDrill', (uri?: vscode.Uri | string, scenario?: string) => this.drill(uri, scenario)),
+      vscode.commands.registerCommand('rollbackLens.showRunbookReport', (uri: vscode.Uri | string, scenario?: string) => this.showReport(toUri(uri)!, scenario)),
+      vscode.commands.registerCommand('rollbackLens.signOff', (uri?: vscode.Uri | string, role?: string, decision?: 'approve' | 'reject') => this.signOff(uri, role, decision)),
+      vscode.commands.registerCommand('rollbackLens.explainRestrictedRunbook', () =>
+        vscode.window.showInformationMessage(UNTRUSTED, 'Manage Workspace Trust').then((a) => a && vscode.commands.executeCommand('workbench.trust.manage')),
+      ),
+    );
+  }
+
+  /** The last dry-run and drills of a runbook (for tests). */
+  lastRuns(uri: vscode.Uri): { dryRun?: DryRunReport; drills: Record<string, DrillReport> } {
+    const s = this.state.get(uri.toString());
+    return { ...(s?.dryRun ? { dryRun: s.dryRun.report } : {}), drills: Object.fromEntries([...(s?.drills ?? new Map<string, Last<DrillReport>>())].map(([k, v]) => [k, v.report])) };
+  }
+
+  // ---- dry-run ---------------------------------------------------------------------------
+
+  async dryRun(uriArg?: vscode.Uri | string): Promise<DryRunReport | undefined> {
+    const doc = await this.runbookDocument(uriArg);
+    if (!doc) return undefined;
+    const s = this.stateOf(doc.uri);
+    if (s.running) {
+      void vscode.window.showInformationMessage(`Rollback Lens: ${s.running} of ${vscode.workspace.asRelativePath(doc.uri)} is still running`);
+      return undefined;
+    }
+    const workspace = workspaceOf(doc.uri);
+    const rel = vscode.workspace.asRelativePath(doc.uri);
+    return this.running(doc.uri, 'dry-run', `Rollback Lens: dry-run of ${rel}`, async (signal) => {
+      const report = await dryRun(doc.uri.fsPath, { workspace, signal });
+      s.dryRun = { report, version: doc.version, at: Date.now() };
+      s.latest = { kind: 'dry-run' };
+      this.showFindings(doc, report.findings);
+      const errors = report.findings.filter((f) => f.severity === 'error').length;
+      this.log.info(`dry-run of ${rel}: ${report.verdict}${errors ? ` (${errors} error(s))` : ''}`);
+      await this.record(workspace, [dryRunRecord(doc.uri.fsPath, report)]);
+      this.setReport(doc.uri, undefined, dryRunMarkdown(report, (line, column) => `${doc.uri.toString()}#L${line},${column}`));
+      this.finished.fire({ uri: doc.uri.toString(), kind: 'dry-run', dryRun: report });
+      void this.showReport(doc.uri);
+      void vscode.window.showInformationMessage(`Rollback Lens: dry-run of ${rel}: ${report.verdict === 'ready' ? 'ready' : `not ready, ${errors} error(s)`}; nothing was changed.`);
+      return report;
+    });
+  }
+
+  /** The dry-run's own findings (the language service's are already shown live) as diagnostics. */
+  private showFindings(doc: vscode.TextDocument, findings: Finding[]): void {
+    const own = findings.filter((f) => !(f.code in DIAGNOSTIC_CODES));
+    this.findings.set(
+      doc.uri,
+      own.map((f) => {
+        const line = Math.min(Math.max((f.line ?? 1) - 1, 0), doc.lineCount - 1);
+        const start = new vscode.Position(line, Math.max((f.column ?? 1) - 1, 0));
+        const word = doc.getWordRangeAtPosition(start, /[^\s,[\]{}]+(?=\s*$|\s*[:,\]}]|\s+#)|[^\s,[\]{}]+/);
+        const d = new vscode.Diagnostic(word ?? new vscode.Range(start, doc.lineAt(line).range.end), f.message, SEVERITY[f.severity]);
+        d.source = 'rollback-lens dry-run';
+        d.code = f.code;
+        return d;
+      }),
+    );
+  }
+
+  // ---- drill -----------------------------------------------------------------------------
+
+  async drill(uriArg?: vscode.Uri | string, scenarioArg?: string): Promise<DrillReport | undefined> {
+    const doc = await this.runbookDocument(uriArg);
+    if (!doc) return undefined;
+    const s = this.stateOf(doc.uri);
+    if (s.running) {
+      void vscode.window.showInformationMessage(`Rollback Lens: ${s.running} of ${vscode.workspace.asRelativePath(doc.uri)} is still running`);
+      return undefined;
+    }
+    const scenarios = (await this.symbols(doc)).find((x) => x.kind === 'section' && x.name === 'drills')?.children.filter((c) => c.kind === 'scenario') ?? [];
+    const scenario =
+      scenarioArg ??
+      (await vscode.window.showQuickPick(
+        scenarios.map((c) => c.name),
+        { title: `Run a drill of ${vscode.workspace.asRelativePath(doc.uri)}`, placeHolder: 'The scenario: its faults are injected and the steps run for real in the sandbox' },
+      ));
+    if (!scenario) return undefined;
+    const workspace = workspaceOf(doc.uri);
+    const rel = vscode.workspace.asRelativePath(doc.uri);
+    const roles = await runbookRoles(doc.uri.fsPath).catch(() => new Map<string, { role: string; name?: string; contact?: string }>());
+    return this.running(doc.uri, `drill ${scenario}`, `Rollback Lens: drill ${scenario} of ${rel}`, async (signal) => {
+      const report = await drill(doc.uri.fsPath, { workspace, scenario, signal, ask: (role, step) => this.askApproval(scenario, role, step, roles) });
+      s.drills.set(scenario, { report, version: doc.version, at: Date.now() });
+      s.latest = { kind: 'drill', scenario };
+      this.log.info(`drill ${scenario} of ${rel}: ${report.verdict}, ${report.outcome}${report.reason ? ` — ${report.reason}` : ''}`);
+      await this.record(workspace, drillRecords(doc.uri.fsPath, report));
+      this.setReport(doc.uri, scenario, drillMarkdown(report));
+      this.finished.fire({ uri: doc.uri.toString(), kind: 'drill', drill: report });
+      void this.showReport(doc.uri, scenario);
+      const say = report.verdict === 'pass' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+      void say(`Rollback Lens: drill ${scenario}: ${report.verdict === 'pass' ? 'passed' : 'failed'} (${report.outcome})${report.reason ? ` — ${report.reason}` : ''}`);
+      return report;
+    });
+  }
+
+  private async askApproval(scenario: string, role: string, step: string, roles: Map<string, { name?: string; contact?: string }>): Promise<boolean> {
+    this.asking.fire({ role, step });
+    const r = roles.get(role);
+    const who = r?.name || r?.contact ? `${role} (${[r.name, r.contact].filter(Boolean).join(', ')})` : role;
+    const pick = await vscode.window.showQuickPick(
+      [
+        { label: '$(check) Approve', description: `${who} approves the rollback`, approve: true },
+        { label: '$(x) Reject', description: `${who} rejects it: the drill undoes what ran`, approve: false },
+      ],
+      { title: `Drill ${scenario}: step ${step} needs the approval of ${role}`, placeHolder: `Does ${who} approve the rollback?`, ignoreFocusOut: true },
+    );
+    return pick?.approve === true;
+  }
+
+  // ---- sign-off --------------------------------------------------------------------------
+
+  async signOff(uriArg?: vscode.Uri | string, roleArg?: string, decisionArg?: 'approve' | 'reject'): Promise<string | undefined> {
+    const doc = await this.runbookDocument(uriArg, false);
+    if (!doc) return undefined;
+    try {
+      const roles = await signOffRoles(doc.uri.fsPath);
+      if (!roles.length) {
+        void vscode.window.showWarningMessage(`${vscode.workspace.asRelativePath(doc.uri)} has no closure.signOff roles`);
+        return undefined;
+      }
+      const role =
+        roleArg ??
+        (
+          await vscode.window.showQuickPick(
+            roles.map((r) => ({ label: r.role, description: [r.name, r.contact].filter(Boolean).join(', ') })),
+            { title: 'Sign off the rollback', placeHolder: 'Which role signs off?' },
+          )
+        )?.label;
+      if (!role) return undefined;
+      const decision =
+        decisionArg ??
+        (
+          await vscode.window.showQuickPick(
+            [
+              { label: '$(check) Sign off', decision: 'approve' as const },
+              { label: '$(x) Refuse', decision: 'reject' as const },
+            ],
+            { title: `Sign-off by ${role}` },
+          )
+        )?.decision;
+      if (!decision) return undefined;
+      const r = await signOff(doc.uri.fsPath, { workspace: workspaceOf(doc.uri), role, decision });
+      const message = `${role} ${r.verdict} ${r.path}`;
+      this.log.info(`sign-off: ${message}`);
+      void vscode.window.showInformationMessage(`Rollback Lens: ${message} (recorded in the audit log)`);
+      return message;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Rollback Lens: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  // ---- shared ----------------------------------------------------------------------------
+
+  private async runbookDocument(uriArg: vscode.Uri | string | undefined, needsTrust = true): Promise<vscode.TextDocument | undefined> {
+    const uri = toUri(uriArg) ?? vscode.window.activeTextEditor?.document.uri;
+    if (!uri) return undefined;
+    if (needsTrust && !vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(UNTRUSTED);
+      return undefined;
+    }
+    const doc = await vscode.workspace.openTextDocument(uri);
+    if (doc.languageId !== 'rollback-runbook') {
+      void vscode.window.showErrorMessage(`${vscode.workspace.asRelativePath(uri)} is not a rollback runbook`);
+      return undefined;
+    }
+    // the run reads the file: it must see what the editor shows
+    if (doc.isDirty && !(await doc.save())) {
+      void vscode.window.showErrorMessage(`Rollback Lens: could not save ${vscode.workspace.asRelativePath(uri)} before running`);
+      return undefined;
+    }
+    return doc;
+  }
+
+  /** Runs with a cancellable notification; the lenses say what is running. */
+  private running<T>(uri: vscode.Uri, what: string, title: string, f: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+    const s = this.stateOf(uri);
+    s.running = what;
+    this.lensChanged.fire();
+    return Promise.resolve(
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_p, token) => {
+        const controller = new AbortController();
+        const sub = token.onCancellationRequested(() => controller.abort());
+        try {
+          return await f(controller.signal);
+        } catch (e) {
+          const message = (e as Error).message;
+          this.log.error(`${what} of ${vscode.workspace.asRelativePath(uri)}: ${message}`);
+          void vscode.window.showErrorMessage(`Rollback Lens: ${what}: ${message}`);
+          this.finished.fire({ uri: uri.toString(), kind: what === 'dry-run' ? 'dry-run' : 'drill', error: message });
+          return undefined;
+        } finally {
+          sub.dispose();
+          s.running = undefined;
+          this.lensChanged.fire();
+        }
+      }),
+    );
+  }
+
+  private async record(workspace: string, records: Parameters<typeof appendAll>[1]): Promise<void> {
+    try {
+      await appendAll(workspace, records);
+    } catch (e) {
+      this.log.warn(`could not record in the audit log: ${(e as Error).message}`);
+      void vscode.window.showWarningMessage(`Rollback Lens: could not record this run in the audit log: ${(e as Error).message}`);
+    }
+  }
+
+  private reportUri(uri: vscode.Uri, scenario?: string): vscode.Uri {
+    const base = path.basename(uri.fsPath).replace(/\.ya?ml$/, '');
+    return vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${base} ${scenario ? `drill ${scenario}` : 'dry-run'}.md`, query: uri.toString() });
+  }
+
+  private setReport(uri: vscode.Uri, scenario: string | undefined, markdown: string): void {
+    const r = this.reportUri(uri, scenario);
+    this.reports.set(r.toString(), markdown);
+    this.reportChanged.fire(r);
+  }
+
+  /** Opens the last report of a runbook (a drill's when `scenario` is given) as a Markdown preview beside it. */
+  async showReport(uri: vscode.Uri, scenario?: string): Promise<vscode.Uri | undefined> {
+    const r = this.reportUri(uri, scenario);
+    if (!this.reports.has(r.toString())) {
+      void vscode.window.showInformationMessage(`Rollback Lens: no ${scenario ? `drill ${scenario}` : 'dry-run'} of ${vscode.workspace.asRelativePath(uri)} has run yet`);
+      return undefined;
+    }
+    await vscode.commands.executeCommand('markdown.showPreviewToSide', r);
+    return r;
+  }
+
+  private stateOf(uri: vscode.Uri): RunbookState {
+    let s = this.state.get(uri.toString());
+    if (!s) this.state.set(uri.toString(), (s = { drills: new Map() }));
+    return s;
+  }
+
+  private async symbols(doc: vscode.TextDocument): Promise<DocumentSymbol[]> {
+    try {
+      return await this.client.request('symbols', docRef(doc), {});
+    } catch (e) {
+      this.log.warn(`runbook lenses: ${(e as Error).message}`);
+      return [];
+    }
+  }
+
+  // ---- CodeLens --------------------------------------------------------------------------
+
+  private async lenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    const symbols = await this.symbols(doc);
+    if (!symbols.length) return [];
+    const at = (offset: number) => {
+      const p = doc.positionAt(offset);
+      return new vscode.Range(p, p);
+    };
+    const trusted = vscode.workspace.isTrusted;
+    const s = this.state.get(doc.uri.toString());
+    const out: vscode.CodeLens[] = [];
+    const top = at(symbols[0]!.span.start);
+    const uri = doc.uri.toString();
+    if (!trusted) {
+      out.push(new vscode.CodeLens(top, { title: '$(lock) Dry-run — needs a trusted workspace', command: 'rollbackLens.explainRestrictedRunbook', tooltip: UNTRUSTED }));
+    } else if (s?.running) {
+      out.push(new vscode.CodeLens(top, { title: `$(sync~spin) ${s.running} running…`, command: '' }));
+    } else {
+      out.push(new vscode.CodeLens(top, { title: '$(debug-alt) Dry-run', command: 'rollbackLens.dryRun', arguments: [uri], tooltip: 'Resolve the plan, run only dryRun variants and checks, evaluate the triggers; change nothing' }));
+    }
+    if (s?.dryRun) {
+      const r = s.dryRun.report;
+      const errors = r.findings.filter((f) => f.severity === 'error').length;
+      out.push(new vscode.CodeLens(top, { title: r.verdict === 'ready' ? '$(pass) dry-run: ready' : `$(error) dry-run: not ready (${errors} error${errors === 1 ? '' : 's'})`, command: 'rollbackLens.showRunbookReport', arguments: [uri] }));
+    }
+    // each drill scenario
+    const drills = symbols.find((x) => x.kind === 'section' && x.name === 'drills');
+    for (const c of drills?.children.filter((x) => x.kind === 'scenario') ?? []) {
+      const range = at(c.span.start);
+      if (!trusted) out.push(new vscode.CodeLens(range, { title: '$(lock) Run drill — needs a trusted workspace', command: 'rollbackLens.explainRestrictedRunbook', tooltip: UNTRUSTED }));
+      else if (!s?.running) out.push(new vscode.CodeLens(range, { title: '$(beaker) Run drill', command: 'rollbackLens.runDrill', arguments: [uri, c.name], tooltip: `Run the steps for real in the sandbox with the faults of ${c.name} injected` }));
+      const last = s?.drills.get(c.name)?.report;
+      if (last) out.push(new vscode.CodeLens(range, { title: `${last.verdict === 'pass' ? '$(pass)' : '$(error)'} drill ${last.verdict === 'pass' ? 'passed' : 'failed'}: ${last.outcome}`, command: 'rollbackLens.showRunbookReport', arguments: [uri, c.name] }));
+    }
+    // each step: what the newest run did with it
+    const latest = s?.latest;
+    const stepResults = new Map<string, string>();
+    if (latest?.kind === 'dry-run' && s?.dryRun) for (const r of s.dryRun.report.steps) stepResults.set(r.id, dryRunStepTitle(r));
+    if (latest?.kind === 'drill') {
+      for (const r of s?.drills.get(latest.scenario)?.report.steps ?? []) stepResults.set(r.id, drillStepTitle(r, stepResults.get(r.id)));
+    }
+    const steps = symbols.find((x) => x.kind === 'section' && x.name === 'steps');
+    for (const c of steps?.children.filter((x) => x.kind === 'step') ?? []) {
+      const title = stepResults.get(c.name);
+      if (title) out.push(new vscode.CodeLens(at(c.span.start), { title, command: 'rollbackLens.showRunbookReport', arguments: latest?.kind === 'drill' ? [uri, latest.scenario] : [uri] }));
+    }
+    // sign-off of the closure
+    const closure = symbols.find((x) => x.kind === 'section' && x.name === 'closure');
+    if (closure && doc.getText(new vscode.Range(doc.positionAt(closure.span.start), doc.positionAt(closure.span.end))).includes('signOff')) {
+      out.push(new vscode.CodeLens(at(closure.span.start), { title: '$(pass-filled) Sign off…', command: 'rollbackLens.signOff', arguments: [uri], tooltip: 'Record a closure.signOff role signing the rollback off, in the audit log' }));
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+};
+
+export function dryRunStepTitle(r: StepResult): string {
+  switch (r.outcome) {
+    case 'ran':
+      return `$(pass) dry-run variant ran in ${humanDuration(r.durationMs ?? 0)}`;
+    case 'failed':
+      return `$(error) failed: ${r.action}`.slice(0, 120);
+    case 'would-run':
+      return '$(circle-outline) would run (no dryRun variant)';
+    case 'shown':
+      return `$(eye) ${r.action}`.slice(0, 120);
+  }
+}
+
+/** A step's drill result; an undo after a failure adds to what the step did. */
+export function drillStepTitle(r: DrillStep, before?: string): string {
+  switch (r.outcome) {
+    case 'done':
+      return `$(pass) ran in ${humanDuration(r.durationMs)}`;
+    case 'failed':
+      return `$(error) failed after ${humanDuration(r.durationMs)}${r.message ? `: ${r.message}` : ''}`.slice(0, 120);
+    case 'undone':
+      return `${before ? `${before.replace(/^\$\([a-z-]+\) /, '')} · ` : ''}$(discard) undone`;
+    case 'undo-failed':
+      return `$(error) undo failed${r.message ? `: ${r.message}` : ''}`.slice(0, 120);
+    case 'approved':
+      return `$(pass) approved${r.message ? ` (${r.message})` : ''}`;
+    case 'rejected':
+      return '$(error) rejected';
+    case 'skipped':
+      return '$(circle-slash) skipped';
+  }
+}
+
+function toUri(u: vscode.Uri | string | undefined): vscode.Uri | undefined {
+  return typeof u === 'string' ? vscode.Uri.parse(u) : u;
+}
+
+function workspaceOf(uri: vscode.Uri): string {
+  return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+}

@@ -1,0 +1,241 @@
+// Runbooks from the editor: a dry-run of the example from its CodeLens (the
+// verdict, a lens above each step, the Markdown report), the dry-run's own
+// findings as diagnostics until the file changes, a drill scenario from its
+// CodeLens with its audit record, an approval gate answered in a quick pick,
+// and a sign-off.
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { DrillReport, DryRunReport } from '../../src/core/runbook/report';
+import type { RollbackLensApi } from '../../src/extension/extension';
+import { brief, EXTENSION_ID, sleep, waitForDiagnostics, workspaceRoot, writeFile } from './util';
+
+async function api(): Promise<RollbackLensApi> {
+  return vscode.extensions.getExtension<RollbackLensApi>(EXTENSION_ID)!.activate();
+}
+
+async function lenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
+  return vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+}
+
+const titles = (ls: vscode.CodeLens[]) => ls.map((l) => `${l.range.start.line}: ${l.command?.title}`);
+
+function auditRecords(): Array<Record<string, unknown>> {
+  const file = vscode.Uri.joinPath(workspaceRoot(), '.rollback-lens/audit.jsonl').fsPath;
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+function lineOf(doc: vscode.TextDocument, text: string): number {
+  const i = doc.getText().split('\n').findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `no line with ${text}`);
+  return i;
+}
+
+describe('runbooks in VS Code', function () {
+  this.timeout(120_000);
+  let runbook: vscode.Uri;
+  let doc: vscode.TextDocument;
+
+  before(async () => {
+    runbook = vscode.Uri.joinPath(workspaceRoot(), 'iris/iris.runbook.yaml');
+    doc = await vscode.workspace.openTextDocument(runbook);
+    await vscode.window.showTextDocument(doc);
+    await api();
+  });
+
+  it('offers a Dry-run lens on the runbook and a Run drill lens on each scenario', async () => {
+    const ls = titles(await lenses(runbook));
+    const scenarios = ['latency-spike', 'repoint-fails', 'serving-hangs'].map((id) => lineOf(doc, `- id: ${id}`));
+    assert.deepEqual(
+      ls.filter((t) => /Dry-run|Run drill/.test(t)),
+      [`${lineOf(doc, 'apiVersion:')}: $(debug-alt) Dry-run`, ...scenarios.map((l) => `${l}: $(beaker) Run drill`)],
+    );
+    assert.ok(ls.includes(`${lineOf(doc, 'closure:')}: $(pass-filled) Sign off…`), ls.join('\n'));
+  });
+
+  it('dry-runs the example from its CodeLens: ready, a result above every step, the report in a Markdown preview', async () => {
+    const lens = (await lenses(runbook)).find((l) => l.command?.title === '$(debug-alt) Dry-run')!;
+    const before = auditRecords().length;
+    const report = await vscode.commands.executeCommand<DryRunReport>(lens.command!.command, ...lens.command!.arguments!);
+    assert.equal(report.verdict, 'ready', JSON.stringify(report.findings));
+    assert.deepEqual(report.steps.map((s) => `${s.id}:${s.outcome}`), ['approve:shown', 'announce-start:shown', 'flag-off:shown', 'repoint:ran', 'pin-serving:shown', 'verify:shown', 'announce-done:shown']);
+    const ls = titles(await lenses(runbook));
+    assert.ok(ls.includes(`${lineOf(doc, 'apiVersion:')}: $(pass) dry-run: ready`), ls.join('\n'));
+    const repoint = ls.find((t) => t.startsWith(`${lineOf(doc, '- id: repoint')}: `));
+    assert.match(repoint ?? '', /: \$\(pass\) dry-run variant ran in \d+ ms$|: \$\(pass\) dry-run variant ran in \d+\.\d s$/);
+    assert.equal(
+      ls.find((t) => t.startsWith(`${lineOf(doc, '- id: flag-off')}: `)),
+      `${lineOf(doc, '- id: flag-off')}: $(eye) would change flags.flagd.json: flags.iris-v2.defaultVariant "on" → "off"`,
+    );
+    // the report: a readable Markdown document, shown in the preview
+    const md = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'rollback-lens-report', path: '/iris.runbook dry-run.md', query: runbook.toString() }));
+    assert.match(md.getText(), /^# Dry-run of iris\/iris\\\.runbook\\\.yaml\n\n\*\*Verdict: READY\*\* — nothing was changed; \d+ warning\(s\)\.\n/);
+    assert.ok(md.getText().includes('| 4 | `repoint` | run | ran in '), md.getText());
+    for (let i = 0; i < 50 && !previewOpen('iris.runbook dry-run.md'); i++) await sleep(100);
+    assert.ok(previewOpen('iris.runbook dry-run.md'), `a Markdown preview of the report is open: ${openTabs().join(', ')}`);
+    // the run is in the audit log
+    const added = auditRecords().slice(before);
+    assert.deepEqual(
+      added.map((r) => [r.kind, r.path, r.verdict]),
+      [['dry-run', 'iris/iris.runbook.yaml', 'ready']],
+    );
+  });
+
+  it("shows the dry-run's own findings as diagnostics at their place until the file changes", async () => {
+    const uri = await writeFile(
+      'fixtures/runbooks/failing.runbook.yaml',
+      [
+        'apiVersion: rollback-lens/v1',
+        'kind: RollbackRunbook',
+        'metadata: { name: failing, owner: ml }',
+        'release:',
+        '  current: { model: m, version: 2.0.0 }',
+        '  target: { model: m, version: 1.4.2 }',
+        'roles:',
+        '  decisionMaker: { name: Lead, contact: "#lead" }',
+        'steps:',
+        '  - id: repoint',
+        '    run: echo moved > moved.txt',
+        '    dryRun: echo "registry says no" >&2; exit 3',
+        '    undo: rm -f moved.txt',
+        '    owner: decisionMaker',
+        '    timeout: 10s',
+        '',
+      ].join('\n'),
+    );
+    const failing = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(failing);
+    const report = await vscode.commands.executeCommand<DryRunReport>('rollbackLens.dryRun', uri.toString());
+    assert.equal(report.verdict, 'not-ready');
+    assert.deepEqual(report.findings.map((f) => `${f.line}:${f.column} ${f.severity} ${f.code}`), ['12:5 error dry-run-failed']);
+    const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'rollback-lens dry-run');
+    assert.deepEqual(
+      ours().map((d) => [d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character, d.code, d.severity, d.message.split(':')[0]]),
+      [[11, 4, 11, 10, 'dry-run-failed', vscode.DiagnosticSeverity.Error, 'step `repoint`']],
+    );
+    assert.match(ours()[0]!.message, /registry says no/);
+    assert.equal(existsSync(vscode.Uri.joinPath(workspaceRoot(), 'fixtures/runbooks/moved.txt').fsPath), false, 'the dry-run did not run the step');
+    const lens = titles(await lenses(uri));
+    assert.ok(lens.includes('0: $(error) dry-run: not ready (1 error)'), lens.join('\n'));
+    assert.ok(lens.some((t) => t.startsWith('9: $(error) failed: dry-run: echo')), lens.join('\n'));
+    const editor = await vscode.window.showTextDocument(failing);
+    await editor.edit((e) => e.insert(new vscode.Position(2, 0), '# edited\n'));
+    assert.deepEqual(ours(), [], 'an edit makes the findings stale: they are cleared');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('runs a drill scenario from its CodeLens: undone as expected, the flag restored, the approval and the drill in the audit log', async () => {
+    await vscode.window.showTextDocument(doc);
+    const lens = (await lenses(runbook)).find((l) => l.command?.title === '$(beaker) Run drill' && l.command.arguments?.[1] === 'repoint-fails');
+    assert.ok(lens, 'a Run drill lens for repoint-fails');
+    const flags = vscode.Uri.joinPath(workspaceRoot(), 'iris/flags.flagd.json').fsPath;
+    const flagsBefore = readFileSync(flags, 'utf8');
+    const before = auditRecords().length;
+    const report = await vscode.commands.executeCommand<DrillReport>(lens.command!.command, ...lens.command!.arguments!);
+    assert.deepEqual([report.verdict, report.outcome, report.reason], ['pass', 'undone', 'step `repoint` failed (injected by the scenario); undid flag-off']);
+    assert.equal(readFileSync(flags, 'utf8'), flagsBefore, 'the flag flip was undone');
+    const ls = titles(await lenses(runbook));
+    assert.ok(ls.includes(`${lineOf(doc, '- id: repoint-fails')}: $(pass) drill passed: undone`), ls.join('\n'));
+    assert.ok(ls.includes(`${lineOf(doc, '- id: repoint')}: $(error) failed after 0 ms: failed (injected by the scenario)`), ls.join('\n'));
+    assert.ok(ls.some((t) => new RegExp(`^${lineOf(doc, '- id: flag-off')}: ran in \\d+ ms · \\$\\(discard\\) undone$`).test(t)), ls.join('\n'));
+    const added = auditRecords().slice(before);
+    assert.deepEqual(
+      added.map((r) => [r.kind, r.path, r.verdict, r.role ?? r.scenario]),
+      [
+        ['approval', 'iris/iris.runbook.yaml', 'approved', 'decisionMaker'],
+        ['drill', 'iris/iris.runbook.yaml', 'pass', 'repoint-fails'],
+      ],
+    );
+    assert.equal(added[1]!.outcome, 'undone');
+  });
+
+  it('the overdue-drill check reads the audit log: warned after the dry-run (a log, no drill), quiet once a drill is recorded', async () => {
+    // by now the log has the dry-run and the drill of the tests above; drop the drill records to see the warning
+    const log = vscode.Uri.joinPath(workspaceRoot(), '.rollback-lens/audit.jsonl');
+    const saved = readFileSync(log.fsPath, 'utf8');
+    const every = lineOf(doc, 'every: 90d');
+    try {
+      const withoutDrills = saved.split('\n').filter((l) => !l.includes('"kind":"drill"')).join('\n');
+      await vscode.workspace.fs.writeFile(log, new TextEncoder().encode(withoutDrills));
+      const warned = await waitForDiagnostics(runbook, (d) => d.some((x) => x.code === 'drill-overdue'));
+      assert.deepEqual(warned.filter((x) => x.code === 'drill-overdue').map((x) => `${brief(x)} ${x.message}`), [`${every}:9-${every}:12 drill-overdue no drill of this runbook is recorded; drills are due every 90d`]);
+    } finally {
+      await vscode.workspace.fs.writeFile(log, new TextEncoder().encode(saved));
+    }
+    await waitForDiagnostics(runbook, (d) => !d.some((x) => x.code === 'drill-overdue'));
+  });
+
+  it('asks an approval gate the scenario does not answer in a quick pick naming the role', async () => {
+    const uri = await writeFile(
+      'fixtures/runbooks/ask.runbook.yaml',
+      [
+        'apiVersion: rollback-lens/v1',
+        'kind: RollbackRunbook',
+        'metadata: { name: ask, owner: ml }',
+        'release:',
+        '  current: { model: m, version: 2.0.0 }',
+        '  target: { model: m, version: 1.4.2 }',
+        'roles:',
+        '  lead: { name: On-call lead, contact: "#lead" }',
+        'metrics: { file: metrics.json }',
+        'triggers:',
+        '  - { id: slow, metric: p99_ms, when: "> 250" }',
+        'steps:',
+        '  - id: approve',
+        '    approve: [lead]',
+        '  - id: repoint',
+        '    run: echo 1.4.2 > alias.txt',
+        '    undo: echo 2.0.0 > alias.txt',
+        '    requires: [approve]',
+        '    timeout: 10s',
+        'drills:',
+        '  every: 90d',
+        '  scenarios:',
+        '    - id: asked',
+        '      inject: { metrics: { p99_ms: 400 } }',
+        '',
+      ].join('\n'),
+    );
+    await writeFile('fixtures/runbooks/metrics.json', '{"p99_ms": 100}');
+    const { runbooks } = await api();
+    const asked: string[] = [];
+    const sub = runbooks.onWillAskApproval(({ role, step }) => {
+      asked.push(`${step}/${role}`);
+      // a person picks the first item, Approve
+      void sleep(500).then(() => vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem'));
+    });
+    try {
+      const report = await vscode.commands.executeCommand<DrillReport>('rollbackLens.runDrill', uri.toString(), 'asked');
+      assert.deepEqual(asked, ['approve/lead']);
+      assert.deepEqual(report.approvals, [{ step: 'approve', role: 'lead', decision: 'approve', by: 'person' }]);
+      assert.deepEqual([report.verdict, report.outcome], ['pass', 'restored']);
+      assert.equal(readFileSync(vscode.Uri.joinPath(workspaceRoot(), 'fixtures/runbooks/alias.txt').fsPath, 'utf8'), '1.4.2\n');
+      const last = auditRecords().slice(-2);
+      assert.deepEqual(last.map((r) => [r.kind, r.path, r.verdict, r.by ?? r.scenario]), [
+        ['approval', 'fixtures/runbooks/ask.runbook.yaml', 'approved', 'person'],
+        ['drill', 'fixtures/runbooks/ask.runbook.yaml', 'pass', 'asked'],
+      ]);
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  it('records a sign-off of a closure role', async () => {
+    const said = await vscode.commands.executeCommand<string>('rollbackLens.signOff', runbook.toString(), 'dataSteward', 'approve');
+    assert.equal(said, 'dataSteward signed-off iris/iris.runbook.yaml');
+    const last = auditRecords().at(-1)!;
+    assert.deepEqual([last.kind, last.role, last.verdict], ['sign-off', 'dataSteward', 'signed-off']);
+  });
+});
+
+function openTabs(): string[] {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
+}
+
+function previewOpen(name: string): boolean {
+  return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.label.includes(name)));
+}
