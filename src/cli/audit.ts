@@ -113,7 +113,9 @@ async function list(workspace: string, format: string, kind: AuditKind | undefin
   } else {
     for (const { line, record: r } of entries) {
       const by = `by ${r.user}${r.commit ? ` at ${r.commit.slice(0, 12)}` : ''}`;
-      io.stdout.write(`${name}:${line}: ${r.time} ${r.kind} ${r.path}: ${r.verdict} (${by})\n`);
+      // approvals and sign-offs say whose, and where
+      const who = typeof r.role === 'string' ? ` ${r.role}${typeof r.step === 'string' ? ` at step ${r.step}` : ''}${typeof r.context === 'string' ? ` (${r.context})` : ''}` : '';
+      io.stdout.write(`${name}:${line}: ${r.time} ${r.kind} ${r.path}: ${r.verdict}${who} (${by})\n`);
     }
   }
   if (log.problems.length) {

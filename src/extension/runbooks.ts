@@ -103,7 +103,7 @@ export class Runbooks implements vscode.Disposable {
     }
     const workspace = workspaceOf(doc.uri);
     const rel = vscode.workspace.asRelativePath(doc.uri);
-    return this.running(doc.uri, 'dry-run', `Rollback Lens: dry-run of ${rel}`, async (signal) => {
+    return this.running(doc.uri, 'dry-run', `Rollback Lens: dry-run of ${rel}`, undefined, async (signal) => {
       const report = await dryRun(doc.uri.fsPath, { workspace, signal });
       s.dryRun = { report, version: doc.version, at: Date.now() };
       s.latest = { kind: 'dry-run' };
@@ -138,7 +138,8 @@ export class Runbooks implements vscode.Disposable {
 
   // ---- drill -----------------------------------------------------------------------------
 
-  async drill(uriArg?: vscode.Uri | string, scenarioArg?: string): Promise<DrillReport | undefined> {
+  /** Runs a drill scenario; cancelling (the notification, or `token`) stops the step that runs and undoes the completed ones. */
+  async drill(uriArg?: vscode.Uri | string, scenarioArg?: string, token?: vscode.CancellationToken): Promise<DrillReport | undefined> {
     const doc = await this.runbookDocument(uriArg);
     if (!doc) return undefined;
     const s = this.stateOf(doc.uri);
@@ -157,7 +158,7 @@ export class Runbooks implements vscode.Disposable {
     const workspace = workspaceOf(doc.uri);
     const rel = vscode.workspace.asRelativePath(doc.uri);
     const roles = await runbookRoles(doc.uri.fsPath).catch(() => new Map<string, { role: string; name?: string; contact?: string }>());
-    return this.running(doc.uri, `drill ${scenario}`, `Rollback Lens: drill ${scenario} of ${rel}`, async (signal) => {
+    return this.running(doc.uri, `drill ${scenario}`, `Rollback Lens: drill ${scenario} of ${rel}`, token, async (signal) => {
       const report = await drill(doc.uri.fsPath, { workspace, scenario, signal, ask: (role, step) => this.askApproval(scenario, role, step, roles) });
       s.drills.set(scenario, { report, version: doc.version, at: Date.now() });
       s.latest = { kind: 'drill', scenario };
@@ -252,7 +253,7 @@ export class Runbooks implements vscode.Disposable {
   }
 
   /** Runs with a cancellable notification; the lenses say what is running. */
-  private running<T>(uri: vscode.Uri, what: string, title: string, f: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+  private running<T>(uri: vscode.Uri, what: string, title: string, extra: vscode.CancellationToken | undefined, f: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
     const s = this.stateOf(uri);
     s.running = what;
     this.lensChanged.fire();
@@ -260,6 +261,7 @@ export class Runbooks implements vscode.Disposable {
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_p, token) => {
         const controller = new AbortController();
         const sub = token.onCancellationRequested(() => controller.abort());
+        const subExtra = extra?.onCancellationRequested(() => controller.abort());
         try {
           return await f(controller.signal);
         } catch (e) {
@@ -270,6 +272,7 @@ export class Runbooks implements vscode.Disposable {
           return undefined;
         } finally {
           sub.dispose();
+          subExtra?.dispose();
           s.running = undefined;
           this.lensChanged.fire();
         }

@@ -224,6 +224,54 @@ describe('runbooks in VS Code', function () {
     }
   });
 
+  it('cancelling a drill stops the running step and undoes the completed ones', async () => {
+    const uri = await writeFile(
+      'fixtures/runbooks/cancel.runbook.yaml',
+      [
+        'apiVersion: rollback-lens/v1',
+        'kind: RollbackRunbook',
+        'metadata: { name: cancel, owner: ml }',
+        'release:',
+        '  current: { model: m, version: 2.0.0 }',
+        '  target: { model: m, version: 1.4.2 }',
+        'roles:',
+        '  decisionMaker: { name: Lead, contact: "#lead" }',
+        'metrics: { file: metrics.json }',
+        'triggers:',
+        '  - { id: slow, metric: p99_ms, when: "> 250" }',
+        'steps:',
+        '  - id: flag-off',
+        '    flag: { file: cancel.flagd.json, name: v2, variant: "off" }',
+        '  - id: slow-step',
+        '    run: echo started > started.txt && sleep 60',
+        '    undo: rm -f started.txt',
+        '    requires: [flag-off]',
+        '    timeout: 5m',
+        'drills:',
+        '  every: 90d',
+        '  scenarios:',
+        '    - { id: long, inject: { metrics: { p99_ms: 400 } }, approvals: auto }',
+        '',
+      ].join('\n'),
+    );
+    const flags = JSON.stringify({ flags: { v2: { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' } } }, null, 2) + '\n';
+    const flagFile = await writeFile('fixtures/runbooks/cancel.flagd.json', flags);
+    const started = vscode.Uri.joinPath(workspaceRoot(), 'fixtures/runbooks/started.txt').fsPath;
+    const { runbooks } = await api();
+    const cts = new vscode.CancellationTokenSource();
+    const t0 = Date.now();
+    const running = runbooks.drill(uri, 'long', cts.token);
+    for (let i = 0; i < 200 && !existsSync(started); i++) await sleep(50);
+    assert.ok(existsSync(started), 'the slow step started');
+    assert.match(readFileSync(flagFile.fsPath, 'utf8'), /"defaultVariant": "off"/);
+    cts.cancel();
+    const report = (await running)!;
+    assert.ok(Date.now() - t0 < 20_000, 'the cancel ended the drill');
+    assert.deepEqual(report.steps.map((x) => `${x.id}:${x.outcome}`), ['flag-off:done', 'slow-step:failed', 'flag-off:undone']);
+    assert.equal(report.reason, 'step `slow-step` cancelled; undid flag-off');
+    assert.equal(readFileSync(flagFile.fsPath, 'utf8'), flags, 'the flag is back');
+  });
+
   it('records a sign-off of a closure role', async () => {
     const said = await vscode.commands.executeCommand<string>('rollbackLens.signOff', runbook.toString(), 'dataSteward', 'approve');
     assert.equal(said, 'dataSteward signed-off iris/iris.runbook.yaml');

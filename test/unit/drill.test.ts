@@ -187,5 +187,7 @@ describe('drill', function () {
         ['drill', 'r.runbook.yaml', 'pass', undefined, undefined, undefined, 'ok'],
       ],
     );
+    const list = await runCli(dir, 'audit', 'list');
+    assert.match(list.stdout, /^\.rollback-lens\/audit\.jsonl:1: \S+ approval r\.runbook\.yaml: approved decisionMaker at step approve \(drill ok\) \(by /);
   });
 });

@@ -29,6 +29,11 @@ describe('sign-off', () => {
     const refused = await runCli(dir, 'sign-off', 'iris.runbook.yaml', '--role', 'decisionMaker', '--reject');
     assert.equal(refused.code, 0);
     assert.equal((await readAuditLog(dir)).entries[1]!.record.verdict, 'refused');
+    const list = await runCli(dir, 'audit', 'list');
+    assert.deepEqual(
+      list.stdout.split('\n').filter(Boolean).map((l) => l.replace(/ \d{4}-[\d-]+T[\d:.]+Z /, ' <time> ').replace(/ \(by .*\)$/, '')),
+      ['.rollback-lens/audit.jsonl:1: <time> sign-off iris.runbook.yaml: signed-off dataSteward', '.rollback-lens/audit.jsonl:2: <time> sign-off iris.runbook.yaml: refused decisionMaker'],
+    );
   });
 
   it('a role the runbook does not ask for is refused with the roles it does ask for; nothing is recorded', async () => {
