@@ -19,6 +19,7 @@ import {
   SnapshotSource,
   type TriggerResult,
 } from '../../src/node/metrics';
+import { dryRun } from '../../src/node/dryrun';
 import { freePort, prometheusInstalled, samples, startPrometheus, type RunningPrometheus, type Series } from '../prometheus/server';
 
 const S = 1000;
@@ -406,6 +407,39 @@ describe('metrics: a real Prometheus', function () {
       ['typo-for', 'no-data', 'no query for p99_latency in metrics.prometheus.queries'],
     ]);
     assert.deepEqual(rs[0]!.window, { forMs: 5 * M, samples: 11, heldMs: 5 * M });
+  });
+
+  it('dry-run of the example pointed at this Prometheus: the detect phase says what would fire and why', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-prom-dry-'));
+    fs.cpSync(path.resolve(__dirname, '../../examples/iris'), dir, { recursive: true });
+    const file = path.join(dir, 'iris.runbook.yaml');
+    const promQueries = {
+      p99_latency_ms: 'max(iris_p99_latency_ms)',
+      error_rate: 'iris_error_rate',
+      accuracy_delta: 'iris_accuracy_delta',
+      accuracy_delta_ci_low: 'iris_accuracy_delta - 0.02',
+      accuracy_delta_ci_high: 'iris_accuracy_delta_ci_high',
+      score_psi: 'iris_score_psi',
+      null_feature_rate: 'iris_null_feature_rate',
+      unknown_label_rate: 'iris_unknown_label_rate',
+    };
+    const text = fs.readFileSync(file, 'utf8').replace('metrics: { file: metrics/now.json }', `metrics: { prometheus: { url: "${prom!.url}", queries: ${JSON.stringify(promQueries)}, timeout: 5s } }`);
+    assert.notEqual(text, fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, text);
+    const report = await dryRun(file, { workspace: dir, now: () => END });
+    assert.deepEqual(report.phases.detect, [
+      'slow: p99_latency_ms is 312 > 250 for all 11 samples over 5m: fires',
+      'errors: error_rate stayed > 0.02 for only 3m of 5m',
+      'accuracy-drop: accuracy_delta is -0.05 < -0.03 for all 61 samples over 30m but its upper bound accuracy_delta_ci_high is -0.01, not < -0.03: quiet',
+      'drift: score_psi is 0.35 > 0.2: fires',
+      'bad-input: the query for null_feature_rate returned no series over 10m',
+      'unknown-label: the query for unknown_label_rate returned no series',
+      'would fire now: slow, drift',
+    ]);
+    assert.deepEqual(
+      report.findings.filter((f) => f.code.startsWith('trigger-')).map((f) => `${f.line}:${f.column} ${f.severity} ${f.code}`),
+      ['76:5 warning trigger-no-data', '82:5 warning trigger-no-data'], 'on the metric of bad-input and unknown-label',
+    );
   });
 
   it('an override replaces a reading; the server is not asked for it', async () => {
