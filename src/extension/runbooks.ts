@@ -94,13 +94,9 @@ export class Runbooks implements vscode.Disposable {
   // ---- dry-run ---------------------------------------------------------------------------
 
   async dryRun(uriArg?: vscode.Uri | string): Promise<DryRunReport | undefined> {
-    const doc = await this.runbookDocument(uriArg);
+    const doc = await this.runbookDocument(uriArg, { trust: true, idle: true });
     if (!doc) return undefined;
     const s = this.stateOf(doc.uri);
-    if (s.running) {
-      void vscode.window.showInformationMessage(`Rollback Lens: ${s.running} of ${vscode.workspace.asRelativePath(doc.uri)} is still running`);
-      return undefined;
-    }
     const workspace = workspaceOf(doc.uri);
     const rel = vscode.workspace.asRelativePath(doc.uri);
     return this.running(doc.uri, 'dry-run', `Rollback Lens: dry-run of ${rel}`, undefined, async (signal) => {
@@ -127,6 +123,7 @@ export class Runbooks implements vscode.Disposable {
       own.map((f) => {
         const line = Math.min(Math.max((f.line ?? 1) - 1, 0), doc.lineCount - 1);
         const start = new vscode.Position(line, Math.max((f.column ?? 1) - 1, 0));
+        // the key or scalar there: `dryRun` of `dryRun: cmd`, a whole URL of `url: http://h:1`
         const word = doc.getWordRangeAtPosition(start, /[^\s,[\]{}]+(?=\s*$|\s*[:,\]}]|\s+#)|[^\s,[\]{}]+/);
         const d = new vscode.Diagnostic(word ?? new vscode.Range(start, doc.lineAt(line).range.end), f.message, SEVERITY[f.severity]);
         d.source = 'rollback-lens dry-run';
@@ -140,13 +137,9 @@ export class Runbooks implements vscode.Disposable {
 
   /** Runs a drill scenario; cancelling (the notification, or `token`) stops the step that runs and undoes the completed ones. */
   async drill(uriArg?: vscode.Uri | string, scenarioArg?: string, token?: vscode.CancellationToken): Promise<DrillReport | undefined> {
-    const doc = await this.runbookDocument(uriArg);
+    const doc = await this.runbookDocument(uriArg, { trust: true, idle: true });
     if (!doc) return undefined;
     const s = this.stateOf(doc.uri);
-    if (s.running) {
-      void vscode.window.showInformationMessage(`Rollback Lens: ${s.running} of ${vscode.workspace.asRelativePath(doc.uri)} is still running`);
-      return undefined;
-    }
     const scenarios = (await this.symbols(doc)).find((x) => x.kind === 'section' && x.name === 'drills')?.children.filter((c) => c.kind === 'scenario') ?? [];
     const scenario =
       scenarioArg ??
@@ -190,7 +183,7 @@ export class Runbooks implements vscode.Disposable {
   // ---- sign-off --------------------------------------------------------------------------
 
   async signOff(uriArg?: vscode.Uri | string, roleArg?: string, decisionArg?: 'approve' | 'reject'): Promise<string | undefined> {
-    const doc = await this.runbookDocument(uriArg, false);
+    const doc = await this.runbookDocument(uriArg, { trust: false, idle: false });
     if (!doc) return undefined;
     try {
       const roles = await signOffRoles(doc.uri.fsPath);
@@ -232,11 +225,17 @@ export class Runbooks implements vscode.Disposable {
 
   // ---- shared ----------------------------------------------------------------------------
 
-  private async runbookDocument(uriArg: vscode.Uri | string | undefined, needsTrust = true): Promise<vscode.TextDocument | undefined> {
+  /** The runbook to act on, saved; undefined (and said why) when it is not one, the workspace is untrusted (`trust`) or a run of it is going on (`idle`). */
+  private async runbookDocument(uriArg: vscode.Uri | string | undefined, needs: { trust: boolean; idle: boolean }): Promise<vscode.TextDocument | undefined> {
     const uri = toUri(uriArg) ?? vscode.window.activeTextEditor?.document.uri;
     if (!uri) return undefined;
-    if (needsTrust && !vscode.workspace.isTrusted) {
+    if (needs.trust && !vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(UNTRUSTED);
+      return undefined;
+    }
+    const running = this.state.get(uri.toString())?.running;
+    if (needs.idle && running) {
+      void vscode.window.showInformationMessage(`Rollback Lens: ${running} of ${vscode.workspace.asRelativePath(uri)} is still running`);
       return undefined;
     }
     const doc = await vscode.workspace.openTextDocument(uri);
