@@ -24,6 +24,7 @@ const common = {
 const builds = [
   { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...common, entryPoints: { worker: 'src/node/worker.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { 'contract-worker': 'src/node/contractWorker.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: { 'bench/core': 'test/bench/entry.ts' }, outdir: 'dist' },
   {

@@ -13,7 +13,8 @@ import { LineIndex } from '../core/text';
 import { locate, type PathSegment } from '../core/yamlTree';
 import { appendAuditRecord } from '../node/audit';
 import { recordBaseline } from '../node/baseline';
-import { loadContract, runContractTests } from '../node/contractTest';
+import { loadContract } from '../node/contractTest';
+import { runContractTestsInWorker } from '../node/contractRunner';
 import { contractTestRecord } from '../node/runRecords';
 import { range } from './convert';
 
@@ -45,6 +46,8 @@ export class ContractTests implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly settings: () => { timeoutMs?: number; concurrency?: number },
     private readonly toolVersion: string,
+    /** dist/contract-worker.js: runs execute there, off the extension host's thread. */
+    private readonly workerPath: string,
   ) {
     this.controller.resolveHandler = async (item) => {
       if (!item) await this.discoverAll();
@@ -166,7 +169,7 @@ export class ContractTests implements vscode.Disposable {
         this.log.info(`running ${items.map((i) => i.label).join(', ')} of ${vscode.workspace.asRelativePath(uri)}`);
         let report: ContractReport | undefined;
         try {
-          report = await runContractTests(uri.fsPath, {
+          report = await runContractTestsInWorker(this.workerPath, uri.fsPath, {
             workspace,
             testIds: items.map((i) => i.label),
             signal: controller.signal,

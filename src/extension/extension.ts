@@ -37,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     const timeout = parseDuration(config().get<string>('contractTests.timeout', ''));
     const concurrency = config().get<number>('contractTests.concurrency', 0);
     return { ...(timeout.ok && timeout.value > 0 ? { timeoutMs: timeout.value } : {}), ...(concurrency > 0 ? { concurrency } : {}) };
-  }, String(context.extension.packageJSON.version));
+  }, String(context.extension.packageJSON.version), path.join(context.extensionPath, 'dist', 'contract-worker.js'));
   const runbooks = new Runbooks(client, log);
   // the overdue-drill check reads the audit log: a drill (from here or a terminal) changes its answer
   const auditLog = vscode.workspace.createFileSystemWatcher('**/.rollback-lens/audit.jsonl');

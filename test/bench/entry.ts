@@ -7,3 +7,6 @@ export { LanguageClient } from '../../src/node/client';
 export { Comparison } from '../../src/core/contract/compare';
 export { readJsonl, readJsonlChunks } from '../../src/node/jsonl';
 export { obtainOutputs } from '../../src/node/sources';
+// Contract tests the way the editor runs them (test/bench/contract-slices.mjs).
+export { runContractTests } from '../../src/node/contractTest';
+export { runContractTestsInWorker } from '../../src/node/contractRunner';

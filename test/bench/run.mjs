@@ -131,7 +131,11 @@ rmSync(ws, { recursive: true, force: true });
 
 // The contract-test engine (test/bench/contracts.mjs): in a fresh process, not in
 // this one full of benchmark garbage. It merges its numbers into bench.json.
-if (!args.has('--no-contracts')) runContracts();
+if (!args.has('--no-contracts')) {
+  runContracts();
+  // a big contract test from the editor: the extension host stays responsive (test/bench/contract-slices.mjs)
+  execFileSync(process.execPath, [join(root, 'test/bench/contract-slices.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
+}
 function runContracts() {
   execFileSync(process.execPath, ['--expose-gc', join(root, 'test/bench/contracts.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
 }

@@ -5,7 +5,7 @@
 // development. Everything started here is stopped by cleanup(), which also
 // runs on SIGINT/SIGTERM/SIGHUP and (for code-server) on process exit.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { format, inspect } from 'node:util';
@@ -257,6 +257,13 @@ export function installVsix(sb, vsix) {
   );
   if (r.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed:\n${r.stdout}\n${r.stderr}`);
   say(`installed ${vsix}`);
+  // every bundle the build makes (the extension, its workers, the CLI) must be in the package:
+  // .vscodeignore is an allowlist, and a forgotten worker only fails when that feature runs
+  const installed = readdirSync(sb.extensions).find((d) => d.startsWith('rollback-lens.rollback-lens-'));
+  if (!installed) throw new Error(`the vsix did not install into ${sb.extensions}`);
+  const built = readdirSync(join(ROOT, 'dist')).filter((f) => f.endsWith('.js'));
+  const missing = built.filter((f) => !existsSync(join(sb.extensions, installed, 'dist', f)));
+  if (missing.length) throw new Error(`the vsix lacks ${missing.map((f) => `dist/${f}`).join(', ')} (add them to .vscodeignore's allowlist)`);
 }
 
 export function tail(file, lines = 30) {
