@@ -16,6 +16,7 @@ import { isWithin, toWorkspacePath } from './host';
 import { evaluateTriggers } from './metrics';
 import { runCommand } from './shell';
 import { asObject as obj } from '../core/checks/context';
+import type { DrillApproval, DrillReport, DrillStep } from '../core/runbook/report';
 
 export interface DrillOptions {
   workspace: string;
@@ -27,7 +28,6 @@ export interface DrillOptions {
 }
 
 export type { DrillReport, DrillStep, DrillApproval } from '../core/runbook/report';
-import type { DrillApproval, DrillReport, DrillStep } from '../core/runbook/report';
 
 export class DrillError extends Error {}
 

@@ -20,9 +20,9 @@ import { evaluateTriggers } from './metrics';
 import { readJsonl } from './jsonl';
 import { runCommand } from './shell';
 import { asObject as obj } from '../core/checks/context';
+import type { DryRunReport, Finding, Phase, StepResult } from '../core/runbook/report';
 
 export type { DryRunReport, Finding, Phase, StepResult } from '../core/runbook/report';
-import type { DryRunReport, Finding, Phase, StepResult } from '../core/runbook/report';
 
 export interface DryRunOptions {
   workspace: string;
@@ -36,7 +36,6 @@ export class DryRunError extends Error {}
 
 /** Read-only commands (dryRun variants, checks) can tell they run in a dry-run. */
 const DRY_RUN_ENV = { ...process.env, ROLLBACK_LENS_DRY_RUN: '1' };
-
 
 export async function dryRun(file: string, options: DryRunOptions): Promise<DryRunReport> {
   const abs = path.resolve(file);
