@@ -62,6 +62,8 @@ export type HostMessage =
       origin: string;
       /** Whether rows can be opened in an editor (false in the browser tests' host). */
       canOpen: boolean;
+      /** Kept in the webview's state; the panel serializer reopens the report from it after a restart. */
+      restore?: unknown;
     }
   | ({ type: 'index' } & IndexState)
   | { type: 'rows'; requestId: number; query: RowQuery; offset: number; total: number; rows: DiffRow[] }
