@@ -7,6 +7,7 @@ import { LanguageClient } from '../node/client';
 import { parseDuration } from '../core/values';
 import { ContractTests } from './contracts';
 import { DiagnosticsController } from './diagnostics';
+import { DiffViews } from './diffView';
 import { registerProviders } from './providers';
 
 const moduleLoadStart = performance.now();
@@ -16,6 +17,8 @@ export interface RollbackLensApi {
   readonly activationMs: number;
   /** Contract tests: the controller and what each run reported (for tests and other views). */
   readonly contracts: ContractTests;
+  /** Diff views of contract-test reports. */
+  readonly diffViews: DiffViews;
   /** Resolves when diagnostics of `uri` were published after this call. */
   diagnosticsUpdated(uri: vscode.Uri): Promise<void>;
 }
@@ -35,8 +38,10 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     const concurrency = config().get<number>('contractTests.concurrency', 0);
     return { ...(timeout.ok && timeout.value > 0 ? { timeoutMs: timeout.value } : {}), ...(concurrency > 0 ? { concurrency } : {}) };
   }, String(context.extension.packageJSON.version));
+  const diffViews = new DiffViews(context, log, (uri, testId) => contracts.lastReport(uri, testId));
   context.subscriptions.push(
     contracts,
+    diffViews,
     log,
     { dispose: () => client.dispose() },
     diagnostics,
@@ -53,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
   return {
     activationMs,
     contracts,
+    diffViews,
     diagnosticsUpdated: (uri) =>
       new Promise((resolve) => {
         const sub = diagnostics.onDidUpdate((u) => {

@@ -17,6 +17,7 @@ export async function run(): Promise<void> {
   else {
     require('./language.test');
     require('./contracts.test');
+    require('./diffview.test');
   }
   await new Promise<void>((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));

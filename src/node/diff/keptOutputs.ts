@@ -78,3 +78,18 @@ export class OutputKeeper {
     await fs.rm(this.tmp, { force: true });
   }
 }
+
+/**
+ * Saves a test's report beside its kept outputs (`…--<test>.report.json`), so a
+ * diff view opened from a run can be restored after the editor restarts.
+ */
+export async function keepReport(workspace: string, report: { contract: { path: string }; testId: string }): Promise<string> {
+  const file = keptOutputsPath(workspace, report.contract.path, report.testId).replace(/\.jsonl$/, '.report.json');
+  const dir = path.dirname(file);
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await fs.writeFile(tmp, JSON.stringify(report));
+  await fs.rename(tmp, file);
+  return file;
+}
