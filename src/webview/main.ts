@@ -315,6 +315,7 @@ class RowsView {
   private readonly layer: HTMLElement;
   private readonly status: HTMLElement;
   private readonly head: HTMLElement;
+  private readonly grid: HTMLElement;
   private readonly fields: string[];
   private total = 0;
   private activeIndex = saved.activeIndex ?? 0;
@@ -365,13 +366,14 @@ class RowsView {
     this.spacer = h('div', { class: 'spacer' });
     this.layer = h('div', { class: 'layer', role: 'presentation' });
     this.body = h('div', { class: 'grid-body', id: 'rows-body', tabindex: '0', role: 'rowgroup', 'aria-label': 'Rows' }, this.spacer, this.layer);
+    this.grid = h('div', { class: 'grid', role: 'grid', 'aria-label': 'Baseline and current values per row', id: 'rows-grid' }, this.head, this.body);
     this.root = h(
       'section',
       { class: 'rows', 'aria-label': 'Rows' },
       h('h2', {}, 'Rows'),
       h('div', { class: 'toolbar' }, h('label', {}, 'Field ', fieldSelect), h('label', {}, outside, ' outside tolerance only'), h('label', {}, 'Sort ', sort), search),
       this.status,
-      h('div', { class: 'grid', role: 'grid', 'aria-label': 'Baseline and current values per row', id: 'rows-grid' }, this.head, this.body),
+      this.grid,
     );
     this.body.addEventListener('scroll', () => {
       this.queueRender();
@@ -404,6 +406,7 @@ class RowsView {
     }
     this.head.replaceChildren(...cols);
     this.head.className = `grid-head cols-${this.visibleFields().length}`;
+    this.grid.className = `grid cols-${this.visibleFields().length}`;
   }
 
   /** The index changed state: switch from the report's sample to host pages when it is ready. */
