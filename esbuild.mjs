@@ -41,6 +41,7 @@ const builds = [
   },
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: { 'bench/core': 'test/bench/entry.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { 'bench/diff': 'test/webview/bench-entry.ts' }, outdir: 'dist', external: ['playwright-core'] },
   {
     ...common,
     minify: false,

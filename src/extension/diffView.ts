@@ -165,8 +165,6 @@ export class DiffViews implements vscode.Disposable {
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'diffview-style.css')).toString(),
       title: title(report),
     });
-    // the index builds at once, while the webview loads
-    void session.startIndex();
     return handle;
   }
 

@@ -25,6 +25,10 @@ if (args.has('--contracts-only')) {
   runContracts();
   process.exit(0);
 }
+if (args.has('--diffview-only')) {
+  runDiffView();
+  process.exit(0);
+}
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -132,6 +136,11 @@ rmSync(ws, { recursive: true, force: true });
 // The contract-test engine (test/bench/contracts.mjs): in a fresh process, not in
 // this one full of benchmark garbage. It merges its numbers into bench.json.
 if (!args.has('--no-contracts')) runContracts();
+// The diff view at a million rows (test/bench/diffview.mjs), also in a fresh process.
+if (!args.has('--no-diffview')) runDiffView();
+function runDiffView() {
+  execFileSync(process.execPath, ['--expose-gc', join(root, 'test/bench/diffview.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
+}
 function runContracts() {
   execFileSync(process.execPath, ['--expose-gc', join(root, 'test/bench/contracts.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
 }

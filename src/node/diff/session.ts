@@ -87,10 +87,14 @@ export interface SessionOptions {
 
 type Thenable<T> = PromiseLike<T>;
 
+/** Longest wait for the webview's first paint before the row index starts anyway. */
+const START_INDEX_AFTER_MS = 1000;
+
 export class DiffSession {
   private building: Promise<void> | undefined;
   private index: IndexState;
   private disposed = false;
+  private startTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly o: SessionOptions) {
     this.index = 'reason' in o.rows ? { state: 'none', reason: o.rows.reason } : { state: 'building', progress: 0, rows: 0 };
@@ -102,6 +106,7 @@ export class DiffSession {
 
   /** Starts the index (once); resolves when it is ready or failed. */
   startIndex(): Promise<void> {
+    clearTimeout(this.startTimer);
     const rows = this.o.rows;
     if ('reason' in rows) return Promise.resolve();
     this.building ??= rows
@@ -128,7 +133,11 @@ export class DiffSession {
       // a restored or re-shown webview asks again: send everything it needs
       void this.o.post({ type: 'init', report: this.o.report, title: this.o.title, origin: this.o.origin, canOpen: this.o.canOpen });
       void this.o.post({ type: 'index', ...this.index });
-      void this.startIndex();
+      // the index parses every line of both files: let the first paint have the CPU,
+      // start once the webview has painted its first rows (or a second after it asked)
+      this.startTimer ??= setTimeout(() => void this.startIndex(), START_INDEX_AFTER_MS);
+    } else if (m.type === 'painted') {
+      if (m.what === 'rows' || (m.what === 'summary' && this.o.report.offending.length === 0)) void this.startIndex();
     } else if (m.type === 'rows') {
       const rows = this.o.rows;
       if ('reason' in rows) return m;
@@ -146,6 +155,7 @@ export class DiffSession {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    clearTimeout(this.startTimer);
     if (!('reason' in this.o.rows)) await this.o.rows.dispose();
   }
 }
