@@ -63,8 +63,10 @@ async function main() {
     });
   let page = await open();
   const failures = [];
+  let passed = 0;
   const check = (ok, message) => {
     if (!ok) failures.push(message);
+    else passed++;
     say(`${ok ? 'ok  ' : 'FAIL'} ${message}`);
   };
   // the diff view's document: the webview's outer iframe, then its active frame
@@ -165,6 +167,7 @@ async function main() {
     failures.push(`could not drive the workbench: ${e.message.split('\n')[0]}`);
     await page.screenshot({ path: join(RESULTS, 'diffview-vscode-failed.png') }).catch(() => {});
   }
+  console.log(`diff view in code-server: ${passed} passed, ${failures.length} failed`);
   if (failures.length) {
     for (const f of failures) console.error(`[diffview] FAIL: ${f}`);
     return 1;
