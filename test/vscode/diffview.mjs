@@ -134,6 +134,16 @@ async function main() {
     await page.screenshot({ path: join(RESULTS, 'diffview-vscode-light.png') });
     say(`screenshot: ${join(RESULTS, 'diffview-vscode-light.png')}`);
 
+    // hidden and shown again (no retained context): the filter survives through the webview's state
+    await view.locator('#filter-outside').check();
+    await view.locator('#rows-status', { hasText: '21 rows (outside tolerance) of 150 matched' }).waitFor({ timeout: WAIT });
+    await page.locator('.tabs-container .tab[aria-label*="iris.contract.yaml"]').first().click();
+    await page.locator('.tabs-container .tab[aria-label*="Diff: parity"]').first().click();
+    await webview().locator('#rows-status', { hasText: '21 rows (outside tolerance) of 150 matched' }).waitFor({ timeout: WAIT });
+    check(await webview().locator('#filter-outside').isChecked(), 'the filter survives hiding the panel');
+    await webview().locator('#filter-outside').uncheck();
+    await webview().locator('#rows-status', { hasText: '150 rows of 150 matched' }).waitFor({ timeout: WAIT });
+
     // a click opens the row's line in both files
     await row.click();
     const baseTab = page.locator('.tabs-container .tab[aria-label*="baseline-1.4.2.jsonl"]');
