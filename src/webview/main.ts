@@ -483,6 +483,7 @@ class RowsView {
     if (first) {
       this.updateStatus();
       if (this.restoredScroll) {
+        this.geometry(); // sizes the spacer first, or the scroll position would be clamped
         this.body.scrollTop = this.restoredScroll;
         this.restoredScroll = 0;
       }

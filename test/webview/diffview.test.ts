@@ -43,6 +43,13 @@ const waitKeys = async (d: DiffPage, expected: string[]) => {
   }
   assert.deepEqual(got, expected);
 };
+/** Waits until the first rendered row is `key`; returns the keys then on screen. */
+const expectFirstKeys = async (d: DiffPage, key: string) => {
+  await d.page.locator(`#rows-body .row[data-key="${key}"]`).first().waitFor();
+  const deadline = Date.now() + 30_000;
+  while ((await keys(d))[0] !== key && Date.now() < deadline) await d.page.waitForTimeout(50);
+  return keys(d);
+};
 /** Waits until `n` rows are rendered. */
 const waitCount = async (d: DiffPage, n: number) => {
   const deadline = Date.now() + 30_000;
@@ -149,6 +156,22 @@ describe('diff view in headless Chromium (the built webview bundle)', function (
       const since2 = performance.now();
       await d.page.keyboard.press('Enter');
       assert.deepEqual((await d.waitFor((m) => m.type === 'open', since2)).message, { type: 'open', key: 'iris-124', baselineLine: 124, currentLine: 124 });
+    });
+
+    it('keeps its scroll position and sort in its state: shown again, it is where it was', async () => {
+      const d = await show(f.report, rowsFor(f), 'dark', undefined, { width: 1280, height: 900 });
+      await indexReady(d);
+      await d.page.selectOption('#sort', 'line:asc');
+      assert.equal((await expectFirstKeys(d, 'iris-001'))[0], 'iris-001');
+      await d.page.locator('#rows-body').evaluate((b) => ((b as unknown as { scrollTop: number }).scrollTop = 50 * 24));
+      await d.page.locator('#rows-body .row[data-key="iris-051"]').first().waitFor();
+      const state = (await d.state()) as { scrollTop: number; query: { sort: string } };
+      assert.deepEqual([state.scrollTop, state.query.sort], [1200, 'line']);
+      const again = await show(f.report, rowsFor(f), 'dark', state, { width: 1280, height: 900 });
+      await indexReady(again);
+      await again.page.locator('#rows-body .row[data-key="iris-051"]').first().waitFor();
+      assert.equal((await keys(again))[0], 'iris-051');
+      assert.equal(await again.page.inputValue('#sort'), 'line:asc');
     });
 
     for (const theme of ['dark', 'light', 'high-contrast'] as const) {
