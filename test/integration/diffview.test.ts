@@ -69,6 +69,7 @@ describe('diff view in VS Code', function () {
     // a schema-only test of the same report has no rows: the summary only, with the reason
     const edge = (await vscode.commands.executeCommand<DiffHandle>('rollbackLens.openReport', file, 'input-edge-cases'))!;
     assert.deepEqual(await edge.indexed, { state: 'none', reason: 'no rows were compared' });
+    await new Promise((r) => setTimeout(r, 1000)); // let the webview load before closing it
     edge.panel.dispose();
   });
 
@@ -77,6 +78,7 @@ describe('diff view in VS Code', function () {
     const item = contracts.controller.items.get(contract.toString())!.children.get(`${contract.toString()}#parity`)!;
     const handle = (await vscode.commands.executeCommand<DiffHandle>('rollbackLens.openDiff', item))!;
     assert.equal(handle.report.testId, 'parity');
+    assert.equal((await handle.indexed).state, 'ready'); // let the webview load before closing it
     handle.panel.dispose();
   });
 });
