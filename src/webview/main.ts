@@ -405,8 +405,8 @@ class RowsView {
       cols.push(h('span', { class: 'c val', role: 'columnheader' }, `${f} baseline`), h('span', { class: 'c val', role: 'columnheader' }, `${f} current`), h('span', { class: 'c delta', role: 'columnheader' }, 'Δ'));
     }
     this.head.replaceChildren(...cols);
-    this.head.className = `grid-head cols-${this.visibleFields().length}`;
-    this.grid.className = `grid cols-${this.visibleFields().length}`;
+    // the column count of the grid template, for any number of fields (CSSOM: allowed by the CSP)
+    this.grid.style.setProperty('--cols', String(Math.max(1, this.visibleFields().length)));
   }
 
   /** The index changed state: switch from the report's sample to host pages when it is ready. */
@@ -546,7 +546,7 @@ class RowsView {
     let loaded = 0;
     for (let i = first; i < last; i++) {
       const row = this.rowAt(i);
-      const el = h('div', { class: `row cols-${fields.length}${i === this.activeIndex ? ' active' : ''}`, role: 'row', 'data-index': String(i), 'aria-rowindex': String(i + 2), tabindex: i === this.activeIndex ? '0' : '-1', id: `row-${i}` });
+      const el = h('div', { class: `row${i === this.activeIndex ? ' active' : ''}`, role: 'row', 'data-index': String(i), 'aria-rowindex': String(i + 2), tabindex: i === this.activeIndex ? '0' : '-1', id: `row-${i}` });
       if (!row) {
         el.classList.add('pending');
         el.append(h('span', { class: 'c key', role: 'gridcell' }, '…'));

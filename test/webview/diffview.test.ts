@@ -222,6 +222,11 @@ describe('diff view in headless Chromium (the built webview bundle)', function (
     assert.deepEqual([...shown].sort(), [...HOSTILE].sort());
     const body = await d.page.locator('body').innerText();
     for (const h of HOSTILE) assert.ok(body.includes(h), `${h} shown as text`);
+    // three fields: the header's columns line up with the rows' (the grid's column count follows the fields)
+    const lastHead = await d.page.locator('.grid-head .c').last().boundingBox();
+    const lastCell = await d.page.locator('#rows-body .row').first().locator('.c').last().boundingBox();
+    assert.equal(await d.page.locator('.grid-head .c').count(), 2 + 3 * 3);
+    assert.deepEqual([Math.round(lastCell!.x), Math.round(lastCell!.width)], [Math.round(lastHead!.x), Math.round(lastHead!.width)]);
     await d.page.click('#rows-body .row >> nth=0');
     assert.equal(await d.page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined);
   });
