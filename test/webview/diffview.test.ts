@@ -231,6 +231,23 @@ describe('diff view in headless Chromium (the built webview bundle)', function (
     assert.equal(await d.page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined);
   });
 
+  it('ten fields: one line per row, every cell on it (sample rows from the report, no index)', async () => {
+    const f = await passing();
+    const names = Array.from({ length: 10 }, (_, i) => `f${i}`);
+    const report: TestReport = {
+      ...f.report,
+      verdict: 'fail',
+      fields: names.map((field) => ({ field, kind: 'numeric', count: 1, outsideTolerance: 1 })),
+      offending: [{ key: 'k1', baselineLine: 1, currentLine: 1, score: 2, fields: names.map((field) => ({ field, baseline: 1, current: 2, delta: 1, rules: [`${field}.abs`] })) }],
+    };
+    const d = await show(report, { reason: 'no files in this test' });
+    await d.page.locator('#rows-body .row[data-key="k1"]').waitFor();
+    assert.equal(await text(d, '#rows-status'), '1 of the 1 worst rows from the report; no files in this test');
+    const boxes = await d.page.locator('#rows-body .row .c').evaluateAll((els) => els.map((e) => (e as unknown as { getBoundingClientRect(): { y: number; height: number } }).getBoundingClientRect()));
+    assert.equal(boxes.length, 2 + 10 * 3);
+    assert.deepEqual([...new Set(boxes.map((b) => Math.round(b.y)))].length, 1, 'all cells on one line');
+  });
+
   describe('a million rows', () => {
     let f: Fixture;
     before(async function () {
