@@ -1,5 +1,5 @@
 // Bundles the extension, the language-service worker and the CLI (node, cjs)
-// and, later, the webview (browser) into dist/ and media/.
+// and the diff view's webview (browser, iife) into dist/ and media/.
 import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
 
@@ -25,8 +25,24 @@ const builds = [
   { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...common, entryPoints: { worker: 'src/node/worker.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { 'contract-worker': 'src/node/contractWorker.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { diffWorker: 'src/node/diff/worker.ts' }, outdir: 'dist' },
+  // the diff view in the webview: a browser bundle and its stylesheet, nothing loaded from the network
+  {
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    minify: production,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+    entryPoints: { diffview: 'src/webview/main.ts', 'diffview-style': 'src/webview/diffview.css' },
+    outdir: 'media',
+    entryNames: '[name]',
+  },
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: { 'bench/core': 'test/bench/entry.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { 'bench/diff': 'test/webview/bench-entry.ts' }, outdir: 'dist', external: ['playwright-core'] },
   {
     ...common,
     minify: false,

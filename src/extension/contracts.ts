@@ -78,6 +78,11 @@ export class ContractTests implements vscode.Disposable {
     void this.discoverAll();
   }
 
+  /** The report of the last run of a contract's test (the diff view opens it). */
+  lastReport(contract: vscode.Uri, testId: string): TestReport | undefined {
+    return this.lastReports.get(`${contract.toString()}#${testId}`);
+  }
+
   // ---- discovery --------------------------------------------------------------------------
 
   async discoverAll(): Promise<void> {
@@ -364,6 +369,7 @@ export class ContractTests implements vscode.Disposable {
       }
       const last = this.lastReports.get(item.id);
       if (last) out.push(new vscode.CodeLens(at, { title: verdictTitle(last), command: 'testing.showMostRecentOutput' }));
+      if (last && last.counts.matched > 0) out.push(new vscode.CodeLens(at, { title: '$(diff) Open diff', command: 'rollbackLens.openDiff', arguments: [doc.uri.toString(), item.label], tooltip: 'Baseline against current outputs, row by row' }));
     });
     return out;
   }

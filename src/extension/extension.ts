@@ -7,6 +7,7 @@ import { LanguageClient } from '../node/client';
 import { parseDuration } from '../core/values';
 import { ContractTests } from './contracts';
 import { DiagnosticsController } from './diagnostics';
+import { DiffViews } from './diffView';
 import { registerProviders } from './providers';
 import { Runbooks } from './runbooks';
 
@@ -19,6 +20,8 @@ export interface RollbackLensApi {
   readonly contracts: ContractTests;
   /** Runbooks: dry-runs, drills, sign-offs and what each run reported. */
   readonly runbooks: Runbooks;
+  /** Diff views of contract-test reports. */
+  readonly diffViews: DiffViews;
   /** Resolves when diagnostics of `uri` were published after this call. */
   diagnosticsUpdated(uri: vscode.Uri): Promise<void>;
 }
@@ -46,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
       .invalidate()
       .then(() => diagnostics.revalidateAll())
       .catch((e: Error) => log.warn(`worker: ${e.message}`));
+  const diffViews = new DiffViews(context, log, (uri, testId) => contracts.lastReport(uri, testId));
   context.subscriptions.push(
     auditLog,
     auditLog.onDidCreate(onAudit),
@@ -54,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     runbooks.onDidFinishRun(onAudit),
     contracts,
     runbooks,
+    diffViews,
     log,
     { dispose: () => client.dispose() },
     diagnostics,
@@ -71,6 +76,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     activationMs,
     contracts,
     runbooks,
+    diffViews,
     diagnosticsUpdated: (uri) =>
       new Promise((resolve) => {
         const sub = diagnostics.onDidUpdate((u) => {

@@ -14,6 +14,7 @@ import { LineIndex } from '../core/text';
 import { parseDuration } from '../core/values';
 import { checkSidecar, readSidecar } from './baseline';
 import { isWithin, toWorkspacePath } from './host';
+import { keptOutputsPath, OutputKeeper } from './diff/keptOutputs';
 import { readJsonl, sha256File } from './jsonl';
 import { obtainOutputs } from './sources';
 
@@ -27,6 +28,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Overrides the source's concurrency. */
   concurrency?: number;
+  /** Keep a copy of a command's or endpoint's outputs under `.rollback-lens/outputs/` for the diff view (default true). */
+  keepOutputs?: boolean;
   onProgress?: (event: { testId: string; phase: 'start' | 'outputs' | 'done'; rows?: number; verdict?: string }) => void;
 }
 
@@ -197,6 +200,7 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
     }
     const timeout = options.timeoutMs ?? (source.timeout ? parseDuration(source.timeout) : undefined);
     let rows = 0;
+    let keptCurrent: string | undefined;
     if (typeof source.file === 'string') {
       // a file of outputs: every line is compared, and one that cannot be used
       // is reported by its line number while the others are still compared
@@ -207,16 +211,26 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
         else comparison.unusableLine('current', l.line, `line is ${l.length} bytes, longer than the 1 MiB limit`);
         if (++rows % 1000 === 0) options.onProgress?.({ testId: test.id, phase: 'outputs', rows });
       }
-    } else for await (const out of obtainOutputs(source, {
-      cwd: contract.dir,
-      inputsFile,
-      ...(source.seed !== undefined ? { seed: source.seed } : {}),
-      ...(typeof timeout === 'number' ? { timeoutMs: timeout } : timeout && timeout.ok ? { timeoutMs: timeout.value } : {}),
-      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    })) {
-      comparison.addCurrentRow(out.line, out.value);
-      if (++rows % 1000 === 0) options.onProgress?.({ testId: test.id, phase: 'outputs', rows });
+    } else {
+      // the outputs exist only during the run: keep a copy for the diff view's row table
+      const keeper = options.keepOutputs === false ? undefined : await OutputKeeper.open(keptOutputsPath(options.workspace, contract.relPath, test.id)).catch(() => undefined);
+      try {
+        for await (const out of obtainOutputs(source, {
+          cwd: contract.dir,
+          inputsFile,
+          ...(source.seed !== undefined ? { seed: source.seed } : {}),
+          ...(typeof timeout === 'number' ? { timeoutMs: timeout } : timeout && timeout.ok ? { timeoutMs: timeout.value } : {}),
+          ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        })) {
+          keeper?.add(out.line, out.text);
+          comparison.addCurrentRow(out.line, out.value);
+          if (++rows % 1000 === 0) options.onProgress?.({ testId: test.id, phase: 'outputs', rows });
+        }
+        await keeper?.commit().then(() => (keptCurrent = path.relative(contract.dir, keeper.file).split(path.sep).join('/')), () => undefined);
+      } finally {
+        if (!keptCurrent) await keeper?.discard();
+      }
     }
     const report = comparison.finish(m);
     report.baseline = baselineProvenance;
@@ -226,7 +240,8 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
       ...(source.command ? { command: source.command } : {}),
       inputsDigest,
     };
-    report.files = { inputs: test.inputs, baseline: test.baseline, ...(source.file ? { current: source.file } : {}) };
+    report.files = { inputs: test.inputs, baseline: test.baseline, ...(source.file ? { current: source.file } : keptCurrent ? { current: keptCurrent } : {}) };
+    report.compare = { key: test.compare!.key, tolerance: test.compare!.tolerance, drift: test.compare!.drift };
     return finish(report);
   } catch (e) {
     if (e instanceof ContractError || (e as { name?: string }).name === 'SourceError') return finish(errorReport(contract, test.id, (e as Error).message));

@@ -25,6 +25,10 @@ if (args.has('--contracts-only')) {
   runContracts();
   process.exit(0);
 }
+if (args.has('--diffview-only')) {
+  runDiffView();
+  process.exit(0);
+}
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -135,6 +139,11 @@ if (!args.has('--no-contracts')) {
   runContracts();
   // a big contract test from the editor: the extension host stays responsive (test/bench/contract-slices.mjs)
   execFileSync(process.execPath, [join(root, 'test/bench/contract-slices.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
+}
+// The diff view at a million rows (test/bench/diffview.mjs), also in a fresh process.
+if (!args.has('--no-diffview')) runDiffView();
+function runDiffView() {
+  execFileSync(process.execPath, ['--expose-gc', join(root, 'test/bench/diffview.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
 }
 function runContracts() {
   execFileSync(process.execPath, ['--expose-gc', join(root, 'test/bench/contracts.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });

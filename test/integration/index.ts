@@ -18,6 +18,7 @@ export async function run(): Promise<void> {
     require('./language.test');
     require('./contracts.test');
     require('./runbooks.test');
+    require('./diffview.test');
   }
   await new Promise<void>((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));

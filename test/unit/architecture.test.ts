@@ -143,3 +143,21 @@ describe('architecture: the import scanner itself', () => {
     assert.deepEqual(flagged("// import * as fs from 'fs';\n/* require('http') */\nconst s = \"from 'net'\";"), []);
   });
 });
+
+describe('architecture: the webview is browser code', () => {
+  const WEBVIEW = path.join(SRC, 'webview');
+  const files = sourceFiles(WEBVIEW);
+
+  it('src/webview imports nothing but itself and the diff protocol / report types of the core', () => {
+    assert.ok(files.some((f) => f.endsWith(path.join('webview', 'main.ts'))));
+    const problems: string[] = [];
+    for (const f of files) {
+      for (const spec of importedModules(fs.readFileSync(f, 'utf8'))) {
+        const target = spec.startsWith('.') ? path.resolve(path.dirname(f), spec) : spec;
+        const ok = target.startsWith(WEBVIEW + path.sep) || target === path.join(CORE, 'diff', 'protocol') || target === path.join(CORE, 'contract', 'report');
+        if (!ok) problems.push(`${path.relative(SRC, f)}: imports '${spec}'`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+});

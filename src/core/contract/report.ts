@@ -146,7 +146,18 @@ export interface TestReport {
   duplicateSample: Array<KeySample & { file: 'baseline' | 'current' }>;
   baseline?: Provenance;
   current?: Provenance;
+  /**
+   * Files relative to the contract's folder. `current` is the source's file,
+   * or for `command` and `http` sources the copy of the outputs the run kept
+   * (under `.rollback-lens/outputs/`), so the diff view can page every row.
+   */
   files?: { inputs?: string; baseline?: string; current?: string };
+  /** How rows were joined and checked: the key and each field's tolerance (the diff view re-checks rows with it). */
+  compare?: {
+    key: string;
+    tolerance: Record<string, { exact?: boolean; abs?: number; rel?: number; agreement?: number }>;
+    drift?: Record<string, { psi?: number; ks?: number; bins?: number }>;
+  };
 }
 
 export interface ContractReport {

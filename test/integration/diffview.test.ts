@@ -1,0 +1,84 @@
+// The diff view in the real extension host: after a run of the example's
+// parity test its CodeLens offers "Open diff"; the panel's row index comes
+// up with the engine's numbers; a row opens its line in both JSONL files; a
+// saved CLI report opens through rollbackLens.openReport. (The webview's
+// own content is driven from Playwright in test/vscode/diffview.mjs.)
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RollbackLensApi } from '../../src/extension/extension';
+import type { DiffHandle } from '../../src/extension/diffView';
+import { runContractTests } from '../../src/node/contractTest';
+import { EXTENSION_ID, workspaceRoot } from './util';
+
+async function api(): Promise<RollbackLensApi> {
+  return vscode.extensions.getExtension<RollbackLensApi>(EXTENSION_ID)!.activate();
+}
+
+const lensTitles = async (uri: vscode.Uri) => (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)).map((l) => l.command);
+
+describe('diff view in VS Code', function () {
+  this.timeout(120_000);
+  let contract: vscode.Uri;
+
+  before(async () => {
+    contract = vscode.Uri.joinPath(workspaceRoot(), 'iris/iris.contract.yaml');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(contract));
+  });
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('after a run, the CodeLens opens the diff; the row index agrees with the report; a row opens both lines', async () => {
+    await vscode.commands.executeCommand('rollbackLens.runContractTest', contract.toString(), 'parity');
+    const lens = (await lensTitles(contract)).find((c) => c?.title === '$(diff) Open diff' && c.arguments?.[1] === 'parity');
+    assert.ok(lens, 'an Open diff lens on parity after its run');
+    const handle = (await vscode.commands.executeCommand<DiffHandle>(lens.command, ...lens.arguments!))!;
+    assert.equal(handle.panel.viewType, 'rollbackLens.diff');
+    assert.equal(handle.panel.title, 'Diff: parity (fail)');
+    // scripts on, only media/ readable, no retained context
+    assert.equal(handle.panel.webview.options.enableScripts, true);
+    assert.deepEqual(handle.panel.webview.options.localResourceRoots?.map((u) => path.basename(u.fsPath)), ['media']);
+    assert.match(handle.panel.webview.html, /default-src 'none'; script-src 'nonce-[0-9a-f]{32}'; style-src /);
+    assert.doesNotMatch(handle.panel.webview.html, /unsafe-inline|unsafe-eval/);
+    const state = await handle.indexed;
+    assert.equal(state.state, 'ready', JSON.stringify(state));
+    assert.deepEqual([state.state === 'ready' && state.rows, state.state === 'ready' && state.outside], [150, 21]);
+    // the current outputs of the command source were kept for the table
+    assert.ok(!('reason' in handle.files));
+    assert.equal(path.relative(workspaceRoot().fsPath, handle.files.files.current), '.rollback-lens/outputs/iris_iris.contract.yaml--parity.jsonl');
+    // clicking a row: the baseline line and the current line, side by side
+    await handle.receive({ type: 'open', key: 'iris-069', baselineLine: 69, currentLine: 69 });
+    const editors = vscode.window.visibleTextEditors.map((e) => `${path.basename(e.document.uri.fsPath)}:${e.selection.active.line + 1}:${e.viewColumn}`);
+    assert.deepEqual(editors.sort(), ['baseline-1.4.2.jsonl:69:2', 'iris_iris.contract.yaml--parity.jsonl:69:3']);
+    const line = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath.endsWith('parity.jsonl'))!;
+    assert.match(line.document.lineAt(68).text, /^\{"id":"iris-069",/);
+    handle.panel.dispose();
+  });
+
+  it('a saved CLI report (rollback-lens test --format json --out) opens through rollbackLens.openReport', async () => {
+    const ws = workspaceRoot().fsPath;
+    const report = await runContractTests(path.join(ws, 'iris/iris.contract.yaml'), { workspace: ws });
+    const file = vscode.Uri.file(path.join(ws, 'parity-report.json'));
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify(report)));
+    const handle = (await vscode.commands.executeCommand<DiffHandle>('rollbackLens.openReport', file, 'parity'))!;
+    assert.equal(handle.report.testId, 'parity');
+    const state = await handle.indexed;
+    assert.deepEqual(state.state === 'ready' ? [state.rows, state.outside] : state, [150, 21]);
+    handle.panel.dispose();
+    // a schema-only test of the same report has no rows: the summary only, with the reason
+    const edge = (await vscode.commands.executeCommand<DiffHandle>('rollbackLens.openReport', file, 'input-edge-cases'))!;
+    assert.deepEqual(await edge.indexed, { state: 'none', reason: 'no rows were compared' });
+    await new Promise((r) => setTimeout(r, 1000)); // let the webview load before closing it
+    edge.panel.dispose();
+  });
+
+  it('the Test Explorer item opens the same diff', async () => {
+    const { contracts } = await api();
+    const item = contracts.controller.items.get(contract.toString())!.children.get(`${contract.toString()}#parity`)!;
+    const handle = (await vscode.commands.executeCommand<DiffHandle>('rollbackLens.openDiff', item))!;
+    assert.equal(handle.report.testId, 'parity');
+    assert.equal((await handle.indexed).state, 'ready'); // let the webview load before closing it
+    handle.panel.dispose();
+  });
+});

@@ -1,0 +1,203 @@
+// The diff view's row index against the contract-test engine: the index
+// re-checks every matched row with src/core/diff/rowCheck.ts, and its counts
+// per field and rule must be the engine's (FieldReport.outsideTolerance and
+// each rule's violations), on the example's failing parity test (a real
+// model process) and on generated pairs full of edge cases. Then queries:
+// order, filters, search, pages read back by byte offset.
+import * as assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { TestReport } from '../../src/core/contract/report';
+import { DEFAULT_QUERY } from '../../src/core/diff/protocol';
+import { checkNumeric, diffSpecOf, RULE_ABS, RULE_REL } from '../../src/core/diff/rowCheck';
+import { runContractTests } from '../../src/node/contractTest';
+import { RowIndex } from '../../src/node/diff/rowIndex';
+
+const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
+
+function tmp(): string {
+  return mkdtempSync(path.join(tmpdir(), 'rl-diff-'));
+}
+
+async function indexOf(report: TestReport, dir: string): Promise<RowIndex> {
+  const spec = diffSpecOf(report);
+  assert.ok(spec, 'the report records its compare spec');
+  assert.ok(report.files?.baseline && report.files.current, `the report names both files: ${JSON.stringify(report.files)}`);
+  return RowIndex.build(spec, { baseline: path.resolve(dir, report.files.baseline), current: path.resolve(dir, report.files.current) });
+}
+
+/** The index's counts must be the engine's, field by field and rule by rule. */
+function assertSameCounts(report: TestReport, index: RowIndex): void {
+  const counts = index.counts();
+  assert.equal(counts.matched, report.counts.matched, 'matched rows');
+  for (const f of report.fields) {
+    const mine = counts.fields[f.field]!;
+    assert.ok(mine, `the index has field ${f.field}`);
+    assert.equal(mine.compared, f.count, `${f.field}: rows compared`);
+    // the engine's outsideTolerance is the largest of its rule counts
+    const engineOutside = f.kind === 'numeric' ? Math.max(mine.abs, mine.rel, mine.exact) : Math.max(mine.agreement, mine.exact);
+    assert.equal(engineOutside, f.outsideTolerance, `${f.field}: outsideTolerance`);
+    for (const r of report.rules.filter((x) => x.field === f.field && x.violations !== undefined)) {
+      const kind = r.kind as 'abs' | 'rel' | 'exact' | 'agreement';
+      const n = kind === 'exact' && f.kind === 'categorical' && mine.agreement ? mine.agreement : mine[kind];
+      assert.equal(n, r.violations, `${r.id}: violations`);
+    }
+  }
+}
+
+describe('diff view: per-row checks agree with the engine', function () {
+  this.timeout(60_000);
+
+  it('checkNumeric: abs, rel and exact as the engine applies them', () => {
+    assert.deepEqual(checkNumeric({ abs: 0.05 }, 0.5, 0.54), { compared: true, rules: 0, score: 0, delta: 0.54 - 0.5 });
+    // floating point as the engine sees it: 0.55 - 0.5 is a hair over 0.05
+    assert.equal(checkNumeric({ abs: 0.05 }, 0.5, 0.55).rules, RULE_ABS);
+    const c = checkNumeric({ abs: 0.05, rel: 0.1 }, 1, 1.2);
+    assert.equal(c.rules, RULE_ABS | RULE_REL);
+    assert.equal(Number(c.score.toFixed(6)), 4); // 0.2 / 0.05
+    assert.equal(checkNumeric({ abs: 0.05 }, NaN, 1).compared, false);
+    assert.equal(checkNumeric({ rel: 0.1 }, 0, 1e-15).rules, RULE_REL); // |b| floored at EPSILON: 1e-15 / 2.2e-16 > 0.1
+    assert.equal(checkNumeric({ rel: 0.1 }, 0, 1e-20).rules, 0);
+  });
+
+  it("the example's failing parity test (a real model): 20 probability rows, 1 label flip, as the engine counts", async () => {
+    const dir = tmp();
+    cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes('.rollback-lens') });
+    const report = (await runContractTests(path.join(dir, 'iris.contract.yaml'), { workspace: dir, testIds: ['parity'] })).tests[0]!;
+    assert.equal(report.verdict, 'fail');
+    // the command's outputs were kept so every row can be paged
+    assert.equal(report.files!.current, '.rollback-lens/outputs/iris.contract.yaml--parity.jsonl');
+    assert.equal(readFileSync(path.join(dir, '.rollback-lens/outputs/.gitignore'), 'utf8'), '*\n');
+    assert.deepEqual(report.compare, { key: 'id', tolerance: { label: { agreement: 0.98 }, probability: { abs: 0.05 } }, drift: { probability: { psi: 0.25, ks: 0.2, bins: 10 } } });
+    const index = await indexOf(report, dir);
+    assertSameCounts(report, index);
+    const counts = index.counts();
+    assert.deepEqual(counts.fields.probability, { compared: 150, outside: 20, abs: 20, rel: 0, exact: 0, agreement: 0 });
+    assert.deepEqual(counts.fields.label, { compared: 150, outside: 1, abs: 0, rel: 0, exact: 0, agreement: 1 });
+    assert.equal(counts.outside, 21); // the flipped label's row (iris-120) is inside on probability
+
+    // worst first, as the report's offending sample
+    const page = await index.page(DEFAULT_QUERY, 0, 3);
+    assert.equal(page.total, 150);
+    assert.deepEqual(
+      page.rows.map((r) => r.key),
+      report.offending.slice(0, 3).map((o) => o.key),
+    );
+    const top = page.rows[0]!;
+    assert.deepEqual([top.key, top.baselineLine, top.currentLine], ['iris-069', 69, 69]);
+    const prob = top.cells.find((c) => c.field === 'probability')!;
+    assert.deepEqual([prob.baseline, prob.current, prob.outside, prob.rules], [0.657031, 0.872492, true, ['probability.abs']]);
+    await index.dispose();
+  });
+
+  it('generated pairs with abs, rel, exact numbers, exact objects, labels, NaN-like values, duplicates, extras and bad lines', async () => {
+    for (const seed of [1, 2, 3]) {
+      const dir = tmp();
+      const { baseline, current } = edgePair(seed, 2000);
+      writeFileSync(path.join(dir, 'baseline.jsonl'), baseline);
+      writeFileSync(path.join(dir, 'current.jsonl'), current);
+      writeFileSync(path.join(dir, 'inputs.jsonl'), '{"id":"x"}\n');
+      writeFileSync(
+        path.join(dir, 'edge.contract.yaml'),
+        [
+          'apiVersion: rollback-lens/v1',
+          'kind: InterfaceContract',
+          'metadata: { name: edge, version: 1 }',
+          'input: { schema: { type: object } }',
+          'output: { key: id }',
+          'source: { file: current.jsonl }',
+          'tests:',
+          '  - id: edge',
+          '    inputs: inputs.jsonl',
+          '    baseline: baseline.jsonl',
+          '    tolerance:',
+          '      score: { rel: 0.2 }',
+          '      p: { abs: 0.1 }',
+          '      count: { exact: true }',
+          '      meta.tag: { exact: true }',
+          '      label: { agreement: 0.9 }',
+          '      zero: { abs: 0 }',
+          '    drift:',
+          '      drifty: { psi: 0.2 }',
+          '',
+        ].join('\n'),
+      );
+      const report = (await runContractTests(path.join(dir, 'edge.contract.yaml'), { workspace: dir })).tests[0]!;
+      assert.equal(report.verdict, 'fail', report.reason);
+      assert.ok(report.counts.duplicateCurrent > 0 && report.counts.duplicateBaseline > 0 && report.counts.extra > 0 && report.counts.invalidCurrent > 0, JSON.stringify(report.counts));
+      const index = await indexOf(report, dir);
+      assertSameCounts(report, index);
+      const f = index.counts().fields.score!;
+      assert.ok(f.outside > 0 && index.counts().fields.p!.outside > 0, 'both numeric fields have rows outside');
+      // the outside-only filter returns exactly the rows with a flag
+      const outside = index.select({ ...DEFAULT_QUERY, outsideOnly: true });
+      assert.equal(outside.length, index.counts().outside);
+      const inScore = index.select({ ...DEFAULT_QUERY, outsideOnly: true, field: 'score' });
+      assert.equal(inScore.length, f.outside);
+      await index.dispose();
+    }
+  });
+
+  it('queries: sort by key and by |Δ|, search by key, pages by offset', async () => {
+    const dir = tmp();
+    const rows = (n: number, shift: (i: number) => number) => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `k-${String(i).padStart(3, '0')}`, score: i / 10 + shift(i) })).join('\n') + '\n';
+    writeFileSync(path.join(dir, 'b.jsonl'), rows(200, () => 0));
+    writeFileSync(path.join(dir, 'c.jsonl'), rows(200, (i) => (i % 7 === 0 ? 0.5 : 0.01 * (i % 3))));
+    const spec = { key: 'id', fields: [{ name: 'score', path: ['score'], kind: 'numeric' as const, tolerance: { abs: 0.1 } }] };
+    const index = await RowIndex.build(spec, { baseline: path.join(dir, 'b.jsonl'), current: path.join(dir, 'c.jsonl') });
+    assert.equal(index.rows, 200);
+    assert.equal(index.counts().outside, 29); // i % 7 === 0 for i in 0..199
+    const byKeyDesc = await index.page({ ...DEFAULT_QUERY, sort: 'key', desc: true }, 0, 2);
+    assert.deepEqual(byKeyDesc.rows.map((r) => r.key), ['k-199', 'k-198']);
+    const absDelta = await index.page({ ...DEFAULT_QUERY, sort: 'absdelta:score', desc: false }, 0, 1);
+    assert.equal(absDelta.rows[0]!.cells[0]!.delta, 0);
+    const search = await index.page({ ...DEFAULT_QUERY, search: 'K-19', sort: 'line', desc: false }, 0, 50);
+    assert.deepEqual(search.rows.map((r) => r.key), [...Array.from({ length: 10 }, (_, i) => `k-19${i}`)]);
+    const late = await index.page({ ...DEFAULT_QUERY, sort: 'line', desc: false }, 195, 50);
+    assert.deepEqual([late.total, late.rows.length, late.rows[0]!.key, late.rows[0]!.currentLine], [200, 5, 'k-195', 196]);
+    // the files changed since the index was built: a page refuses rather than misreads
+    writeFileSync(path.join(dir, 'c.jsonl'), rows(200, () => 1));
+    await assert.rejects(index.page(DEFAULT_QUERY, 0, 1), /the current file changed after its rows were indexed/);
+    await index.dispose();
+  });
+});
+
+/** A deterministic baseline/current pair with every kind of edge case. */
+function edgePair(seed: number, n: number): { baseline: string; current: string } {
+  let s = seed;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const labels = ['a', 'b', 'c'];
+  const b: string[] = [];
+  const c: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = rnd() < 0.02 ? i : `r-${i}`; // some numeric keys
+    const score = rnd() < 0.03 ? (rnd() < 0.5 ? 'oops' : null) : Math.round(rnd() * 1000) / 100;
+    const base = { id, score, p: rnd(), count: Math.floor(rnd() * 5), meta: { tag: rnd() < 0.5 ? 'x' : ['x', 1] }, label: rnd() < 0.02 ? null : labels[i % 3], zero: 1, drifty: rnd() };
+    b.push(JSON.stringify(base));
+    if (rnd() < 0.01) b.push(JSON.stringify({ ...base, score: -5 })); // duplicate baseline key
+    if (rnd() < 0.01) continue; // missing in current
+    const cur = {
+      id: typeof id === 'number' && rnd() < 0.5 ? String(id) : id,
+      score: typeof base.score === 'number' ? (rnd() < 0.1 ? base.score * (1 + (rnd() - 0.5)) : base.score + (rnd() - 0.5) * 0.15) : base.score,
+      p: rnd() < 0.05 ? 'NaN' : base.p + (rnd() - 0.5) * 0.25,
+      count: rnd() < 0.05 ? base.count + 1 : base.count,
+      meta: rnd() < 0.05 ? { tag: 'y' } : rnd() < 0.02 ? {} : base.meta,
+      label: rnd() < 0.08 ? labels[(i + 1) % 3] : rnd() < 0.01 ? undefined : base.label,
+      zero: rnd() < 0.05 ? 1.0000001 : 1,
+      drifty: rnd() * 2,
+    };
+    c.push(JSON.stringify(cur));
+    if (rnd() < 0.01) c.push(JSON.stringify({ ...cur, score: 99 })); // duplicate current key
+    if (rnd() < 0.01) c.push(JSON.stringify({ ...cur, id: `extra-${i}` }));
+    if (rnd() < 0.01) c.push('{not json');
+    if (rnd() < 0.01) c.push('');
+  }
+  // shuffle part of the current rows: the join must not rely on order
+  for (let i = 0; i < c.length / 10; i++) {
+    const a = Math.floor(rnd() * c.length);
+    const z = Math.floor(rnd() * c.length);
+    [c[a], c[z]] = [c[z]!, c[a]!];
+  }
+  return { baseline: b.join('\n') + '\n', current: c.join('\n') + '\n' };
+}
