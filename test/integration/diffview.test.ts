@@ -22,6 +22,8 @@ describe('diff view in VS Code', function () {
   let contract: vscode.Uri;
 
   before(async () => {
+    // the suites before this one leave editors (and a Markdown preview) in other groups
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     contract = vscode.Uri.joinPath(workspaceRoot(), 'iris/iris.contract.yaml');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(contract));
   });

@@ -47,6 +47,11 @@ describe('runbooks in VS Code', function () {
     await api();
   });
 
+  after(async () => {
+    // the reports opened previews beside the runbooks: leave the window as the next suite expects it
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('offers a Dry-run lens on the runbook and a Run drill lens on each scenario', async () => {
     const ls = titles(await lenses(runbook));
     const scenarios = ['latency-spike', 'repoint-fails', 'serving-hangs'].map((id) => lineOf(doc, `- id: ${id}`));
