@@ -280,20 +280,22 @@ export class Comparison {
     if (this.duplicateSample.length < this.keySampleLimit) this.duplicateSample.push({ key, line, file: 'current' });
   }
 
+  /**
+   * Folds a matched pair into the field statistics. Allocates nothing per row:
+   * the offending fields of a row are built (by offendingFields) only when the
+   * row makes it into the bounded sample.
+   */
   private compareRow(key: string, idx: number, line: number, row: unknown): void {
     let score = 0;
-    let offending: OffendingField[] | undefined;
-    const flag = (field: OffendingField, s: number) => {
-      (offending ??= []).push(field);
-      if (s > score) score = s;
-    };
-    for (const f of this.fields) {
+    let flagged = false;
+    for (let i = 0; i < this.fields.length; i++) {
+      const f = this.fields[i]!;
       const v = get(row, f.path);
       if (f.kind === 'numeric') {
         const c = this.number('current', line, f.name, v);
         if (Number.isNaN(c)) continue;
         f.curNum.push(c);
-        const b = f.baseNum.view()[idx]!;
+        const b = f.baseNum.get(idx);
         if (Number.isNaN(b)) continue;
         const delta = c - b;
         const abs = Math.abs(delta);
@@ -304,54 +306,88 @@ export class Comparison {
           f.maxAbs = abs;
           f.maxAbsKey = key;
         }
-        const rules: string[] = [];
+        const t = f.tolerance;
+        let broken = false;
         let s = 0;
-        if (f.tolerance.abs !== undefined && abs > f.tolerance.abs) {
+        if (t.abs !== undefined && abs > t.abs) {
           f.absViolations++;
-          rules.push(`${f.name}.abs`);
-          s = Math.max(s, f.tolerance.abs > 0 ? abs / f.tolerance.abs : Infinity);
+          broken = true;
+          s = Math.max(s, t.abs > 0 ? abs / t.abs : Infinity);
         }
-        if (f.tolerance.rel !== undefined) {
+        if (t.rel !== undefined) {
           const rel = abs / Math.max(Math.abs(b), Number.EPSILON);
-          if (rel > f.tolerance.rel) {
+          if (rel > t.rel) {
             f.relViolations++;
-            rules.push(`${f.name}.rel`);
-            s = Math.max(s, f.tolerance.rel > 0 ? rel / f.tolerance.rel : Infinity);
+            broken = true;
+            s = Math.max(s, t.rel > 0 ? rel / t.rel : Infinity);
           }
         }
-        if (f.tolerance.exact && delta !== 0) {
+        if (t.exact && delta !== 0) {
           f.exactViolations++;
-          rules.push(`${f.name}.exact`);
+          broken = true;
           s = Math.max(s, 1);
         }
-        if (rules.length) flag({ field: f.name, baseline: b, current: c, delta, rules }, s);
+        if (broken) {
+          flagged = true;
+          if (s > score) score = s;
+        }
       } else if (f.kind === 'categorical') {
         const bc = f.baseCode.get(idx);
         if (bc < 0 || v === undefined || v === null) continue;
         const label = String(v);
-        const cc = this.code(label);
+        // most rows agree: the baseline's label needs no dictionary lookup
+        const cc = label === this.dictionaryNames[bc] ? bc : this.code(label);
         f.count++;
         const cell = bc * 65536 + cc;
         f.confusion.set(cell, (f.confusion.get(cell) ?? 0) + 1);
         if (bc === cc) f.agree++;
         else {
           f.disagree++;
-          flag({ field: f.name, baseline: this.dictionaryNames[bc], current: label, rules: [`${f.name}.agreement`] }, 1);
+          flagged = true;
+          if (1 > score) score = 1;
         }
       } else {
-        const b = f.baseExact[idx]!;
         const c = JSON.stringify(v) ?? 'undefined';
         f.count++;
-        if (b !== c) {
+        if (f.baseExact[idx]! !== c) {
           f.exactViolations++;
-          flag({ field: f.name, baseline: b === 'undefined' ? undefined : JSON.parse(b), current: v, rules: [`${f.name}.exact`] }, 1);
+          flagged = true;
+          if (1 > score) score = 1;
         }
       }
     }
-    if (offending) {
-      const fields = offending;
-      this.offending.offer(score, () => ({ key, baselineLine: this.baseLines.get(idx), currentLine: line, fields, score }));
+    if (flagged) this.offending.offer(score, () => ({ key, baselineLine: this.baseLines.get(idx), currentLine: line, fields: this.offendingFields(idx, row), score }));
+  }
+
+  /** The fields of a matched pair that break a rule, as compareRow judged them (no counting, no problems). */
+  private offendingFields(idx: number, row: unknown): OffendingField[] {
+    const out: OffendingField[] = [];
+    for (const f of this.fields) {
+      const v = get(row, f.path);
+      if (f.kind === 'numeric') {
+        if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+        const c = v;
+        const b = f.baseNum.get(idx);
+        if (Number.isNaN(b)) continue;
+        const delta = c - b;
+        const abs = Math.abs(delta);
+        const t = f.tolerance;
+        const rules: string[] = [];
+        if (t.abs !== undefined && abs > t.abs) rules.push(`${f.name}.abs`);
+        if (t.rel !== undefined && abs / Math.max(Math.abs(b), Number.EPSILON) > t.rel) rules.push(`${f.name}.rel`);
+        if (t.exact && delta !== 0) rules.push(`${f.name}.exact`);
+        if (rules.length) out.push({ field: f.name, baseline: b, current: c, delta, rules });
+      } else if (f.kind === 'categorical') {
+        const bc = f.baseCode.get(idx);
+        if (bc < 0 || v === undefined || v === null) continue;
+        const label = String(v);
+        if (label !== this.dictionaryNames[bc]) out.push({ field: f.name, baseline: this.dictionaryNames[bc], current: label, rules: [`${f.name}.agreement`] });
+      } else {
+        const b = f.baseExact[idx]!;
+        if (b !== (JSON.stringify(v) ?? 'undefined')) out.push({ field: f.name, baseline: b === 'undefined' ? undefined : JSON.parse(b), current: v, rules: [`${f.name}.exact`] });
+      }
     }
+    return out;
   }
 
   // ---- the report ---------------------------------------------------------------------

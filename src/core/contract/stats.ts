@@ -121,6 +121,9 @@ export class Floats {
     }
     this.data[this.length++] = v;
   }
+  get(i: number): number {
+    return this.data[i]!;
+  }
   view(): Float64Array {
     return this.data.subarray(0, this.length);
   }
