@@ -2,6 +2,7 @@
 // key, bad lines reported by line number while the comparison goes on.
 import * as assert from 'node:assert/strict';
 import { Comparison, type CompareSpec } from '../../src/core/contract/compare';
+import { hashKey, KeyTable } from '../../src/core/contract/keys';
 import { ks, psi, quantileSorted, PSI_EPSILON } from '../../src/core/contract/stats';
 import { runSchemaOnlyTest } from '../../src/core/contract/schemaOnly';
 
@@ -214,5 +215,37 @@ describe('contract comparison', () => {
     const r = c.finish(META);
     assert.equal(r.offending.length, 100);
     assert.ok(JSON.stringify(r).length < 100_000, `report is ${JSON.stringify(r).length} bytes`);
+  });
+});
+
+// The join by key: the baseline's keys in a typed-array hash table
+// (src/core/contract/keys.ts), on keys chosen to be hard for it.
+describe('contract comparison: the join by key', () => {
+  /** Pairs of keys of the same length with the same 32-bit hashKey (found by search): the table must tell them apart by their characters. */
+  const COLLIDING: Array<[string, string]> = [
+    ['r0667786', 'r1526240'],
+    ['é2775246', 'é3034780'],
+  ];
+  /** The same with a character above U+00FF (the table then holds every key in UTF-16). */
+  const COLLIDING_WIDE: [string, string] = ['日522789', '日739192'];
+
+  it('the colliding pairs do collide', () => {
+    for (const [a, b] of [...COLLIDING, COLLIDING_WIDE]) assert.equal(hashKey(a), hashKey(b));
+  });
+
+  for (const wide of [false, true]) it(`KeyTable: numbers keys in order, finds them, tells colliding keys apart, rejects repeats (${wide ? 'with' : 'without'} characters above U+00FF)`, () => {
+    const keys = ['', 'a', 'A', 'ä', 'é', 'x'.repeat(20000), ...COLLIDING.flat(), ...(wide ? ['日本', '😀', '\ud800', ...COLLIDING_WIDE] : [])];
+    for (let i = 0; i < 5000; i++) keys.push(`k${i}`, `é${i}`);
+    const t = new KeyTable();
+    keys.forEach((k, i) => assert.equal(t.add(k), i, JSON.stringify(k).slice(0, 40)));
+    assert.equal(t.size, keys.length);
+    keys.forEach((k, i) => {
+      assert.equal(t.find(k), i);
+      assert.equal(t.add(k), -1);
+      assert.equal(t.keyAt(i), k);
+      assert.ok(t.equals(i, k));
+    });
+    for (const k of ['b', 'k5000', 'ä ', '日', '\udc00', 'x'.repeat(19999), 'r0667786 ', 'r0667787']) assert.equal(t.find(k), -1, k);
+    assert.ok(!t.equals(keys.length, 'a'));
   });
 });

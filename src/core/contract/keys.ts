@@ -1,0 +1,233 @@
+// The baseline's keys for the comparison's join, without a JS object per key:
+// the keys' characters one after another in a typed array (one byte per
+// character while every character fits in one, two bytes from the first that
+// does not), where each key ends, and an open-addressing hash table (linear
+// probing) of key numbers. A lookup hashes the key, skips slots whose stored
+// hash bits differ, and checks a candidate by its characters, so two keys
+// with the same hash are still told apart.
+// At 1M keys of 8 characters this holds ~20 MB in three typed arrays, where a
+// Map<string, number> plus the key strings held ~51 MB on the V8 heap and cost
+// ~1 s of the comparison in hashing, growth and garbage collection.
+// Pure: no I/O.
+
+/** 32-bit hash of a string's UTF-16 code units: FNV-1a, then murmur3's finaliser to spread sequential keys. */
+export function hashKey(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return mix(h);
+}
+
+/** hashKey of the string whose code units are a[start, end). */
+function hashUnits(a: Uint8Array | Uint16Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
+  return mix(h);
+}
+
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+const MAX_UNITS = 0x7fffffff;
+
+/** Distinct string keys numbered 0, 1, 2, … in the order they were added. */
+export class KeyTable {
+  /** The keys' characters while all fit in a byte (then `units` is undefined). */
+  private bytes: Uint8Array = new Uint8Array(8192);
+  /** The keys' UTF-16 code units, from the first key with a character above U+00FF on. */
+  private units: Uint16Array | undefined;
+  private used = 0;
+  /** ends[i]: where key i's characters end (key i starts where key i - 1 ends). */
+  private ends = new Int32Array(1024);
+  /**
+   * One Int32 per slot, 0 = empty; the length is a power of two 2^bits, at
+   * most half full. A used slot holds the key number + 1 in its low `bits`
+   * bits and the hash's bits above `bits` in the rest: most slots of other
+   * keys are passed over without reading their characters.
+   */
+  private slots = new Int32Array(2048);
+  private bits = 11;
+  /** Number of keys. */
+  size = 0;
+  /** What grow()'s look-ahead reads add up to, so that they are not optimised away. */
+  private sink = 0;
+
+  /** Adds `key` as number `size` and returns that number, or returns -1 when the key is already there. */
+  add(key: string, h: number = hashKey(key)): number {
+    if (2 * (this.size + 1) > this.slots.length) this.grow();
+    const slots = this.slots;
+    const bits = this.bits;
+    const mask = slots.length - 1;
+    const tag = (h >>> bits) << bits;
+    let s = h & mask;
+    for (;;) {
+      const v = slots[s]!;
+      if (v === 0) break;
+      if ((v & ~mask) === tag && this.equals((v & mask) - 1, key)) return -1;
+      s = (s + 1) & mask;
+    }
+    const idx = this.size;
+    this.store(idx, key);
+    this.size++;
+    slots[s] = tag | (idx + 1);
+    return idx;
+  }
+
+  /** The number of `key` (whose hashKey is `h`), or -1. */
+  find(key: string, h: number = hashKey(key)): number {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const tag = (h >>> this.bits) << this.bits;
+    let s = h & mask;
+    for (;;) {
+      const v = slots[s]!;
+      if (v === 0) return -1;
+      if ((v & ~mask) === tag && this.equals((v & mask) - 1, key)) return (v & mask) - 1;
+      s = (s + 1) & mask;
+    }
+  }
+
+  /**
+   * The first key number on `h`'s probe sequence whose stored hash bits match,
+   * without comparing characters: what find() would most likely return, or -1.
+   * For reading a batch's slots one after another, so that the memory reads of
+   * many lookups are in flight at once (find then works from the cache).
+   */
+  candidate(h: number): number {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const tag = (h >>> this.bits) << this.bits;
+    let s = h & mask;
+    for (;;) {
+      const v = slots[s]!;
+      if (v === 0) return -1;
+      if ((v & ~mask) === tag) return (v & mask) - 1;
+      s = (s + 1) & mask;
+    }
+  }
+
+  /** Reads the slot `h` hashes to; the result means nothing (see candidate()). */
+  touchSlot(h: number): number {
+    return this.slots[h & (this.slots.length - 1)]!;
+  }
+
+  /** Reads where key number `idx` (a valid number) starts and ends; the result means nothing (see candidate()). */
+  touchEnds(idx: number): number {
+    return idx === 0 ? this.ends[0]! : this.ends[idx - 1]! ^ this.ends[idx]!;
+  }
+
+  /** Reads the first character of key number `idx` (a valid number); the result means nothing (see candidate()). */
+  touchChars(idx: number): number {
+    const start = idx === 0 ? 0 : this.ends[idx - 1]!;
+    if (this.units) return start < this.units.length ? this.units[start]! : 0;
+    return start < this.bytes.length ? this.bytes[start]! : 0;
+  }
+
+  /** Whether key number `idx` is `key` (false when there is no key `idx`). */
+  equals(idx: number, key: string): boolean {
+    if (idx >= this.size) return false;
+    const start = idx === 0 ? 0 : this.ends[idx - 1]!;
+    const n = key.length;
+    if (this.ends[idx]! - start !== n) return false;
+    if (this.units) return equalUnits(this.units, start, key);
+    const bytes = this.bytes;
+    for (let i = 0; i < n; i++) if (bytes[start + i] !== key.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Key number `idx` as a string. */
+  keyAt(idx: number): string {
+    const start = idx === 0 ? 0 : this.ends[idx - 1]!;
+    const end = this.ends[idx]!;
+    const chars = this.units ?? this.bytes;
+    let out = '';
+    // in pieces: String.fromCharCode takes its arguments on the stack
+    for (let i = start; i < end; i += 8192) out += String.fromCharCode(...chars.subarray(i, Math.min(end, i + 8192)));
+    return out;
+  }
+
+  private store(idx: number, key: string): void {
+    const n = key.length;
+    const at = this.used;
+    if (n > MAX_UNITS - at) throw new RangeError(`the baseline's keys are longer than ${MAX_UNITS} characters in all`);
+    if (!this.units) {
+      const need = at + n;
+      if (need > this.bytes.length) this.bytes = grownBytes(this.bytes, need);
+      const bytes = this.bytes;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = key.charCodeAt(i);
+        if (c > 0xff) break;
+        bytes[at + i] = c;
+      }
+      if (i < n) {
+        // the first character that needs two bytes: every key is held in UTF-16 from now on
+        const units = new Uint16Array(Math.max(bytes.length, 1024));
+        for (let j = 0; j < at + i; j++) units[j] = bytes[j]!;
+        this.units = units;
+        this.bytes = new Uint8Array(0);
+      }
+    }
+    if (this.units) {
+      const need = at + n;
+      if (need > this.units.length) {
+        const next = new Uint16Array(Math.max(2 * this.units.length, need));
+        next.set(this.units.subarray(0, at));
+        this.units = next;
+      }
+      const units = this.units;
+      for (let i = 0; i < n; i++) units[at + i] = key.charCodeAt(i);
+    }
+    this.used = at + n;
+    if (idx >= this.ends.length) {
+      const next = new Int32Array(2 * this.ends.length);
+      next.set(this.ends);
+      this.ends = next;
+    }
+    this.ends[idx] = at + n;
+  }
+
+  private grow(): void {
+    const bits = this.bits + 1;
+    const slots = new Int32Array(1 << bits);
+    const mask = slots.length - 1;
+    const chars = this.units ?? this.bytes;
+    const hashes = new Int32Array(256);
+    let start = 0;
+    let sink = 0;
+    // in blocks: hash, read the slots in a tight loop (many reads in flight), insert
+    for (let from = 0; from < this.size; from += 256) {
+      const n = Math.min(256, this.size - from);
+      for (let i = 0; i < n; i++) {
+        const end = this.ends[from + i]!;
+        hashes[i] = hashUnits(chars, start, end);
+        start = end;
+      }
+      for (let i = 0; i < n; i++) sink ^= slots[hashes[i]! & mask]!;
+      for (let i = 0; i < n; i++) {
+        const h = hashes[i]!;
+        let s = h & mask;
+        while (slots[s] !== 0) s = (s + 1) & mask;
+        slots[s] = ((h >>> bits) << bits) | (from + i + 1);
+      }
+    }
+    this.slots = slots;
+    this.bits = bits;
+    this.sink ^= sink;
+  }
+}
+
+function equalUnits(units: Uint16Array, start: number, key: string): boolean {
+  for (let i = 0; i < key.length; i++) if (units[start + i] !== key.charCodeAt(i)) return false;
+  return true;
+}
+
+function grownBytes(a: Uint8Array, need: number): Uint8Array {
+  const next = new Uint8Array(Math.max(2 * a.length, need));
+  next.set(a);
+  return next;
+}
