@@ -218,8 +218,9 @@ describe('contract comparison', () => {
   });
 });
 
-// The join by key: the baseline's keys in a typed-array hash table
-// (src/core/contract/keys.ts), on keys chosen to be hard for it.
+// The join by key keeps the baseline's keys in a typed-array hash table and
+// takes lines in batches (src/core/contract/keys.ts, Comparison.flush). These
+// tests hold it to a plain Map-based join, on keys chosen to be hard for it.
 describe('contract comparison: the join by key', () => {
   /** Pairs of keys of the same length with the same 32-bit hashKey (found by search): the table must tell them apart by their characters. */
   const COLLIDING: Array<[string, string]> = [
@@ -247,5 +248,94 @@ describe('contract comparison: the join by key', () => {
     });
     for (const k of ['b', 'k5000', 'ä ', '日', '\udc00', 'x'.repeat(19999), 'r0667786 ', 'r0667787']) assert.equal(t.find(k), -1, k);
     assert.ok(!t.equals(keys.length, 'a'));
+  });
+
+  /** What the join must give: a Map from key to baseline row, in plain code. */
+  function referenceJoin(baseline: unknown[], current: unknown[]) {
+    const key = (v: unknown) => {
+      const k = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as { id?: unknown }).id : undefined;
+      return typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)) ? String(k) : undefined;
+    };
+    const index = new Map<string, number>();
+    const baseLine: number[] = [];
+    const duplicateSample: Array<{ key: string; line: number; file: string }> = [];
+    const extraSample: Array<{ key: string; line: number }> = [];
+    let duplicateBaseline = 0;
+    let duplicateCurrent = 0;
+    baseline.forEach((v, i) => {
+      const k = key(v);
+      if (k === undefined) return;
+      if (index.has(k)) {
+        duplicateBaseline++;
+        duplicateSample.push({ key: k, line: i + 1, file: 'baseline' });
+      } else {
+        index.set(k, baseLine.length);
+        baseLine.push(i + 1);
+      }
+    });
+    const matched = new Set<number>();
+    const extra = new Set<string>();
+    current.forEach((v, i) => {
+      const k = key(v);
+      if (k === undefined) return;
+      const idx = index.get(k);
+      if (idx === undefined ? extra.has(k) : matched.has(idx)) {
+        duplicateCurrent++;
+        duplicateSample.push({ key: k, line: i + 1, file: 'current' });
+      } else if (idx === undefined) {
+        extra.add(k);
+        extraSample.push({ key: k, line: i + 1 });
+      } else matched.add(idx);
+    });
+    const missingSample = [...index].filter(([, idx]) => !matched.has(idx)).map(([k, idx]) => ({ key: k, line: baseLine[idx]! }));
+    return { matched: matched.size, missing: missingSample.length, extra: extra.size, duplicateBaseline, duplicateCurrent, missingSample, extraSample, duplicateSample };
+  }
+
+  it('matches a plain Map join: shuffled and ordered outputs, duplicates, missing and extra keys, numeric keys, colliding and unicode keys, bad lines', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const [order, wide] of [['ordered', false], ['shuffled', false], ['nearly ordered', false], ['shuffled', true], ['ordered', true]] as const) {
+      const pool: unknown[] = [...COLLIDING.flat(), '', 'ä', 'a"b', 1, '1', 2.5, '2.5', -0, 1e21, ...(wide ? ['日本', '😀', '\ud800', ...COLLIDING_WIDE] : [])];
+      for (let i = 0; i < 3000; i++) pool.push(i % 3 ? `r${String(i).padStart(7, '0')}` : `é${i}`);
+      const baseline: unknown[] = [];
+      for (const id of pool) {
+        if (rnd() < 0.9) baseline.push({ id, label: 'x', probability: rnd() });
+        if (rnd() < 0.03) baseline.push({ id, label: 'x', probability: rnd() }); // duplicate
+        if (rnd() < 0.01) baseline.push({ id: null }, [id], 'not json');
+      }
+      let current: unknown[] = baseline.filter(() => rnd() < 0.95).map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? { ...v, probability: rnd() } : v));
+      for (let i = 0; i < 50; i++) current.push({ id: `new-${i}`, label: 'x', probability: 0.5 }, ...(i % 10 ? [] : [{ id: `new-${i}` }]));
+      if (order === 'shuffled') current = current.map((v) => [rnd(), v] as const).sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+      if (order === 'nearly ordered') for (let i = 0; i + 3 < current.length; i += 97) [current[i], current[i + 3]] = [current[i + 3], current[i]];
+      const text = (v: unknown) => (v === 'not json' ? '{"id": nope' : JSON.stringify(v));
+      const c = new Comparison({ testId: 't', key: 'id', tolerance: { probability: { abs: 0.5 } }, drift: {} }, { keySampleLimit: 100000, problemLimit: 100000 });
+      baseline.forEach((v, i) => c.addBaseline(i + 1, text(v)));
+      current.forEach((v, i) => c.addCurrent(i + 1, text(v)));
+      const r = c.finish(META);
+      const want = referenceJoin(baseline, current);
+      const { matched, missing, extra, duplicateBaseline, duplicateCurrent } = r.counts;
+      assert.deepEqual({ matched, missing, extra, duplicateBaseline, duplicateCurrent, missingSample: r.missingSample, extraSample: r.extraSample, duplicateSample: r.duplicateSample }, want, `${order}, wide: ${wide}`);
+      assert.ok(want.matched > 2500 && want.duplicateCurrent > 0 && want.duplicateBaseline > 0, 'the data exercises every case');
+    }
+  });
+
+  it('lines handled in batches report exactly what rows handled one by one do, with unusable lines in between', () => {
+    const spec: CompareSpec = { testId: 't', key: 'id', labels: ['s', 'v'], tolerance: { probability: { abs: 0.05, rel: 0.5 }, label: { agreement: 0.9 } }, drift: { probability: { psi: 0.1, ks: 0.1 } } };
+    const options = { validateOutput: (v: unknown) => ((v as { probability?: number }).probability === 0.25 ? 'no quarters' : undefined), offendingLimit: 7 };
+    const baseline = Array.from({ length: 1500 }, (_, i) => row(`k${(i * 7919) % 1500}`, i % 3 ? 's' : 'v', (i % 40) / 40));
+    const current = Array.from({ length: 1600 }, (_, i) => (i % 211 === 5 ? '{"id":"k1","probability":NaN}' : i % 97 === 3 ? '{"probability":0.1}' : row(`k${(i * 7919 + (i % 5 === 0 ? 1 : 0)) % 1600}`, i % 4 ? 's' : i % 13 ? 'v' : 'w', ((i + (i % 9)) % 40) / 40)));
+    const feed = (oneByOne: boolean) => {
+      const c = new Comparison(spec, options);
+      baseline.forEach((l, i) => (i % 300 === 299 ? c.unusableLine('baseline', i + 1, 'too long') : c.addBaseline(i + 1, l)));
+      current.forEach((l, i) => {
+        if (i % 500 === 499) c.unusableLine('current', i + 1, 'too long');
+        else if (oneByOne && !l.includes('NaN')) c.addCurrentRow(i + 1, JSON.parse(l) as Record<string, unknown>);
+        else c.addCurrent(i + 1, l);
+      });
+      return c.finish(META);
+    };
+    const batched = feed(false);
+    assert.deepEqual(batched, feed(true));
+    assert.ok(batched.offending.length === 7 && batched.problems.length > 20 && batched.counts.extra > 0 && batched.counts.duplicateCurrent > 0);
   });
 });

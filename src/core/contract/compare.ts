@@ -16,6 +16,7 @@ import {
   type RuleResult,
   type TestReport,
 } from './report';
+import { hashKey, KeyTable } from './keys';
 import { Floats, histogram, Ints, ks, psi, quantiles, TopK } from './stats';
 
 export interface ToleranceSpec {
@@ -89,13 +90,19 @@ interface FieldState {
 }
 
 const DEFAULT_BINS = 10;
+/** Lines per batch (see flush). */
+const BATCH = 256;
+/** A line JSON.parse rejected. */
+const NOT_JSON = Symbol('not JSON');
+/** No hash computed for a key yet. */
+const NO_HASH = 0x100000000;
 
 export class Comparison {
   private readonly counts: Counts = emptyCounts();
   private readonly fields: FieldState[] = [];
-  private readonly keyIndex = new Map<string, number>();
-  /** Baseline keys by row index: when outputs come in baseline order, the join needs no map lookup. */
-  private readonly baseKeys: string[] = [];
+  /** Baseline keys, numbered by baseline row index. */
+  private readonly keys = new KeyTable();
+  /** The baseline row after the last one matched: outputs in baseline order are joined without a hash lookup. */
   private cursor = 0;
   private readonly labelPath: string[] | undefined;
   private readonly baseLines = new Ints();
@@ -118,6 +125,17 @@ export class Comparison {
   private readonly keyPath: string[];
   private readonly problemLimit: number;
   private readonly keySampleLimit: number;
+  // the batch (see flush)
+  private batchFile: 'baseline' | 'current' | undefined;
+  private batchSize = 0;
+  private readonly batchLines = new Float64Array(BATCH);
+  private readonly batchTexts: Array<string | undefined> = new Array<string | undefined>(BATCH).fill(undefined);
+  private readonly batchValues: unknown[] = new Array<unknown>(BATCH).fill(undefined);
+  private readonly batchKeys: Array<string | undefined> = new Array<string | undefined>(BATCH).fill(undefined);
+  private readonly batchHashes = new Int32Array(BATCH);
+  private readonly batchCandidates = new Int32Array(BATCH);
+  /** What the batch's look-ahead reads add up to: kept so that the reads are not optimised away. */
+  private sink = 0;
 
   constructor(
     private readonly spec: CompareSpec,
@@ -163,6 +181,7 @@ export class Comparison {
   // ---- input rows ---------------------------------------------------------------
 
   addInput(line: number, text: string): void {
+    this.flush();
     this.counts.inputRows++;
     const row = this.parse('inputs', line, text);
     if (row === undefined) {
@@ -177,28 +196,147 @@ export class Comparison {
     }
   }
 
-  // ---- baseline rows --------------------------------------------------------------
+  // ---- baseline and current lines, in batches -------------------------------------
+  //
+  // Baseline and current lines are taken in batches of BATCH lines. A batch is
+  // parsed and its keys found first, then the hash-table slots and the
+  // baseline data its rows will look up are read in tight loops, and only
+  // then is each row handled, in order, exactly as if it had been handled on
+  // arrival. With 1M baseline rows the join's data is far larger than the CPU
+  // caches: row by row, every lookup waited for memory one read after the
+  // other; in a tight loop the reads of many rows are in flight together.
+  // Everything a row reports (problems, counts, samples) is decided in the
+  // last step, in line order; every other method, and finish(), first
+  // handles the lines still in the batch.
 
   addBaseline(line: number, text: string): void {
+    this.queue('baseline', line, text);
+  }
+
+  addCurrent(line: number, text: string): void {
+    this.queue('current', line, text);
+  }
+
+  /** A current output already parsed (sources parse what they read). Handled at once: the row object is not kept. */
+  addCurrentRow(line: number, row: Record<string, unknown>): void {
+    this.flush();
+    this.currentRow(line, row, keyString(get(row, this.keyPath)), NO_HASH);
+  }
+
+  /** A line that could not be read at all (e.g. longer than the line limit). */
+  unusableLine(file: LineProblem['file'], line: number, message: string): void {
+    this.flush();
+    const counter = file === 'inputs' ? 'inputRows' : file === 'baseline' ? 'baselineRows' : 'currentRows';
+    this.counts[counter]++;
+    this.counts[file === 'inputs' ? 'invalidInputs' : file === 'baseline' ? 'invalidBaseline' : 'invalidCurrent']++;
+    this.problem(file, line, message);
+  }
+
+  private queue(file: 'baseline' | 'current', line: number, text: string): void {
+    if (this.batchFile !== file) {
+      this.flush();
+      this.batchFile = file;
+    }
+    const i = this.batchSize++;
+    this.batchLines[i] = line;
+    this.batchTexts[i] = text;
+    if (this.batchSize === BATCH) this.flush();
+  }
+
+  /** Handles the lines in the batch. */
+  private flush(): void {
+    const n = this.batchSize;
+    if (n === 0) return;
+    this.batchSize = 0;
+    const { batchLines: lines, batchTexts: texts, batchValues: values, batchKeys: keys, batchHashes: hashes, batchCandidates: candidates } = this;
+    // 1. parse every line and find its key; nothing is reported yet
+    for (let i = 0; i < n; i++) {
+      let v: unknown;
+      try {
+        v = JSON.parse(texts[i]!);
+      } catch {
+        v = NOT_JSON;
+      }
+      values[i] = v;
+      keys[i] = v !== null && typeof v === 'object' && !Array.isArray(v) ? keyString(get(v, this.keyPath)) : undefined;
+    }
+    let sink = 0;
+    if (this.batchFile === 'baseline') {
+      // 2. read the slots the keys hash to
+      for (let i = 0; i < n; i++) {
+        const key = keys[i];
+        if (key !== undefined) hashes[i] = hashKey(key);
+      }
+      for (let i = 0; i < n; i++) if (keys[i] !== undefined) sink ^= this.keys.touchSlot(hashes[i]!);
+      // 3. each row in order
+      for (let i = 0; i < n; i++) this.baselineLine(lines[i]!, texts[i]!, values[i], keys[i], hashes[i]!);
+    } else {
+      // 2. rows that do not follow the baseline's order (as far as can be told before
+      //    handling them: the next or the one after) are looked up: read their slots...
+      let next = this.cursor;
+      for (let i = 0; i < n; i++) {
+        const key = keys[i];
+        candidates[i] = -2; // not looked up
+        if (key === undefined) continue;
+        if (this.keys.equals(next, key)) next++;
+        else if (this.keys.equals(next + 1, key)) next += 2;
+        else {
+          hashes[i] = hashKey(key);
+          candidates[i] = -1;
+        }
+      }
+      for (let i = 0; i < n; i++) if (candidates[i] === -1) sink ^= this.keys.touchSlot(hashes[i]!);
+      // ...then the key and the baseline data of the row they point to
+      for (let i = 0; i < n; i++) if (candidates[i] === -1) candidates[i] = this.keys.candidate(hashes[i]!);
+      for (let i = 0; i < n; i++) {
+        const idx = candidates[i]!;
+        if (idx < 0) continue;
+        sink ^= this.keys.touchEnds(idx) ^ (idx < this.matched.length ? this.matched[idx]! : 0);
+        for (const f of this.fields) {
+          if (f.kind === 'numeric') sink ^= f.baseNum.get(idx);
+          else if (f.kind === 'categorical') sink ^= f.baseCode.get(idx);
+        }
+      }
+      for (let i = 0; i < n; i++) {
+        const idx = candidates[i]!;
+        if (idx >= 0) sink ^= this.keys.touchChars(idx);
+      }
+      // 3. each row in order
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (v === NOT_JSON || v === null || typeof v !== 'object' || Array.isArray(v)) {
+          this.counts.currentRows++;
+          this.counts.invalidCurrent++;
+          this.notAnObject('current', lines[i]!, texts[i]!, v);
+        } else this.currentRow(lines[i]!, v as Record<string, unknown>, keys[i], candidates[i] === -2 ? NO_HASH : hashes[i]!);
+      }
+    }
+    this.sink ^= sink;
+    // let the batch's strings and rows go
+    texts.fill(undefined, 0, n);
+    values.fill(undefined, 0, n);
+    keys.fill(undefined, 0, n);
+  }
+
+  private baselineLine(line: number, text: string, v: unknown, key: string | undefined, h: number): void {
     this.counts.baselineRows++;
-    const row = this.parse('baseline', line, text);
-    if (row === undefined) {
+    if (v === NOT_JSON || v === null || typeof v !== 'object' || Array.isArray(v)) {
       this.counts.invalidBaseline++;
+      this.notAnObject('baseline', line, text, v);
       return;
     }
-    const key = this.keyOf('baseline', line, row);
+    const row = v as Record<string, unknown>;
     if (key === undefined) {
+      this.keyOf('baseline', line, row); // reports why
       this.counts.invalidBaseline++;
       return;
     }
-    if (this.keyIndex.has(key)) {
+    if (this.keys.add(key, h) < 0) {
       this.counts.duplicateBaseline++;
       if (this.duplicateSample.length < this.keySampleLimit) this.duplicateSample.push({ key, line, file: 'baseline' });
       return;
     }
-    const idx = this.baseLines.push(line);
-    this.keyIndex.set(key, idx);
-    this.baseKeys.push(key);
+    this.baseLines.push(line);
     for (const f of this.fields) {
       const v = get(row, f.path);
       if (f.kind === 'numeric') f.baseNum.push(this.number('baseline', line, f.name, v));
@@ -207,20 +345,8 @@ export class Comparison {
     }
   }
 
-  // ---- current rows ---------------------------------------------------------------
-
-  addCurrent(line: number, text: string): void {
-    const row = this.parse('current', line, text);
-    if (row === undefined) {
-      this.counts.currentRows++;
-      this.counts.invalidCurrent++;
-      return;
-    }
-    this.addCurrentRow(line, row);
-  }
-
-  /** A current output already parsed (sources parse what they read). */
-  addCurrentRow(line: number, row: Record<string, unknown>): void {
+  /** A current row that is a JSON object; `key`: its key (undefined: none usable), `h`: the key's hash or NO_HASH. */
+  private currentRow(line: number, row: Record<string, unknown>, key: string | undefined, h: number): void {
     this.counts.currentRows++;
     const err = this.options.validateOutput?.(row);
     if (err) {
@@ -235,15 +361,15 @@ export class Comparison {
         this.problem('current', line, `label \`${String(label)}\` is not one of ${[...this.labelSet].map((l) => `\`${l}\``).join(', ')}`);
       }
     }
-    const key = this.keyOf('current', line, row);
     if (key === undefined) {
+      this.keyOf('current', line, row); // reports why
       this.counts.invalidCurrent++;
       return;
     }
-    // outputs usually come in the baseline's order: check the next baseline key before the map
-    const idx = this.baseKeys[this.cursor] === key ? this.cursor : this.keyIndex.get(key);
-    if (idx !== undefined) this.cursor = idx + 1;
-    if (idx === undefined) {
+    // outputs usually come in the baseline's order: check the next baseline key before the hash table
+    const idx = this.keys.equals(this.cursor, key) ? this.cursor : this.keys.find(key, h === NO_HASH ? hashKey(key) : h);
+    if (idx >= 0) this.cursor = idx + 1;
+    else {
       if (this.extraKeys.has(key)) {
         this.duplicate(key, line);
         return;
@@ -265,14 +391,6 @@ export class Comparison {
     this.matched[idx] = 1;
     this.counts.matched++;
     this.compareRow(key, idx, line, row);
-  }
-
-  /** A line that could not be read at all (e.g. longer than the line limit). */
-  unusableLine(file: LineProblem['file'], line: number, message: string): void {
-    const counter = file === 'inputs' ? 'inputRows' : file === 'baseline' ? 'baselineRows' : 'currentRows';
-    this.counts[counter]++;
-    this.counts[file === 'inputs' ? 'invalidInputs' : file === 'baseline' ? 'invalidBaseline' : 'invalidCurrent']++;
-    this.problem(file, line, message);
   }
 
   private duplicate(key: string, line: number): void {
@@ -393,11 +511,12 @@ export class Comparison {
   // ---- the report ---------------------------------------------------------------------
 
   finish(meta: { contractPath: string; contractName?: string; contractVersion?: string | number }): TestReport {
+    this.flush();
     // baseline keys nobody answered
-    for (const [key, idx] of this.keyIndex) {
+    for (let idx = 0; idx < this.keys.size; idx++) {
       if (idx < this.matched.length && this.matched[idx]) continue;
       this.counts.missing++;
-      if (this.missingSample.length < this.keySampleLimit) this.missingSample.push({ key, line: this.baseLines.get(idx) });
+      if (this.missingSample.length < this.keySampleLimit) this.missingSample.push({ key: this.keys.keyAt(idx), line: this.baseLines.get(idx) });
     }
     const rules: RuleResult[] = [];
     const fields: FieldReport[] = [];
@@ -641,15 +760,20 @@ export class Comparison {
     try {
       row = JSON.parse(text);
     } catch {
-      // JSON.parse's wording changes between Node versions: say it our way
-      this.problem(file, line, /(^|[^\w"])(NaN|-?Infinity)\b/.test(text) ? 'not JSON: NaN and Infinity are not JSON numbers' : `not JSON: \`${preview(text)}\``);
-      return undefined;
+      row = NOT_JSON;
     }
-    if (!row || typeof row !== 'object' || Array.isArray(row)) {
-      this.problem(file, line, `expected a JSON object, found ${Array.isArray(row) ? 'an array' : JSON.stringify(row)}`);
+    if (row === NOT_JSON || !row || typeof row !== 'object' || Array.isArray(row)) {
+      this.notAnObject(file, line, text, row);
       return undefined;
     }
     return row as Record<string, unknown>;
+  }
+
+  /** Reports a line that is not JSON (`value` NOT_JSON) or whose JSON is not an object. */
+  private notAnObject(file: LineProblem['file'], line: number, text: string, value: unknown): void {
+    // JSON.parse's wording changes between Node versions: say it our way
+    if (value === NOT_JSON) this.problem(file, line, /(^|[^\w"])(NaN|-?Infinity)\b/.test(text) ? 'not JSON: NaN and Infinity are not JSON numbers' : `not JSON: \`${preview(text)}\``);
+    else this.problem(file, line, `expected a JSON object, found ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
   }
 
   private keyOf(file: LineProblem['file'], line: number, row: unknown): string | undefined {
@@ -686,6 +810,11 @@ export class Comparison {
 function preview(text: string): string {
   const t = text.trim();
   return t.length > 60 ? `${t.slice(0, 57)}…` : t;
+}
+
+/** The join key a key field's value gives: strings and finite numbers, as a string. */
+function keyString(k: unknown): string | undefined {
+  return typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)) ? String(k) : undefined;
 }
 
 function get(row: unknown, path: string[]): unknown {
