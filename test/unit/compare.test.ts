@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { Comparison, type CompareSpec } from '../../src/core/contract/compare';
 import { hashKey, KeyTable } from '../../src/core/contract/keys';
-import { ks, psi, quantileSorted, PSI_EPSILON } from '../../src/core/contract/stats';
+import { ks, psi, quantileSorted, PSI_EPSILON, sortFloats } from '../../src/core/contract/stats';
 import { runSchemaOnlyTest } from '../../src/core/contract/schemaOnly';
 
 const META = { contractPath: 'iris.contract.yaml' };
@@ -337,5 +337,23 @@ describe('contract comparison: the join by key', () => {
     const batched = feed(false);
     assert.deepEqual(batched, feed(true));
     assert.ok(batched.offending.length === 7 && batched.problems.length > 20 && batched.counts.extra > 0 && batched.counts.duplicateCurrent > 0);
+  });
+
+  it('sortFloats sorts like Float64Array.prototype.sort, -0 before +0, in a subarray too', () => {
+    let seed = 3;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const n of [0, 7, 1024, 5000, 100000]) {
+      const a = Float64Array.from({ length: n }, () => {
+        const u = rnd();
+        return u < 0.05 ? 0 : u < 0.1 ? -0 : u < 0.12 ? Infinity : u < 0.14 ? -Infinity : u < 0.2 ? 5e-324 * Math.floor(rnd() * 10) * (rnd() < 0.5 ? -1 : 1) : u < 0.5 ? Math.round(rnd() * 100) / 100 : (rnd() - 0.5) * 1e300;
+      });
+      const expected = Float64Array.from(a).sort();
+      const within = new Float64Array(n + 3).fill(9);
+      within.set(a, 3);
+      for (const got of [sortFloats(Float64Array.from(a)), sortFloats(within.subarray(3), new Uint32Array(4))]) assert.deepEqual(new Uint8Array(got.slice().buffer), new Uint8Array(expected.buffer), `n = ${n}`);
+      assert.deepEqual([...within.subarray(0, 3)], [9, 9, 9]);
+    }
+    const withNaN = Float64Array.from({ length: 2000 }, (_, i) => (i === 1000 ? NaN : 2000 - i));
+    assert.deepEqual(sortFloats(Float64Array.from(withNaN)), Float64Array.from(withNaN).sort());
   });
 });

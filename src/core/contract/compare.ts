@@ -17,7 +17,7 @@ import {
   type TestReport,
 } from './report';
 import { hashKey, KeyTable } from './keys';
-import { Floats, histogram, Ints, ks, psi, quantiles, TopK } from './stats';
+import { Floats, histogram, Ints, ks, psi, quantiles, sortFloats, TopK } from './stats';
 
 export interface ToleranceSpec {
   exact?: boolean;
@@ -136,6 +136,8 @@ export class Comparison {
   private readonly batchCandidates = new Int32Array(BATCH);
   /** What the batch's look-ahead reads add up to: kept so that the reads are not optimised away. */
   private sink = 0;
+  /** The radix sort's second buffer, shared by the numeric fields in finish(). */
+  private scratch: Uint32Array | undefined;
 
   constructor(
     private readonly spec: CompareSpec,
@@ -550,8 +552,8 @@ export class Comparison {
     const name = `\`${f.name}\``;
     if (f.kind === 'numeric') {
       // finish() is the last use of these arrays: compact and sort them in place, no copies
-      const baseSorted = finiteInPlace(f.baseNum.view()).sort();
-      const curSorted = finiteInPlace(f.curNum.view()).sort();
+      const baseSorted = sortFloats(finiteInPlace(f.baseNum.view()), (this.scratch ??= new Uint32Array(2 * Math.max(f.baseNum.length, f.curNum.length))));
+      const curSorted = sortFloats(finiteInPlace(f.curNum.view()), this.scratch);
       const report: FieldReport = {
         field: f.name,
         kind: 'numeric',

@@ -109,6 +109,69 @@ export function histogram(a: Float64Array, b: Float64Array, bins = 20): { edges:
   return { edges, baseline: count(a), current: count(b) };
 }
 
+/**
+ * Sorts a Float64Array without NaNs in place, ascending, into the order
+ * Float64Array.prototype.sort gives (-0 before +0): a least-significant-digit
+ * radix sort on the values' bits, 11 bits a pass, skipping the passes in which
+ * every value has the same digit. At 1M values about three times as fast as
+ * sort(). `scratch` (2 × length Uint32s, allocated when missing or too short)
+ * can be shared by several calls. Arrays with a NaN, and short ones, go to sort().
+ */
+export function sortFloats(a: Float64Array, scratch?: Uint32Array): Float64Array {
+  const n = a.length;
+  if (n < 1024 || a.byteOffset % 4 !== 0) return a.sort();
+  const words = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
+  // the bits as an unsigned 64-bit number in the values' order: negative values all bits flipped, others the sign bit
+  const counts = new Uint32Array(6 * 2048);
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    if (x !== x) return a.sort(); // NaN
+    const hi = words[2 * i + 1]!;
+    const m = hi >> 31;
+    const lo = words[2 * i]! ^ m;
+    const h = hi ^ (m | 0x80000000);
+    counts[lo & 0x7ff]!++;
+    counts[2048 + ((lo >>> 11) & 0x7ff)]!++;
+    counts[4096 + (lo >>> 22)]!++;
+    counts[6144 + (h & 0x7ff)]!++;
+    counts[8192 + ((h >>> 11) & 0x7ff)]!++;
+    counts[10240 + (h >>> 22)]!++;
+  }
+  if (!scratch || scratch.length < 2 * n) scratch = new Uint32Array(2 * n);
+  let src = words;
+  let dst = scratch;
+  for (let pass = 0; pass < 6; pass++) {
+    const base = pass * 2048;
+    // exclusive prefix sums; a digit shared by all values leaves the order as it is
+    let sum = 0;
+    let trivial = false;
+    for (let d = 0; d < 2048; d++) {
+      const c = counts[base + d]!;
+      if (c === n) trivial = true;
+      counts[base + d] = sum;
+      sum += c;
+    }
+    if (trivial) continue;
+    const shift = (pass % 3) * 11;
+    const high = pass >= 3;
+    for (let i = 0; i < n; i++) {
+      const lo = src[2 * i]!;
+      const hi = src[2 * i + 1]!;
+      const m = hi >> 31;
+      const key = high ? hi ^ (m | 0x80000000) : lo ^ m;
+      const d = shift === 22 ? key >>> 22 : (key >>> shift) & 0x7ff;
+      const at = 2 * counts[base + d]!++;
+      dst[at] = lo;
+      dst[at + 1] = hi;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src !== words) words.set(src.subarray(0, 2 * n));
+  return a;
+}
+
 /** A growable Float64Array. */
 export class Floats {
   private data = new Float64Array(1024);
