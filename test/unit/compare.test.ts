@@ -250,6 +250,28 @@ describe('contract comparison: the join by key', () => {
     assert.ok(!t.equals(keys.length, 'a'));
   });
 
+  it('KeyTable: keys of one length (no end offsets kept), then one of another length', () => {
+    const keys = [...COLLIDING.flat()];
+    for (let i = 0; i < 3000; i++) keys.push(`r${String(i).padStart(7, '0')}`);
+    const t = new KeyTable();
+    const check = () =>
+      keys.forEach((k, i) => {
+        assert.equal(t.find(k), i);
+        assert.equal(t.keyAt(i), k);
+        assert.ok(t.equals(i, k) && !t.equals(i, `${k}x`) && (k === '' || !t.equals(i, k.slice(1))));
+      });
+    keys.forEach((k, i) => assert.equal(t.add(k), i));
+    assert.equal(t.variableWidth, false);
+    check();
+    for (const k of ['r0667787', 'r000000', 'r00000000', 'x'.repeat(8)]) assert.equal(t.find(k), -1, k);
+    const n = keys.length;
+    keys.push('short', '', 'a much longer key', ...Array.from({ length: 3000 }, (_, i) => `k${i}`), 'r9999999');
+    keys.slice(n).forEach((k, i) => assert.equal(t.add(k), n + i));
+    assert.equal(t.variableWidth, true);
+    check();
+    assert.equal(t.add('r0001234'), -1);
+  });
+
   /** What the join must give: a Map from key to baseline row, in plain code. */
   function referenceJoin(baseline: unknown[], current: unknown[]) {
     const key = (v: unknown) => {

@@ -293,15 +293,17 @@ export class Comparison {
       for (let i = 0; i < n; i++) {
         const idx = candidates[i]!;
         if (idx < 0) continue;
-        sink ^= this.keys.touchEnds(idx) ^ (idx < this.matched.length ? this.matched[idx]! : 0);
+        sink ^= (idx < this.matched.length ? this.matched[idx]! : 0) ^ (this.keys.variableWidth ? this.keys.touchEnds(idx) : this.keys.touchChars(idx));
         for (const f of this.fields) {
           if (f.kind === 'numeric') sink ^= f.baseNum.get(idx);
           else if (f.kind === 'categorical') sink ^= f.baseCode.get(idx);
         }
       }
-      for (let i = 0; i < n; i++) {
-        const idx = candidates[i]!;
-        if (idx >= 0) sink ^= this.keys.touchChars(idx);
+      if (this.keys.variableWidth) {
+        for (let i = 0; i < n; i++) {
+          const idx = candidates[i]!;
+          if (idx >= 0) sink ^= this.keys.touchChars(idx);
+        }
       }
       // 3. each row in order
       for (let i = 0; i < n; i++) {

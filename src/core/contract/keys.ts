@@ -1,11 +1,12 @@
 // The baseline's keys for the comparison's join, without a JS object per key:
 // the keys' characters one after another in a typed array (one byte per
 // character while every character fits in one, two bytes from the first that
-// does not), where each key ends, and an open-addressing hash table (linear
+// does not), where each key ends (not kept while all keys have the same
+// length, as ids often do), and an open-addressing hash table (linear
 // probing) of key numbers. A lookup hashes the key, skips slots whose stored
 // hash bits differ, and checks a candidate by its characters, so two keys
 // with the same hash are still told apart.
-// At 1M keys of 8 characters this holds ~20 MB in three typed arrays, where a
+// At 1M keys of 8 characters this holds ~16 MB in two typed arrays, where a
 // Map<string, number> plus the key strings held ~51 MB on the V8 heap and cost
 // ~1 s of the comparison in hashing, growth and garbage collection.
 // Pure: no I/O.
@@ -41,8 +42,10 @@ export class KeyTable {
   /** The keys' UTF-16 code units, from the first key with a character above U+00FF on. */
   private units: Uint16Array | undefined;
   private used = 0;
-  /** ends[i]: where key i's characters end (key i starts where key i - 1 ends). */
-  private ends = new Int32Array(1024);
+  /** The length all keys have, while they all have the same one (-1: no key yet; -2: they differ, see `ends`). */
+  private width = -1;
+  /** Once keys differ in length: ends[i] is where key i's characters end (key i starts where key i - 1 ends). */
+  private ends = new Int32Array(0);
   /**
    * One Int32 per slot, 0 = empty; the length is a power of two 2^bits, at
    * most half full. A used slot holds the key number + 1 in its low `bits`
@@ -115,24 +118,44 @@ export class KeyTable {
     return this.slots[h & (this.slots.length - 1)]!;
   }
 
+  /** Whether touchChars needs what touchEnds reads (keys differ in length). */
+  get variableWidth(): boolean {
+    return this.width === -2;
+  }
+
   /** Reads where key number `idx` (a valid number) starts and ends; the result means nothing (see candidate()). */
   touchEnds(idx: number): number {
+    if (this.width !== -2) return 0;
     return idx === 0 ? this.ends[0]! : this.ends[idx - 1]! ^ this.ends[idx]!;
   }
 
   /** Reads the first character of key number `idx` (a valid number); the result means nothing (see candidate()). */
   touchChars(idx: number): number {
-    const start = idx === 0 ? 0 : this.ends[idx - 1]!;
+    const start = this.start(idx);
     if (this.units) return start < this.units.length ? this.units[start]! : 0;
     return start < this.bytes.length ? this.bytes[start]! : 0;
+  }
+
+  private start(idx: number): number {
+    return this.width >= 0 ? idx * this.width : idx === 0 ? 0 : this.ends[idx - 1]!;
+  }
+
+  private end(idx: number): number {
+    return this.width >= 0 ? (idx + 1) * this.width : this.ends[idx]!;
   }
 
   /** Whether key number `idx` is `key` (false when there is no key `idx`). */
   equals(idx: number, key: string): boolean {
     if (idx >= this.size) return false;
-    const start = idx === 0 ? 0 : this.ends[idx - 1]!;
     const n = key.length;
-    if (this.ends[idx]! - start !== n) return false;
+    let start: number;
+    if (this.width >= 0) {
+      if (n !== this.width) return false;
+      start = idx * n;
+    } else {
+      start = idx === 0 ? 0 : this.ends[idx - 1]!;
+      if (this.ends[idx]! - start !== n) return false;
+    }
     if (this.units) return equalUnits(this.units, start, key);
     const bytes = this.bytes;
     for (let i = 0; i < n; i++) if (bytes[start + i] !== key.charCodeAt(i)) return false;
@@ -141,8 +164,8 @@ export class KeyTable {
 
   /** Key number `idx` as a string. */
   keyAt(idx: number): string {
-    const start = idx === 0 ? 0 : this.ends[idx - 1]!;
-    const end = this.ends[idx]!;
+    const start = this.start(idx);
+    const end = this.end(idx);
     const chars = this.units ?? this.bytes;
     let out = '';
     // in pieces: String.fromCharCode takes its arguments on the stack
@@ -183,12 +206,22 @@ export class KeyTable {
       for (let i = 0; i < n; i++) units[at + i] = key.charCodeAt(i);
     }
     this.used = at + n;
-    if (idx >= this.ends.length) {
-      const next = new Int32Array(2 * this.ends.length);
-      next.set(this.ends);
-      this.ends = next;
+    if (this.width === -1) this.width = n;
+    else if (this.width >= 0 && n !== this.width) {
+      // the first key of another length: from now on, where each key ends is kept
+      const ends = new Int32Array(Math.max(1024, 2 * idx));
+      for (let i = 0; i < idx; i++) ends[i] = (i + 1) * this.width;
+      this.ends = ends;
+      this.width = -2;
     }
-    this.ends[idx] = at + n;
+    if (this.width === -2) {
+      if (idx >= this.ends.length) {
+        const next = new Int32Array(2 * this.ends.length);
+        next.set(this.ends);
+        this.ends = next;
+      }
+      this.ends[idx] = at + n;
+    }
   }
 
   private grow(): void {
@@ -203,7 +236,7 @@ export class KeyTable {
     for (let from = 0; from < this.size; from += 256) {
       const n = Math.min(256, this.size - from);
       for (let i = 0; i < n; i++) {
-        const end = this.ends[from + i]!;
+        const end = this.end(from + i);
         hashes[i] = hashUnits(chars, start, end);
         start = end;
       }
