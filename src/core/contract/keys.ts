@@ -136,6 +136,17 @@ export class KeyTable {
     return start < this.bytes.length ? this.bytes[start]! : 0;
   }
 
+  /**
+   * For a caller done with lookups: the hash table's memory as a Uint32Array
+   * (for reuse as scratch space). Afterwards keyAt() and equals() still work,
+   * add() and find() must not be called.
+   */
+  releaseSlots(): Uint32Array {
+    const slots = this.slots;
+    this.slots = new Int32Array(0);
+    return new Uint32Array(slots.buffer, slots.byteOffset, slots.length);
+  }
+
   private start(idx: number): number {
     return this.width >= 0 ? idx * this.width : idx === 0 ? 0 : this.ends[idx - 1]!;
   }
