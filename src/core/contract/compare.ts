@@ -371,7 +371,8 @@ export class Comparison {
       return;
     }
     // outputs usually come in the baseline's order: check the next baseline key before the hash table
-    const idx = this.keys.equals(this.cursor, key) ? this.cursor : this.keys.find(key, h === NO_HASH ? hashKey(key) : h);
+    // (unless the batch already found the row out of order; keys are unique, so find() gives the same)
+    const idx = h === NO_HASH ? (this.keys.equals(this.cursor, key) ? this.cursor : this.keys.find(key)) : this.keys.find(key, h);
     if (idx >= 0) this.cursor = idx + 1;
     else {
       if (this.extraKeys.has(key)) {
@@ -824,6 +825,7 @@ function keyString(k: unknown): string | undefined {
 }
 
 function get(row: unknown, path: string[]): unknown {
+  if (path.length === 1) return row !== null && typeof row === 'object' ? (row as Record<string, unknown>)[path[0]!] : undefined;
   let v = row;
   for (const p of path) {
     if (!v || typeof v !== 'object') return undefined;
