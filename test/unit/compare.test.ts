@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { Comparison, type CompareSpec } from '../../src/core/contract/compare';
 import { hashKey, KeyTable } from '../../src/core/contract/keys';
-import { ks, psi, quantileSorted, PSI_EPSILON, sortFloats } from '../../src/core/contract/stats';
+import { binCounts, histogram, ks, psi, quantileEdges, quantileSorted, PSI_EPSILON, sortFloats } from '../../src/core/contract/stats';
 import { runSchemaOnlyTest } from '../../src/core/contract/schemaOnly';
 
 const META = { contractPath: 'iris.contract.yaml' };
@@ -377,5 +377,30 @@ describe('contract comparison: the join by key', () => {
     }
     const withNaN = Float64Array.from({ length: 2000 }, (_, i) => (i === 1000 ? NaN : 2000 - i));
     assert.deepEqual(sortFloats(Float64Array.from(withNaN)), Float64Array.from(withNaN).sort());
+  });
+
+  it('histogram, binCounts and psi on sorted values: the same as the pass over every value', () => {
+    let seed = 11;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const series = (n: number, kind: number) =>
+      Float64Array.from({ length: n }, () => {
+        const u = rnd();
+        if (kind === 0) return Math.round(u * 20) / 20; // many ties
+        if (kind === 1) return u < 0.3 ? -0 : u < 0.6 ? 0 : u; // signed zeros
+        if (kind === 2) return 7; // one value
+        if (kind === 3) return u < 0.4 ? -0 : u < 0.7 ? 0 : -u; // the largest values are zeros of both signs
+        return (u - 0.3) * 1e3;
+      }).sort();
+    for (let t = 0; t < 60; t++) {
+      const a = series([0, 1, 5, 300, 3000][t % 5]!, t % 5);
+      const b = series([3000, 0, 7, 299, 1][t % 5]!, t % 3 ? t % 5 : (t + 1) % 5);
+      const bins = [20, 1, 3, 10][t % 4]!;
+      assert.deepStrictEqual(histogram(a, b, bins, true), histogram(a, b, bins), `histogram ${t}`);
+      if (a.length) {
+        const edges = quantileEdges(a, bins);
+        assert.deepStrictEqual(binCounts(b, edges, true), binCounts(b, edges), `binCounts ${t}`);
+        assert.deepStrictEqual(psi(a, b, bins, true), psi(a, b, bins), `psi ${t}`);
+      }
+    }
   });
 });

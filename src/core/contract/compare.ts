@@ -567,7 +567,7 @@ export class Comparison {
         current: summary(curSorted),
         delta: { mean: f.count ? f.sumDelta / f.count : NaN, meanAbs: f.count ? f.sumAbs / f.count : NaN, maxAbs: f.maxAbs, maxAbsKey: f.maxAbsKey },
         outsideTolerance: Math.max(f.absViolations, f.relViolations, f.exactViolations),
-        histogram: histogram(baseSorted, curSorted),
+        histogram: histogram(baseSorted, curSorted, undefined, true),
       };
       if (t.abs !== undefined) {
         const fail = f.absViolations > 0;
@@ -600,7 +600,7 @@ export class Comparison {
       }
       if (t.exact) rules.push(this.exactRule(f));
       if (f.drift?.psi !== undefined) {
-        const p = psi(baseSorted, curSorted, f.drift.bins ?? DEFAULT_BINS);
+        const p = psi(baseSorted, curSorted, f.drift.bins ?? DEFAULT_BINS, true);
         const fail = !(p.value <= f.drift.psi);
         rules.push({
           id: `${f.name}.psi`,

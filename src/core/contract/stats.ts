@@ -36,8 +36,26 @@ export function quantileEdges(sortedBaseline: Float64Array, bins: number): numbe
   return edges;
 }
 
-export function binCounts(values: Float64Array, edges: number[]): number[] {
+export function binCounts(values: Float64Array, edges: number[], sorted = false): number[] {
   const counts = new Array<number>(edges.length + 1).fill(0);
+  if (sorted) {
+    // ascending values: bin k holds the values after those <= edges[k - 1], up to those <= edges[k]
+    let from = 0;
+    for (let k = 0; k < edges.length; k++) {
+      const e = edges[k]!;
+      let lo = from;
+      let hi = values.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (values[mid]! <= e) lo = mid + 1;
+        else hi = mid;
+      }
+      counts[k] = lo - from;
+      from = lo;
+    }
+    counts[edges.length] = values.length - from;
+    return counts;
+  }
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     // binary search: first edge >= v
@@ -53,11 +71,11 @@ export function binCounts(values: Float64Array, edges: number[]): number[] {
   return counts;
 }
 
-/** Population stability index of current against baseline over the baseline's quantile bins. */
-export function psi(sortedBaseline: Float64Array, current: Float64Array, bins: number): { value: number; edges: number[]; baseline: number[]; current: number[] } {
+/** Population stability index of current against baseline over the baseline's quantile bins. `currentSorted`: current is ascending too (counted by binary search). */
+export function psi(sortedBaseline: Float64Array, current: Float64Array, bins: number, currentSorted = false): { value: number; edges: number[]; baseline: number[]; current: number[] } {
   const edges = quantileEdges(sortedBaseline, bins);
-  const b = binCounts(sortedBaseline, edges);
-  const c = binCounts(current, edges);
+  const b = binCounts(sortedBaseline, edges, true);
+  const c = binCounts(current, edges, currentSorted);
   const nb = sortedBaseline.length || 1;
   const nc = current.length || 1;
   let value = 0;
@@ -87,11 +105,23 @@ export function ks(sortedA: Float64Array, sortedB: Float64Array): number {
   return d / (n * m);
 }
 
-/** Equal-width histogram of both series over their common range (for the diff view). */
-export function histogram(a: Float64Array, b: Float64Array, bins = 20): { edges: number[]; baseline: number[]; current: number[] } {
+/**
+ * Equal-width histogram of both series over their common range (for the diff
+ * view). `sorted`: both are ascending and without NaN; the same result, found
+ * by binary search instead of a pass over every value.
+ */
+export function histogram(a: Float64Array, b: Float64Array, bins = 20, sorted = false): { edges: number[]; baseline: number[]; current: number[] } {
   let min = Infinity;
   let max = -Infinity;
   for (const s of [a, b]) {
+    if (sorted) {
+      // the loop below would find the first and the last value (or, for the largest, an
+      // equal value of the other sign of zero, which gives the same width and edges)
+      if (s.length === 0) continue;
+      if (s[0]! < min) min = s[0]!;
+      if (s[s.length - 1]! > max) max = s[s.length - 1]!;
+      continue;
+    }
     for (let i = 0; i < s.length; i++) {
       if (s[i]! < min) min = s[i]!;
       if (s[i]! > max) max = s[i]!;
@@ -101,9 +131,26 @@ export function histogram(a: Float64Array, b: Float64Array, bins = 20): { edges:
   if (max === min) max = min + 1;
   const width = (max - min) / bins;
   const edges = Array.from({ length: bins + 1 }, (_, i) => min + i * width);
+  const binOf = (x: number) => Math.min(bins - 1, Math.floor((x - min) / width));
   const count = (s: Float64Array) => {
     const out = new Array<number>(bins).fill(0);
-    for (let i = 0; i < s.length; i++) out[Math.min(bins - 1, Math.floor((s[i]! - min) / width))]!++;
+    if (sorted) {
+      // binOf never decreases along ascending values: each bin is one run, found by binary search
+      let from = 0;
+      for (let k = 0; k < bins; k++) {
+        let lo = from;
+        let hi = s.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (binOf(s[mid]!) <= k) lo = mid + 1;
+          else hi = mid;
+        }
+        out[k] = lo - from;
+        from = lo;
+      }
+      return out;
+    }
+    for (let i = 0; i < s.length; i++) out[binOf(s[i]!)]!++;
     return out;
   };
   return { edges, baseline: count(a), current: count(b) };
