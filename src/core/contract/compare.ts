@@ -133,7 +133,11 @@ export class Comparison {
   private readonly batchValues: unknown[] = new Array<unknown>(BATCH).fill(undefined);
   private readonly batchKeys: Array<string | undefined> = new Array<string | undefined>(BATCH).fill(undefined);
   private readonly batchHashes = new Int32Array(BATCH);
-  private readonly batchCandidates = new Int32Array(BATCH);
+  /** batchLooked[i]: current row i is looked up in the hash table (its hash is in batchHashes). */
+  private readonly batchLooked = new Uint8Array(BATCH);
+  /** The hashes of the rows looked up, one after another, and the key numbers they most likely find. */
+  private readonly lookupHashes = new Int32Array(BATCH);
+  private readonly candidates = new Int32Array(BATCH);
   /** What the batch's look-ahead reads add up to: kept so that the reads are not optimised away. */
   private sink = 0;
   /** The radix sort's second buffer in finish(), shared by the numeric fields. */
@@ -250,7 +254,7 @@ export class Comparison {
     const n = this.batchSize;
     if (n === 0) return;
     this.batchSize = 0;
-    const { batchLines: lines, batchTexts: texts, batchValues: values, batchKeys: keys, batchHashes: hashes, batchCandidates: candidates } = this;
+    const { batchLines: lines, batchTexts: texts, batchValues: values, batchKeys: keys, batchHashes: hashes, batchLooked: looked, lookupHashes, candidates } = this;
     // 1. parse every line and find its key; nothing is reported yet
     for (let i = 0; i < n; i++) {
       let v: unknown;
@@ -269,40 +273,40 @@ export class Comparison {
         const key = keys[i];
         if (key !== undefined) hashes[i] = hashKey(key);
       }
-      for (let i = 0; i < n; i++) if (keys[i] !== undefined) sink ^= this.keys.touchSlot(hashes[i]!);
+      sink ^= this.keys.touchSlots(hashes, n); // (rows without a key: a stale hash, a read for nothing)
       // 3. each row in order
       for (let i = 0; i < n; i++) this.baselineLine(lines[i]!, texts[i]!, values[i], keys[i], hashes[i]!);
     } else {
       // 2. rows that do not follow the baseline's order (as far as can be told before
       //    handling them: the next or the one after) are looked up: read their slots...
       let next = this.cursor;
+      let m = 0;
       for (let i = 0; i < n; i++) {
         const key = keys[i];
-        candidates[i] = -2; // not looked up
+        looked[i] = 0;
         if (key === undefined) continue;
         if (this.keys.equals(next, key)) next++;
         else if (this.keys.equals(next + 1, key)) next += 2;
         else {
-          hashes[i] = hashKey(key);
-          candidates[i] = -1;
+          const h = hashKey(key);
+          hashes[i] = h;
+          looked[i] = 1;
+          lookupHashes[m++] = h;
         }
       }
-      for (let i = 0; i < n; i++) if (candidates[i] === -1) sink ^= this.keys.touchSlot(hashes[i]!);
-      // ...then the key and the baseline data of the row they point to
-      for (let i = 0; i < n; i++) if (candidates[i] === -1) candidates[i] = this.keys.candidate(hashes[i]!);
-      for (let i = 0; i < n; i++) {
-        const idx = candidates[i]!;
-        if (idx < 0) continue;
-        sink ^= (idx < this.matched.length ? this.matched[idx]! : 0) ^ (this.keys.variableWidth ? this.keys.touchEnds(idx) : this.keys.touchChars(idx));
+      if (m > 0) {
+        sink ^= this.keys.touchSlots(lookupHashes, m);
+        // ...then the key and the baseline data of the row they most likely find, array by array
+        this.keys.candidates(lookupHashes, m, candidates);
+        sink ^= this.keys.touchKeys(candidates, m);
+        const matched = this.matched;
+        for (let j = 0; j < m; j++) {
+          const k = candidates[j]!;
+          if (k >= 0 && k < matched.length) sink ^= matched[k]!;
+        }
         for (const f of this.fields) {
-          if (f.kind === 'numeric') sink ^= f.baseNum.get(idx);
-          else if (f.kind === 'categorical') sink ^= f.baseCode.get(idx);
-        }
-      }
-      if (this.keys.variableWidth) {
-        for (let i = 0; i < n; i++) {
-          const idx = candidates[i]!;
-          if (idx >= 0) sink ^= this.keys.touchChars(idx);
+          if (f.kind === 'numeric') sink += f.baseNum.touch(candidates, m);
+          else if (f.kind === 'categorical') sink ^= f.baseCode.touch(candidates, m);
         }
       }
       // 3. each row in order
@@ -312,7 +316,7 @@ export class Comparison {
           this.counts.currentRows++;
           this.counts.invalidCurrent++;
           this.notAnObject('current', lines[i]!, texts[i]!, v);
-        } else this.currentRow(lines[i]!, v as Record<string, unknown>, keys[i], candidates[i] === -2 ? NO_HASH : hashes[i]!);
+        } else this.currentRow(lines[i]!, v as Record<string, unknown>, keys[i], looked[i] ? hashes[i]! : NO_HASH);
       }
     }
     this.sink ^= sink;

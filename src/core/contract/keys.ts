@@ -94,46 +94,76 @@ export class KeyTable {
     }
   }
 
-  /**
-   * The first key number on `h`'s probe sequence whose stored hash bits match,
-   * without comparing characters: what find() would most likely return, or -1.
-   * For reading a batch's slots one after another, so that the memory reads of
-   * many lookups are in flight at once (find then works from the cache).
-   */
-  candidate(h: number): number {
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    const tag = (h >>> this.bits) << this.bits;
-    let s = h & mask;
-    for (;;) {
-      const v = slots[s]!;
-      if (v === 0) return -1;
-      if ((v & ~mask) === tag) return (v & mask) - 1;
-      s = (s + 1) & mask;
-    }
-  }
+  // ---- look-ahead for a batch of lookups -------------------------------------------
+  // A lookup in a table far larger than the CPU caches waits for memory: the
+  // slot, then the key's characters. A caller with many lookups to do reads
+  // what they will read first, array by array in tight loops (touchSlots,
+  // candidates, touchKeys), where the reads of many keys are in flight at
+  // once; find() then works from the cache. The touch methods return a
+  // number that means nothing, for the caller to keep (so the reads stay).
 
-  /** Reads the slot `h` hashes to; the result means nothing (see candidate()). */
-  touchSlot(h: number): number {
-    return this.slots[h & (this.slots.length - 1)]!;
-  }
-
-  /** Whether touchChars needs what touchEnds reads (keys differ in length). */
+  /** Whether the keys differ in length (then where each ends is kept). */
   get variableWidth(): boolean {
     return this.width === -2;
   }
 
-  /** Reads where key number `idx` (a valid number) starts and ends; the result means nothing (see candidate()). */
-  touchEnds(idx: number): number {
-    if (this.width !== -2) return 0;
-    return idx === 0 ? this.ends[0]! : this.ends[idx - 1]! ^ this.ends[idx]!;
+  /** Reads the slots hashes[0, n) hash to. */
+  touchSlots(hashes: Int32Array, n: number): number {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let sink = 0;
+    for (let i = 0; i < n; i++) sink ^= slots[hashes[i]! & mask]!;
+    return sink;
   }
 
-  /** Reads the first character of key number `idx` (a valid number); the result means nothing (see candidate()). */
-  touchChars(idx: number): number {
-    const start = this.start(idx);
-    if (this.units) return start < this.units.length ? this.units[start]! : 0;
-    return start < this.bytes.length ? this.bytes[start]! : 0;
+  /**
+   * out[i]: for hashes[i], the first key number on its probe sequence whose
+   * stored hash bits match, without comparing characters (what find() will
+   * most likely return), or -1.
+   */
+  candidates(hashes: Int32Array, n: number, out: Int32Array): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const bits = this.bits;
+    for (let i = 0; i < n; i++) {
+      const h = hashes[i]!;
+      const tag = (h >>> bits) << bits;
+      let s = h & mask;
+      let found = -1;
+      for (;;) {
+        const v = slots[s]!;
+        if (v === 0) break;
+        if ((v & ~mask) === tag) {
+          found = (v & mask) - 1;
+          break;
+        }
+        s = (s + 1) & mask;
+      }
+      out[i] = found;
+    }
+  }
+
+  /** Reads the first character of the keys numbered idx[0, n) (-1: none). */
+  touchKeys(idx: Int32Array, n: number): number {
+    let sink = 0;
+    const chars = this.units ?? this.bytes;
+    if (this.width >= 0) {
+      const w = this.width;
+      for (let i = 0; i < n; i++) {
+        const at = idx[i]! * w;
+        if (at >= 0 && at < chars.length) sink ^= chars[at]!;
+      }
+      return sink;
+    }
+    // keys of different lengths: where they start first, then their characters
+    const ends = this.ends;
+    for (let i = 0; i < n; i++) if (idx[i]! > 0) sink ^= ends[idx[i]! - 1]!;
+    for (let i = 0; i < n; i++) {
+      const k = idx[i]!;
+      const at = k > 0 ? ends[k - 1]! : k === 0 ? 0 : -1;
+      if (at >= 0 && at < chars.length) sink ^= chars[at]!;
+    }
+    return sink;
   }
 
   /**

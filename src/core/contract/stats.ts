@@ -234,6 +234,16 @@ export class Floats {
   get(i: number): number {
     return this.data[i]!;
   }
+  /** Reads the values at idx[0, n) (-1: none) and returns a number that means nothing: a look-ahead (see KeyTable). */
+  touch(idx: Int32Array, n: number): number {
+    const data = this.data;
+    let sink = 0;
+    for (let i = 0; i < n; i++) {
+      const k = idx[i]!;
+      if (k >= 0) sink += data[k]!;
+    }
+    return sink;
+  }
   view(): Float64Array {
     return this.data.subarray(0, this.length);
   }
@@ -257,6 +267,16 @@ export class Ints {
   }
   get(i: number): number {
     return this.data[i]!;
+  }
+  /** Reads the values at idx[0, n) (-1: none) and returns a number that means nothing: a look-ahead (see KeyTable). */
+  touch(idx: Int32Array, n: number): number {
+    const data = this.data;
+    let sink = 0;
+    for (let i = 0; i < n; i++) {
+      const k = idx[i]!;
+      if (k >= 0) sink ^= data[k]!;
+    }
+    return sink;
   }
   set(i: number, v: number): void {
     this.data[i] = v;
