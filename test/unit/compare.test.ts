@@ -361,6 +361,25 @@ describe('contract comparison: the join by key', () => {
     assert.ok(batched.offending.length === 7 && batched.problems.length > 20 && batched.counts.extra > 0 && batched.counts.duplicateCurrent > 0);
   });
 
+  it('confusion matrix with more labels than the small counting array holds: counts, and labels in the order the pairs came', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `L${i}`);
+    const base = names.flatMap((_, i) => [row(`a${i}`, names[i % 40]!, 0.5), row(`b${i}`, names[(i * 3) % 17]!, 0.5)]);
+    const current = names.flatMap((_, i) => [row(`b${39 - i}`, names[(i * 7) % 40]!, 0.5), row(`a${39 - i}`, names[(39 - i) % 40]!, 0.5)]);
+    const r = run({ tolerance: { label: { agreement: 0.5 } } }, base, current);
+    // what the report must say: counts per (baseline, current) label pair, labels in the order the pairs were first seen
+    const baseLabel = new Map(base.map((l) => [JSON.parse(l).id as string, JSON.parse(l).label as string]));
+    const pairs = new Map<string, number>();
+    for (const l of current) {
+      const { id, label } = JSON.parse(l) as { id: string; label: string };
+      const k = `${baseLabel.get(id)} ${label}`;
+      pairs.set(k, (pairs.get(k) ?? 0) + 1);
+    }
+    const labels = [...new Set([...pairs.keys()].flatMap((k) => k.split(' ')))];
+    const matrix = labels.map((b) => labels.map((c) => pairs.get(`${b} ${c}`) ?? 0));
+    assert.deepEqual(r.fields[0]!.confusion, { labels, matrix });
+    assert.ok(labels.length === 40 && [...pairs.keys()].length > 40);
+  });
+
   it('sortFloats sorts like Float64Array.prototype.sort, -0 before +0, in a subarray too', () => {
     let seed = 3;
     const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);

@@ -85,11 +85,15 @@ interface FieldState {
   exactViolations: number;
   agree: number;
   disagree: number;
-  /** baseline code × 65536 + current code -> rows */
+  /** baseline code × 65536 + current code -> rows, in the order the pairs were first seen */
   confusion: Map<number, number>;
+  /** The counts of the pairs of codes below SMALL_CODES (their entries in `confusion` hold 0 until finish()). */
+  smallConfusion: Float64Array;
 }
 
 const DEFAULT_BINS = 10;
+/** Label codes below this are counted in a small array (see FieldState.smallConfusion). */
+const SMALL_CODES = 16;
 /** Lines per batch (see flush). */
 const BATCH = 256;
 /** A line JSON.parse rejected. */
@@ -180,6 +184,7 @@ export class Comparison {
         agree: 0,
         disagree: 0,
         confusion: new Map(),
+        smallConfusion: new Float64Array(kind === 'categorical' ? SMALL_CODES * SMALL_CODES : 0),
       });
     }
   }
@@ -466,7 +471,10 @@ export class Comparison {
         const cc = label === this.dictionaryNames[bc] ? bc : this.code(label);
         f.count++;
         const cell = bc * 65536 + cc;
-        f.confusion.set(cell, (f.confusion.get(cell) ?? 0) + 1);
+        if (bc < SMALL_CODES && cc < SMALL_CODES) {
+          // a few labels: count in an array; the map only keeps the order the pairs came in
+          if (f.smallConfusion[bc * SMALL_CODES + cc]!++ === 0) f.confusion.set(cell, 0);
+        } else f.confusion.set(cell, (f.confusion.get(cell) ?? 0) + 1);
         if (bc === cc) f.agree++;
         else {
           f.disagree++;
@@ -531,6 +539,13 @@ export class Comparison {
     this.scratch = this.keys.releaseSlots();
     const rules: RuleResult[] = [];
     const fields: FieldReport[] = [];
+    for (const f of this.fields) {
+      for (const cell of f.confusion.keys()) {
+        const b = Math.floor(cell / 65536);
+        const c = cell % 65536;
+        if (b < SMALL_CODES && c < SMALL_CODES) f.confusion.set(cell, f.smallConfusion[b * SMALL_CODES + c]!);
+      }
+    }
     for (const f of this.fields) {
       const r = this.fieldReport(f);
       fields.push(r.report);
@@ -803,6 +818,11 @@ export class Comparison {
   }
 
   private code(label: string): number {
+    const names = this.dictionaryNames;
+    if (names.length <= 8) {
+      // a few labels: comparing is quicker than hashing a new string
+      for (let i = 0; i < names.length; i++) if (names[i] === label) return i;
+    }
     let c = this.dictionary.get(label);
     if (c === undefined) {
       c = this.dictionaryNames.length;
