@@ -259,62 +259,16 @@ export class Comparison {
     const n = this.batchSize;
     if (n === 0) return;
     this.batchSize = 0;
-    const { batchLines: lines, batchTexts: texts, batchValues: values, batchKeys: keys, batchHashes: hashes, batchLooked: looked, lookupHashes, candidates } = this;
+    const { batchLines: lines, batchTexts: texts, batchValues: values, batchKeys: keys, batchHashes: hashes, batchLooked: looked } = this;
     // 1. parse every line and find its key; nothing is reported yet
-    for (let i = 0; i < n; i++) {
-      let v: unknown;
-      try {
-        v = JSON.parse(texts[i]!);
-      } catch {
-        v = NOT_JSON;
-      }
-      values[i] = v;
-      keys[i] = v !== null && typeof v === 'object' && !Array.isArray(v) ? keyString(get(v, this.keyPath)) : undefined;
-    }
-    let sink = 0;
+    this.parseBatch(n);
     if (this.batchFile === 'baseline') {
-      // 2. read the slots the keys hash to
-      for (let i = 0; i < n; i++) {
-        const key = keys[i];
-        if (key !== undefined) hashes[i] = hashKey(key);
-      }
-      sink ^= this.keys.touchSlots(hashes, n); // (rows without a key: a stale hash, a read for nothing)
+      // 2. read ahead what the rows will read
+      this.lookAheadBaseline(n);
       // 3. each row in order
       for (let i = 0; i < n; i++) this.baselineLine(lines[i]!, texts[i]!, values[i], keys[i], hashes[i]!);
     } else {
-      // 2. rows that do not follow the baseline's order (as far as can be told before
-      //    handling them: the next or the one after) are looked up: read their slots...
-      let next = this.cursor;
-      let m = 0;
-      for (let i = 0; i < n; i++) {
-        const key = keys[i];
-        looked[i] = 0;
-        if (key === undefined) continue;
-        if (this.keys.equals(next, key)) next++;
-        else if (this.keys.equals(next + 1, key)) next += 2;
-        else {
-          const h = hashKey(key);
-          hashes[i] = h;
-          looked[i] = 1;
-          lookupHashes[m++] = h;
-        }
-      }
-      if (m > 0) {
-        sink ^= this.keys.touchSlots(lookupHashes, m);
-        // ...then the key and the baseline data of the row they most likely find, array by array
-        this.keys.candidates(lookupHashes, m, candidates);
-        sink ^= this.keys.touchKeys(candidates, m);
-        const matched = this.matched;
-        for (let j = 0; j < m; j++) {
-          const k = candidates[j]!;
-          if (k >= 0 && k < matched.length) sink ^= matched[k]!;
-        }
-        for (const f of this.fields) {
-          if (f.kind === 'numeric') sink += f.baseNum.touch(candidates, m);
-          else if (f.kind === 'categorical') sink ^= f.baseCode.touch(candidates, m);
-        }
-      }
-      // 3. each row in order
+      this.lookAheadCurrent(n);
       for (let i = 0; i < n; i++) {
         const v = values[i];
         if (v === NOT_JSON || v === null || typeof v !== 'object' || Array.isArray(v)) {
@@ -324,11 +278,74 @@ export class Comparison {
         } else this.currentRow(lines[i]!, v as Record<string, unknown>, keys[i], looked[i] ? hashes[i]! : NO_HASH);
       }
     }
-    this.sink ^= sink;
     // let the batch's strings and rows go
     texts.fill(undefined, 0, n);
     values.fill(undefined, 0, n);
     keys.fill(undefined, 0, n);
+  }
+
+  /** batchValues: each line parsed (or NOT_JSON); batchKeys: its key, if it is an object with a usable one. */
+  private parseBatch(n: number): void {
+    const { batchTexts: texts, batchValues: values, batchKeys: keys, keyPath } = this;
+    for (let i = 0; i < n; i++) {
+      let v: unknown;
+      try {
+        v = JSON.parse(texts[i]!);
+      } catch {
+        v = NOT_JSON;
+      }
+      values[i] = v;
+      keys[i] = v !== null && typeof v === 'object' && !Array.isArray(v) ? keyString(get(v, keyPath)) : undefined;
+    }
+  }
+
+  /** Baseline rows: hashes their keys (batchHashes) and reads the slots they will be added at. */
+  private lookAheadBaseline(n: number): void {
+    const { batchKeys: keys, batchHashes: hashes } = this;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i];
+      if (key !== undefined) hashes[i] = hashKey(key);
+    }
+    this.sink ^= this.keys.touchSlots(hashes, n); // (rows without a key: a stale hash, a read for nothing)
+  }
+
+  /**
+   * Current rows that do not follow the baseline's order (as far as can be
+   * told before handling them: neither the next baseline row nor the one
+   * after) are looked up (batchLooked, batchHashes): reads their slots, then
+   * the key and the baseline data of the row each most likely finds, array by array.
+   */
+  private lookAheadCurrent(n: number): void {
+    const { batchKeys: keys, batchHashes: hashes, batchLooked: looked, lookupHashes, candidates } = this;
+    let next = this.cursor;
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i];
+      looked[i] = 0;
+      if (key === undefined) continue;
+      if (this.keys.equals(next, key)) next++;
+      else if (this.keys.equals(next + 1, key)) next += 2;
+      else {
+        const h = hashKey(key);
+        hashes[i] = h;
+        looked[i] = 1;
+        lookupHashes[m++] = h;
+      }
+    }
+    if (m === 0) return;
+    let sink = this.keys.touchSlots(lookupHashes, m);
+    this.keys.candidates(lookupHashes, m, candidates);
+    sink ^= this.keys.touchKeys(candidates, m);
+    const matched = this.matched;
+    for (let j = 0; j < m; j++) {
+      const k = candidates[j]!;
+      if (k >= 0 && k < matched.length) sink ^= matched[k]!;
+    }
+    for (const f of this.fields) {
+      if (f.kind === 'numeric') sink += f.baseNum.touch(candidates, m);
+      else if (f.kind === 'categorical') sink ^= f.baseCode.touch(candidates, m);
+    }
+    this.sink ^= sink;
   }
 
   private baselineLine(line: number, text: string, v: unknown, key: string | undefined, h: number): void {
