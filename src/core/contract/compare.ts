@@ -1,9 +1,12 @@
 // The comparison of a contract test, row by row and streaming: baseline
 // lines first, then current lines; each line is parsed once, joined to the
 // baseline by the contract's key, checked against the output schema and the
-// label set, and folded into per-field statistics. Memory is bounded by the
-// baseline's keys and one number (or label code) per row and field, held in
-// typed arrays; the report keeps bounded samples only. Pure: no I/O.
+// label set, and folded into per-field statistics. Lines are taken in small
+// batches so that the join's memory reads overlap (see flush); what a row
+// reports does not depend on it. Memory is bounded by the baseline's keys
+// (a KeyTable: characters and a hash table in typed arrays) and one number
+// (or label code) per row and field, held in typed arrays; the report keeps
+// bounded samples only. Pure: no I/O.
 import {
   emptyCounts,
   REPORT_VERSION,
