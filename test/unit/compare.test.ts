@@ -2,7 +2,8 @@
 // key, bad lines reported by line number while the comparison goes on.
 import * as assert from 'node:assert/strict';
 import { Comparison, type CompareSpec } from '../../src/core/contract/compare';
-import { ks, psi, quantileSorted, PSI_EPSILON } from '../../src/core/contract/stats';
+import { hashKey, KeyTable } from '../../src/core/contract/keys';
+import { binCounts, histogram, ks, psi, quantileEdges, quantileSorted, PSI_EPSILON, sortFloats } from '../../src/core/contract/stats';
 import { runSchemaOnlyTest } from '../../src/core/contract/schemaOnly';
 
 const META = { contractPath: 'iris.contract.yaml' };
@@ -214,5 +215,211 @@ describe('contract comparison', () => {
     const r = c.finish(META);
     assert.equal(r.offending.length, 100);
     assert.ok(JSON.stringify(r).length < 100_000, `report is ${JSON.stringify(r).length} bytes`);
+  });
+});
+
+// The join by key keeps the baseline's keys in a typed-array hash table and
+// takes lines in batches (src/core/contract/keys.ts, Comparison.flush). These
+// tests hold it to a plain Map-based join, on keys chosen to be hard for it.
+describe('contract comparison: the join by key', () => {
+  /** Pairs of keys of the same length with the same 32-bit hashKey (found by search): the table must tell them apart by their characters. */
+  const COLLIDING: Array<[string, string]> = [
+    ['r0667786', 'r1526240'],
+    ['é2775246', 'é3034780'],
+  ];
+  /** The same with a character above U+00FF (the table then holds every key in UTF-16). */
+  const COLLIDING_WIDE: [string, string] = ['日522789', '日739192'];
+
+  it('the colliding pairs do collide', () => {
+    for (const [a, b] of [...COLLIDING, COLLIDING_WIDE]) assert.equal(hashKey(a), hashKey(b));
+  });
+
+  for (const wide of [false, true]) it(`KeyTable: numbers keys in order, finds them, tells colliding keys apart, rejects repeats (${wide ? 'with' : 'without'} characters above U+00FF)`, () => {
+    const keys = ['', 'a', 'A', 'ä', 'é', 'x'.repeat(20000), ...COLLIDING.flat(), ...(wide ? ['日本', '😀', '\ud800', ...COLLIDING_WIDE] : [])];
+    for (let i = 0; i < 5000; i++) keys.push(`k${i}`, `é${i}`);
+    const t = new KeyTable();
+    keys.forEach((k, i) => assert.equal(t.add(k), i, JSON.stringify(k).slice(0, 40)));
+    assert.equal(t.size, keys.length);
+    keys.forEach((k, i) => {
+      assert.equal(t.find(k), i);
+      assert.equal(t.add(k), -1);
+      assert.equal(t.keyAt(i), k);
+      assert.ok(t.equals(i, k));
+    });
+    for (const k of ['b', 'k5000', 'ä ', '日', '\udc00', 'x'.repeat(19999), 'r0667786 ', 'r0667787']) assert.equal(t.find(k), -1, k);
+    assert.ok(!t.equals(keys.length, 'a'));
+  });
+
+  it('KeyTable: keys of one length (no end offsets kept), then one of another length', () => {
+    const keys = [...COLLIDING.flat()];
+    for (let i = 0; i < 3000; i++) keys.push(`r${String(i).padStart(7, '0')}`);
+    const t = new KeyTable();
+    const check = () =>
+      keys.forEach((k, i) => {
+        assert.equal(t.find(k), i);
+        assert.equal(t.keyAt(i), k);
+        assert.ok(t.equals(i, k) && !t.equals(i, `${k}x`) && (k === '' || !t.equals(i, k.slice(1))));
+      });
+    keys.forEach((k, i) => assert.equal(t.add(k), i));
+    assert.equal(t.variableWidth, false);
+    check();
+    for (const k of ['r0667787', 'r000000', 'r00000000', 'x'.repeat(8)]) assert.equal(t.find(k), -1, k);
+    const n = keys.length;
+    keys.push('short', '', 'a much longer key', ...Array.from({ length: 3000 }, (_, i) => `k${i}`), 'r9999999');
+    keys.slice(n).forEach((k, i) => assert.equal(t.add(k), n + i));
+    assert.equal(t.variableWidth, true);
+    check();
+    assert.equal(t.add('r0001234'), -1);
+  });
+
+  /** What the join must give: a Map from key to baseline row, in plain code. */
+  function referenceJoin(baseline: unknown[], current: unknown[]) {
+    const key = (v: unknown) => {
+      const k = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as { id?: unknown }).id : undefined;
+      return typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)) ? String(k) : undefined;
+    };
+    const index = new Map<string, number>();
+    const baseLine: number[] = [];
+    const duplicateSample: Array<{ key: string; line: number; file: string }> = [];
+    const extraSample: Array<{ key: string; line: number }> = [];
+    let duplicateBaseline = 0;
+    let duplicateCurrent = 0;
+    baseline.forEach((v, i) => {
+      const k = key(v);
+      if (k === undefined) return;
+      if (index.has(k)) {
+        duplicateBaseline++;
+        duplicateSample.push({ key: k, line: i + 1, file: 'baseline' });
+      } else {
+        index.set(k, baseLine.length);
+        baseLine.push(i + 1);
+      }
+    });
+    const matched = new Set<number>();
+    const extra = new Set<string>();
+    current.forEach((v, i) => {
+      const k = key(v);
+      if (k === undefined) return;
+      const idx = index.get(k);
+      if (idx === undefined ? extra.has(k) : matched.has(idx)) {
+        duplicateCurrent++;
+        duplicateSample.push({ key: k, line: i + 1, file: 'current' });
+      } else if (idx === undefined) {
+        extra.add(k);
+        extraSample.push({ key: k, line: i + 1 });
+      } else matched.add(idx);
+    });
+    const missingSample = [...index].filter(([, idx]) => !matched.has(idx)).map(([k, idx]) => ({ key: k, line: baseLine[idx]! }));
+    return { matched: matched.size, missing: missingSample.length, extra: extra.size, duplicateBaseline, duplicateCurrent, missingSample, extraSample, duplicateSample };
+  }
+
+  it('matches a plain Map join: shuffled and ordered outputs, duplicates, missing and extra keys, numeric keys, colliding and unicode keys, bad lines', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const [order, wide] of [['ordered', false], ['shuffled', false], ['nearly ordered', false], ['shuffled', true], ['ordered', true]] as const) {
+      const pool: unknown[] = [...COLLIDING.flat(), '', 'ä', 'a"b', 1, '1', 2.5, '2.5', -0, 1e21, ...(wide ? ['日本', '😀', '\ud800', ...COLLIDING_WIDE] : [])];
+      for (let i = 0; i < 3000; i++) pool.push(i % 3 ? `r${String(i).padStart(7, '0')}` : `é${i}`);
+      const baseline: unknown[] = [];
+      for (const id of pool) {
+        if (rnd() < 0.9) baseline.push({ id, label: 'x', probability: rnd() });
+        if (rnd() < 0.03) baseline.push({ id, label: 'x', probability: rnd() }); // duplicate
+        if (rnd() < 0.01) baseline.push({ id: null }, [id], 'not json');
+      }
+      let current: unknown[] = baseline.filter(() => rnd() < 0.95).map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? { ...v, probability: rnd() } : v));
+      for (let i = 0; i < 50; i++) current.push({ id: `new-${i}`, label: 'x', probability: 0.5 }, ...(i % 10 ? [] : [{ id: `new-${i}` }]));
+      if (order === 'shuffled') current = current.map((v) => [rnd(), v] as const).sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+      if (order === 'nearly ordered') for (let i = 0; i + 3 < current.length; i += 97) [current[i], current[i + 3]] = [current[i + 3], current[i]];
+      const text = (v: unknown) => (v === 'not json' ? '{"id": nope' : JSON.stringify(v));
+      const c = new Comparison({ testId: 't', key: 'id', tolerance: { probability: { abs: 0.5 } }, drift: {} }, { keySampleLimit: 100000, problemLimit: 100000 });
+      baseline.forEach((v, i) => c.addBaseline(i + 1, text(v)));
+      current.forEach((v, i) => c.addCurrent(i + 1, text(v)));
+      const r = c.finish(META);
+      const want = referenceJoin(baseline, current);
+      const { matched, missing, extra, duplicateBaseline, duplicateCurrent } = r.counts;
+      assert.deepEqual({ matched, missing, extra, duplicateBaseline, duplicateCurrent, missingSample: r.missingSample, extraSample: r.extraSample, duplicateSample: r.duplicateSample }, want, `${order}, wide: ${wide}`);
+      assert.ok(want.matched > 2500 && want.duplicateCurrent > 0 && want.duplicateBaseline > 0, 'the data exercises every case');
+    }
+  });
+
+  it('lines handled in batches report exactly what rows handled one by one do, with unusable lines in between', () => {
+    const spec: CompareSpec = { testId: 't', key: 'id', labels: ['s', 'v'], tolerance: { probability: { abs: 0.05, rel: 0.5 }, label: { agreement: 0.9 } }, drift: { probability: { psi: 0.1, ks: 0.1 } } };
+    const options = { validateOutput: (v: unknown) => ((v as { probability?: number }).probability === 0.25 ? 'no quarters' : undefined), offendingLimit: 7 };
+    const baseline = Array.from({ length: 1500 }, (_, i) => row(`k${(i * 7919) % 1500}`, i % 3 ? 's' : 'v', (i % 40) / 40));
+    const current = Array.from({ length: 1600 }, (_, i) => (i % 211 === 5 ? '{"id":"k1","probability":NaN}' : i % 97 === 3 ? '{"probability":0.1}' : row(`k${(i * 7919 + (i % 5 === 0 ? 1 : 0)) % 1600}`, i % 4 ? 's' : i % 13 ? 'v' : 'w', ((i + (i % 9)) % 40) / 40)));
+    const feed = (oneByOne: boolean) => {
+      const c = new Comparison(spec, options);
+      baseline.forEach((l, i) => (i % 300 === 299 ? c.unusableLine('baseline', i + 1, 'too long') : c.addBaseline(i + 1, l)));
+      current.forEach((l, i) => {
+        if (i % 500 === 499) c.unusableLine('current', i + 1, 'too long');
+        else if (oneByOne && !l.includes('NaN')) c.addCurrentRow(i + 1, JSON.parse(l) as Record<string, unknown>);
+        else c.addCurrent(i + 1, l);
+      });
+      return c.finish(META);
+    };
+    const batched = feed(false);
+    assert.deepEqual(batched, feed(true));
+    assert.ok(batched.offending.length === 7 && batched.problems.length > 20 && batched.counts.extra > 0 && batched.counts.duplicateCurrent > 0);
+  });
+
+  it('confusion matrix with more labels than the small counting array holds: counts, and labels in the order the pairs came', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `L${i}`);
+    const base = names.flatMap((_, i) => [row(`a${i}`, names[i % 40]!, 0.5), row(`b${i}`, names[(i * 3) % 17]!, 0.5)]);
+    const current = names.flatMap((_, i) => [row(`b${39 - i}`, names[(i * 7) % 40]!, 0.5), row(`a${39 - i}`, names[(39 - i) % 40]!, 0.5)]);
+    const r = run({ tolerance: { label: { agreement: 0.5 } } }, base, current);
+    // what the report must say: counts per (baseline, current) label pair, labels in the order the pairs were first seen
+    const baseLabel = new Map(base.map((l) => [JSON.parse(l).id as string, JSON.parse(l).label as string]));
+    const pairs = new Map<string, number>();
+    for (const l of current) {
+      const { id, label } = JSON.parse(l) as { id: string; label: string };
+      const k = `${baseLabel.get(id)} ${label}`;
+      pairs.set(k, (pairs.get(k) ?? 0) + 1);
+    }
+    const labels = [...new Set([...pairs.keys()].flatMap((k) => k.split(' ')))];
+    const matrix = labels.map((b) => labels.map((c) => pairs.get(`${b} ${c}`) ?? 0));
+    assert.deepEqual(r.fields[0]!.confusion, { labels, matrix });
+    assert.ok(labels.length === 40 && [...pairs.keys()].length > 40);
+  });
+
+  it('sortFloats sorts like Float64Array.prototype.sort, -0 before +0, in a subarray too', () => {
+    let seed = 3;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const n of [0, 7, 1024, 5000, 100000]) {
+      const a = Float64Array.from({ length: n }, () => {
+        const u = rnd();
+        return u < 0.05 ? 0 : u < 0.1 ? -0 : u < 0.12 ? Infinity : u < 0.14 ? -Infinity : u < 0.2 ? 5e-324 * Math.floor(rnd() * 10) * (rnd() < 0.5 ? -1 : 1) : u < 0.5 ? Math.round(rnd() * 100) / 100 : (rnd() - 0.5) * 1e300;
+      });
+      const expected = Float64Array.from(a).sort();
+      const within = new Float64Array(n + 3).fill(9);
+      within.set(a, 3);
+      for (const got of [sortFloats(Float64Array.from(a)), sortFloats(within.subarray(3), new Uint32Array(4))]) assert.deepEqual(new Uint8Array(got.slice().buffer), new Uint8Array(expected.buffer), `n = ${n}`);
+      assert.deepEqual([...within.subarray(0, 3)], [9, 9, 9]);
+    }
+    const withNaN = Float64Array.from({ length: 2000 }, (_, i) => (i === 1000 ? NaN : 2000 - i));
+    assert.deepEqual(sortFloats(Float64Array.from(withNaN)), Float64Array.from(withNaN).sort());
+  });
+
+  it('histogram, binCounts and psi on sorted values: the same as the pass over every value', () => {
+    let seed = 11;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const series = (n: number, kind: number) =>
+      Float64Array.from({ length: n }, () => {
+        const u = rnd();
+        if (kind === 0) return Math.round(u * 20) / 20; // many ties
+        if (kind === 1) return u < 0.3 ? -0 : u < 0.6 ? 0 : u; // signed zeros
+        if (kind === 2) return 7; // one value
+        if (kind === 3) return u < 0.4 ? -0 : u < 0.7 ? 0 : -u; // the largest values are zeros of both signs
+        return (u - 0.3) * 1e3;
+      }).sort();
+    for (let t = 0; t < 60; t++) {
+      const a = series([0, 1, 5, 300, 3000][t % 5]!, t % 5);
+      const b = series([3000, 0, 7, 299, 1][t % 5]!, t % 3 ? t % 5 : (t + 1) % 5);
+      const bins = [20, 1, 3, 10][t % 4]!;
+      assert.deepStrictEqual(histogram(a, b, bins, true), histogram(a, b, bins), `histogram ${t}`);
+      if (a.length) {
+        const edges = quantileEdges(a, bins);
+        assert.deepStrictEqual(binCounts(b, edges, true), binCounts(b, edges), `binCounts ${t}`);
+        assert.deepStrictEqual(psi(a, b, bins, true), psi(a, b, bins), `psi ${t}`);
+      }
+    }
   });
 });
