@@ -423,3 +423,17 @@ describe('contract comparison: the join by key', () => {
     }
   });
 });
+
+describe('Comparison: no key samples kept', () => {
+  it('keySampleLimit 0 with duplicate, missing and extra keys: the rules say the counts, without an example', () => {
+    const c = new Comparison({ testId: 't', key: 'id', tolerance: { p: { abs: 0.1 } }, drift: {} }, { keySampleLimit: 0 });
+    ['{"id":"a","p":1}', '{"id":"a","p":1}', '{"id":"b","p":1}'].forEach((l, i) => c.addBaseline(i + 1, l));
+    ['{"id":"a","p":1}', '{"id":"x","p":1}'].forEach((l, i) => c.addCurrent(i + 1, l));
+    const r = c.finish({ contractPath: 'c.contract.yaml' });
+    const msg = (id: string) => r.rules.find((x) => x.id === id)!.message;
+    assert.equal(msg('duplicate-keys'), 'duplicate keys: 1 in the baseline, 0 in the current outputs');
+    assert.equal(msg('missing-keys'), '1 baseline key has no current output');
+    assert.equal(msg('extra-keys'), '1 current output has a key not in the baseline');
+    assert.deepEqual([r.duplicateSample, r.missingSample, r.extraSample], [[], [], []]);
+  });
+});

@@ -747,7 +747,7 @@ export class Comparison {
       message:
         dups === 0
           ? 'every key is unique'
-          : `duplicate keys: ${c.duplicateBaseline} in the baseline, ${c.duplicateCurrent} in the current outputs (e.g. \`${this.duplicateSample[0]!.key}\` at ${this.duplicateSample[0]!.file} line ${this.duplicateSample[0]!.line})`,
+          : `duplicate keys: ${c.duplicateBaseline} in the baseline, ${c.duplicateCurrent} in the current outputs${dupExample(this.duplicateSample[0])}`,
     });
     if (this.labelSet) {
       const v = this.labelViolations;
@@ -898,6 +898,11 @@ function summary(sorted: Float64Array): FieldReport['baseline'] {
 }
 
 /** A number for a sentence: up to 4 significant digits. */
+/** ` (e.g. \`k\` at baseline line 3)`, or nothing when no sample is kept (keySampleLimit 0). */
+function dupExample(d: (KeySample & { file: string }) | undefined): string {
+  return d ? ` (e.g. \`${d.key}\` at ${d.file} line ${d.line})` : '';
+}
+
 export function num(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return '0';
