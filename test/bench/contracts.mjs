@@ -437,10 +437,15 @@ export async function runContractBench({ quick = false, log = console.log } = {}
     const comparison = await comparisonBench(dir, quick ? [100000] : [100000, 1000000], log);
     const command = await commandBench(dir, 100000, log);
     const at1M = Object.values(comparison).filter((r) => r.rows === 1000000);
-    log('\ntargets: compare ≤ 1.3× the floor (readJsonl); peak RSS ≤ 200 MB at 1M rows; command source ≤ 5% over the by-hand pipe');
-    const worst = Math.max(...Object.values(comparison).map((r) => r.ratio));
-    const worstCpu = Math.max(...Object.values(comparison).map((r) => r.cpuRatio));
-    log(`  compare/floor: worst ${worst.toFixed(2)}× wall (${worstCpu.toFixed(2)}× CPU) — ${worst <= 1.3 ? 'met' : 'MISSED'}`);
+    log('\ntargets (the issue\'s, at 1M rows): compare ≤ 1.3× the floor (readJsonl); peak RSS ≤ 200 MB; command source ≤ 5% over the by-hand pipe');
+    // the target is stated at 1M rows (fresh processes, like the CLI); 100k is measured warm in this
+    // process after a forced GC, which costs the engine its optimised code each run: shown, not judged
+    const judged = at1M.length ? at1M : Object.values(comparison);
+    const worst = Math.max(...judged.map((r) => r.ratio));
+    const worstCpu = Math.max(...judged.map((r) => r.cpuRatio));
+    const small = Object.values(comparison).filter((r) => r.rows < 1000000);
+    log(`  compare/floor${at1M.length ? ' at 1M' : ''}: worst ${worst.toFixed(2)}× wall (${worstCpu.toFixed(2)}× CPU) — ${worst <= 1.3 ? 'met' : 'MISSED'}`);
+    if (at1M.length && small.length) log(`  (at 100k, in this process: ${small.map((r) => `${r.order} ${r.ratio.toFixed(2)}×`).join(', ')})`);
     if (at1M.length) {
       const peak = Math.max(...at1M.map((r) => r.peakRssMB.compare));
       log(`  peak RSS at 1M: ${peak.toFixed(0)} MB (floor alone: ${Math.max(...at1M.map((r) => r.peakRssMB.floorJsonl)).toFixed(0)} MB) — ${peak <= 200 ? 'met' : 'MISSED'}`);
