@@ -8,12 +8,13 @@
 //   node test/bench/contract-slices.mjs [--quick]          (100k rows with --quick)
 //   node test/bench/contract-slices.mjs --child <host|worker|idle> <contract> <workspace>
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePairs } from './contracts.mjs';
+import { mergeBenchResults } from './results.mjs';
 
 const require = createRequire(import.meta.url);
 const here = fileURLToPath(import.meta.url);
@@ -78,18 +79,7 @@ async function main(quick) {
     console.log(`  in the contract worker (what the editor does): longest synchronous slice on the extension host ${worker.longest.toFixed(1)} ms, total ${(worker.total / 1000).toFixed(1)} s, verdict ${worker.verdict} (target ≤ 50 ms)`);
     console.log(`  on the extension host thread (for comparison): longest slice ${host.longest.toFixed(1)} ms, total ${(host.total / 1000).toFixed(1)} s`);
     console.log(`  noise floor: the same probe with nothing running blocks up to ${idle.longest.toFixed(1)} ms on this machine now`);
-    const file = join(root, 'test-results', 'bench.json');
-    let all = {};
-    if (existsSync(file)) {
-      try {
-        all = JSON.parse(readFileSync(file, 'utf8'));
-      } catch {
-        all = {};
-      }
-    }
-    all.contractSlices = { rows, worker, host, idle };
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(all, null, 2));
+    mergeBenchResults('contractSlices', { rows, worker, host, idle });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -20,12 +20,13 @@
 // Targets: comparison ≤ 1.3× the floor; peak RSS ≤ 200 MB at 1M rows; command
 // source ≤ 5% over the by-hand pipe.
 import { createRequire } from 'node:module';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { createReadStream, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { spawn, execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mergeBenchResults } from './results.mjs';
 
 const require = createRequire(import.meta.url);
 const here = fileURLToPath(import.meta.url);
@@ -454,18 +455,7 @@ export async function runContractBench({ quick = false, log = console.log } = {}
     const totalMs = performance.now() - started;
     log(`contract benchmark took ${(totalMs / 1000).toFixed(0)} s; load average now ${load()} (above ${cpus().length}: the machine is shared, timings vary)`);
     const results = { when: new Date().toISOString(), node: process.version, cpus: cpus().length, loadavg: loadavg(), comparison, command, totalMs };
-    const file = join(root, 'test-results', 'bench.json');
-    let all = {};
-    if (existsSync(file)) {
-      try {
-        all = JSON.parse(readFileSync(file, 'utf8'));
-      } catch {
-        all = {};
-      }
-    }
-    all.contracts = results;
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(all, null, 2));
+    mergeBenchResults('contracts', results);
     return results;
   } finally {
     rmSync(dir, { recursive: true, force: true });

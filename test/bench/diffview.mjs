@@ -21,10 +21,11 @@
 //
 //   node test/bench/diffview.mjs [--quick]      (also: run.mjs --diffview-only)
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mergeBenchResults } from './results.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -119,17 +120,7 @@ export async function runDiffViewBench({ quick = false, log = console.log } = {}
     log(`  every row indexed (worker thread):    median ${(result.indexMs / 1000).toFixed(1)} s (the table fills in then; first paint does not wait for it)`);
     log(`  webview memory: JS heap ${result.webviewHeapMbAfterFilter.toFixed(1)} MB after the filter, ${result.webviewHeapMbAtEnd.toFixed(1)} MB at the last row; ${result.webviewDomNodes} DOM nodes, ${result.domRows} rows in the DOM`);
     log(`  row index (worker heap): ${result.workerHeapMb.toFixed(0)} MB`);
-    const file = join(root, 'test-results', 'bench.json');
-    let all = {};
-    if (existsSync(file)) {
-      try {
-        all = JSON.parse(readFileSync(file, 'utf8'));
-      } catch {
-        all = {};
-      }
-    }
-    mkdirSync(join(root, 'test-results'), { recursive: true });
-    writeFileSync(file, JSON.stringify({ ...all, diffview: result }, null, 2));
+    mergeBenchResults('diffview', result);
     return result;
   } finally {
     await browser.close();
