@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePairs } from './contracts.mjs';
+import { startProbe } from './probe.mjs';
 import { mergeBenchResults } from './results.mjs';
 
 const require = createRequire(import.meta.url);
@@ -22,19 +23,12 @@ const root = join(dirname(here), '..', '..');
 
 async function child(mode, contract, workspace) {
   const core = require(join(root, 'dist/bench/core.js'));
-  let longest = 0;
-  let last = performance.now();
-  const probe = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 1);
+  const stopProbe = startProbe();
   const t0 = performance.now();
   if (mode === 'idle') {
     // the noise floor: nothing runs, the probe alone (a loaded machine deschedules this thread too)
     await new Promise((r) => setTimeout(r, 3000));
-    clearInterval(probe);
-    process.stdout.write(JSON.stringify({ longest, total: performance.now() - t0 }));
+    process.stdout.write(JSON.stringify({ longest: stopProbe(), total: performance.now() - t0 }));
     return;
   }
   const report =
@@ -42,7 +36,7 @@ async function child(mode, contract, workspace) {
       ? await core.runContractTestsInWorker(join(root, 'dist/contract-worker.js'), contract, { workspace })
       : await core.runContractTests(contract, { workspace });
   const total = performance.now() - t0;
-  clearInterval(probe);
+  const longest = stopProbe();
   const t = report.tests[0];
   process.stdout.write(JSON.stringify({ longest, total, verdict: report.verdict, matched: t.counts.matched, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
 }

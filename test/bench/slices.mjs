@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateRunbook } from './generate.mjs';
+import { startProbe } from './probe.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -14,13 +15,7 @@ const text = generateRunbook(lines);
 const client = new LanguageClient(join(root, 'dist/worker.js'));
 const doc = { uri: 'file:///bench/slices.runbook.yaml', version: 1, root: ws, path: 'bench.runbook.yaml', text };
 await client.request('validate', doc, {}); // start the worker, compile the schemas
-let longest = 0;
-let last = performance.now();
-const probe = setInterval(() => {
-  const now = performance.now();
-  longest = Math.max(longest, now - last);
-  last = now;
-}, 1);
+const stopProbe = startProbe();
 const t0 = performance.now();
 for (let v = 2; v < 7; v++) {
   const edited = { ...doc, version: v, text: text + `# edit ${v}\n` };
@@ -29,6 +24,6 @@ for (let v = 2; v < 7; v++) {
   await client.request('hover', edited, { offset: 200 });
 }
 const total = performance.now() - t0;
-clearInterval(probe);
+const longest = stopProbe();
 client.dispose();
 process.stdout.write(JSON.stringify({ longest, total }));
