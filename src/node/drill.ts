@@ -3,6 +3,9 @@
 // a failed step undo every completed step in reverse order. With
 // `verifyIdempotent`, each mutating step runs do → undo → do and its `check`
 // (or the flagd file) must show the same state after both dos.
+// A drill passes only when its scenario happened: every injected fault was
+// reached, no step failed that the scenario did not make fail, and every
+// expectation was measured (a phase that never ran is not within its limit).
 import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -16,7 +19,7 @@ import { isWithin, toWorkspacePath } from './host';
 import { evaluateTriggers } from './metrics';
 import { runCommand } from './shell';
 import { asObject as obj } from '../core/checks/context';
-import type { DrillApproval, DrillReport, DrillStep } from '../core/runbook/report';
+import type { DrillApproval, DrillExpectation, DrillFault, DrillReport, DrillStep } from '../core/runbook/report';
 
 export interface DrillOptions {
   workspace: string;
@@ -27,7 +30,7 @@ export interface DrillOptions {
   ask?: (role: string, stepId: string) => Promise<boolean>;
 }
 
-export type { DrillReport, DrillStep, DrillApproval } from '../core/runbook/report';
+export type { DrillReport, DrillStep, DrillApproval, DrillFault, DrillExpectation } from '../core/runbook/report';
 
 export class DrillError extends Error {}
 
@@ -41,6 +44,25 @@ interface Undo {
   id: string;
   run: () => Promise<string | undefined>;
 }
+
+/** A failure the scenario injected (a failStep, a hangStep, an unavailable endpoint). */
+class InjectedFault extends Error {}
+
+/** The endpoints a scenario makes unavailable, and which of them a request went to. */
+class Unavailable {
+  readonly reached = new Set<string>();
+  constructor(readonly endpoints: string[]) {}
+  /** The endpoint (as the scenario names it) that refuses `url`, marked reached; undefined when none does. */
+  refuses(url: string): string | undefined {
+    const host = new URL(url).hostname;
+    const u = this.endpoints.find((e) => url.startsWith(e) || host === e);
+    if (u !== undefined) this.reached.add(u);
+    return u;
+  }
+}
+
+/** Why the steps stopped before the end. */
+type Stop = { kind: 'failed'; step: string; message: string; injected: boolean } | { kind: 'rejected'; step: string };
 
 export async function drill(file: string, options: DrillOptions): Promise<DrillReport> {
   const abs = path.resolve(file);
@@ -58,14 +80,16 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   if (!scenario) throw new DrillError(`${rel} has no drill scenario \`${options.scenario}\``);
   const inject = obj(scenario.inject);
   const injected = obj(inject.metrics) as Record<string, number>;
-  const unavailable = (Array.isArray(inject.unavailable) ? inject.unavailable : []).map(String);
+  const unavailable = new Unavailable((Array.isArray(inject.unavailable) ? inject.unavailable : []).map(String));
+  const stepFaults = (['failStep', 'hangStep'] as const).filter((f) => typeof inject[f] === 'string').map((f) => ({ fault: f, target: String(inject[f]) }));
+  const reachedSteps = new Set<string>();
   const env: NodeJS.ProcessEnv = { ...process.env, ...(obj(obj(drills.sandbox).env) as Record<string, string>), ROLLBACK_LENS_DRILL: '1', ROLLBACK_LENS_SCENARIO: options.scenario };
   const release = obj(value.release);
   const values = { metadata: obj(value.metadata), current: obj(release.current), target: obj(release.target), phase: 'drill' };
   const steps: DrillStep[] = [];
   const undos: Undo[] = [];
   const restored: string[] = [];
-  const answered: DrillApproval[] = [];
+  const answered_: DrillApproval[] = [];
   const approvals = scenario.approvals;
 
   // detect: the triggers against injected (or real) metrics
@@ -74,10 +98,22 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   const results = await evaluateTriggers(value, dir, { now: Date.now(), overrides: injected, ...(options.signal ? { signal: options.signal } : {}) });
   const triggers: DrillReport['triggers'] = results.map((t) => ({ id: t.id, metric: t.metric, ...(t.value !== undefined ? { value: t.value } : {}), fired: t.fires, message: t.message }));
   const detectMs = Date.now() - t0;
-  const report = (partial: Partial<DrillReport> & Pick<DrillReport, 'verdict' | 'outcome'>, decideMs = 0, executeMs = 0, verifyMs = 0): DrillReport => {
+  const expect = obj(scenario.expect);
+  const wanted = expect.outcome === 'undone' ? 'undone' : 'restored';
+  const plan = resolvePlan(value);
+  /** The report of what happened (`happened`: the story, e.g. which step failed and what was undone); the verdict follows from it. */
+  const report = (outcome: DrillReport['outcome'], happened: string | undefined, stop: Stop | undefined, decideMs = 0, executeMs = 0, verifyMs = 0): DrillReport => {
     const timings = { detectMs, decideMs, executeMs, verifyMs, restoreMs: executeMs + verifyMs };
-    const expect = obj(scenario.expect);
-    const expectations = (
+    const ran = (kind?: string) => steps.some((x) => (x.outcome === 'done' || x.outcome === 'failed') && x.kind !== 'undo' && x.kind !== 'approve' && (!kind || x.kind === kind));
+    const answered = new Set(steps.filter((x) => x.outcome === 'approved' || x.outcome === 'rejected').map((x) => x.id));
+    const unanswered = plan.steps.find((x) => x.kind === 'approve' && !answered.has(x.id));
+    const notReached: Record<string, string | undefined> = {
+      detectWithin: triggers.some((t) => t.fired) ? undefined : 'no trigger fired',
+      decideWithin: unanswered ? `the drill stopped before the approval gate \`${unanswered.id}\`` : undefined,
+      restoreWithin: ran() ? undefined : 'no step ran',
+      verifyWithin: ran('verify') ? undefined : 'no verify step ran',
+    };
+    const expectations: DrillExpectation[] = (
       [
         ['detectWithin', timings.detectMs],
         ['decideWithin', timings.decideMs],
@@ -86,36 +122,50 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
       ] as const
     )
       .filter(([k]) => typeof expect[k] === 'string')
-      .map(([k, actual]) => ({ what: k, limitMs: ms(expect[k]), actualMs: actual, met: actual <= ms(expect[k]) }));
-    const wanted = expect.outcome === 'undone' ? 'undone' : 'restored';
-    const met = expectations.every((e) => e.met) && partial.outcome === wanted;
+      .map(([k, actual]) => {
+        const limitMs = ms(expect[k]);
+        const why = notReached[k];
+        return why ? { what: k, limitMs, actualMs: actual, met: false, notReached: why } : { what: k, limitMs, actualMs: actual, met: actual <= limitMs };
+      });
+    const faults: DrillFault[] = [
+      ...stepFaults.map((f) => ({ ...f, reached: reachedSteps.has(f.target) })),
+      ...unavailable.endpoints.map((u) => ({ fault: 'unavailable' as const, target: u, reached: unavailable.reached.has(u) })),
+    ];
+    const problems = [
+      ...faults.filter((f) => !f.reached).map((f) => `the injected ${f.fault} \`${f.target}\` was never reached`),
+      ...(outcome !== wanted && outcome !== 'aborted' ? [`the scenario expects the rollback to end ${wanted}, it ended ${outcome}`] : []),
+      ...expectations.filter((e) => !e.met).map((e) => (e.notReached ? `${e.what} ${formatDuration(e.limitMs)} was not measured: ${e.notReached}` : `${e.what} ${formatDuration(e.limitMs)} was not met: took ${formatDuration(e.actualMs)}`)),
+    ];
+    const undoFailed = steps.some((x) => x.outcome === 'undo-failed');
+    const unexpected = stop?.kind === 'failed' && !stop.injected;
+    const reason = [happened, ...problems].filter(Boolean).join('; ');
     return {
       runbook: rel,
       scenario: options.scenario,
+      verdict: outcome === 'aborted' || unexpected || undoFailed || problems.length ? 'fail' : 'pass',
+      outcome,
+      ...(reason ? { reason } : {}),
       timings,
       expectations,
+      faults,
       triggers,
       steps,
-      approvals: answered,
+      approvals: answered_,
       restored,
-      ...partial,
-      verdict: partial.verdict === 'fail' ? 'fail' : met ? 'pass' : 'fail',
-      ...(partial.verdict !== 'fail' && !met && !partial.reason ? { reason: partial.outcome !== wanted ? `the scenario expects the rollback to end ${wanted}, it ended ${partial.outcome}` : 'a phase took longer than the scenario allows' } : {}),
     };
   };
-  if (!triggers.some((t) => t.fired)) return report({ verdict: 'fail', outcome: 'aborted', reason: 'no trigger fired, so the rollback would not start' });
+  if (!triggers.some((t) => t.fired)) return report('aborted', 'no trigger fired, so the rollback would not start', undefined);
 
-  const plan = resolvePlan(value);
   if (plan.blocked.length) throw new DrillError(`steps ${plan.blocked.map((s) => `\`${s.id}\``).join(', ')} cannot be scheduled (a cycle or a missing step)`);
   const raws = Array.isArray(value.steps) ? value.steps : [];
   let decideMs = 0;
   let executeMs = 0;
   let verifyMs = 0;
-  let failure: string | undefined;
+  let stop: Stop | undefined;
 
   for (const s of plan.steps) {
     if (options.signal?.aborted) {
-      failure = 'cancelled';
+      stop = { kind: 'failed', step: s.id, message: 'cancelled', injected: false };
       break;
     }
     const raw = obj(raws[s.index]);
@@ -130,10 +180,10 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
           const after = ms(answer.after);
           simulated = Math.max(simulated, after);
           if (answer.decision !== 'approve') approved = false;
-          answered.push({ step: s.id, role, decision: answer.decision === 'approve' ? 'approve' : 'reject', by: 'scenario', ...(after ? { afterMs: after } : {}) });
+          answered_.push({ step: s.id, role, decision: answer.decision === 'approve' ? 'approve' : 'reject', by: 'scenario', ...(after ? { afterMs: after } : {}) });
         } else if (options.ask) {
           const yes = await options.ask(role, s.id);
-          answered.push({ step: s.id, role, decision: yes ? 'approve' : 'reject', by: 'person' });
+          answered_.push({ step: s.id, role, decision: yes ? 'approve' : 'reject', by: 'person' });
           approved = yes && approved;
           if (options.signal?.aborted) break;
         } else throw new DrillError(`step \`${s.id}\` needs an approval from ${role}, and the scenario gives none (add approvals, or run on a terminal)`);
@@ -142,19 +192,28 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
       decideMs += took;
       steps.push({ id: s.id, kind: 'approve', outcome: approved ? 'approved' : 'rejected', durationMs: took, ...(simulated ? { message: `answered after ${formatDuration(simulated)} (scenario)` } : {}) });
       if (!approved) {
-        failure = `step \`${s.id}\` was rejected`;
+        stop = { kind: 'rejected', step: s.id };
         break;
       }
       continue;
     }
     let message: string | undefined;
     try {
-      if (inject.failStep === s.id) throw new Error('failed (injected by the scenario)');
+      if (inject.failStep === s.id) {
+        reachedSteps.add(s.id);
+        throw new InjectedFault('failed (injected by the scenario)');
+      }
       if (inject.hangStep === s.id) {
+        reachedSteps.add(s.id);
         // a command that never ends, stopped by the same timeout that guards the real one
-        if (s.kind === 'run') await shell('exec sleep 86400', dir, env, timeout, options.signal);
-        else await sleep(timeout, options.signal);
-        throw new Error(`hung past its timeout of ${formatDuration(timeout)} (injected by the scenario); stopped`);
+        if (s.kind === 'run') {
+          try {
+            await shell('exec sleep 86400', dir, env, timeout, options.signal);
+          } catch (e) {
+            throw new InjectedFault((e as Error).message);
+          }
+        } else await sleep(timeout, options.signal);
+        throw new InjectedFault(`hung past its timeout of ${formatDuration(timeout)} (injected by the scenario); stopped`);
       }
       if (s.kind === 'run') {
         const act = async () => shell(String(raw.run), dir, env, timeout, options.signal);
@@ -191,13 +250,13 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
       const took = Date.now() - started;
       if (s.kind === 'verify') verifyMs += took;
       else executeMs += took;
-      failure = `step \`${s.id}\` ${(e as Error).message}`;
+      stop = { kind: 'failed', step: s.id, message: (e as Error).message, injected: e instanceof InjectedFault };
       steps.push({ id: s.id, kind: s.kind ?? 'unknown', outcome: 'failed', durationMs: took, message: (e as Error).message });
       break;
     }
   }
 
-  if (!failure) return report({ verdict: 'pass', outcome: 'restored' }, decideMs, executeMs, verifyMs);
+  if (!stop) return report('restored', undefined, undefined, decideMs, executeMs, verifyMs);
   // the rollback of the rollback: undo every completed step, newest first
   for (const u of [...undos].reverse()) {
     const started = Date.now();
@@ -210,7 +269,13 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
     }
   }
   const undoFailed = steps.some((s) => s.outcome === 'undo-failed');
-  return report({ verdict: undoFailed ? 'fail' : 'pass', outcome: 'undone', reason: `${failure}; ${undoFailed ? 'an undo failed' : `undid ${restored.length ? restored.join(', ') : 'nothing'}`}` }, decideMs, executeMs, verifyMs);
+  const what =
+    stop.kind === 'rejected'
+      ? `step \`${stop.step}\` was rejected`
+      : stop.injected || stop.message === 'cancelled'
+        ? `step \`${stop.step}\` ${stop.message}`
+        : `step \`${stop.step}\` failed, which the scenario did not inject: ${stop.message}`;
+  return report('undone', `${what}; ${undoFailed ? 'an undo failed' : `undid ${restored.length ? restored.join(', ') : 'nothing'}`}`, stop, decideMs, executeMs, verifyMs);
 }
 
 function inside(dir: string, workspace: string, f: string): string {
@@ -227,7 +292,7 @@ async function shell(command: string, cwd: string, env: NodeJS.ProcessEnv, timeo
   return r.output;
 }
 
-async function undoOf(undo: unknown, dir: string, env: NodeJS.ProcessEnv, timeoutMs: number, values: Record<string, unknown>, unavailable: string[], signal?: AbortSignal): Promise<string | undefined> {
+async function undoOf(undo: unknown, dir: string, env: NodeJS.ProcessEnv, timeoutMs: number, values: Record<string, unknown>, unavailable: Unavailable, signal?: AbortSignal): Promise<string | undefined> {
   if (typeof undo === 'string') return shell(undo, dir, env, timeoutMs, signal);
   if (obj(undo).url) return request(renderDeep(undo, values) as Record<string, unknown>, unavailable, timeoutMs, signal);
   throw new Error('has no undo');
@@ -274,10 +339,10 @@ async function setFlag(file: string, name: string, variant: string): Promise<str
   return before;
 }
 
-function request(req: Record<string, unknown>, unavailable: string[], timeoutMs: number, signal?: AbortSignal): Promise<string> {
+function request(req: Record<string, unknown>, unavailable: Unavailable, timeoutMs: number, signal?: AbortSignal): Promise<string> {
   const url = new URL(String(req.url));
-  if (unavailable.some((u) => String(req.url).startsWith(u) || url.hostname === u)) {
-    return Promise.reject(new Error(`${String(req.method ?? 'GET')} ${url.origin}: connection refused (endpoint unavailable, injected by the scenario)`));
+  if (unavailable.refuses(String(req.url)) !== undefined) {
+    return Promise.reject(new InjectedFault(`${String(req.method ?? 'GET')} ${url.origin}: connection refused (endpoint unavailable, injected by the scenario)`));
   }
   const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
   const headers = { ...(body !== undefined && typeof req.body !== 'string' ? { 'content-type': 'application/json' } : {}), ...(obj(req.headers) as Record<string, string>) };

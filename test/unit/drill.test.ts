@@ -2,14 +2,60 @@
 // commands, a flagd file edited atomically, a real HTTP server on loopback,
 // faults injected, completed steps undone in reverse order.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { buildSync } from 'esbuild';
+import { drillText } from '../../src/core/runbook/render';
 import { drill } from '../../src/node/drill';
 import { readAuditLog } from '../../src/node/audit';
 import { runCli } from './helpers';
+
+const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
+
+/** The CLI bundled the way esbuild.mjs bundles it, so a test can run it as a real process. */
+let bundled: string | undefined;
+function cliBundle(): string {
+  if (bundled) return bundled;
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'rl-cli-')), 'cli.js');
+  buildSync({
+    entryPoints: [path.resolve(__dirname, '../../src/cli/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: out,
+    logLevel: 'silent',
+    define: { 'import.meta.url': 'importMetaUrl', __VERSION__: '"0.0.0-test"' },
+    inject: [path.resolve(__dirname, '../../src/node/import-meta-url.js')],
+  });
+  return (bundled = out);
+}
+
+/** Runs the bundled CLI in `cwd`; `during` may act on the running process (send it a signal). */
+function cliProcess(cwd: string, args: string[], during?: (child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliBundle(), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    during?.(child);
+  });
+}
+
+/** A copy of the example workspace, without its audit log. */
+function exampleCopy(edit?: (runbook: string) => string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rl-drill-example-'));
+  cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes('.rollback-lens') && !src.includes('.registry') });
+  if (edit) writeFileSync(path.join(dir, 'iris.runbook.yaml'), edit(readFileSync(path.join(dir, 'iris.runbook.yaml'), 'utf8')));
+  return dir;
+}
 
 const FLAGS = JSON.stringify({ flags: { 'iris-v2': { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' } } }, null, 2) + '\n';
 
@@ -60,6 +106,17 @@ drills:
       approvals: auto
     - id: quiet
       inject: { metrics: { p99_latency_ms: 100 } }
+      approvals: auto
+    - id: repoint-fails
+      inject: { metrics: { p99_latency_ms: 400 }, failStep: repoint }
+      expect: { restoreWithin: 1m, outcome: undone }
+      approvals: auto
+    - id: rejected
+      inject: { metrics: { p99_latency_ms: 400 } }
+      expect: { decideWithin: 5m, restoreWithin: 1m, outcome: undone }
+      approvals: { decisionMaker: { decision: reject } }
+    - id: nobody-calls
+      inject: { metrics: { p99_latency_ms: 400 }, unavailable: [registry.invalid] }
       approvals: auto
     - id: ask
       inject: { metrics: { p99_latency_ms: 400 } }
@@ -118,6 +175,7 @@ describe('drill', function () {
     assert.equal(readFileSync(path.join(dir, 'alias.txt'), 'utf8'), '2.0.0\n');
     assert.equal(readFileSync(path.join(dir, 'flags.json'), 'utf8'), FLAGS.replace('"defaultVariant": "on"', '"defaultVariant": "on"'));
     assert.match(r.reason!, /^step `pin` PUT http:\/\/127\.0\.0\.1:\d+: connection refused \(endpoint unavailable, injected by the scenario\); undid repoint, flag-off$/);
+    assert.deepEqual(r.faults, [{ fault: 'unavailable', target: `http://127.0.0.1:${port}`, reached: true }]);
   });
 
   it('a hanging step is killed at its timeout and the completed steps are undone', async () => {
@@ -128,6 +186,63 @@ describe('drill', function () {
     assert.equal(r.outcome, 'undone');
     assert.deepEqual(r.restored, ['flag-off']);
     assert.match(r.steps.find((s) => s.id === 'repoint')!.message!, /^`exec sleep 86400` did not finish within 2s; killed$/);
+  });
+
+  describe('passes only when its scenario happened', () => {
+    it('the injected step fails and the finished steps are undone: PASS, the fault reached', async () => {
+      const dir = sandbox();
+      const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'repoint-fails' });
+      assert.deepEqual([r.verdict, r.outcome, r.reason], ['pass', 'undone', 'step `repoint` failed (injected by the scenario); undid flag-off']);
+      assert.deepEqual(r.faults, [{ fault: 'failStep', target: 'repoint', reached: true }]);
+    });
+
+    it('a step other than the injected one fails first: FAIL naming both, the injected fault never reached', async () => {
+      const dir = sandbox();
+      writeFileSync(path.join(dir, 'r.runbook.yaml'), runbook(port).replace('name: iris-v2, variant: "off"', 'name: iris-v2, variant: "nope"'));
+      const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'repoint-fails' });
+      assert.deepEqual([r.verdict, r.outcome], ['fail', 'undone']);
+      assert.equal(r.reason, 'step `flag-off` failed, which the scenario did not inject: flag `iris-v2` has no variant `nope`; undid nothing; the injected failStep `repoint` was never reached');
+      assert.deepEqual(r.faults, [{ fault: 'failStep', target: 'repoint', reached: false }]);
+      assert.deepEqual(r.steps.map((s) => `${s.id}:${s.outcome}`), ['approve:approved', 'flag-off:failed']);
+      const text = drillText(r);
+      assert.ok(text.includes('\n  ✗ injected failStep `repoint`: never reached\n'), text);
+      assert.ok(text.endsWith('\nFAIL: undone — step `flag-off` failed, which the scenario did not inject: flag `iris-v2` has no variant `nope`; undid nothing; the injected failStep `repoint` was never reached'), text);
+    });
+
+    it('a rejected approval: no step ran, so restoreWithin is not measured (no ✓ for a restore that never ran)', async () => {
+      const dir = sandbox();
+      const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'rejected' });
+      assert.deepEqual(
+        r.expectations.map((e) => [e.what, e.met, e.notReached]),
+        [
+          ['decideWithin', true, undefined],
+          ['restoreWithin', false, 'no step ran'],
+        ],
+      );
+      assert.deepEqual([r.verdict, r.outcome, r.reason], ['fail', 'undone', 'step `approve` was rejected; undid nothing; restoreWithin 1m was not measured: no step ran']);
+      const text = drillText(r);
+      assert.ok(!text.includes('✓ restoreWithin'), text);
+      assert.ok(text.includes('\n  ✗ restoreWithin 1m: not measured — no step ran\n'), text);
+    });
+
+    it('an unavailable endpoint no step called is a fault never reached: FAIL although every step ran', async () => {
+      const dir = sandbox();
+      const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'nobody-calls' });
+      assert.deepEqual([r.verdict, r.outcome, r.reason], ['fail', 'restored', 'the injected unavailable `registry.invalid` was never reached']);
+      assert.deepEqual(r.faults, [{ fault: 'unavailable', target: 'registry.invalid', reached: false }]);
+    });
+
+    it('the CLI, as a real process, on the example with a flag variant that does not exist: FAIL, exit 1, recorded as a failed drill', async () => {
+      const dir = exampleCopy((t) => t.replace('name: iris-v2, variant: "off"', 'name: iris-v2, variant: "nope"'));
+      const out = await cliProcess(dir, ['drill', 'iris.runbook.yaml', '--scenario', 'repoint-fails']);
+      assert.equal(out.code, 1, out.stderr);
+      const lines = out.stdout.trimEnd().split('\n');
+      assert.ok(lines.includes('  ✗ injected failStep `repoint`: never reached'), out.stdout);
+      assert.equal(lines.at(-1), 'FAIL: undone — step `flag-off` failed, which the scenario did not inject: flag `iris-v2` has no variant `nope`; undid nothing; the injected failStep `repoint` was never reached');
+      assert.equal(readFileSync(path.join(dir, 'flags.flagd.json'), 'utf8'), readFileSync(path.join(EXAMPLE, 'flags.flagd.json'), 'utf8'), 'the flag file is as it was');
+      const records = (await readAuditLog(dir)).entries.map((x) => x.record);
+      assert.deepEqual(records.map((x) => [x.kind, x.verdict, x.outcome]), [['approval', 'approved', undefined], ['drill', 'fail', 'undone']]);
+    });
   });
 
   it('no trigger fires: the drill stops before doing anything', async () => {
@@ -158,7 +273,7 @@ describe('drill', function () {
     });
     assert.deepEqual(asked, ['approve/decisionMaker']);
     assert.deepEqual(rejected.approvals, [{ step: 'approve', role: 'decisionMaker', decision: 'reject', by: 'person' }]);
-    assert.deepEqual([rejected.outcome, rejected.reason], ['undone', 'step `approve` was rejected; undid nothing']);
+    assert.deepEqual([rejected.verdict, rejected.outcome, rejected.reason], ['fail', 'undone', 'step `approve` was rejected; undid nothing; the scenario expects the rollback to end restored, it ended undone']);
   });
 
   it('cancelling mid-step stops it and still undoes every completed step', async () => {
@@ -172,7 +287,7 @@ describe('drill', function () {
     assert.deepEqual(r.steps.map((s) => `${s.id}:${s.outcome}`), ['approve:approved', 'flag-off:done', 'repoint:failed', 'flag-off:undone']);
     assert.deepEqual(r.restored, ['flag-off']);
     assert.equal(JSON.parse(readFileSync(path.join(dir, 'flags.json'), 'utf8')).flags['iris-v2'].defaultVariant, 'on', 'the flag is back');
-    assert.equal(r.reason, 'step `repoint` cancelled; undid flag-off');
+    assert.equal(r.reason, 'step `repoint` cancelled; undid flag-off; the scenario expects the rollback to end restored, it ended undone');
   });
 
   it('the CLI records each approval, then the drill, in the audit log', async () => {

@@ -94,6 +94,7 @@ describe('Markdown reports', () => {
       outcome: 'restored',
       timings: { detectMs: 12, decideMs: 120_000, executeMs: 1_500, verifyMs: 0, restoreMs: 1_500 },
       expectations: [{ what: 'decideWithin', limitMs: 300_000, actualMs: 120_000, met: true }],
+      faults: [],
       triggers: [{ id: 'slow', metric: 'p99', value: 400, fired: true, message: 'p99 is 400 > 250: fires' }],
       steps: [{ id: 'repoint', kind: 'run', outcome: 'done', durationMs: 1_234 }],
       approvals: [{ step: 'approve', role: 'decisionMaker', decision: 'approve', by: 'scenario', afterMs: 120_000 }],

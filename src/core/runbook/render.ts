@@ -39,7 +39,8 @@ export function drillText(r: DrillReport): string {
   for (const s of r.steps) lines.push(`  ${s.outcome.padEnd(11)} ${s.id} (${s.kind}, ${formatDuration(Math.round(s.durationMs)) || '0s'})${s.message ? ` — ${s.message}` : ''}`);
   const t = r.timings;
   lines.push(`  detect ${formatDuration(t.detectMs)}, decide ${formatDuration(t.decideMs)}, execute ${formatDuration(t.executeMs)}, verify ${formatDuration(t.verifyMs)}`);
-  for (const e of r.expectations) lines.push(`  ${e.met ? '✓' : '✗'} ${e.what} ${formatDuration(e.limitMs)}: took ${formatDuration(e.actualMs)}`);
+  for (const e of r.expectations) lines.push(`  ${e.met ? '✓' : '✗'} ${e.what} ${formatDuration(e.limitMs)}: ${e.notReached ? `not measured — ${e.notReached}` : `took ${formatDuration(e.actualMs)}`}`);
+  for (const f of r.faults) lines.push(`  ${f.reached ? '✓' : '✗'} injected ${f.fault} \`${f.target}\`: ${f.reached ? 'reached' : 'never reached'}`);
   lines.push(`${r.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${r.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
   return lines.join('\n');
 }
@@ -104,7 +105,12 @@ export function drillMarkdown(r: DrillReport): string {
   out.push('| Detect | Decide | Execute | Verify | Restore |', '|---|---|---|---|---|', `| ${[t.detectMs, t.decideMs, t.executeMs, t.verifyMs, t.restoreMs].map((x) => md(duration(x))).join(' | ')} |`, '');
   if (r.expectations.length) {
     out.push('## Expectations', '');
-    for (const e of r.expectations) out.push(`- ${e.met ? '✅' : '❌'} ${md(e.what)} ${md(duration(e.limitMs))}: took ${md(duration(e.actualMs))}`);
+    for (const e of r.expectations) out.push(`- ${e.met ? '✅' : '❌'} ${md(e.what)} ${md(duration(e.limitMs))}: ${e.notReached ? `not measured — ${md(e.notReached)}` : `took ${md(duration(e.actualMs))}`}`);
+    out.push('');
+  }
+  if (r.faults.length) {
+    out.push('## Injected faults', '');
+    for (const f of r.faults) out.push(`- ${f.reached ? '✅' : '❌'} ${md(f.fault)} \`${code(f.target)}\`: ${f.reached ? 'reached' : 'never reached'}`);
     out.push('');
   }
   out.push('## Triggers', '');

@@ -1,6 +1,9 @@
 // What a dry-run and a drill report: the CLI prints them, the editor shows
 // them (step lenses, diagnostics, a markdown view) and the audit log keeps a
 // summary. JSON-serialisable. Pure: the node layer produces them.
+// A drill's verdict rests on what happened: every injected fault is listed
+// with whether the drill reached it, and an expectation of a phase that never
+// ran is not met (it says why it was not measured).
 
 export type Phase = 'detect' | 'decide' | 'execute' | 'verify' | 'close' | 'communicate';
 
@@ -53,6 +56,23 @@ export interface DrillApproval {
   afterMs?: number;
 }
 
+/** One fault the scenario injects, and whether the drill got to it. */
+export interface DrillFault {
+  fault: 'failStep' | 'hangStep' | 'unavailable';
+  /** The step id, or the endpoint as the scenario names it. */
+  target: string;
+  reached: boolean;
+}
+
+export interface DrillExpectation {
+  what: string;
+  limitMs: number;
+  actualMs: number;
+  met: boolean;
+  /** Why the phase was not measured (it never ran); then `met` is false. */
+  notReached?: string;
+}
+
 export interface DrillReport {
   runbook: string;
   scenario: string;
@@ -60,7 +80,9 @@ export interface DrillReport {
   outcome: 'restored' | 'undone' | 'aborted';
   reason?: string;
   timings: { detectMs: number; decideMs: number; executeMs: number; verifyMs: number; restoreMs: number };
-  expectations: Array<{ what: string; limitMs: number; actualMs: number; met: boolean }>;
+  expectations: DrillExpectation[];
+  /** Every fault the scenario injects; a drill passes only when each was reached. */
+  faults: DrillFault[];
   triggers: Array<{ id: string; metric: string; value?: number; fired: boolean; message: string }>;
   steps: DrillStep[];
   approvals: DrillApproval[];
