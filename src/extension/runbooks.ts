@@ -160,8 +160,8 @@ export class Runbooks implements vscode.Disposable {
       this.setReport(doc.uri, scenario, drillMarkdown(report));
       this.finished.fire({ uri: doc.uri.toString(), kind: 'drill', drill: report });
       void this.showReport(doc.uri, scenario);
-      const say = report.verdict === 'pass' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-      void say(`Rollback Lens: drill ${scenario}: ${report.verdict === 'pass' ? 'passed' : 'failed'} (${report.outcome})${report.reason ? ` — ${report.reason}` : ''}`);
+      const say = report.verdict === 'fail' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+      void say(`Rollback Lens: drill ${scenario}: ${drillVerdictWord(report)}${report.verdict === 'cancelled' ? '' : ` (${report.outcome})`}${report.reason ? ` — ${report.reason}` : ''}`);
       return report;
     });
   }
@@ -358,7 +358,7 @@ export class Runbooks implements vscode.Disposable {
       if (!trusted) out.push(new vscode.CodeLens(range, { title: '$(lock) Run drill — needs a trusted workspace', command: 'rollbackLens.explainRestrictedRunbook', tooltip: UNTRUSTED }));
       else if (!s?.running) out.push(new vscode.CodeLens(range, { title: '$(beaker) Run drill', command: 'rollbackLens.runDrill', arguments: [uri, c.name], tooltip: `Run the steps for real in the sandbox with the faults of ${c.name} injected` }));
       const last = s?.drills.get(c.name)?.report;
-      if (last) out.push(new vscode.CodeLens(range, { title: `${last.verdict === 'pass' ? '$(pass)' : '$(error)'} drill ${last.verdict === 'pass' ? 'passed' : 'failed'}: ${last.outcome}`, command: 'rollbackLens.showRunbookReport', arguments: [uri, c.name] }));
+      if (last) out.push(new vscode.CodeLens(range, { title: drillLensTitle(last), command: 'rollbackLens.showRunbookReport', arguments: [uri, c.name] }));
     }
     // each step: what the newest run did with it
     const latest = s?.latest;
@@ -404,6 +404,16 @@ export function dryRunStepTitle(r: StepResult): string {
   }
 }
 
+function drillVerdictWord(r: DrillReport): string {
+  return r.verdict === 'pass' ? 'passed' : r.verdict === 'fail' ? 'failed' : 'cancelled';
+}
+
+/** The scenario's lens after a run: a cancelled drill says so, it is neither passed nor failed. */
+export function drillLensTitle(r: DrillReport): string {
+  if (r.verdict === 'cancelled') return '$(circle-slash) drill cancelled';
+  return `${r.verdict === 'pass' ? '$(pass)' : '$(error)'} drill ${drillVerdictWord(r)}: ${r.outcome}`;
+}
+
 /** A step's drill result; an undo after a failure adds to what the step did. */
 export function drillStepTitle(r: DrillStep, before?: string): string {
   switch (r.outcome) {
@@ -421,6 +431,8 @@ export function drillStepTitle(r: DrillStep, before?: string): string {
       return '$(error) rejected';
     case 'skipped':
       return '$(circle-slash) skipped';
+    case 'cancelled':
+      return `$(circle-slash) cancelled after ${humanDuration(r.durationMs)}`;
   }
 }
 

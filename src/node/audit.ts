@@ -806,7 +806,8 @@ function checkLine(bytes: Buffer, expectedPrev: string, line: number): LineCheck
 /**
  * A LanguageHost `lastDrill` reading this workspace's audit log: the time
  * (epoch ms) of the newest `drill` record of a runbook (workspace-relative
- * posix path), whatever its verdict (a failed drill is still a rehearsal);
+ * posix path), whatever its verdict (a failed drill is still a rehearsal)
+ * except a cancelled one (stopped by a person before it ended: no rehearsal);
  * null when the log has no drill of it; undefined when there is no log or it
  * cannot be read (no drill history kept: the check stays quiet, so a fresh
  * clone without a log is not flooded with warnings). The log is read
@@ -841,7 +842,7 @@ async function newestDrills(file: string): Promise<Map<string, number> | undefin
   const newest = new Map<string, number>();
   try {
     await scanAuditLog(file, ({ record }) => {
-      if (record.kind !== 'drill') return;
+      if (record.kind !== 'drill' || record.verdict === 'cancelled' || record.outcome === 'cancelled') return;
       const t = Date.parse(record.time);
       const p = normalizeRel(record.path);
       if (Number.isFinite(t) && t > (newest.get(p) ?? -Infinity)) newest.set(p, t);

@@ -6,6 +6,9 @@
 // A drill passes only when its scenario happened: every injected fault was
 // reached, no step failed that the scenario did not make fail, and every
 // expectation was measured (a phase that never ran is not within its limit).
+// A cancel (Ctrl+C, the editor's Cancel) stops the running step, undoes the
+// completed ones and ends the drill `cancelled`: neither a pass nor a fail,
+// and not a rehearsal for `drills.every`.
 import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -62,7 +65,11 @@ class Unavailable {
 }
 
 /** Why the steps stopped before the end. */
-type Stop = { kind: 'failed'; step: string; message: string; injected: boolean } | { kind: 'rejected'; step: string };
+type Stop =
+  | { kind: 'failed'; step: string; message: string; injected: boolean }
+  | { kind: 'rejected'; step: string }
+  /** `when`: during the step, or before it started (between steps: the last step finished). */
+  | { kind: 'cancelled'; step?: string; when: 'during' | 'before' | 'after' };
 
 export async function drill(file: string, options: DrillOptions): Promise<DrillReport> {
   const abs = path.resolve(file);
@@ -138,11 +145,12 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
     ];
     const undoFailed = steps.some((x) => x.outcome === 'undo-failed');
     const unexpected = stop?.kind === 'failed' && !stop.injected;
-    const reason = [happened, ...problems].filter(Boolean).join('; ');
+    // a cancelled drill is not judged: it is neither a pass nor a fail
+    const reason = (outcome === 'cancelled' ? [happened] : [happened, ...problems]).filter(Boolean).join('; ');
     return {
       runbook: rel,
       scenario: options.scenario,
-      verdict: outcome === 'aborted' || unexpected || undoFailed || problems.length ? 'fail' : 'pass',
+      verdict: outcome === 'cancelled' ? 'cancelled' : outcome === 'aborted' || unexpected || undoFailed || problems.length ? 'fail' : 'pass',
       outcome,
       ...(reason ? { reason } : {}),
       timings,
@@ -165,7 +173,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
 
   for (const s of plan.steps) {
     if (options.signal?.aborted) {
-      stop = { kind: 'failed', step: s.id, message: 'cancelled', injected: false };
+      stop = { kind: 'cancelled', step: s.id, when: 'before' };
       break;
     }
     const raw = obj(raws[s.index]);
@@ -183,13 +191,19 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
           answered_.push({ step: s.id, role, decision: answer.decision === 'approve' ? 'approve' : 'reject', by: 'scenario', ...(after ? { afterMs: after } : {}) });
         } else if (options.ask) {
           const yes = await options.ask(role, s.id);
+          // a cancel while the question is open is no one's answer
+          if (options.signal?.aborted) break;
           answered_.push({ step: s.id, role, decision: yes ? 'approve' : 'reject', by: 'person' });
           approved = yes && approved;
-          if (options.signal?.aborted) break;
         } else throw new DrillError(`step \`${s.id}\` needs an approval from ${role}, and the scenario gives none (add approvals, or run on a terminal)`);
       }
       const took = Date.now() - started + simulated;
       decideMs += took;
+      if (options.signal?.aborted) {
+        steps.push({ id: s.id, kind: 'approve', outcome: 'cancelled', durationMs: took });
+        stop = { kind: 'cancelled', step: s.id, when: 'during' };
+        break;
+      }
       steps.push({ id: s.id, kind: 'approve', outcome: approved ? 'approved' : 'rejected', durationMs: took, ...(simulated ? { message: `answered after ${formatDuration(simulated)} (scenario)` } : {}) });
       if (!approved) {
         stop = { kind: 'rejected', step: s.id };
@@ -213,6 +227,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
             throw new InjectedFault((e as Error).message);
           }
         } else await sleep(timeout, options.signal);
+        if (options.signal?.aborted) throw new Error('cancelled');
         throw new InjectedFault(`hung past its timeout of ${formatDuration(timeout)} (injected by the scenario); stopped`);
       }
       if (s.kind === 'run') {
@@ -250,12 +265,20 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
       const took = Date.now() - started;
       if (s.kind === 'verify') verifyMs += took;
       else executeMs += took;
+      if (options.signal?.aborted) {
+        // whatever the step said, it stopped because of the cancel
+        stop = { kind: 'cancelled', step: s.id, when: 'during' };
+        steps.push({ id: s.id, kind: s.kind ?? 'unknown', outcome: 'cancelled', durationMs: took });
+        break;
+      }
       stop = { kind: 'failed', step: s.id, message: (e as Error).message, injected: e instanceof InjectedFault };
       steps.push({ id: s.id, kind: s.kind ?? 'unknown', outcome: 'failed', durationMs: took, message: (e as Error).message });
       break;
     }
   }
 
+  // a cancel that came while the last step finished still cancels the drill
+  if (!stop && options.signal?.aborted) stop = { kind: 'cancelled', when: 'after' };
   if (!stop) return report('restored', undefined, undefined, decideMs, executeMs, verifyMs);
   // the rollback of the rollback: undo every completed step, newest first
   for (const u of [...undos].reverse()) {
@@ -270,12 +293,14 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   }
   const undoFailed = steps.some((s) => s.outcome === 'undo-failed');
   const what =
-    stop.kind === 'rejected'
-      ? `step \`${stop.step}\` was rejected`
-      : stop.injected || stop.message === 'cancelled'
-        ? `step \`${stop.step}\` ${stop.message}`
-        : `step \`${stop.step}\` failed, which the scenario did not inject: ${stop.message}`;
-  return report('undone', `${what}; ${undoFailed ? 'an undo failed' : `undid ${restored.length ? restored.join(', ') : 'nothing'}`}`, stop, decideMs, executeMs, verifyMs);
+    stop.kind === 'cancelled'
+      ? `the drill was cancelled ${stop.when === 'after' ? 'after its last step' : `${stop.when} step \`${stop.step}\``}`
+      : stop.kind === 'rejected'
+        ? `step \`${stop.step}\` was rejected`
+        : stop.injected
+          ? `step \`${stop.step}\` ${stop.message}`
+          : `step \`${stop.step}\` failed, which the scenario did not inject: ${stop.message}`;
+  return report(stop.kind === 'cancelled' ? 'cancelled' : 'undone', `${what}; ${undoFailed ? 'an undo failed' : `undid ${restored.length ? restored.join(', ') : 'nothing'}`}`, stop, decideMs, executeMs, verifyMs);
 }
 
 function inside(dir: string, workspace: string, f: string): string {

@@ -229,7 +229,7 @@ describe('runbooks in VS Code', function () {
     }
   });
 
-  it('cancelling a drill stops the running step and undoes the completed ones', async () => {
+  it('cancelling a drill stops the running step and undoes the completed ones; it is recorded cancelled and does not clear the overdue-drill warning', async () => {
     const uri = await writeFile(
       'fixtures/runbooks/cancel.runbook.yaml',
       [
@@ -272,9 +272,24 @@ describe('runbooks in VS Code', function () {
     cts.cancel();
     const report = (await running)!;
     assert.ok(Date.now() - t0 < 20_000, 'the cancel ended the drill');
-    assert.deepEqual(report.steps.map((x) => `${x.id}:${x.outcome}`), ['flag-off:done', 'slow-step:failed', 'flag-off:undone']);
-    assert.equal(report.reason, 'step `slow-step` cancelled; undid flag-off');
+    assert.deepEqual(report.steps.map((x) => `${x.id}:${x.outcome}`), ['flag-off:done', 'slow-step:cancelled', 'flag-off:undone']);
+    assert.deepEqual([report.verdict, report.outcome, report.reason], ['cancelled', 'cancelled', 'the drill was cancelled during step `slow-step`; undid flag-off']);
     assert.equal(readFileSync(flagFile.fsPath, 'utf8'), flags, 'the flag is back');
+    // shown as cancelled, recorded as cancelled
+    const cancelDoc = await vscode.workspace.openTextDocument(uri);
+    const ls = titles(await lenses(uri));
+    assert.ok(ls.includes(`${lineOf(cancelDoc, '- { id: long')}: $(circle-slash) drill cancelled`), ls.join('\n'));
+    const last = auditRecords().at(-1)!;
+    assert.deepEqual([last.kind, last.path, last.verdict, last.outcome, last.scenario], ['drill', 'fixtures/runbooks/cancel.runbook.yaml', 'cancelled', 'cancelled', 'long']);
+    // the cancelled drill is no rehearsal: a validation after it was recorded (an edit makes a new version) still warns
+    const editor = await vscode.window.showTextDocument(cancelDoc);
+    await editor.edit((e) => e.insert(new vscode.Position(2, 0), 'bogus: 1\n'));
+    const after = await waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'schema-unknown-property'));
+    assert.deepEqual(
+      after.filter((x) => x.code === 'drill-overdue').map((x) => x.message),
+      ['no drill of this runbook is recorded; drills are due every 90d'],
+    );
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('records a sign-off of a closure role', async () => {

@@ -115,6 +115,10 @@ drills:
       inject: { metrics: { p99_latency_ms: 400 } }
       expect: { decideWithin: 5m, restoreWithin: 1m, outcome: undone }
       approvals: { decisionMaker: { decision: reject } }
+    - id: pin-hangs
+      inject: { metrics: { p99_latency_ms: 400 }, hangStep: pin }
+      expect: { restoreWithin: 1m, outcome: undone }
+      approvals: auto
     - id: nobody-calls
       inject: { metrics: { p99_latency_ms: 400 }, unavailable: [registry.invalid] }
       approvals: auto
@@ -276,18 +280,66 @@ describe('drill', function () {
     assert.deepEqual([rejected.verdict, rejected.outcome, rejected.reason], ['fail', 'undone', 'step `approve` was rejected; undid nothing; the scenario expects the rollback to end restored, it ended undone']);
   });
 
-  it('cancelling mid-step stops it and still undoes every completed step', async () => {
-    const dir = sandbox();
-    writeFileSync(path.join(dir, 'r.runbook.yaml'), runbook(port).replace('run: echo 1.4.2 > alias.txt && echo repoint >> log.txt', 'run: echo 1.4.2 > alias.txt && echo repoint >> log.txt && sleep 30').replace('timeout: 2s\n    requires: [flag-off]', 'timeout: 60s\n    requires: [flag-off]'));
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 1500);
-    const started = Date.now();
-    const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'ok', signal: controller.signal });
-    assert.ok(Date.now() - started < 10_000, 'the cancel stops the sleeping step');
-    assert.deepEqual(r.steps.map((s) => `${s.id}:${s.outcome}`), ['approve:approved', 'flag-off:done', 'repoint:failed', 'flag-off:undone']);
-    assert.deepEqual(r.restored, ['flag-off']);
-    assert.equal(JSON.parse(readFileSync(path.join(dir, 'flags.json'), 'utf8')).flags['iris-v2'].defaultVariant, 'on', 'the flag is back');
-    assert.equal(r.reason, 'step `repoint` cancelled; undid flag-off; the scenario expects the rollback to end restored, it ended undone');
+  describe('cancel', () => {
+    const slow = () => runbook(port).replace('run: echo 1.4.2 > alias.txt && echo repoint >> log.txt', 'run: echo 1.4.2 > alias.txt && echo repoint >> log.txt && sleep 30').replace('timeout: 2s\n    requires: [flag-off]', 'timeout: 60s\n    requires: [flag-off]');
+
+    it('cancelling mid-step stops it and undoes every completed step; the drill is cancelled, not passed or failed', async () => {
+      const dir = sandbox();
+      writeFileSync(path.join(dir, 'r.runbook.yaml'), slow());
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 1500);
+      const started = Date.now();
+      const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'ok', signal: controller.signal });
+      assert.ok(Date.now() - started < 10_000, 'the cancel stops the sleeping step');
+      assert.deepEqual(r.steps.map((s) => `${s.id}:${s.outcome}`), ['approve:approved', 'flag-off:done', 'repoint:cancelled', 'flag-off:undone']);
+      assert.deepEqual(r.restored, ['flag-off']);
+      assert.equal(JSON.parse(readFileSync(path.join(dir, 'flags.json'), 'utf8')).flags['iris-v2'].defaultVariant, 'on', 'the flag is back');
+      assert.deepEqual([r.verdict, r.outcome, r.reason], ['cancelled', 'cancelled', 'the drill was cancelled during step `repoint`; undid flag-off']);
+      assert.ok(drillText(r).endsWith('\nCANCELLED — the drill was cancelled during step `repoint`; undid flag-off'), drillText(r));
+    });
+
+    it('cancelling while an injected hang waits is a cancel, not the hang passing (the serving-hangs shape)', async () => {
+      const dir = sandbox();
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 500);
+      const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'pin-hangs', signal: controller.signal });
+      assert.deepEqual([r.verdict, r.outcome, r.reason], ['cancelled', 'cancelled', 'the drill was cancelled during step `pin`; undid repoint, flag-off']);
+      assert.equal(r.steps.find((s) => s.id === 'pin')!.outcome, 'cancelled');
+      assert.ok(!r.steps.some((s) => /hung past its timeout/.test(s.message ?? '')), JSON.stringify(r.steps));
+      // uncancelled, the same scenario does pass: the hang is reached and everything before it undone
+      const other = sandbox();
+      const full = await drill(path.join(other, 'r.runbook.yaml'), { workspace: other, scenario: 'pin-hangs' });
+      assert.deepEqual([full.verdict, full.outcome], ['pass', 'undone'], full.reason);
+    });
+
+    it('the CLI, as a real process: Ctrl+C undoes, prints CANCELLED, exits 1, records a cancelled drill that does not count for drills.every', async () => {
+      const dir = sandbox();
+      writeFileSync(path.join(dir, 'r.runbook.yaml'), slow());
+      const out = await cliProcess(dir, ['drill', 'r.runbook.yaml', '--scenario', 'ok'], (child) => {
+        const wait = setInterval(() => {
+          try {
+            if (readFileSync(path.join(dir, 'log.txt'), 'utf8') === 'repoint\n') {
+              clearInterval(wait);
+              child.kill('SIGINT');
+            }
+          } catch {
+            // not started yet
+          }
+        }, 50);
+        child.on('close', () => clearInterval(wait));
+      });
+      assert.equal(out.code, 1, out.stderr);
+      assert.equal(out.stdout.trimEnd().split('\n').at(-1), 'CANCELLED — the drill was cancelled during step `repoint`; undid flag-off');
+      assert.equal(readFileSync(path.join(dir, 'flags.json'), 'utf8'), FLAGS, 'the flag is back');
+      const records = (await readAuditLog(dir)).entries.map((x) => x.record);
+      assert.deepEqual(records.map((x) => [x.kind, x.verdict, x.outcome]), [['approval', 'approved', undefined], ['drill', 'cancelled', 'cancelled']]);
+      const validate = await runCli(dir, 'validate', 'r.runbook.yaml');
+      assert.deepEqual(
+        validate.stdout.split('\n').filter((l) => l.includes('drill-overdue')).map((l) => l.replace(/^r\.runbook\.yaml:\d+:\d+: /, '')),
+        ['warning drill-overdue no drill of this runbook is recorded; drills are due every 90d'],
+        'a cancelled drill is not a rehearsal',
+      );
+    });
   });
 
   it('the CLI records each approval, then the drill, in the audit log', async () => {

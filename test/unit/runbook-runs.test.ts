@@ -64,6 +64,15 @@ describe('overdue drills from the CLI', () => {
     await appendAuditRecord(dir, { kind: 'drill', path: 'iris.runbook.yaml', verdict: 'fail' }, { now: () => Date.now() - 2 * DAY });
     assert.deepEqual(overdue((await runCli(dir, 'validate', 'iris.runbook.yaml')).stdout), [], 'a failed drill is still a rehearsal');
   });
+
+  it('a cancelled drill is not a rehearsal: after an old drill and a recent cancelled one, the drill is still overdue', async () => {
+    const dir = workspace();
+    await appendAuditRecord(dir, { kind: 'drill', path: 'iris.runbook.yaml', verdict: 'pass', outcome: 'undone' }, { now: () => Date.now() - 100 * DAY });
+    await appendAuditRecord(dir, { kind: 'drill', path: 'iris.runbook.yaml', verdict: 'cancelled', outcome: 'cancelled' }, { now: () => Date.now() - DAY });
+    const out = overdue((await runCli(dir, 'validate', 'iris.runbook.yaml')).stdout);
+    assert.equal(out.length, 1, out.join('\n'));
+    assert.match(out[0]!, /^iris\.runbook\.yaml:43:10: warning drill-overdue drill overdue: the last drill was on \d{4}-\d\d-\d\d \(100 days ago\); drills are due every 90d$/);
+  });
 });
 
 describe('Markdown reports', () => {

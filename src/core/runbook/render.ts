@@ -41,7 +41,7 @@ export function drillText(r: DrillReport): string {
   lines.push(`  detect ${formatDuration(t.detectMs)}, decide ${formatDuration(t.decideMs)}, execute ${formatDuration(t.executeMs)}, verify ${formatDuration(t.verifyMs)}`);
   for (const e of r.expectations) lines.push(`  ${e.met ? '✓' : '✗'} ${e.what} ${formatDuration(e.limitMs)}: ${e.notReached ? `not measured — ${e.notReached}` : `took ${formatDuration(e.actualMs)}`}`);
   for (const f of r.faults) lines.push(`  ${f.reached ? '✓' : '✗'} injected ${f.fault} \`${f.target}\`: ${f.reached ? 'reached' : 'never reached'}`);
-  lines.push(`${r.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${r.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
+  lines.push(r.verdict === 'cancelled' ? `CANCELLED${r.reason ? ` — ${r.reason}` : ''}` : `${r.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${r.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
   return lines.join('\n');
 }
 
@@ -100,7 +100,7 @@ export function dryRunMarkdown(r: DryRunReport, linkTo: LinkTo = () => undefined
 export function drillMarkdown(r: DrillReport): string {
   const out: string[] = [];
   out.push(`# Drill \`${code(r.scenario)}\` of ${md(r.runbook)}`, '');
-  out.push(`**Verdict: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}** — ${md(r.outcome)}${r.reason ? `: ${md(r.reason)}` : ''}`, '');
+  out.push(r.verdict === 'cancelled' ? `**Verdict: CANCELLED**${r.reason ? ` — ${md(r.reason)}` : ''}` : `**Verdict: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}** — ${md(r.outcome)}${r.reason ? `: ${md(r.reason)}` : ''}`, '');
   const t = r.timings;
   out.push('| Detect | Decide | Execute | Verify | Restore |', '|---|---|---|---|---|', `| ${[t.detectMs, t.decideMs, t.executeMs, t.verifyMs, t.restoreMs].map((x) => md(duration(x))).join(' | ')} |`, '');
   if (r.expectations.length) {

@@ -41,7 +41,8 @@ export interface DryRunReport {
 export interface DrillStep {
   id: string;
   kind: string;
-  outcome: 'done' | 'failed' | 'undone' | 'undo-failed' | 'skipped' | 'approved' | 'rejected';
+  /** `cancelled`: the step was running (or its approval asked) when the drill was cancelled. */
+  outcome: 'done' | 'failed' | 'undone' | 'undo-failed' | 'skipped' | 'approved' | 'rejected' | 'cancelled';
   durationMs: number;
   message?: string;
 }
@@ -76,8 +77,9 @@ export interface DrillExpectation {
 export interface DrillReport {
   runbook: string;
   scenario: string;
-  verdict: 'pass' | 'fail';
-  outcome: 'restored' | 'undone' | 'aborted';
+  /** `cancelled`: stopped by a person (Ctrl+C, Cancel) before it ended; not judged, and not a drill for drills.every. */
+  verdict: 'pass' | 'fail' | 'cancelled';
+  outcome: 'restored' | 'undone' | 'aborted' | 'cancelled';
   reason?: string;
   timings: { detectMs: number; decideMs: number; executeMs: number; verifyMs: number; restoreMs: number };
   expectations: DrillExpectation[];
