@@ -19,6 +19,8 @@ const common = {
   logLevel: 'warning',
   define: { __VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMetaUrl' },
   inject: ['src/node/import-meta-url.js'],
+  // jsonc-parser's `main` is a UMD build whose require() calls esbuild cannot follow; its ESM build bundles
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 const builds = [

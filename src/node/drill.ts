@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { analyze } from '../core/analysis';
 import { renderDeep, resolvePlan } from '../core/plan';
 import { formatDuration, parseDuration } from '../core/values';
+import { editFlag } from '../core/runbook/flag';
 import { writeFileAtomic } from './atomic';
 import { runContractTests } from './contractTest';
 import { isWithin, toWorkspacePath } from './host';
@@ -244,9 +245,9 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
       } else if (s.kind === 'flag') {
         const f = obj(raw.flag);
         const flagFile = inside(dir, options.workspace, String(f.file));
-        const before = await setFlag(flagFile, String(f.name), String(f.variant));
-        undos.push({ id: s.id, run: async () => void (await setFlag(flagFile, String(f.name), before)) });
-        message = `${String(f.name)}: ${before} → ${String(f.variant)}`;
+        const w = await setFlag(flagFile, String(f.name), String(f.variant));
+        undos.push({ id: s.id, run: () => undoFlag(w) });
+        message = w.changed ? `${w.name}: ${w.from ?? '(not set)'} → ${w.to}` : `${w.name}: already ${w.to} (no change)`;
       } else if (s.kind === 'notify') {
         message = 'rendered, not sent (drill)';
       } else if (s.kind === 'verify') {
@@ -347,21 +348,58 @@ async function idempotence(
   return `idempotent: do → undo → do leaves \`${check}\` at ${JSON.stringify(first)}`;
 }
 
-/** Sets a flag's defaultVariant in a flagd file atomically; returns the variant it replaced. */
-async function setFlag(file: string, name: string, variant: string): Promise<string> {
-  let data: Record<string, unknown>;
+/** What a flag step did to its file: enough to put back the exact bytes. */
+interface FlagWrite {
+  file: string;
+  name: string;
+  from: string | undefined;
+  to: string;
+  changed: boolean;
+  /** The file's bytes before the step and right after it. */
+  original: Buffer;
+  written: Buffer;
+}
+
+async function readFlagFile(file: string): Promise<{ bytes: Buffer; text: string }> {
+  let bytes: Buffer;
   try {
-    data = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+    bytes = await fs.readFile(file);
   } catch (e) {
-    throw new Error((e as NodeJS.ErrnoException).code === 'ENOENT' ? `flag file ${path.basename(file)} does not exist` : `flag file ${path.basename(file)} is not valid JSON; left untouched`);
+    throw new Error((e as NodeJS.ErrnoException).code === 'ENOENT' ? `flag file ${path.basename(file)} does not exist` : `cannot read flag file ${path.basename(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const flag = obj(obj(data.flags)[name]);
-  if (!obj(data.flags)[name]) throw new Error(`flag \`${name}\` is not defined in ${path.basename(file)}`);
-  if (!(variant in obj(flag.variants))) throw new Error(`flag \`${name}\` has no variant \`${variant}\``);
-  const before = String(flag.defaultVariant);
-  flag.defaultVariant = variant;
-  await writeFileAtomic(file, JSON.stringify(data, null, 2) + '\n');
-  return before;
+  const text = bytes.toString('utf8');
+  // an edit of the text must give back every other byte: refuse what does not round-trip
+  if (!Buffer.from(text, 'utf8').equals(bytes)) throw new Error(`flag file ${path.basename(file)} is not UTF-8; left untouched`);
+  return { bytes, text };
+}
+
+/** Sets a flag's defaultVariant in a flagd file, changing only that value's bytes, atomically. */
+async function setFlag(file: string, name: string, variant: string): Promise<FlagWrite> {
+  const { bytes, text } = await readFlagFile(file);
+  const e = editFlag(text, path.basename(file), name, variant);
+  if (!e.ok) throw new Error(e.error);
+  const written = e.changed ? Buffer.from(e.text, 'utf8') : bytes;
+  if (e.changed) await writeFileAtomic(file, written);
+  return { file, name, from: e.from, to: variant, changed: e.changed, original: bytes, written };
+}
+
+/**
+ * Undoes a flag step: the exact bytes from before it when the file is as the
+ * step left it; otherwise (someone changed it since) only the one variant is
+ * set back in place, and the message says so.
+ */
+async function undoFlag(w: FlagWrite): Promise<string> {
+  const base = path.basename(w.file);
+  const { bytes, text } = await readFlagFile(w.file);
+  if (bytes.equals(w.written)) {
+    if (!w.changed) return `${base} was not changed by the step; nothing to restore`;
+    await writeFileAtomic(w.file, w.original);
+    return `restored ${base} byte for byte`;
+  }
+  const e = editFlag(text, base, w.name, w.from);
+  if (!e.ok) throw new Error(`${base} was changed since the step and cannot be set back: ${e.error}`);
+  if (e.changed) await writeFileAtomic(w.file, Buffer.from(e.text, 'utf8'));
+  return `${base} was changed since the step: ${e.changed ? `set flags.${w.name}.defaultVariant back to ${w.from === undefined ? 'not set' : JSON.stringify(w.from)} in place, the rest left as found` : `flags.${w.name}.defaultVariant is already ${w.from === undefined ? 'not set' : JSON.stringify(w.from)}; left as found`}`;
 }
 
 function request(req: Record<string, unknown>, unavailable: Unavailable, timeoutMs: number, signal?: AbortSignal): Promise<string> {

@@ -10,6 +10,7 @@ import Ajv from 'ajv';
 import { analyze, semanticDiagnostics } from '../core/analysis';
 import { compareContracts, loadContractVersion } from '../core/compat';
 import { renderDeep, renderTemplate, resolvePlan } from '../core/plan';
+import { describeFlagEdit, editFlag } from '../core/runbook/flag';
 import { LineIndex } from '../core/text';
 import type { Diagnostic } from '../core/types';
 import { formatDuration, parseDuration } from '../core/values';
@@ -217,18 +218,15 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
 async function flagDiff(dir: string, workspace: string, file: string, name: string, variant: string): Promise<{ ok: boolean; text: string }> {
   const abs = path.resolve(dir, file);
   if (!isWithin(path.resolve(workspace), abs)) return { ok: false, text: `\`${file}\` is outside the workspace` };
-  let data: unknown;
+  let text: string;
   try {
-    data = JSON.parse(await fs.readFile(abs, 'utf8'));
+    text = await fs.readFile(abs, 'utf8');
   } catch (e) {
-    return { ok: false, text: (e as NodeJS.ErrnoException).code === 'ENOENT' ? `flag file \`${file}\` does not exist` : `flag file \`${file}\` is not valid JSON` };
+    return { ok: false, text: (e as NodeJS.ErrnoException).code === 'ENOENT' ? `flag file \`${file}\` does not exist` : `flag file \`${file}\` cannot be read` };
   }
-  const flag = obj(obj(obj(data).flags)[name]);
-  if (!obj(obj(data).flags)[name]) return { ok: false, text: `flag \`${name}\` is not defined in \`${file}\`` };
-  const variants = Object.keys(obj(flag.variants));
-  if (!variants.includes(variant)) return { ok: false, text: `flag \`${name}\` has no variant \`${variant}\` (it has ${variants.map((v) => `\`${v}\``).join(', ')})` };
-  const from = String(flag.defaultVariant);
-  return { ok: true, text: from === variant ? `flags.${name}.defaultVariant is already "${variant}" (no change)` : `flags.${name}.defaultVariant "${from}" → "${variant}"` };
+  // the same edit the drill makes (only the defaultVariant value's bytes), described
+  const e = editFlag(text, file, name, variant);
+  return e.ok ? { ok: true, text: describeFlagEdit(name, e) } : { ok: false, text: e.error };
 }
 
 async function checkState(state: Record<string, unknown>, dir: string, workspace: string, at: (p: PathSegment[]) => { line?: number; column?: number }): Promise<Finding[]> {

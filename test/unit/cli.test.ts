@@ -156,6 +156,7 @@ describe('cli: validate', () => {
       outfile: out,
       logLevel: 'silent',
       define: { 'import.meta.url': 'importMetaUrl' },
+      alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' }, // as esbuild.mjs
       inject: [path.resolve(__dirname, '../../src/node/import-meta-url.js')],
     });
     const r = spawnSync(process.execPath, [out, 'validate', '--out', 'report.txt', 'broken.runbook.yaml'], { cwd: dir, encoding: 'utf8' });

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { drillText } from '../../src/core/runbook/render';
 import { drill } from '../../src/node/drill';
+import { dryRun } from '../../src/node/dryrun';
 import { readAuditLog } from '../../src/node/audit';
 import { runCli } from './helpers';
 
@@ -30,6 +31,7 @@ function cliBundle(): string {
     outfile: out,
     logLevel: 'silent',
     define: { 'import.meta.url': 'importMetaUrl', __VERSION__: '"0.0.0-test"' },
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' }, // as esbuild.mjs
     inject: [path.resolve(__dirname, '../../src/node/import-meta-url.js')],
   });
   return (bundled = out);
@@ -205,12 +207,12 @@ describe('drill', function () {
       writeFileSync(path.join(dir, 'r.runbook.yaml'), runbook(port).replace('name: iris-v2, variant: "off"', 'name: iris-v2, variant: "nope"'));
       const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'repoint-fails' });
       assert.deepEqual([r.verdict, r.outcome], ['fail', 'undone']);
-      assert.equal(r.reason, 'step `flag-off` failed, which the scenario did not inject: flag `iris-v2` has no variant `nope`; undid nothing; the injected failStep `repoint` was never reached');
+      assert.equal(r.reason, 'step `flag-off` failed, which the scenario did not inject: flag `iris-v2` has no variant `nope` (it has `on`, `off`); undid nothing; the injected failStep `repoint` was never reached');
       assert.deepEqual(r.faults, [{ fault: 'failStep', target: 'repoint', reached: false }]);
       assert.deepEqual(r.steps.map((s) => `${s.id}:${s.outcome}`), ['approve:approved', 'flag-off:failed']);
       const text = drillText(r);
       assert.ok(text.includes('\n  ✗ injected failStep `repoint`: never reached\n'), text);
-      assert.ok(text.endsWith('\nFAIL: undone — step `flag-off` failed, which the scenario did not inject: flag `iris-v2` has no variant `nope`; undid nothing; the injected failStep `repoint` was never reached'), text);
+      assert.ok(text.endsWith('\nFAIL: undone — step `flag-off` failed, which the scenario did not inject: flag `iris-v2` has no variant `nope` (it has `on`, `off`); undid nothing; the injected failStep `repoint` was never reached'), text);
     });
 
     it('a rejected approval: no step ran, so restoreWithin is not measured (no ✓ for a restore that never ran)', async () => {
@@ -242,10 +244,68 @@ describe('drill', function () {
       assert.equal(out.code, 1, out.stderr);
       const lines = out.stdout.trimEnd().split('\n');
       assert.ok(lines.includes('  ✗ injected failStep `repoint`: never reached'), out.stdout);
-      assert.equal(lines.at(-1), 'FAIL: undone — step `flag-off` failed, which the scenario did not inject: flag `iris-v2` has no variant `nope`; undid nothing; the injected failStep `repoint` was never reached');
+      assert.equal(lines.at(-1), 'FAIL: undone — step `flag-off` failed, which the scenario did not inject: flag `iris-v2` has no variant `nope` (it has `on`, `off`); undid nothing; the injected failStep `repoint` was never reached');
       assert.equal(readFileSync(path.join(dir, 'flags.flagd.json'), 'utf8'), readFileSync(path.join(EXAMPLE, 'flags.flagd.json'), 'utf8'), 'the flag file is as it was');
       const records = (await readAuditLog(dir)).entries.map((x) => x.record);
       assert.deepEqual(records.map((x) => [x.kind, x.verdict, x.outcome]), [['approval', 'approved', undefined], ['drill', 'fail', 'undone']]);
+    });
+  });
+
+  describe('flag undo is byte-identical', () => {
+    const COMPACT = '{"flags":{"iris-v2":{"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"on"}}}';
+    const HAND = '{\r\n\t"$schema" : "https://flagd.dev/schema/v0/flags.json",\r\n\t"flags" : {\r\n\t\t"iris-v2" : { "defaultVariant" :   "on" ,\r\n\t\t\t"variants" : { "on" : true, "off" : false },\r\n\t\t\t"state" : "ENABLED", "metadata": { "owner": "caf\\u00e9" } }  \r\n\t}\r\n}   \r\n';
+    const withFlags = (text: string): string => {
+      const dir = sandbox();
+      writeFileSync(path.join(dir, 'flags.json'), text);
+      return dir;
+    };
+
+    for (const [name, text] of [['a compact file', COMPACT], ['a hand-formatted file (tabs, CRLF, odd spacing, key order, escapes)', HAND]] as const) {
+      it(`${name}: the step changes only the defaultVariant value's bytes, the undo restores every byte`, async () => {
+        let dir = withFlags(text);
+        const done = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'ok' });
+        assert.equal(done.verdict, 'pass', done.reason);
+        assert.equal(readFileSync(path.join(dir, 'flags.json'), 'utf8'), text.replace(/("defaultVariant"\s*:\s*)"on"/, '$1"off"'));
+        dir = withFlags(text);
+        const undone = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'pin-fails' });
+        assert.deepEqual([undone.verdict, undone.outcome], ['pass', 'undone'], undone.reason);
+        assert.ok(readFileSync(path.join(dir, 'flags.json')).equals(Buffer.from(text)), 'byte-identical after the undo');
+        assert.equal(undone.steps.find((s) => s.id === 'flag-off' && s.kind === 'undo')!.message, 'restored flags.json byte for byte');
+      });
+    }
+
+    it('a file changed by someone else since the step: the undo sets back only the one variant, in place, and says so', async () => {
+      const dir = withFlags(HAND);
+      // repoint also edits the flag file (another flag's state), and its undo leaves that alone
+      writeFileSync(path.join(dir, 'r.runbook.yaml'), runbook(port).replace('run: echo 1.4.2 > alias.txt', "run: sed -i 's/ENABLED/DISABLED/' flags.json && echo 1.4.2 > alias.txt"));
+      const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'pin-fails' });
+      assert.deepEqual([r.verdict, r.outcome], ['pass', 'undone'], r.reason);
+      assert.equal(readFileSync(path.join(dir, 'flags.json'), 'utf8'), HAND.replace('ENABLED', 'DISABLED'));
+      assert.equal(r.steps.find((s) => s.id === 'flag-off' && s.kind === 'undo')!.message, 'flags.json was changed since the step: set flags.iris-v2.defaultVariant back to "on" in place, the rest left as found');
+    });
+
+    it('a flag without a defaultVariant: the drill adds it and the undo removes it byte for byte; the dry-run describes the same edit', async () => {
+      const text = '{"flags": {"iris-v2": {"state": "ENABLED", "variants": {"on": true, "off": false}}}}\n';
+      let dir = withFlags(text);
+      const dry = await dryRun(path.join(dir, 'r.runbook.yaml'), { workspace: dir });
+      assert.equal(dry.steps.find((s) => s.id === 'flag-off')!.action, 'would change flags.json: flags.iris-v2.defaultVariant (not set) → "off" (added)');
+      const done = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'ok' });
+      assert.equal(done.steps.find((s) => s.id === 'flag-off')!.message, 'iris-v2: (not set) → off');
+      assert.equal(JSON.parse(readFileSync(path.join(dir, 'flags.json'), 'utf8')).flags['iris-v2'].defaultVariant, 'off');
+      dir = withFlags(text);
+      await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'pin-fails' });
+      assert.equal(readFileSync(path.join(dir, 'flags.json'), 'utf8'), text);
+    });
+
+    it('a flag whose defaultVariant is written twice is refused by the dry-run and the drill alike; the file is left untouched', async () => {
+      const text = '{"flags": {"iris-v2": {"defaultVariant": "off", "state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "on"}}}\n';
+      const dir = withFlags(text);
+      const dry = await dryRun(path.join(dir, 'r.runbook.yaml'), { workspace: dir });
+      const why = 'flag `iris-v2` has `defaultVariant` twice in `flags.json`; left untouched';
+      assert.deepEqual(dry.findings.filter((f) => f.code === 'flag-invalid').map((f) => f.message), [`step \`flag-off\`: ${why}`]);
+      const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'ok' });
+      assert.equal(r.steps.find((s) => s.id === 'flag-off')!.message, why);
+      assert.equal(readFileSync(path.join(dir, 'flags.json'), 'utf8'), text);
     });
   });
 
@@ -329,7 +389,7 @@ describe('drill', function () {
         child.on('close', () => clearInterval(wait));
       });
       assert.equal(out.code, 1, out.stderr);
-      assert.equal(out.stdout.trimEnd().split('\n').at(-1), 'CANCELLED — the drill was cancelled during step `repoint`; undid flag-off');
+      assert.equal(out.stdout.trimEnd().split('\n').at(-1), 'CANCELLED — the drill was cancelled during step `repoint`; undid flag-off', out.stdout + out.stderr);
       assert.equal(readFileSync(path.join(dir, 'flags.json'), 'utf8'), FLAGS, 'the flag is back');
       const records = (await readAuditLog(dir)).entries.map((x) => x.record);
       assert.deepEqual(records.map((x) => [x.kind, x.verdict, x.outcome]), [['approval', 'approved', undefined], ['drill', 'cancelled', 'cancelled']]);
