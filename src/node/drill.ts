@@ -15,13 +15,15 @@ import * as https from 'node:https';
 import * as path from 'node:path';
 import { analyze } from '../core/analysis';
 import { renderDeep, resolvePlan } from '../core/plan';
+import { LineIndex } from '../core/text';
 import { formatDuration, parseDuration } from '../core/values';
+import { locate } from '../core/yamlTree';
 import { editFlag } from '../core/runbook/flag';
 import { writeFileAtomic } from './atomic';
 import { runContractTests } from './contractTest';
 import { isWithin, toWorkspacePath } from './host';
 import { evaluateTriggers } from './metrics';
-import { runCommand } from './shell';
+import { retryOf, runStepCommand, stepSetup, withRetries, type StepSetup } from './shell';
 import { asObject as obj } from '../core/checks/context';
 import type { DrillApproval, DrillExpectation, DrillFault, DrillReport, DrillStep } from '../core/runbook/report';
 
@@ -91,7 +93,9 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   const unavailable = new Unavailable((Array.isArray(inject.unavailable) ? inject.unavailable : []).map(String));
   const stepFaults = (['failStep', 'hangStep'] as const).filter((f) => typeof inject[f] === 'string').map((f) => ({ fault: f, target: String(inject[f]) }));
   const reachedSteps = new Set<string>();
-  const env: NodeJS.ProcessEnv = { ...process.env, ...(obj(obj(drills.sandbox).env) as Record<string, string>), ROLLBACK_LENS_DRILL: '1', ROLLBACK_LENS_SCENARIO: options.scenario };
+  // every command sees the sandbox's env and its step's env; the drill markers always win
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env, ...(obj(obj(drills.sandbox).env) as Record<string, string>) };
+  const forcedEnv = { ROLLBACK_LENS_DRILL: '1', ROLLBACK_LENS_SCENARIO: options.scenario };
   const release = obj(value.release);
   const values = { metadata: obj(value.metadata), current: obj(release.current), target: obj(release.target), phase: 'drill' };
   const steps: DrillStep[] = [];
@@ -167,6 +171,17 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
 
   if (plan.blocked.length) throw new DrillError(`steps ${plan.blocked.map((s) => `\`${s.id}\``).join(', ')} cannot be scheduled (a cycle or a missing step)`);
   const raws = Array.isArray(value.steps) ? value.steps : [];
+  // each step's cwd and env, checked before anything runs: a bad cwd must not leave a rollback half done
+  const setups = new Map<string, StepSetup>();
+  for (const s of plan.steps) {
+    const setup = await stepSetup(obj(raws[s.index]), dir, options.workspace, baseEnv, forcedEnv);
+    if (setup.error !== undefined) {
+      const n = locate(analysis.parsed!.root, ['steps', s.index, 'cwd']).pair?.key;
+      const at = n ? new LineIndex(text).positionAt(n.start) : undefined;
+      throw new DrillError(`${rel}${at ? `:${at.line + 1}:${at.character + 1}` : ''}: step \`${s.id}\`: ${setup.error}`);
+    }
+    setups.set(s.id, setup);
+  }
   let decideMs = 0;
   let executeMs = 0;
   let verifyMs = 0;
@@ -180,6 +195,8 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
     const raw = obj(raws[s.index]);
     const started = Date.now();
     const timeout = s.timeoutMs || 60_000;
+    const setup = setups.get(s.id)!;
+    const retry = retryOf(raw);
     if (s.kind === 'approve') {
       let approved = true;
       let simulated = 0;
@@ -223,7 +240,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
         // a command that never ends, stopped by the same timeout that guards the real one
         if (s.kind === 'run') {
           try {
-            await shell('exec sleep 86400', dir, env, timeout, options.signal);
+            await shell('exec sleep 86400', setup, timeout, options.signal);
           } catch (e) {
             throw new InjectedFault((e as Error).message);
           }
@@ -232,16 +249,18 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
         throw new InjectedFault(`hung past its timeout of ${formatDuration(timeout)} (injected by the scenario); stopped`);
       }
       if (s.kind === 'run') {
-        const act = async () => shell(String(raw.run), dir, env, timeout, options.signal);
-        await act();
+        const act = async () => (await shell(String(raw.run), setup, timeout, options.signal, retry)).tries;
+        const tries = await act();
+        if (tries > 1) message = `succeeded on try ${tries} of ${retry.retries + 1}`;
         // an undo runs even after a cancel (that is when it matters), bounded by the step's timeout
-        if (typeof raw.undo === 'string' || obj(raw.undo).url) undos.push({ id: s.id, run: () => undoOf(raw.undo, dir, env, timeout, values, unavailable) });
-        if (options.verifyIdempotent) message = await idempotence(s.id, act, () => undoOf(raw.undo, dir, env, timeout, values, unavailable, options.signal), raw.check, dir, env, timeout, options.signal);
+        if (typeof raw.undo === 'string' || obj(raw.undo).url) undos.push({ id: s.id, run: () => undoOf(raw.undo, setup, timeout, values, unavailable) });
+        if (options.verifyIdempotent) message = await idempotence(s.id, act, () => undoOf(raw.undo, setup, timeout, values, unavailable, options.signal), raw.check, setup, timeout, options.signal);
       } else if (s.kind === 'http') {
-        const act = async () => request(renderDeep(raw.http, values) as Record<string, unknown>, unavailable, timeout, options.signal);
-        await act();
-        undos.push({ id: s.id, run: () => undoOf(raw.undo, dir, env, timeout, values, unavailable) });
-        if (options.verifyIdempotent) message = await idempotence(s.id, act, () => undoOf(raw.undo, dir, env, timeout, values, unavailable, options.signal), raw.check, dir, env, timeout, options.signal);
+        const act = async () => (await requestWithRetries(renderDeep(raw.http, values) as Record<string, unknown>, unavailable, timeout, retry, options.signal)).tries;
+        const tries = await act();
+        if (tries > 1) message = `succeeded on try ${tries} of ${retry.retries + 1}`;
+        undos.push({ id: s.id, run: () => undoOf(raw.undo, setup, timeout, values, unavailable) });
+        if (options.verifyIdempotent) message = await idempotence(s.id, act, () => undoOf(raw.undo, setup, timeout, values, unavailable, options.signal), raw.check, setup, timeout, options.signal);
       } else if (s.kind === 'flag') {
         const f = obj(raw.flag);
         const flagFile = inside(dir, options.workspace, String(f.file));
@@ -310,16 +329,30 @@ function inside(dir: string, workspace: string, f: string): string {
   return abs;
 }
 
-/** Runs a command of the drill; throws with the command and why when it does not succeed. */
-async function shell(command: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number, signal?: AbortSignal): Promise<string> {
-  const r = await runCommand(command, { cwd, env, timeoutMs, ...(signal ? { signal } : {}) });
+/** Runs a command of the drill in its step's cwd and env (with the step's retries when given); throws with the command and why when it does not succeed. */
+async function shell(command: string, setup: StepSetup, timeoutMs: number, signal?: AbortSignal, retry?: { retries: number; delayMs: number }): Promise<{ output: string; tries: number }> {
+  const r = await runStepCommand(command, setup, { timeoutMs, ...(signal ? { signal } : {}), ...(retry ? { retry } : {}) });
   if (r.status === 'cancelled') throw new Error('cancelled');
   if (r.status !== 'ok') throw new Error(`\`${command}\` ${r.reason}`);
-  return r.output;
+  return { output: r.output, tries: r.tries };
 }
 
-async function undoOf(undo: unknown, dir: string, env: NodeJS.ProcessEnv, timeoutMs: number, values: Record<string, unknown>, unavailable: Unavailable, signal?: AbortSignal): Promise<string | undefined> {
-  if (typeof undo === 'string') return shell(undo, dir, env, timeoutMs, signal);
+/** An http step's request, tried again after a failure as its retries say, every try within the step's timeout. */
+async function requestWithRetries(req: Record<string, unknown>, unavailable: Unavailable, timeoutMs: number, retry: { retries: number; delayMs: number }, signal?: AbortSignal): Promise<{ status: string; tries: number }> {
+  const { result, tries } = await withRetries(
+    (remainingMs) => request(req, unavailable, remainingMs, signal).then((status) => ({ status }), (error: Error) => ({ error })),
+    (r) => 'error' in r,
+    { ...retry, deadline: Date.now() + timeoutMs, ...(signal ? { signal } : {}) },
+  );
+  if ('error' in result) {
+    if (tries > 1) result.error.message += ` (${tries} tries)`;
+    throw result.error;
+  }
+  return { status: result.status, tries };
+}
+
+async function undoOf(undo: unknown, setup: StepSetup, timeoutMs: number, values: Record<string, unknown>, unavailable: Unavailable, signal?: AbortSignal): Promise<string | undefined> {
+  if (typeof undo === 'string') return (await shell(undo, setup, timeoutMs, signal)).output;
   if (obj(undo).url) return request(renderDeep(undo, values) as Record<string, unknown>, unavailable, timeoutMs, signal);
   throw new Error('has no undo');
 }
@@ -329,8 +362,7 @@ async function idempotence(
   act: () => Promise<unknown>,
   undo: () => Promise<unknown>,
   check: unknown,
-  dir: string,
-  env: NodeJS.ProcessEnv,
+  setup: StepSetup,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<string> {
@@ -340,10 +372,10 @@ async function idempotence(
     await act();
     return `do → undo → do succeeded; \`${id}\` has no \`check\` to compare the state`;
   }
-  const first = await shell(check, dir, env, timeoutMs, signal);
+  const first = (await shell(check, setup, timeoutMs, signal)).output;
   await undo();
   await act();
-  const second = await shell(check, dir, env, timeoutMs, signal);
+  const second = (await shell(check, setup, timeoutMs, signal)).output;
   if (first !== second) throw new Error(`is not idempotent: \`${check}\` showed ${JSON.stringify(first)} after the first do and ${JSON.stringify(second)} after do → undo → do`);
   return `idempotent: do → undo → do leaves \`${check}\` at ${JSON.stringify(first)}`;
 }

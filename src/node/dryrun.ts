@@ -19,7 +19,7 @@ import { lastDrillFromAudit } from './audit';
 import { NodeHost, isWithin, toWorkspacePath } from './host';
 import { evaluateTriggers } from './metrics';
 import { readJsonl } from './jsonl';
-import { runCommand } from './shell';
+import { retryOf, runStepCommand, stepSetup } from './shell';
 import { asObject as obj } from '../core/checks/context';
 import type { DryRunReport, Finding, Phase, StepResult } from '../core/runbook/report';
 
@@ -35,8 +35,8 @@ export interface DryRunOptions {
 
 export class DryRunError extends Error {}
 
-/** Read-only commands (dryRun variants, checks) can tell they run in a dry-run. */
-const DRY_RUN_ENV = { ...process.env, ROLLBACK_LENS_DRY_RUN: '1' };
+/** Read-only commands (dryRun variants, checks) can tell they run in a dry-run; a step's env cannot switch it off. */
+const DRY_RUN_MARK = { ROLLBACK_LENS_DRY_RUN: '1' };
 
 export async function dryRun(file: string, options: DryRunOptions): Promise<DryRunReport> {
   const abs = path.resolve(file);
@@ -107,14 +107,16 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     const raw = obj(stepsRaw[s.index]);
     const timeoutMs = s.timeoutMs || options.defaultCommandTimeoutMs || 60_000;
     const base = { id: s.id, order: s.order, kind: s.kind ?? 'unknown' };
+    // the step's cwd and env for its commands; its retries for its dryRun
+    const setup = await stepSetup(raw, dir, options.workspace, process.env, DRY_RUN_MARK);
     // a read-only precondition runs first, when it is a command
     if (typeof raw.check === 'string') {
-      const c = await runCommand(raw.check, { cwd: dir, env: DRY_RUN_ENV, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+      const c = await runStepCommand(raw.check, setup, { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
       if (c.code !== 0) findings.push({ severity: 'error', code: 'check-failed', message: `step \`${s.id}\`: the check \`${raw.check}\` ${c.reason}`, ...at(['steps', s.index, 'check']) });
     }
     if (s.kind === 'run') {
       if (typeof raw.dryRun === 'string') {
-        const r = await runCommand(raw.dryRun, { cwd: dir, env: DRY_RUN_ENV, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+        const r = await runStepCommand(raw.dryRun, setup, { timeoutMs, retry: retryOf(raw), ...(options.signal ? { signal: options.signal } : {}) });
         results.push({ ...base, action: `dry-run: ${raw.dryRun}`, outcome: r.code === 0 ? 'ran' : 'failed', durationMs: r.ms, ...(r.output ? { output: r.output } : {}) });
         if (r.code !== 0) findings.push({ severity: 'error', code: 'dry-run-failed', message: `step \`${s.id}\`: \`${raw.dryRun}\` ${r.reason}`, ...at(['steps', s.index, 'dryRun']) });
       } else {

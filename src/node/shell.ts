@@ -1,7 +1,16 @@
 // One shell command with a time limit: run in its own process group (the
 // whole tree is killed on timeout or cancel), stdin closed, the start of
 // stdout and the tail of stderr kept. Dry-run checks and drill steps use it.
-import { formatDuration } from '../core/values';
+// A step's own fields for its commands live here too, so the drill and the
+// dry-run read them alike: `cwd` (relative to the runbook's folder, a folder
+// inside the workspace, also through links) and `env` for every command of
+// the step; `retries` and `retryDelay` for the command that performs it, all
+// tries together within the step's timeout.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { asObject } from '../core/checks/context';
+import { formatDuration, parseDuration } from '../core/values';
+import { isWithin } from './host';
 import { ProcessRun } from './sources/process';
 
 export interface CommandResult {
@@ -44,4 +53,90 @@ export async function runCommand(command: string, o: { cwd: string; env: NodeJS.
     return { ...result, status: 'exit', code: status.code ?? -1, reason: `exited with code ${status.code ?? status.signal}${tail ? `: ${tail}` : ''}` };
   }
   return { ...result, status: 'ok', code: 0, reason: 'ok' };
+}
+
+/** Where and with what environment a step's commands run; `error` says why they cannot. */
+export type StepSetup = { cwd: string; env: NodeJS.ProcessEnv; error?: undefined } | { error: string };
+
+/**
+ * The folder and environment of a step's commands: `cwd` resolved against the
+ * runbook's folder and confined to the workspace (through links too), `env`
+ * over `base`, then `forced` (markers such as ROLLBACK_LENS_DRILL that a step
+ * cannot switch off).
+ */
+export async function stepSetup(step: Record<string, unknown>, runbookDir: string, workspace: string, base: NodeJS.ProcessEnv, forced: Record<string, string> = {}): Promise<StepSetup> {
+  const env = { ...base, ...Object.fromEntries(Object.entries(asObject(step.env)).map(([k, v]) => [k, String(v)])), ...forced };
+  if (typeof step.cwd !== 'string') return { cwd: runbookDir, env };
+  const abs = path.resolve(runbookDir, step.cwd);
+  const root = path.resolve(workspace);
+  if (!isWithin(root, abs)) return { error: `cwd \`${step.cwd}\` is outside the workspace` };
+  let real: string;
+  try {
+    real = await fs.realpath(abs);
+    if (!(await fs.stat(real)).isDirectory()) throw new Error('not a folder');
+  } catch {
+    return { error: `cwd \`${step.cwd}\` is not a folder in the workspace` };
+  }
+  if (!isWithin(await fs.realpath(root).catch(() => root), real)) return { error: `cwd \`${step.cwd}\` is outside the workspace (through a link)` };
+  return { cwd: abs, env };
+}
+
+/** A step's `retries` (more tries after a failure) and `retryDelay` (the wait before each). */
+export function retryOf(step: Record<string, unknown>): { retries: number; delayMs: number } {
+  const retries = typeof step.retries === 'number' && Number.isInteger(step.retries) && step.retries > 0 ? step.retries : 0;
+  const d = typeof step.retryDelay === 'string' ? parseDuration(step.retryDelay) : undefined;
+  return { retries, delayMs: d?.ok ? d.value : 0 };
+}
+
+/**
+ * Runs `attempt` once and, after a failure, up to `retries` more times with
+ * `delayMs` between tries; never after a cancel, and never past `deadline`
+ * (epoch ms: the step's timeout bounds every try and wait together). Returns
+ * the last result and how many tries it took.
+ */
+export async function withRetries<R>(
+  attempt: (remainingMs: number) => Promise<R>,
+  failed: (r: R) => boolean,
+  o: { retries: number; delayMs: number; deadline: number; signal?: AbortSignal },
+): Promise<{ result: R; tries: number }> {
+  let tries = 0;
+  for (;;) {
+    tries++;
+    const result = await attempt(Math.max(1, o.deadline - Date.now()));
+    if (!failed(result) || tries > o.retries || o.signal?.aborted) return { result, tries };
+    if (Date.now() + o.delayMs >= o.deadline) return { result, tries };
+    await wait(o.delayMs, o.signal);
+    if (o.signal?.aborted) return { result, tries };
+  }
+}
+
+/**
+ * A step's command with its cwd, env and (when `retry`) its retries; a step
+ * whose cwd is unusable gives a 'spawn' result saying why, and nothing runs.
+ * The reason of a command that failed more than once says how many tries.
+ */
+export async function runStepCommand(command: string, setup: StepSetup, o: { timeoutMs: number; signal?: AbortSignal; retry?: { retries: number; delayMs: number } }): Promise<CommandResult & { tries: number }> {
+  if (setup.error !== undefined) return { status: 'spawn', code: -1, reason: `could not start: ${setup.error}`, ms: 0, output: '', tries: 0 };
+  const { cwd, env } = setup;
+  const deadline = Date.now() + o.timeoutMs;
+  const { result, tries } = await withRetries(
+    (remainingMs) => runCommand(command, { cwd, env, timeoutMs: remainingMs, ...(o.signal ? { signal: o.signal } : {}) }),
+    (r) => r.status !== 'ok' && r.status !== 'cancelled',
+    { retries: o.retry?.retries ?? 0, delayMs: o.retry?.delayMs ?? 0, deadline, ...(o.signal ? { signal: o.signal } : {}) },
+  );
+  // a try killed at the deadline ran out of the step's time, whatever was left for it
+  const reason = result.status === 'timeout' ? `did not finish within ${formatDuration(o.timeoutMs)}; killed` : result.reason;
+  return { ...result, ms: Date.now() - (deadline - o.timeoutMs), tries, reason: tries > 1 && result.status !== 'ok' ? `${reason} (${tries} tries)` : reason };
+}
+
+function wait(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done);
+  });
 }

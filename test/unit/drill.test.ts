@@ -3,7 +3,7 @@
 // faults injected, completed steps undone in reverse order.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -248,6 +248,122 @@ describe('drill', function () {
       assert.equal(readFileSync(path.join(dir, 'flags.flagd.json'), 'utf8'), readFileSync(path.join(EXAMPLE, 'flags.flagd.json'), 'utf8'), 'the flag file is as it was');
       const records = (await readAuditLog(dir)).entries.map((x) => x.record);
       assert.deepEqual(records.map((x) => [x.kind, x.verdict, x.outcome]), [['approval', 'approved', undefined], ['drill', 'fail', 'undone']]);
+    });
+  });
+
+  describe('step fields retries, retryDelay, cwd and env', () => {
+    /** A runbook whose one mutating step is `step` (indented as a list item of steps). */
+    const fieldsRunbook = (step: string) => `apiVersion: rollback-lens/v1
+kind: RollbackRunbook
+metadata: { name: fields, owner: ml }
+release:
+  current: { model: m, version: 2.0.0 }
+  target: { model: m, version: 1.4.2 }
+roles:
+  decisionMaker: { name: Lead, contact: "#lead" }
+metrics: { file: metrics.json }
+triggers:
+  - { id: slow, metric: p99_latency_ms, when: "> 250" }
+steps:
+${step}
+drills:
+  every: 90d
+  scenarios:
+    - { id: go, inject: { metrics: { p99_latency_ms: 400 } }, approvals: auto }
+`;
+    const fieldsSandbox = (step: string): string => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'rl-fields-'));
+      writeFileSync(path.join(dir, 'metrics.json'), '{"p99_latency_ms": 120}');
+      writeFileSync(path.join(dir, 'f.runbook.yaml'), fieldsRunbook(step));
+      return dir;
+    };
+    // fails until it has been tried `n` times (counted in a file)
+    const flaky = (file: string, n: number) => `n=$(cat ${file} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${file}; [ $n -ge ${n} ]`;
+
+    it('retries: a failing run is tried again after retryDelay, up to retries more times', async () => {
+      const dir = fieldsSandbox(`  - id: move
+    run: ${flaky('tries', 3)}
+    undo: rm -f tries
+    retries: 2
+    retryDelay: 300ms
+    timeout: 10s`);
+      const r = await drill(path.join(dir, 'f.runbook.yaml'), { workspace: dir, scenario: 'go' });
+      assert.equal(r.verdict, 'pass', r.reason);
+      const move = r.steps.find((s) => s.id === 'move')!;
+      assert.deepEqual([move.outcome, move.message], ['done', 'succeeded on try 3 of 3']);
+      assert.ok(move.durationMs >= 600, `two waits of 300ms: ${move.durationMs}`);
+      assert.equal(readFileSync(path.join(dir, 'tries'), 'utf8'), '3\n');
+    });
+
+    it('retries: when every try fails, the step fails and says how many tries it made', async () => {
+      const dir = fieldsSandbox(`  - id: move
+    run: ${flaky('tries', 5)}
+    undo: rm -f tries
+    retries: 1
+    retryDelay: 10ms`);
+      const r = await drill(path.join(dir, 'f.runbook.yaml'), { workspace: dir, scenario: 'go' });
+      const move = r.steps.find((s) => s.id === 'move')!;
+      assert.deepEqual([move.outcome, move.message], ['failed', `\`${flaky('tries', 5)}\` exited with code 1 (2 tries)`]);
+      assert.equal(readFileSync(path.join(dir, 'tries'), 'utf8'), '2\n');
+    });
+
+    it('retries: the dry-run tries a failing dryRun again the same way', async () => {
+      const dir = fieldsSandbox(`  - id: move
+    run: echo moved > moved.txt
+    dryRun: ${flaky('dry-tries', 2)}
+    undo: rm -f moved.txt
+    retries: 1
+    retryDelay: 10ms`);
+      const r = await dryRun(path.join(dir, 'f.runbook.yaml'), { workspace: dir });
+      assert.equal(r.steps.find((s) => s.id === 'move')!.outcome, 'ran', JSON.stringify(r.findings));
+      assert.equal(readFileSync(path.join(dir, 'dry-tries'), 'utf8'), '2\n');
+    });
+
+    it('cwd and env reach every command of the step: run, undo, check in the drill; dryRun and check in the dry-run', async () => {
+      const dir = fieldsSandbox(`  - id: move
+    cwd: sub
+    env: { GREETING: hi, ROLLBACK_LENS_DRILL: "0", ROLLBACK_LENS_DRY_RUN: "0" }
+    run: echo "run $GREETING $ROLLBACK_LENS_DRILL $(pwd)" >> seen.txt
+    dryRun: echo "dry-run $GREETING $ROLLBACK_LENS_DRY_RUN $(pwd)"
+    undo: echo "undo $GREETING $(pwd)" >> seen.txt
+    check: echo "check $GREETING $(pwd)" >> seen.txt
+  - id: fail
+    run: exit 1
+    undo: "true"
+    requires: [move]`);
+      const { mkdirSync, realpathSync } = await import('node:fs');
+      mkdirSync(path.join(dir, 'sub'));
+      const sub = realpathSync(path.join(dir, 'sub'));
+      const d = await dryRun(path.join(dir, 'f.runbook.yaml'), { workspace: dir });
+      assert.equal(d.steps.find((s) => s.id === 'move')!.output, `dry-run hi 1 ${sub}`, 'the dry-run marker cannot be switched off by a step');
+      assert.equal(readFileSync(path.join(sub, 'seen.txt'), 'utf8'), `check hi ${sub}\n`);
+      const r = await drill(path.join(dir, 'f.runbook.yaml'), { workspace: dir, scenario: 'go', verifyIdempotent: false });
+      assert.deepEqual(r.restored, ['move']);
+      assert.equal(readFileSync(path.join(sub, 'seen.txt'), 'utf8'), `check hi ${sub}\nrun hi 1 ${sub}\nundo hi ${sub}\n`, 'nor the drill marker');
+    });
+
+    it('a cwd outside the workspace: the drill refuses before running anything, with the place; the dry-run runs nothing there', async () => {
+      const dir = fieldsSandbox(`  - id: first
+    run: echo ran > first.txt
+    undo: rm -f first.txt
+  - id: move
+    cwd: ../..
+    run: echo ran > escaped.txt
+    dryRun: echo would
+    undo: "true"
+    requires: [first]`);
+      await assert.rejects(drill(path.join(dir, 'f.runbook.yaml'), { workspace: dir, scenario: 'go' }), { message: 'f.runbook.yaml:17:5: step `move`: cwd `../..` is outside the workspace' });
+      assert.equal(existsSync(path.join(dir, 'first.txt')), false, 'nothing ran');
+      const d = await dryRun(path.join(dir, 'f.runbook.yaml'), { workspace: dir });
+      assert.deepEqual(
+        d.findings.filter((f) => f.code === 'dry-run-failed').map((f) => `${f.line}:${f.column} ${f.message}`),
+        ['19:5 step `move`: `echo would` could not start: cwd `../..` is outside the workspace'],
+      );
+      const missing = fieldsSandbox(`  - id: move
+    cwd: nowhere
+    run: echo ran
+    undo: "true"`);
+      await assert.rejects(drill(path.join(missing, 'f.runbook.yaml'), { workspace: missing, scenario: 'go' }), { message: 'f.runbook.yaml:14:5: step `move`: cwd `nowhere` is not a folder in the workspace' });
     });
   });
 
