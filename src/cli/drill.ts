@@ -11,7 +11,8 @@ import { record } from './record';
 
 export const DRILL_USAGE = `  drill <runbook> --scenario <id> Run the rollback for real in the sandbox with the scenario's faults injected;
                                  undo completed steps when one fails; time detect, decide, execute, verify.
-    --verify-idempotent          run each mutating step do → undo → do and compare its check
+    --verify-idempotent          run each mutating step do → do → undo → do, observing the runbook folder's
+                                 files and the step's check: the step must be idempotent and reversible
     --format text|json           text (default) or the report as JSON
     --workspace <dir>            files the runbook names must stay inside it (default: cwd)`;
 

@@ -1,8 +1,14 @@
 // A drill: run the rollback for real in the sandbox, with the scenario's
 // faults injected, time every phase (detect, decide, execute, verify), and on
-// a failed step undo every completed step in reverse order. With
-// `verifyIdempotent`, each mutating step runs do → undo → do and its `check`
-// (or the flagd file) must show the same state after both dos.
+// a failed step undo every completed step in reverse order.
+// With `verifyIdempotent`, each mutating step (run, http, flag) runs do → do →
+// undo → do, and the state is observed before the do, after it, after the
+// second do and after the undo: the files under the runbook's folder by
+// content hash (not .git/ or .rollback-lens/; the walk is bounded and says
+// so), the flag file of a flag step, and the output of the step's `check`.
+// Idempotent: the second do leaves the state the first left. Reversible: the
+// undo brings back the state from before the do. A do that changes nothing
+// observed proves neither, so the step is not verified (and fails).
 // A drill passes only when its scenario happened: every injected fault was
 // reached, no step failed that the scenario did not make fail, and every
 // expectation was measured (a phase that never ran is not within its limit).
@@ -24,6 +30,7 @@ import { runContractTests } from './contractTest';
 import { isWithin, toWorkspacePath } from './host';
 import { evaluateTriggers } from './metrics';
 import { retryOf, runStepCommand, stepSetup, withRetries, type StepSetup } from './shell';
+import { DEFAULT_OBSERVE_LIMITS, observeState, verifyStep, type Mutation, type ObserveLimits, type StateCheck } from './stepState';
 import { asObject as obj } from '../core/checks/context';
 import type { DrillApproval, DrillExpectation, DrillFault, DrillReport, DrillStep } from '../core/runbook/report';
 
@@ -32,6 +39,8 @@ export interface DrillOptions {
   scenario: string;
   verifyIdempotent?: boolean;
   signal?: AbortSignal;
+  /** Bounds of the state walk of `verifyIdempotent` (defaults: 10 000 files, 16 MiB per file, 256 MiB in all). */
+  observeLimits?: Partial<ObserveLimits>;
   /** Answers an approval gate the scenario does not answer (a person on a TTY, a quick pick in the editor). */
   ask?: (role: string, stepId: string) => Promise<boolean>;
 }
@@ -248,25 +257,43 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
         if (options.signal?.aborted) throw new Error('cancelled');
         throw new InjectedFault(`hung past its timeout of ${formatDuration(timeout)} (injected by the scenario); stopped`);
       }
-      if (s.kind === 'run') {
-        const act = async () => (await shell(String(raw.run), setup, timeout, options.signal, retry)).tries;
-        const tries = await act();
-        if (tries > 1) message = `succeeded on try ${tries} of ${retry.retries + 1}`;
-        // an undo runs even after a cancel (that is when it matters), bounded by the step's timeout
-        if (typeof raw.undo === 'string' || obj(raw.undo).url) undos.push({ id: s.id, run: () => undoOf(raw.undo, setup, timeout, values, unavailable) });
-        if (options.verifyIdempotent) message = await idempotence(s.id, act, () => undoOf(raw.undo, setup, timeout, values, unavailable, options.signal), raw.check, setup, timeout, options.signal);
-      } else if (s.kind === 'http') {
-        const act = async () => (await requestWithRetries(renderDeep(raw.http, values) as Record<string, unknown>, unavailable, timeout, retry, options.signal)).tries;
-        const tries = await act();
-        if (tries > 1) message = `succeeded on try ${tries} of ${retry.retries + 1}`;
-        undos.push({ id: s.id, run: () => undoOf(raw.undo, setup, timeout, values, unavailable) });
-        if (options.verifyIdempotent) message = await idempotence(s.id, act, () => undoOf(raw.undo, setup, timeout, values, unavailable, options.signal), raw.check, setup, timeout, options.signal);
+      // a mutating step as do and undo: run and http by their commands, flag by the variant it replaced
+      let mutation: Mutation<unknown> | undefined;
+      if (s.kind === 'run' || s.kind === 'http') {
+        const act =
+          s.kind === 'run'
+            ? async () => (await shell(String(raw.run), setup, timeout, options.signal, retry)).tries
+            : async () => (await requestWithRetries(renderDeep(raw.http, values) as Record<string, unknown>, unavailable, timeout, retry, options.signal)).tries;
+        mutation = {
+          act,
+          // an undo runs even after a cancel (that is when it matters), bounded by the step's timeout
+          ...(typeof raw.undo === 'string' || obj(raw.undo).url ? { undo: () => undoOf(raw.undo, setup, timeout, values, unavailable) } : {}),
+          said: (tries) => ((tries as number) > 1 ? `succeeded on try ${String(tries)} of ${retry.retries + 1}` : undefined),
+        };
       } else if (s.kind === 'flag') {
         const f = obj(raw.flag);
         const flagFile = inside(dir, options.workspace, String(f.file));
-        const w = await setFlag(flagFile, String(f.name), String(f.variant));
-        undos.push({ id: s.id, run: () => undoFlag(w) });
-        message = w.changed ? `${w.name}: ${w.from ?? '(not set)'} → ${w.to}` : `${w.name}: already ${w.to} (no change)`;
+        mutation = {
+          act: () => setFlag(flagFile, String(f.name), String(f.variant)),
+          undo: (w) => undoFlag(w as FlagWrite),
+          said: (t) => {
+            const w = t as FlagWrite;
+            return w.changed ? `${w.name}: ${w.from ?? '(not set)'} → ${w.to}` : `${w.name}: already ${w.to} (no change)`;
+          },
+          files: [flagFile],
+        };
+      }
+      if (mutation) {
+        const m = mutation;
+        if (!options.verifyIdempotent) {
+          const t = await m.act();
+          if (m.undo) undos.push({ id: s.id, run: () => m.undo!(t) });
+          message = m.said(t);
+        } else {
+          const check = checkOf(raw.check, setup, timeout, values, unavailable, options.signal);
+          const observe = () => observeState(dir, m.files ?? [], check, { ...DEFAULT_OBSERVE_LIMITS, ...options.observeLimits });
+          message = await verifyStep(m, observe, (u) => undos.push({ id: s.id, run: u }));
+        }
       } else if (s.kind === 'notify') {
         message = 'rendered, not sent (drill)';
       } else if (s.kind === 'verify') {
@@ -351,33 +378,32 @@ async function requestWithRetries(req: Record<string, unknown>, unavailable: Una
   return { status: result.status, tries };
 }
 
+/** A step's `check` as an observation of its state: a command's output (and exit code when it fails), or an HTTP answer's status and body. */
+function checkOf(check: unknown, setup: StepSetup, timeoutMs: number, values: Record<string, unknown>, unavailable: Unavailable, signal?: AbortSignal): StateCheck | undefined {
+  if (typeof check === 'string') {
+    return {
+      label: `\`${check}\``,
+      read: async () => {
+        const r = await runStepCommand(check, setup, { timeoutMs, ...(signal ? { signal } : {}) });
+        if (r.status === 'cancelled') throw new Error('cancelled');
+        return r.status === 'ok' ? r.output : `${r.output}${r.output ? ' ' : ''}(${r.reason.split(':')[0]})`;
+      },
+    };
+  }
+  if (obj(check).url) {
+    const req = renderDeep(check, values) as Record<string, unknown>;
+    return {
+      label: `\`${String(req.method ?? 'GET')} ${String(req.url)}\``,
+      read: () => request(req, unavailable, timeoutMs, signal, true).catch((e: Error) => `(${e.message})`),
+    };
+  }
+  return undefined;
+}
+
 async function undoOf(undo: unknown, setup: StepSetup, timeoutMs: number, values: Record<string, unknown>, unavailable: Unavailable, signal?: AbortSignal): Promise<string | undefined> {
   if (typeof undo === 'string') return (await shell(undo, setup, timeoutMs, signal)).output;
   if (obj(undo).url) return request(renderDeep(undo, values) as Record<string, unknown>, unavailable, timeoutMs, signal);
   throw new Error('has no undo');
-}
-
-async function idempotence(
-  id: string,
-  act: () => Promise<unknown>,
-  undo: () => Promise<unknown>,
-  check: unknown,
-  setup: StepSetup,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<string> {
-  if (typeof check !== 'string') {
-    // still exercised: the undo and the second do must succeed
-    await undo();
-    await act();
-    return `do → undo → do succeeded; \`${id}\` has no \`check\` to compare the state`;
-  }
-  const first = (await shell(check, setup, timeoutMs, signal)).output;
-  await undo();
-  await act();
-  const second = (await shell(check, setup, timeoutMs, signal)).output;
-  if (first !== second) throw new Error(`is not idempotent: \`${check}\` showed ${JSON.stringify(first)} after the first do and ${JSON.stringify(second)} after do → undo → do`);
-  return `idempotent: do → undo → do leaves \`${check}\` at ${JSON.stringify(first)}`;
 }
 
 /** What a flag step did to its file: enough to put back the exact bytes. */
@@ -434,7 +460,8 @@ async function undoFlag(w: FlagWrite): Promise<string> {
   return `${base} was changed since the step: ${e.changed ? `set flags.${w.name}.defaultVariant back to ${w.from === undefined ? 'not set' : JSON.stringify(w.from)} in place, the rest left as found` : `flags.${w.name}.defaultVariant is already ${w.from === undefined ? 'not set' : JSON.stringify(w.from)}; left as found`}`;
 }
 
-function request(req: Record<string, unknown>, unavailable: Unavailable, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+/** Sends a request; resolves its status (and, with `withBody`, the start of its body). */
+function request(req: Record<string, unknown>, unavailable: Unavailable, timeoutMs: number, signal?: AbortSignal, withBody = false): Promise<string> {
   const url = new URL(String(req.url));
   if (unavailable.refuses(String(req.url)) !== undefined) {
     return Promise.reject(new InjectedFault(`${String(req.method ?? 'GET')} ${url.origin}: connection refused (endpoint unavailable, injected by the scenario)`));
@@ -450,7 +477,7 @@ function request(req: Record<string, unknown>, unavailable: Unavailable, timeout
       res.on('data', (d: Buffer) => {
         if (text.length < 4096) text += d.toString('utf8');
       });
-      res.on('end', () => (ok(res.statusCode ?? 0) ? resolve(`${res.statusCode}`) : reject(new Error(`${String(req.method ?? 'GET')} ${url.href} answered ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`))));
+      res.on('end', () => (ok(res.statusCode ?? 0) ? resolve(withBody ? `${res.statusCode} ${text.slice(0, 2000)}` : `${res.statusCode}`) : reject(new Error(`${String(req.method ?? 'GET')} ${url.href} answered ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`))));
       res.on('error', reject);
     });
     r.on('timeout', () => r.destroy(new Error(`${String(req.method ?? 'GET')} ${url.href} gave no answer within ${formatDuration(timeoutMs)}`)));

@@ -134,12 +134,19 @@ describe('drill', function () {
   let server: http.Server;
   let port: number;
   const pins: string[] = [];
+  /** What the server was last told to pin; GET /pin answers it. */
+  let pinned = 'none';
   before(async () => {
     server = http.createServer((req, res) => {
       let body = '';
       req.on('data', (d) => (body += d));
       req.on('end', () => {
+        if (req.method === 'GET') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ pinned }));
+          return;
+        }
         pins.push(`${req.method} ${req.url} ${body}`);
+        pinned = (JSON.parse(body || '{}') as { version?: string }).version ?? pinned;
         res.writeHead(204).end();
       });
     });
@@ -251,9 +258,8 @@ describe('drill', function () {
     });
   });
 
-  describe('step fields retries, retryDelay, cwd and env', () => {
-    /** A runbook whose one mutating step is `step` (indented as a list item of steps). */
-    const fieldsRunbook = (step: string) => `apiVersion: rollback-lens/v1
+  /** A runbook whose one mutating step is `step` (indented as a list item of steps). */
+  const fieldsRunbook = (step: string) => `apiVersion: rollback-lens/v1
 kind: RollbackRunbook
 metadata: { name: fields, owner: ml }
 release:
@@ -271,12 +277,14 @@ drills:
   scenarios:
     - { id: go, inject: { metrics: { p99_latency_ms: 400 } }, approvals: auto }
 `;
-    const fieldsSandbox = (step: string): string => {
-      const dir = mkdtempSync(path.join(tmpdir(), 'rl-fields-'));
-      writeFileSync(path.join(dir, 'metrics.json'), '{"p99_latency_ms": 120}');
-      writeFileSync(path.join(dir, 'f.runbook.yaml'), fieldsRunbook(step));
-      return dir;
-    };
+  const fieldsSandbox = (step: string): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rl-fields-'));
+    writeFileSync(path.join(dir, 'metrics.json'), '{"p99_latency_ms": 120}');
+    writeFileSync(path.join(dir, 'f.runbook.yaml'), fieldsRunbook(step));
+    return dir;
+  };
+
+  describe('step fields retries, retryDelay, cwd and env', () => {
     // fails until it has been tried `n` times (counted in a file)
     const flaky = (file: string, n: number) => `n=$(cat ${file} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${file}; [ $n -ge ${n} ]`;
 
@@ -432,15 +440,109 @@ drills:
     assert.equal(readFileSync(path.join(dir, 'flags.json'), 'utf8'), FLAGS);
   });
 
-  it('--verify-idempotent runs do → undo → do and compares the check', async () => {
-    const dir = sandbox();
-    const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'ok', verifyIdempotent: true });
-    const repoint = r.steps.find((s) => s.id === 'repoint')!;
-    assert.equal(repoint.message, 'idempotent: do → undo → do leaves `cat alias.txt` at "1.4.2"');
-    assert.equal(readFileSync(path.join(dir, 'log.txt'), 'utf8'), 'repoint\nundo-repoint\nrepoint\n');
-    assert.equal(r.steps.find((s) => s.id === 'pin')!.message, 'do → undo → do succeeded; `pin` has no `check` to compare the state');
-    assert.equal(r.verdict, 'pass');
+  describe('--verify-idempotent proves what it says', () => {
+    const verify = async (dir: string, file = 'f.runbook.yaml', extra: Partial<Parameters<typeof drill>[1]> = {}) => drill(path.join(dir, file), { workspace: dir, scenario: 'go', verifyIdempotent: true, ...extra });
+    const stepOf = (r: Awaited<ReturnType<typeof drill>>, id: string) => r.steps.find((s) => s.id === id && s.kind !== 'undo')!;
+
+    it('`echo x >> log.txt`: not idempotent and not reversible, naming the file', async () => {
+      const dir = fieldsSandbox(`  - id: log
+    run: echo x >> log.txt
+    undo: sed -i '$ d' log.txt`);
+      const r = await verify(dir);
+      assert.deepEqual([stepOf(r, 'log').outcome, stepOf(r, 'log').message], ['failed', 'not idempotent: after a second do, log.txt differs from after the first do; not reversible: after the undo, log.txt exists (not before the do)']);
+      assert.equal(r.verdict, 'fail');
+    });
+
+    it('a counter: not idempotent and not reversible, naming the file and the check output', async () => {
+      const dir = fieldsSandbox(`  - id: count
+    run: n=$(cat n); echo $((n+1)) > n
+    undo: n=$(cat n); echo $((n-1)) > n
+    check: cat n`);
+      writeFileSync(path.join(dir, 'n'), '0\n');
+      const r = await verify(dir);
+      assert.equal(
+        stepOf(r, 'count').message,
+        'not idempotent: after a second do, `cat n` shows "2" (after the first do "1"), n differs from after the first do; not reversible: after the undo, `cat n` shows "1" (before the do "0"), n differs from before the do',
+      );
+      assert.equal(r.verdict, 'fail');
+    });
+
+    it('an undo that writes the wrong previous value: idempotent but not reversible', async () => {
+      const dir = fieldsSandbox(`  - id: repoint
+    run: echo 1.4.2 > alias.txt
+    undo: echo 9.9.9 > alias.txt
+    check: cat alias.txt`);
+      writeFileSync(path.join(dir, 'alias.txt'), '2.0.0\n');
+      const r = await verify(dir);
+      assert.equal(stepOf(r, 'repoint').message, 'not reversible: after the undo, `cat alias.txt` shows "9.9.9" (before the do "2.0.0"), alias.txt differs from before the do');
+      assert.equal(r.verdict, 'fail');
+    });
+
+    it('idempotent and reversible run, flag and http steps: each says what the do changed and what was observed; the drill goes on with every step done', async () => {
+      const dir = sandbox();
+      writeFileSync(path.join(dir, 'alias.txt'), '2.0.0\n');
+      writeFileSync(
+        path.join(dir, 'r.runbook.yaml'),
+        runbook(port)
+          .replace('run: echo 1.4.2 > alias.txt && echo repoint >> log.txt', 'run: echo 1.4.2 > alias.txt')
+          .replace('undo: echo 2.0.0 > alias.txt && echo undo-repoint >> log.txt', 'undo: echo 2.0.0 > alias.txt')
+          .replace(/(undo: \{ method: PUT, url: "http:\/\/127\.0\.0\.1:\d+\/pin", body: \{ version: "\{\{current\.version\}\}" \} \})/, `$1\n    check: { method: GET, url: "http://127.0.0.1:${port}/pin" }`),
+      );
+      pinned = '2.0.0';
+      pins.length = 0;
+      const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'ok', verifyIdempotent: true });
+      assert.equal(r.verdict, 'pass', r.reason);
+      assert.equal(stepOf(r, 'flag-off').message, 'iris-v2: on → off; idempotent and reversible: the do changed flags.json, a second do changed nothing, the undo restored the state from before the do (observed 4 files)');
+      assert.equal(stepOf(r, 'repoint').message, 'idempotent and reversible: the do changed `cat alias.txt`, alias.txt, a second do changed nothing, the undo restored the state from before the do (observed 4 files, `cat alias.txt`)');
+      assert.equal(stepOf(r, 'pin').message, `idempotent and reversible: the do changed \`GET http://127.0.0.1:${port}/pin\`, a second do changed nothing, the undo restored the state from before the do (observed 4 files, \`GET http://127.0.0.1:${port}/pin\`)`);
+      assert.deepEqual(pins, ['PUT /pin {"version":"1.4.2"}', 'PUT /pin {"version":"1.4.2"}', 'PUT /pin {"version":"2.0.0"}', 'PUT /pin {"version":"1.4.2"}'], 'do, do again, undo, do');
+      assert.equal(readFileSync(path.join(dir, 'alias.txt'), 'utf8'), '1.4.2\n');
+      assert.equal(JSON.parse(readFileSync(path.join(dir, 'flags.json'), 'utf8')).flags['iris-v2'].defaultVariant, 'off');
+    });
+
+    it('a do that changes nothing the drill observes is not verified: FAIL, with what was observed', async () => {
+      const outside = mkdtempSync(path.join(tmpdir(), 'rl-outside-'));
+      const dir = fieldsSandbox(`  - id: move
+    run: echo 1.4.2 > ${outside}/alias
+    undo: echo 2.0.0 > ${outside}/alias`);
+      const r = await verify(dir);
+      assert.equal(stepOf(r, 'move').message, "not verified: the do changed nothing the drill observes (2 files under the runbook's folder, no check); give the step a `check` that shows its effect");
+      assert.equal(r.verdict, 'fail');
+    });
+
+    it('.git and .rollback-lens are not observed; a bounded walk says where it stopped', async () => {
+      const dir = fieldsSandbox(`  - id: repoint
+    run: echo 1.4.2 > alias.txt && date +%s%N >> .git/noise && date +%s%N >> .rollback-lens/noise
+    undo: rm -f alias.txt`);
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(path.join(dir, '.git'));
+      mkdirSync(path.join(dir, '.rollback-lens'));
+      const r = await verify(dir);
+      assert.equal(stepOf(r, 'repoint').message, 'idempotent and reversible: the do changed alias.txt, a second do changed nothing, the undo restored the state from before the do (observed 3 files)');
+      // files sort after alias.txt and f.runbook.yaml, so a walk bounded at 2 files still sees the step's file
+      for (const name of ['x1', 'x2', 'x3']) writeFileSync(path.join(dir, name), name);
+      const { rmSync } = await import('node:fs');
+      rmSync(path.join(dir, 'alias.txt'));
+      const bounded = await verify(dir, 'f.runbook.yaml', { observeLimits: { maxFiles: 2 } });
+      assert.equal(
+        stepOf(bounded, 'repoint').message,
+        'idempotent and reversible: the do changed alias.txt, a second do changed nothing, the undo restored the state from before the do (observed 2 files; the walk stops at 2 files, so the files after f.runbook.yaml were not compared)',
+      );
+    });
+
+    it('the CLI, as a real process: --verify-idempotent on a counter prints what differed and exits 1', async () => {
+      const dir = fieldsSandbox(`  - id: count
+    run: n=$(cat n); echo $((n+1)) > n
+    undo: n=$(cat n); echo $((n-1)) > n
+    check: cat n`);
+      writeFileSync(path.join(dir, 'n'), '0\n');
+      const out = await cliProcess(dir, ['drill', 'f.runbook.yaml', '--scenario', 'go', '--verify-idempotent']);
+      assert.equal(out.code, 1, out.stderr);
+      assert.match(out.stdout, /\n {2}failed {6}count \(run, \d+ms\) — not idempotent: after a second do, `cat n` shows "2" \(after the first do "1"\), n differs from after the first do; not reversible: /);
+      assert.equal(readFileSync(path.join(dir, 'n'), 'utf8'), '1\n', 'do, do, undo: the undo ran once and nothing is undone twice (the step is not reversible, so n is not back at 0)');
+    });
   });
+
   it('every answer at an approval gate is in the report: from the scenario with its time, or from a person', async () => {
     const dir = sandbox();
     const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'ok' });
