@@ -116,6 +116,32 @@ describe('Markdown reports', () => {
     assert.ok(text.includes('- `approve`: decisionMaker approved (scenario, after 2m)'));
     assert.ok(text.includes('| `repoint` | run | done | 1\\.2 s |  |'), text);
   });
+
+  it('a drill: a phase not measured, injected faults reached or not, and a cancelled drill', () => {
+    const base: DrillReport = {
+      runbook: 'r.runbook.yaml',
+      scenario: 'hang',
+      verdict: 'fail',
+      outcome: 'undone',
+      reason: 'step `approve` was rejected; undid nothing',
+      timings: { detectMs: 3, decideMs: 10, executeMs: 0, verifyMs: 0, restoreMs: 0 },
+      expectations: [{ what: 'restoreWithin', limitMs: 600_000, actualMs: 0, met: false, notReached: 'no step ran' }],
+      faults: [
+        { fault: 'hangStep', target: 'pin', reached: false },
+        { fault: 'unavailable', target: 'http://x', reached: true },
+      ],
+      triggers: [],
+      steps: [{ id: 'pin', kind: 'http', outcome: 'cancelled', durationMs: 1_500 }],
+      approvals: [],
+      restored: [],
+    };
+    const text = drillMarkdown(base);
+    assert.ok(text.includes('- ❌ restoreWithin 10m: not measured — no step ran\n'), text);
+    assert.ok(text.includes('## Injected faults\n\n- ❌ hangStep `pin`: never reached\n- ✅ unavailable `http://x`: reached\n'), text);
+    const cancelled = drillMarkdown({ ...base, verdict: 'cancelled', outcome: 'cancelled', reason: 'the drill was cancelled during step `pin`; undid nothing' });
+    assert.ok(cancelled.includes('**Verdict: CANCELLED** — the drill was cancelled during step \\`pin\\`; undid nothing\n'), cancelled);
+    assert.ok(cancelled.includes('| `pin` | http | cancelled | 1\\.5 s |  |'), cancelled);
+  });
 });
 
 describe('LanguageService.invalidate', () => {
