@@ -15,6 +15,10 @@
 // A cancel (Ctrl+C, the editor's Cancel) stops the running step, undoes the
 // completed ones and ends the drill `cancelled`: neither a pass nor a fail,
 // and not a rehearsal for `drills.every`.
+// Every command of a step runs in its `cwd` with its `env` (checked before
+// any step runs); `retries`/`retryDelay` retry its run or http request within
+// its timeout. A flag step edits only the defaultVariant's bytes, and its undo
+// restores the file's exact bytes (see undoFlag).
 import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -110,7 +114,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   const steps: DrillStep[] = [];
   const undos: Undo[] = [];
   const restored: string[] = [];
-  const answered_: DrillApproval[] = [];
+  const given: DrillApproval[] = [];
   const approvals = scenario.approvals;
 
   // detect: the triggers against injected (or real) metrics
@@ -172,7 +176,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
       faults,
       triggers,
       steps,
-      approvals: answered_,
+      approvals: given,
       restored,
     };
   };
@@ -206,7 +210,8 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
     const timeout = s.timeoutMs || 60_000;
     const setup = setups.get(s.id)!;
     const retry = retryOf(raw);
-    if (s.kind === 'approve') {
+    // an approval gate the scenario makes fail or hang is a fault like any other step's (below)
+    if (s.kind === 'approve' && inject.failStep !== s.id && inject.hangStep !== s.id) {
       let approved = true;
       let simulated = 0;
       for (const role of (Array.isArray(raw.approve) ? raw.approve : []).map(String)) {
@@ -215,12 +220,12 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
           const after = ms(answer.after);
           simulated = Math.max(simulated, after);
           if (answer.decision !== 'approve') approved = false;
-          answered_.push({ step: s.id, role, decision: answer.decision === 'approve' ? 'approve' : 'reject', by: 'scenario', ...(after ? { afterMs: after } : {}) });
+          given.push({ step: s.id, role, decision: answer.decision === 'approve' ? 'approve' : 'reject', by: 'scenario', ...(after ? { afterMs: after } : {}) });
         } else if (options.ask) {
           const yes = await options.ask(role, s.id);
           // a cancel while the question is open is no one's answer
           if (options.signal?.aborted) break;
-          answered_.push({ step: s.id, role, decision: yes ? 'approve' : 'reject', by: 'person' });
+          given.push({ step: s.id, role, decision: yes ? 'approve' : 'reject', by: 'person' });
           approved = yes && approved;
         } else throw new DrillError(`step \`${s.id}\` needs an approval from ${role}, and the scenario gives none (add approvals, or run on a terminal)`);
       }

@@ -121,6 +121,10 @@ drills:
       inject: { metrics: { p99_latency_ms: 400 }, hangStep: pin }
       expect: { restoreWithin: 1m, outcome: undone }
       approvals: auto
+    - id: approve-fails
+      inject: { metrics: { p99_latency_ms: 400 }, failStep: approve }
+      expect: { outcome: undone }
+      approvals: auto
     - id: nobody-calls
       inject: { metrics: { p99_latency_ms: 400 }, unavailable: [registry.invalid] }
       approvals: auto
@@ -236,6 +240,13 @@ describe('drill', function () {
       const text = drillText(r);
       assert.ok(!text.includes('✓ restoreWithin'), text);
       assert.ok(text.includes('\n  ✗ restoreWithin 1m: not measured — no step ran\n'), text);
+    });
+
+    it('a failStep on an approval gate is reached there, like on any other step', async () => {
+      const dir = sandbox();
+      const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'approve-fails' });
+      assert.deepEqual([r.verdict, r.outcome, r.reason], ['pass', 'undone', 'step `approve` failed (injected by the scenario); undid nothing']);
+      assert.deepEqual(r.faults, [{ fault: 'failStep', target: 'approve', reached: true }]);
     });
 
     it('an unavailable endpoint no step called is a fault never reached: FAIL although every step ran', async () => {
