@@ -838,9 +838,9 @@ async function historyCheck(root: string, file: string, exists: boolean, maxComm
   let message: string;
   if (committed === 0) message = 'the staged version of the log is a prefix of the file (no commit of it yet)';
   else {
-    const which = committed === 1 ? `(${named(newest!)})` : `(the newest ${named(newest!)})`;
+    const which = committed === 1 ? named(newest!) : `the newest ${named(newest!)}`;
     const many = committed > 1 || stagedOwn;
-    message = `the ${plural(committed, 'committed version')} of the log ${which}${stagedOwn ? ' and the staged one' : ''} ${many ? 'are prefixes' : 'is a prefix'} of the file`;
+    message = `the ${plural(committed, 'committed version')} of the log, ${which},${stagedOwn ? ' and the staged one' : ''} ${many ? 'are prefixes' : 'is a prefix'} of the file`;
     if (more) message += `; only the newest ${commits.length} commits that changed it were compared`;
   }
   return { check: 'git-history', status: 'passed', message };

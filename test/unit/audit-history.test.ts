@@ -95,7 +95,7 @@ describe('audit log: tampering at the end, git history and --expect-head', funct
     const newest = commit('audit: three records');
     await append(3);
     const head = sha(lines()[3]!);
-    const gitOk = { check: 'git-history', status: 'passed', message: `the 2 committed versions of the log (the newest ${newest.named}) are prefixes of the file` };
+    const gitOk = { check: 'git-history', status: 'passed', message: `the 2 committed versions of the log, the newest ${newest.named}, are prefixes of the file` };
     assert.deepEqual(await checks({ expectHead: head }), [CHAIN_OK(4), gitOk, { check: 'expected-head', status: 'passed', message: "the last line's hash is the expected head" }]);
     const v = await verifyAuditLog(dir, { expectHead: head });
     assert.equal(v.ok, true);
@@ -171,7 +171,7 @@ describe('audit log: tampering at the end, git history and --expect-head', funct
     const original = lines();
     const kept = (await cli(['head'], dir)).stdout.trim();
     assert.equal(kept, sha(original[2]!), '`audit head` prints the hash of the last line');
-    const gitOk = { check: 'git-history', status: 'passed', message: `the 1 committed version of the log (${c.named}) is a prefix of the file` };
+    const gitOk = { check: 'git-history', status: 'passed', message: `the 1 committed version of the log, ${c.named}, is a prefix of the file` };
     const failedHead = (head: string) => ({
       check: 'expected-head',
       status: 'failed',
@@ -282,7 +282,7 @@ describe('audit log: tampering at the end, git history and --expect-head', funct
     assert.deepEqual((await checks())[1], {
       check: 'git-history',
       status: 'passed',
-      message: `the 1 committed version of the log (${c.named}) and the staged one are prefixes of the file`,
+      message: `the 1 committed version of the log, ${c.named}, and the staged one are prefixes of the file`,
     });
     // staged in a repository with no commit yet
     fs.rmSync(path.join(repo, '.git'), { recursive: true });
@@ -329,7 +329,7 @@ describe('audit log: tampering at the end, git history and --expect-head', funct
     assert.deepEqual((await checks({ maxCommits: 2 }))[1], {
       check: 'git-history',
       status: 'passed',
-      message: `the 2 committed versions of the log (the newest ${newest} (${DATE}, "audit: 3")) are prefixes of the file; only the newest 2 commits that changed it were compared`,
+      message: `the 2 committed versions of the log, the newest ${newest} (${DATE}, "audit: 3"), are prefixes of the file; only the newest 2 commits that changed it were compared`,
     });
     // rewriting line 1 is still caught by the newest commits
     writeLines(rechain(lines(), (r, i) => i === 0 && (r.verdict = 'fail')));
@@ -358,7 +358,7 @@ describe('audit log: tampering at the end, git history and --expect-head', funct
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(r.stdout, [
       `${LOG}: hash chain: passed: 3 records, each chained to the line before it`,
-      `${LOG}: git history: passed: the 1 committed version of the log (${c.named}) is a prefix of the file`,
+      `${LOG}: git history: passed: the 1 committed version of the log, ${c.named}, is a prefix of the file`,
       `${LOG}: expected head: passed: the last line's hash is the expected head`,
       `${LOG}: intact, 3 records, head ${kept}`,
       '',

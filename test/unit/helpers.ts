@@ -1,6 +1,7 @@
 // Test helpers: an in-memory LanguageHost with a fixed clock, fixture loading,
-// and conversions between offsets, substrings and 0-based line/character ranges
-// so that expectations stay readable.
+// conversions between offsets, substrings and 0-based line/character ranges
+// so that expectations stay readable, and the CLI in-process (runCli) or as a
+// real process of its bundle (runCliProcess).
 import { main } from '../../src/cli/main';
 import { spawnSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
