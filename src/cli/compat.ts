@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareContracts, ContractLoadError, loadContractVersion, type CompatChange, type CompatReport, type ContractVersion, type ReadFile } from '../core/compat';
 import { parseDate } from '../core/values';
+import { calendarClock } from '../node/clock';
 import { GitError, readAtCommit, repoPathOf, resolveCommit } from '../node/git';
 import type { CliIO } from './main';
 
@@ -25,7 +26,8 @@ Options for compat:
   --against <rev>                Compare with the same file at a git revision (HEAD~1, main, v1.4.2);
                                  the schema files it refers to are read at that revision too
   --format text|json             Output format (default text: file:line:col: class code message)
-  --today <YYYY-MM-DD>           The date deprecations are checked against (default: today, UTC)
+  --today <YYYY-MM-DD>           The date deprecations are checked against (default: today, UTC,
+                                 or ROLLBACK_LENS_NOW when set)
   --strict                       Risky changes fail too (exit 1)
   -h, --help                     Show this help
 
@@ -60,7 +62,7 @@ export async function compatCommand(argv: string[], io: CliIO): Promise<number> 
   }
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') return usage(io, `--format must be text or json, not \`${format}\``);
-  let now = Date.now();
+  let now = calendarClock()(); // main() has checked ROLLBACK_LENS_NOW
   if (values.today !== undefined) {
     const d = parseDate(values.today);
     if (!d.ok) return usage(io, `--today: ${d.error.message}`);

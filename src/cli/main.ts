@@ -1,9 +1,11 @@
 // The rollback-lens command line. Exit codes: 0 clean, 1 problems found,
-// 2 usage or I/O error.
+// 2 usage or I/O error (an invalid ROLLBACK_LENS_NOW, src/node/clock.ts, is
+// one, for every command).
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { DIAGNOSTIC_CODES } from '../core';
 import { writeFileAtomic } from '../node/atomic';
+import { clockProblem } from '../node/clock';
 import { toJson, toSarif, toText } from './format';
 import { AUDIT_USAGE, auditCommand } from './audit';
 import { BASELINE_USAGE, baselineCommand } from './baseline';
@@ -72,6 +74,12 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
   try {
     const run = COMMANDS[command];
     if (!run) throw new UsageError(`unknown command \`${command}\``);
+    // the calendar every command judges dates against: a value that is not a time stops here, before anything runs
+    const clock = clockProblem();
+    if (clock) {
+      io.stderr.write(`rollback-lens: ${clock}\n`);
+      return 2;
+    }
     return await run(rest, io);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { LanguageClient } from '../node/client';
+import { clockProblem, NOW_ENV } from '../node/clock';
 import { parseDuration } from '../core/values';
 import { ContractTests } from './contracts';
 import { DiagnosticsController } from './diagnostics';
@@ -28,6 +29,12 @@ export interface RollbackLensApi {
 
 export function activate(context: vscode.ExtensionContext): RollbackLensApi {
   const log = vscode.window.createOutputChannel('Rollback Lens', { log: true });
+  // the calendar (src/node/clock.ts): the worker and the runs here read ROLLBACK_LENS_NOW from the same environment
+  const clock = clockProblem();
+  if (clock) {
+    log.error(clock);
+    void vscode.window.showErrorMessage(`Rollback Lens: ${clock}. Deprecations and drill cadence are judged against the real clock until it is fixed.`);
+  } else if (process.env[NOW_ENV]) log.info(`the calendar is pinned to ${process.env[NOW_ENV]} by ${NOW_ENV}`);
   const config = () => vscode.workspace.getConfiguration('rollbackLens');
   const client = new LanguageClient(path.join(context.extensionPath, 'dist', 'worker.js'), {
     onLog: (m) => log.warn(m),

@@ -16,8 +16,21 @@
 // line); the first line's `prev` is GENESIS (`sha256:` and 64 zeros). Verifying
 // never re-serializes a record, so field order and spacing are whatever was
 // written. Changing, removing or inserting a line breaks the `prev` of the line
-// after it; removing lines at the end is not detectable from the log alone
-// (compare `head`, the hash of the last line, with a copy kept elsewhere).
+// after it. What the chain cannot see: lines changed or removed at the end (no
+// line after them carries their hash), and a whole log rewritten with every
+// `prev` recomputed. Two checks of verify close part of that gap:
+//   - git history: every version of the log that HEAD's history committed
+//     (the newest `maxCommits` commits that changed it), and the staged one,
+//     must be a byte prefix of the file: a committed line cannot change or go
+//     away. The first (oldest) version the file contradicts is named, with the
+//     line. Contents are streamed from one `git cat-file --batch` and compared
+//     with the file chunk by chunk. No repository, or the log not in git: the
+//     check is "not checked", never passed.
+//   - expected head: a head kept elsewhere (`audit head` prints it) must be the
+//     hash of a line of the log: the last one, or an earlier one when records
+//     were appended since (those are covered only by the chain).
+// Neither proves who wrote a record, nor anything about lines appended after
+// the last commit and the last kept head.
 //
 // Appending (appendAuditRecord) happens under an exclusive lock, so that the
 // previous line read for `prev` is still the last line when the record lands:
@@ -50,12 +63,12 @@
 // Appending after a corrupted line is allowed: the new record chains to the
 // corrupted line's bytes, so the chain stays checkable and verify keeps
 // reporting the corruption at its own line.
-import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { blobIds, commitsChanging, GitError, headCommit, readBlobs, repoOf, type FileCommit } from './git';
 import { isWithin, toWorkspacePath } from './host';
 import { sha256File } from './jsonl';
 
@@ -568,7 +581,7 @@ export async function readGitCommit(dir: string): Promise<string | null> {
     if (!gitDir) return null;
     const fromFiles = await commitFromFiles(gitDir);
     if (fromFiles !== undefined) return fromFiles;
-    return await gitRevParse(dir);
+    return await headCommit(dir);
   } catch {
     return null;
   }
@@ -614,20 +627,6 @@ async function commitFromFiles(gitDir: string): Promise<string | null | undefine
   return undefined;
 }
 
-function gitRevParse(cwd: string): Promise<string | null> {
-  return new Promise((resolve) => {
-    execFile(
-      'git',
-      ['rev-parse', '--verify', '--quiet', 'HEAD'],
-      { cwd, timeout: 5000, encoding: 'utf8', windowsHide: true, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' } },
-      (error, stdout) => {
-        const id = String(stdout ?? '').trim();
-        resolve(!error && COMMIT_RE.test(id) ? id : null);
-      },
-    );
-  });
-}
-
 // ---- reading and verifying ---------------------------------------------------------------
 
 export interface AuditEntry {
@@ -666,7 +665,21 @@ export async function readAuditLog(workspaceRoot: string): Promise<AuditLog> {
   return { ...log, entries };
 }
 
+export type AuditCheckName = 'hash-chain' | 'git-history' | 'expected-head';
+
+/** One check of verify: passed, failed, or not checked (and why not: never counted as passed). */
+export interface AuditCheck {
+  check: AuditCheckName;
+  status: 'passed' | 'failed' | 'not-checked';
+  message: string;
+  /** The log's line where it failed (1-based). */
+  line?: number;
+  /** git-history: the commit whose version the file contradicts. */
+  commit?: string;
+}
+
 export interface AuditVerification {
+  /** No check failed. */
   ok: boolean;
   file: string;
   exists: boolean;
@@ -678,14 +691,57 @@ export interface AuditVerification {
   problems: AuditProblem[];
   incompleteTail?: { line: number; bytes: number };
   head: string;
+  /** hash-chain, git-history, expected-head: in that order, each with what it found. */
+  checks: AuditCheck[];
 }
 
-/** Checks every line and the chain; ok when nothing is broken (an incomplete last line is not a break). */
-export async function verifyAuditLog(workspaceRoot: string): Promise<AuditVerification> {
+export interface VerifyOptions {
+  /** Compare the log with its git history (default true). */
+  history?: boolean;
+  /** A head kept elsewhere: `sha256:<hex>` or the hex alone. */
+  expectHead?: string;
+  /** Compare at most this many of the newest commits that changed the log (default DEFAULT_MAX_COMMITS). */
+  maxCommits?: number;
+}
+
+export const DEFAULT_MAX_COMMITS = 1000;
+
+/** A head as `sha256:<64 lowercase hex>`, from that form or the hex alone (either case); undefined when it is neither. */
+export function parseHead(text: string): string | undefined {
+  const m = /^(?:sha256:)?([0-9a-f]{64})$/i.exec(text.trim());
+  return m ? `sha256:${m[1]!.toLowerCase()}` : undefined;
+}
+
+/**
+ * Checks every line and the chain, the log against its git history, and the
+ * head against `expectHead`; ok when no check failed (an incomplete last line
+ * is not a break; a check that could not run is "not-checked", not a pass).
+ */
+export async function verifyAuditLog(workspaceRoot: string, options: VerifyOptions = {}): Promise<AuditVerification> {
+  let expected: string | undefined;
+  if (options.expectHead !== undefined) {
+    expected = parseHead(options.expectHead);
+    if (!expected) throw new AuditError('invalid', `the expected head must be sha256:<64 hex digits> or the 64 hex digits alone, not \`${options.expectHead}\``);
+  }
   let records = 0;
-  const log = await scanAuditLog(auditLogPath(workspaceRoot), () => records++);
+  let foundAt: number | undefined = expected === GENESIS ? 0 : undefined;
+  const file = auditLogPath(workspaceRoot);
+  const log = await scanAuditLog(
+    file,
+    () => records++,
+    (line, hash) => {
+      if (hash === expected) foundAt = line;
+    },
+  );
+  const checks: AuditCheck[] = [chainCheck(log, records)];
+  checks.push(
+    options.history === false
+      ? { check: 'git-history', status: 'not-checked', message: 'no git history to compare: not asked for' }
+      : await historyCheck(path.resolve(workspaceRoot), file, log.exists, options.maxCommits ?? DEFAULT_MAX_COMMITS),
+  );
+  checks.push(headCheck(expected, foundAt, log.lines, log.head));
   return {
-    ok: log.problems.length === 0,
+    ok: checks.every((c) => c.status !== 'failed'),
     file: log.file,
     exists: log.exists,
     records,
@@ -694,11 +750,183 @@ export async function verifyAuditLog(workspaceRoot: string): Promise<AuditVerifi
     problems: log.problems,
     ...(log.incompleteTail ? { incompleteTail: log.incompleteTail } : {}),
     head: log.head,
+    checks,
   };
 }
 
+/** The head of the log (the hash of its last line: the next record's `prev`; GENESIS when empty or missing) and its number of lines. */
+export async function auditHead(workspaceRoot: string): Promise<{ file: string; exists: boolean; head: string; lines: number }> {
+  const log = await scanAuditLog(auditLogPath(workspaceRoot), () => undefined);
+  return { file: log.file, exists: log.exists, head: log.head, lines: log.lines };
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+function chainCheck(log: Omit<AuditLog, 'entries'>, records: number): AuditCheck {
+  if (log.problems.length === 0) return { check: 'hash-chain', status: 'passed', message: `${plural(records, 'record')}, each chained to the line before it` };
+  const first = log.problems[0]!;
+  return { check: 'hash-chain', status: 'failed', message: `${plural(log.problems.length, 'broken line')}, the first at line ${first.line}`, line: first.line };
+}
+
+function headCheck(expected: string | undefined, foundAt: number | undefined, lines: number, head: string): AuditCheck {
+  if (expected === undefined) return { check: 'expected-head', status: 'not-checked', message: 'no head kept elsewhere was given (--expect-head; `audit head` prints the current one)' };
+  if (foundAt === undefined) {
+    return {
+      check: 'expected-head',
+      status: 'failed',
+      message: `${expected} is not the hash of any line of the log: lines at the end were changed or removed, or the log was rewritten (its last line's hash is ${head})`,
+    };
+  }
+  if (foundAt === lines) {
+    return { check: 'expected-head', status: 'passed', message: lines === 0 ? 'the log is empty, and the expected head is the genesis value' : "the last line's hash is the expected head" };
+  }
+  const after = lines - foundAt;
+  const where = foundAt === 0 ? 'the genesis value (kept before the first record)' : `the hash of line ${foundAt}`;
+  return {
+    check: 'expected-head',
+    status: 'passed',
+    message: `the expected head is ${where}: the ${plural(after, 'line')} after it ${after === 1 ? 'was' : 'were'} appended after that head was kept, and ${after === 1 ? 'is' : 'are'} covered only by the chain`,
+  };
+}
+
+/** A version of the log in git: committed (with its commit) or staged. */
+interface GitVersion {
+  oid: string;
+  size: number;
+  commit?: FileCommit;
+}
+
+/** Every committed version (the newest maxCommits) and the staged one must be a byte prefix of the file. */
+async function historyCheck(root: string, file: string, exists: boolean, maxCommits: number): Promise<AuditCheck> {
+  const notChecked = (why: string): AuditCheck => ({ check: 'git-history', status: 'not-checked', message: `no git history to compare: ${why}` });
+  let rel: string;
+  let top: string;
+  let commits: FileCommit[];
+  let more: boolean;
+  let ids: Array<{ oid: string; size: number } | undefined>;
+  try {
+    const repo = await repoOf(root);
+    top = repo.root;
+    rel = repo.prefix + AUDIT_LOG;
+    ({ commits, more } = await commitsChanging(top, rel, Math.max(1, maxCommits)));
+    commits.reverse(); // oldest first: the first version the file contradicts is the one named
+    ids = await blobIds(top, [...commits.map((c) => `${c.id}:${rel}`), `:${rel}`]);
+  } catch (e) {
+    if (!(e instanceof GitError)) throw e;
+    if (e.kind === 'not-a-repository') return notChecked('the workspace is not in a git repository');
+    if (e.kind === 'git-missing') return notChecked(e.message);
+    return notChecked(`git failed: ${e.message}`);
+  }
+  const versions: GitVersion[] = [];
+  const seen = new Set<string>();
+  let committed = 0;
+  commits.forEach((c, i) => {
+    const id = ids[i];
+    if (!id) return; // the log was deleted in this commit
+    committed++;
+    if (!seen.has(id.oid)) versions.push({ ...id, commit: c });
+    seen.add(id.oid);
+  });
+  const staged = ids[commits.length];
+  const stagedOwn = staged !== undefined && !seen.has(staged.oid);
+  if (staged && stagedOwn) versions.push({ ...staged });
+  if (versions.length === 0) return notChecked(`the log is not tracked by git (commit ${rel} to have its history checked)`);
+
+  const failure = await firstNotPrefix(top, file, exists, versions);
+  if (failure) return failure;
+  const newest = commits.filter((_, i) => ids[i]).at(-1);
+  let message: string;
+  if (committed === 0) message = 'the staged version of the log is a prefix of the file (no commit of it yet)';
+  else {
+    const which = committed === 1 ? named(newest!) : `the newest ${named(newest!)}`;
+    const many = committed > 1 || stagedOwn;
+    message = `the ${plural(committed, 'committed version')} of the log, ${which},${stagedOwn ? ' and the staged one' : ''} ${many ? 'are prefixes' : 'is a prefix'} of the file`;
+    if (more) message += `; only the newest ${commits.length} commits that changed it were compared`;
+  }
+  return { check: 'git-history', status: 'passed', message };
+}
+
+function named(c: FileCommit): string {
+  return `${c.id.slice(0, 12)} (${c.date}, ${JSON.stringify(c.subject)})`;
+}
+
+/** Streams each version from git and compares it with the file's bytes; the first that is not a prefix, as a failed check. */
+async function firstNotPrefix(top: string, file: string, exists: boolean, versions: GitVersion[]): Promise<AuditCheck | undefined> {
+  let h: FileHandle | undefined;
+  let size = 0;
+  if (exists) {
+    try {
+      h = await fs.open(file, 'r');
+      size = (await h.stat()).size;
+    } catch (e) {
+      throw new AuditError('io', `cannot read ${file}: ${(e as Error).message}`);
+    }
+  }
+  const cur = Buffer.allocUnsafe(CHUNK);
+  let failure: AuditCheck | undefined;
+  try {
+    await readBlobs(
+      top,
+      versions.map((v) => v.oid),
+      async (i, _size, chunks) => {
+        let pos = 0;
+        let diffAt = -1;
+        let linesBefore = 0; // newlines of the version before diffAt
+        let newlines = 0;
+        let last = -1;
+        for await (const chunk of chunks) {
+          if (diffAt === -1) {
+            const want = Math.min(chunk.length, Math.max(0, size - pos));
+            const got = want > 0 && h ? (await h.read(cur, 0, want, pos)).bytesRead : 0;
+            let k = 0;
+            if (got === chunk.length && chunk.equals(cur.subarray(0, got))) k = got;
+            else while (k < got && chunk[k] === cur[k]) k++;
+            if (k < chunk.length) {
+              diffAt = pos + k;
+              linesBefore = newlines + countNewlines(chunk, 0, k);
+            }
+          }
+          newlines += countNewlines(chunk, 0, chunk.length);
+          if (chunk.length) last = chunk[chunk.length - 1]!;
+          pos += chunk.length;
+        }
+        if (diffAt === -1) return true;
+        const v = versions[i]!;
+        const total = newlines + (pos > 0 && last !== NL ? 1 : 0);
+        const where = v.commit ? `the version committed in ${named(v.commit)}` : 'the staged version (git add)';
+        const line = linesBefore + 1;
+        let message: string;
+        if (!exists) message = `the log does not exist, but ${where} has ${plural(total, 'line')}`;
+        else if (diffAt === size && (size === 0 || (await lastByte(h!, size)) === NL)) {
+          message = line === total ? `line ${line} of ${where} was removed from the end of the file` : `lines ${line}–${total} of ${where} were removed from the end of the file`;
+        } else message = `line ${line} differs from line ${line} of ${where}: a committed line was changed, or lines were inserted or removed before it`;
+        failure = { check: 'git-history', status: 'failed', message, line, ...(v.commit ? { commit: v.commit.id } : {}) };
+        return false;
+      },
+    );
+  } catch (e) {
+    if (e instanceof GitError) return { check: 'git-history', status: 'not-checked', message: `no git history to compare: git failed: ${e.message}` };
+    throw e;
+  } finally {
+    await h?.close();
+  }
+  return failure;
+}
+
+function countNewlines(b: Buffer, start: number, end: number): number {
+  let n = 0;
+  for (let i = b.indexOf(NL, start); i !== -1 && i < end; i = b.indexOf(NL, i + 1)) n++;
+  return n;
+}
+
+async function lastByte(h: FileHandle, size: number): Promise<number> {
+  const b = Buffer.alloc(1);
+  await h.read(b, 0, 1, size - 1);
+  return b[0]!;
+}
+
 /** Streams the log line by line (bounded memory: a line past MAX_RECORD_BYTES is only hashed). */
-async function scanAuditLog(file: string, onEntry: (e: AuditEntry) => void): Promise<Omit<AuditLog, 'entries'>> {
+async function scanAuditLog(file: string, onEntry: (e: AuditEntry) => void, onLine?: (line: number, hash: string) => void): Promise<Omit<AuditLog, 'entries'>> {
   const problems: AuditProblem[] = [];
   let expected = GENESIS;
   let lineNo = 0;
@@ -716,6 +944,7 @@ async function scanAuditLog(file: string, onEntry: (e: AuditEntry) => void): Pro
     if (check.shape.length === 0) onEntry({ line: lineNo, record: check.record!, hash: h });
     const reasons = check.chain ? [...check.shape, check.chain] : check.shape;
     if (reasons.length) problems.push({ line: lineNo, reason: reasons.join('; ') });
+    onLine?.(lineNo, h);
     expected = h;
     hash = createHash('sha256');
     parts = [];

@@ -27,6 +27,7 @@ export type { DryRunReport, Finding, Phase, StepResult } from '../core/runbook/r
 
 export interface DryRunOptions {
   workspace: string;
+  /** One clock for the calendar and the metrics (tests). Default: the calendar of src/node/clock.ts, metrics read at the real time. */
   now?: () => number;
   signal?: AbortSignal;
   /** Largest time one dryRun or check command may take when its step has no timeout. */
@@ -83,7 +84,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   };
 
   // detect: every trigger against the metrics source, now (a source that fails is an error for this phase only)
-  const triggers = await evaluateTriggers(value, dir, { now: host.now(), ...(options.signal ? { signal: options.signal } : {}) });
+  const triggers = await evaluateTriggers(value, dir, { now: (options.now ?? Date.now)(), ...(options.signal ? { signal: options.signal } : {}) });
   for (const [i, t] of triggers.entries()) {
     phases.detect.push(`${t.id}: ${t.message}`);
     if (t.state === 'error') findings.push({ severity: 'error', code: 'trigger-unreadable', message: `trigger \`${t.id}\`: ${t.message}`, ...at(['triggers', i, 'metric']) });

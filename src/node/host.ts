@@ -1,12 +1,15 @@
 // The language host on a real file system: workspace-relative reads confined
-// to the workspace (also through symlinks), a real clock.
+// to the workspace (also through symlinks), and the calendar of src/node/clock.ts
+// (ROLLBACK_LENS_NOW when set, else the real clock) unless a clock is given.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { FileStat, LanguageHost } from '../core/host';
+import { calendarClockOrReal } from './clock';
 
 export interface NodeHostOptions {
   /** Largest referenced file read, in bytes. */
   maxReadBytes?: number;
+  /** The calendar (default: ROLLBACK_LENS_NOW when set and valid, else the real clock). */
   now?: () => number;
   lastDrill?: LanguageHost['lastDrill'];
 }
@@ -23,7 +26,7 @@ export class NodeHost implements LanguageHost {
   ) {
     this.rootReal = fs.realpath(root).catch(() => path.resolve(root));
     this.maxReadBytes = options.maxReadBytes ?? 16 * 1024 * 1024;
-    this.clock = options.now ?? Date.now;
+    this.clock = options.now ?? calendarClockOrReal();
     this.lastDrill = options.lastDrill;
   }
 

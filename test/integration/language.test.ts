@@ -70,10 +70,34 @@ describe('Rollback Lens in VS Code', function () {
       await vscode.window.showTextDocument(doc);
       // an empty result is published too: wait until a run has happened, then check
       await sleep(1500);
-      // the example's deprecation opens on 2027-01-15: from then on its warning is expected, nothing else
-      const found = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'rollback-lens' && d.code !== 'deprecation-window');
+      // the calendar is pinned (ROLLBACK_LENS_NOW, test/vscode/harness.mjs) and the example's dates are years from it: nothing at all
+      const found = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'rollback-lens');
       assert.deepEqual(found.map(brief), [], rel);
     }
+  });
+
+  it('judges dates against the calendar ROLLBACK_LENS_NOW pins: it reaches the language worker', async () => {
+    const pinned = process.env.ROLLBACK_LENS_NOW;
+    assert.ok(pinned && /^\d{4}-\d\d-\d\d$/.test(pinned), `the harness pins a date: ${pinned}`);
+    const removeAfter = new Date(Date.parse(`${pinned}T00:00:00Z`) - 21 * 86_400_000).toISOString().slice(0, 10);
+    const lines = [
+      'apiVersion: rollback-lens/v1',
+      'kind: InterfaceContract',
+      'metadata: { name: dated, version: 1 }',
+      'input:',
+      '  schema: { type: object, properties: { old_len: { type: number } } }',
+      'output:',
+      '  key: id',
+      '  schema: { type: object }',
+      'deprecations:',
+      `  - { field: input.old_len, since: 2020-01-01, removeAfter: ${removeAfter} }`,
+    ];
+    const doc = await open('broken/it-dated.contract.yaml', lines.join('\n') + '\n');
+    const found = await waitForDiagnostics(doc.uri, (d) => d.some((x) => x.code === 'deprecation-expired'));
+    const expired = found.find((d) => d.code === 'deprecation-expired')!;
+    const at = lines[9]!.indexOf('input.old_len');
+    assert.equal(brief(expired), `9:${at}-9:${at + 'input.old_len'.length} deprecation-expired`);
+    assert.equal(expired.message, `\`input.old_len\` was to be removed after ${removeAfter} (21 days ago)`);
   });
 
   it('shows diagnostics of a broken runbook at their exact ranges', async () => {

@@ -30,6 +30,12 @@ const LOG = '.rollback-lens/audit.jsonl';
 const RUNBOOK = 'iris.runbook.yaml';
 const RUNBOOK_TEXT = 'kind: RollbackRunbook\n';
 
+/** The checks a log in a temporary folder (no git repository, no --expect-head) gets when its chain is intact. */
+const NO_GIT = { check: 'git-history', status: 'not-checked', message: 'no git history to compare: the workspace is not in a git repository' } as const;
+const NO_HEAD = { check: 'expected-head', status: 'not-checked', message: 'no head kept elsewhere was given (--expect-head; `audit head` prints the current one)' } as const;
+const chainOk = (n: number) => ({ check: 'hash-chain', status: 'passed', message: `${n} record${n === 1 ? '' : 's'}, each chained to the line before it` }) as const;
+const checksText = (n: number): string =>
+  `${LOG}: hash chain: passed: ${chainOk(n).message}\n${LOG}: git history: not checked: ${NO_GIT.message}\n${LOG}: expected head: not checked: ${NO_HEAD.message}\n`;
 const sha = (s: string | Buffer): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 const at = (iso: string) => () => Date.parse(iso);
 const drill = (extra: Partial<AuditInput> = {}): AuditInput => ({ kind: 'drill', path: RUNBOOK, verdict: 'pass', ...extra });
@@ -135,7 +141,7 @@ describe('audit log', function () {
       assert.equal(second.prev, sha(lines[0]!), 'prev: the previous line exactly, without its newline');
       assert.equal(second.user, 'On-call ML lead');
       const v = await verifyAuditLog(dir);
-      assert.deepEqual(v, { ok: true, file: logFile(), exists: true, records: 2, lines: 2, problems: [], head: sha(lines[1]!) });
+      assert.deepEqual(v, { ok: true, file: logFile(), exists: true, records: 2, lines: 2, problems: [], head: sha(lines[1]!), checks: [chainOk(2), NO_GIT, NO_HEAD] });
     });
 
     it('path: absolute inside the workspace is stored workspace-relative with slashes; an unreadable file has digest null', async () => {
@@ -212,14 +218,23 @@ describe('audit log', function () {
 
     it('an intact log: ok, exit 0, the head hash', async () => {
       const lines = await three();
-      assert.deepEqual(await cli(['verify'], dir), { code: 0, stdout: `${LOG}: intact, 3 records, head ${sha(lines[2]!)}\n`, stderr: '' });
+      assert.deepEqual(await cli(['verify'], dir), { code: 0, stdout: `${checksText(3)}${LOG}: intact, 3 records, head ${sha(lines[2]!)}\n`, stderr: '' });
       const json = await cli(['verify', '--format', 'json', '--workspace', dir], os.tmpdir());
       assert.equal(json.code, 0);
-      assert.deepEqual(JSON.parse(json.stdout), { ok: true, file: path.relative(os.tmpdir(), logFile()), exists: true, records: 3, lines: 3, problems: [], head: sha(lines[2]!) });
+      assert.deepEqual(JSON.parse(json.stdout), {
+        ok: true,
+        file: path.relative(os.tmpdir(), logFile()),
+        exists: true,
+        records: 3,
+        lines: 3,
+        problems: [],
+        head: sha(lines[2]!),
+        checks: [chainOk(3), NO_GIT, NO_HEAD],
+      });
     });
 
     it('no log yet: nothing to verify, exit 0', async () => {
-      assert.deepEqual(await verifyAuditLog(dir), { ok: true, file: logFile(), exists: false, records: 0, lines: 0, problems: [], head: GENESIS });
+      assert.deepEqual(await verifyAuditLog(dir), { ok: true, file: logFile(), exists: false, records: 0, lines: 0, problems: [], head: GENESIS, checks: [chainOk(0), NO_GIT, NO_HEAD] });
       assert.deepEqual(await cli(['verify'], dir), { code: 0, stdout: `${LOG}: no audit log yet: nothing to verify\n`, stderr: '' });
     });
 
@@ -258,7 +273,10 @@ describe('audit log', function () {
       assert.deepEqual(log.problems, expectedProblems);
       assert.deepEqual(await cli(['verify'], dir), {
         code: 1,
-        stdout: `${LOG}:2: not JSON\n${LOG}:3: ${expectedProblems[1]!.reason}\n${LOG}: broken at line 2 (2 broken lines, 3 records)\n`,
+        stdout:
+          `${LOG}:2: not JSON\n${LOG}:3: ${expectedProblems[1]!.reason}\n` +
+          `${LOG}:2: hash chain: FAILED: 2 broken lines, the first at line 2\n${LOG}: git history: not checked: ${NO_GIT.message}\n${LOG}: expected head: not checked: ${NO_HEAD.message}\n` +
+          `${LOG}: broken: caught by hash chain at line 2 (3 records, head ${sha(JSON.stringify(r))})\n`,
         stderr: '',
       });
 
@@ -311,8 +329,8 @@ describe('audit log', function () {
 
     it('the CLI: usage errors and I/O errors exit 2', async () => {
       const usage = (m: string) => ({ code: 2, stdout: '', stderr: `rollback-lens audit: ${m}\n\n${AUDIT_USAGE}\n` });
-      assert.deepEqual(await cli([], dir), usage('give a subcommand: verify or list'));
-      assert.deepEqual(await cli(['check'], dir), usage('unknown subcommand `check`: use verify or list'));
+      assert.deepEqual(await cli([], dir), usage('give a subcommand: verify, list or head'));
+      assert.deepEqual(await cli(['check'], dir), usage('unknown subcommand `check`: use verify, list or head'));
       assert.deepEqual(await cli(['verify', 'x'], dir), usage('unexpected argument: x'));
       assert.deepEqual(await cli(['verify', '--format', 'sarif'], dir), usage('--format must be text or json, not `sarif`'));
       assert.deepEqual(await cli(['verify', '--kind', 'drill'], dir), usage('--kind and --path only apply to `audit list`'));
@@ -368,6 +386,7 @@ describe('audit log', function () {
         code: 0,
         stdout:
           `${LOG}:2: incomplete last line (${fragment.length} bytes, no newline), left by an interrupted append: ignored; the next append removes it\n` +
+          checksText(1) +
           `${LOG}: intact, 1 record, head ${sha(l1!)}\n`,
         stderr: '',
       });

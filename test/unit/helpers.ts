@@ -1,8 +1,12 @@
 // Test helpers: an in-memory LanguageHost with a fixed clock, fixture loading,
-// and conversions between offsets, substrings and 0-based line/character ranges
-// so that expectations stay readable.
+// conversions between offsets, substrings and 0-based line/character ranges
+// so that expectations stay readable, and the CLI in-process (runCli) or as a
+// real process of its bundle (runCliProcess).
 import { main } from '../../src/cli/main';
+import { spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   LanguageService,
@@ -237,4 +241,38 @@ export async function runCli(cwd: string, ...argv: string[]): Promise<{ code: nu
   const sink = (k: 'stdout' | 'stderr') => ({ write: (s: string | Uint8Array) => ((out[k] += typeof s === 'string' ? s : Buffer.from(s).toString('utf8')), true) });
   const code = await main(argv, { stdout: sink('stdout'), stderr: sink('stderr'), cwd } as unknown as Parameters<typeof main>[1]);
   return { code, ...out };
+}
+
+// ---- the CLI as a real process ----------------------------------------------------------
+
+let bundled: string | undefined;
+
+/** The CLI bundled the way esbuild.mjs bundles dist/cli.js, built once per test run into a temporary folder. */
+export function cliBundle(): string {
+  if (bundled) return bundled;
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rl-cli-bundle-')), 'cli.js');
+  buildSync({
+    entryPoints: [path.resolve(__dirname, '../../src/cli/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: out,
+    logLevel: 'silent',
+    define: { 'import.meta.url': 'importMetaUrl' },
+    inject: [path.resolve(__dirname, '../../src/node/import-meta-url.js')],
+  });
+  return (bundled = out);
+}
+
+/** Runs `node <bundled cli> ...argv` in `cwd`; `env` entries are added to this process's environment (undefined removes one). */
+export function runCliProcess(cwd: string, argv: string[], env: Record<string, string | undefined> = {}): { code: number | null; stdout: string; stderr: string } {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete childEnv[k];
+    else childEnv[k] = v;
+  }
+  const r = spawnSync(process.execPath, [cliBundle(), ...argv], { cwd, encoding: 'utf8', env: childEnv, timeout: 60_000 });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

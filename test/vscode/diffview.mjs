@@ -83,11 +83,13 @@ async function main() {
     await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: WAIT });
     await page.keyboard.press('Enter');
     say('opened iris/iris.contract.yaml');
-    // the tests are further down: go to the parity test (Ctrl+G, line 60)
+    // the tests are further down: go to the parity test (Ctrl+G, a little above its `- id: parity` line, read from the file)
+    const parityLine = readFileSync(join(ROOT, 'examples/iris/iris.contract.yaml'), 'utf8').split('\n').indexOf('  - id: parity') + 1;
+    check(parityLine > 0, `the example contract has a parity test (line ${parityLine})`);
     await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: WAIT });
     await page.keyboard.press('Control+G');
     await quick.waitFor({ timeout: WAIT });
-    await page.keyboard.type('58');
+    await page.keyboard.type(String(parityLine - 2));
     await page.keyboard.press('Enter');
 
     // Run test (parity is the first test with lenses), then Open diff

@@ -4,6 +4,10 @@
 // temporary copy of examples/ with this repository as the extension under
 // development. Everything started here is stopped by cleanup(), which also
 // runs on SIGINT/SIGTERM/SIGHUP and (for code-server) on process exit.
+// The calendar is pinned as in the unit tests (ROLLBACK_LENS_NOW, set by
+// test/unit/pin-clock.cjs unless already set): the servers and editors started
+// here inherit it.
+import '../unit/pin-clock.cjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Records the 1.4.2 baseline that the contract's parity test compares against.
 //
-//   node examples/iris/model/record-baseline.mjs [--recorded-at 2026-11-20T09:14:03Z]
+//   node examples/iris/model/record-baseline.mjs [--recorded-at <ISO 8601 time>]
 //
 // Runs the 1.4.2 model (model/v1.json) on data/inputs.jsonl with seed 42, passed as
 // the environment variable ROLLBACK_LENS_SEED, and writes, relative to examples/iris/:
@@ -12,7 +12,7 @@
 //
 // Stand-in for `rollback-lens baseline record`, which writes the same sidecar. The
 // outputs are deterministic, so rerunning this script changes only recordedAt
-// (pass --recorded-at to keep it).
+// (pass --recorded-at with the sidecar's recordedAt to keep it).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
