@@ -261,6 +261,8 @@ export function cliBundle(): string {
     logLevel: 'silent',
     define: { 'import.meta.url': 'importMetaUrl' },
     inject: [path.resolve(__dirname, '../../src/node/import-meta-url.js')],
+    // as esbuild.mjs: jsonc-parser's UMD `main` cannot be bundled, its ESM build can
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   });
   return (bundled = out);
 }
