@@ -4,7 +4,7 @@
 // compareContracts() in src/core/compat.ts; this module only reads files and
 // prints. Exit codes: 0 compatible (risky changes are reported but pass unless
 // --strict), 1 breaking changes, 2 usage or I/O error.
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareContracts, ContractLoadError, loadContractVersion, type CompatChange, type CompatReport, type ContractVersion, type ReadFile } from '../core/compat';
@@ -144,7 +144,7 @@ async function loadAtRevision(abs: string, rev: string): Promise<ContractVersion
 function fileReader(root: string): ReadFile {
   return async (rel) => {
     const abs = path.join(root, ...rel.split('/'));
-    let st: import('node:fs').Stats;
+    let st: Stats;
     try {
       st = await fs.stat(abs);
     } catch (e) {

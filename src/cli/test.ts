@@ -123,6 +123,8 @@ function show(v: unknown): string {
 }
 
 function xml(s: string): string {
+  // XML 1.0 cannot carry these control characters at all: they are dropped
+  // eslint-disable-next-line no-control-regex
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 }
 

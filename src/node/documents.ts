@@ -1,6 +1,6 @@
 // Finding and reading Rollback Lens documents on disk, with bounded memory:
 // a file over the size limit is never read whole.
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
@@ -19,7 +19,7 @@ export async function findDocuments(args: string[], cwd: string): Promise<FoundF
   const unmatched: string[] = [];
   for (const arg of args) {
     const abs = path.resolve(cwd, arg);
-    let st: import('node:fs').Stats | undefined;
+    let st: Stats | undefined;
     try {
       st = await fs.stat(abs);
     } catch {

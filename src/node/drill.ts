@@ -428,7 +428,7 @@ async function readFlagFile(file: string): Promise<{ bytes: Buffer; text: string
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
-    throw new Error((e as NodeJS.ErrnoException).code === 'ENOENT' ? `flag file ${path.basename(file)} does not exist` : `cannot read flag file ${path.basename(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error((e as NodeJS.ErrnoException).code === 'ENOENT' ? `flag file ${path.basename(file)} does not exist` : `cannot read flag file ${path.basename(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
   const text = bytes.toString('utf8');
   // an edit of the text must give back every other byte: refuse what does not round-trip

@@ -327,20 +327,15 @@ class ByteReader {
   }
 
   /** Exactly `n` bytes (fewer only when the stream ends first), in chunks of at most 64 KiB; reading stops wherever the consumer stops. */
-  take(n: number): AsyncIterable<Buffer> {
+  async *take(n: number): AsyncIterable<Buffer> {
     let left = n;
-    const self = this;
-    return {
-      async *[Symbol.asyncIterator]() {
-        while (left > 0) {
-          if (self.buf.length === 0 && !(await self.more())) return;
-          const k = Math.min(left, self.buf.length, 65536);
-          const chunk = Buffer.from(self.buf.subarray(0, k));
-          self.buf = self.buf.subarray(k);
-          left -= k;
-          yield chunk;
-        }
-      },
-    };
+    while (left > 0) {
+      if (this.buf.length === 0 && !(await this.more())) return;
+      const k = Math.min(left, this.buf.length, 65536);
+      const chunk = Buffer.from(this.buf.subarray(0, k));
+      this.buf = this.buf.subarray(k);
+      left -= k;
+      yield chunk;
+    }
   }
 }

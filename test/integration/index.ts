@@ -12,7 +12,9 @@ export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, forbidOnly: true, reporter: 'spec' });
   mocha.suite.emit('pre-require', globalThis, 'integration', mocha);
   // bundled statically: the suites register on the globals set up above.
-  // test/vscode/run.mjs --restricted opens the workspace untrusted.
+  // test/vscode/run.mjs --restricted opens the workspace untrusted. require(), not import: an import would be
+  // hoisted above the pre-require emit, and the suites would find no `describe`.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   if (process.env.ROLLBACK_LENS_TEST_MODE === 'restricted') require('./restricted.test');
   else {
     require('./language.test');
@@ -20,6 +22,7 @@ export async function run(): Promise<void> {
     require('./runbooks.test');
     require('./diffview.test');
   }
+  /* eslint-enable @typescript-eslint/no-require-imports */
   await new Promise<void>((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
   });

@@ -405,7 +405,7 @@ describe('validate: steps', () => {
   });
 
   it('a flag step without undo is fine (the clean runbook has one)', async () => {
-    assert.ok(/- id: flag-off\n    flag:/.test(RB) && !/flag-off[\s\S]*?undo[\s\S]*?- id: repoint/.test(RB));
+    assert.ok(/- id: flag-off\n {4}flag:/.test(RB) && !/flag-off[\s\S]*?undo[\s\S]*?- id: repoint/.test(RB));
     assert.deepEqual(await check(RB, { host: { lastDrill: NOW } }), []);
   });
 });

@@ -15,7 +15,6 @@ import { failingExample, hostile, million, passing, ROOT, HOSTILE, type Fixture 
 import { CHROMIUM, CHROMIUM_ARGS, openDiffPage, serveMedia, type DiffPage, type MediaServer, type Theme } from './host';
 
 // what the functions passed to page.evaluate see (this file is typed for node)
-/* eslint-disable @typescript-eslint/no-explicit-any */
 declare const window: any;
 declare const document: any;
 declare function getComputedStyle(e: unknown): { getPropertyValue(p: string): string };

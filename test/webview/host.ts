@@ -19,7 +19,6 @@ import { DiffSession } from '../../src/node/diff/session';
 import type { RowSource } from '../../src/node/diff/rows';
 
 // what the functions passed to page.evaluate / addInitScript see in the page (this file is typed for node)
-/* eslint-disable @typescript-eslint/no-explicit-any */
 declare const window: any;
 declare const document: any;
 

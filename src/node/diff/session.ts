@@ -61,7 +61,7 @@ export async function readReportFile(file: string): Promise<TestReport[]> {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${path.basename(file)} is not JSON: ${(e as Error).message}`);
+    throw new Error(`${path.basename(file)} is not JSON: ${(e as Error).message}`, { cause: e });
   }
   const o = data as Partial<ContractReport & TestReport>;
   if (o && typeof o === 'object' && Array.isArray(o.tests)) return o.tests.filter(isTestReport);
