@@ -324,7 +324,7 @@ describe('metrics: a real Prometheus', function () {
 
   before(async function () {
     if (!prometheusInstalled()) {
-      if (process.env.CI) throw new Error('Prometheus is not installed: run `bash test/prometheus/setup.sh` (npm run test:unit does)');
+      if (process.env.CI) throw new Error('Prometheus is not installed: run `bash test/prometheus/setup.sh` (npm run setup does)');
       console.log('    (Prometheus is not installed: run `bash test/prometheus/setup.sh`; skipping the real-Prometheus tests)');
       this.skip();
     }
