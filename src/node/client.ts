@@ -1,14 +1,9 @@
-// The editor's handle on the language-service worker: typed requests,
-// a timeout per request, and a fresh worker if one dies. A worker crash never
-// takes the extension host with it.
+// The editor's handle on the language-service worker: typed requests (over
+// rpc.ts), a timeout per request, and a fresh worker if one dies. A worker
+// crash never takes the extension host with it.
 import { Worker } from 'node:worker_threads';
-import type { DocRef, Method, Requests, ResponseMessage } from './protocol';
-
-interface Pending {
-  resolve: (v: unknown) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-}
+import type { DocRef, Method, Requests } from './protocol';
+import { RpcError, WorkerConnection } from './rpc';
 
 export interface ClientOptions {
   /** Per-request timeout in ms. */
@@ -19,9 +14,7 @@ export interface ClientOptions {
 }
 
 export class LanguageClient {
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private connection: WorkerConnection<Requests> | undefined;
   /** Version of each document the worker holds, so unchanged text is not sent again. */
   private readonly sent = new Map<string, number>();
   private disposed = false;
@@ -32,48 +25,27 @@ export class LanguageClient {
     private readonly options: ClientOptions = {},
   ) {}
 
-  private ensure(): Worker {
-    if (this.worker) return this.worker;
+  private ensure(): WorkerConnection<Requests> {
+    if (this.connection) return this.connection;
     const w = new Worker(this.workerPath, { resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMb ?? 512 } });
     w.unref();
-    w.on('message', (m: ResponseMessage) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      clearTimeout(p.timer);
-      if ('error' in m) p.reject(Object.assign(new Error(m.error), { missingText: !!m.missingText }));
-      else p.resolve(m.result);
+    const c: WorkerConnection<Requests> = new WorkerConnection<Requests>(w, {
+      describeStop: (why) => new Error(`language service stopped: ${why}`),
+      onStop: (why) => {
+        if (this.connection !== c) return;
+        this.connection = undefined;
+        this.sent.clear();
+        if (!this.disposed) this.options.onLog?.(`language service worker stopped (${why}); it restarts on the next request`);
+      },
     });
-    const fail = (why: string) => {
-      if (this.worker !== w) return;
-      this.worker = undefined;
-      this.sent.clear();
-      for (const [id, p] of this.pending) {
-        clearTimeout(p.timer);
-        p.reject(new Error(`language service stopped: ${why}`));
-        this.pending.delete(id);
-      }
-      if (!this.disposed) this.options.onLog?.(`language service worker stopped (${why}); it restarts on the next request`);
-    };
-    w.on('error', (e) => fail(e.message));
-    w.on('exit', (code) => fail(`exit code ${code}`));
-    this.worker = w;
+    this.connection = c;
     // a restarted worker gets the settings again
-    if (Object.keys(this.settings).length) w.postMessage({ id: this.nextId++, method: 'configure', params: this.settings });
-    return w;
+    if (Object.keys(this.settings).length) void c.request('configure', this.settings).catch(() => undefined);
+    return c;
   }
 
   private send<M extends Method>(method: M, params: Requests[M]['params']): Promise<Requests[M]['result']> {
-    const w = this.ensure();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`language service: ${method} timed out`));
-      }, this.options.timeoutMs ?? 30_000);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      w.postMessage({ id, method, params });
-    });
+    return this.ensure().request(method, params, { timeoutMs: this.options.timeoutMs ?? 30_000, timeoutMessage: `language service: ${method} timed out` });
   }
 
   /** Sends a document request, including the text only when the worker lacks this version. */
@@ -88,7 +60,7 @@ export class LanguageClient {
     try {
       return await this.send(method, { ...extra, doc: ref } as Requests[M]['params']);
     } catch (e) {
-      if ((e as { missingText?: boolean }).missingText) {
+      if (e instanceof RpcError && (e.data as { missingText?: boolean } | undefined)?.missingText) {
         this.sent.set(doc.uri, doc.version);
         return this.send(method, { ...extra, doc } as Requests[M]['params']);
       }
@@ -98,27 +70,25 @@ export class LanguageClient {
 
   close(uri: string): void {
     this.sent.delete(uri);
-    if (this.worker) void this.send('close', { uri }).catch(() => undefined);
+    if (this.connection) void this.send('close', { uri }).catch(() => undefined);
   }
 
   /** Settings for the worker: sent now if it runs, else when it starts (activation never starts it). */
   configure(params: Requests['configure']['params']): Promise<null> {
     this.settings = { ...this.settings, ...params };
-    if (!this.worker) return Promise.resolve(null);
+    if (!this.connection) return Promise.resolve(null);
     return this.send('configure', params);
   }
 
   /** Drops the worker's cached diagnostics (nothing to drop before it starts). */
   invalidate(): Promise<null> {
-    if (!this.worker) return Promise.resolve(null);
+    if (!this.connection) return Promise.resolve(null);
     return this.send('invalidate', {});
   }
 
   dispose(): void {
     this.disposed = true;
-    for (const p of this.pending.values()) clearTimeout(p.timer);
-    this.pending.clear();
-    void this.worker?.terminate();
-    this.worker = undefined;
+    void this.connection?.dispose(new Error('language service stopped: disposed'));
+    this.connection = undefined;
   }
 }

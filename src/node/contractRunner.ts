@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ContractReport } from '../core/contract/report';
 import type { RunOptions } from './contractTest';
+import { WorkerConnection } from './rpc';
 
 /** What crosses into the worker: the serialisable part of RunOptions. */
 export interface ContractRunRequest {
@@ -15,43 +16,32 @@ export interface ContractRunRequest {
 
 export type ProgressEvent = Parameters<NonNullable<RunOptions['onProgress']>>[0];
 
-export type ContractWorkerMessage =
-  | { type: 'progress'; event: ProgressEvent }
-  | { type: 'done'; report: ContractReport }
-  | { type: 'error'; message: string; name: string };
+/** The contract-test worker's API: one run per worker. */
+export interface ContractWorkerApi {
+  run: { params: ContractRunRequest; result: ContractReport; progress: ProgressEvent };
+}
 
 export interface WorkerRunOptions extends RunOptions {
   /** Heap limit of the worker in MB (default 2048). */
   maxHeapMb?: number;
 }
 
-export function runContractTestsInWorker(workerPath: string, file: string, options: WorkerRunOptions): Promise<ContractReport> {
+export async function runContractTestsInWorker(workerPath: string, file: string, options: WorkerRunOptions): Promise<ContractReport> {
   const { signal, onProgress, maxHeapMb, ...rest } = options;
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new Error('cancelled'));
-      return;
-    }
-    const request: ContractRunRequest = { file, options: rest };
-    const worker = new Worker(workerPath, { workerData: request, resourceLimits: { maxOldGenerationSizeMb: maxHeapMb ?? 2048 } });
-    let settled = false;
-    const settle = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      f();
-    };
-    const onAbort = () => worker.postMessage({ type: 'cancel' });
-    signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (m: ContractWorkerMessage) => {
-      if (m.type === 'progress') onProgress?.(m.event);
-      else if (m.type === 'done') settle(() => resolve(m.report));
-      else settle(() => reject(Object.assign(new Error(m.message), { name: m.name })));
-    });
-    worker.on('error', (e) => {
+  if (signal?.aborted) throw new Error('cancelled');
+  const heap = maxHeapMb ?? 2048;
+  const worker = new Worker(workerPath, { resourceLimits: { maxOldGenerationSizeMb: heap } });
+  const connection = new WorkerConnection<ContractWorkerApi>(worker, {
+    describeStop: (why, e) => {
+      if (!e) return new Error(`the contract-test worker stopped (${why}) before reporting`);
       const oom = /heap|memory/i.test(e.message) || (e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
-      settle(() => reject(new Error(oom ? `the contract test ran out of memory (worker heap limit ${maxHeapMb ?? 2048} MB): ${e.message}` : `the contract-test worker failed: ${e.message}`)));
-    });
-    worker.on('exit', (code) => settle(() => reject(new Error(`the contract-test worker stopped (exit code ${code}) before reporting`))));
+      return new Error(oom ? `the contract test ran out of memory (worker heap limit ${heap} MB): ${e.message}` : `the contract-test worker failed: ${e.message}`);
+    },
   });
+  try {
+    return await connection.request('run', { file, options: rest }, { ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) });
+  } finally {
+    // the run is over (or failed): its model processes were stopped by the run itself
+    void connection.dispose(new Error('the contract-test worker was stopped'));
+  }
 }

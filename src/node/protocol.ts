@@ -1,5 +1,7 @@
-// Messages between the editor adapter and the language-service worker. Offsets
-// only: the adapter converts to positions with its own document model.
+// The language-service worker's API (carried by rpc.ts). Offsets only: the
+// adapter converts to positions with its own document model. A request whose
+// document text the worker lacks fails with data `{ missingText: true }`, and
+// the client sends it again with the text.
 import type { CompletionItem, Diagnostic, DocumentSymbol, HoverResult, QuickFix, Span } from '../core/types';
 
 export interface DocRef {
@@ -26,11 +28,3 @@ export interface Requests {
 }
 
 export type Method = keyof Requests;
-
-export interface RequestMessage<M extends Method = Method> {
-  id: number;
-  method: M;
-  params: Requests[M]['params'];
-}
-
-export type ResponseMessage = { id: number; result: unknown } | { id: number; error: string; missingText?: boolean };

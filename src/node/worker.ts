@@ -4,13 +4,16 @@ import { parentPort } from 'node:worker_threads';
 import { DEFAULT_ANALYSIS_OPTIONS, LanguageService, type TextDocumentInput } from '../core';
 import { lastDrillFromAudit } from './audit';
 import { NodeHost } from './host';
-import type { DocRef, Method, RequestMessage, Requests, ResponseMessage } from './protocol';
+import type { DocRef, Requests } from './protocol';
+import { serve, type Handlers } from './rpc';
 
 const services = new Map<string, LanguageService>();
 const texts = new Map<string, { version: number; text: string }>();
 let maxSize = DEFAULT_ANALYSIS_OPTIONS.maxSize;
 
-class MissingText extends Error {}
+class MissingText extends Error {
+  readonly data = { missingText: true };
+}
 
 function serviceFor(root: string): LanguageService {
   let s = services.get(root);
@@ -29,7 +32,7 @@ function input(doc: DocRef): TextDocumentInput {
   return { uri: doc.uri, version: doc.version, path: doc.path, text: t.text };
 }
 
-const handlers: { [M in Method]: (p: Requests[M]['params']) => Requests[M]['result'] | Promise<Requests[M]['result']> } = {
+const handlers: Handlers<Requests> = {
   validate: ({ doc }) => serviceFor(doc.root).validate(input(doc)),
   complete: ({ doc, offset }) => serviceFor(doc.root).complete(input(doc), offset),
   hover: ({ doc, offset }) => serviceFor(doc.root).hover(input(doc), offset),
@@ -51,13 +54,4 @@ const handlers: { [M in Method]: (p: Requests[M]['params']) => Requests[M]['resu
   },
 };
 
-parentPort?.on('message', async (msg: RequestMessage) => {
-  let response: ResponseMessage;
-  try {
-    const handler = handlers[msg.method] as (p: unknown) => unknown;
-    response = { id: msg.id, result: await handler(msg.params) };
-  } catch (e) {
-    response = { id: msg.id, error: (e as Error).message, ...(e instanceof MissingText ? { missingText: true } : {}) };
-  }
-  parentPort!.postMessage(response);
-});
+if (parentPort) serve(parentPort, handlers);

@@ -1,4 +1,4 @@
-// Messages between the row-index worker and its client.
+// What the row-index worker answers, typed once for both its ends.
 import type { DiffRow, RowQuery } from '../../core/diff/protocol';
 import type { DiffSpec } from '../../core/diff/rowCheck';
 import type { BuildProgress, IndexFiles } from './rowIndex';
@@ -14,9 +14,9 @@ export interface PageResult {
   rows: DiffRow[];
 }
 
-export type WorkerRequest =
-  | { id: number; method: 'build'; spec: DiffSpec; files: IndexFiles }
-  | { id: number; method: 'page'; query: RowQuery; offset: number; count: number }
-  | { id: number; method: 'memory' };
-
-export type WorkerResponse = { id: number; progress: BuildProgress } | { id: number; result: unknown } | { id: number; error: string };
+/** The row-index worker's API (carried by ../rpc.ts). */
+export interface RowIndexApi {
+  build: { params: { spec: DiffSpec; files: IndexFiles }; result: BuildResult; progress: BuildProgress };
+  page: { params: { query: RowQuery; offset: number; count: number }; result: PageResult };
+  memory: { params: Record<string, never>; result: NodeJS.MemoryUsage };
+}
