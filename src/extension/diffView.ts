@@ -131,7 +131,7 @@ export class DiffViews implements vscode.Disposable {
     panel.webview.options = { enableScripts: true, localResourceRoots: [media] };
     panel.title = title(report);
     const files = resolveRowFiles(report, o.roots);
-    const rows = 'reason' in files ? files : workerRows(path.join(this.context.extensionPath, 'dist', 'diffWorker.js'), files.spec, files.files);
+    const rows = 'reason' in files ? files : workerRows(path.join(this.context.extensionPath, 'dist', 'diff-worker.js'), files.spec, files.files);
     let indexed!: (s: IndexState) => void;
     const indexedP = new Promise<IndexState>((r) => (indexed = r));
     if ('reason' in files) indexed({ state: 'none', reason: files.reason });

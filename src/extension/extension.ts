@@ -36,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     void vscode.window.showErrorMessage(`Rollback Lens: ${clock}. Deprecations and drill cadence are judged against the real clock until it is fixed.`);
   } else if (process.env[NOW_ENV]) log.info(`the calendar is pinned to ${process.env[NOW_ENV]} by ${NOW_ENV}`);
   const config = () => vscode.workspace.getConfiguration('rollbackLens');
-  const client = new LanguageClient(path.join(context.extensionPath, 'dist', 'worker.js'), {
+  const client = new LanguageClient(path.join(context.extensionPath, 'dist', 'language-worker.js'), {
     onLog: (m) => log.warn(m),
   });
   const maxFileSize = () => Math.max(1, config().get<number>('maxFileSize', 5 * 1024 * 1024));

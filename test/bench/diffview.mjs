@@ -2,7 +2,7 @@
 // Chromium from Debian's package (playwright-core, executablePath) with the
 // real webview bundle (media/diffview.js) behind its CSP, and the real host
 // side: the saved report read from disk, its files resolved, the row index
-// built in its worker thread (dist/diffWorker.js), pages served by DiffSession.
+// built in its worker thread (dist/diff-worker.js), pages served by DiffSession.
 //
 //   first paint   from "open the saved 1M-row report" (read and parse the
 //                 report file, resolve its files, start the worker, load the
@@ -57,7 +57,7 @@ export async function runDiffViewBench({ quick = false, log = console.log } = {}
       const tRead = performance.now() - t0;
       const files = d.resolveRowFiles(report, [dir]);
       if ('reason' in files) throw new Error(files.reason);
-      const source = d.workerRows(join(root, 'dist/diffWorker.js'), files.spec, files.files);
+      const source = d.workerRows(join(root, 'dist/diff-worker.js'), files.spec, files.files);
       const page = await d.openDiffPage(browser, media, { report, rows: source, theme: 'dark', viewport: { width: 1280, height: 900 } });
       const tPage = performance.now() - t0;
       try {

@@ -12,7 +12,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { LanguageClient } = require(join(root, 'dist/bench/core.js'));
 const [lines, ws] = [Number(process.argv[2]), process.argv[3]];
 const text = generateRunbook(lines);
-const client = new LanguageClient(join(root, 'dist/worker.js'));
+const client = new LanguageClient(join(root, 'dist/language-worker.js'));
 const doc = { uri: 'file:///bench/slices.runbook.yaml', version: 1, root: ws, path: 'bench.runbook.yaml', text };
 await client.request('validate', doc, {}); // start the worker, compile the schemas
 const stopProbe = startProbe();

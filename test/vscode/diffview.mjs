@@ -37,7 +37,7 @@ const HEADLINE = 'Failed: 1 rule failed, 0 warned, 9 passed — 150 rows matched
 
 async function main() {
   checkSetup();
-  if (!VSIX) ensureBuilt([join(ROOT, 'media/diffview.js'), join(ROOT, 'dist/diffWorker.js')]);
+  if (!VSIX) ensureBuilt([join(ROOT, 'media/diffview.js'), join(ROOT, 'dist/diff-worker.js')]);
   mkdirSync(RESULTS, { recursive: true });
   const sb = makeSandbox('diffview');
   if (VSIX) installVsix(sb, VSIX);

@@ -19,7 +19,7 @@ declare const window: any;
 declare const document: any;
 declare function getComputedStyle(e: unknown): { getPropertyValue(p: string): string };
 
-const WORKER = path.join(ROOT, 'dist', 'diffWorker.js');
+const WORKER = path.join(ROOT, 'dist', 'diff-worker.js');
 const RESULTS = path.join(ROOT, 'test-results');
 
 function rowsFor(f: Fixture): RowSource | { reason: string } {
@@ -75,7 +75,7 @@ describe('diff view in headless Chromium (the built webview bundle)', function (
 
   before(async () => {
     assert.ok(existsSync(path.join(ROOT, 'media/diffview.js')), 'media/diffview.js is built (npm run build)');
-    assert.ok(existsSync(WORKER), 'dist/diffWorker.js is built (npm run build)');
+    assert.ok(existsSync(WORKER), 'dist/diff-worker.js is built (npm run build)');
     assert.ok(existsSync(CHROMIUM), `Debian's chromium at ${CHROMIUM} (bash test/vscode/setup.sh installs it)`);
     mkdirSync(RESULTS, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });

@@ -34,7 +34,7 @@ export function inProcessRows(spec: DiffSpec, files: IndexFiles): RowSource {
   };
 }
 
-/** The index in a worker thread (dist/diffWorker.js), stopped by dispose(). */
+/** The index in a worker thread (dist/diff-worker.js), stopped by dispose(). */
 export function workerRows(workerPath: string, spec: DiffSpec, files: IndexFiles, options: { maxHeapMb?: number } = {}): RowSource {
   const worker = new Worker(workerPath, { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 2048 } });
   worker.unref();
