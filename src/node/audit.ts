@@ -68,7 +68,7 @@ import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { blobIds, commitsChanging, GitError, headCommit, readBlobs, repoOf, type FileCommit } from './git';
+import { blobIds, commitsChanging, GitError, headCommitFromFiles, readBlobs, repoOf, type FileCommit } from './git';
 import { isWithin, toWorkspacePath } from './host';
 import { sha256File } from './jsonl';
 
@@ -166,7 +166,7 @@ export async function appendAuditRecord(workspaceRoot: string, input: AuditInput
   // the slow parts (hashing, git, user) happen before taking the lock
   const [digest, commit] = await Promise.all([
     input.digest !== undefined ? input.digest : sha256File(path.join(root, ...rel.split('/'))).catch(() => null),
-    input.commit !== undefined ? input.commit : readGitCommit(root),
+    input.commit !== undefined ? input.commit : headCommitFromFiles(root),
   ]);
   const { kind, path: _path, verdict, digest: _d, commit: _c, user, timings, findings, ...extra } = input;
   const body = {
@@ -368,6 +368,8 @@ function isJsonObject(bytes: Buffer): boolean {
   }
 }
 
+const COMMIT_RE = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
@@ -565,66 +567,6 @@ async function unlinkQuietly(file: string): Promise<void> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-// ---- git ------------------------------------------------------------------------------------------
-
-/**
- * The commit checked out in the repository holding `dir` (HEAD resolved through
- * loose refs and packed-refs, worktrees and submodules included; `git rev-parse
- * HEAD` when the files say nothing, e.g. reftable). Null when `dir` is not in a
- * repository, HEAD has no commit yet, or anything fails: never throws.
- */
-export async function readGitCommit(dir: string): Promise<string | null> {
-  try {
-    const gitDir = await findGitDir(path.resolve(dir));
-    if (!gitDir) return null;
-    const fromFiles = await commitFromFiles(gitDir);
-    if (fromFiles !== undefined) return fromFiles;
-    return await headCommit(dir);
-  } catch {
-    return null;
-  }
-}
-
-const COMMIT_RE = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
-
-async function findGitDir(start: string): Promise<string | undefined> {
-  for (let dir = start; ; ) {
-    const dotGit = path.join(dir, '.git');
-    const st = await fs.stat(dotGit).catch(() => undefined);
-    if (st?.isDirectory()) return dotGit;
-    if (st?.isFile()) {
-      const m = /^gitdir:\s*(.+?)\s*$/m.exec(await fs.readFile(dotGit, 'utf8'));
-      return m ? path.resolve(dir, m[1]!) : undefined;
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
-
-/** The commit from HEAD and the refs files; null for an unborn branch; undefined when the files cannot tell. */
-async function commitFromFiles(gitDir: string): Promise<string | null | undefined> {
-  const head = (await fs.readFile(path.join(gitDir, 'HEAD'), 'utf8')).trim();
-  if (COMMIT_RE.test(head)) return head;
-  const m = /^ref:\s*(refs\/\S+)$/.exec(head);
-  if (!m) return undefined;
-  const ref = m[1]!;
-  const common = await fs
-    .readFile(path.join(gitDir, 'commondir'), 'utf8')
-    .then((c) => path.resolve(gitDir, c.trim()))
-    .catch(() => gitDir);
-  for (const base of new Set([gitDir, common])) {
-    const loose = await fs.readFile(path.join(base, ...ref.split('/')), 'utf8').catch(() => undefined);
-    if (loose !== undefined && COMMIT_RE.test(loose.trim())) return loose.trim();
-  }
-  const packed = await fs.readFile(path.join(common, 'packed-refs'), 'utf8').catch(() => undefined);
-  for (const line of packed?.split('\n') ?? []) {
-    const [id, name] = line.trim().split(' ');
-    if (name === ref && id && COMMIT_RE.test(id)) return id;
-  }
-  return undefined;
 }
 
 // ---- reading and verifying ---------------------------------------------------------------
