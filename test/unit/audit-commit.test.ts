@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const REGISTER = path.resolve(__dirname, 'register.cjs');
-const AUDIT_MODULE = path.resolve(__dirname, '../../src/node/audit.ts');
+const AUDIT_MODULE = path.resolve(__dirname, '../../src/node/audit/index.ts');
 const GIT_MODULE = path.resolve(__dirname, '../../src/node/git.ts');
 
 /** In a child process with no git on its PATH: whether git is missing there, what headCommit (git) says, and the commit an appended record carries. */
