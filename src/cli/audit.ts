@@ -1,7 +1,8 @@
 // `rollback-lens audit`: checks, lists and prints the head of the workspace's
-// audit log (.rollback-lens/audit.jsonl; format, chain and checks in
-// src/node/audit.ts). verify names each check it ran (hash chain, git history,
-// expected head) as passed, FAILED or not checked, and which one caught a break.
+// audit log (.rollback-lens/audit.jsonl; its format and chain in
+// src/node/audit/record.ts, the checks in src/node/audit/verify.ts). verify
+// names each check it ran (hash chain, git history, expected head) as passed,
+// FAILED or not checked, and which one caught a break.
 // Exit codes: verify 0 no check failed (or no log yet), 1 a check failed, 2
 // usage or I/O error; list and head 0 (list names broken lines on stderr), 2
 // usage or I/O error.

@@ -1,10 +1,18 @@
-// Reading files as they were at a git revision, through the git binary
-// (child_process.execFile/spawn, no shell). Every failure is a GitError whose kind
-// says what went wrong: git not installed, not a repository, unknown revision,
-// file absent at that revision, or any other git failure (with git's message).
-// Histories are read with bounded memory: the commits that changed a file come
-// from one streamed `git log` (at most `max` of them kept), and file contents
-// from one `git cat-file --batch`, handed over in chunks, never whole.
+// The one git module: everything Rollback Lens learns from a repository comes
+// through here. Files as they were at a revision, histories and blobs go
+// through the git binary (child_process.execFile/spawn, no shell). Every failure
+// is a GitError whose kind says what went wrong: git not installed, not a
+// repository, unknown revision, file absent at that revision, or any other git
+// failure (with git's message). Histories are read with bounded memory: the
+// commits that changed a file come from one streamed `git log` (at most `max`
+// of them kept), and file contents from one `git cat-file --batch`, handed over
+// in chunks, never whole.
+// The commit HEAD names, two ways: headCommit asks git (`git rev-parse`, a
+// process, bounded by a timeout); headCommitFromFiles reads HEAD, the loose
+// refs and packed-refs itself, spawns nothing and works without a git binary
+// (every audit record is stamped with it, so it must stay fast), and falls back
+// to headCommit only when the files cannot tell (e.g. reftable). Both return
+// null rather than throw.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -29,6 +37,8 @@ export interface RepoPath {
 }
 
 const MAX_BUFFER = 64 * 1024 * 1024;
+/** A full commit id: SHA-1 (40 hex digits) or SHA-256 (64). */
+const COMMIT_RE = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 interface GitResult {
   stdout: string;
@@ -94,10 +104,67 @@ export async function headCommit(cwd: string, timeoutMs = 5000): Promise<string 
   try {
     const r = await git(['rev-parse', '--verify', '--quiet', 'HEAD'], cwd, timeoutMs);
     const id = r.stdout.trim();
-    return r.code === 0 && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id) ? id : null;
+    return r.code === 0 && COMMIT_RE.test(id) ? id : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * The commit checked out in the repository holding `dir` (HEAD resolved through
+ * loose refs and packed-refs, worktrees and submodules included; headCommit
+ * (`git rev-parse HEAD`) when the files say nothing, e.g. reftable). Null when
+ * `dir` is not in a repository, HEAD has no commit yet, or anything fails:
+ * never throws.
+ */
+export async function headCommitFromFiles(dir: string): Promise<string | null> {
+  try {
+    const gitDir = await findGitDir(path.resolve(dir));
+    if (!gitDir) return null;
+    const fromFiles = await commitFromFiles(gitDir);
+    if (fromFiles !== undefined) return fromFiles;
+    return await headCommit(dir);
+  } catch {
+    return null;
+  }
+}
+
+async function findGitDir(start: string): Promise<string | undefined> {
+  for (let dir = start; ; ) {
+    const dotGit = path.join(dir, '.git');
+    const st = await fs.stat(dotGit).catch(() => undefined);
+    if (st?.isDirectory()) return dotGit;
+    if (st?.isFile()) {
+      const m = /^gitdir:\s*(.+?)\s*$/m.exec(await fs.readFile(dotGit, 'utf8'));
+      return m ? path.resolve(dir, m[1]!) : undefined;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/** The commit from HEAD and the refs files; null for an unborn branch; undefined when the files cannot tell. */
+async function commitFromFiles(gitDir: string): Promise<string | null | undefined> {
+  const head = (await fs.readFile(path.join(gitDir, 'HEAD'), 'utf8')).trim();
+  if (COMMIT_RE.test(head)) return head;
+  const m = /^ref:\s*(refs\/\S+)$/.exec(head);
+  if (!m) return undefined;
+  const ref = m[1]!;
+  const common = await fs
+    .readFile(path.join(gitDir, 'commondir'), 'utf8')
+    .then((c) => path.resolve(gitDir, c.trim()))
+    .catch(() => gitDir);
+  for (const base of new Set([gitDir, common])) {
+    const loose = await fs.readFile(path.join(base, ...ref.split('/')), 'utf8').catch(() => undefined);
+    if (loose !== undefined && COMMIT_RE.test(loose.trim())) return loose.trim();
+  }
+  const packed = await fs.readFile(path.join(common, 'packed-refs'), 'utf8').catch(() => undefined);
+  for (const line of packed?.split('\n') ?? []) {
+    const [id, name] = line.trim().split(' ');
+    if (name === ref && id && COMMIT_RE.test(id)) return id;
+  }
+  return undefined;
 }
 
 /** The commit a revision names (`HEAD~1`, `main`, `v1.4.2`, a sha). */

@@ -17,10 +17,10 @@ import {
   GENESIS,
   lastDrillFromAudit,
   readAuditLog,
-  readGitCommit,
   verifyAuditLog,
   type AuditInput,
 } from '../../src/node/audit';
+import { headCommitFromFiles as readGitCommit } from '../../src/node/git';
 import { NodeHost } from '../../src/node/host';
 import { DAY, FIXTURES, NOW } from './helpers';
 

@@ -1,0 +1,20 @@
+// One check of `audit verify` (hash chain, git history, expected head) and
+// how its verdict is told: passed, failed (with the line, and for git history
+// the commit), or not checked with the reason, which is never counted as a pass.
+// Shared by verify.ts and history.ts.
+
+
+export type AuditCheckName = 'hash-chain' | 'git-history' | 'expected-head';
+
+/** One check of verify: passed, failed, or not checked (and why not: never counted as passed). */
+export interface AuditCheck {
+  check: AuditCheckName;
+  status: 'passed' | 'failed' | 'not-checked';
+  message: string;
+  /** The log's line where it failed (1-based). */
+  line?: number;
+  /** git-history: the commit whose version the file contradicts. */
+  commit?: string;
+}
+
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
