@@ -86,9 +86,16 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       io.stderr.write(`rollback-lens: ${(e as Error).message}\n\n${USAGE}\n`);
       return 2;
     }
-    io.stderr.write(`rollback-lens: ${(e as Error).stack ?? String(e)}\n`);
+    io.stderr.write(unexpected(e));
     return 2;
   }
+}
+
+/** Anything no command turned into a finding: one line, never a stack trace (ROLLBACK_LENS_DEBUG=1 adds it, for a bug report). */
+function unexpected(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const line = `rollback-lens: ${message.split('\n')[0] || 'unexpected error'}\n`;
+  return process.env.ROLLBACK_LENS_DEBUG && e instanceof Error && e.stack ? line + e.stack + '\n' : line;
 }
 
 async function validateCommand(argv: string[], io: CliIO): Promise<number> {
@@ -136,7 +143,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(`rollback-lens: ${(e as Error).stack ?? String(e)}\n`);
+      process.stderr.write(unexpected(e));
       process.exitCode = 2;
     },
   );

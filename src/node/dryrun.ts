@@ -162,15 +162,8 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     phases.execute.push(`${s.order}. ${results[results.length - 1]?.action ?? s.id}`);
   }
 
-  // windows
-  if (restore?.ok && plan.worstCaseMs > restore.value) {
-    findings.push({
-      severity: 'error',
-      code: 'restore-window-exceeded',
-      message: `the plan's worst case is ${formatDuration(plan.worstCaseMs)} (${plan.criticalPath.join(' → ')}), longer than windows.restore ${String(windows.restore)}`,
-      ...at(['windows', 'restore']),
-    });
-  }
+  // windows: a plan longer than windows.restore is the language service's restore-window-exceeded (among the
+  // diagnostics above), reported once, with the severity validate gives it
 
   // contracts: what the target release honours, against the current one
   const current = obj(release.current);
@@ -239,16 +232,41 @@ async function checkState(state: Record<string, unknown>, dir: string, workspace
     const abs = path.resolve(dir, f);
     return isWithin(path.resolve(workspace), abs) ? abs : undefined;
   };
-  const readJson = async (f: string) => JSON.parse(await fs.readFile(inside(f) ?? '/nonexistent', 'utf8')) as Record<string, unknown>;
-  let reads: Record<string, unknown>;
+  // each schema is a finding at its own reference when it is outside, unreadable, not JSON or cannot be compiled
+  const load = async (key: 'targetReads' | 'writes'): Promise<{ schema: Record<string, unknown> } | { finding: Finding }> => {
+    const f = String(state[key]);
+    const fail = (code: string, message: string) => ({ finding: { severity: 'error' as const, code, message, ...at(['state', key]) } });
+    const abs = inside(f);
+    if (!abs) return fail('file-outside-workspace', `\`${f}\` is outside the workspace`);
+    let text: string;
+    try {
+      text = await fs.readFile(abs, 'utf8');
+    } catch (e) {
+      return fail('state-schema-unreadable', `${f} cannot be read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`);
+    }
+    try {
+      const schema = JSON.parse(text) as unknown;
+      if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return fail('state-schema-invalid', `${f} is not a JSON Schema (not an object)`);
+      return { schema: schema as Record<string, unknown> };
+    } catch (e) {
+      return fail('state-schema-unreadable', `${f} is not JSON: ${(e as Error).message}`);
+    }
+  };
+  const readsLoaded = await load('targetReads');
+  if ('finding' in readsLoaded) return [readsLoaded.finding];
+  const reads = readsLoaded.schema;
   let writes: Record<string, unknown> | undefined;
-  try {
-    reads = await readJson(state.targetReads);
-    if (typeof state.writes === 'string') writes = await readJson(state.writes);
-  } catch (e) {
-    return [{ severity: 'error', code: 'state-schema-unreadable', message: `state schemas: ${(e as Error).message}`, ...at(['state']) }];
+  if (typeof state.writes === 'string') {
+    const w = await load('writes');
+    if ('finding' in w) return [w.finding];
+    writes = w.schema;
   }
-  const validate = new Ajv({ allErrors: false, strict: false, validateFormats: false }).compile(reads);
+  let validate: ReturnType<Ajv['compile']>;
+  try {
+    validate = new Ajv({ allErrors: false, strict: false, validateFormats: false }).compile(reads);
+  } catch (e) {
+    return [{ severity: 'error', code: 'state-schema-invalid', message: `${state.targetReads} cannot be compiled: ${(e as Error).message}`, ...at(['state', 'targetReads']) }];
+  }
   const preserve = (Array.isArray(state.preserve) ? state.preserve : []).map(String);
   const samples = inside(state.samples);
   if (!samples) return [{ severity: 'error', code: 'file-outside-workspace', message: `\`${state.samples}\` is outside the workspace`, ...at(['state', 'samples']) }];
