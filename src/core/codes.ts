@@ -7,6 +7,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'yaml-too-deep': 'The document nests too deeply to be checked.',
   'file-too-large': 'The file is larger than the size Rollback Lens checks.',
   'binary-file': 'The file is binary, not YAML.',
+  'invalid-utf8': 'Bytes that are not valid UTF-8 (read as U+FFFD, the replacement character).',
   'empty-document': 'The file has no content.',
   'not-a-mapping': 'The top level is not a mapping with apiVersion and kind.',
   'unknown-kind': '`kind` is missing or not RollbackRunbook / InterfaceContract.',
