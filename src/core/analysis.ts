@@ -5,6 +5,7 @@
 // U+FFFD there, and each run of them is reported where it stands.
 import { checkContract } from './checks/contract';
 import { checkFileRefs } from './checks/files';
+import { checkReferences } from './checks/references';
 import { checkRunbook } from './checks/runbook';
 import { checkSyntaxValues } from './checks/syntax';
 import type { LanguageHost } from './host';
@@ -180,11 +181,12 @@ export async function semanticDiagnostics(analysis: Analysis, host: LanguageHost
     documentPath: analysis.input.path,
     host,
   };
-  const [files, specific] = await Promise.all([
+  const [files, specific, references] = await Promise.all([
     checkFileRefs(ctx, analysis.schema),
     analysis.kind === 'RollbackRunbook' ? checkRunbook(ctx) : Promise.resolve(checkContract(ctx)),
+    analysis.kind === 'RollbackRunbook' ? checkReferences(ctx) : Promise.resolve([]),
   ]);
-  return [...specific, ...files];
+  return [...specific, ...references, ...files];
 }
 
 /** The diagnostic for a document over the size limit (callers that never read it use this too). */
