@@ -1,8 +1,11 @@
 // One analysis per document version: size and content guards, the YAML parse,
 // kind selection by apiVersion/kind (or the file name), then schema and
-// semantic checks. Nothing here throws for any input text.
+// semantic checks. Nothing here throws for any input text. Text arrives
+// decoded (by Node's reader or by the editor): bytes that were not UTF-8 are
+// U+FFFD there, and each run of them is reported where it stands.
 import { checkContract } from './checks/contract';
 import { checkFileRefs } from './checks/files';
+import { checkReferences } from './checks/references';
 import { checkRunbook } from './checks/runbook';
 import { checkSyntaxValues } from './checks/syntax';
 import type { LanguageHost } from './host';
@@ -80,7 +83,7 @@ function analyzeUnguarded(input: DocumentInput, options: AnalysisOptions): Analy
   const expected = expectedKind(input.path);
   // until the document says what it is, the file name decides (completion needs a schema)
   const withParsed = { ...base, parsed, kind: expected, schema: expected ? SCHEMAS[expected] : undefined };
-  const diagnostics = [...parsed.diagnostics];
+  const diagnostics = [...invalidUtf8(text), ...parsed.diagnostics];
   const wanted = expected ? `${expected === 'InterfaceContract' ? 'an' : 'a'} \`${expected}\`` : `a \`${KINDS.join('` or `')}\``;
   const root = deref(parsed.root);
   if (!root || (root.type === 'scalar' && (root.value === null || root.value === ''))) {
@@ -148,6 +151,24 @@ function analyzeUnguarded(input: DocumentInput, options: AnalysisOptions): Analy
   return { ...withParsed, kind, schema, syntactic: diagnostics, checkable: true };
 }
 
+/** At most this many invalid-UTF-8 runs are reported one by one (a Latin-1 file has one per accent). */
+const MAX_UTF8_DIAGNOSTICS = 20;
+const UTF8_MESSAGE = 'invalid UTF-8: the bytes here are not valid UTF-8 and were read as U+FFFD (the replacement character); save the file as UTF-8';
+
+/** One error per run of U+FFFD: what a decoder makes of bytes that are not UTF-8. */
+function invalidUtf8(text: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  let runs = 0;
+  for (let i = text.indexOf('\uFFFD'); i !== -1; i = text.indexOf('\uFFFD', i)) {
+    let end = i;
+    while (text.charCodeAt(end) === 0xfffd) end++;
+    if (++runs <= MAX_UTF8_DIAGNOSTICS) out.push({ span: { start: i, end }, severity: 'error', code: 'invalid-utf8', message: UTF8_MESSAGE });
+    i = end;
+  }
+  if (runs > MAX_UTF8_DIAGNOSTICS) out[out.length - 1]!.message += `; ${runs - MAX_UTF8_DIAGNOSTICS} more such places after this one`;
+  return out;
+}
+
 /** `undo` is reported by the semantic check, which carries the quick fix. */
 const REQUIRED_HANDLED_ELSEWHERE = new Set(['undo']);
 
@@ -160,11 +181,12 @@ export async function semanticDiagnostics(analysis: Analysis, host: LanguageHost
     documentPath: analysis.input.path,
     host,
   };
-  const [files, specific] = await Promise.all([
+  const [files, specific, references] = await Promise.all([
     checkFileRefs(ctx, analysis.schema),
     analysis.kind === 'RollbackRunbook' ? checkRunbook(ctx) : Promise.resolve(checkContract(ctx)),
+    analysis.kind === 'RollbackRunbook' ? checkReferences(ctx) : Promise.resolve([]),
   ]);
-  return [...specific, ...files];
+  return [...specific, ...references, ...files];
 }
 
 /** The diagnostic for a document over the size limit (callers that never read it use this too). */

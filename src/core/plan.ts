@@ -1,6 +1,8 @@
 // A runbook's plan: the steps in an order that honours `requires` (document
 // order among independent steps), the worst-case duration, and the
-// `{{placeholder}}` templates of requests and messages. Pure.
+// `{{placeholder}}` templates of requests and messages. Pure. What a
+// placeholder can name is `templateValues`, the one definition the renderers
+// and the linter share.
 import { stepsOf, worstCasePath, type StepInfo } from './checks/runbook';
 
 export interface PlannedStep extends StepInfo {
@@ -41,6 +43,25 @@ export function resolvePlan(runbook: Record<string, unknown>): Plan {
 }
 
 const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
+
+/** The top-level names a template can use, in the order messages list them. */
+export const TEMPLATE_ROOTS = ['metadata', 'current', 'target', 'phase'] as const;
+
+/** The values every `{{placeholder}}` is filled from: the runbook's metadata, its current and target release, and the phase (`dry-run`, `drill`, ...). */
+export function templateValues(runbook: Record<string, unknown>, phase: string): Record<string, unknown> {
+  const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const release = obj(runbook.release);
+  return { metadata: obj(runbook.metadata), current: obj(release.current), target: obj(release.target), phase };
+}
+
+/** The placeholders of `template` that `values` cannot fill, each with where it stands in the template. */
+export function unfilledPlaceholders(template: string, values: Record<string, unknown>): Array<{ name: string; whole: string; at: number }> {
+  const out: Array<{ name: string; whole: string; at: number }> = [];
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    if (renderTemplate(m[0], values).unknown.length) out.push({ name: m[1]!, whole: m[0], at: m.index });
+  }
+  return out;
+}
 
 /** Fills `{{a.b}}` from `values`; names it cannot fill are returned and left as written. */
 export function renderTemplate(template: string, values: Record<string, unknown>): { text: string; unknown: string[] } {

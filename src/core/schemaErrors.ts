@@ -293,7 +293,10 @@ function single(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic | undefined
 
 export function suggest(name: string, candidates: readonly string[]): string | undefined {
   if (!candidates.length) return undefined;
-  const best = closest(name, candidates as string[]);
+  let best = closest(name, candidates as string[]);
+  // on a tie, a candidate the name is the start of (`of` → `off`, not `on`)
+  const tied = candidates.filter((c) => distance(name, c) === distance(name, best));
+  best = tied.find((c) => c.startsWith(name)) ?? best;
   const d = distance(name.toLowerCase(), best.toLowerCase());
   return d > 0 && d <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }

@@ -2,8 +2,9 @@
 // single walk into (a) a small positional tree the rest of the core reads and
 // (b) the plain JS value that the schema validator sees. Aliases are shared,
 // not copied, and their expansion is bounded, so an alias bomb costs O(nodes)
-// and produces a located error instead of exhausting memory.
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node as YNode } from 'yaml';
+// and produces a located error instead of exhausting memory. An unclosed
+// quote is reported where the quote opens (the library reports end of file).
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, Parser, type Document, type Node as YNode } from 'yaml';
 import { parseYamlFast } from './fastYaml';
 import type { Diagnostic, Span } from './types';
 
@@ -90,7 +91,9 @@ export function parseYamlRecovering(text: string, limits: ParseLimits = DEFAULT_
   const diagnostics: Diagnostic[] = [];
   // one broken construct can cascade into hundreds of errors: show the first ones
   for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
-    diagnostics.push({ span: errorSpan(text, e.pos), severity: 'error', code: 'yaml-syntax', message: yamlMessage(e.message, e.code) });
+    const quote = e.code === 'MISSING_CHAR' && /closing ["']quote/.test(e.message) ? unclosedQuote(text, e.pos[0]) : undefined;
+    if (quote) diagnostics.push({ span: quote.span, severity: 'error', code: 'yaml-syntax', message: quote.message });
+    else diagnostics.push({ span: errorSpan(text, e.pos), severity: 'error', code: 'yaml-syntax', message: yamlMessage(e.message, e.code) });
   }
   if (doc.errors.length > MAX_SYNTAX_ERRORS) {
     const last = doc.errors[MAX_SYNTAX_ERRORS]!;
@@ -144,6 +147,37 @@ function errorSpan(text: string, pos: [number, number]): Span {
   end = Math.max(start, Math.min(end, text.length));
   if (end === start && start < text.length && text[start] !== '\n') end = start + 1;
   return { start, end };
+}
+
+/**
+ * The quoted scalar that runs to `pos` without closing: its opening quote to
+ * the end of that line, and a message that says so. Found in the library's
+ * CST, which knows where each quoted token starts.
+ */
+function unclosedQuote(text: string, pos: number): { span: Span; message: string } | undefined {
+  let found: { offset: number; double: boolean } | undefined;
+  const walk = (t: unknown): void => {
+    if (found || !t || typeof t !== 'object') return;
+    if (Array.isArray(t)) {
+      for (const x of t) walk(x);
+      return;
+    }
+    const tok = t as { type?: unknown; offset?: unknown; source?: unknown };
+    if ((tok.type === 'double-quoted-scalar' || tok.type === 'single-quoted-scalar') && typeof tok.offset === 'number' && typeof tok.source === 'string') {
+      if (tok.offset <= pos && pos <= tok.offset + tok.source.length) found = { offset: tok.offset, double: tok.type === 'double-quoted-scalar' };
+      return;
+    }
+    for (const v of Object.values(t)) walk(v);
+  };
+  for (const token of new Parser().parse(text)) walk(token);
+  if (!found) return undefined;
+  const nl = text.indexOf('\n', found.offset);
+  const end = trimEnd(text, found.offset, nl === -1 ? text.length : nl);
+  const [kind, q] = found.double ? ['double', '"'] : ['single', "'"];
+  return {
+    span: { start: found.offset, end: Math.max(end, found.offset + 1) },
+    message: `YAML: this ${kind}-quoted string is never closed: the \`${q}\` here has no closing \`${q}\`, so the rest of the file is read as part of it`,
+  };
 }
 
 /** The yaml library's messages end with "at line L, column C" context; positions are ours to give. */

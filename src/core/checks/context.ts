@@ -32,6 +32,15 @@ export function diag(span: Span, severity: Severity, code: string, message: stri
   return { span, severity, code, message, ...extra };
 }
 
+/** A "Change to `guess`" quick fix on `span`, keeping the value's quotes (`"off"` must stay a string); nothing without a guess. */
+export function changeTo(text: string, span: Span, guess: string | undefined): Partial<Diagnostic> {
+  if (!guess) return {};
+  const q = text[span.start];
+  const quoted = (q === '"' || q === "'") && text[span.end - 1] === q && span.end - span.start >= 2;
+  const newText = quoted ? (q === '"' ? JSON.stringify(guess) : `'${guess.replace(/'/g, "''")}'`) : guess;
+  return { fixes: [{ title: `Change to \`${guess}\``, edits: [{ ...span, newText }], preferred: true }] };
+}
+
 export function asArray(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }

@@ -1,10 +1,12 @@
-// Semantic checks of a RollbackRunbook: what a schema cannot say.
+// Semantic checks of a RollbackRunbook: what a schema cannot say. Names that
+// must exist in other files (contract tests, flags, placeholders, triggers
+// named by reintroduction) are checked in references.ts.
 import { resolveWorkspacePath } from '../host';
 import { suggest } from '../schemaErrors';
 import type { Diagnostic, QuickFix, RelatedInfo, Span } from '../types';
 import { formatDate, formatDuration, parseDuration } from '../values';
 import { deref, getPair, type PMap } from '../yamlTree';
-import { asArray, asObject, asString, diag, endOfLine, indentOfLine, keyAt, nodeAtPath, valueAt, type CheckContext } from './context';
+import { asArray, asObject, asString, changeTo, diag, endOfLine, indentOfLine, keyAt, nodeAtPath, valueAt, type CheckContext } from './context';
 
 export const MUTATING_KINDS = ['run', 'http'] as const;
 export const STEP_KINDS = ['run', 'http', 'flag', 'approve', 'notify', 'verify'] as const;
@@ -176,9 +178,21 @@ function checkRoles(ctx: CheckContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const roles = asObject(ctx.value.roles);
   const declared = Object.keys(roles);
-  const uses: Array<{ role: string; path: (string | number)[]; where: string }> = [];
+  const uses: Array<{ role: string; path: (string | number)[]; where: string; key?: boolean }> = [];
   asArray(ctx.value.steps).forEach((raw, i) => {
-    asArray(asObject(raw).approve).forEach((r, j) => typeof r === 'string' && uses.push({ role: r, path: ['steps', i, 'approve', j], where: 'approval' }));
+    const step = asObject(raw);
+    if (typeof step.owner === 'string') uses.push({ role: step.owner, path: ['steps', i, 'owner'], where: 'step owner' });
+    asArray(step.approve).forEach((r, j) => typeof r === 'string' && uses.push({ role: r, path: ['steps', i, 'approve', j], where: 'approval' }));
+    asArray(asObject(step.notify).to).forEach((r, j) => typeof r === 'string' && uses.push({ role: r, path: ['steps', i, 'notify', 'to', j], where: 'notification' }));
+  });
+  asArray(asObject(ctx.value.reintroduction).stages).forEach((st, i) => {
+    asArray(asObject(st).approve).forEach((r, j) => typeof r === 'string' && uses.push({ role: r, path: ['reintroduction', 'stages', i, 'approve', j], where: 'reintroduction approval' }));
+  });
+  asArray(asObject(ctx.value.drills).scenarios).forEach((sc, i) => {
+    const approvals = asObject(sc).approvals;
+    if (approvals && typeof approvals === 'object' && !Array.isArray(approvals)) {
+      for (const r of Object.keys(approvals)) uses.push({ role: r, path: ['drills', 'scenarios', i, 'approvals', r], where: 'drill approval', key: true });
+    }
   });
   asArray(asObject(ctx.value.closure).signOff).forEach((r, j) => typeof r === 'string' && uses.push({ role: r, path: ['closure', 'signOff', j], where: 'sign-off' }));
   asArray(ctx.value.communication).forEach((raw, i) => {
@@ -187,7 +201,7 @@ function checkRoles(ctx: CheckContext): Diagnostic[] {
   });
   for (const u of uses) {
     if (Object.prototype.hasOwnProperty.call(roles, u.role)) continue;
-    const span = valueAt(ctx, u.path);
+    const span = u.key ? keyAt(ctx, u.path) : valueAt(ctx, u.path);
     const guess = suggest(u.role, declared);
     const fixes: QuickFix[] = [];
     if (guess) fixes.push({ title: `Change to \`${guess}\``, edits: [{ ...span, newText: guess }], preferred: true });
@@ -354,16 +368,33 @@ async function checkMetrics(ctx: CheckContext): Promise<Diagnostic[]> {
     source = '`metrics.prometheus.queries`';
   }
   if (!known) return [];
-  const out: Diagnostic[] = [];
+  const uses: Array<{ metric: string; span: Span; message: (m: string) => string }> = [];
   for (const t of triggers) {
-    if (!t.metric || known.includes(t.metric)) continue;
-    const span = valueAt(ctx, ['triggers', t.i, 'metric']);
-    const guess = suggest(t.metric, known);
-    out.push(
-      diag(span, 'error', 'unknown-metric', `metric \`${t.metric}\` is not in ${source}, so this trigger can never fire${guess ? ` — did you mean \`${guess}\`?` : ''}`, {
-        ...(guess ? { fixes: [{ title: `Change to \`${guess}\``, edits: [{ ...span, newText: guess }], preferred: true }] } : {}),
-      }),
-    );
+    if (t.metric) uses.push({ metric: t.metric, span: valueAt(ctx, ['triggers', t.i, 'metric']), message: (m) => `metric \`${m}\` is not in ${source}, so this trigger can never fire` });
+  }
+  // a drill's injected readings replace the source's: one the source does not have reaches no trigger
+  asArray(asObject(ctx.value.drills).scenarios).forEach((raw, i) => {
+    const sc = asObject(raw);
+    const name = typeof sc.id === 'string' ? `drill scenario \`${sc.id}\`` : `drill scenario ${i + 1}`;
+    for (const m of Object.keys(asObject(asObject(sc.inject).metrics))) {
+      uses.push({
+        metric: m,
+        span: keyAt(ctx, ['drills', 'scenarios', i, 'inject', 'metrics', m]),
+        message: (x) => `${name} injects metric \`${x}\`, which is not in ${source}: nothing collects it, so no trigger sees the fault`,
+      });
+    }
+  });
+  asArray(asObject(ctx.value.reintroduction).stages).forEach((st, i) =>
+    asArray(asObject(st).checks).forEach((c, j) => {
+      const m = asString(asObject(c).metric);
+      if (m) uses.push({ metric: m, span: valueAt(ctx, ['reintroduction', 'stages', i, 'checks', j, 'metric']), message: (x) => `metric \`${x}\` is not in ${source}, so this check can never pass or fail` });
+    }),
+  );
+  const out: Diagnostic[] = [];
+  for (const u of uses) {
+    if (known.includes(u.metric)) continue;
+    const guess = suggest(u.metric, known);
+    out.push(diag(u.span, 'error', 'unknown-metric', `${u.message(u.metric)}${guess ? ` — did you mean \`${guess}\`?` : ''}`, changeTo(ctx.text, u.span, guess)));
   }
   return out;
 }

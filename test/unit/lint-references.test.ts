@@ -1,0 +1,277 @@
+// Names a runbook references that must exist somewhere: a step's owner and
+// every other role, a verify's contract test, a drill's failStep/hangStep,
+// an injected metric, a flag and its variant in the flagd file, a template's
+// `{{placeholder}}`, and reintroduction's trigger ids and roles. Each is a
+// located diagnostic with a stable code, naming what is there instead.
+// Ranges are derived from the text; the CLI is run as a real process.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LineIndex } from '../../src/core';
+import { CLEAN_FILES, CLEAN_RUNBOOK, rangeIn, rangeOfText, replaceOnce, runCliProcess, setup, showAll, type Range } from './helpers';
+
+interface Got {
+  range: Range;
+  severity: string;
+  code: string;
+  message: string;
+  fixes?: string[];
+}
+
+async function lint(text: string, codes: string[], options: Parameters<typeof setup>[1] = {}): Promise<Got[]> {
+  const { service, doc: d } = setup(text, options);
+  const ds = (await service.validate(d)).filter((x) => codes.includes(x.code));
+  return showAll(text, ds).map((s, i) => ({ ...s, ...(ds[i]!.fixes?.length ? { fixes: ds[i]!.fixes!.map((f) => `${f.title}: ${f.edits.map((e) => e.newText).join('|')}`) } : {}) }));
+}
+
+const REINTRO = `reintroduction:
+  flag: { file: flags.flagd.json, name: iris-v2, variant: "on" }
+  abortOn: [slow, drift]
+  stages:
+    - percent: 5
+      checks: [slow, { trigger: drift }, { metric: score_psi, when: "< 0.1" }]
+    - percent: 100
+      approve: [decisionMaker]
+`;
+const WITH_REINTRO = CLEAN_RUNBOOK + REINTRO;
+
+describe('lint: references that must exist', () => {
+  it('the clean runbook with a reintroduction section gives none of these codes', async () => {
+    assert.deepEqual(await lint(WITH_REINTRO, ['undeclared-role', 'unknown-contract-test', 'unknown-step', 'unknown-metric', 'unknown-flag', 'unknown-flag-variant', 'unknown-placeholder', 'unknown-trigger', 'invalid-flag-file']), []);
+  });
+
+  it('a step `owner` that is not a declared role: undeclared-role on the owner, did-you-mean and a fix', async () => {
+    const t = replaceOnce(CLEAN_RUNBOOK, '  - id: repoint\n', '  - id: repoint\n    owner: technicalLaed\n');
+    assert.deepEqual(await lint(t, ['undeclared-role']), [
+      {
+        range: rangeOfText(t, 'technicalLaed'),
+        severity: 'error',
+        code: 'undeclared-role',
+        message: 'role `technicalLaed` (step owner) is not declared under `roles` — did you mean `technicalLead`?',
+        fixes: ['Change to `technicalLead`: technicalLead', 'Declare role `technicalLaed`: \n  technicalLaed: { name: TODO, contact: TODO }'],
+      },
+    ]);
+  });
+
+  it('a notify step `to` role that is not declared: undeclared-role (notification)', async () => {
+    const t = replaceOnce(CLEAN_RUNBOOK, '  - id: verify\n', '  - id: tell\n    notify: { to: [comsLiaison], template: "rolling back" }\n  - id: verify\n');
+    const got = await lint(t, ['undeclared-role']);
+    assert.deepEqual(got.map((g) => [g.range, g.message]), [[rangeOfText(t, 'comsLiaison'), 'role `comsLiaison` (notification) is not declared under `roles` — did you mean `commsLiaison`?']]);
+  });
+
+  it('`verify.test` naming no test of that contract: unknown-contract-test on the test name, with the tests it has', async () => {
+    const t = replaceOnce(CLEAN_RUNBOOK, 'test: parity', 'test: parityy');
+    assert.deepEqual(await lint(t, ['unknown-contract-test']), [
+      {
+        range: rangeOfText(t, 'parityy'),
+        severity: 'error',
+        code: 'unknown-contract-test',
+        message: 'contract `iris.contract.yaml` has no test `parityy` — did you mean `parity`? (its tests: `parity`)',
+        fixes: ['Change to `parity`: parity'],
+      },
+    ]);
+  });
+
+  it('`verify.test` in closure.verify and in a reintroduction check are checked the same way', async () => {
+    const t = replaceOnce(WITH_REINTRO, 'closure:\n', 'closure:\n  verify: [{ contract: iris.contract.yaml, test: smoke }]\n').replace(
+      '{ trigger: drift }',
+      '{ verify: { contract: iris.contract.yaml, test: drift-check } }',
+    );
+    const got = await lint(t, ['unknown-contract-test']);
+    assert.deepEqual(got.map((g) => [g.range, g.message]), [
+      [rangeOfText(t, 'smoke'), 'contract `iris.contract.yaml` has no test `smoke` (its tests: `parity`)'],
+      [rangeOfText(t, 'drift-check'), 'contract `iris.contract.yaml` has no test `drift-check` (its tests: `parity`)'],
+    ]);
+  });
+
+  it('a missing contract is missing-file only: no guess about its tests', async () => {
+    const t = replaceOnce(CLEAN_RUNBOOK, 'verify: { contract: iris.contract.yaml, test: parity }', 'verify: { contract: gone.contract.yaml, test: parity }');
+    assert.deepEqual((await lint(t, ['unknown-contract-test', 'missing-file'])).map((g) => g.code), ['missing-file']);
+  });
+
+  it("a drill's `failStep` / `hangStep` naming no step: unknown-step on the value, did-you-mean", async () => {
+    const t = replaceOnce(CLEAN_RUNBOOK, 'inject: { metrics: { p99_latency_ms: 400 } }', 'inject: { metrics: { p99_latency_ms: 400 }, failStep: repoitn, hangStep: nothing }');
+    assert.deepEqual(await lint(t, ['unknown-step']), [
+      {
+        range: rangeOfText(t, 'repoitn'),
+        severity: 'error',
+        code: 'unknown-step',
+        message: 'drill scenario `latency-spike` fails step `repoitn`, which does not exist — did you mean `repoint`?',
+        fixes: ['Change to `repoint`: repoint'],
+      },
+      { range: rangeOfText(t, 'nothing'), severity: 'error', code: 'unknown-step', message: 'drill scenario `latency-spike` hangs step `nothing`, which does not exist' },
+    ]);
+  });
+
+  it('an injected metric nobody collects: unknown-metric on the metric key', async () => {
+    const t = replaceOnce(CLEAN_RUNBOOK, 'p99_latency_ms: 400', 'p99_latency_msx: 400');
+    assert.deepEqual(await lint(t, ['unknown-metric']), [
+      {
+        range: rangeOfText(t, 'p99_latency_msx'),
+        severity: 'error',
+        code: 'unknown-metric',
+        message: 'drill scenario `latency-spike` injects metric `p99_latency_msx`, which is not in the metrics snapshot `metrics/now.json`: nothing collects it, so no trigger sees the fault — did you mean `p99_latency_ms`?',
+        fixes: ['Change to `p99_latency_ms`: p99_latency_ms'],
+      },
+    ]);
+  });
+
+  it('a reintroduction check on a metric nobody collects: unknown-metric', async () => {
+    const t = replaceOnce(WITH_REINTRO, 'metric: score_psi', 'metric: score_pси', 2);
+    const got = await lint(t, ['unknown-metric']);
+    assert.deepEqual(got.map((g) => [g.range, g.message]), [[rangeOfText(t, 'score_pси'), 'metric `score_pси` is not in the metrics snapshot `metrics/now.json`, so this check can never pass or fail — did you mean `score_psi`?']]);
+  });
+
+  it('a flag variant absent from the flag file: unknown-flag-variant on the variant, with the variants it has; the fix keeps the quotes', async () => {
+    const t = replaceOnce(CLEAN_RUNBOOK, 'variant: "off"', 'variant: "of"');
+    assert.deepEqual(await lint(t, ['unknown-flag-variant']), [
+      {
+        range: rangeOfText(t, '"of"'),
+        severity: 'error',
+        code: 'unknown-flag-variant',
+        message: 'flag `iris-v2` in `flags.flagd.json` has no variant `of` — did you mean `off`? (its variants: `on`, `off`)',
+        fixes: ['Change to `off`: "off"'],
+      },
+    ]);
+  });
+
+  it('a flag absent from the flag file (step and reintroduction): unknown-flag on the name, with the flags it has', async () => {
+    const t = replaceOnce(replaceOnce(WITH_REINTRO, 'name: iris-v2, variant: "off"', 'name: iris-v3, variant: "off"'), 'name: iris-v2, variant: "on"', 'name: iris, variant: "on"');
+    const got = await lint(t, ['unknown-flag', 'unknown-flag-variant']);
+    assert.deepEqual(got.map((g) => [g.range, g.code, g.message]), [
+      [rangeOfText(t, 'iris-v3'), 'unknown-flag', 'flag file `flags.flagd.json` has no flag `iris-v3` — did you mean `iris-v2`? (its flags: `iris-v2`)'],
+      [rangeIn(t, 'name: iris,', 'iris'), 'unknown-flag', 'flag file `flags.flagd.json` has no flag `iris` (its flags: `iris-v2`)'],
+    ]);
+  });
+
+  it('a reintroduction variant absent from the flag file: unknown-flag-variant', async () => {
+    const t = replaceOnce(WITH_REINTRO, 'variant: "on"', 'variant: "enabled"');
+    const got = await lint(t, ['unknown-flag-variant']);
+    assert.deepEqual(got.map((g) => [g.range, g.message]), [[rangeOfText(t, '"enabled"'), 'flag `iris-v2` in `flags.flagd.json` has no variant `enabled` (its variants: `on`, `off`)']]);
+  });
+
+  it('a flag file that is not JSON: invalid-flag-file on the file reference', async () => {
+    const t = CLEAN_RUNBOOK;
+    const got = await lint(t, ['invalid-flag-file', 'unknown-flag', 'unknown-flag-variant'], { extraFiles: { 'flags.flagd.json': '{ "flags": ' } });
+    assert.deepEqual(got.map((g) => [g.range, g.code, g.message]), [
+      [rangeIn(t, 'file: flags.flagd.json', 'flags.flagd.json'), 'invalid-flag-file', 'flag file `flags.flagd.json` is not valid JSON, so flag `iris-v2` cannot be checked'],
+    ]);
+  });
+
+  it('a `{{placeholder}}` with no value: unknown-placeholder on exactly the placeholder, did-you-mean', async () => {
+    const t = replaceOnce(CLEAN_RUNBOOK, '{{target.version}}', '{{target.versoin}} from {{ current.version }} ({{phase}}, {{metadata.name}}, {{nope}})');
+    assert.deepEqual(await lint(t, ['unknown-placeholder']), [
+      {
+        range: rangeOfText(t, '{{target.versoin}}'),
+        severity: 'error',
+        code: 'unknown-placeholder',
+        message: '`{{target.versoin}}` has no value — did you mean `{{target.version}}`? (a template can use `metadata.*`, `current.*`, `target.*` and `phase`)',
+        fixes: ['Change to `{{target.version}}`: {{target.version}}'],
+      },
+      {
+        range: rangeOfText(t, '{{nope}}'),
+        severity: 'error',
+        code: 'unknown-placeholder',
+        message: '`{{nope}}` has no value (a template can use `metadata.*`, `current.*`, `target.*` and `phase`)',
+      },
+    ]);
+  });
+
+  it('a placeholder into a section the document lacks is left to the schema error (no second finding)', async () => {
+    const t = replaceOnce(CLEAN_RUNBOOK, '  target:  { model: iris-classifier, version: 1.4.2, contract: iris.contract.yaml }\n', '');
+    assert.deepEqual((await lint(t, ['unknown-placeholder', 'schema-required'])).map((g) => [g.code, g.message]), [['schema-required', 'missing required property `target`']]);
+  });
+
+  it('placeholders in http requests and notify templates are checked; a folded template still points at the placeholder', async () => {
+    const t = replaceOnce(
+      CLEAN_RUNBOOK,
+      '  - id: verify\n',
+      [
+        '  - id: tell',
+        '    notify:',
+        '      audience: internal',
+        '      template: >-',
+        '        Rolling back {{metadata.name}}',
+        '        to {{target.digest}}',
+        '  - id: call',
+        '    http: { method: POST, url: "https://registry/{{target.model}}/{{target.verison}}", body: { by: "{{owner}}" } }',
+        '    undo: { method: POST, url: "https://registry/{{current.model}}" }',
+        '  - id: verify',
+        '',
+      ].join('\n'),
+    );
+    const got = await lint(t, ['unknown-placeholder']);
+    assert.deepEqual(got.map((g) => [g.range, g.message.split(' (a template')[0]]), [
+      [rangeOfText(t, '{{target.digest}}'), '`{{target.digest}}` has no value'],
+      [rangeOfText(t, '{{target.verison}}'), '`{{target.verison}}` has no value — did you mean `{{target.version}}`?'],
+      [rangeOfText(t, '{{owner}}'), '`{{owner}}` has no value'],
+    ]);
+  });
+
+  it('reintroduction `abortOn` and stage `checks` naming no trigger: unknown-trigger, did-you-mean', async () => {
+    const t = replaceOnce(replaceOnce(WITH_REINTRO, 'abortOn: [slow, drift]', 'abortOn: [slow, drfit]'), 'checks: [slow, { trigger: drift }', 'checks: [slwo, { trigger: latency }');
+    assert.deepEqual(await lint(t, ['unknown-trigger']), [
+      {
+        range: rangeOfText(t, 'drfit'),
+        severity: 'error',
+        code: 'unknown-trigger',
+        message: '`abortOn` names trigger `drfit`, which is not declared under `triggers` — did you mean `drift`?',
+        fixes: ['Change to `drift`: drift'],
+      },
+      {
+        range: rangeOfText(t, 'slwo'),
+        severity: 'error',
+        code: 'unknown-trigger',
+        message: 'reintroduction stage 1 checks trigger `slwo`, which is not declared under `triggers` — did you mean `slow`?',
+        fixes: ['Change to `slow`: slow'],
+      },
+      { range: rangeIn(t, 'trigger: latency', 'latency'), severity: 'error', code: 'unknown-trigger', message: 'reintroduction stage 1 checks trigger `latency`, which is not declared under `triggers`' },
+    ]);
+  });
+
+  it('reintroduction stage `approve` naming no role: undeclared-role (reintroduction approval)', async () => {
+    const t = replaceOnce(WITH_REINTRO, 'approve: [decisionMaker]\n', 'approve: [decisionMakr]\n', 2);
+    const got = await lint(t, ['undeclared-role']);
+    assert.deepEqual(got.map((g) => [g.range, g.message]), [[rangeOfText(t, 'decisionMakr'), 'role `decisionMakr` (reintroduction approval) is not declared under `roles` — did you mean `decisionMaker`?']]);
+  });
+
+  it('the CLI (a real process) reports each of them at its line and column, exit 1', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-lint-'));
+    try {
+      for (const [rel, content] of CLEAN_FILES) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), content);
+      }
+      let t = replaceOnce(WITH_REINTRO, '  - id: repoint\n', '  - id: repoint\n    owner: technicalLaed\n');
+      t = replaceOnce(t, 'test: parity', 'test: parityy');
+      t = replaceOnce(t, 'p99_latency_ms: 400', 'p99_latency_msx: 400');
+      t = replaceOnce(t, 'variant: "off"', 'variant: "of"');
+      t = replaceOnce(t, '{{target.version}}', '{{target.versoin}}');
+      t = replaceOnce(t, 'abortOn: [slow, drift]', 'abortOn: [slow, drfit]');
+      fs.writeFileSync(path.join(dir, 'iris.runbook.yaml'), t);
+      const index = new LineIndex(t);
+      const at = (needle: string) => {
+        const p = index.positionAt(t.indexOf(needle));
+        return `iris.runbook.yaml:${p.line + 1}:${p.character + 1}`;
+      };
+      const res = runCliProcess(dir, ['validate', 'iris.runbook.yaml']);
+      assert.equal(
+        res.stdout,
+        [
+          `${at('"of"')}: error unknown-flag-variant flag \`iris-v2\` in \`flags.flagd.json\` has no variant \`of\` — did you mean \`off\`? (its variants: \`on\`, \`off\`)`,
+          `${at('technicalLaed')}: error undeclared-role role \`technicalLaed\` (step owner) is not declared under \`roles\` — did you mean \`technicalLead\`?`,
+          `${at('parityy')}: error unknown-contract-test contract \`iris.contract.yaml\` has no test \`parityy\` — did you mean \`parity\`? (its tests: \`parity\`)`,
+          `${at('{{target.versoin}}')}: error unknown-placeholder \`{{target.versoin}}\` has no value — did you mean \`{{target.version}}\`? (a template can use \`metadata.*\`, \`current.*\`, \`target.*\` and \`phase\`)`,
+          `${at('p99_latency_msx')}: error unknown-metric drill scenario \`latency-spike\` injects metric \`p99_latency_msx\`, which is not in the metrics snapshot \`metrics/now.json\`: nothing collects it, so no trigger sees the fault — did you mean \`p99_latency_ms\`?`,
+          `${at('drfit')}: error unknown-trigger \`abortOn\` names trigger \`drfit\`, which is not declared under \`triggers\` — did you mean \`drift\`?`,
+          '',
+        ].join('\n'),
+      );
+      assert.equal(res.stderr, '1 file checked: 6 errors, 0 warnings\n');
+      assert.equal(res.code, 1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
