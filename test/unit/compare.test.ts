@@ -129,6 +129,56 @@ describe('contract comparison', () => {
     assert.equal(r.rules.find((x) => x.id === 'probability.abs')!.verdict, 'pass');
   });
 
+  it('a tolerance rule whose field is absent in every row fails with that reason, not "all 0 rows within"', () => {
+    const base = [row('a', 'x', 0.9), row('b', 'x', 0.8)];
+    const r = run({ tolerance: { probabilty: { abs: 0.05 }, labl: { exact: true } } }, base, base);
+    assert.equal(r.verdict, 'fail');
+    assert.deepEqual(
+      r.rules.filter((x) => x.field).map((x) => [x.id, x.verdict, x.message]),
+      [
+        ['probabilty.abs', 'fail', '`probabilty`: no row compared (absent in 2 of 2 baseline rows; absent in 2 of 2 current rows)'],
+        ['labl.exact', 'fail', '`labl`: no row compared (absent in 2 of 2 baseline rows; absent in 2 of 2 current rows)'],
+      ],
+    );
+    assert.equal(r.rules.find((x) => x.id === 'probabilty.abs')!.value, undefined);
+  });
+
+  it('a tolerance, agreement or drift rule over a field of the wrong type in every row fails, naming the type', () => {
+    const base = Array.from({ length: 4 }, (_, i) => row(`k${i}`, i % 2 ? 'x' : 'y', 0.5));
+    const nested = (id: string) => JSON.stringify({ id, label: 'x', score: { p: 1 }, n: 1 });
+    const r = run(
+      { tolerance: { label: { abs: 0.05 }, score: { rel: 0.1 }, n: { agreement: 1 } }, drift: { label: { psi: 0.2, ks: 0.1 } } },
+      base.map((_, i) => nested(`k${i}`)),
+      base,
+    );
+    assert.equal(r.verdict, 'fail');
+    assert.deepEqual(
+      r.rules.filter((x) => x.field).map((x) => [x.id, x.verdict, x.message]),
+      [
+        ['label.abs', 'fail', '`label`: no row compared (a string in 4 of 4 baseline rows; a string in 4 of 4 current rows)'],
+        ['label.psi', 'fail', '`label`: PSI not computed: no numeric value (a string in 4 of 4 baseline rows; a string in 4 of 4 current rows)'],
+        ['label.ks', 'fail', '`label`: KS not computed: no numeric value (a string in 4 of 4 baseline rows; a string in 4 of 4 current rows)'],
+        ['score.rel', 'fail', '`score`: no row compared (an object in 4 of 4 baseline rows; absent in 4 of 4 current rows)'],
+        ['n.agreement', 'fail', '`n`: no row compared (absent in 4 of 4 current rows)'],
+      ],
+    );
+  });
+
+  it('a rule whose field is missing in some rows passes on the others and says how many were not compared', () => {
+    const r = run(
+      { tolerance: { probability: { abs: 0.1 } }, drift: { probability: { ks: 1 } } },
+      [row('a', 'x', 0.5), JSON.stringify({ id: 'b', label: 'x' }), row('c', 'x', 0.5), row('d', 'x', 0.5)],
+      [row('a', 'x', 0.55), row('b', 'x', 0.5), JSON.stringify({ id: 'c', probability: null }), JSON.stringify({ id: 'd', probability: 'high' })],
+    );
+    assert.deepEqual(
+      r.rules.filter((x) => x.field).map((x) => [x.id, x.verdict, x.message]),
+      [
+        ['probability.abs', 'pass', '`probability`: all 1 rows within 0.1 of the baseline (max |Δ| 0.05); 3 of 4 matched rows not compared (absent in 1 of 4 baseline rows; null in 1, a string in 1 of 4 current rows)'],
+        ['probability.ks', 'pass', '`probability`: KS statistic 0.5 ≤ 1; left out: absent in 1 of 4 baseline rows; null in 1, a string in 1 of 4 current rows'],
+      ],
+    );
+  });
+
   it('output and input schema failures are counted with their line numbers, not stopping at the first', () => {
     const validate = (r: unknown) => ((r as { probability: number }).probability > 1 ? 'probability must be <= 1' : undefined);
     const c = new Comparison({ testId: 't', key: 'id', tolerance: { probability: { abs: 1 } }, drift: {} }, { validateOutput: validate, validateInput: (r) => ('x' in (r as object) ? undefined : 'must have required property \'x\'') });

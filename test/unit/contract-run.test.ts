@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCli } from './helpers';
+import { runCli, runCliProcess } from './helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 
@@ -52,6 +52,21 @@ describe('rollback-lens test (the example contract, a real model process)', func
     assert.equal((junit.stdout.match(/<testcase /g) ?? []).length, 10 + 6 + 3);
     assert.equal((junit.stdout.match(/<failure /g) ?? []).length, 1);
     assert.match(junit.stdout, /<testcase classname="iris-classifier.parity" name="probability.abs"><failure message="`probability`: 20 of 150 rows/);
+  });
+
+  it('a misspelt tolerance key (`probabilty`) fails parity with the reason, as a real process; exit 1', () => {
+    const dir = copy();
+    edit(path.join(dir, 'iris.contract.yaml'), '      probability: { abs: 0.05 }', '      probabilty: { abs: 0.05 }');
+    const r = runCliProcess(dir, ['test', 'iris.contract.yaml', '--test', 'parity']);
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stdout.split('\n').map((l) => l.replace(/ \(\d+\.\d s\)$/, ''));
+    assert.deepEqual(lines.slice(0, 4), [
+      'iris.contract.yaml (iris-classifier v3)',
+      '  FAIL parity — 150 rows matched, 0 missing, 0 extra',
+      '    ✗ probabilty.abs: `probabilty`: no row compared (absent in 150 of 150 baseline rows; absent in 150 of 150 current rows)',
+      '    ✓ 9 rules passed',
+    ]);
+    assert.equal(lines.at(-2), '0 passed, 1 failed');
   });
 
   it('a baseline recorded with another seed fails with that reason, not with deltas', async () => {

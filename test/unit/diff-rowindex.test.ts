@@ -118,6 +118,7 @@ describe('diff view: per-row checks agree with the engine', function () {
           '      meta.tag: { exact: true }',
           '      label: { agreement: 0.9 }',
           '      zero: { abs: 0 }',
+          '      gone: { exact: true }', // in no row: neither the engine nor the index compares it
           '    drift:',
           '      drifty: { psi: 0.2 }',
           '',

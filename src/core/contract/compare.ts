@@ -92,6 +92,8 @@ interface FieldState {
   confusion: Map<number, number>;
   /** The counts of the pairs of codes below SMALL_CODES (their entries in `confusion` hold 0 until finish()). */
   smallConfusion: Float64Array;
+  /** Why values could not be used, per side: `absent`, `a string`, … -> rows (baseline: every row; current: matched rows). */
+  unusable: { baseline: Map<string, number>; current: Map<string, number> } | undefined;
 }
 
 const DEFAULT_BINS = 10;
@@ -188,6 +190,7 @@ export class Comparison {
         disagree: 0,
         confusion: new Map(),
         smallConfusion: new Float64Array(kind === 'categorical' ? SMALL_CODES * SMALL_CODES : 0),
+        unusable: undefined,
       });
     }
   }
@@ -372,9 +375,16 @@ export class Comparison {
     this.baseLines.push(line);
     for (const f of this.fields) {
       const v = get(row, f.path);
-      if (f.kind === 'numeric') f.baseNum.push(this.number('baseline', line, f.name, v));
-      else if (f.kind === 'categorical') f.baseCode.push(v === undefined || v === null ? -1 : this.code(String(v)));
-      else f.baseExact.push(JSON.stringify(v) ?? 'undefined');
+      if (f.kind === 'numeric') f.baseNum.push(this.number('baseline', line, f, v));
+      else if (f.kind === 'categorical') {
+        if (v === undefined || v === null) {
+          unusable(f, 'baseline', v);
+          f.baseCode.push(-1);
+        } else f.baseCode.push(this.code(String(v)));
+      } else {
+        if (v === undefined) unusable(f, 'baseline', v);
+        f.baseExact.push(JSON.stringify(v) ?? 'undefined');
+      }
     }
   }
 
@@ -444,7 +454,7 @@ export class Comparison {
       const f = this.fields[i]!;
       const v = get(row, f.path);
       if (f.kind === 'numeric') {
-        const c = this.number('current', line, f.name, v);
+        const c = this.number('current', line, f, v);
         if (Number.isNaN(c)) continue;
         f.curNum.push(c);
         const b = f.baseNum.get(idx);
@@ -485,7 +495,11 @@ export class Comparison {
         }
       } else if (f.kind === 'categorical') {
         const bc = f.baseCode.get(idx);
-        if (bc < 0 || v === undefined || v === null) continue;
+        if (v === undefined || v === null) {
+          unusable(f, 'current', v);
+          continue;
+        }
+        if (bc < 0) continue;
         const label = String(v);
         // most rows agree: the baseline's label needs no dictionary lookup
         const cc = label === this.dictionaryNames[bc] ? bc : this.code(label);
@@ -503,6 +517,10 @@ export class Comparison {
         }
       } else {
         const c = JSON.stringify(v) ?? 'undefined';
+        if (v === undefined) {
+          unusable(f, 'current', v);
+          if (f.baseExact[idx] === 'undefined') continue; // absent on both sides: nothing compared
+        }
         f.count++;
         if (f.baseExact[idx]! !== c) {
           f.exactViolations++;
@@ -608,23 +626,26 @@ export class Comparison {
         outsideTolerance: Math.max(f.absViolations, f.relViolations, f.exactViolations),
         histogram: histogram(baseSorted, curSorted, undefined, true),
       };
+      const nc = this.notCompared(f);
       if (t.abs !== undefined) {
-        const fail = f.absViolations > 0;
+        const fail = nc.none !== undefined || f.absViolations > 0;
         rules.push({
           id: `${f.name}.abs`,
           kind: 'abs',
           field: f.name,
           threshold: t.abs,
-          value: f.maxAbs,
+          ...(nc.none === undefined ? { value: f.maxAbs } : {}),
           violations: f.absViolations,
           verdict: fail ? 'fail' : 'pass',
-          message: fail
-            ? `${name}: ${f.absViolations} of ${f.count} rows differ from the baseline by more than ${num(t.abs)} (max |Δ| ${num(f.maxAbs)} at \`${f.maxAbsKey}\`)`
-            : `${name}: all ${f.count} rows within ${num(t.abs)} of the baseline (max |Δ| ${num(f.maxAbs)})`,
+          message:
+            nc.none ??
+            (f.absViolations > 0
+              ? `${name}: ${f.absViolations} of ${f.count} rows differ from the baseline by more than ${num(t.abs)} (max |Δ| ${num(f.maxAbs)} at \`${f.maxAbsKey}\`)`
+              : `${name}: all ${f.count} rows within ${num(t.abs)} of the baseline (max |Δ| ${num(f.maxAbs)})`) + nc.suffix,
         });
       }
       if (t.rel !== undefined) {
-        const fail = f.relViolations > 0;
+        const fail = nc.none !== undefined || f.relViolations > 0;
         rules.push({
           id: `${f.name}.rel`,
           kind: 'rel',
@@ -632,37 +653,49 @@ export class Comparison {
           threshold: t.rel,
           violations: f.relViolations,
           verdict: fail ? 'fail' : 'pass',
-          message: fail
-            ? `${name}: ${f.relViolations} of ${f.count} rows differ from the baseline by more than ${pct(t.rel)}`
-            : `${name}: all ${f.count} rows within ${pct(t.rel)} of the baseline`,
+          message:
+            nc.none ??
+            (f.relViolations > 0
+              ? `${name}: ${f.relViolations} of ${f.count} rows differ from the baseline by more than ${pct(t.rel)}`
+              : `${name}: all ${f.count} rows within ${pct(t.rel)} of the baseline`) + nc.suffix,
         });
       }
       if (t.exact) rules.push(this.exactRule(f));
+      // drift compares the two series of values, not pairs: it needs values on both sides
+      const why = this.unusableText(f);
+      const noSeries = baseSorted.length === 0 || curSorted.length === 0 ? `no numeric value (${why || 'no baseline row has a current output'})` : undefined;
+      const leftOut = why ? `; left out: ${why}` : '';
       if (f.drift?.psi !== undefined) {
-        const p = psi(baseSorted, curSorted, f.drift.bins ?? DEFAULT_BINS, true);
-        const fail = !(p.value <= f.drift.psi);
-        rules.push({
-          id: `${f.name}.psi`,
-          kind: 'psi',
-          field: f.name,
-          threshold: f.drift.psi,
-          value: p.value,
-          verdict: fail ? 'fail' : 'pass',
-          message: `${name}: PSI ${num(p.value)} ${fail ? '>' : '≤'} ${num(f.drift.psi)} over ${p.baseline.length} baseline-quantile bins`,
-        });
+        if (noSeries) rules.push({ id: `${f.name}.psi`, kind: 'psi', field: f.name, threshold: f.drift.psi, verdict: 'fail', message: `${name}: PSI not computed: ${noSeries}` });
+        else {
+          const p = psi(baseSorted, curSorted, f.drift.bins ?? DEFAULT_BINS, true);
+          const fail = !(p.value <= f.drift.psi);
+          rules.push({
+            id: `${f.name}.psi`,
+            kind: 'psi',
+            field: f.name,
+            threshold: f.drift.psi,
+            value: p.value,
+            verdict: fail ? 'fail' : 'pass',
+            message: `${name}: PSI ${num(p.value)} ${fail ? '>' : '≤'} ${num(f.drift.psi)} over ${p.baseline.length} baseline-quantile bins${leftOut}`,
+          });
+        }
       }
       if (f.drift?.ks !== undefined) {
-        const d = ks(baseSorted, curSorted);
-        const fail = !(d <= f.drift.ks);
-        rules.push({
-          id: `${f.name}.ks`,
-          kind: 'ks',
-          field: f.name,
-          threshold: f.drift.ks,
-          value: d,
-          verdict: fail ? 'fail' : 'pass',
-          message: `${name}: KS statistic ${num(d)} ${fail ? '>' : '≤'} ${num(f.drift.ks)}`,
-        });
+        if (noSeries) rules.push({ id: `${f.name}.ks`, kind: 'ks', field: f.name, threshold: f.drift.ks, verdict: 'fail', message: `${name}: KS not computed: ${noSeries}` });
+        else {
+          const d = ks(baseSorted, curSorted);
+          const fail = !(d <= f.drift.ks);
+          rules.push({
+            id: `${f.name}.ks`,
+            kind: 'ks',
+            field: f.name,
+            threshold: f.drift.ks,
+            value: d,
+            verdict: fail ? 'fail' : 'pass',
+            message: `${name}: KS statistic ${num(d)} ${fail ? '>' : '≤'} ${num(f.drift.ks)}${leftOut}`,
+          });
+        }
       }
       return { report, rules };
     }
@@ -678,16 +711,17 @@ export class Comparison {
       const agreement = f.count ? f.agree / f.count : NaN;
       const report: FieldReport = { field: f.name, kind: 'categorical', count: f.count, outsideTolerance: f.disagree, confusion: { labels, matrix }, agreement };
       if (t.agreement !== undefined) {
-        const fail = !(agreement >= t.agreement);
+        const nc = this.notCompared(f);
+        const fail = nc.none !== undefined || !(agreement >= t.agreement);
         rules.push({
           id: `${f.name}.agreement`,
           kind: 'agreement',
           field: f.name,
           threshold: t.agreement,
-          value: agreement,
+          ...(nc.none === undefined ? { value: agreement } : {}),
           violations: f.disagree,
           verdict: fail ? 'fail' : 'pass',
-          message: `${name}: agreement ${pct(agreement)} (${f.agree} of ${f.count} rows) ${fail ? '<' : '≥'} required ${pct(t.agreement)}`,
+          message: nc.none ?? `${name}: agreement ${pct(agreement)} (${f.agree} of ${f.count} rows) ${fail ? '<' : '≥'} required ${pct(t.agreement)}${nc.suffix}`,
         });
       }
       if (t.exact) rules.push(this.exactRule(f));
@@ -698,14 +732,16 @@ export class Comparison {
 
   private exactRule(f: FieldState): RuleResult {
     const violations = f.kind === 'categorical' ? f.disagree : f.exactViolations;
-    const fail = violations > 0;
+    const nc = this.notCompared(f);
     return {
       id: `${f.name}.exact`,
       kind: 'exact',
       field: f.name,
       violations,
-      verdict: fail ? 'fail' : 'pass',
-      message: fail ? `\`${f.name}\`: ${violations} of ${f.count} rows differ from the baseline (exact match required)` : `\`${f.name}\`: all ${f.count} rows equal the baseline`,
+      verdict: nc.none !== undefined || violations > 0 ? 'fail' : 'pass',
+      message:
+        nc.none ??
+        (violations > 0 ? `\`${f.name}\`: ${violations} of ${f.count} rows differ from the baseline (exact match required)` : `\`${f.name}\`: all ${f.count} rows equal the baseline`) + nc.suffix,
     };
   }
 
@@ -829,12 +865,34 @@ export class Comparison {
     return undefined;
   }
 
-  /** A numeric value, or NaN (with a problem) when it is not a finite number. */
-  private number(file: LineProblem['file'], line: number, field: string, v: unknown): number {
+  /** A numeric value of field `f`, or NaN (with a problem, and counted as unusable) when it is not a finite number. */
+  private number(file: 'baseline' | 'current', line: number, f: FieldState, v: unknown): number {
     if (typeof v === 'number' && Number.isFinite(v)) return v;
+    unusable(f, file, v);
+    const field = f.name;
     if (v === undefined) this.problem(file, line, `has no field \`${field}\``);
     else this.problem(file, line, `field \`${field}\` is ${typeof v === 'string' ? `a string (${JSON.stringify(v)})` : JSON.stringify(v)}, expected a number`);
     return NaN;
+  }
+
+  /**
+   * Why some of field `f`'s values were not used, or '' when all were:
+   * `absent in 2 of 150 baseline rows; a string in 1 of 148 current rows`
+   * (baseline: the rows joined by key; current: the matched rows).
+   */
+  private unusableText(f: FieldState): string {
+    if (!f.unusable) return '';
+    const side = (m: Map<string, number>, total: number, name: string) =>
+      m.size ? `${[...m].map(([why, n]) => `${why} in ${n}`).join(', ')} of ${total} ${name} rows` : '';
+    return [side(f.unusable.baseline, this.keys.size, 'baseline'), side(f.unusable.current, this.counts.matched, 'current')].filter(Boolean).join('; ');
+  }
+
+  /** A tolerance rule's sentence over zero compared rows, or the suffix saying how many matched rows were not compared. */
+  private notCompared(f: FieldState): { none?: string; suffix: string } {
+    const why = this.unusableText(f);
+    if (f.count === 0) return { none: `\`${f.name}\`: no row compared (${why || 'no baseline row has a current output'})`, suffix: '' };
+    const skipped = this.counts.matched - f.count;
+    return { suffix: skipped > 0 ? `; ${skipped} of ${this.counts.matched} matched rows not compared (${why})` : '' };
   }
 
   private code(label: string): number {
@@ -866,6 +924,23 @@ function preview(text: string): string {
 /** The join key a key field's value gives: strings and finite numbers, as a string. */
 function keyString(k: unknown): string | undefined {
   return typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)) ? String(k) : undefined;
+}
+
+/** Counts a value of `f` that could not be used, by why (off the hot path: only for such values). */
+function unusable(f: FieldState, side: 'baseline' | 'current', v: unknown): void {
+  f.unusable ??= { baseline: new Map(), current: new Map() };
+  const m = f.unusable[side];
+  const why = typeName(v);
+  m.set(why, (m.get(why) ?? 0) + 1);
+}
+
+/** What a value is, for a sentence: `absent`, `null`, `a string`, `an array`, … */
+function typeName(v: unknown): string {
+  if (v === undefined) return 'absent';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number') return 'not a finite number';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 function get(row: unknown, path: string[]): unknown {

@@ -42,7 +42,7 @@ export interface FieldCheck {
   delta: number;
 }
 
-const SKIPPED: FieldCheck = Object.freeze({ compared: false, rules: 0, score: 0, delta: NaN });
+export const SKIPPED: FieldCheck = Object.freeze({ compared: false, rules: 0, score: 0, delta: NaN });
 
 /** A numeric field: the value the engine reads (NaN when it is not a finite number). */
 export function numericValue(v: unknown): number {
@@ -83,6 +83,7 @@ export function checkLabel(b: unknown, c: unknown): FieldCheck {
 
 /** A field compared exactly as JSON. */
 export function checkExact(b: unknown, c: unknown): FieldCheck {
+  if (b === undefined && c === undefined) return SKIPPED; // absent on both sides: the engine compares nothing
   const same = (JSON.stringify(b) ?? 'undefined') === (JSON.stringify(c) ?? 'undefined');
   return { compared: true, rules: same ? 0 : RULE_EXACT, score: same ? 0 : 1, delta: NaN };
 }

@@ -7,7 +7,7 @@
 // and key search run here over the index; pages of rows are read back from
 // the files by offset. Built in a worker thread by the editor (worker.ts).
 import { promises as fs, type Stats } from 'node:fs';
-import { checkLabel, checkNumeric, getPath, numericValue, RULE_EXACT, ruleIds, type DiffSpec } from '../../core/diff/rowCheck';
+import { checkLabel, checkNumeric, getPath, numericValue, RULE_EXACT, ruleIds, SKIPPED as NOT_COMPARED, type DiffSpec } from '../../core/diff/rowCheck';
 import type { DiffCell, DiffRow, RowQuery } from '../../core/diff/protocol';
 import { readJsonlChunks } from '../jsonl';
 
@@ -185,6 +185,7 @@ export class RowIndex {
           let check;
           if (f.kind === 'numeric') check = checkNumeric(f.tolerance, baseNums[i]![idx]!, numericValue(v));
           else if (f.kind === 'categorical') check = checkLabel(baseText[i]![idx], v);
+          else if (v === undefined && baseText[i]![idx] === 'undefined') check = NOT_COMPARED; // absent on both sides, as the engine skips it
           else {
             const same = baseText[i]![idx] === (JSON.stringify(v) ?? 'undefined');
             check = { compared: true, rules: same ? 0 : RULE_EXACT, score: same ? 0 : 1, delta: NaN };
