@@ -2,11 +2,13 @@
 // exact node (the key for unknown properties, the parent key for missing
 // ones, the value otherwise), oneOf/anyOf noise collapsed into one message,
 // the format's own syntaxes explained by their parsers, duplicates removed.
+// Every message names the property (or list item) it is about and, where ajv
+// knows them, the allowed values; data records get the same words by path.
 import type { ErrorObject } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import { propertiesAt, resolveRef, type JsonSchema } from './schemas';
 import type { Diagnostic, Span } from './types';
-import { deref, locate, pointerToPath, type PNode, type PathSegment } from './yamlTree';
+import { deref, locate, parsePointer, pointerToPath, type PNode, type PathSegment } from './yamlTree';
 
 export interface SchemaErrorContext {
   text: string;
@@ -111,7 +113,7 @@ function combinatorDiagnostic(e: ErrorObject, branches: ErrorObject[], ctx: Sche
     ];
   }
   if (Array.isArray(passing) && passing.length > 1) {
-    return [{ span: valueSpan(ctx, path), severity: 'error', code: 'schema-invalid', message: 'matches more than one of the allowed forms' }];
+    return [{ span: valueSpan(ctx, path), severity: 'error', code: 'schema-invalid', message: `${where(path)}matches more than one of the allowed forms` }];
   }
   // Pick the branch that got furthest: deepest error path, then fewest errors.
   const byBranch = new Map<string, ErrorObject[]>();
@@ -133,7 +135,7 @@ function combinatorDiagnostic(e: ErrorObject, branches: ErrorObject[], ctx: Sche
         span: valueSpan(ctx, path),
         severity: 'error',
         code: 'schema-type',
-        message: types.size ? `expected ${orList([...types].map(article))}, found ${article(found)}` : 'does not match any of the allowed forms',
+        message: types.size ? `${where(path)}expected ${orList([...types].map(article))}, found ${article(found)}` : `${where(path)}does not match any of the allowed forms`,
       },
     ];
   }
@@ -185,7 +187,7 @@ function single(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic | undefined
     case 'type': {
       const found = jsonType(valueAtPath(ctx.root, path));
       const want = String(params.type).split(',');
-      return { span: valueSpan(ctx, path), severity: 'error', code: 'schema-type', message: `expected ${orList(want.map(article))}, found ${article(found)}` };
+      return { span: valueSpan(ctx, path), severity: 'error', code: 'schema-type', message: `${where(path)}expected ${orList(want.map(article))}, found ${article(found)}` };
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]) ?? [];
@@ -196,7 +198,7 @@ function single(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic | undefined
         span,
         severity: 'error',
         code: 'schema-enum',
-        message: `${show(value)} is not one of ${orList(allowed.map(show))}${suggestion ? ` — did you mean \`${suggestion}\`?` : ''}`,
+        message: `${where(path)}${show(value)} is not one of ${orList(allowed.map(show))}${suggestion ? ` — did you mean \`${suggestion}\`?` : ''}`,
         ...(suggestion ? { fixes: [{ title: `Change to \`${suggestion}\``, edits: [{ ...span, newText: suggestion }], preferred: true }] } : {}),
       };
     }
@@ -208,7 +210,7 @@ function single(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic | undefined
         span,
         severity: 'error',
         code: 'schema-enum',
-        message: `${show(value)} must be \`${want}\``,
+        message: `${where(path)}${show(value)} must be \`${want}\``,
         fixes: [{ title: `Change to \`${want}\``, edits: [{ ...span, newText: want }], preferred: true }],
       };
     }
@@ -218,7 +220,7 @@ function single(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic | undefined
       if ((e as { propertyName?: string }).propertyName !== undefined) return undefined; // reported with its propertyNames error
       const value = valueAtPath(ctx.root, path);
       const hint = exampleHint(e.parentSchema);
-      return { span: valueSpan(ctx, path), severity: 'error', code: 'schema-pattern', message: `${show(value)} does not match the expected form \`${String(params.pattern)}\`${hint ? ` (${hint})` : ''}` };
+      return { span: valueSpan(ctx, path), severity: 'error', code: 'schema-pattern', message: `${where(path)}${show(value)} does not match the expected form \`${String(params.pattern)}\`${hint ? ` (${hint})` : ''}` };
     }
     case 'propertyNames': {
       const name = String(params.propertyName);
@@ -240,7 +242,7 @@ function single(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic | undefined
         span: dup.node ? trimSpan(ctx.text, dup.node) : valueSpan(ctx, path),
         severity: 'error',
         code: 'schema-duplicate-item',
-        message: `${show(item)} is listed twice (items ${j + 1} and ${i + 1}); list each once`,
+        message: `${where(path)}${show(item)} is listed twice (items ${j + 1} and ${i + 1}); list each once`,
       };
     }
     case 'minItems':
@@ -284,7 +286,7 @@ function single(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic | undefined
       return { span: valueSpan(ctx, path), severity: 'error', code: 'schema-invalid', message: `${prop(path)}is not allowed in this form` };
     }
     default: {
-      return { span: valueSpan(ctx, path), severity: 'error', code: 'schema-invalid', message: `${prop(path)}${e.message ?? 'is invalid'}` };
+      return { span: valueSpan(ctx, path), severity: 'error', code: 'schema-invalid', message: `${where(path)}${otherMessage(e, valueAtPath(ctx.root, path))}` };
     }
   }
 }
@@ -304,6 +306,90 @@ export function suggest(name: string, candidates: readonly string[]): string | u
 function prop(path: readonly PathSegment[]): string {
   const last = path[path.length - 1];
   return last === undefined ? '' : typeof last === 'number' ? `item ${last + 1} ` : `\`${last}\` `;
+}
+
+/** What a message is about, as its prefix: "`timeout`: ", "item 2 of `on`: ", nothing at the top. */
+function where(path: readonly PathSegment[]): string {
+  const last = path[path.length - 1];
+  if (last === undefined) return '';
+  if (typeof last === 'string') return `\`${last}\`: `;
+  const parent = path[path.length - 2];
+  return typeof parent === 'string' ? `item ${last + 1} of \`${parent}\`: ` : `item ${last + 1}: `;
+}
+
+/** ajv keywords without a case of their own, in words that name the limit (never ajv's "must NOT ..."). */
+function otherMessage(e: ErrorObject, value: unknown): string {
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'multipleOf':
+      return `must be a multiple of ${String(params.multipleOf)}, not ${show(value)}`;
+    case 'format':
+      return `${show(value)} is not a valid ${String(params.format)}`;
+    case 'false schema':
+      return 'is not allowed here';
+    case 'dependencies':
+    case 'dependentRequired':
+      return `\`${String(params.property)}\` needs \`${String(params.missingProperty)}\` too`;
+    case 'unevaluatedProperties':
+      return `unknown property \`${String(params.unevaluatedProperty)}\``;
+    case 'contains':
+      return 'has no item of the required form';
+    default:
+      return e.message ?? 'is invalid';
+  }
+}
+
+/**
+ * An ajv error on a data record (a contract test's input or output row) in
+ * words that name the property by its path (`meta.seed`) and, where ajv knows
+ * them, the allowed values: "unknown property `foo`", not "must NOT have
+ * additional properties". `record` is the validated value (for what was found).
+ */
+export function recordErrorMessage(e: ErrorObject, record: unknown): string {
+  const segments = parsePointer(e.instancePath);
+  let value: unknown = record;
+  for (const seg of segments) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[seg] : undefined;
+  const dotted = segments.reduce((acc, seg) => (/^\d+$/.test(seg) && acc ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+  const at = dotted ? `\`${dotted}\`: ` : '';
+  const params = e.params as Record<string, unknown>;
+  const recordType = (t: string): string => (t === 'object' ? 'an object' : article(t));
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${at}unknown property \`${String(params.additionalProperty)}\``;
+    case 'required':
+      return `${at}missing required property \`${String(params.missingProperty)}\``;
+    case 'type':
+      return `${at || 'the record: '}expected ${orList(String(params.type).split(',').map(recordType))}, found ${recordType(jsonType(value))}`;
+    case 'enum':
+      return `${at}${show(value)} is not one of ${orList(((params.allowedValues as unknown[]) ?? []).map(show))}`;
+    case 'const':
+      return `${at}${show(value)} must be ${show(params.allowedValue)}`;
+    case 'pattern':
+      return `${at}${show(value)} does not match the expected form \`${String(params.pattern)}\``;
+    case 'uniqueItems': {
+      const { i, j } = params as { i: number; j: number };
+      // ajv's order of i and j depends on the item types: name them first to last
+      return `${at}${show(Array.isArray(value) ? value[i] : undefined)} is listed twice (items ${Math.min(i, j) + 1} and ${Math.max(i, j) + 1})`;
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const bound = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' }[e.keyword];
+      return `${at}must be ${bound} ${String(params.limit)}, not ${JSON.stringify(value)}`;
+    }
+    case 'minItems':
+    case 'maxItems':
+    case 'minLength':
+    case 'maxLength':
+    case 'minProperties':
+    case 'maxProperties': {
+      const what = e.keyword.endsWith('Items') ? 'items' : e.keyword.endsWith('Length') ? 'characters' : 'properties';
+      return `${at}needs ${e.keyword.startsWith('min') ? 'at least' : 'at most'} ${String(params.limit)} ${what}`;
+    }
+    default:
+      return `${at || 'the record: '}${otherMessage(e, value)}`;
+  }
 }
 
 function exampleHint(parentSchema: unknown): string | undefined {

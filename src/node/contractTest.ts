@@ -11,6 +11,7 @@ import { contractModel, type ContractModel, type ContractTestSpec } from '../cor
 import { combineVerdicts, REPORT_VERSION, rowlessReport, type ContractReport, type Provenance, type TestReport } from '../core/contract/report';
 import { runSchemaOnlyTest } from '../core/contract/schemaOnly';
 import { LineIndex } from '../core/text';
+import { recordErrorMessage } from '../core/schemaErrors';
 import { parseDuration } from '../core/values';
 import { checkSidecar, readSidecar } from './baseline';
 import { isWithin, toWorkspacePath } from './host';
@@ -108,8 +109,7 @@ function rowValidator(schema: object, which: string): RowValidator {
   }
   return (row) => {
     if (validate(row)) return undefined;
-    const e = validate.errors![0]!;
-    return `${e.instancePath || '(record)'} ${e.message ?? 'is invalid'}`.trim();
+    return recordErrorMessage(validate.errors![0]!, row);
   };
 }
 

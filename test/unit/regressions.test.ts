@@ -64,7 +64,7 @@ describe('regressions', () => {
   it('bug 4b: an undo of the wrong type gives one message naming both allowed forms', async () => {
     const t = replaceOnce(CLEAN_RUNBOOK, '    undo: ./scripts/set-alias.sh iris champion 2.0.0\n', '    undo: 5\n');
     assert.deepEqual(await check(t), [
-      { range: rangeIn(t, 'undo: 5', '5'), severity: 'error', code: 'schema-type', message: 'expected a string or a mapping, found an integer' },
+      { range: rangeIn(t, 'undo: 5', '5'), severity: 'error', code: 'schema-type', message: '`undo`: expected a string or a mapping, found an integer' },
     ]);
   });
 
@@ -85,7 +85,7 @@ describe('regressions', () => {
   // hardly show; "a missing value points at its key" should apply.
   it('bug 6: an empty value is reported on its key, not as an empty range after the colon', async () => {
     const t = replaceOnce(CLEAN_RUNBOOK, '    timeout: 60s', '    timeout:');
-    assert.deepEqual(await check(t), [{ range: rangeIn(t, '    timeout:', 'timeout'), severity: 'error', code: 'schema-type', message: 'expected a string, found nothing (null)' }]);
+    assert.deepEqual(await check(t), [{ range: rangeIn(t, '    timeout:', 'timeout'), severity: 'error', code: 'schema-type', message: '`timeout`: expected a string, found nothing (null)' }]);
   });
 
   // src/core/schemas.ts propertiesAt merges `required` from every oneOf branch

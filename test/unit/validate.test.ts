@@ -221,23 +221,23 @@ describe('validate: schema errors', () => {
 
   it('wrong type: a number where a duration string is expected', async () => {
     const t = replaceOnce(RB, '    timeout: 60s', '    timeout: 60');
-    assert.deepEqual(await check(t), [err(rangeIn(t, 'timeout: 60\n', '60'), 'schema-type', 'expected a string, found an integer')]);
+    assert.deepEqual(await check(t), [err(rangeIn(t, 'timeout: 60\n', '60'), 'schema-type', '`timeout`: expected a string, found an integer')]);
   });
 
   it('wrong type: a string where a list is expected', async () => {
     const t = replaceOnce(RB, 'preserve: [locale, consent]', 'preserve: locale');
-    assert.deepEqual(await check(t), [err(rangeIn(t, 'preserve: locale', 'locale'), 'schema-type', 'expected a list, found a string')]);
+    assert.deepEqual(await check(t), [err(rangeIn(t, 'preserve: locale', 'locale'), 'schema-type', '`preserve`: expected a list, found a string')]);
   });
 
   it('enum value with a suggestion: communication `on`', async () => {
     const t = replaceOnce(RB, 'on: [start, close]', 'on: [start, clos]');
-    assert.deepEqual(await check(t), [err(rangeIn(t, '[start, clos]', 'clos'), 'schema-enum', '`clos` is not one of `start`, `update` or `close` — did you mean `close`?')]);
+    assert.deepEqual(await check(t), [err(rangeIn(t, '[start, clos]', 'clos'), 'schema-enum', 'item 2 of `on`: `clos` is not one of `start`, `update` or `close` — did you mean `close`?')]);
   });
 
   it('enum value with a suggestion: http method', async () => {
     const t = replaceOnce(RB, '  - id: verify\n', '  - id: call\n    http: { method: PSOT, url: "https://registry.example.com" }\n    undo: { method: POST, url: "https://registry.example.com" }\n  - id: verify\n');
     assert.deepEqual(await check(t), [
-      err(rangeOfText(t, 'PSOT'), 'schema-enum', '`PSOT` is not one of `GET`, `POST`, `PUT`, `PATCH`, `DELETE` or `HEAD` — did you mean `POST`?'),
+      err(rangeOfText(t, 'PSOT'), 'schema-enum', '`method`: `PSOT` is not one of `GET`, `POST`, `PUT`, `PATCH`, `DELETE` or `HEAD` — did you mean `POST`?'),
     ]);
   });
 
@@ -262,7 +262,7 @@ describe('validate: schema errors', () => {
   it('a duplicate in a list of unique items: on the second occurrence, naming both positions', async () => {
     const t = replaceOnce(RB, 'signOff: [decisionMaker, dataSteward]', 'signOff: [decisionMaker, dataSteward, decisionMaker]');
     assert.deepEqual(await check(t), [
-      err(rangeIn(t, 'dataSteward, decisionMaker]', 'decisionMaker'), 'schema-duplicate-item', '`decisionMaker` is listed twice (items 1 and 3); list each once'),
+      err(rangeIn(t, 'dataSteward, decisionMaker]', 'decisionMaker'), 'schema-duplicate-item', '`signOff`: `decisionMaker` is listed twice (items 1 and 3); list each once'),
     ]);
   });
 
