@@ -73,6 +73,9 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   };
   // everything the language service knows first: a runbook with errors is not ready
   for (const d of [...analysis.syntactic, ...(await semanticDiagnostics(analysis, host))]) findings.push(fromDiagnostic(d));
+  // placeholders the linter already reported at their exact span are not reported again by the rendering below
+  const lintedPlaceholders = new Set(findings.filter((f) => f.code === 'unknown-placeholder').map((f) => /`\{\{([^}`]+)\}\}`/.exec(f.message)?.[1]));
+  const unlinted = (names: Iterable<string>) => [...names].filter((u) => !lintedPlaceholders.has(u));
 
   const release = obj(value.release);
   const values = { metadata: obj(value.metadata), current: obj(release.current), target: obj(release.target), phase: 'dry-run' };
@@ -128,7 +131,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
       const unknown: string[] = [];
       const req = renderDeep(raw.http, values, unknown) as Record<string, unknown>;
       results.push({ ...base, action: `would send ${String(req.method ?? 'POST')} ${String(req.url)}${req.body !== undefined ? ` ${JSON.stringify(req.body)}` : ''}`, outcome: 'shown' });
-      for (const u of new Set(unknown)) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `step \`${s.id}\`: \`{{${u}}}\` has no value`, ...at(['steps', s.index, 'http']) });
+      for (const u of unlinted(new Set(unknown))) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `step \`${s.id}\`: \`{{${u}}}\` has no value`, ...at(['steps', s.index, 'http']) });
     } else if (s.kind === 'flag') {
       const f = obj(raw.flag);
       const diff = await flagDiff(dir, options.workspace, String(f.file), String(f.name), String(f.variant));
@@ -149,7 +152,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
       if (template) {
         const r = renderTemplate(template, values);
         results.push({ ...base, action: `would notify ${audience}: "${r.text.trim()}"`, outcome: 'shown' });
-        for (const u of r.unknown) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `step \`${s.id}\`: \`{{${u}}}\` has no value`, ...at(['steps', s.index, 'notify']) });
+        for (const u of unlinted(r.unknown)) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `step \`${s.id}\`: \`{{${u}}}\` has no value`, ...at(['steps', s.index, 'notify']) });
       } else {
         results.push({ ...base, action: `would notify ${audience}`, outcome: 'shown' });
         findings.push({ severity: 'warning', code: 'no-template', message: `step \`${s.id}\`: no message template for audience \`${audience}\``, ...at(['steps', s.index, 'notify']) });
@@ -197,7 +200,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     if (typeof c.template !== 'string') continue;
     const r = renderTemplate(c.template, values);
     phases.communicate.push(`${String(c.audience)} (${String(c.owner ?? '')}, on ${Array.isArray(c.on) ? c.on.join('/') : 'start/update/close'}): "${r.text.trim()}"`);
-    for (const u of r.unknown) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `communication to ${String(c.audience)}: \`{{${u}}}\` has no value`, ...at(['communication', i, 'template']) });
+    for (const u of unlinted(r.unknown)) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `communication to ${String(c.audience)}: \`{{${u}}}\` has no value`, ...at(['communication', i, 'template']) });
   }
 
   findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));

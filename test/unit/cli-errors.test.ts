@@ -90,3 +90,17 @@ describe('one finding per problem', () => {
     );
   });
 });
+
+describe('one finding per problem: placeholders', () => {
+  it('a {{placeholder}} with no value: validate and dry-run each report it once, at the placeholder', () => {
+    const dir = example();
+    const file = path.join(dir, 'iris.runbook.yaml');
+    const rb = readFileSync(file, 'utf8');
+    assert.ok(rb.includes('Scoring reverted to {{target.version}}.'));
+    writeFileSync(file, rb.replace('Scoring reverted to {{target.version}}.', 'Scoring reverted to {{target.verison}}.'));
+    const validate = (JSON.parse(runCliProcess(dir, ['validate', 'iris.runbook.yaml', '--format', 'json']).stdout) as Array<{ code: string }>).filter((d) => d.code === 'unknown-placeholder');
+    const dry = (JSON.parse(runCliProcess(dir, ['dry-run', 'iris.runbook.yaml', '--format', 'json']).stdout).findings as Array<{ code: string; line: number }>).filter((f) => f.code === 'unknown-placeholder');
+    assert.equal(validate.length, 1, JSON.stringify(validate));
+    assert.deepEqual(dry.map((f) => f.line), [lineOf(rb, 'Scoring reverted to {{target.version}}.')], JSON.stringify(dry));
+  });
+});
