@@ -162,7 +162,7 @@ export async function semanticDiagnostics(analysis: Analysis, host: LanguageHost
   };
   const [files, specific] = await Promise.all([
     checkFileRefs(ctx, analysis.schema),
-    analysis.kind === 'RollbackRunbook' ? checkRunbook(ctx) : Promise.resolve(checkContract(ctx)),
+    analysis.kind === 'RollbackRunbook' ? checkRunbook(ctx) : checkContract(ctx),
   ]);
   return [...specific, ...files];
 }
