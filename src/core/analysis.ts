@@ -183,7 +183,7 @@ export async function semanticDiagnostics(analysis: Analysis, host: LanguageHost
   };
   const [files, specific, references] = await Promise.all([
     checkFileRefs(ctx, analysis.schema),
-    analysis.kind === 'RollbackRunbook' ? checkRunbook(ctx) : Promise.resolve(checkContract(ctx)),
+    analysis.kind === 'RollbackRunbook' ? checkRunbook(ctx) : checkContract(ctx),
     analysis.kind === 'RollbackRunbook' ? checkReferences(ctx) : Promise.resolve([]),
   ]);
   return [...specific, ...references, ...files];

@@ -48,5 +48,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'deprecation-window': 'A deprecated field is inside its deprecation window.',
   'deprecation-dates': 'A deprecation is removed before it is deprecated.',
   'duplicate-test-id': 'Two contract tests share an id.',
+  'unknown-field': "A contract test's tolerance or drift names a field the output schema does not have (often a typo): no row could be compared.",
+  'field-not-numeric': 'An abs, rel, psi or ks rule names a field the output schema does not make a number (psi and ks need one number per row, not an array).',
   'internal-error': 'Rollback Lens failed while checking; please report it.',
 };

@@ -69,6 +69,23 @@ describe('rollback-lens test (the example contract, a real model process)', func
     assert.equal(lines.at(-2), '0 passed, 1 failed');
   });
 
+  it('validate catches the misspelt field before any run: unknown-field on its key with a did-you-mean, as a real process; exit 1', () => {
+    const dir = copy();
+    const file = path.join(dir, 'iris.contract.yaml');
+    edit(file, '      probability: { abs: 0.05 }', '      probabilty: { abs: 0.05 }');
+    const text = readFileSync(file, 'utf8');
+    const before = text.slice(0, text.indexOf('probabilty: { abs'));
+    const line = before.split('\n').length;
+    const col = before.length - before.lastIndexOf('\n');
+    const r = runCliProcess(dir, ['validate', 'iris.contract.yaml']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stdout,
+      `iris.contract.yaml:${line}:${col}: error unknown-field \`probabilty\` is not a field of the output schema (\`schemas/iris-output.schema.json\`), so no row can be compared — did you mean \`probability\`?\n`,
+    );
+    assert.equal(r.stderr, '1 file checked: 1 error, 0 warnings\n');
+  });
+
   it('a baseline recorded with another seed fails with that reason, not with deltas', async () => {
     const dir = copy();
     edit(path.join(dir, 'iris.contract.yaml'), '  seed: 42', '  seed: 7');

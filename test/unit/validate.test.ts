@@ -680,3 +680,63 @@ describe('validate: caching and ordering', () => {
     assert.deepEqual(ds.map((x) => x.code), ['invalid-duration']);
   });
 });
+
+describe('validate: contract test fields against the output schema', () => {
+  const OUT = 'schemas/iris-output.schema.json';
+  const arraySchema = JSON.stringify({
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string' },
+      label: { type: 'string' },
+      probability: { type: 'number' },
+      proba: { type: 'array', items: { type: 'number' } },
+      scores: { type: 'object', additionalProperties: false, properties: { setosa: { type: 'number' }, virginica: { type: 'number' } } },
+    },
+  });
+  const withArrays = { ...contract, extraFiles: { [OUT]: arraySchema } };
+
+  it('a misspelt tolerance field: unknown-field on its key, with a did-you-mean and its quick fix', async () => {
+    const t = replaceOnce(CT, 'probability: { abs', 'probabilty: { abs');
+    const { service, doc: d } = setup(t, contract);
+    const ds = await service.validate(d);
+    assert.deepEqual(showAll(t, ds), [
+      err(rangeIn(t, 'probabilty: { abs', 'probabilty'), 'unknown-field', `\`probabilty\` is not a field of the output schema (\`${OUT}\`), so no row can be compared — did you mean \`probability\`?`),
+    ]);
+    assert.deepEqual(ds[0]!.fixes?.[0]?.edits, [{ ...{ start: t.indexOf('probabilty: { abs'), end: t.indexOf('probabilty: { abs') + 'probabilty'.length }, newText: 'probability' }]);
+  });
+
+  it('abs, rel, psi or ks on a string field: field-not-numeric on the key, naming the rule', async () => {
+    const t = replaceOnce(replaceOnce(CT, 'label: { agreement: 0.98 }', 'label: { abs: 0.05 }'), 'probability: { psi', 'label: { psi');
+    assert.deepEqual(await check(t, contract), [
+      err(rangeIn(t, 'label: { abs', 'label'), 'field-not-numeric', '`label` is a string in the output schema; `abs` compares numbers'),
+      err(rangeIn(t, 'label: { psi', 'label'), 'field-not-numeric', '`label` is a string in the output schema; `psi` compares numbers'),
+    ]);
+  });
+
+  it('array paths: `proba`, `proba.0` and `proba[0]` are numeric for abs; drift on the whole array and unknown names are flagged', async () => {
+    const ok = replaceOnce(replaceOnce(CT, 'probability: { abs: 0.05 }', 'proba: { abs: 0.05 }\n      proba.1: { rel: 0.1 }\n      scores.setosa: { abs: 0.1 }'), 'probability: { psi', 'proba[0]: { psi');
+    assert.deepEqual(await check(ok, withArrays), []);
+    const t = replaceOnce(replaceOnce(CT, 'probability: { abs: 0.05 }', 'probas[0]: { abs: 0.05 }\n      scores.setosaa: { abs: 0.1 }'), 'probability: { psi', 'proba: { psi');
+    assert.deepEqual(await check(t, withArrays), [
+      err(rangeIn(t, 'probas[0]: {', 'probas[0]'), 'unknown-field', `\`probas[0]\` is not a field of the output schema (\`${OUT}\`), so no row can be compared — did you mean \`proba[0]\`?`),
+      err(
+        rangeIn(t, 'scores.setosaa: {', 'scores.setosaa'),
+        'unknown-field',
+        `\`scores.setosaa\` is not a field of the output schema (\`${OUT}\`): \`scores\` has no property \`setosaa\`, so no row can be compared — did you mean \`scores.setosa\`?`,
+      ),
+      err(rangeIn(t, 'proba: { psi', 'proba'), 'field-not-numeric', '`proba` is an array of numbers in the output schema; `psi` needs one number per row: address an element, e.g. `proba[0]`'),
+    ]);
+  });
+
+  it('an open schema (no additionalProperties: false): a warning, the field may still come; no output schema: nothing to check', async () => {
+    const open = JSON.stringify({ type: 'object', properties: { id: { type: 'string' }, label: { type: 'string' }, probability: { type: 'number' } } });
+    const t = replaceOnce(CT, 'probability: { abs', 'probabilty: { abs');
+    assert.deepEqual(await check(t, { ...contract, extraFiles: { [OUT]: open } }), [
+      warn(rangeIn(t, 'probabilty: { abs', 'probabilty'), 'unknown-field', `\`probabilty\` is not declared in the output schema (\`${OUT}\`) — did you mean \`probability\`?`),
+    ]);
+    const noSchema = replaceOnce(t, '  schema: { $ref: schemas/iris-output.schema.json }\n', '');
+    assert.notEqual(noSchema, t);
+    assert.deepEqual(await check(noSchema, contract), []);
+  });
+});
