@@ -120,7 +120,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   // detect: the triggers against injected (or real) metrics
   const t0 = Date.now();
   // the scenario's metric values replace the source's readings; the rest come from the metrics source
-  const results = await evaluateTriggers(value, dir, { now: Date.now(), overrides: injected, ...(options.signal ? { signal: options.signal } : {}) });
+  const results = await evaluateTriggers(value, dir, { now: Date.now(), overrides: injected, workspace: options.workspace, ...(options.signal ? { signal: options.signal } : {}) });
   const triggers: DrillReport['triggers'] = results.map((t) => ({ id: t.id, metric: t.metric, ...(t.value !== undefined ? { value: t.value } : {}), fired: t.fires, message: t.message }));
   const detectMs = Date.now() - t0;
   const expect = obj(scenario.expect);

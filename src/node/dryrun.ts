@@ -87,7 +87,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   };
 
   // detect: every trigger against the metrics source, now (a source that fails is an error for this phase only)
-  const triggers = await evaluateTriggers(value, dir, { now: (options.now ?? Date.now)(), ...(options.signal ? { signal: options.signal } : {}) });
+  const triggers = await evaluateTriggers(value, dir, { now: (options.now ?? Date.now)(), workspace: options.workspace, ...(options.signal ? { signal: options.signal } : {}) });
   for (const [i, t] of triggers.entries()) {
     phases.detect.push(`${t.id}: ${t.message}`);
     if (t.state === 'error') findings.push({ severity: 'error', code: 'trigger-unreadable', message: `trigger \`${t.id}\`: ${t.message}`, ...at(['triggers', i, 'metric']) });
