@@ -86,6 +86,46 @@ describe('rollback-lens test (the example contract, a real model process)', func
     assert.equal(r.stderr, '1 file checked: 1 error, 0 warnings\n');
   });
 
+  it('arrays as a real process: a whole-array tolerance is element-wise and names the worst element; `proba[2]` addresses one; drift on the whole array fails; exit 1', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rl-arrays-'));
+    const rows = (ps: number[][]) => ps.map((p, i) => JSON.stringify({ id: `r${i}`, proba: p })).join('\n') + '\n';
+    writeFileSync(path.join(dir, 'inputs.jsonl'), '{"id":"r0"}\n{"id":"r1"}\n');
+    writeFileSync(path.join(dir, 'baseline.jsonl'), rows([[0.9, 0.05, 0.05], [0.2, 0.7, 0.1]]));
+    writeFileSync(path.join(dir, 'current.jsonl'), rows([[0.88, 0.07, 0.05], [0.2, 0.4, 0.3]]));
+    writeFileSync(
+      path.join(dir, 'a.contract.yaml'),
+      [
+        'apiVersion: rollback-lens/v1',
+        'kind: InterfaceContract',
+        'metadata: { name: arrays, version: 1 }',
+        'input: { schema: { type: object } }',
+        'output: { key: id }',
+        'source: { file: current.jsonl }',
+        'tests:',
+        '  - id: t',
+        '    inputs: inputs.jsonl',
+        '    baseline: baseline.jsonl',
+        '    tolerance:',
+        '      proba: { abs: 0.05 }',
+        '      proba[2]: { abs: 0.25 }',
+        '    drift:',
+        '      proba: { ks: 0.5 }',
+        '',
+      ].join('\n'),
+    );
+    const r = runCliProcess(dir, ['test', 'a.contract.yaml']);
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stdout.split('\n').map((l) => l.replace(/ \(\d+\.\d s\)$/, ''));
+    assert.deepEqual(lines.slice(1, 7), [
+      '  FAIL t — 2 rows matched, 0 missing, 0 extra',
+      '    ✗ proba.abs: `proba`: 1 of 2 rows differ from the baseline by more than 0.05 (max |Δ| 0.3 at `r1`, element 1)',
+      '    ✗ proba.ks: `proba`: KS not computed: `proba` holds arrays and KS needs one number per row; address an element, e.g. `proba[0]`',
+      '    ✓ 5 rules passed', // proba[2].abs, the three key rules, input-schema
+      '      r1 (baseline line 2, current line 2): proba[1] 0.7 → 0.4 (Δ -0.3)',
+      '0 passed, 1 failed',
+    ]);
+  });
+
   it('a baseline recorded with another seed fails with that reason, not with deltas', async () => {
     const dir = copy();
     edit(path.join(dir, 'iris.contract.yaml'), '  seed: 42', '  seed: 7');
