@@ -1,6 +1,7 @@
 // `rollback-lens test` and `baseline record` end to end on a copy of the
 // example: the real model process, the real files, exact summaries.
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -133,6 +134,25 @@ describe('rollback-lens test (the example contract, a real model process)', func
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^ {2}FAIL parity — baseline was recorded with seed 42, the contract now uses 7/m);
     assert.match(r.stdout, /✗ provenance: baseline was recorded with seed 42, the contract now uses 7/);
+  });
+
+  it('an edited baseline fails with "baseline changed since it was recorded", as a real process; baseline record accepts a new one', () => {
+    const dir = copy();
+    const baseline = path.join(dir, 'data/baseline-1.4.2.jsonl');
+    const meta = JSON.parse(readFileSync(path.join(dir, 'data/baseline-1.4.2.meta.json'), 'utf8'));
+    // one probability nudged inside the tolerance: the comparison alone would not notice
+    edit(baseline, '"probability":0.657', '"probability":0.658');
+    const now = `sha256:${createHash('sha256').update(readFileSync(baseline)).digest('hex')}`;
+    const r = runCliProcess(dir, ['test', 'iris.contract.yaml', '--test', 'parity']);
+    assert.equal(r.code, 1, r.stderr);
+    const reason = `baseline changed since it was recorded: its sidecar says ${meta.digest.slice(0, 19)}…, the file is ${now.slice(0, 19)}… now; \`rollback-lens baseline record\` accepts a new one`;
+    assert.equal(r.stdout.split('\n')[1]!.replace(/ \(\d+\.\d s\)$/, ''), `  FAIL parity — ${reason}`);
+    assert.ok(r.stdout.includes(`    ✗ provenance: ${reason}\n`), r.stdout);
+    const rec = runCliProcess(dir, ['baseline', 'record', 'iris.contract.yaml', '--test', 'parity', '--model-file', 'model/v2.json']);
+    assert.equal(rec.code, 0, rec.stderr);
+    const again = runCliProcess(dir, ['test', 'iris.contract.yaml', '--test', 'parity']);
+    assert.equal(again.code, 0, again.stdout); // the served model against its own new baseline
+    assert.doesNotMatch(again.stdout, /provenance|changed/);
   });
 
   it('baseline record writes the baseline and its sidecar; the test then passes against itself', async () => {
