@@ -102,8 +102,10 @@ export function toText(report: ContractReport): string {
     if (t.verdict !== 'error' && passed) lines.push(`    ${MARK.pass} ${passed} rule${passed === 1 ? '' : 's'} passed`);
     for (const o of t.offending.slice(0, 3)) {
       const f = o.fields[0]!;
+      // an array compared element-wise: its worst element
+      const at = (v: unknown) => (f.index !== undefined && Array.isArray(v) ? v[f.index] : v);
       lines.push(
-        `      ${o.key} (baseline line ${o.baselineLine}, current line ${o.currentLine}): ${f.field} ${show(f.baseline)} → ${show(f.current)}${f.delta !== undefined ? ` (Δ ${num(f.delta)})` : ''}`,
+        `      ${o.key} (baseline line ${o.baselineLine}, current line ${o.currentLine}): ${f.field}${f.index !== undefined ? `[${f.index}]` : ''} ${show(at(f.baseline))} → ${show(at(f.current))}${f.delta !== undefined ? ` (Δ ${num(f.delta)})` : ''}`,
       );
     }
     for (const p of t.problems.slice(0, 3)) lines.push(`      ${p.file} line ${p.line}: ${p.message}`);

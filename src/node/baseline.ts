@@ -103,7 +103,7 @@ export function checkSidecar(sidecar: Sidecar, current: { seed?: number; inputsD
     reasons.push(`baseline was recorded for other inputs: the inputs file${file} was ${short(inputs)} then and is ${short(current.inputsDigest)} now`);
   }
   if (sidecar.digest && current.digest && sidecar.digest !== current.digest) {
-    reasons.push(`the baseline file changed after it was recorded: it was ${short(sidecar.digest)} then and is ${short(current.digest)} now`);
+    reasons.push(`baseline changed since it was recorded: its sidecar says ${short(sidecar.digest)}, the file is ${short(current.digest)} now; \`rollback-lens baseline record\` accepts a new one`);
   }
   return reasons.length ? reasons.join('; ') : undefined;
 }

@@ -165,8 +165,8 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
       if (!(await exists(f))) throw new ContractError(`the ${what} file \`${path.relative(contract.dir, f)}\` does not exist`);
     }
     // provenance first: a baseline recorded for other inputs or another seed is not compared
-    const inputsDigest = await sha256File(inputsFile);
-    const sidecar = await readSidecar(baselineFile);
+    // (the baseline's own bytes too: an edited baseline is not the one its sidecar describes)
+    const [inputsDigest, baselineDigest, sidecar] = await Promise.all([sha256File(inputsFile), sha256File(baselineFile), readSidecar(baselineFile)]);
     const baselineProvenance: Provenance = { file: test.baseline };
     if (sidecar) {
       Object.assign(baselineProvenance, {
@@ -177,7 +177,7 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
         ...(sidecar.digest ? { digest: sidecar.digest } : {}),
         ...(sidecar.recordedAt ? { recordedAt: sidecar.recordedAt } : {}),
       });
-      const mismatch = checkSidecar(sidecar, { ...(source.seed !== undefined ? { seed: source.seed } : {}), inputsDigest });
+      const mismatch = checkSidecar(sidecar, { ...(source.seed !== undefined ? { seed: source.seed } : {}), inputsDigest, digest: baselineDigest });
       if (mismatch) {
         const r = errorReport(contract, test.id, mismatch);
         r.verdict = 'fail';

@@ -230,7 +230,7 @@ function numericField(f: FieldReport, r: TestReport): HTMLElement {
     'p',
     { class: 'delta' },
     `Δ mean ${fmt(d?.mean)} · mean |Δ| ${fmt(d?.meanAbs)} · max |Δ| ${fmt(d?.maxAbs)}`,
-    d?.maxAbsKey ? h('span', {}, ' at ', h('code', {}, d.maxAbsKey)) : null,
+    d?.maxAbsKey ? h('span', {}, ' at ', h('code', {}, d.maxAbsKey), d.maxAbsIndex !== undefined ? `, element ${d.maxAbsIndex}` : '') : null,
     ` · outside tolerance ${f.outsideTolerance} of ${f.count} (${pct(f.count ? f.outsideTolerance / f.count : NaN)})`,
   );
   return h('article', { class: 'field', 'data-field': f.field }, fieldTitle(f, r), stats, delta, f.histogram ? histogram(f) : null);

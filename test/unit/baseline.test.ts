@@ -222,7 +222,7 @@ describe('baseline: sidecar', () => {
   it('checkSidecar: other inputs, a changed baseline file, and several reasons at once', () => {
     const now = `sha256:${'2'.repeat(64)}`;
     assert.equal(checkSidecar(sidecar, { seed: 7, inputsDigest: now }), 'baseline was recorded for other inputs: the inputs file (inputs.jsonl) was sha256:111111111111… then and is sha256:222222222222… now');
-    assert.equal(checkSidecar(sidecar, { seed: 7, digest: now }), 'the baseline file changed after it was recorded: it was sha256:aaaaaaaaaaaa… then and is sha256:222222222222… now');
+    assert.equal(checkSidecar(sidecar, { seed: 7, digest: now }), 'baseline changed since it was recorded: its sidecar says sha256:aaaaaaaaaaaa…, the file is sha256:222222222222… now; `rollback-lens baseline record` accepts a new one');
     assert.equal(
       checkSidecar(sidecar, { seed: 1, inputsDigest: now }),
       'baseline was recorded with seed 7, the contract now uses 1; baseline was recorded for other inputs: the inputs file (inputs.jsonl) was sha256:111111111111… then and is sha256:222222222222… now',

@@ -179,6 +179,40 @@ describe('contract comparison', () => {
     );
   });
 
+  it('arrays: `proba[0]` and `proba.0` address an element; a tolerance on the whole numeric array is element-wise and names the worst element', () => {
+    const arow = (id: string, proba: unknown) => JSON.stringify({ id, proba });
+    const base = [arow('a', [0.9, 0.05, 0.05]), arow('b', [0.2, 0.7, 0.1]), arow('c', [0.1, 0.1, 0.8])];
+    const cur = [arow('a', [0.88, 0.07, 0.05]), arow('b', [0.2, 0.4, 0.3]), arow('c', [0.1, 0.1])];
+    const r = run({ tolerance: { proba: { abs: 0.05 }, 'proba[1]': { abs: 0.05 }, 'proba.2': { rel: 1 } } }, base, cur);
+    assert.deepEqual(
+      r.rules.filter((x) => x.field).map((x) => [x.id, x.verdict, x.violations, x.message]),
+      [
+        ['proba.abs', 'fail', 2, '`proba`: 2 of 3 rows differ from the baseline by more than 0.05 (max |Δ| 0.3 at `b`, element 1); 1 row has an array of another length than the baseline\'s'],
+        ['proba[1].abs', 'fail', 1, '`proba[1]`: 1 of 3 rows differ from the baseline by more than 0.05 (max |Δ| 0.3 at `b`)'],
+        ['proba.2.rel', 'fail', 1, '`proba.2`: 1 of 2 rows differ from the baseline by more than 100%; 1 of 3 matched rows not compared (absent in 1 of 3 current rows)'],
+      ],
+    );
+    const f = r.fields.find((x) => x.field === 'proba')!;
+    assert.equal(f.count, 3);
+    assert.deepEqual([f.delta!.maxAbs, f.delta!.maxAbsKey, f.delta!.maxAbsIndex], [r.rules[0]!.value, 'b', 1]);
+    assert.equal(f.baseline!.count, 9); // every element of the baseline arrays
+    const b = r.offending.find((o) => o.key === 'b')!.fields.find((x) => x.field === 'proba')!;
+    assert.deepEqual(b, { field: 'proba', baseline: [0.2, 0.7, 0.1], current: [0.2, 0.4, 0.3], delta: 0.4 - 0.7, index: 1, rules: ['proba.abs'] });
+  });
+
+  it('drift on a whole array fails: PSI and KS need one number per row', () => {
+    const arow = (id: string, proba: unknown) => JSON.stringify({ id, proba });
+    const base = [arow('a', [0.9, 0.1]), arow('b', [0.2, 0.8])];
+    const r = run({ drift: { proba: { psi: 0.2, ks: 0.2 } } }, base, base);
+    assert.deepEqual(
+      r.rules.filter((x) => x.field).map((x) => [x.id, x.verdict, x.message]),
+      [
+        ['proba.psi', 'fail', '`proba`: PSI not computed: `proba` holds arrays and PSI needs one number per row; address an element, e.g. `proba[0]`'],
+        ['proba.ks', 'fail', '`proba`: KS not computed: `proba` holds arrays and KS needs one number per row; address an element, e.g. `proba[0]`'],
+      ],
+    );
+  });
+
   it('output and input schema failures are counted with their line numbers, not stopping at the first', () => {
     const validate = (r: unknown) => ((r as { probability: number }).probability > 1 ? 'probability must be <= 1' : undefined);
     const c = new Comparison({ testId: 't', key: 'id', tolerance: { probability: { abs: 1 } }, drift: {} }, { validateOutput: validate, validateInput: (r) => ('x' in (r as object) ? undefined : 'must have required property \'x\'') });

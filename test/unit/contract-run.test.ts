@@ -1,6 +1,7 @@
 // `rollback-lens test` and `baseline record` end to end on a copy of the
 // example: the real model process, the real files, exact summaries.
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -86,6 +87,46 @@ describe('rollback-lens test (the example contract, a real model process)', func
     assert.equal(r.stderr, '1 file checked: 1 error, 0 warnings\n');
   });
 
+  it('arrays as a real process: a whole-array tolerance is element-wise and names the worst element; `proba[2]` addresses one; drift on the whole array fails; exit 1', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rl-arrays-'));
+    const rows = (ps: number[][]) => ps.map((p, i) => JSON.stringify({ id: `r${i}`, proba: p })).join('\n') + '\n';
+    writeFileSync(path.join(dir, 'inputs.jsonl'), '{"id":"r0"}\n{"id":"r1"}\n');
+    writeFileSync(path.join(dir, 'baseline.jsonl'), rows([[0.9, 0.05, 0.05], [0.2, 0.7, 0.1]]));
+    writeFileSync(path.join(dir, 'current.jsonl'), rows([[0.88, 0.07, 0.05], [0.2, 0.4, 0.3]]));
+    writeFileSync(
+      path.join(dir, 'a.contract.yaml'),
+      [
+        'apiVersion: rollback-lens/v1',
+        'kind: InterfaceContract',
+        'metadata: { name: arrays, version: 1 }',
+        'input: { schema: { type: object } }',
+        'output: { key: id }',
+        'source: { file: current.jsonl }',
+        'tests:',
+        '  - id: t',
+        '    inputs: inputs.jsonl',
+        '    baseline: baseline.jsonl',
+        '    tolerance:',
+        '      proba: { abs: 0.05 }',
+        '      proba[2]: { abs: 0.25 }',
+        '    drift:',
+        '      proba: { ks: 0.5 }',
+        '',
+      ].join('\n'),
+    );
+    const r = runCliProcess(dir, ['test', 'a.contract.yaml']);
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stdout.split('\n').map((l) => l.replace(/ \(\d+\.\d s\)$/, ''));
+    assert.deepEqual(lines.slice(1, 7), [
+      '  FAIL t — 2 rows matched, 0 missing, 0 extra',
+      '    ✗ proba.abs: `proba`: 1 of 2 rows differ from the baseline by more than 0.05 (max |Δ| 0.3 at `r1`, element 1)',
+      '    ✗ proba.ks: `proba`: KS not computed: `proba` holds arrays and KS needs one number per row; address an element, e.g. `proba[0]`',
+      '    ✓ 5 rules passed', // proba[2].abs, the three key rules, input-schema
+      '      r1 (baseline line 2, current line 2): proba[1] 0.7 → 0.4 (Δ -0.3)',
+      '0 passed, 1 failed',
+    ]);
+  });
+
   it('a baseline recorded with another seed fails with that reason, not with deltas', async () => {
     const dir = copy();
     edit(path.join(dir, 'iris.contract.yaml'), '  seed: 42', '  seed: 7');
@@ -93,6 +134,25 @@ describe('rollback-lens test (the example contract, a real model process)', func
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^ {2}FAIL parity — baseline was recorded with seed 42, the contract now uses 7/m);
     assert.match(r.stdout, /✗ provenance: baseline was recorded with seed 42, the contract now uses 7/);
+  });
+
+  it('an edited baseline fails with "baseline changed since it was recorded", as a real process; baseline record accepts a new one', () => {
+    const dir = copy();
+    const baseline = path.join(dir, 'data/baseline-1.4.2.jsonl');
+    const meta = JSON.parse(readFileSync(path.join(dir, 'data/baseline-1.4.2.meta.json'), 'utf8'));
+    // one probability nudged inside the tolerance: the comparison alone would not notice
+    edit(baseline, '"probability":0.657', '"probability":0.658');
+    const now = `sha256:${createHash('sha256').update(readFileSync(baseline)).digest('hex')}`;
+    const r = runCliProcess(dir, ['test', 'iris.contract.yaml', '--test', 'parity']);
+    assert.equal(r.code, 1, r.stderr);
+    const reason = `baseline changed since it was recorded: its sidecar says ${meta.digest.slice(0, 19)}…, the file is ${now.slice(0, 19)}… now; \`rollback-lens baseline record\` accepts a new one`;
+    assert.equal(r.stdout.split('\n')[1]!.replace(/ \(\d+\.\d s\)$/, ''), `  FAIL parity — ${reason}`);
+    assert.ok(r.stdout.includes(`    ✗ provenance: ${reason}\n`), r.stdout);
+    const rec = runCliProcess(dir, ['baseline', 'record', 'iris.contract.yaml', '--test', 'parity', '--model-file', 'model/v2.json']);
+    assert.equal(rec.code, 0, rec.stderr);
+    const again = runCliProcess(dir, ['test', 'iris.contract.yaml', '--test', 'parity']);
+    assert.equal(again.code, 0, again.stdout); // the served model against its own new baseline
+    assert.doesNotMatch(again.stdout, /provenance|changed/);
   });
 
   it('baseline record writes the baseline and its sidecar; the test then passes against itself', async () => {

@@ -119,6 +119,10 @@ describe('diff view: per-row checks agree with the engine', function () {
           '      label: { agreement: 0.9 }',
           '      zero: { abs: 0 }',
           '      gone: { exact: true }', // in no row: neither the engine nor the index compares it
+          '      proba: { abs: 0.05 }', // element-wise
+          '      proba.1: { rel: 0.5 }',
+          '      proba[2]: { abs: 0.05 }',
+          '      proba.0: { exact: true }',
           '    drift:',
           '      drifty: { psi: 0.2 }',
           '',
@@ -131,6 +135,9 @@ describe('diff view: per-row checks agree with the engine', function () {
       assertSameCounts(report, index);
       const f = index.counts().fields.score!;
       assert.ok(f.outside > 0 && index.counts().fields.p!.outside > 0, 'both numeric fields have rows outside');
+      const proba = index.counts().fields.proba!;
+      assert.ok(proba.compared > 1000 && proba.abs > 0 && proba.abs < proba.compared && index.counts().fields['proba.1']!.rel > 0, `arrays compared element-wise: ${JSON.stringify(proba)}`);
+      assert.ok(report.rules.find((x) => x.id === 'proba.abs')!.message.includes('of another length'), 'some arrays are one element short');
       // the outside-only filter returns exactly the rows with a flag
       const outside = index.select({ ...DEFAULT_QUERY, outsideOnly: true });
       assert.equal(outside.length, index.counts().outside);
@@ -164,6 +171,25 @@ describe('diff view: per-row checks agree with the engine', function () {
   });
 });
 
+/** A baseline array of 3 probabilities, sometimes a string or a single number instead. */
+function probaOf(rnd: () => number): unknown {
+  const x = rnd();
+  if (x < 0.02) return 'x';
+  if (x < 0.04) return 0.5;
+  const a = rnd();
+  const b = rnd() * (1 - a);
+  return [a, b, 1 - a - b];
+}
+
+/** The current array: each element moved by up to ±0.06, sometimes one element short or with a null. */
+function noisy(a: number[], rnd: () => number): unknown[] {
+  const out: unknown[] = a.map((v) => v + (rnd() - 0.5) * 0.12);
+  const x = rnd();
+  if (x < 0.03) out.pop();
+  else if (x < 0.05) out[1] = null;
+  return out;
+}
+
 /** A deterministic baseline/current pair with every kind of edge case. */
 function edgePair(seed: number, n: number): { baseline: string; current: string } {
   let s = seed;
@@ -174,7 +200,7 @@ function edgePair(seed: number, n: number): { baseline: string; current: string 
   for (let i = 0; i < n; i++) {
     const id = rnd() < 0.02 ? i : `r-${i}`; // some numeric keys
     const score = rnd() < 0.03 ? (rnd() < 0.5 ? 'oops' : null) : Math.round(rnd() * 1000) / 100;
-    const base = { id, score, p: rnd(), count: Math.floor(rnd() * 5), meta: { tag: rnd() < 0.5 ? 'x' : ['x', 1] }, label: rnd() < 0.02 ? null : labels[i % 3], zero: 1, drifty: rnd() };
+    const base = { id, score, p: rnd(), count: Math.floor(rnd() * 5), meta: { tag: rnd() < 0.5 ? 'x' : ['x', 1] }, label: rnd() < 0.02 ? null : labels[i % 3], zero: 1, drifty: rnd(), proba: probaOf(rnd) };
     b.push(JSON.stringify(base));
     if (rnd() < 0.01) b.push(JSON.stringify({ ...base, score: -5 })); // duplicate baseline key
     if (rnd() < 0.01) continue; // missing in current
@@ -187,6 +213,7 @@ function edgePair(seed: number, n: number): { baseline: string; current: string 
       label: rnd() < 0.08 ? labels[(i + 1) % 3] : rnd() < 0.01 ? undefined : base.label,
       zero: rnd() < 0.05 ? 1.0000001 : 1,
       drifty: rnd() * 2,
+      proba: Array.isArray(base.proba) ? noisy(base.proba, rnd) : base.proba,
     };
     c.push(JSON.stringify(cur));
     if (rnd() < 0.01) c.push(JSON.stringify({ ...cur, score: 99 })); // duplicate current key

@@ -19,7 +19,9 @@ import {
   type RuleResult,
   type TestReport,
 } from './report';
+import { checkArray, numericArray } from './elementwise';
 import { hashKey, KeyTable } from './keys';
+import { fieldPath } from './path';
 import { Floats, histogram, Ints, ks, psi, quantiles, sortFloats, TopK } from './stats';
 
 export interface ToleranceSpec {
@@ -83,6 +85,16 @@ interface FieldState {
   sumAbs: number;
   maxAbs: number;
   maxAbsKey: string;
+  /** The element of maxAbs when it was in an array, else -1. */
+  maxAbsIndex: number;
+  /** Values compared (elements of arrays count one each): the means' denominator. */
+  values: number;
+  /** Baseline arrays of a numeric field, from the first one seen: per baseline row its start in `elems` and length (-1: no array). */
+  arrays: { start: Ints; length: Ints; elems: Floats } | undefined;
+  /** Matched rows whose arrays have another length than the baseline's. */
+  lengthMismatch: number;
+  /** Some row held an array (drift then cannot be computed). */
+  sawArray: boolean;
   absViolations: number;
   relViolations: number;
   exactViolations: number;
@@ -170,7 +182,7 @@ export class Comparison {
         tolerance.agreement !== undefined ? 'categorical' : tolerance.abs !== undefined || tolerance.rel !== undefined || spec.drift[name] ? 'numeric' : 'exact';
       this.fields.push({
         name,
-        path: name.split('.'),
+        path: fieldPath(name),
         kind,
         tolerance,
         drift: spec.drift[name],
@@ -183,6 +195,11 @@ export class Comparison {
         sumAbs: 0,
         maxAbs: 0,
         maxAbsKey: '',
+        maxAbsIndex: -1,
+        values: 0,
+        arrays: undefined,
+        lengthMismatch: 0,
+        sawArray: false,
         absViolations: 0,
         relViolations: 0,
         exactViolations: 0,
@@ -375,8 +392,17 @@ export class Comparison {
     this.baseLines.push(line);
     for (const f of this.fields) {
       const v = get(row, f.path);
-      if (f.kind === 'numeric') f.baseNum.push(this.number('baseline', line, f, v));
-      else if (f.kind === 'categorical') {
+      if (f.kind === 'numeric') {
+        if (f.arrays) {
+          f.arrays.start.push(-1);
+          f.arrays.length.push(-1);
+        }
+        const elems = typeof v === 'number' ? undefined : numericArray(v);
+        if (elems) {
+          f.baseNum.push(NaN);
+          this.baseArray(f, elems);
+        } else f.baseNum.push(this.number('baseline', line, f, v));
+      } else if (f.kind === 'categorical') {
         if (v === undefined || v === null) {
           unusable(f, 'baseline', v);
           f.baseCode.push(-1);
@@ -454,6 +480,14 @@ export class Comparison {
       const f = this.fields[i]!;
       const v = get(row, f.path);
       if (f.kind === 'numeric') {
+        if (typeof v !== 'number' && Array.isArray(v)) {
+          const s = this.compareArray(f, key, idx, line, v);
+          if (s > 0) {
+            flagged = true;
+            if (s > score) score = s;
+          }
+          continue;
+        }
         const c = this.number('current', line, f, v);
         if (Number.isNaN(c)) continue;
         f.curNum.push(c);
@@ -462,11 +496,13 @@ export class Comparison {
         const delta = c - b;
         const abs = Math.abs(delta);
         f.count++;
+        f.values++;
         f.sumDelta += delta;
         f.sumAbs += abs;
         if (abs > f.maxAbs || f.maxAbsKey === '') {
           f.maxAbs = abs;
           f.maxAbsKey = key;
+          f.maxAbsIndex = -1;
         }
         const t = f.tolerance;
         let broken = false;
@@ -532,12 +568,89 @@ export class Comparison {
     if (flagged) this.offending.offer(score, () => ({ key, baselineLine: this.baseLines.get(idx), currentLine: line, fields: this.offendingFields(idx, row), score }));
   }
 
+  /** Stores a baseline row's array of field `f` (the row's NaN is already in baseNum). */
+  private baseArray(f: FieldState, elems: number[]): void {
+    f.sawArray = true;
+    if (!f.arrays) {
+      // the first array: earlier rows had none
+      const a = { start: new Ints(), length: new Ints(), elems: new Floats() };
+      for (let k = 0; k < f.baseNum.length - 1; k++) {
+        a.start.push(-1);
+        a.length.push(-1);
+      }
+      a.start.push(-1);
+      a.length.push(-1);
+      f.arrays = a;
+    }
+    const a = f.arrays;
+    const row = a.start.length - 1;
+    a.start.set(row, a.elems.length);
+    a.length.set(row, elems.length);
+    for (const x of elems) a.elems.push(x);
+  }
+
+  /** The baseline array of row `idx` of `f`, or undefined. */
+  private baseArrayAt(f: FieldState, idx: number): Float64Array | undefined {
+    const a = f.arrays;
+    if (!a || idx >= a.length.length) return undefined;
+    const n = a.length.get(idx);
+    if (n < 0) return undefined;
+    const start = a.start.get(idx);
+    return a.elems.view().subarray(start, start + n);
+  }
+
+  /** A current value that is an array, for numeric field `f`: element-wise (see elementwise.ts). Returns the row's score (0: inside). */
+  private compareArray(f: FieldState, key: string, idx: number, line: number, v: unknown[]): number {
+    f.sawArray = true;
+    const c = numericArray(v);
+    if (!c) {
+      this.number('current', line, f, v); // reports and counts it
+      return 0;
+    }
+    for (const x of c) f.curNum.push(x);
+    const b = this.baseArrayAt(f, idx);
+    if (!b) {
+      if (!Number.isNaN(f.baseNum.get(idx))) unusable(f, 'current', v); // a number in the baseline, an array now
+      return 0;
+    }
+    const r = checkArray(f.tolerance, b, c);
+    f.count++;
+    if (!r.sameLength) {
+      f.lengthMismatch++;
+    } else {
+      f.values += r.elements;
+      f.sumDelta += r.sumDelta;
+      f.sumAbs += r.sumAbs;
+      if (r.worst >= 0 && (Math.abs(r.worstDelta) > f.maxAbs || f.maxAbsKey === '')) {
+        f.maxAbs = Math.abs(r.worstDelta);
+        f.maxAbsKey = key;
+        f.maxAbsIndex = r.worst;
+      }
+    }
+    if (r.abs) f.absViolations++;
+    if (r.rel) f.relViolations++;
+    if (r.exact) f.exactViolations++;
+    return r.abs || r.rel || r.exact ? r.score : 0;
+  }
+
   /** The fields of a matched pair that break a rule, as compareRow judged them (no counting, no problems). */
   private offendingFields(idx: number, row: unknown): OffendingField[] {
     const out: OffendingField[] = [];
     for (const f of this.fields) {
       const v = get(row, f.path);
       if (f.kind === 'numeric') {
+        if (Array.isArray(v)) {
+          const c = numericArray(v);
+          const b = c && this.baseArrayAt(f, idx);
+          if (!c || !b) continue;
+          const r = checkArray(f.tolerance, b, c);
+          const rules: string[] = [];
+          if (r.abs) rules.push(`${f.name}.abs`);
+          if (r.rel) rules.push(`${f.name}.rel`);
+          if (r.exact) rules.push(`${f.name}.exact`);
+          if (rules.length) out.push({ field: f.name, baseline: Array.from(b), current: c, ...(r.worst >= 0 ? { delta: r.worstDelta, index: r.worst } : {}), rules });
+          continue;
+        }
         if (typeof v !== 'number' || !Number.isFinite(v)) continue;
         const c = v;
         const b = f.baseNum.get(idx);
@@ -614,7 +727,7 @@ export class Comparison {
     const name = `\`${f.name}\``;
     if (f.kind === 'numeric') {
       // finish() is the last use of these arrays: compact and sort them in place, no copies
-      const baseSorted = sortFloats(finiteInPlace(f.baseNum.view()), this.scratch);
+      const baseSorted = sortFloats(f.arrays ? withElements(finiteInPlace(f.baseNum.view()), f.arrays.elems.view()) : finiteInPlace(f.baseNum.view()), this.scratch);
       const curSorted = sortFloats(finiteInPlace(f.curNum.view()), this.scratch);
       const report: FieldReport = {
         field: f.name,
@@ -622,11 +735,20 @@ export class Comparison {
         count: f.count,
         baseline: summary(baseSorted),
         current: summary(curSorted),
-        delta: { mean: f.count ? f.sumDelta / f.count : NaN, meanAbs: f.count ? f.sumAbs / f.count : NaN, maxAbs: f.maxAbs, maxAbsKey: f.maxAbsKey },
+        delta: {
+          mean: f.values ? f.sumDelta / f.values : NaN,
+          meanAbs: f.values ? f.sumAbs / f.values : NaN,
+          maxAbs: f.maxAbs,
+          maxAbsKey: f.maxAbsKey,
+          ...(f.maxAbsIndex >= 0 ? { maxAbsIndex: f.maxAbsIndex } : {}),
+        },
         outsideTolerance: Math.max(f.absViolations, f.relViolations, f.exactViolations),
         histogram: histogram(baseSorted, curSorted, undefined, true),
       };
       const nc = this.notCompared(f);
+      const at = `\`${f.maxAbsKey}\`${f.maxAbsIndex >= 0 ? `, element ${f.maxAbsIndex}` : ''}`;
+      const lengths = f.lengthMismatch ? `; ${f.lengthMismatch} row${f.lengthMismatch === 1 ? ' has an array' : 's have arrays'} of another length than the baseline's` : '';
+      nc.suffix = lengths + nc.suffix;
       if (t.abs !== undefined) {
         const fail = nc.none !== undefined || f.absViolations > 0;
         rules.push({
@@ -640,7 +762,7 @@ export class Comparison {
           message:
             nc.none ??
             (f.absViolations > 0
-              ? `${name}: ${f.absViolations} of ${f.count} rows differ from the baseline by more than ${num(t.abs)} (max |Δ| ${num(f.maxAbs)} at \`${f.maxAbsKey}\`)`
+              ? `${name}: ${f.absViolations} of ${f.count} rows differ from the baseline by more than ${num(t.abs)} (max |Δ| ${num(f.maxAbs)} at ${at})`
               : `${name}: all ${f.count} rows within ${num(t.abs)} of the baseline (max |Δ| ${num(f.maxAbs)})`) + nc.suffix,
         });
       }
@@ -663,10 +785,16 @@ export class Comparison {
       if (t.exact) rules.push(this.exactRule(f));
       // drift compares the two series of values, not pairs: it needs values on both sides
       const why = this.unusableText(f);
-      const noSeries = baseSorted.length === 0 || curSorted.length === 0 ? `no numeric value (${why || 'no baseline row has a current output'})` : undefined;
+      const noSeries = f.sawArray
+        ? 'arrays'
+        : baseSorted.length === 0 || curSorted.length === 0
+          ? `no numeric value (${why || 'no baseline row has a current output'})`
+          : undefined;
+      const notComputed = (what: string) =>
+        noSeries === 'arrays' ? `\`${f.name}\` holds arrays and ${what} needs one number per row; address an element, e.g. \`${f.name}[0]\`` : noSeries;
       const leftOut = why ? `; left out: ${why}` : '';
       if (f.drift?.psi !== undefined) {
-        if (noSeries) rules.push({ id: `${f.name}.psi`, kind: 'psi', field: f.name, threshold: f.drift.psi, verdict: 'fail', message: `${name}: PSI not computed: ${noSeries}` });
+        if (noSeries) rules.push({ id: `${f.name}.psi`, kind: 'psi', field: f.name, threshold: f.drift.psi, verdict: 'fail', message: `${name}: PSI not computed: ${notComputed('PSI')}` });
         else {
           const p = psi(baseSorted, curSorted, f.drift.bins ?? DEFAULT_BINS, true);
           const fail = !(p.value <= f.drift.psi);
@@ -682,7 +810,7 @@ export class Comparison {
         }
       }
       if (f.drift?.ks !== undefined) {
-        if (noSeries) rules.push({ id: `${f.name}.ks`, kind: 'ks', field: f.name, threshold: f.drift.ks, verdict: 'fail', message: `${name}: KS not computed: ${noSeries}` });
+        if (noSeries) rules.push({ id: `${f.name}.ks`, kind: 'ks', field: f.name, threshold: f.drift.ks, verdict: 'fail', message: `${name}: KS not computed: ${notComputed('KS')}` });
         else {
           const d = ks(baseSorted, curSorted);
           const fail = !(d <= f.drift.ks);
@@ -951,6 +1079,14 @@ function get(row: unknown, path: string[]): unknown {
     v = (v as Record<string, unknown>)[p];
   }
   return v;
+}
+
+/** `a` followed by `elems` (a new array). */
+function withElements(a: Float64Array, elems: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + elems.length);
+  out.set(a);
+  out.set(elems, a.length);
+  return out;
 }
 
 /** Moves the non-NaN values to the front and returns that part (the array is reused). */

@@ -59,7 +59,8 @@ export interface FieldReport {
   count: number;
   baseline?: NumericSummary;
   current?: NumericSummary;
-  delta?: { mean: number; meanAbs: number; maxAbs: number; maxAbsKey: string };
+  /** Over every compared value (every element, for a field holding arrays); `maxAbsIndex`: the element of the largest |Δ|, for arrays. */
+  delta?: { mean: number; meanAbs: number; maxAbs: number; maxAbsKey: string; maxAbsIndex?: number };
   /** Rows outside this field's row tolerance (abs, rel, exact, or label disagreement). */
   outsideTolerance: number;
   /** Equal-width bins over both series. */
@@ -73,7 +74,10 @@ export interface OffendingField {
   field: string;
   baseline: unknown;
   current: unknown;
+  /** current − baseline; for arrays, at the worst element. */
   delta?: number;
+  /** For arrays: the element of the largest |Δ| (0-based). */
+  index?: number;
   /** The rule ids this value breaks. */
   rules: string[];
 }

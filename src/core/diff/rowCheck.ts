@@ -4,8 +4,12 @@
 // contract-test engine's compareRow (src/core/contract/compare.ts), kept
 // here so the diff view can flag every row of a million-row comparison
 // without re-running the engine; test/unit/diff-rowcheck.test.ts proves
-// the counts agree with the engine's on real and generated fixtures. Pure.
+// the counts agree with the engine's on real and generated fixtures. A
+// whole numeric array is checked element-wise by the engine's own function
+// (contract/elementwise.ts); its delta is the worst element's. Pure.
 import type { ToleranceSpec } from '../contract/compare';
+import { checkArray, numericArray } from '../contract/elementwise';
+import { fieldPath } from '../contract/path';
 import type { TestReport } from '../contract/report';
 
 export type DiffFieldKind = 'numeric' | 'categorical' | 'exact';
@@ -74,6 +78,20 @@ export function checkNumeric(t: ToleranceSpec, b: number, c: number): FieldCheck
   return { compared: true, rules, score, delta };
 }
 
+/**
+ * A numeric field whose baseline is `b` (numericValue) or the array `bArr`
+ * and whose current value is `v` as the row holds it: arrays element-wise,
+ * as the engine's compareArray.
+ */
+export function checkNumericValue(t: ToleranceSpec, b: number, bArr: ArrayLike<number> | undefined, v: unknown): FieldCheck {
+  if (!Array.isArray(v)) return checkNumeric(t, b, numericValue(v));
+  const c = numericArray(v);
+  if (!c || !bArr) return SKIPPED;
+  const r = checkArray(t, bArr, c);
+  const rules = (r.abs ? RULE_ABS : 0) | (r.rel ? RULE_REL : 0) | (r.exact ? RULE_EXACT : 0);
+  return { compared: true, rules, score: rules ? r.score : 0, delta: r.worstDelta };
+}
+
 /** A label field: baseline and current labels as the rows hold them. */
 export function checkLabel(b: unknown, c: unknown): FieldCheck {
   if (b === undefined || b === null || c === undefined || c === null) return SKIPPED;
@@ -101,7 +119,7 @@ export function getPath(row: unknown, path: string[]): unknown {
 export function checkField(f: DiffField, baseline: unknown, current: unknown): FieldCheck {
   const b = getPath(baseline, f.path);
   const c = getPath(current, f.path);
-  if (f.kind === 'numeric') return checkNumeric(f.tolerance, numericValue(b), numericValue(c));
+  if (f.kind === 'numeric') return checkNumericValue(f.tolerance, numericValue(b), numericArray(b), c);
   if (f.kind === 'categorical') return checkLabel(b, c);
   return checkExact(b, c);
 }
@@ -130,7 +148,7 @@ export function diffSpecOf(report: TestReport): DiffSpec | undefined {
     for (const name of names) {
       const t = c.tolerance[name] ?? {};
       const kind: DiffFieldKind = t.agreement !== undefined ? 'categorical' : t.abs !== undefined || t.rel !== undefined || c.drift?.[name] ? 'numeric' : 'exact';
-      fields.push({ name, path: name.split('.'), kind, tolerance: t });
+      fields.push({ name, path: fieldPath(name), kind, tolerance: t });
     }
     return { key: c.key, fields };
   }

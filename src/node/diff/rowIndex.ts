@@ -7,7 +7,8 @@
 // and key search run here over the index; pages of rows are read back from
 // the files by offset. Built in a worker thread by the editor (worker.ts).
 import { promises as fs, type Stats } from 'node:fs';
-import { checkLabel, checkNumeric, getPath, numericValue, RULE_EXACT, ruleIds, SKIPPED as NOT_COMPARED, type DiffSpec } from '../../core/diff/rowCheck';
+import { numericArray } from '../../core/contract/elementwise';
+import { checkLabel, checkNumericValue, getPath, numericValue, RULE_EXACT, ruleIds, SKIPPED as NOT_COMPARED, type DiffSpec } from '../../core/diff/rowCheck';
 import type { DiffCell, DiffRow, RowQuery } from '../../core/diff/protocol';
 import { readJsonlChunks } from '../jsonl';
 
@@ -121,6 +122,8 @@ export class RowIndex {
     const bLen = i32();
     const baseNum = spec.fields.map((f) => (f.kind === 'numeric' ? f64() : undefined));
     const baseText = spec.fields.map((f): (string | undefined)[] | undefined => (f.kind === 'numeric' ? undefined : []));
+    // baseline arrays of numeric fields, by baseline row (only fields and rows that hold one)
+    const baseArrays = spec.fields.map(() => undefined as Map<number, number[]> | undefined);
     for await (const items of readJsonlChunks(files.baseline, options.signal ? { signal: options.signal } : {})) {
       for (const it of items) {
         if (!('text' in it)) continue;
@@ -133,7 +136,11 @@ export class RowIndex {
         bLen.push(Buffer.byteLength(it.text));
         spec.fields.forEach((f, i) => {
           const v = getPath(row, f.path);
-          if (f.kind === 'numeric') baseNum[i]!.push(numericValue(v));
+          if (f.kind === 'numeric') {
+            baseNum[i]!.push(numericValue(v));
+            const elems = numericArray(v);
+            if (elems) (baseArrays[i] ??= new Map()).set(bLine.length - 1, elems);
+          }
           else if (f.kind === 'categorical') baseText[i]!.push(v === undefined || v === null ? undefined : String(v));
           else baseText[i]!.push(JSON.stringify(v) ?? 'undefined');
         });
@@ -183,7 +190,7 @@ export class RowIndex {
           const f = spec.fields[i]!;
           const v = getPath(row, f.path);
           let check;
-          if (f.kind === 'numeric') check = checkNumeric(f.tolerance, baseNums[i]![idx]!, numericValue(v));
+          if (f.kind === 'numeric') check = checkNumericValue(f.tolerance, baseNums[i]![idx]!, baseArrays[i]?.get(idx), v);
           else if (f.kind === 'categorical') check = checkLabel(baseText[i]![idx], v);
           else if (v === undefined && baseText[i]![idx] === 'undefined') check = NOT_COMPARED; // absent on both sides, as the engine skips it
           else {
