@@ -15,7 +15,7 @@ import { recordErrorMessage } from '../core/schemaErrors';
 import { parseDuration } from '../core/values';
 import { checkSidecar, readSidecar } from './baseline';
 import { isWithin, toWorkspacePath } from './host';
-import { keptOutputsPath, OutputKeeper } from './diff/keptOutputs';
+import { keptOutputsPath, newRunId, OutputKeeper } from './diff/keptOutputs';
 import { readJsonl, sha256File } from './jsonl';
 import { obtainOutputs } from './sources';
 
@@ -201,6 +201,8 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
     const timeout = options.timeoutMs ?? (source.timeout ? parseDuration(source.timeout) : undefined);
     let rows = 0;
     let keptCurrent: string | undefined;
+    let keptDigest: string | undefined;
+    const runId = newRunId();
     if (typeof source.file === 'string') {
       // a file of outputs: every line is compared, and one that cannot be used
       // is reported by its line number while the others are still compared
@@ -213,7 +215,7 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
       }
     } else {
       // the outputs exist only during the run: keep a copy for the diff view's row table
-      const keeper = options.keepOutputs === false ? undefined : await OutputKeeper.open(keptOutputsPath(options.workspace, contract.relPath, test.id)).catch(() => undefined);
+      const keeper = options.keepOutputs === false ? undefined : await OutputKeeper.open(keptOutputsPath(options.workspace, contract.relPath, test.id, runId)).catch(() => undefined);
       try {
         for await (const out of obtainOutputs(source, {
           cwd: contract.dir,
@@ -227,7 +229,10 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
           comparison.addCurrentRow(out.line, out.value);
           if (++rows % 1000 === 0) options.onProgress?.({ testId: test.id, phase: 'outputs', rows });
         }
-        await keeper?.commit().then(() => (keptCurrent = path.relative(contract.dir, keeper.file).split(path.sep).join('/')), () => undefined);
+        await keeper?.commit().then(() => {
+          keptCurrent = path.relative(contract.dir, keeper.file).split(path.sep).join('/');
+          keptDigest = keeper.digest;
+        }, () => undefined);
       } finally {
         if (!keptCurrent) await keeper?.discard();
       }
@@ -240,7 +245,12 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
       ...(source.command ? { command: source.command } : {}),
       inputsDigest,
     };
-    report.files = { inputs: test.inputs, baseline: test.baseline, ...(source.file ? { current: source.file } : keptCurrent ? { current: keptCurrent } : {}) };
+    report.runId = runId;
+    report.files = {
+      inputs: test.inputs,
+      baseline: test.baseline,
+      ...(source.file ? { current: source.file } : keptCurrent ? { current: keptCurrent, ...(keptDigest ? { currentDigest: keptDigest } : {}) } : {}),
+    };
     report.compare = { key: test.compare!.key, tolerance: test.compare!.tolerance, drift: test.compare!.drift };
     return finish(report);
   } catch (e) {

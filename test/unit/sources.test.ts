@@ -494,6 +494,23 @@ describe('sources: http', function () {
     );
   });
 
+  it('{{seed}} is expanded in the URL and in header values, like the command source; ObtainOptions.seed overrides source.seed', async () => {
+    const seen: Array<[string, string]> = [];
+    server = await serve((body, req, res) => {
+      seen.push([req.url ?? '', String(req.headers['x-seed'])]);
+      json(res, 200, scored(body));
+    });
+    const source = (seed?: number): SourceSpec => ({ http: { url: `${server!.url}?seed={{seed}}&n={{ seed }}`, headers: { 'x-seed': 'run-{{seed}}' } }, ...(seed !== undefined ? { seed } : {}) });
+    assert.equal((await collect(source(7), opts())).length, 5);
+    assert.deepEqual([...new Set(seen.map((x) => x.join(' ')))], ['/predict?seed=7&n=7 run-7']);
+    seen.length = 0;
+    await collect(source(7), opts({ seed: 9 }));
+    assert.deepEqual([...new Set(seen.map((x) => x.join(' ')))], ['/predict?seed=9&n=9 run-9']);
+    const e = await failure(collect(source(), opts()));
+    assert.equal(e.kind, 'config');
+    assert.equal(e.message, 'the http source uses {{seed}} in `http.url` but the source has no seed');
+  });
+
   it('batched: rows as a JSON array (under inputsPath), outputs from outputsPath, in input order', async () => {
     server = await serve((body, _req, res) => {
       const { instances } = JSON.parse(body) as { instances: string[] };

@@ -153,9 +153,13 @@ export interface TestReport {
   /**
    * Files relative to the contract's folder. `current` is the source's file,
    * or for `command` and `http` sources the copy of the outputs the run kept
-   * (under `.rollback-lens/outputs/`), so the diff view can page every row.
+   * (under `.rollback-lens/outputs/`, named by `runId`), so the diff view can
+   * page every row; `currentDigest` is that copy's sha256, with which the
+   * diff view tells it from a later run's or an edited one.
    */
-  files?: { inputs?: string; baseline?: string; current?: string };
+  files?: { inputs?: string; baseline?: string; current?: string; currentDigest?: string };
+  /** The run that made the report (`r` and 12 hex digits); names the outputs it kept. */
+  runId?: string;
   /** How rows were joined and checked: the key and each field's tolerance (the diff view re-checks rows with it). */
   compare?: {
     key: string;

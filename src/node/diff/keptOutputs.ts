@@ -1,20 +1,31 @@
 // The current outputs of a `command` or `http` source exist only while a
 // contract test runs. The diff view pages every row from files, so the run
-// keeps a copy: `.rollback-lens/outputs/<contract>--<test>.jsonl` in the
-// workspace (a folder that ignores itself in git), one output per line at
+// keeps a copy: `.rollback-lens/outputs/<contract>--<test>--<run id>.jsonl` in
+// the workspace (a folder that ignores itself in git), one output per line at
 // the line number the source gave it, so the report's line numbers point
-// into it. Written to a temporary file and renamed when the run ends; a run
-// that fails or is cancelled leaves the previous copy as it was.
-import { randomBytes } from 'node:crypto';
+// into it. Written to a temporary file (hashed as it is written) and renamed
+// when the run ends; then the copies of earlier runs of the same test are
+// removed (one copy per test is kept). A run that fails or is cancelled
+// leaves the previous copy as it was. The report names its copy and its
+// sha256, so a diff view never pages another run's rows as its own.
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 
 export const KEPT_OUTPUTS_DIR = '.rollback-lens/outputs';
 
-/** Where the outputs of `testId` of the contract at `contractRel` (workspace-relative) are kept. */
-export function keptOutputsPath(workspace: string, contractRel: string, testId: string): string {
-  const slug = `${contractRel}--${testId}`.replace(/[^A-Za-z0-9._-]+/g, '_');
-  return path.join(workspace, KEPT_OUTPUTS_DIR, `${slug}.jsonl`);
+/** A run's id: `r` and 12 hex digits, in the kept file's name and the report. */
+export function newRunId(): string {
+  return `r${randomBytes(6).toString('hex')}`;
+}
+
+function slugOf(contractRel: string, testId: string): string {
+  return `${contractRel}--${testId}`.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/** Where run `runId` keeps the outputs of `testId` of the contract at `contractRel` (workspace-relative); without a run id, the report's name base. */
+export function keptOutputsPath(workspace: string, contractRel: string, testId: string, runId?: string): string {
+  return path.join(workspace, KEPT_OUTPUTS_DIR, `${slugOf(contractRel, testId)}${runId ? `--${runId}` : ''}.jsonl`);
 }
 
 export class OutputKeeper {
@@ -22,6 +33,9 @@ export class OutputKeeper {
   private buffer: string[] = [];
   private buffered = 0;
   private failed: Error | undefined;
+  private readonly hash = createHash('sha256');
+  /** sha256:… of the file, once committed. */
+  digest: string | undefined;
 
   private constructor(
     readonly file: string,
@@ -56,12 +70,14 @@ export class OutputKeeper {
 
   private flush(): void {
     if (!this.buffer.length) return;
-    this.out.write(this.buffer.join(''));
+    const chunk = this.buffer.join('');
+    this.hash.update(chunk, 'utf8');
+    this.out.write(chunk);
     this.buffer = [];
     this.buffered = 0;
   }
 
-  /** Finishes the file and renames it over the previous copy. */
+  /** Finishes the file, renames it into place and removes the copies earlier runs of the same test kept. */
   async commit(): Promise<void> {
     this.flush();
     await new Promise<void>((resolve, reject) => this.out.end((e?: Error | null) => (e ? reject(e) : resolve())));
@@ -70,6 +86,15 @@ export class OutputKeeper {
       throw this.failed;
     }
     await fs.rename(this.tmp, this.file);
+    this.digest = `sha256:${this.hash.digest('hex')}`;
+    const name = path.basename(this.file);
+    const m = /^(.*)--r[0-9a-f]{12}\.jsonl$/.exec(name);
+    if (!m) return;
+    const earlier = new RegExp(`^${m[1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(--r[0-9a-f]{12})?\\.jsonl$`);
+    const dir = path.dirname(this.file);
+    for (const f of await fs.readdir(dir).catch(() => [] as string[])) {
+      if (f !== name && earlier.test(f)) await fs.rm(path.join(dir, f), { force: true });
+    }
   }
 
   /** Drops the temporary file. */

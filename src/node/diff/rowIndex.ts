@@ -10,12 +10,14 @@ import { promises as fs, type Stats } from 'node:fs';
 import { numericArray } from '../../core/contract/elementwise';
 import { checkLabel, checkNumericValue, getPath, numericValue, RULE_EXACT, ruleIds, SKIPPED as NOT_COMPARED, type DiffSpec } from '../../core/diff/rowCheck';
 import type { DiffCell, DiffRow, RowQuery } from '../../core/diff/protocol';
-import { readJsonlChunks } from '../jsonl';
+import { readJsonlChunks, sha256File } from '../jsonl';
 
 export interface IndexFiles {
   /** Absolute paths. */
   baseline: string;
   current: string;
+  /** The sha256 the current file must have (the outputs a run kept), and that run's id: build() refuses another file. */
+  expect?: { digest: string; runId: string };
 }
 
 export interface BuildProgress {
@@ -92,6 +94,9 @@ export class RowIndex {
 
   static async build(spec: DiffSpec, files: IndexFiles, options: BuildOptions = {}): Promise<RowIndex> {
     const started = performance.now();
+    if (files.expect && (await sha256File(files.current, options.signal)) !== files.expect.digest) {
+      throw new Error(`the outputs kept by this report's run (${files.expect.runId}) changed after it: only the report's own sample rows are shown`);
+    }
     const [bs, cs] = await Promise.all([fs.stat(files.baseline), fs.stat(files.current)]);
     const totalBytes = Math.max(1, bs.size + cs.size);
     const keyPath = spec.key.split('.');

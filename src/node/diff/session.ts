@@ -10,6 +10,7 @@ import type { ContractReport, TestReport } from '../../core/contract/report';
 import { asWebviewMessage, type HostMessage, type IndexState, type WebviewMessage } from '../../core/diff/protocol';
 import { diffSpecOf, type DiffSpec } from '../../core/diff/rowCheck';
 import { isWithin } from '../host';
+import { KEPT_OUTPUTS_DIR } from './keptOutputs';
 import type { IndexFiles } from './rowIndex';
 import type { RowSource } from './rows';
 
@@ -32,11 +33,21 @@ export function resolveRowFiles(report: TestReport, roots: string[]): RowFiles {
     if (!isWithin(root, contract) || !existsSync(contract)) continue;
     const dir = path.dirname(contract);
     const files = { baseline: path.resolve(dir, report.files.baseline), current: path.resolve(dir, report.files.current) };
+    const kept = isWithin(path.join(root, KEPT_OUTPUTS_DIR), files.current);
     for (const [which, f] of Object.entries(files)) {
       if (!isWithin(root, f)) return { reason: `the ${which} file \`${report.files[which as 'baseline']}\` is outside the workspace` };
+      if (which === 'current' && kept) {
+        // outputs a run kept: only the report's own run's copy, never another run's
+        const SAMPLE_ONLY = "only the report's own sample rows are shown";
+        if (!report.runId || !report.files.currentDigest) {
+          return { reason: `the report does not identify the outputs its run kept (written by an older version): run the test again to see every row; ${SAMPLE_ONLY}` };
+        }
+        if (!existsSync(f)) return { reason: `the outputs kept by this report's run (${report.runId}) are gone: a later run of \`${report.testId}\` replaced them; ${SAMPLE_ONLY}` };
+        continue;
+      }
       if (!existsSync(f)) return { reason: `the ${which} file \`${path.relative(root, f)}\` does not exist (any more)` };
     }
-    return { spec, files };
+    return { spec, files: kept ? { ...files, expect: { digest: report.files.currentDigest!, runId: report.runId! } } : files };
   }
   return { reason: `cannot find the contract \`${report.contract.path}\` the report was made from` };
 }

@@ -44,6 +44,17 @@ export function expandCommand(command: string, seed: number | undefined): string
   return command.replace(new RegExp(SEED_PLACEHOLDER.source, 'g'), String(seed));
 }
 
+/**
+ * The http source's `text` (its URL or a header value, named `where`) with
+ * `{{seed}}` filled in, as expandCommand does for a command. The body is
+ * never a template: the records go out exactly as written in the inputs file.
+ */
+export function expandHttp(text: string, seed: number | undefined, where: string): string {
+  if (!SEED_PLACEHOLDER.test(text)) return text;
+  if (seed === undefined) throw new SourceError('config', `the http source uses {{seed}} in \`${where}\` but the source has no seed`);
+  return text.replace(new RegExp(SEED_PLACEHOLDER.source, 'g'), String(seed));
+}
+
 function duration(value: unknown, fallback: string, what: string): number {
   const text = value === undefined ? fallback : String(value);
   const parsed = parseDuration(text);
@@ -165,8 +176,9 @@ export async function* obtainOutputChunks(source: SourceSpec, options: ObtainOpt
       const spec = source.http as HttpSpec;
       let url: URL;
       try {
-        url = new URL(String(spec?.url));
-      } catch {
+        url = new URL(expandHttp(String(spec?.url), seed, 'http.url'));
+      } catch (e) {
+        if (e instanceof SourceError) throw e;
         throw new SourceError('config', `\`http.url\` ${JSON.stringify(spec?.url)} is not a URL`);
       }
       const dotted = (p: unknown): string[] => (typeof p === 'string' && p ? p.split('.') : []);
@@ -174,7 +186,7 @@ export async function* obtainOutputChunks(source: SourceSpec, options: ObtainOpt
         {
           url,
           method: spec.method ?? 'POST',
-          headers: spec.headers ?? {},
+          headers: Object.fromEntries(Object.entries(spec.headers ?? {}).map(([k, v]) => [k, expandHttp(String(v), seed, `http.headers.${k}`)])),
           inputsPath: dotted(spec.inputsPath),
           outputsPath: dotted(spec.outputsPath),
           batch,
