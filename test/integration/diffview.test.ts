@@ -48,13 +48,25 @@ describe('diff view in VS Code', function () {
     assert.deepEqual([state.state === 'ready' && state.rows, state.state === 'ready' && state.outside], [150, 21]);
     // the current outputs of the command source were kept for the table
     assert.ok(!('reason' in handle.files));
-    assert.equal(path.relative(workspaceRoot().fsPath, handle.files.files.current), '.rollback-lens/outputs/iris_iris.contract.yaml--parity.jsonl');
+    // kept under this run's own id, so a later run cannot replace what this report shows
+    const kept = `iris_iris.contract.yaml--parity--${handle.report.runId}.jsonl`;
+    assert.equal(path.relative(workspaceRoot().fsPath, handle.files.files.current), `.rollback-lens/outputs/${kept}`);
     // clicking a row: the baseline line and the current line, side by side
     await handle.receive({ type: 'open', key: 'iris-069', baselineLine: 69, currentLine: 69 });
     const editors = vscode.window.visibleTextEditors.map((e) => `${path.basename(e.document.uri.fsPath)}:${e.selection.active.line + 1}:${e.viewColumn}`);
-    assert.deepEqual(editors.sort(), ['baseline-1.4.2.jsonl:69:2', 'iris_iris.contract.yaml--parity.jsonl:69:3']);
-    const line = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath.endsWith('parity.jsonl'))!;
+    assert.deepEqual(editors.sort(), ['baseline-1.4.2.jsonl:69:2', `${kept}:69:3`]);
+    const line = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath.endsWith(kept))!;
     assert.match(line.document.lineAt(68).text, /^\{"id":"iris-069",/);
+    handle.panel.dispose();
+  });
+
+  // before the next test: its run replaces the kept outputs this report names
+  it('the Test Explorer item opens the same diff', async () => {
+    const { contracts } = await api();
+    const item = contracts.controller.items.get(contract.toString())!.children.get(`${contract.toString()}#parity`)!;
+    const handle = (await vscode.commands.executeCommand<DiffHandle>('rollbackLens.openDiff', item))!;
+    assert.equal(handle.report.testId, 'parity');
+    assert.equal((await handle.indexed).state, 'ready'); // let the webview load before closing it
     handle.panel.dispose();
   });
 
@@ -73,14 +85,5 @@ describe('diff view in VS Code', function () {
     assert.deepEqual(await edge.indexed, { state: 'none', reason: 'no rows were compared' });
     await new Promise((r) => setTimeout(r, 1000)); // let the webview load before closing it
     edge.panel.dispose();
-  });
-
-  it('the Test Explorer item opens the same diff', async () => {
-    const { contracts } = await api();
-    const item = contracts.controller.items.get(contract.toString())!.children.get(`${contract.toString()}#parity`)!;
-    const handle = (await vscode.commands.executeCommand<DiffHandle>('rollbackLens.openDiff', item))!;
-    assert.equal(handle.report.testId, 'parity');
-    assert.equal((await handle.indexed).state, 'ready'); // let the webview load before closing it
-    handle.panel.dispose();
   });
 });
