@@ -149,7 +149,8 @@ async function main() {
     // a click opens the row's line in both files
     await row.click();
     const baseTab = page.locator('.tabs-container .tab[aria-label*="baseline-1.4.2.jsonl"]');
-    const curTab = page.locator('.tabs-container .tab[aria-label*="parity.jsonl"]');
+    // the kept outputs are named by the run's id: iris.contract.yaml--parity--r<id>.jsonl
+    const curTab = page.locator('.tabs-container .tab[aria-label*="--parity--r"]');
     await baseTab.first().waitFor({ timeout: WAIT });
     await curTab.first().waitFor({ timeout: WAIT });
     const lines = await page.locator('.editor-instance .view-line', { hasText: '"id":"iris-069"' }).count();
