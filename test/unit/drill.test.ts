@@ -8,34 +8,13 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildSync } from 'esbuild';
 import { drillText } from '../../src/core/runbook/render';
 import { drill } from '../../src/node/drill';
 import { dryRun } from '../../src/node/dryrun';
 import { readAuditLog } from '../../src/node/audit';
-import { runCli } from './helpers';
+import { cliBundle, runCli } from './helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
-
-/** The CLI bundled the way esbuild.mjs bundles it, so a test can run it as a real process. */
-let bundled: string | undefined;
-function cliBundle(): string {
-  if (bundled) return bundled;
-  const out = path.join(mkdtempSync(path.join(tmpdir(), 'rl-cli-')), 'cli.js');
-  buildSync({
-    entryPoints: [path.resolve(__dirname, '../../src/cli/main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: out,
-    logLevel: 'silent',
-    define: { 'import.meta.url': 'importMetaUrl', __VERSION__: '"0.0.0-test"' },
-    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' }, // as esbuild.mjs
-    inject: [path.resolve(__dirname, '../../src/node/import-meta-url.js')],
-  });
-  return (bundled = out);
-}
 
 /** Runs the bundled CLI in `cwd`; `during` may act on the running process (send it a signal). */
 function cliProcess(cwd: string, args: string[], during?: (child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {

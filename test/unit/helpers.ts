@@ -259,7 +259,7 @@ export function cliBundle(): string {
     target: 'node20',
     outfile: out,
     logLevel: 'silent',
-    define: { 'import.meta.url': 'importMetaUrl' },
+    define: { 'import.meta.url': 'importMetaUrl', __VERSION__: '"0.0.0-test"' },
     inject: [path.resolve(__dirname, '../../src/node/import-meta-url.js')],
     // as esbuild.mjs: jsonc-parser's UMD `main` cannot be bundled, its ESM build can
     alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
