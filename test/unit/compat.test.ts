@@ -20,7 +20,7 @@ import {
   type CompatCode,
   type CompatReport,
   type ContractVersion,
-} from '../../src/core/compat';
+} from '../../src/core/contract/compat';
 import { GitError, resolveCommit } from '../../src/node/git';
 import { FIXTURES } from './helpers';
 
