@@ -23,7 +23,10 @@ const KINDS: Array<[string, unknown]> = [
 
 describe('util/object: guards', () => {
   it('isObject: only mappings', () => {
-    assert.deepEqual(KINDS.filter(([, v]) => isObject(v)).map(([k]) => k), ['{}', '{ a: 1 }']);
+    assert.deepEqual(
+      KINDS.filter(([, v]) => isObject(v)).map(([k]) => k),
+      ['{}', '{ a: 1 }'],
+    );
   });
 
   it('asObject and asArray: the value itself, else an empty one', () => {
@@ -37,12 +40,21 @@ describe('util/object: guards', () => {
   });
 
   it('asString takes strings only; asText also writes a number as text', () => {
-    assert.deepEqual(KINDS.map(([, v]) => asString(v)), [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, '', 'a', undefined, undefined, undefined, undefined]);
-    assert.deepEqual(KINDS.map(([, v]) => asText(v)), [undefined, undefined, undefined, '0', '7', '1.5', 'NaN', 'Infinity', '', 'a', undefined, undefined, undefined, undefined]);
+    assert.deepEqual(
+      KINDS.map(([, v]) => asString(v)),
+      [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, '', 'a', undefined, undefined, undefined, undefined],
+    );
+    assert.deepEqual(
+      KINDS.map(([, v]) => asText(v)),
+      [undefined, undefined, undefined, '0', '7', '1.5', 'NaN', 'Infinity', '', 'a', undefined, undefined, undefined, undefined],
+    );
   });
 
   it('asNumber: finite numbers only', () => {
-    assert.deepEqual(KINDS.map(([, v]) => asNumber(v)), [undefined, undefined, undefined, 0, 7, 1.5, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+    assert.deepEqual(
+      KINDS.map(([, v]) => asNumber(v)),
+      [undefined, undefined, undefined, 0, 7, 1.5, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined],
+    );
   });
 
   it('asStrings: the strings of an array, in order', () => {
