@@ -5,9 +5,10 @@
 // Codes are stable; the table's order is the order they are listed in.
 //
 // Columns of COMPAT_TABLE (one row per code):
-//   class    for a schema code, the class for inputs and for outputs
-//            (`schemaRule(input, output, ...)`; written once when both are the
-//            same); for a contract code, its one class. "breaking" fails
+//   class    for a schema code, the class for inputs and the class for
+//            outputs (`schemaRule(input, output, meaning)`; kept as one class
+//            when both are the same); for a contract code, its one class
+//            (`contractRule(area, class, meaning)`). "breaking" fails
 //            `compat` (exit 1), "risky" is reported as a warning (exit 0, 1
 //            with --strict), "compatible" is informational.
 //   area     `schema` for changes inside the input or output JSON Schema (the
