@@ -1,13 +1,13 @@
 // `rollback-lens compat`: classifies every change between two versions of an
 // interface contract, from two files or from one file and a git revision
 // (schemas read at that revision too). The comparison itself is
-// compareContracts() in src/core/compat.ts; this module only reads files and
-// prints. Exit codes: 0 compatible (risky changes are reported but pass unless
+// compareContracts() in src/core/contract/compat/; this module only reads
+// files and prints. Exit codes: 0 compatible (risky changes are reported but pass unless
 // --strict), 1 breaking changes, 2 usage or I/O error.
 import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { compareContracts, ContractLoadError, loadContractVersion, type CompatChange, type CompatReport, type ContractVersion, type ReadFile } from '../core/compat';
+import { compareContracts, ContractLoadError, loadContractVersion, type CompatChange, type CompatReport, type ContractVersion, type ReadFile } from '../core/contract/compat';
 import { parseDate } from '../core/values';
 import { calendarClock } from '../node/clock';
 import { GitError, readAtCommit, repoPathOf, resolveCommit } from '../node/git';

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import { analyze, semanticDiagnostics } from '../core/analysis';
-import { compareContracts, loadContractVersion } from '../core/compat';
+import { compareContracts, loadContractVersion } from '../core/contract/compat';
 import { renderDeep, renderTemplate, resolvePlan } from '../core/plan';
 import { describeFlagEdit, editFlag } from '../core/runbook/flag';
 import { LineIndex } from '../core/text';

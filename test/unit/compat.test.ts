@@ -20,7 +20,7 @@ import {
   type CompatCode,
   type CompatReport,
   type ContractVersion,
-} from '../../src/core/compat';
+} from '../../src/core/contract/compat';
 import { GitError, resolveCommit } from '../../src/node/git';
 import { FIXTURES } from './helpers';
 
@@ -446,6 +446,117 @@ describe('compat: the rule table (compareSchemas)', () => {
         ['schema-removed', 'breaking', 'the output schema was removed; outputs are no longer constrained'],
       ],
     );
+  });
+});
+
+// ---- every code as reported: its class (per direction) and its area ----------------------
+
+describe('compat: every code as reported', () => {
+  // one small comparison per code; schema codes both ways (inputs, outputs), contract codes once
+  const schema = (before: unknown, after: unknown) =>
+    (['input', 'output'] as const).flatMap((dir) => compareSchemas({ schema: before, doc: { file: 'o' }, pointer: '' }, { schema: after, doc: { file: 'n' }, pointer: '' }, dir).changes);
+  const version = (contract: Record<string, unknown>): ContractVersion => {
+    const v: ContractVersion = { contract: { kind: 'InterfaceContract', ...contract }, doc: { file: 'c.contract.yaml' } };
+    for (const dir of ['input', 'output'] as const) {
+      const s = (contract[dir] as { schema?: unknown } | undefined)?.schema;
+      if (s !== undefined) v[dir] = { schema: s, doc: v.doc, pointer: `/${dir}/schema` };
+    }
+    return v;
+  };
+  const contract = (before: Record<string, unknown>, after: Record<string, unknown>, now = EARLY) => compareContracts(version(before), version(after), { now }).changes;
+  const props = (p: object, extra: object = {}) => ({ type: 'object', properties: p, ...extra });
+  const dep = [{ field: 'input.a', removeAfter: '2026-06-01' }];
+  const test = (t: object) => [{ id: 't', ...t }];
+
+  it('each of the codes, with the class and area it is reported with', () => {
+    const changes = [
+      ...schema(props({ a: {} }), props({})),
+      ...schema(props({}), props({ a: {} }, { required: ['a'] })),
+      ...schema(props({}), props({ a: {} })),
+      ...schema(props({ a: {} }), props({ a: {} }, { required: ['a'] })),
+      ...schema(props({ a: {} }, { required: ['a'] }), props({ a: {} })),
+      ...schema({ type: 'number' }, { type: 'integer' }),
+      ...schema({ type: 'integer' }, { type: 'number' }),
+      ...schema({ type: 'string' }, { type: 'number' }),
+      ...schema({ enum: ['a', 'b'] }, { enum: ['a'] }),
+      ...schema({ enum: ['a'] }, { enum: ['a', 'b'] }),
+      ...schema({ type: 'string' }, { type: 'string', enum: ['a'] }),
+      ...schema({ type: 'string', enum: ['a'] }, { type: 'string' }),
+      ...schema({ minimum: 0 }, { minimum: 1 }),
+      ...schema({ minimum: 1 }, { minimum: 0 }),
+      ...schema({ format: 'date' }, { format: 'email' }),
+      ...schema({}, { additionalProperties: false }),
+      ...schema({ additionalProperties: false }, {}),
+      ...schema({ oneOf: [{ type: 'string' }] }, { oneOf: [{ type: 'number' }] }),
+      ...schema({ $ref: 'x.json' }, { $ref: 'x.json' }),
+      ...schema({ default: 1 }, { default: 2 }),
+      ...schema({ title: 'a' }, { title: 'b' }),
+      ...contract({ input: { schema: props({ a: {} }) }, deprecations: dep }, { input: { schema: props({}) }, deprecations: dep }, LATE),
+      ...contract({ output: { key: 'id' } }, {}),
+      ...contract({ output: { key: 'id', schema: {} } }, { output: { key: 'id' }, input: { schema: {} } }),
+      ...contract({}, { output: { key: 'id' } }),
+      ...contract({ output: { key: 'id' } }, { output: { key: 'uid' } }),
+      ...contract({ input: { key: 'id' } }, { input: { key: 'rid' } }),
+      ...contract({ output: { labels: ['a', 'b', 'c'], labelField: 'l' } }, { output: { labels: ['b', 'a', 'd'] } }),
+      ...contract({ output: { labels: ['a'] } }, {}),
+      ...contract({}, { output: { labels: ['a'] } }),
+      ...contract({ input: { schema: props({ a: {} }) } }, { input: { schema: props({ a: {} }) }, deprecations: dep }, LATE),
+      ...contract({ tests: test({ tolerance: { x: { abs: 0.1 }, y: { abs: 0.1 }, z: { abs: 0.1 } } }) }, { tests: test({ tolerance: { x: { abs: 0.2 }, y: { abs: 0.05 }, z: { rel: 0.1 } } }) }),
+      ...contract({ tests: [{ id: 'gone' }] }, { tests: [{ id: 'new' }] }),
+      ...contract({ input: { encodings: { a: { unit: 'cm' }, b: {} } } }, { input: { encodings: { a: { unit: 'mm' }, c: {} } } }),
+      ...contract({ metadata: { name: 'a', version: 1 }, output: { key: 'id' } }, { metadata: { name: 'b', version: 1 }, output: { key: 'id' } }),
+    ];
+    const seen: Record<string, string[]> = {};
+    for (const c of changes) seen[c.code] = [...new Set([...(seen[c.code] ?? []), `${c.area} ${c.class}`])].sort();
+    const expected: Record<CompatCode, string[]> = {
+      'field-removed': ['input breaking', 'output breaking'],
+      'deprecated-field-removed': ['input risky'],
+      'field-added': ['input compatible', 'output compatible'],
+      'field-added-required': ['input breaking'],
+      'field-now-required': ['input breaking', 'output compatible'],
+      'field-now-optional': ['input compatible', 'output breaking'],
+      'type-narrowed': ['input breaking', 'output compatible'],
+      'type-widened': ['input compatible', 'output breaking'],
+      'type-changed': ['input breaking', 'output breaking'],
+      'enum-value-removed': ['input breaking', 'output breaking'],
+      'enum-value-added': ['input compatible', 'output breaking'],
+      'enum-added': ['input breaking', 'output compatible'],
+      'enum-dropped': ['input compatible', 'output breaking'],
+      'constraint-tightened': ['input breaking', 'output compatible'],
+      'constraint-relaxed': ['input compatible', 'output breaking'],
+      'constraint-changed': ['input breaking', 'output breaking'],
+      'additional-properties-closed': ['input breaking', 'output risky'],
+      'additional-properties-opened': ['input compatible', 'output breaking'],
+      'unclassified-change': ['input breaking', 'output breaking'],
+      'ref-unresolved': ['input risky', 'output risky'],
+      'default-changed': ['input risky', 'output compatible'],
+      'annotation-changed': ['input compatible', 'output compatible'],
+      'schema-added': ['input breaking'],
+      'schema-removed': ['output breaking'],
+      'key-changed': ['key breaking'],
+      'key-removed': ['key breaking'],
+      'key-added': ['key compatible'],
+      'input-key-changed': ['key breaking'],
+      'label-removed': ['labels breaking'],
+      'label-added': ['labels risky'],
+      'labels-reordered': ['labels breaking'],
+      'labels-dropped': ['labels breaking'],
+      'labels-declared': ['labels compatible'],
+      'label-field-changed': ['labels breaking'],
+      'deprecation-overdue': ['deprecations breaking'],
+      'tolerance-tightened': ['tests compatible'],
+      'tolerance-loosened': ['tests risky'],
+      'tolerance-changed': ['tests risky'],
+      'test-added': ['tests compatible'],
+      'test-removed': ['tests risky'],
+      'encoding-added': ['encodings compatible'],
+      'encoding-removed': ['encodings risky'],
+      'encoding-changed': ['encodings risky'],
+      'name-changed': ['metadata risky'],
+      'version-not-bumped': ['metadata risky'],
+    };
+    assert.deepEqual(seen, expected);
+    assert.deepEqual(Object.keys(expected).sort(), Object.keys(COMPAT_CODES).sort());
   });
 });
 

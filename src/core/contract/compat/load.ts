@@ -1,0 +1,131 @@
+// Loading one version of a contract: the contract's text parsed as an
+// InterfaceContract, and its input and output schemas resolved (written inline,
+// or in a file the contract refers to with `schema: { $ref: path }`, relative to
+// the contract). Files are read through an injected reader (a working tree, a
+// git revision, an editor's host), so this stays pure; a path that leaves the
+// reader's folder tree is refused before it is read. Every failure is a
+// ContractLoadError whose message names the file (and line:column for YAML).
+// A byte-order mark is dropped from every text read.
+import { resolveWorkspacePath } from '../../host';
+import { LineIndex } from '../../text';
+import { isObject, asObject } from '../../util/object';
+import { parseYaml } from '../../yamlTree';
+import type { Direction } from './rules';
+
+/** One file a contract version is made of: the contract itself or a schema file. */
+export interface CompatDoc {
+  /** The path shown to the user and put in locations (e.g. `HEAD~1:schemas/in.json`). */
+  file: string;
+  /** Its text, when known: locations then carry line and character. */
+  text?: string;
+}
+
+/** An input or output schema, resolved: the value, and where it is written. */
+export interface ResolvedSchema {
+  schema: unknown;
+  /** The schema file for `schema: { $ref: path }`, the contract itself for an inline schema. */
+  doc: CompatDoc;
+  /** JSON pointer of the schema inside `doc`: '' for a schema file, '/input/schema' or '/output/schema' inline. */
+  pointer: string;
+}
+
+/** One version of a contract: the parsed contract and its resolved schemas. */
+export interface ContractVersion {
+  /** The parsed YAML value. */
+  contract: unknown;
+  doc: CompatDoc;
+  input?: ResolvedSchema;
+  output?: ResolvedSchema;
+}
+
+/** Reads a file by a posix path relative to the reader's root; undefined when it does not exist. May throw for other failures. */
+export type ReadFile = (path: string) => Promise<string | undefined>;
+
+export class ContractLoadError extends Error {}
+
+export interface LoadContractOptions {
+  /** How a path given to `read` is shown in messages and locations (default: as is). */
+  display?: (path: string) => string;
+}
+
+/**
+ * Reads a contract and the schema files it refers to (`schema: { $ref: path }`,
+ * relative to the contract) through `read`, so the same code serves a working
+ * tree (files), a git revision (`git show`) or an editor (a LanguageHost's
+ * readFile). Throws ContractLoadError with a message naming the file.
+ */
+export async function loadContractVersion(contractPath: string, read: ReadFile, options: LoadContractOptions = {}): Promise<ContractVersion> {
+  const show = options.display ?? ((p: string) => p);
+  const text = await readOrThrow(read, contractPath, show);
+  if (text === undefined) throw new ContractLoadError(`${show(contractPath)}: no such file`);
+  const doc: CompatDoc = { file: show(contractPath), text: stripBom(text) };
+  const contract = parseContract(doc);
+  const version: ContractVersion = { contract, doc };
+  for (const dir of ['input', 'output'] as const) {
+    const schema = await loadSchema(contract, dir, contractPath, doc, read, show);
+    if (schema) version[dir] = schema;
+  }
+  return version;
+}
+
+/** Parses a contract's text; throws ContractLoadError for YAML errors and for a document that is not an InterfaceContract. */
+export function parseContract(doc: CompatDoc): Record<string, unknown> {
+  const parsed = parseYaml(doc.text ?? '');
+  const error = parsed.diagnostics.find((d) => d.severity === 'error');
+  if (error || parsed.hasSyntaxErrors) {
+    const at = error ? new LineIndex(parsed.text).positionAt(error.span.start) : { line: 0, character: 0 };
+    throw new ContractLoadError(`${doc.file}:${at.line + 1}:${at.character + 1}: not valid YAML: ${error ? error.message.replace(/^YAML: /, '') : 'syntax error'}`);
+  }
+  const value = parsed.value;
+  if (!isObject(value)) throw new ContractLoadError(`${doc.file}: not an InterfaceContract (the top level is not a mapping)`);
+  if (value.kind !== 'InterfaceContract') {
+    throw new ContractLoadError(`${doc.file}: not an InterfaceContract (kind is ${value.kind === undefined ? 'missing' : `\`${String(value.kind)}\``})`);
+  }
+  return value;
+}
+
+/** Where a contract's input or output schema comes from: a file it refers to, written inline, or none. */
+export function schemaSource(contract: unknown, dir: Direction): { ref: string } | { inline: unknown } | undefined {
+  const s = asObject(asObject(contract)[dir]).schema;
+  if (s === undefined || s === null) return undefined;
+  if (isObject(s) && typeof s.$ref === 'string' && !s.$ref.startsWith('#')) return { ref: s.$ref };
+  return { inline: s };
+}
+
+async function loadSchema(contract: Record<string, unknown>, dir: Direction, contractPath: string, doc: CompatDoc, read: ReadFile, show: (p: string) => string): Promise<ResolvedSchema | undefined> {
+  const src = schemaSource(contract, dir);
+  if (!src) return undefined;
+  if ('inline' in src) return { schema: src.inline, doc, pointer: `/${dir}/schema` };
+  const p = resolveWorkspacePath(contractPath, src.ref);
+  if (p === undefined) throw new ContractLoadError(`${doc.file}: ${dir}.schema refers to \`${src.ref}\`, which leaves the folder tree it is read from`);
+  const text = await readOrThrow(read, p, show);
+  if (text === undefined) throw new ContractLoadError(`${doc.file}: ${dir}.schema refers to \`${src.ref}\`, but ${show(p)} does not exist`);
+  const schemaDoc: CompatDoc = { file: show(p), text: stripBom(text) };
+  let schema: unknown;
+  if (/\.json$/i.test(p)) {
+    try {
+      schema = JSON.parse(schemaDoc.text!);
+    } catch (e) {
+      throw new ContractLoadError(`${schemaDoc.file}: not valid JSON: ${(e as Error).message}`);
+    }
+  } else {
+    const parsed = parseYaml(schemaDoc.text!);
+    const error = parsed.diagnostics.find((d) => d.severity === 'error');
+    if (error || parsed.hasSyntaxErrors) throw new ContractLoadError(`${schemaDoc.file}: not valid YAML: ${error ? error.message.replace(/^YAML: /, '') : 'syntax error'}`);
+    schema = parsed.value;
+  }
+  return { schema, doc: schemaDoc, pointer: '' };
+}
+
+async function readOrThrow(read: ReadFile, p: string, show: (p: string) => string): Promise<string | undefined> {
+  try {
+    return await read(p);
+  } catch (e) {
+    if (e instanceof ContractLoadError) throw e;
+    throw new ContractLoadError(`cannot read ${show(p)}: ${(e as Error).message}`);
+  }
+}
+
+function stripBom(s: string): string {
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}

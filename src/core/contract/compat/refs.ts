@@ -1,0 +1,102 @@
+// JSON pointers and local $refs inside one schema. deref() follows `$ref`s
+// that are local (`#`, `#/definitions/...`, `#/$defs/...`, any JSON pointer into
+// the same schema), hop by hop, and says which one it could not follow (a
+// reference to another file, a pointer to nothing, a loop of references);
+// stableSchema() is stable() with local references replaced by their targets
+// (cycles cut), so two schemas whose shared definition changed differ.
+// findField() finds a dotted field path (`input.a.b`, `output.tags[].name`)
+// in a schema. Pure.
+import { asObject, hasOwn, isObject } from '../../util/object';
+import { stable } from './format';
+
+/** A schema node: its value and its pointer from the schema root. */
+export interface At {
+  value: unknown;
+  ptr: string;
+}
+
+export function deref(root: unknown, at: At): At | { unresolved: string; at: At } {
+  let cur = at;
+  const seen = new Set<string>();
+  for (let hops = 0; hops < 64; hops++) {
+    const v = cur.value;
+    if (!isObject(v) || typeof v.$ref !== 'string') return cur;
+    const ref = v.$ref;
+    if (!ref.startsWith('#') || seen.has(ref)) return { unresolved: ref, at: cur };
+    seen.add(ref);
+    let pointer: string;
+    try {
+      pointer = decodeURIComponent(ref.slice(1));
+    } catch {
+      return { unresolved: ref, at: cur };
+    }
+    const target = getPointer(root, pointer);
+    if (target === undefined) return { unresolved: ref, at: cur };
+    cur = { value: target, ptr: pointer };
+  }
+  return { unresolved: String(asObject(cur.value).$ref), at: cur };
+}
+
+function getPointer(root: unknown, pointer: string): unknown {
+  if (pointer === '') return root;
+  if (!pointer.startsWith('/')) return undefined;
+  let cur = root;
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(cur)) cur = cur[Number(seg)];
+    else if (isObject(cur) && hasOwn(cur, seg)) cur = cur[seg];
+    else return undefined;
+  }
+  return cur;
+}
+
+/** Like stable(), with local $refs replaced by what they point at (cycles cut), so a changed definition shows. */
+export function stableSchema(root: unknown, v: unknown, depth = 0, stack: string[] = []): string {
+  if (depth > 64) return '…';
+  if (Array.isArray(v)) return `[${v.map((x) => stableSchema(root, x, depth + 1, stack)).join(',')}]`;
+  if (isObject(v)) {
+    if (typeof v.$ref === 'string' && v.$ref.startsWith('#')) {
+      const ref = v.$ref;
+      if (stack.includes(ref)) return `{"$ref-cycle":${JSON.stringify(ref)}}`;
+      let target: unknown;
+      try {
+        target = getPointer(root, decodeURIComponent(ref.slice(1)));
+      } catch {
+        target = undefined;
+      }
+      if (target !== undefined) return stableSchema(root, target, depth + 1, [...stack, ref]);
+    }
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableSchema(root, v[k], depth + 1, stack)}`)
+      .join(',')}}`;
+  }
+  return stable(v);
+}
+
+export function escapePointer(s: string): string {
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Whether a field (`input.a.b`, `output.tags[].name`) is declared in a schema, and where (pointer from the schema root). */
+export function findField(schema: unknown, path: string): string | undefined {
+  const segs = path.split('.');
+  let at: At = { value: schema, ptr: '' };
+  for (const raw of segs) {
+    const r = deref(schema, at);
+    if ('unresolved' in r) return undefined;
+    const m = /^(.*?)((?:\[\])*)$/.exec(raw)!;
+    const name = m[1]!;
+    const props = asObject(asObject(r.value).properties);
+    if (!hasOwn(props, name)) return undefined;
+    at = { value: props[name], ptr: `${r.ptr}/properties/${escapePointer(name)}` };
+    for (let k = 0; k < m[2]!.length / 2; k++) {
+      const d = deref(schema, at);
+      if ('unresolved' in d) return undefined;
+      const items = asObject(d.value).items;
+      if (!isObject(items) && typeof items !== 'boolean') return undefined;
+      at = { value: items, ptr: `${d.ptr}/items` };
+    }
+  }
+  return at.ptr;
+}

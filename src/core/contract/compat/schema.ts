@@ -1,0 +1,395 @@
+// The schema comparison: walks the old and the new JSON Schema of one
+// direction side by side and reports every change to what they accept, with
+// the codes of the rule table (rules.ts says what each means and how the
+// direction decides its class). Pure.
+//
+// $ref inside a schema: local references (`#`, `#/definitions/...`,
+// `#/$defs/...`, any JSON pointer into the same schema) are followed, with
+// draft-07 semantics (keywords next to $ref are ignored); a definition shared
+// by several fields is compared for each of them, and recursion stops where a
+// pair of locations repeats on the current path (the work is also bounded, for
+// schemas that share definitions heavily). A reference that cannot be
+// followed is ref-unresolved when both sides hold the same one, else an
+// unclassified change. Fields are named by dotted paths from `input`/`output`
+// (`output.scores.setosa`); array items add `[]` (`input.tags[]`), tuple items
+// `[0]`, additionalProperties `.*`. A property only named in `required` on one
+// side accepts anything there.
+import { asNumber, asObject, asStrings, hasOwn } from '../../util/object';
+import { listText, stable, valueText } from './format';
+import { ANNOTATIONS, effectiveAtoms, enumValues, HANDLED, isMultiple, isSubset, LENGTHS, numericBound, sameSet, typeText } from './keywords';
+import type { CompatDoc, ResolvedSchema } from './load';
+import { deref, escapePointer, stableSchema, type At } from './refs';
+import type { Reporter } from './report';
+import type { CompatCode, Direction } from './rules';
+
+export interface Side {
+  root: unknown;
+  doc: CompatDoc;
+  /** Pointer of the schema root inside doc. */
+  base: string;
+}
+
+export function side(s: ResolvedSchema): Side {
+  return { root: s.schema, doc: s.doc, base: s.pointer };
+}
+
+/** Announced removal of a field: its removeAfter date, and whether it has passed. */
+export interface Announced {
+  removeAfter: string;
+  passed: boolean;
+}
+
+export class SchemaWalker {
+  /** Pairs of locations on the current path (a definition shared by several fields is compared for each of them). */
+  private readonly active = new Set<string>();
+  /** Bounds the work on schemas that share definitions heavily. */
+  private budget = 20_000;
+
+  constructor(
+    private readonly r: Reporter,
+    private readonly dir: Direction,
+    private readonly o: Side,
+    private readonly n: Side,
+    private readonly announced: (field: string) => Announced | undefined,
+  ) {}
+
+  private add(code: CompatCode, field: string, message: string, a: At | undefined, b: At, extra: { before?: unknown; after?: unknown } = {}): void {
+    this.r.add(code, this.dir, message, {
+      field,
+      at: { doc: this.n.doc, pointer: this.n.base + b.ptr },
+      ...(a ? { was: { doc: this.o.doc, pointer: this.o.base + a.ptr } } : {}),
+      ...extra,
+    });
+  }
+
+  compare(a0: At, b0: At, field: string): void {
+    const a = deref(this.o.root, a0);
+    const b = deref(this.n.root, b0);
+    if ('unresolved' in a || 'unresolved' in b) {
+      const ra = 'unresolved' in a ? a.unresolved : undefined;
+      const rb = 'unresolved' in b ? b.unresolved : undefined;
+      const at = 'unresolved' in b ? b.at : b;
+      const was = 'unresolved' in a ? a.at : a;
+      if (ra !== undefined && ra === rb) {
+        this.add('ref-unresolved', field, `\`${field}\`: $ref \`${rb}\` is not followed (only references inside the same schema are); its target is not compared`, was, at);
+      } else {
+        const what = rb !== undefined ? `$ref \`${rb}\`` : `$ref \`${ra}\``;
+        this.add('unclassified-change', field, `\`${field}\` changed (unclassified): ${what} cannot be followed, so the change is counted as breaking`, was, at, {
+          before: ra ?? a0.value,
+          after: rb ?? b0.value,
+        });
+      }
+      return;
+    }
+    // a recursive schema: this pair of locations is already being compared further up
+    const key = `${a.ptr}\u0000${b.ptr}`;
+    if (this.active.has(key) || this.budget <= 0) return;
+    this.budget--;
+    this.active.add(key);
+    try {
+      this.compareTypes(a, b, field);
+      if (a.value === false || b.value === false) return;
+      const A = asObject(a.value);
+      const B = asObject(b.value);
+      this.compareEnums(a, b, A, B, field);
+      this.compareBounds(a, b, A, B, field);
+      this.compareObject(a, b, A, B, field);
+      this.compareItems(a, b, A, B, field);
+      this.compareOthers(a, b, A, B, field);
+    } finally {
+      this.active.delete(key);
+    }
+  }
+
+  // -- type
+
+  private compareTypes(a: At, b: At, field: string): void {
+    const ta = effectiveAtoms(a.value);
+    const tb = effectiveAtoms(b.value);
+    if (sameSet(ta, tb)) return;
+    const before = typeText(a.value);
+    const after = typeText(b.value);
+    const widened = isSubset(ta, tb);
+    const narrowed = isSubset(tb, ta);
+    const extra = { before, after };
+    if (narrowed) {
+      const why = this.dir === 'input' ? '; callers sending values of the old type are rejected' : '';
+      this.add('type-narrowed', field, `\`${field}\` type narrowed from ${before} to ${after}${why}`, a, b, extra);
+    } else if (widened) {
+      const why = this.dir === 'output' ? '; consumers may receive values they do not expect' : '';
+      this.add('type-widened', field, `\`${field}\` type widened from ${before} to ${after}${why}`, a, b, extra);
+    } else {
+      this.add('type-changed', field, `\`${field}\` type changed from ${before} to ${after}; values of the old type are no longer valid`, a, b, extra);
+    }
+  }
+
+  // -- enum and const
+
+  private compareEnums(a: At, b: At, A: Record<string, unknown>, B: Record<string, unknown>, field: string): void {
+    const va = enumValues(A);
+    const vb = enumValues(B);
+    if (!va && !vb) return;
+    const kw = (S: Record<string, unknown>) => ('const' in S ? 'const' : 'enum');
+    const atA = { value: undefined, ptr: `${a.ptr}/${kw(A)}` };
+    const atB = { value: undefined, ptr: `${b.ptr}/${kw(B)}` };
+    if (!va && vb) {
+      const why = this.dir === 'input' ? '; callers sending other values are rejected' : '';
+      this.add('enum-added', field, `\`${field}\` is now restricted to ${listText(vb)}${why}`, undefined, atB, { after: vb });
+      return;
+    }
+    if (va && !vb) {
+      const why = this.dir === 'output' ? '; consumers may receive other values' : '';
+      this.add('enum-dropped', field, `\`${field}\` is no longer restricted to ${listText(va)}${why}`, atA, { value: undefined, ptr: b.ptr }, { before: va });
+      return;
+    }
+    const keysB = new Set(vb!.map(stable));
+    const keysA = new Set(va!.map(stable));
+    for (const v of va!) {
+      if (keysB.has(stable(v))) continue;
+      const why = this.dir === 'input' ? '; callers sending it are rejected' : '; consumers that rely on it never receive it again';
+      this.add('enum-value-removed', field, `\`${field}\` no longer allows ${valueText(v)}${why}`, atA, atB, { before: v });
+    }
+    vb!.forEach((v, i) => {
+      if (keysA.has(stable(v))) return;
+      const why = this.dir === 'output' ? ', a value consumers do not know' : '';
+      const at = kw(B) === 'enum' ? { value: v, ptr: `${b.ptr}/enum/${i}` } : atB;
+      this.add('enum-value-added', field, `\`${field}\` now also allows ${valueText(v)}${why}`, undefined, at, { after: v });
+    });
+  }
+
+  // -- numeric bounds, lengths, pattern, format, multipleOf, uniqueItems
+
+  private compareBounds(a: At, b: At, A: Record<string, unknown>, B: Record<string, unknown>, field: string): void {
+    // kwA/kwB: the keyword in the old/new schema the change is about (they differ for minimum -> exclusiveMinimum)
+    const report = (code: CompatCode, what: string, why: string, kwA: string, kwB: string, before?: unknown, after?: unknown) =>
+      this.add(code, field, `\`${field}\`: ${what}${why}`, hasOwn(A, kwA) ? { value: A[kwA], ptr: `${a.ptr}/${kwA}` } : a, hasOwn(B, kwB) ? { value: B[kwB], ptr: `${b.ptr}/${kwB}` } : b, {
+        ...(before !== undefined ? { before } : {}),
+        ...(after !== undefined ? { after } : {}),
+      });
+    const tight = (what: string, kwA: string, kwB: string, before?: unknown, after?: unknown) =>
+      report('constraint-tightened', what, this.dir === 'input' ? '; callers sending values the old contract allowed are rejected' : '', kwA, kwB, before, after);
+    const relax = (what: string, kwA: string, kwB: string, before?: unknown, after?: unknown) =>
+      report('constraint-relaxed', what, this.dir === 'output' ? '; consumers may receive values the old contract ruled out' : '', kwA, kwB, before, after);
+    const changed = (what: string, kw: string, before?: unknown, after?: unknown) =>
+      report('constraint-changed', what, '; the two cannot be compared, so the change is counted as breaking', kw, kw, before, after);
+
+    // numeric bounds: minimum and exclusiveMinimum together make one lower bound
+    for (const side of ['lower', 'upper'] as const) {
+      const ba = numericBound(A, side);
+      const bb = numericBound(B, side);
+      if (!ba && !bb) continue;
+      if (!ba) {
+        tight(`${bb!.keyword} ${bb!.value} added`, bb!.key, bb!.key, undefined, bb!.value);
+        continue;
+      }
+      if (!bb) {
+        relax(`${ba.keyword} ${ba.value} removed`, ba.key, ba.key, ba.value, undefined);
+        continue;
+      }
+      if (ba.value === bb.value && ba.exclusive === bb.exclusive) continue;
+      // tighter: a lower bound that moves up (or becomes exclusive), an upper bound that moves down
+      const dirSign = side === 'lower' ? 1 : -1;
+      const tighter = (bb.value - ba.value) * dirSign > 0 || (ba.value === bb.value && bb.exclusive && !ba.exclusive);
+      const what =
+        ba.keyword === bb.keyword
+          ? `${bb.keyword} ${bb.value > ba.value ? 'raised' : 'lowered'} from ${ba.value} to ${bb.value}`
+          : `${side} bound changed from ${ba.keyword} ${ba.value} to ${bb.keyword} ${bb.value}`;
+      (tighter ? tight : relax)(what, ba.key, bb.key, ba.value, bb.value);
+    }
+
+    for (const [lo, hi] of LENGTHS) {
+      for (const [kw, lower] of [
+        [lo, true],
+        [hi, false],
+      ] as const) {
+        const va = asNumber(A[kw]);
+        const vb = asNumber(B[kw]);
+        if (va === vb) continue;
+        if (va === undefined) tight(`${kw} ${vb} added`, kw, kw, undefined, vb);
+        else if (vb === undefined) relax(`${kw} ${va} removed`, kw, kw, va, undefined);
+        else {
+          const what = `${kw} ${vb > va ? 'raised' : 'lowered'} from ${va} to ${vb}`;
+          (vb > va === lower ? tight : relax)(what, kw, kw, va, vb);
+        }
+      }
+    }
+
+    for (const kw of ['pattern', 'format'] as const) {
+      const va = A[kw];
+      const vb = B[kw];
+      if (stable(va) === stable(vb)) continue;
+      if (va === undefined) tight(`${kw} \`${String(vb)}\` added`, kw, kw, undefined, vb);
+      else if (vb === undefined) relax(`${kw} \`${String(va)}\` removed`, kw, kw, va, undefined);
+      else changed(`${kw} changed from \`${String(va)}\` to \`${String(vb)}\``, kw, va, vb);
+    }
+
+    const ma = asNumber(A.multipleOf);
+    const mb = asNumber(B.multipleOf);
+    if (ma !== mb) {
+      if (ma === undefined) tight(`multipleOf ${mb} added`, 'multipleOf', 'multipleOf', undefined, mb);
+      else if (mb === undefined) relax(`multipleOf ${ma} removed`, 'multipleOf', 'multipleOf', ma, undefined);
+      else if (isMultiple(ma, mb)) relax(`multipleOf changed from ${ma} to ${mb}`, 'multipleOf', 'multipleOf', ma, mb);
+      else if (isMultiple(mb, ma)) tight(`multipleOf changed from ${ma} to ${mb}`, 'multipleOf', 'multipleOf', ma, mb);
+      else changed(`multipleOf changed from ${ma} to ${mb}`, 'multipleOf', ma, mb);
+    }
+
+    const ua = A.uniqueItems === true;
+    const ub = B.uniqueItems === true;
+    if (ua !== ub) (ub ? tight : relax)(ub ? 'items must now be unique (uniqueItems)' : 'items no longer need to be unique (uniqueItems)', 'uniqueItems', 'uniqueItems', ua, ub);
+  }
+
+  // -- properties, required, additionalProperties
+
+  private compareObject(a: At, b: At, A: Record<string, unknown>, B: Record<string, unknown>, field: string): void {
+    const pa = asObject(A.properties);
+    const pb = asObject(B.properties);
+    const ra = asStrings(A.required);
+    const rb = asStrings(B.required);
+    const names = [...new Set([...Object.keys(pa), ...Object.keys(pb), ...ra, ...rb])];
+    const closedB = B.additionalProperties === false;
+    for (const name of names) {
+      const f = `${field}.${name}`;
+      const ptrA = `${a.ptr}/properties/${escapePointer(name)}`;
+      const ptrB = `${b.ptr}/properties/${escapePointer(name)}`;
+      const inA = hasOwn(pa, name) || ra.includes(name);
+      const inB = hasOwn(pb, name) || rb.includes(name);
+      const reqA = ra.includes(name);
+      const reqB = rb.includes(name);
+      const atA: At = { value: pa[name], ptr: hasOwn(pa, name) ? ptrA : `${a.ptr}/required/${ra.indexOf(name)}` };
+      const atB: At = { value: pb[name], ptr: hasOwn(pb, name) ? ptrB : rb.includes(name) ? `${b.ptr}/required/${rb.indexOf(name)}` : ptrB };
+      if (inA && !inB) {
+        const announced = this.announced(f);
+        if (announced?.passed) {
+          const why = this.dir === 'input' ? '; callers that still send it break' : '; consumers that still read it break';
+          this.add('deprecated-field-removed', f, `\`${f}\` was removed as announced (removal due after ${announced.removeAfter})${why}`, atA, atB);
+        } else {
+          const early = announced ? ` before its announced removal after ${announced.removeAfter}` : '';
+          const why =
+            this.dir === 'output'
+              ? '; consumers that read it break'
+              : closedB
+                ? '; callers that still send it are rejected (additionalProperties is false)'
+                : '; the model no longer reads it from callers that still send it';
+          this.add('field-removed', f, `\`${f}\` was removed from the ${this.dir} schema${early}${why}`, atA, atB);
+        }
+        continue;
+      }
+      if (!inA && inB) {
+        if (reqB && this.dir === 'input') {
+          this.add('field-added-required', f, `\`${f}\` was added to the input schema as a required field; callers that do not send it are rejected`, undefined, atB);
+        } else {
+          const what = this.dir === 'input' ? ' as an optional field' : '';
+          this.add('field-added', f, `\`${f}\` was added to the ${this.dir} schema${what}`, undefined, atB);
+        }
+        continue;
+      }
+      if (reqA !== reqB) {
+        const reqAt: At = reqB ? { value: name, ptr: `${b.ptr}/required/${rb.indexOf(name)}` } : atB;
+        const reqWas: At = reqA ? { value: name, ptr: `${a.ptr}/required/${ra.indexOf(name)}` } : atA;
+        if (reqB) {
+          const msg = this.dir === 'input' ? `\`${f}\` is now required; callers that omit it are rejected` : `\`${f}\` is now always present (required)`;
+          this.add('field-now-required', f, msg, reqWas, reqAt);
+        } else {
+          const msg = this.dir === 'input' ? `\`${f}\` is now optional` : `\`${f}\` is no longer required; consumers that expect it in every record break`;
+          this.add('field-now-optional', f, msg, reqWas, reqAt);
+        }
+      }
+      if (hasOwn(pa, name) || hasOwn(pb, name)) {
+        // a property named only in `required` on one side accepts anything there
+        this.compare({ value: hasOwn(pa, name) ? pa[name] : true, ptr: ptrA }, { value: hasOwn(pb, name) ? pb[name] : true, ptr: ptrB }, f);
+      }
+    }
+
+    // additionalProperties: absent/true = open, false = closed, a schema = constrained
+    const xa = A.additionalProperties;
+    const xb = B.additionalProperties;
+    if (xa === undefined && xb === undefined) return;
+    const openA = xa === undefined || xa === true;
+    const openB = xb === undefined || xb === true;
+    if (openA && openB) return;
+    const atXA: At = { value: xa, ptr: xa === undefined ? a.ptr : `${a.ptr}/additionalProperties` };
+    const atXB: At = { value: xb, ptr: xb === undefined ? b.ptr : `${b.ptr}/additionalProperties` };
+    if (xb === false && xa !== false) {
+      const why = this.dir === 'input' ? '; callers sending other fields are rejected' : '; consumers reading undeclared fields lose them';
+      this.add('additional-properties-closed', field, `\`${field}\` no longer allows fields beyond those listed (additionalProperties: false)${why}`, atXA, atXB, { before: xa ?? true, after: false });
+    } else if (xa === false && xb !== false) {
+      if (openB) {
+        const why = this.dir === 'output' ? '; consumers that validate outputs against the old schema reject them' : '';
+        this.add('additional-properties-opened', field, `\`${field}\` now allows fields beyond those listed${why}`, atXA, atXB, { before: false, after: xb ?? true });
+      } else {
+        // false -> a schema: more is accepted
+        this.add(
+          'additional-properties-opened',
+          field,
+          `\`${field}\` now allows fields beyond those listed when they match additionalProperties${this.dir === 'output' ? '; consumers that validate outputs against the old schema reject them' : ''}`,
+          atXA,
+          atXB,
+          { before: false },
+        );
+      }
+    } else {
+      // at least one side is a schema, neither is false
+      this.compare({ value: openA ? true : xa, ptr: atXA.ptr }, { value: openB ? true : xb, ptr: atXB.ptr }, `${field}.*`);
+    }
+  }
+
+  // -- items
+
+  private compareItems(a: At, b: At, A: Record<string, unknown>, B: Record<string, unknown>, field: string): void {
+    const ia = A.items;
+    const ib = B.items;
+    if (ia === undefined && ib === undefined) return;
+    if (Array.isArray(ia) || Array.isArray(ib)) {
+      if (stableSchema(this.o.root, ia) === stableSchema(this.n.root, ib)) return;
+      if (Array.isArray(ia) && Array.isArray(ib) && ia.length === ib.length) {
+        ia.forEach((_, i) => this.compare({ value: ia[i], ptr: `${a.ptr}/items/${i}` }, { value: ib[i], ptr: `${b.ptr}/items/${i}` }, `${field}[${i}]`));
+        return;
+      }
+      this.add(
+        'unclassified-change',
+        field,
+        `\`${field}\` items changed (unclassified): tuple items differ in form or length, so the change is counted as breaking`,
+        a,
+        ib === undefined ? b : { value: ib, ptr: `${b.ptr}/items` },
+        {
+          before: ia,
+          after: ib,
+        },
+      );
+      return;
+    }
+    this.compare(
+      { value: ia === undefined ? true : ia, ptr: ia === undefined ? a.ptr : `${a.ptr}/items` },
+      { value: ib === undefined ? true : ib, ptr: ib === undefined ? b.ptr : `${b.ptr}/items` },
+      `${field}[]`,
+    );
+  }
+
+  // -- combinators, unknown keywords, default, annotations
+
+  private compareOthers(a: At, b: At, A: Record<string, unknown>, B: Record<string, unknown>, field: string): void {
+    const keys = [...new Set([...Object.keys(A), ...Object.keys(B)])];
+    const annotations: string[] = [];
+    for (const k of keys) {
+      if (HANDLED.has(k) && k !== 'default') continue;
+      const same = ANNOTATIONS.has(k) || k.startsWith('x-') ? stable(A[k]) === stable(B[k]) : stableSchema(this.o.root, A[k]) === stableSchema(this.n.root, B[k]);
+      if (same) continue;
+      const atA: At = hasOwn(A, k) ? { value: A[k], ptr: `${a.ptr}/${escapePointer(k)}` } : a;
+      const atB: At = hasOwn(B, k) ? { value: B[k], ptr: `${b.ptr}/${escapePointer(k)}` } : b;
+      if (k === 'default') {
+        const what =
+          A[k] === undefined ? `default ${valueText(B[k])} added` : B[k] === undefined ? `default ${valueText(A[k])} removed` : `default changed from ${valueText(A[k])} to ${valueText(B[k])}`;
+        const why = this.dir === 'input' ? '; callers that omit it get a different value' : '';
+        this.add('default-changed', field, `\`${field}\`: ${what}${why}`, atA, atB, { before: A[k], after: B[k] });
+      } else if (ANNOTATIONS.has(k) || k.startsWith('x-')) {
+        annotations.push(k);
+      } else {
+        const how = !hasOwn(A, k) ? 'added' : !hasOwn(B, k) ? 'removed' : 'changed';
+        this.add('unclassified-change', field, `\`${field}\`: ${k} ${how} (unclassified); whether data valid before is still valid cannot be told, so the change is counted as breaking`, atA, atB);
+      }
+    }
+    if (annotations.length) {
+      this.add('annotation-changed', field, `\`${field}\`: ${annotations.join(', ')} changed`, a, b);
+    }
+  }
+}
