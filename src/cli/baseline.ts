@@ -35,8 +35,8 @@ export async function baselineCommand(argv: string[], io: CliIO, usageError: (m:
     if (!test.inputs || !test.baseline) throw new ContractError(`test \`${test.id}\` has no inputs and baseline to record`);
     if (!contract.model.source) throw new ContractError('the contract has no `source` to obtain outputs from');
     // both files stay inside the workspace
-    contractFile(contract.dir, workspace, test.inputs, 'inputs');
-    contractFile(contract.dir, workspace, test.baseline, 'baseline');
+    await contractFile(contract.dir, workspace, test.inputs, 'inputs');
+    await contractFile(contract.dir, workspace, test.baseline, 'baseline');
     if (values['model-file']) contractFile(contract.dir, workspace, values['model-file'], 'model file');
     const version = values['model-version'] ?? contract.model.modelVersion ?? 'unknown';
     const recorded = await recordBaseline({

@@ -3,7 +3,10 @@
 // it would send, the flagd diff it would make, who must approve, the message
 // it would post), check contract compatibility between the current and the
 // target release, check user state, and say whether the runbook is ready.
-// Nothing that mutates is executed.
+// Nothing that mutates is executed. Every file the runbook names (snapshot,
+// flag files, state schemas and samples, scripts) is confined to the
+// workspace by src/node/workspace.ts before it is opened: one outside is a
+// `file-outside-workspace` finding at the reference, never read.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
@@ -16,7 +19,8 @@ import type { Diagnostic } from '../core/types';
 import { formatDuration, parseDuration } from '../core/values';
 import { locate, type PathSegment } from '../core/yamlTree';
 import { lastDrillFromAudit } from './audit';
-import { NodeHost, isWithin, toWorkspacePath } from './host';
+import { NodeHost, toWorkspacePath } from './host';
+import { confine, readConfined } from './workspace';
 import { evaluateTriggers } from './metrics';
 import { readJsonl } from './jsonl';
 import { retryOf, runStepCommand, stepSetup } from './shell';
@@ -67,6 +71,13 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     const pos = index.positionAt(n.start);
     return { line: pos.line + 1, column: pos.character + 1 };
   };
+  /** The position of the value at `p` (where the language service locates a file reference). */
+  const atValue = (p: PathSegment[]): { line?: number; column?: number } => {
+    const n = locate(root, p).node;
+    if (!n) return at(p);
+    const pos = index.positionAt(n.start);
+    return { line: pos.line + 1, column: pos.character + 1 };
+  };
   const fromDiagnostic = (d: Diagnostic): Finding => {
     const pos = index.positionAt(d.span.start);
     return { severity: d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'info', code: d.code, message: d.message, line: pos.line + 1, column: pos.character + 1 };
@@ -84,7 +95,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   };
 
   // detect: every trigger against the metrics source, now (a source that fails is an error for this phase only)
-  const triggers = await evaluateTriggers(value, dir, { now: (options.now ?? Date.now)(), ...(options.signal ? { signal: options.signal } : {}) });
+  const triggers = await evaluateTriggers(value, dir, { workspace: options.workspace, now: (options.now ?? Date.now)(), ...(options.signal ? { signal: options.signal } : {}) });
   for (const [i, t] of triggers.entries()) {
     phases.detect.push(`${t.id}: ${t.message}`);
     if (t.state === 'error') findings.push({ severity: 'error', code: 'trigger-unreadable', message: `trigger \`${t.id}\`: ${t.message}`, ...at(['triggers', i, 'metric']) });
@@ -133,7 +144,8 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
       const f = obj(raw.flag);
       const diff = await flagDiff(dir, options.workspace, String(f.file), String(f.name), String(f.variant));
       results.push({ ...base, action: diff.ok ? `would change ${f.file}: ${diff.text}` : `flag change: ${diff.text}`, outcome: diff.ok ? 'shown' : 'failed' });
-      if (!diff.ok) findings.push({ severity: 'error', code: 'flag-invalid', message: `step \`${s.id}\`: ${diff.text}`, ...at(['steps', s.index, 'flag']) });
+      if (diff.outside) findings.push({ severity: 'error', code: 'file-outside-workspace', message: `step \`${s.id}\`: ${diff.text}`, ...atValue(['steps', s.index, 'flag', 'file']) });
+      else if (!diff.ok) findings.push({ severity: 'error', code: 'flag-invalid', message: `step \`${s.id}\`: ${diff.text}`, ...at(['steps', s.index, 'flag']) });
     } else if (s.kind === 'approve') {
       const list = (Array.isArray(raw.approve) ? raw.approve : []).map(String);
       results.push({ ...base, action: `approval gate: ${list.map(who).join(' and ')} must approve`, outcome: 'shown' });
@@ -191,7 +203,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   }
 
   // user state: the target reads what the current model wrote, preserved attributes intact
-  findings.push(...(await checkState(obj(value.state), dir, options.workspace, at)));
+  findings.push(...(await checkState(obj(value.state), dir, options.workspace, at, atValue)));
 
   // close and communicate
   const closure = obj(value.closure);
@@ -207,23 +219,39 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     for (const u of r.unknown) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `communication to ${String(c.audience)}: \`{{${u}}}\` has no value`, ...at(['communication', i, 'template']) });
   }
 
-  findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  const unique = oneFindingPerProblem(findings);
   return {
     runbook: rel,
-    verdict: findings.some((f) => f.severity === 'error') ? 'not-ready' : 'ready',
+    verdict: unique.some((f) => f.severity === 'error') ? 'not-ready' : 'ready',
     phases,
     steps: results,
-    findings,
+    findings: unique,
     worstCase: { ms: plan.worstCaseMs, path: plan.criticalPath, ...(restore?.ok ? { restoreMs: restore.value } : {}), ...(decide?.ok ? { decideMs: decide.value } : {}) },
   };
 }
 
-async function flagDiff(dir: string, workspace: string, file: string, name: string, variant: string): Promise<{ ok: boolean; text: string }> {
-  const abs = path.resolve(dir, file);
-  if (!isWithin(path.resolve(workspace), abs)) return { ok: false, text: `\`${file}\` is outside the workspace` };
+/**
+ * The findings in line order, one per problem: a finding with the code and
+ * position of an earlier one (the language service's, listed first) is the
+ * same problem found twice, e.g. a file reference outside the workspace.
+ */
+function oneFindingPerProblem(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  const out = findings.filter((f) => {
+    const key = `${f.code}@${f.line ?? ''}:${f.column ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return out.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
+async function flagDiff(dir: string, workspace: string, file: string, name: string, variant: string): Promise<{ ok: boolean; text: string; outside?: boolean }> {
+  const c = await confine(workspace, dir, file, 'flag file');
+  if (!c.ok) return { ok: false, text: c.message, outside: true };
   let text: string;
   try {
-    text = await fs.readFile(abs, 'utf8');
+    text = await fs.readFile(c.real, 'utf8');
   } catch (e) {
     return { ok: false, text: (e as NodeJS.ErrnoException).code === 'ENOENT' ? `flag file \`${file}\` does not exist` : `flag file \`${file}\` cannot be read` };
   }
@@ -232,14 +260,23 @@ async function flagDiff(dir: string, workspace: string, file: string, name: stri
   return e.ok ? { ok: true, text: describeFlagEdit(name, e) } : { ok: false, text: e.error };
 }
 
-async function checkState(state: Record<string, unknown>, dir: string, workspace: string, at: (p: PathSegment[]) => { line?: number; column?: number }): Promise<Finding[]> {
+type At = (p: PathSegment[]) => { line?: number; column?: number };
+
+async function checkState(state: Record<string, unknown>, dir: string, workspace: string, at: At, atValue: At): Promise<Finding[]> {
   const out: Finding[] = [];
   if (typeof state.targetReads !== 'string' || typeof state.samples !== 'string') return out;
-  const inside = (f: string) => {
-    const abs = path.resolve(dir, f);
-    return isWithin(path.resolve(workspace), abs) ? abs : undefined;
-  };
-  const readJson = async (f: string) => JSON.parse(await fs.readFile(inside(f) ?? '/nonexistent', 'utf8')) as Record<string, unknown>;
+  // every file first: one outside the workspace is a finding at its reference, and nothing of the state is read
+  for (const [key, what] of [
+    ['targetReads', 'state schema'],
+    ['writes', 'state schema'],
+    ['samples', 'state samples'],
+  ] as const) {
+    if (typeof state[key] !== 'string') continue;
+    const c = await confine(workspace, dir, state[key], what);
+    if (!c.ok) out.push({ severity: 'error', code: 'file-outside-workspace', message: c.message, ...atValue(['state', key]) });
+  }
+  if (out.length) return out;
+  const readJson = async (f: string) => JSON.parse(await readConfined(workspace, dir, f, 'state schema')) as Record<string, unknown>;
   let reads: Record<string, unknown>;
   let writes: Record<string, unknown> | undefined;
   try {
@@ -250,8 +287,9 @@ async function checkState(state: Record<string, unknown>, dir: string, workspace
   }
   const validate = new Ajv({ allErrors: false, strict: false, validateFormats: false }).compile(reads);
   const preserve = (Array.isArray(state.preserve) ? state.preserve : []).map(String);
-  const samples = inside(state.samples);
-  if (!samples) return [{ severity: 'error', code: 'file-outside-workspace', message: `\`${state.samples}\` is outside the workspace`, ...at(['state', 'samples']) }];
+  const confinedSamples = await confine(workspace, dir, state.samples, 'state samples');
+  if (!confinedSamples.ok) return [{ severity: 'error', code: 'file-outside-workspace', message: confinedSamples.message, ...atValue(['state', 'samples']) }];
+  const samples = confinedSamples.real;
   let failures = 0;
   for await (const l of readJsonl(samples)) {
     if (!('text' in l)) continue;

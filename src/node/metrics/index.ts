@@ -26,6 +26,8 @@ export type { MetricsSource } from './source';
 export type { Reading, TriggerResult, TriggerState } from '../../core/triggers';
 
 export interface EvaluateOptions {
+  /** The workspace a metrics snapshot must lie in; one outside it is never opened. */
+  workspace: string;
   /** The end of every `for:` window, epoch milliseconds (a snapshot with its own `time` is evaluated at that time instead). */
   now: number;
   /** Metric values that replace the source's readings. */
@@ -38,8 +40,8 @@ export interface EvaluateOptions {
   concurrency?: number;
 }
 
-/** The source the runbook's `metrics` names; a `config` MetricsError when it names none or a bad one. */
-export function metricsSourceFor(runbook: unknown, runbookDir: string, options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}): MetricsSource {
+/** The source the runbook's `metrics` names (a snapshot confined to `workspace`); a `config` MetricsError when it names none or a bad one. */
+export function metricsSourceFor(runbook: unknown, runbookDir: string, options: { workspace: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): MetricsSource {
   const metrics = isObject(runbook) ? runbook.metrics : undefined;
   if (!isObject(metrics)) throw new MetricsError('config', 'the runbook has no `metrics` source: give a snapshot `file` or `prometheus`');
   const hasFile = metrics.file !== undefined;
@@ -47,7 +49,7 @@ export function metricsSourceFor(runbook: unknown, runbookDir: string, options: 
   if (hasFile && hasProm) throw new MetricsError('config', '`metrics` sets both `file` and `prometheus`; it must set one');
   if (hasFile) {
     if (typeof metrics.file !== 'string' || !metrics.file) throw new MetricsError('config', '`metrics.file` must be the path of a JSON snapshot');
-    return new SnapshotSource(path.resolve(runbookDir, metrics.file), metrics.file);
+    return new SnapshotSource(path.resolve(runbookDir, metrics.file), metrics.file, options.workspace);
   }
   if (hasProm) return new PrometheusSource(prometheusSettings(metrics.prometheus, options.env ?? process.env), options.signal);
   throw new MetricsError('config', '`metrics` sets neither `file` nor `prometheus`');
