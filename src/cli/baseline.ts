@@ -6,13 +6,14 @@ import { parseArgs } from 'node:util';
 import { recordBaseline } from '../node/baseline';
 import { ContractError, contractFile, loadContract } from '../node/contractTest';
 import type { CliIO } from './main';
+import { findWorkspace } from '../node/workspace';
 
 export const BASELINE_USAGE = `  baseline record <contract> --test <id>
                                  Run the source on the test's inputs; write its baseline JSONL and the
                                  sidecar <baseline>.meta.json (model, version, seed, digests, time).
     --model-version <v>          the version of the model recorded (default: the contract's metadata.modelVersion, else "unknown")
     --model-file <path>          a model file to record the digest of (relative to the contract)
-    --workspace <dir>            files the contract names must stay inside it (default: cwd)`;
+    --workspace <dir>            files the contract names must stay inside it (default: the enclosing git work tree, else cwd)`;
 
 export async function baselineCommand(argv: string[], io: CliIO, usageError: (m: string) => Error, toolVersion: string): Promise<number> {
   const [sub, ...rest] = argv;
@@ -24,7 +25,7 @@ export async function baselineCommand(argv: string[], io: CliIO, usageError: (m:
   });
   if (positionals.length !== 1) throw usageError('baseline record needs exactly one contract file');
   if (!values.test) throw usageError('baseline record needs --test <id>');
-  const workspace = path.resolve(io.cwd, values.workspace ?? '.');
+  const workspace = findWorkspace(io.cwd, values.workspace);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);

@@ -12,9 +12,15 @@
 //   link inside the workspace that points out is refused, also for a path that
 //   does not exist yet (a file a drill will write).
 //
+// Which folder is the workspace (findWorkspace), for every command alike: the
+// `--workspace` folder, else the nearest enclosing git work tree (a folder
+// holding `.git`, a folder or a worktree's file), else the current folder.
+// Paths are shown relative to the current folder (displayPath), so a
+// `file:line:col` in the output opens from where the command ran.
+//
 // Only the workspace's own folders and the links on the way are looked at
 // (realpath, readlink); the target is never opened or stat-ed when refused.
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 export type Confined = { ok: true; path: string; real: string } | { ok: false; message: string };
@@ -92,4 +98,21 @@ export function isWithin(root: string, p: string): boolean {
 /** Workspace-relative posix path of `abs`. */
 export function toWorkspacePath(root: string, abs: string): string {
   return path.relative(root, abs).split(path.sep).join('/');
+}
+
+/** The workspace of a command run in `cwd`: `explicit` (resolved against cwd), else the nearest enclosing git work tree, else cwd. */
+export function findWorkspace(cwd: string, explicit: string | undefined): string {
+  const start = path.resolve(cwd);
+  if (explicit !== undefined) return path.resolve(start, explicit);
+  for (let d = start; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, '.git'))) return d;
+    if (path.dirname(d) === d) return start;
+  }
+}
+
+/** `file` as the output shows it: relative to `cwd` (`../iris.runbook.yaml` too), posix separators; absolute only when no relative path exists (another drive). */
+export function displayPath(cwd: string, file: string): string {
+  const rel = path.relative(cwd, file);
+  if (rel === '') return path.basename(file);
+  return (path.isAbsolute(rel) ? file : rel).split(path.sep).join('/');
 }
