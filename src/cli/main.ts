@@ -1,6 +1,7 @@
 // The rollback-lens command line. Exit codes: 0 clean, 1 problems found,
 // 2 usage or I/O error (an invalid ROLLBACK_LENS_NOW, src/node/clock.ts, is
-// one, for every command).
+// one, for every command). Anything unexpected that reaches the top is one
+// line on stderr and exit 2, never a stack trace (unexpected()).
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { DIAGNOSTIC_CODES } from '../core';
@@ -87,9 +88,15 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       io.stderr.write(`rollback-lens: ${(e as Error).message}\n\n${USAGE}\n`);
       return 2;
     }
-    io.stderr.write(`rollback-lens: ${(e as Error).stack ?? String(e)}\n`);
+    io.stderr.write(unexpected(e));
     return 2;
   }
+}
+
+/** The one line an unexpected error prints: its message, never its stack. */
+export function unexpected(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return `rollback-lens: ${message.split('\n').find((l) => l.trim()) ?? 'unexpected error'}\n`;
 }
 
 async function validateCommand(argv: string[], io: CliIO): Promise<number> {
@@ -137,7 +144,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(`rollback-lens: ${(e as Error).stack ?? String(e)}\n`);
+      process.stderr.write(unexpected(e));
       process.exitCode = 2;
     },
   );

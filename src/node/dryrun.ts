@@ -276,21 +276,47 @@ async function checkState(state: Record<string, unknown>, dir: string, workspace
     if (!c.ok) out.push({ severity: 'error', code: 'file-outside-workspace', message: c.message, ...atValue(['state', key]) });
   }
   if (out.length) return out;
-  const readJson = async (f: string) => JSON.parse(await readConfined(workspace, dir, f, 'state schema')) as Record<string, unknown>;
-  let reads: Record<string, unknown>;
-  let writes: Record<string, unknown> | undefined;
+  // a schema that cannot be read, parsed or compiled is a finding at its reference, never a crash
+  type Loaded = { schema: Record<string, unknown> } | { finding: Finding };
+  const schemaAt = async (key: 'targetReads' | 'writes'): Promise<Loaded> => {
+    const ref = String(state[key]);
+    const unreadable = (message: string): Loaded => ({ finding: { severity: 'error', code: 'state-schema-unreadable', message, ...atValue(['state', key]) } });
+    let text: string;
+    try {
+      text = await readConfined(workspace, dir, ref, 'state schema');
+    } catch (e) {
+      return unreadable((e as Error).message);
+    }
+    try {
+      const v = JSON.parse(text) as unknown;
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return unreadable(`state schema \`${ref}\` is not a JSON object`);
+      return { schema: v as Record<string, unknown> };
+    } catch (e) {
+      return unreadable(`state schema \`${ref}\` is not JSON: ${(e as Error).message}`);
+    }
+  };
+  const loaded = [await schemaAt('targetReads'), ...(typeof state.writes === 'string' ? [await schemaAt('writes')] : [])];
+  const unusable = loaded.flatMap((l) => ('finding' in l ? [l.finding] : []));
+  if (unusable.length) return unusable;
+  const [reads, writes] = loaded.map((l) => (l as { schema: Record<string, unknown> }).schema) as [Record<string, unknown>, Record<string, unknown> | undefined];
+  let validate: ReturnType<Ajv['compile']>;
   try {
-    reads = await readJson(state.targetReads);
-    if (typeof state.writes === 'string') writes = await readJson(state.writes);
+    validate = new Ajv({ allErrors: false, strict: false, validateFormats: false }).compile(reads);
   } catch (e) {
-    return [{ severity: 'error', code: 'state-schema-unreadable', message: `state schemas: ${(e as Error).message}`, ...at(['state']) }];
+    return [{ severity: 'error', code: 'state-schema-unreadable', message: `state schema \`${state.targetReads}\` cannot be compiled: ${(e as Error).message}`, ...atValue(['state', 'targetReads']) }];
   }
-  const validate = new Ajv({ allErrors: false, strict: false, validateFormats: false }).compile(reads);
   const preserve = (Array.isArray(state.preserve) ? state.preserve : []).map(String);
   const confinedSamples = await confine(workspace, dir, state.samples, 'state samples');
   if (!confinedSamples.ok) return [{ severity: 'error', code: 'file-outside-workspace', message: confinedSamples.message, ...atValue(['state', 'samples']) }];
   const samples = confinedSamples.real;
   let failures = 0;
+  try {
+    const st = await fs.stat(samples);
+    if (!st.isFile()) return [{ severity: 'error', code: 'state-sample-invalid', message: `state samples \`${state.samples}\` is a folder, not a file`, ...atValue(['state', 'samples']) }];
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return [{ severity: 'error', code: 'state-sample-invalid', message: `state samples \`${state.samples}\` ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (e as Error).message})`}`, ...atValue(['state', 'samples']) }];
+  }
   for await (const l of readJsonl(samples)) {
     if (!('text' in l)) continue;
     let row: unknown;
