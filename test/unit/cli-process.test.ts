@@ -167,6 +167,31 @@ describe('cli process: a corrupt workspace never gives a stack trace', function 
   });
 });
 
+describe('cli process: one finding per problem', function () {
+  this.timeout(60_000);
+
+  it('restore-window-exceeded: dry-run reports it once, with the position, severity and message validate gives', () => {
+    const ws = realpathSync(mkdtempSync(path.join(tmpdir(), 'rl-once-')));
+    const runbook = readFileSync(path.join(EXAMPLE, 'iris.runbook.yaml'), 'utf8').replace('restore: 30m', 'restore: 5m');
+    cpSync(EXAMPLE, ws, { recursive: true });
+    writeFileSync(path.join(ws, 'iris.runbook.yaml'), runbook);
+    const v = runCliProcess(ws, ['validate', 'iris.runbook.yaml']);
+    const validateLines = v.stdout.split('\n').filter((l) => l.includes(' restore-window-exceeded '));
+    const lines = runbook.split('\n');
+    const i = lines.findIndex((l) => l.startsWith('windows:'));
+    const at = `iris.runbook.yaml:${i + 1}:${lines[i]!.indexOf('restore: 5m') + 'restore: '.length + 1}`;
+    const message = "the plan's worst case is 19m30s (`approve` → `flag-off` → `repoint` → `pin-serving` → `verify` → `announce-done`), longer than windows.restore 5m";
+    assert.deepEqual(validateLines, [`${at}: warning restore-window-exceeded ${message}`]);
+    const d = runCliProcess(ws, ['dry-run', 'iris.runbook.yaml']);
+    assert.deepEqual(
+      d.stdout.split('\n').filter((l) => l.includes('restore-window-exceeded')),
+      validateLines.map((l) => `  ${l}`),
+    );
+    const json = JSON.parse(runCliProcess(ws, ['dry-run', 'iris.runbook.yaml', '--format', 'json']).stdout) as { findings: Array<{ code: string; severity: string }>; verdict: string };
+    assert.deepEqual(json.findings.filter((f) => f.code === 'restore-window-exceeded').map((f) => f.severity), ['warning']);
+  });
+});
+
 describe('findWorkspace', () => {
   it('--workspace, else the nearest folder with .git (a folder or, in a worktree, a file), else the current folder', () => {
     const top = realpathSync(mkdtempSync(path.join(tmpdir(), 'rl-find-ws-')));
