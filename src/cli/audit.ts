@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AUDIT_KINDS, AuditError, auditHead, parseHead, readAuditLog, verifyAuditLog, type AuditCheck, type AuditKind } from '../node/audit';
 import type { CliIO } from './main';
+import { findWorkspace } from '../node/workspace';
 
 export const AUDIT_USAGE = `Usage: rollback-lens audit verify [--expect-head <sha256>] [options]
        rollback-lens audit list [options]
@@ -26,7 +27,7 @@ SHA-256 of the line before it.
   head                           Print the hash of the last line (the next record's prev): keep it elsewhere
 
 Options for audit:
-  --workspace <dir>              Workspace root holding .rollback-lens/ (default: cwd)
+  --workspace <dir>              Workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)
   --format text|json             Output format (default text)
   --expect-head <sha256>         verify: a head printed by \`audit head\` earlier (sha256:<hex> or the hex)
   --kind <kind>                  list: only records of this kind (${AUDIT_KINDS.join(', ')})
@@ -76,7 +77,7 @@ export async function auditCommand(argv: string[], io: CliIO): Promise<number> {
   if (values.kind !== undefined && !(AUDIT_KINDS as readonly string[]).includes(values.kind)) {
     return usage(io, `--kind must be one of ${AUDIT_KINDS.join(', ')}, not \`${values.kind}\``);
   }
-  const workspace = path.resolve(io.cwd, values.workspace ?? '.');
+  const workspace = findWorkspace(io.cwd, values.workspace);
   try {
     if (sub === 'verify') return await verify(workspace, format, expectHead, io);
     if (sub === 'head') return await head(workspace, format, io);

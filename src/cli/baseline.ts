@@ -6,13 +6,14 @@ import { parseArgs } from 'node:util';
 import { recordBaseline } from '../node/baseline';
 import { ContractError, contractFile, loadContract } from '../node/contractTest';
 import type { CliIO } from './main';
+import { findWorkspace } from '../node/workspace';
 
 export const BASELINE_USAGE = `  baseline record <contract> --test <id>
                                  Run the source on the test's inputs; write its baseline JSONL and the
                                  sidecar <baseline>.meta.json (model, version, seed, digests, time).
     --model-version <v>          the version of the model recorded (default: the contract's metadata.modelVersion, else "unknown")
     --model-file <path>          a model file to record the digest of (relative to the contract)
-    --workspace <dir>            files the contract names must stay inside it (default: cwd)`;
+    --workspace <dir>            files the contract names must stay inside it (default: the enclosing git work tree, else cwd)`;
 
 export async function baselineCommand(argv: string[], io: CliIO, usageError: (m: string) => Error, toolVersion: string): Promise<number> {
   const [sub, ...rest] = argv;
@@ -24,7 +25,7 @@ export async function baselineCommand(argv: string[], io: CliIO, usageError: (m:
   });
   if (positionals.length !== 1) throw usageError('baseline record needs exactly one contract file');
   if (!values.test) throw usageError('baseline record needs --test <id>');
-  const workspace = path.resolve(io.cwd, values.workspace ?? '.');
+  const workspace = findWorkspace(io.cwd, values.workspace);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -35,9 +36,9 @@ export async function baselineCommand(argv: string[], io: CliIO, usageError: (m:
     if (!test.inputs || !test.baseline) throw new ContractError(`test \`${test.id}\` has no inputs and baseline to record`);
     if (!contract.model.source) throw new ContractError('the contract has no `source` to obtain outputs from');
     // both files stay inside the workspace
-    contractFile(contract.dir, workspace, test.inputs, 'inputs');
-    contractFile(contract.dir, workspace, test.baseline, 'baseline');
-    if (values['model-file']) contractFile(contract.dir, workspace, values['model-file'], 'model file');
+    await contractFile(contract.dir, workspace, test.inputs, 'inputs');
+    await contractFile(contract.dir, workspace, test.baseline, 'baseline');
+    if (values['model-file']) await contractFile(contract.dir, workspace, values['model-file'], 'model file');
     const version = values['model-version'] ?? contract.model.modelVersion ?? 'unknown';
     const recorded = await recordBaseline({
       contractDir: contract.dir,

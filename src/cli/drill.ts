@@ -8,13 +8,14 @@ import { drill, DrillError } from '../node/drill';
 import type { CliIO } from './main';
 import { drillRecords } from '../node/runRecords';
 import { record } from './record';
+import { displayPath, findWorkspace } from '../node/workspace';
 
 export const DRILL_USAGE = `  drill <runbook> --scenario <id> Run the rollback for real in the sandbox with the scenario's faults injected;
                                  undo completed steps when one fails; time detect, decide, execute, verify.
     --verify-idempotent          run each mutating step do → do → undo → do, observing the runbook folder's
                                  files and the step's check: the step must be idempotent and reversible
     --format text|json           text (default) or the report as JSON
-    --workspace <dir>            files the runbook names must stay inside it (default: cwd)`;
+    --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)`;
 
 export async function drillCommand(argv: string[], io: CliIO, usageError: (m: string) => Error): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -30,7 +31,7 @@ export async function drillCommand(argv: string[], io: CliIO, usageError: (m: st
   process.once('SIGINT', onSignal);
   const tty = !!(process.stdin.isTTY && (io.stdout as { isTTY?: boolean }).isTTY);
   try {
-    const workspace = path.resolve(io.cwd, values.workspace ?? '.');
+    const workspace = findWorkspace(io.cwd, values.workspace);
     const file = path.resolve(io.cwd, positionals[0]!);
     const report = await drill(file, {
       workspace,
@@ -49,7 +50,7 @@ export async function drillCommand(argv: string[], io: CliIO, usageError: (m: st
         : {}),
     });
     await record(io, workspace, ...drillRecords(file, report));
-    io.stdout.write((values.format === 'json' ? JSON.stringify(report, null, 2) : drillText(report)) + '\n');
+    io.stdout.write((values.format === 'json' ? JSON.stringify(report, null, 2) : drillText({ ...report, runbook: displayPath(io.cwd, file) })) + '\n');
     return report.verdict === 'pass' ? 0 : 1;
   } catch (e) {
     if (e instanceof DrillError) {

@@ -7,12 +7,13 @@ import { dryRun, DryRunError } from '../node/dryrun';
 import type { CliIO } from './main';
 import { dryRunRecord } from '../node/runRecords';
 import { record } from './record';
+import { displayPath, findWorkspace } from '../node/workspace';
 
 export const DRY_RUN_USAGE = `  dry-run <runbook>              Resolve the plan, run only dryRun variants and read-only checks, show
                                  what every other step would do, check contracts, user state, roles
                                  and windows; change nothing. Exit 0 ready, 1 not ready, 2 error.
     --format text|json           text (default) or the report as JSON
-    --workspace <dir>            files the runbook names must stay inside it (default: cwd)`;
+    --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)`;
 
 export async function dryRunCommand(argv: string[], io: CliIO, usageError: (m: string) => Error): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string', default: 'text' }, workspace: { type: 'string' } } });
@@ -22,11 +23,11 @@ export async function dryRunCommand(argv: string[], io: CliIO, usageError: (m: s
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   try {
-    const workspace = path.resolve(io.cwd, values.workspace ?? '.');
+    const workspace = findWorkspace(io.cwd, values.workspace);
     const file = path.resolve(io.cwd, positionals[0]!);
     const report = await dryRun(file, { workspace, signal: controller.signal });
     await record(io, workspace, dryRunRecord(file, report));
-    io.stdout.write((values.format === 'json' ? JSON.stringify(report, null, 2) : dryRunText(report)) + '\n');
+    io.stdout.write((values.format === 'json' ? JSON.stringify(report, null, 2) : dryRunText({ ...report, runbook: displayPath(io.cwd, file) })) + '\n');
     return report.verdict === 'ready' ? 0 : 1;
   } catch (e) {
     if (e instanceof DryRunError) {

@@ -1,6 +1,7 @@
 // The rollback-lens command line. Exit codes: 0 clean, 1 problems found,
 // 2 usage or I/O error (an invalid ROLLBACK_LENS_NOW, src/node/clock.ts, is
-// one, for every command).
+// one, for every command). Anything unexpected that reaches the top is one
+// line on stderr and exit 2, never a stack trace (unexpected()).
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { DIAGNOSTIC_CODES } from '../core';
@@ -15,6 +16,7 @@ import { DRY_RUN_USAGE, dryRunCommand } from './dryrun';
 import { SIGN_OFF_USAGE, signOffCommand } from './signoff';
 import { TEST_USAGE, testCommand } from './test';
 import { validatePaths } from './validate';
+import { findWorkspace } from '../node/workspace';
 
 declare const __VERSION__: string | undefined;
 export const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
@@ -25,7 +27,7 @@ Commands:
   validate [paths or globs...]   Check runbooks (*.runbook.yaml) and contracts (*.contract.yaml).
                                  Folders are searched; default: the current folder.
     --format text|json|sarif     Output format (default text: file:line:col: severity code message)
-    --workspace <dir>            Workspace root; referenced files must stay inside (default: cwd)
+    --workspace <dir>            Workspace root; referenced files must stay inside (default: the enclosing git work tree, else cwd)
     --max-file-size <bytes>      Largest file checked (default 5 MiB)
     --out <file>                 Write the report to a file instead of stdout
 ${TEST_USAGE}
@@ -92,7 +94,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
 }
 
 /** Anything no command turned into a finding: one line, never a stack trace (ROLLBACK_LENS_DEBUG=1 adds it, for a bug report). */
-function unexpected(e: unknown): string {
+export function unexpected(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   const line = `rollback-lens: ${message.split('\n')[0] || 'unexpected error'}\n`;
   return process.env.ROLLBACK_LENS_DEBUG && e instanceof Error && e.stack ? line + e.stack + '\n' : line;
@@ -118,7 +120,7 @@ async function validateCommand(argv: string[], io: CliIO): Promise<number> {
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif, not \`${format}\``);
   const maxFileSize = values['max-file-size'] !== undefined ? Number(values['max-file-size']) : undefined;
   if (maxFileSize !== undefined && !(maxFileSize > 0)) throw new UsageError('--max-file-size must be a positive number of bytes');
-  const workspace = path.resolve(io.cwd, values.workspace ?? '.');
+  const workspace = findWorkspace(io.cwd, values.workspace);
   const result = await validatePaths(positionals.length ? positionals : ['.'], { cwd: io.cwd, workspace, ...(maxFileSize ? { maxFileSize } : {}) });
   for (const u of result.unmatched) io.stderr.write(`rollback-lens: no runbook or contract matches \`${u}\`\n`);
   for (const e of result.ioErrors) io.stderr.write(`rollback-lens: cannot read ${e.file}: ${e.message}\n`);

@@ -6,12 +6,13 @@ import { parseArgs } from 'node:util';
 import { AuditError } from '../node/audit';
 import { signOff, SignOffError } from '../node/signoff';
 import type { CliIO } from './main';
+import { findWorkspace } from '../node/workspace';
 
 export const SIGN_OFF_USAGE = `  sign-off <runbook> --role <r>  Record in the audit log that role <r> (one of closure.signOff) signs off
                                  the rollback's closure. Exit 0 recorded, 2 usage or I/O error.
     --reject                     record a refusal instead
     --note <text>                a note kept with the record
-    --workspace <dir>            workspace root holding .rollback-lens/ (default: cwd)`;
+    --workspace <dir>            workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)`;
 
 export async function signOffCommand(argv: string[], io: CliIO, usageError: (m: string) => Error): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -21,7 +22,7 @@ export async function signOffCommand(argv: string[], io: CliIO, usageError: (m: 
   });
   if (positionals.length !== 1) throw usageError('sign-off needs exactly one runbook file');
   if (!values.role) throw usageError('sign-off needs --role <role>');
-  const workspace = path.resolve(io.cwd, values.workspace ?? '.');
+  const workspace = findWorkspace(io.cwd, values.workspace);
   const file = path.resolve(io.cwd, positionals[0]!);
   try {
     const r = await signOff(file, { workspace, role: values.role, decision: values.reject ? 'reject' : 'approve', ...(values.note ? { note: values.note } : {}) });

@@ -10,12 +10,13 @@ import { ContractError, runContractTests } from '../node/contractTest';
 import type { CliIO } from './main';
 import { contractTestRecord } from '../node/runRecords';
 import { record } from './record';
+import { findWorkspace } from '../node/workspace';
 
 export const TEST_USAGE = `  test <contract> [--test id]... Run a contract's tests: obtain the model's outputs from its source
                                  and compare them with each test's baseline within its tolerances.
     --format text|json|junit     text: a summary per test (default); json: the report; junit: one testcase per rule
     --out <file>                 write the report to a file (atomically)
-    --workspace <dir>            files the contract names must stay inside it (default: cwd)
+    --workspace <dir>            files the contract names must stay inside it (default: the enclosing git work tree, else cwd)
     --timeout <duration>         override the source's timeout (e.g. 30s)
     --concurrency <n>            override the source's concurrency`;
 
@@ -38,7 +39,7 @@ export async function testCommand(argv: string[], io: CliIO, usageError: (m: str
   const timeoutMs = values.timeout !== undefined ? parseTimeout(values.timeout, usageError) : undefined;
   const concurrency = values.concurrency !== undefined ? Number(values.concurrency) : undefined;
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) throw usageError('--concurrency must be a positive integer');
-  const workspace = path.resolve(io.cwd, values.workspace ?? '.');
+  const workspace = findWorkspace(io.cwd, values.workspace);
   const tty = !!(io.stderr as { isTTY?: boolean }).isTTY;
   const controller = new AbortController();
   const onSignal = () => controller.abort();

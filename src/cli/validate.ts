@@ -4,6 +4,7 @@ import { DEFAULT_ANALYSIS_OPTIONS, fileTooLarge, LanguageService, LineIndex } fr
 import { lastDrillFromAudit } from '../node/audit';
 import { findDocuments, readDocument } from '../node/documents';
 import { NodeHost, isWithin, toWorkspacePath } from '../node/host';
+import { displayPath } from '../node/workspace';
 import { toFileDiagnostic, type FileDiagnostic } from './format';
 
 export interface ValidateOptions {
@@ -58,9 +59,4 @@ export async function validatePaths(args: string[], options: ValidateOptions): P
     for (const d of found) diagnostics.push(toFileDiagnostic(shown, d, (o) => index.positionAt(o)));
   }
   return { files: files.length, diagnostics, unmatched, ioErrors };
-}
-
-function displayPath(cwd: string, file: string): string {
-  const rel = path.relative(cwd, file);
-  return (rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file).split(path.sep).join('/');
 }

@@ -14,7 +14,8 @@ import { LineIndex } from '../core/text';
 import { recordErrorMessage } from '../core/schemaErrors';
 import { parseDuration } from '../core/values';
 import { checkSidecar, readSidecar } from './baseline';
-import { isWithin, toWorkspacePath } from './host';
+import { toWorkspacePath } from './host';
+import { confine } from './workspace';
 import { keptOutputsPath, newRunId, OutputKeeper } from './diff/keptOutputs';
 import { readJsonl, sha256File } from './jsonl';
 import { obtainOutputs } from './sources';
@@ -73,25 +74,19 @@ export async function loadContract(file: string, workspace: string): Promise<Loa
   return loaded;
 }
 
-/** A file named by the contract, resolved against its folder and confined to the workspace. */
-export function contractFile(dir: string, workspace: string, ref: string, what: string): string {
-  const abs = path.resolve(dir, ref);
-  if (path.isAbsolute(ref) || !isWithin(path.resolve(workspace), abs)) throw new ContractError(`${what} \`${ref}\` is outside the workspace`);
-  return abs;
+/** A file named by the contract, resolved against its folder and confined to the workspace (src/node/workspace.ts, links followed) before anything opens it. */
+export async function contractFile(dir: string, workspace: string, ref: string, what: string): Promise<string> {
+  const c = await confine(workspace, dir, ref, what);
+  if (!c.ok) throw new ContractError(c.message);
+  return c.path;
 }
 
 async function resolveSchema(schema: unknown, dir: string, workspace: string, which: string): Promise<object | undefined> {
   if (!schema || typeof schema !== 'object') return undefined;
   const ref = (schema as { $ref?: unknown }).$ref;
   if (typeof ref !== 'string') return schema;
-  const file = contractFile(dir, workspace, ref, `the ${which} schema`);
-  let real: string;
-  try {
-    real = await fs.realpath(file);
-  } catch {
-    throw new ContractError(`the ${which} schema \`${ref}\` does not exist`);
-  }
-  if (!isWithin(await fs.realpath(workspace), real)) throw new ContractError(`the ${which} schema \`${ref}\` is outside the workspace (through a link)`);
+  const real = await contractFile(dir, workspace, ref, `the ${which} schema`);
+  if (!(await exists(real))) throw new ContractError(`the ${which} schema \`${ref}\` does not exist`);
   try {
     return JSON.parse(await fs.readFile(real, 'utf8')) as object;
   } catch (e) {
@@ -154,8 +149,8 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
   }
   try {
     if (!test.inputs || !test.baseline) throw new ContractError(`test \`${test.id}\` needs both \`inputs\` and \`baseline\``);
-    const inputsFile = contractFile(contract.dir, options.workspace, test.inputs, 'inputs');
-    const baselineFile = contractFile(contract.dir, options.workspace, test.baseline, 'baseline');
+    const inputsFile = await contractFile(contract.dir, options.workspace, test.inputs, 'inputs');
+    const baselineFile = await contractFile(contract.dir, options.workspace, test.baseline, 'baseline');
     const source = contract.model.source;
     if (!source) throw new ContractError('the contract has no `source` to obtain outputs from');
     for (const [f, what] of [
@@ -206,7 +201,7 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
     if (typeof source.file === 'string') {
       // a file of outputs: every line is compared, and one that cannot be used
       // is reported by its line number while the others are still compared
-      const outputs = contractFile(contract.dir, options.workspace, source.file, 'the outputs file');
+      const outputs = await contractFile(contract.dir, options.workspace, source.file, 'the outputs file');
       if (!(await exists(outputs))) throw new ContractError(`the outputs file \`${source.file}\` does not exist`);
       for await (const l of readJsonl(outputs, options.signal ? { signal: options.signal } : {})) {
         if ('text' in l) comparison.addCurrent(l.line, l.text);

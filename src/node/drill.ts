@@ -31,7 +31,8 @@ import { locate } from '../core/yamlTree';
 import { editFlag } from '../core/runbook/flag';
 import { writeFileAtomic } from './atomic';
 import { runContractTests } from './contractTest';
-import { isWithin, toWorkspacePath } from './host';
+import { toWorkspacePath } from './host';
+import { confine } from './workspace';
 import { evaluateTriggers } from './metrics';
 import { retryOf, runStepCommand, stepSetup, withRetries, type StepSetup } from './shell';
 import { DEFAULT_OBSERVE_LIMITS, observeState, verifyStep, type Mutation, type ObserveLimits, type StateCheck } from './stepState';
@@ -120,7 +121,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   // detect: the triggers against injected (or real) metrics
   const t0 = Date.now();
   // the scenario's metric values replace the source's readings; the rest come from the metrics source
-  const results = await evaluateTriggers(value, dir, { now: Date.now(), overrides: injected, workspace: options.workspace, ...(options.signal ? { signal: options.signal } : {}) });
+  const results = await evaluateTriggers(value, dir, { workspace: options.workspace, now: Date.now(), overrides: injected, ...(options.signal ? { signal: options.signal } : {}) });
   const triggers: DrillReport['triggers'] = results.map((t) => ({ id: t.id, metric: t.metric, ...(t.value !== undefined ? { value: t.value } : {}), fired: t.fires, message: t.message }));
   const detectMs = Date.now() - t0;
   const expect = obj(scenario.expect);
@@ -277,7 +278,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
         };
       } else if (s.kind === 'flag') {
         const f = obj(raw.flag);
-        const flagFile = inside(dir, options.workspace, String(f.file));
+        const flagFile = await inside(dir, options.workspace, String(f.file), 'flag file');
         mutation = {
           act: () => setFlag(flagFile, String(f.name), String(f.variant)),
           undo: (w) => undoFlag(w as FlagWrite),
@@ -303,7 +304,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
         message = 'rendered, not sent (drill)';
       } else if (s.kind === 'verify') {
         const v = obj(raw.verify);
-        const contract = inside(dir, options.workspace, String(v.contract));
+        const contract = await inside(dir, options.workspace, String(v.contract), 'contract');
         const r = await runContractTests(contract, { workspace: options.workspace, testIds: [String(v.test)], ...(options.signal ? { signal: options.signal } : {}) });
         const t = r.tests[0];
         if (!t || t.verdict !== 'pass') throw new Error(`contract test ${String(v.test)}: ${t?.reason ?? t?.rules.filter((x) => x.verdict === 'fail').map((x) => x.message).join('; ') ?? 'did not run'}`);
@@ -355,10 +356,11 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   return report(stop.kind === 'cancelled' ? 'cancelled' : 'undone', `${what}; ${undoFailed ? 'an undo failed' : `undid ${restored.length ? restored.join(', ') : 'nothing'}`}`, stop, decideMs, executeMs, verifyMs);
 }
 
-function inside(dir: string, workspace: string, f: string): string {
-  const abs = path.resolve(dir, f);
-  if (!isWithin(path.resolve(workspace), abs)) throw new DrillError(`\`${f}\` is outside the workspace`);
-  return abs;
+/** A file the runbook names, confined to the workspace (src/node/workspace.ts, links followed) before anything opens it. */
+async function inside(dir: string, workspace: string, f: string, what: string): Promise<string> {
+  const c = await confine(workspace, dir, f, what);
+  if (!c.ok) throw new DrillError(c.message);
+  return c.path;
 }
 
 /** Runs a command of the drill in its step's cwd and env (with the step's retries when given); throws with the command and why when it does not succeed. */

@@ -3,7 +3,10 @@
 // it would send, the flagd diff it would make, who must approve, the message
 // it would post), check contract compatibility between the current and the
 // target release, check user state, and say whether the runbook is ready.
-// Nothing that mutates is executed.
+// Nothing that mutates is executed. Every file the runbook names (snapshot,
+// flag files, state schemas and samples, scripts) is confined to the
+// workspace by src/node/workspace.ts before it is opened: one outside is a
+// `file-outside-workspace` finding at the reference, never read.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
@@ -16,7 +19,8 @@ import type { Diagnostic } from '../core/types';
 import { formatDuration, parseDuration } from '../core/values';
 import { locate, type PathSegment } from '../core/yamlTree';
 import { lastDrillFromAudit } from './audit';
-import { NodeHost, isWithin, toWorkspacePath } from './host';
+import { NodeHost, toWorkspacePath } from './host';
+import { confine, readConfined } from './workspace';
 import { evaluateTriggers } from './metrics';
 import { readJsonl } from './jsonl';
 import { retryOf, runStepCommand, stepSetup } from './shell';
@@ -67,6 +71,13 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     const pos = index.positionAt(n.start);
     return { line: pos.line + 1, column: pos.character + 1 };
   };
+  /** The position of the value at `p` (where the language service locates a file reference). */
+  const atValue = (p: PathSegment[]): { line?: number; column?: number } => {
+    const n = locate(root, p).node;
+    if (!n) return at(p);
+    const pos = index.positionAt(n.start);
+    return { line: pos.line + 1, column: pos.character + 1 };
+  };
   const fromDiagnostic = (d: Diagnostic): Finding => {
     const pos = index.positionAt(d.span.start);
     return { severity: d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'info', code: d.code, message: d.message, line: pos.line + 1, column: pos.character + 1 };
@@ -87,7 +98,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   };
 
   // detect: every trigger against the metrics source, now (a source that fails is an error for this phase only)
-  const triggers = await evaluateTriggers(value, dir, { now: (options.now ?? Date.now)(), workspace: options.workspace, ...(options.signal ? { signal: options.signal } : {}) });
+  const triggers = await evaluateTriggers(value, dir, { workspace: options.workspace, now: (options.now ?? Date.now)(), ...(options.signal ? { signal: options.signal } : {}) });
   for (const [i, t] of triggers.entries()) {
     phases.detect.push(`${t.id}: ${t.message}`);
     if (t.state === 'error') findings.push({ severity: 'error', code: 'trigger-unreadable', message: `trigger \`${t.id}\`: ${t.message}`, ...at(['triggers', i, 'metric']) });
@@ -136,7 +147,8 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
       const f = obj(raw.flag);
       const diff = await flagDiff(dir, options.workspace, String(f.file), String(f.name), String(f.variant));
       results.push({ ...base, action: diff.ok ? `would change ${f.file}: ${diff.text}` : `flag change: ${diff.text}`, outcome: diff.ok ? 'shown' : 'failed' });
-      if (!diff.ok) findings.push({ severity: 'error', code: 'flag-invalid', message: `step \`${s.id}\`: ${diff.text}`, ...at(['steps', s.index, 'flag']) });
+      if (diff.outside) findings.push({ severity: 'error', code: 'file-outside-workspace', message: `step \`${s.id}\`: ${diff.text}`, ...atValue(['steps', s.index, 'flag', 'file']) });
+      else if (!diff.ok) findings.push({ severity: 'error', code: 'flag-invalid', message: `step \`${s.id}\`: ${diff.text}`, ...at(['steps', s.index, 'flag']) });
     } else if (s.kind === 'approve') {
       const list = (Array.isArray(raw.approve) ? raw.approve : []).map(String);
       results.push({ ...base, action: `approval gate: ${list.map(who).join(' and ')} must approve`, outcome: 'shown' });
@@ -165,8 +177,8 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     phases.execute.push(`${s.order}. ${results[results.length - 1]?.action ?? s.id}`);
   }
 
-  // windows: a plan longer than windows.restore is the language service's restore-window-exceeded (among the
-  // diagnostics above), reported once, with the severity validate gives it
+  // windows: the language service's restore-window-exceeded (above, a warning at windows.restore's
+  // value, as validate reports it) is the one finding for a plan longer than windows.restore
 
   // contracts: what the target release honours, against the current one
   const current = obj(release.current);
@@ -187,7 +199,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   }
 
   // user state: the target reads what the current model wrote, preserved attributes intact
-  findings.push(...(await checkState(obj(value.state), dir, options.workspace, at)));
+  findings.push(...(await checkState(obj(value.state), dir, options.workspace, at, atValue)));
 
   // close and communicate
   const closure = obj(value.closure);
@@ -203,23 +215,39 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     for (const u of unlinted(r.unknown)) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `communication to ${String(c.audience)}: \`{{${u}}}\` has no value`, ...at(['communication', i, 'template']) });
   }
 
-  findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  const unique = oneFindingPerProblem(findings);
   return {
     runbook: rel,
-    verdict: findings.some((f) => f.severity === 'error') ? 'not-ready' : 'ready',
+    verdict: unique.some((f) => f.severity === 'error') ? 'not-ready' : 'ready',
     phases,
     steps: results,
-    findings,
+    findings: unique,
     worstCase: { ms: plan.worstCaseMs, path: plan.criticalPath, ...(restore?.ok ? { restoreMs: restore.value } : {}), ...(decide?.ok ? { decideMs: decide.value } : {}) },
   };
 }
 
-async function flagDiff(dir: string, workspace: string, file: string, name: string, variant: string): Promise<{ ok: boolean; text: string }> {
-  const abs = path.resolve(dir, file);
-  if (!isWithin(path.resolve(workspace), abs)) return { ok: false, text: `\`${file}\` is outside the workspace` };
+/**
+ * The findings in line order, one per problem: a finding with the code and
+ * position of an earlier one (the language service's, listed first) is the
+ * same problem found twice, e.g. a file reference outside the workspace.
+ */
+function oneFindingPerProblem(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  const out = findings.filter((f) => {
+    const key = `${f.code}@${f.line ?? ''}:${f.column ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return out.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
+async function flagDiff(dir: string, workspace: string, file: string, name: string, variant: string): Promise<{ ok: boolean; text: string; outside?: boolean }> {
+  const c = await confine(workspace, dir, file, 'flag file');
+  if (!c.ok) return { ok: false, text: c.message, outside: true };
   let text: string;
   try {
-    text = await fs.readFile(abs, 'utf8');
+    text = await fs.readFile(c.real, 'utf8');
   } catch (e) {
     return { ok: false, text: (e as NodeJS.ErrnoException).code === 'ENOENT' ? `flag file \`${file}\` does not exist` : `flag file \`${file}\` cannot be read` };
   }
@@ -228,52 +256,63 @@ async function flagDiff(dir: string, workspace: string, file: string, name: stri
   return e.ok ? { ok: true, text: describeFlagEdit(name, e) } : { ok: false, text: e.error };
 }
 
-async function checkState(state: Record<string, unknown>, dir: string, workspace: string, at: (p: PathSegment[]) => { line?: number; column?: number }): Promise<Finding[]> {
+type At = (p: PathSegment[]) => { line?: number; column?: number };
+
+async function checkState(state: Record<string, unknown>, dir: string, workspace: string, at: At, atValue: At): Promise<Finding[]> {
   const out: Finding[] = [];
   if (typeof state.targetReads !== 'string' || typeof state.samples !== 'string') return out;
-  const inside = (f: string) => {
-    const abs = path.resolve(dir, f);
-    return isWithin(path.resolve(workspace), abs) ? abs : undefined;
-  };
-  // each schema is a finding at its own reference when it is outside, unreadable, not JSON or cannot be compiled
-  const load = async (key: 'targetReads' | 'writes'): Promise<{ schema: Record<string, unknown> } | { finding: Finding }> => {
-    const f = String(state[key]);
-    const fail = (code: string, message: string) => ({ finding: { severity: 'error' as const, code, message, ...at(['state', key]) } });
-    const abs = inside(f);
-    if (!abs) return fail('file-outside-workspace', `\`${f}\` is outside the workspace`);
+  // every file first: one outside the workspace is a finding at its reference, and nothing of the state is read
+  for (const [key, what] of [
+    ['targetReads', 'state schema'],
+    ['writes', 'state schema'],
+    ['samples', 'state samples'],
+  ] as const) {
+    if (typeof state[key] !== 'string') continue;
+    const c = await confine(workspace, dir, state[key], what);
+    if (!c.ok) out.push({ severity: 'error', code: 'file-outside-workspace', message: c.message, ...atValue(['state', key]) });
+  }
+  if (out.length) return out;
+  // a schema that cannot be read, parsed or compiled is a finding at its reference, never a crash
+  type Loaded = { schema: Record<string, unknown> } | { finding: Finding };
+  const schemaAt = async (key: 'targetReads' | 'writes'): Promise<Loaded> => {
+    const ref = String(state[key]);
+    const unreadable = (message: string): Loaded => ({ finding: { severity: 'error', code: 'state-schema-unreadable', message, ...atValue(['state', key]) } });
     let text: string;
     try {
-      text = await fs.readFile(abs, 'utf8');
+      text = await readConfined(workspace, dir, ref, 'state schema');
     } catch (e) {
-      return fail('state-schema-unreadable', `${f} cannot be read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)}`);
+      return unreadable((e as Error).message);
     }
     try {
-      const schema = JSON.parse(text) as unknown;
-      if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return fail('state-schema-invalid', `${f} is not a JSON Schema (not an object)`);
-      return { schema: schema as Record<string, unknown> };
+      const v = JSON.parse(text) as unknown;
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return unreadable(`state schema \`${ref}\` is not a JSON object`);
+      return { schema: v as Record<string, unknown> };
     } catch (e) {
-      return fail('state-schema-unreadable', `${f} is not JSON: ${(e as Error).message}`);
+      return unreadable(`state schema \`${ref}\` is not JSON: ${(e as Error).message}`);
     }
   };
-  const readsLoaded = await load('targetReads');
-  if ('finding' in readsLoaded) return [readsLoaded.finding];
-  const reads = readsLoaded.schema;
-  let writes: Record<string, unknown> | undefined;
-  if (typeof state.writes === 'string') {
-    const w = await load('writes');
-    if ('finding' in w) return [w.finding];
-    writes = w.schema;
-  }
+  const loaded = [await schemaAt('targetReads'), ...(typeof state.writes === 'string' ? [await schemaAt('writes')] : [])];
+  const unusable = loaded.flatMap((l) => ('finding' in l ? [l.finding] : []));
+  if (unusable.length) return unusable;
+  const [reads, writes] = loaded.map((l) => (l as { schema: Record<string, unknown> }).schema) as [Record<string, unknown>, Record<string, unknown> | undefined];
   let validate: ReturnType<Ajv['compile']>;
   try {
     validate = new Ajv({ allErrors: false, strict: false, validateFormats: false }).compile(reads);
   } catch (e) {
-    return [{ severity: 'error', code: 'state-schema-invalid', message: `${state.targetReads} cannot be compiled: ${(e as Error).message}`, ...at(['state', 'targetReads']) }];
+    return [{ severity: 'error', code: 'state-schema-unreadable', message: `state schema \`${state.targetReads}\` cannot be compiled: ${(e as Error).message}`, ...atValue(['state', 'targetReads']) }];
   }
   const preserve = (Array.isArray(state.preserve) ? state.preserve : []).map(String);
-  const samples = inside(state.samples);
-  if (!samples) return [{ severity: 'error', code: 'file-outside-workspace', message: `\`${state.samples}\` is outside the workspace`, ...at(['state', 'samples']) }];
+  const confinedSamples = await confine(workspace, dir, state.samples, 'state samples');
+  if (!confinedSamples.ok) return [{ severity: 'error', code: 'file-outside-workspace', message: confinedSamples.message, ...atValue(['state', 'samples']) }];
+  const samples = confinedSamples.real;
   let failures = 0;
+  try {
+    const st = await fs.stat(samples);
+    if (!st.isFile()) return [{ severity: 'error', code: 'state-sample-invalid', message: `state samples \`${state.samples}\` is a folder, not a file`, ...atValue(['state', 'samples']) }];
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return [{ severity: 'error', code: 'state-sample-invalid', message: `state samples \`${state.samples}\` ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (e as Error).message})`}`, ...atValue(['state', 'samples']) }];
+  }
   for await (const l of readJsonl(samples)) {
     if (!('text' in l)) continue;
     let row: unknown;

@@ -1,10 +1,14 @@
 // The language host on a real file system: workspace-relative reads confined
-// to the workspace (also through symlinks), and the calendar of src/node/clock.ts
+// to the workspace by src/node/workspace.ts (also through symlinks, refused
+// before the target is opened or stat-ed), and the calendar of src/node/clock.ts
 // (ROLLBACK_LENS_NOW when set, else the real clock) unless a clock is given.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { FileStat, LanguageHost } from '../core/host';
 import { calendarClockOrReal } from './clock';
+import { confine, isWithin, toWorkspacePath } from './workspace';
+
+export { isWithin, toWorkspacePath };
 
 export interface NodeHostOptions {
   /** Largest referenced file read, in bytes. */
@@ -34,27 +38,18 @@ export class NodeHost implements LanguageHost {
     return this.clock();
   }
 
-  /** Absolute path of a workspace-relative one, or undefined when it leaves the workspace. */
-  private async inside(rel: string): Promise<{ abs: string; real: string | undefined } | 'outside'> {
+  /** The real path of a workspace-relative one, or 'outside' when it (or a link on the way) leaves the workspace. */
+  private async inside(rel: string): Promise<string | 'outside'> {
     const root = await this.rootReal;
-    const abs = path.resolve(root, rel);
-    if (!isWithin(root, abs)) return 'outside';
-    let real: string | undefined;
-    try {
-      real = await fs.realpath(abs);
-    } catch {
-      real = undefined;
-    }
-    if (real !== undefined && !isWithin(root, real)) return 'outside';
-    return { abs, real };
+    const c = await confine(root, root, rel);
+    return c.ok ? c.real : 'outside';
   }
 
   async stat(rel: string): Promise<FileStat> {
-    const at = await this.inside(rel);
-    if (at === 'outside') return 'outside';
-    if (at.real === undefined) return 'missing';
+    const real = await this.inside(rel);
+    if (real === 'outside') return 'outside';
     try {
-      const st = await fs.stat(at.real);
+      const st = await fs.stat(real);
       return st.isDirectory() ? 'directory' : 'file';
     } catch {
       return 'missing';
@@ -62,24 +57,14 @@ export class NodeHost implements LanguageHost {
   }
 
   async readFile(rel: string): Promise<string | undefined> {
-    const at = await this.inside(rel);
-    if (at === 'outside' || at.real === undefined) return undefined;
+    const real = await this.inside(rel);
+    if (real === 'outside') return undefined;
     try {
-      const st = await fs.stat(at.real);
+      const st = await fs.stat(real);
       if (!st.isFile() || st.size > this.maxReadBytes) return undefined;
-      return await fs.readFile(at.real, 'utf8');
+      return await fs.readFile(real, 'utf8');
     } catch {
       return undefined;
     }
   }
-}
-
-export function isWithin(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/** Workspace-relative posix path of `abs`. */
-export function toWorkspacePath(root: string, abs: string): string {
-  return path.relative(root, abs).split(path.sep).join('/');
 }

@@ -5,12 +5,16 @@
 // dry-run read them alike: `cwd` (relative to the runbook's folder, a folder
 // inside the workspace, also through links) and `env` for every command of
 // the step; `retries` and `retryDelay` for the command that performs it, all
-// tries together within the step's timeout.
+// tries together within the step's timeout. A command whose leading word is a
+// relative path (`./scripts/x.sh …`, `../x.sh`) runs only when that script
+// lies inside the workspace (src/node/workspace.ts, links followed); one
+// outside is refused before it is started, opened or stat-ed.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { asObject } from '../core/checks/context';
 import { formatDuration, parseDuration } from '../core/values';
 import { isWithin } from './host';
+import { confine } from './workspace';
 import { ProcessRun } from './sources/process';
 
 export interface CommandResult {
@@ -56,7 +60,7 @@ export async function runCommand(command: string, o: { cwd: string; env: NodeJS.
 }
 
 /** Where and with what environment a step's commands run; `error` says why they cannot. */
-export type StepSetup = { cwd: string; env: NodeJS.ProcessEnv; error?: undefined } | { error: string };
+export type StepSetup = { cwd: string; env: NodeJS.ProcessEnv; workspace: string; error?: undefined } | { error: string };
 
 /**
  * The folder and environment of a step's commands: `cwd` resolved against the
@@ -66,7 +70,7 @@ export type StepSetup = { cwd: string; env: NodeJS.ProcessEnv; error?: undefined
  */
 export async function stepSetup(step: Record<string, unknown>, runbookDir: string, workspace: string, base: NodeJS.ProcessEnv, forced: Record<string, string> = {}): Promise<StepSetup> {
   const env = { ...base, ...Object.fromEntries(Object.entries(asObject(step.env)).map(([k, v]) => [k, String(v)])), ...forced };
-  if (typeof step.cwd !== 'string') return { cwd: runbookDir, env };
+  if (typeof step.cwd !== 'string') return { cwd: runbookDir, env, workspace };
   const abs = path.resolve(runbookDir, step.cwd);
   const root = path.resolve(workspace);
   if (!isWithin(root, abs)) return { error: `cwd \`${step.cwd}\` is outside the workspace` };
@@ -78,7 +82,7 @@ export async function stepSetup(step: Record<string, unknown>, runbookDir: strin
     return { error: `cwd \`${step.cwd}\` is not a folder in the workspace` };
   }
   if (!isWithin(await fs.realpath(root).catch(() => root), real)) return { error: `cwd \`${step.cwd}\` is outside the workspace (through a link)` };
-  return { cwd: abs, env };
+  return { cwd: abs, env, workspace };
 }
 
 /** A step's `retries` (more tries after a failure) and `retryDelay` (the wait before each). */
@@ -118,6 +122,11 @@ export async function withRetries<R>(
 export async function runStepCommand(command: string, setup: StepSetup, o: { timeoutMs: number; signal?: AbortSignal; retry?: { retries: number; delayMs: number } }): Promise<CommandResult & { tries: number }> {
   if (setup.error !== undefined) return { status: 'spawn', code: -1, reason: `could not start: ${setup.error}`, ms: 0, output: '', tries: 0 };
   const { cwd, env } = setup;
+  const script = leadingPath(command);
+  if (script !== undefined) {
+    const c = await confine(setup.workspace, cwd, script, 'the script');
+    if (!c.ok) return { status: 'spawn', code: -1, reason: `is refused: ${c.message}`, ms: 0, output: '', tries: 0 };
+  }
   const deadline = Date.now() + o.timeoutMs;
   const { result, tries } = await withRetries(
     (remainingMs) => runCommand(command, { cwd, env, timeoutMs: remainingMs, ...(o.signal ? { signal: o.signal } : {}) }),
@@ -127,6 +136,14 @@ export async function runStepCommand(command: string, setup: StepSetup, o: { tim
   // a try killed at the deadline ran out of the step's time, whatever was left for it
   const reason = result.status === 'timeout' ? `did not finish within ${formatDuration(o.timeoutMs)}; killed` : result.reason;
   return { ...result, ms: Date.now() - (deadline - o.timeoutMs), tries, reason: tries > 1 && result.status !== 'ok' ? `${reason} (${tries} tries)` : reason };
+}
+
+/** The leading word of a command when it is a relative path to run (`./x.sh`, `scripts/x.sh`, `../x`), else undefined. */
+export function leadingPath(command: string): string | undefined {
+  const m = /^\s*(?:"([^"]+)"|'([^']+)'|(\S+))/.exec(command);
+  const word = m?.[1] ?? m?.[2] ?? m?.[3];
+  if (!word || !word.includes('/') || word.startsWith('/') || word.startsWith('~') || word.includes('$')) return undefined;
+  return word;
 }
 
 function wait(ms: number, signal?: AbortSignal): Promise<void> {

@@ -31,10 +31,11 @@ class Sink {
   }
 }
 
+/** `rollback-lens audit <argv>` in `cwd`, with `cwd` as the workspace (the repository above it would be the default); a later `--workspace` wins. */
 async function cli(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await auditCommand(argv, { stdout, stderr, cwd } as unknown as Parameters<typeof auditCommand>[1]);
+  const code = await auditCommand([argv[0]!, '--workspace', cwd, ...argv.slice(1)], { stdout, stderr, cwd } as unknown as Parameters<typeof auditCommand>[1]);
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -350,11 +351,11 @@ describe('audit log: tampering at the end, git history and --expect-head', funct
   it('the CLI as a real process: head, verify with --expect-head and the git check, exit codes', async () => {
     for (const n of [0, 1, 2]) await append(n);
     const c = commit('audit: three records');
-    const head = runCliProcess(dir, ['audit', 'head']);
+    const head = runCliProcess(dir, ['audit', 'head', '--workspace', '.']);
     assert.equal(head.code, 0, head.stderr);
     const kept = head.stdout.trim();
     assert.equal(kept, sha(lines()[2]!));
-    let r = runCliProcess(dir, ['audit', 'verify', '--expect-head', kept.slice('sha256:'.length)]);
+    let r = runCliProcess(dir, ['audit', 'verify', '--workspace', '.', '--expect-head', kept.slice('sha256:'.length)]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(r.stdout, [
       `${LOG}: hash chain: passed: 3 records, each chained to the line before it`,
@@ -364,7 +365,7 @@ describe('audit log: tampering at the end, git history and --expect-head', funct
       '',
     ].join('\n'));
     writeLines(lines().slice(0, 2));
-    r = runCliProcess(dir, ['audit', 'verify', '--expect-head', kept, '--format', 'json']);
+    r = runCliProcess(dir, ['audit', 'verify', '--workspace', '.', '--expect-head', kept, '--format', 'json']);
     assert.equal(r.code, 1);
     const report = JSON.parse(r.stdout) as { ok: boolean; checks: AuditCheck[] };
     assert.equal(report.ok, false);
@@ -376,7 +377,7 @@ describe('audit log: tampering at the end, git history and --expect-head', funct
         ['expected-head', 'failed'],
       ],
     );
-    r = runCliProcess(dir, ['audit', 'verify', '--expect-head', 'nope']);
+    r = runCliProcess(dir, ['audit', 'verify', '--workspace', '.', '--expect-head', 'nope']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^rollback-lens audit: --expect-head must be sha256:<64 hex digits> or the 64 hex digits alone, not `nope`\n/);
   });

@@ -35,10 +35,10 @@ describe('the CLI never prints a stack trace', () => {
     assert.doesNotMatch(out.stdout + out.stderr, STACK_FRAME);
     const rb = readFileSync(path.join(dir, 'iris.runbook.yaml'), 'utf8');
     const line = lineOf(rb, '  targetReads:');
-    const finding = out.stdout.split('\n').find((l) => l.includes('state-schema-invalid'));
+    const finding = out.stdout.split('\n').find((l) => l.includes('state-schema-unreadable'));
     assert.equal(
       finding?.trim(),
-      `iris.runbook.yaml:${line}:3: error state-schema-invalid state/profile.v3.schema.json cannot be compiled: no schema with key or ref "https://json-schema.org/draft/2020-12/schema"`,
+      `iris.runbook.yaml:${line}:16: error state-schema-unreadable state schema \`state/profile.v3.schema.json\` cannot be compiled: no schema with key or ref "https://json-schema.org/draft/2020-12/schema"`,
       out.stdout,
     );
     assert.equal(out.code, 1);

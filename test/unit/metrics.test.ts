@@ -126,7 +126,7 @@ describe('metrics: snapshot file', () => {
         { id: 'errors', metric: 'error_rate', when: '> 0.02', for: '5m' },
       ],
     };
-    assert.deepEqual(said(await evaluateTriggers(runbook, dir, { now: Date.now() })), [
+    assert.deepEqual(said(await evaluateTriggers(runbook, dir, { workspace: dir, now: Date.now() })), [
       ['slow', 'fires', 'p99_latency_ms is 312 > 250 for all 21 samples over 5m: fires'],
       ['errors', 'quiet', 'error_rate stayed > 0.02 for only 3m of 5m'],
     ]);
@@ -137,7 +137,7 @@ describe('metrics: evaluateTriggers on the iris example (snapshot)', () => {
   const runbook = parseYaml(fs.readFileSync(path.join(IRIS, 'iris.runbook.yaml'), 'utf8'));
 
   it('every trigger is quiet on metrics/now.json', async () => {
-    assert.deepEqual(said(await evaluateTriggers(runbook, IRIS, { now: Date.UTC(2026, 10, 22) })), [
+    assert.deepEqual(said(await evaluateTriggers(runbook, IRIS, { workspace: IRIS, now: Date.UTC(2026, 10, 22) })), [
       ['slow', 'quiet', 'p99_latency_ms is 182, not > 250: quiet'],
       ['errors', 'quiet', 'error_rate is 0.0031, not > 0.02: quiet'],
       ['accuracy-drop', 'quiet', 'accuracy_delta is -0.004, not < -0.03: quiet'],
@@ -149,6 +149,7 @@ describe('metrics: evaluateTriggers on the iris example (snapshot)', () => {
 
   it("a drill's injected values replace the readings (and the confidence bound decides)", async () => {
     const rs = await evaluateTriggers(runbook, IRIS, {
+      workspace: IRIS,
       now: Date.UTC(2026, 10, 22),
       overrides: { p99_latency_ms: 400, accuracy_delta: -0.05 },
     });
@@ -158,22 +159,22 @@ describe('metrics: evaluateTriggers on the iris example (snapshot)', () => {
       ['accuracy-drop', 'quiet', 'accuracy_delta is -0.05 < -0.03 (a single value, taken to hold for 30m) but its upper bound accuracy_delta_ci_high is 0.011, not < -0.03: quiet'],
     ]);
     assert.equal(rs[0]!.value, 400);
-    const sure = await evaluateTriggers(runbook, IRIS, { now: 0, overrides: { accuracy_delta: -0.05, accuracy_delta_ci_high: -0.04 } });
+    const sure = await evaluateTriggers(runbook, IRIS, { workspace: IRIS, now: 0, overrides: { accuracy_delta: -0.05, accuracy_delta_ci_high: -0.04 } });
     assert.equal(sure[2]!.message, 'accuracy_delta is -0.05 < -0.03 (a single value, taken to hold for 30m) and its upper bound accuracy_delta_ci_high is -0.04 < -0.03: fires');
   });
 
   it('a metric missing from the snapshot: no data', async () => {
     const rb = { ...runbook, triggers: [{ id: 'drift', metric: 'score_psi_v2', when: '> 0.2' }] };
-    assert.deepEqual(said(await evaluateTriggers(rb, IRIS, { now: 0 })), [['drift', 'no-data', 'no value for score_psi_v2 in the snapshot']]);
+    assert.deepEqual(said(await evaluateTriggers(rb, IRIS, { workspace: IRIS, now: 0 })), [['drift', 'no-data', 'no value for score_psi_v2 in the snapshot']]);
   });
 
   it('a runbook without a usable metrics source: every trigger is an error, overrides still evaluate', async () => {
     const rb = { triggers: [{ id: 'a', metric: 'm', when: '> 1' }, { id: 'b', metric: 'n', when: '> 1' }] };
-    assert.deepEqual(said(await evaluateTriggers(rb, IRIS, { now: 0, overrides: { n: 2 } })), [
+    assert.deepEqual(said(await evaluateTriggers(rb, IRIS, { workspace: IRIS, now: 0, overrides: { n: 2 } })), [
       ['a', 'error', 'the runbook has no `metrics` source: give a snapshot `file` or `prometheus`'],
       ['b', 'fires', 'n is 2 > 1: fires'],
     ]);
-    assert.throws(() => metricsSourceFor({ metrics: { file: 'a.json', prometheus: { url: 'http://x', queries: { a: 'a' } } } }, IRIS), /sets both `file` and `prometheus`/);
+    assert.throws(() => metricsSourceFor({ metrics: { file: 'a.json', prometheus: { url: 'http://x', queries: { a: 'a' } } } }, IRIS, { workspace: IRIS }), /sets both `file` and `prometheus`/);
   });
 });
 
@@ -392,7 +393,7 @@ describe('metrics: a real Prometheus', function () {
       ],
     };
     const t0 = Date.now();
-    const rs = await evaluateTriggers(runbook, '/', { now: END });
+    const rs = await evaluateTriggers(runbook, '/', { workspace: '/', now: END });
     assert.ok(Date.now() - t0 < 5000);
     assert.deepEqual(said(rs), [
       ['slow', 'fires', 'p99_latency_ms is 312 > 250 for all 11 samples over 5m: fires'],
@@ -444,7 +445,7 @@ describe('metrics: a real Prometheus', function () {
 
   it('an override replaces a reading; the server is not asked for it', async () => {
     const runbook = { metrics: { prometheus: { url: prom!.url, queries } }, triggers: [{ id: 'errors', metric: 'error_rate', when: '> 0.02', for: '5m' }] };
-    assert.deepEqual(said(await evaluateTriggers(runbook, '/', { now: END, overrides: { error_rate: 0.08 } })), [
+    assert.deepEqual(said(await evaluateTriggers(runbook, '/', { workspace: '/', now: END, overrides: { error_rate: 0.08 } })), [
       ['errors', 'fires', 'error_rate is 0.08 > 0.02 (a single value, taken to hold for 5m): fires'],
     ]);
   });
@@ -457,6 +458,6 @@ describe('metrics: Prometheus not running', () => {
     const src = new PrometheusSource(prometheusSettings({ url, queries: { m: 'up' } }));
     await rejectsWith(src.instant('m'), 'unreachable', `cannot reach Prometheus at ${url}/: ECONNREFUSED`);
     const runbook = { metrics: { prometheus: { url, queries: { m: 'up' } } }, triggers: [{ id: 'a', metric: 'm', when: '> 1', for: '5m' }] };
-    assert.deepEqual(said(await evaluateTriggers(runbook, '/', { now: Date.now() })), [['a', 'error', `cannot reach Prometheus at ${url}/: ECONNREFUSED`]]);
+    assert.deepEqual(said(await evaluateTriggers(runbook, '/', { workspace: '/', now: Date.now() })), [['a', 'error', `cannot reach Prometheus at ${url}/: ECONNREFUSED`]]);
   });
 });

@@ -13,9 +13,7 @@
 // reading that fails, shows as the `error` (or `no-data`) state of the
 // triggers concerned, with the source's message.
 import * as path from 'node:path';
-import { realpathSync } from 'node:fs';
 import { evaluatePlan, planTriggers, readingKey, readingsNeeded, type Reading, type TriggerResult } from '../../core/triggers';
-import { isWithin } from '../host';
 import { MetricsError } from './errors';
 import { PrometheusSource, prometheusSettings } from './prometheus';
 import { SnapshotSource } from './snapshot';
@@ -28,6 +26,8 @@ export type { MetricsSource } from './source';
 export type { Reading, TriggerResult, TriggerState } from '../../core/triggers';
 
 export interface EvaluateOptions {
+  /** The workspace a metrics snapshot must lie in; one outside it is never opened. */
+  workspace: string;
   /** The end of every `for:` window, epoch milliseconds (a snapshot with its own `time` is evaluated at that time instead). */
   now: number;
   /** Metric values that replace the source's readings. */
@@ -38,12 +38,10 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
   /** Queries in flight at once (default 4). */
   concurrency?: number;
-  /** The workspace a snapshot file must lie in (through links too); outside, it is refused before it is opened. */
-  workspace?: string;
 }
 
-/** The source the runbook's `metrics` names; a `config` MetricsError when it names none or a bad one. */
-export function metricsSourceFor(runbook: unknown, runbookDir: string, options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; workspace?: string } = {}): MetricsSource {
+/** The source the runbook's `metrics` names (a snapshot confined to `workspace`); a `config` MetricsError when it names none or a bad one. */
+export function metricsSourceFor(runbook: unknown, runbookDir: string, options: { workspace: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): MetricsSource {
   const metrics = isObject(runbook) ? runbook.metrics : undefined;
   if (!isObject(metrics)) throw new MetricsError('config', 'the runbook has no `metrics` source: give a snapshot `file` or `prometheus`');
   const hasFile = metrics.file !== undefined;
@@ -51,11 +49,7 @@ export function metricsSourceFor(runbook: unknown, runbookDir: string, options: 
   if (hasFile && hasProm) throw new MetricsError('config', '`metrics` sets both `file` and `prometheus`; it must set one');
   if (hasFile) {
     if (typeof metrics.file !== 'string' || !metrics.file) throw new MetricsError('config', '`metrics.file` must be the path of a JSON snapshot');
-    const file = path.resolve(runbookDir, metrics.file);
-    if (options.workspace !== undefined && !confined(options.workspace, file)) {
-      throw new MetricsError('file', `the metrics snapshot ${metrics.file} is outside the workspace: not read`);
-    }
-    return new SnapshotSource(file, metrics.file);
+    return new SnapshotSource(path.resolve(runbookDir, metrics.file), metrics.file, options.workspace);
   }
   if (hasProm) return new PrometheusSource(prometheusSettings(metrics.prometheus, options.env ?? process.env), options.signal);
   throw new MetricsError('config', '`metrics` sets neither `file` nor `prometheus`');
@@ -136,23 +130,3 @@ async function forEachLimited<T>(items: T[], limit: number, f: (item: T) => Prom
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** Whether `file` lies in `workspace`, by its path and by where its links lead (resolved without opening it). */
-function confined(workspace: string, file: string): boolean {
-  const root = path.resolve(workspace);
-  if (!isWithin(root, file)) return false;
-  let realRoot = root;
-  try {
-    realRoot = realpathSync(root);
-  } catch {
-    // a workspace that does not exist holds nothing to read
-  }
-  // the deepest existing ancestor (or the file itself) through its links
-  for (let p = file; ; p = path.dirname(p)) {
-    try {
-      return isWithin(realRoot, path.join(realpathSync(p), path.relative(p, file)));
-    } catch {
-      if (path.dirname(p) === p) return false;
-    }
-  }
-}

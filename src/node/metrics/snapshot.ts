@@ -12,11 +12,14 @@
 // triggers are then evaluated at that time rather than the caller's now, so a
 // committed snapshot keeps its meaning.
 //
-// The file is read once, on first use. A file that cannot be read or is not a
+// The file is read once, on first use, and only when it lies inside the
+// workspace (src/node/workspace.ts, links followed): one outside is refused
+// before it is opened, and that refusal fails every reading. A file that cannot be read or is not a
 // JSON object fails every reading; an entry that is not a number fails only
 // the readings of its metric.
 import { promises as fs } from 'node:fs';
 import { parseDuration } from '../../core/values';
+import { confinePath } from '../workspace';
 import { MetricsError, snippet } from './errors';
 import type { MetricsSource } from './source';
 
@@ -41,10 +44,12 @@ export class SnapshotSource implements MetricsSource {
   /**
    * @param file the file's absolute path
    * @param shown the path as the runbook writes it, for messages
+   * @param workspace the folder the file must lie in (links followed); a file outside it is never opened
    */
   constructor(
     readonly file: string,
     readonly shown: string = file,
+    readonly workspace?: string,
   ) {
     this.label = `the snapshot ${shown}`;
   }
@@ -85,8 +90,14 @@ export class SnapshotSource implements MetricsSource {
 
   private async read(): Promise<Loaded> {
     let text: string;
+    let file = this.file;
+    if (this.workspace !== undefined) {
+      const c = await confinePath(this.workspace, this.file, this.shown, 'the metrics snapshot');
+      if (!c.ok) throw new MetricsError('file', c.message);
+      file = c.real;
+    }
     try {
-      text = await fs.readFile(this.file, 'utf8');
+      text = await fs.readFile(file, 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? `does not exist (looked for ${this.file})` : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read: ${(e as Error).message}`;
