@@ -15,8 +15,10 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 /** A report without what differs between two runs of the same test (times). */
 function stable(r: ContractReport): unknown {
-  // each run has its own id, and its kept outputs are named by it: the rest must be the same
-  return JSON.parse(JSON.stringify(r, (k, v) => (k === 'durationMs' || k === 'startedAt' || k === 'runId' ? undefined : k === 'current' && typeof v === 'string' ? v.replace(/--r[0-9a-f]{12}\.jsonl$/, '--<run>.jsonl') : v)));
+  // every run has its own id, which names the outputs it kept
+  return JSON.parse(
+    JSON.stringify(r, (k, v) => (k === 'durationMs' || k === 'startedAt' || k === 'runId' ? undefined : k === 'current' && typeof v === 'string' ? v.replace(/--r[0-9a-f]{12}\.jsonl$/, '--<run>.jsonl') : v)),
+  );
 }
 
 describe('contract tests in a worker thread', function () {
