@@ -24,7 +24,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { analyze } from '../core/analysis';
-import { renderDeep, resolvePlan } from '../core/plan';
+import { renderDeep, resolvePlan, templateValues } from '../core/plan';
 import { LineIndex } from '../core/text';
 import { formatDuration, parseDuration } from '../core/values';
 import { locate } from '../core/yamlTree';
@@ -110,8 +110,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   // every command sees the sandbox's env and its step's env; the drill markers always win
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, ...(obj(obj(drills.sandbox).env) as Record<string, string>) };
   const forcedEnv = { ROLLBACK_LENS_DRILL: '1', ROLLBACK_LENS_SCENARIO: options.scenario };
-  const release = obj(value.release);
-  const values = { metadata: obj(value.metadata), current: obj(release.current), target: obj(release.target), phase: 'drill' };
+  const values = templateValues(value, 'drill');
   const steps: DrillStep[] = [];
   const undos: Undo[] = [];
   const restored: string[] = [];

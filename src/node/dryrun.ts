@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import Ajv from 'ajv';
 import { analyze, semanticDiagnostics } from '../core/analysis';
 import { compareContracts, loadContractVersion } from '../core/contract/compat';
-import { renderDeep, renderTemplate, resolvePlan } from '../core/plan';
+import { renderDeep, renderTemplate, resolvePlan, templateValues } from '../core/plan';
 import { describeFlagEdit, editFlag } from '../core/runbook/flag';
 import { LineIndex } from '../core/text';
 import type { Diagnostic } from '../core/types';
@@ -84,12 +84,10 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   };
   // everything the language service knows first: a runbook with errors is not ready
   for (const d of [...analysis.syntactic, ...(await semanticDiagnostics(analysis, host))]) findings.push(fromDiagnostic(d));
-  // placeholders the linter already reported at their exact span are not reported again by the rendering below
-  const lintedPlaceholders = new Set(findings.filter((f) => f.code === 'unknown-placeholder').map((f) => /`\{\{([^}`]+)\}\}`/.exec(f.message)?.[1]));
-  const unlinted = (names: Iterable<string>) => [...names].filter((u) => !lintedPlaceholders.has(u));
 
-  const release = obj(value.release);
-  const values = { metadata: obj(value.metadata), current: obj(release.current), target: obj(release.target), phase: 'dry-run' };
+  // the values the linter checked every {{placeholder}} against (its unknown-placeholder findings are among the
+  // diagnostics above, at the placeholder itself), so rendering below reports nothing of its own
+  const values = templateValues(value, 'dry-run');
   const phases: Record<Phase, string[]> = { detect: [], decide: [], execute: [], verify: [], close: [], communicate: [] };
   const roles = obj(value.roles);
   const who = (role: string) => {
@@ -139,10 +137,8 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
         findings.push({ severity: 'warning', code: 'no-dry-run', message: `step \`${s.id}\` has no \`dryRun\` variant, so the dry-run cannot exercise it`, ...at(['steps', s.index, 'run']) });
       }
     } else if (s.kind === 'http') {
-      const unknown: string[] = [];
-      const req = renderDeep(raw.http, values, unknown) as Record<string, unknown>;
+      const req = renderDeep(raw.http, values) as Record<string, unknown>;
       results.push({ ...base, action: `would send ${String(req.method ?? 'POST')} ${String(req.url)}${req.body !== undefined ? ` ${JSON.stringify(req.body)}` : ''}`, outcome: 'shown' });
-      for (const u of unlinted(new Set(unknown))) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `step \`${s.id}\`: \`{{${u}}}\` has no value`, ...at(['steps', s.index, 'http']) });
     } else if (s.kind === 'flag') {
       const f = obj(raw.flag);
       const diff = await flagDiff(dir, options.workspace, String(f.file), String(f.name), String(f.variant));
@@ -164,7 +160,6 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
       if (template) {
         const r = renderTemplate(template, values);
         results.push({ ...base, action: `would notify ${audience}: "${r.text.trim()}"`, outcome: 'shown' });
-        for (const u of unlinted(r.unknown)) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `step \`${s.id}\`: \`{{${u}}}\` has no value`, ...at(['steps', s.index, 'notify']) });
       } else {
         results.push({ ...base, action: `would notify ${audience}`, outcome: 'shown' });
         findings.push({ severity: 'warning', code: 'no-template', message: `step \`${s.id}\`: no message template for audience \`${audience}\``, ...at(['steps', s.index, 'notify']) });
@@ -181,8 +176,8 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   // value, as validate reports it) is the one finding for a plan longer than windows.restore
 
   // contracts: what the target release honours, against the current one
-  const current = obj(release.current);
-  const target = obj(release.target);
+  const current = obj(values.current);
+  const target = obj(values.target);
   if (typeof current.contract === 'string' && typeof target.contract === 'string') {
     try {
       const read = async (p: string) => host.readFile(p);
@@ -208,11 +203,10 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   for (const role of new Set([...(Array.isArray(closure.signOff) ? closure.signOff : []), ...stepsRaw.flatMap((s) => (Array.isArray(obj(s).approve) ? (obj(s).approve as unknown[]) : []))].map(String))) {
     if (roles[role] && !obj(roles[role]).contact) findings.push({ severity: 'error', code: 'role-without-contact', message: `role \`${role}\` must approve or sign off but has no contact`, ...at(['roles', role]) });
   }
-  for (const [i, c] of (Array.isArray(value.communication) ? value.communication : []).map(obj).entries()) {
+  for (const c of (Array.isArray(value.communication) ? value.communication : []).map(obj)) {
     if (typeof c.template !== 'string') continue;
     const r = renderTemplate(c.template, values);
     phases.communicate.push(`${String(c.audience)} (${String(c.owner ?? '')}, on ${Array.isArray(c.on) ? c.on.join('/') : 'start/update/close'}): "${r.text.trim()}"`);
-    for (const u of unlinted(r.unknown)) findings.push({ severity: 'error', code: 'unknown-placeholder', message: `communication to ${String(c.audience)}: \`{{${u}}}\` has no value`, ...at(['communication', i, 'template']) });
   }
 
   const unique = oneFindingPerProblem(findings);
