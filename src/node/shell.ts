@@ -13,8 +13,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { asObject } from '../core/checks/context';
 import { formatDuration, parseDuration } from '../core/values';
-import { isWithin } from './host';
-import { confine } from './workspace';
+import { confine, confinePath } from './workspace';
 import { ProcessRun } from './sources/process';
 
 export interface CommandResult {
@@ -72,16 +71,13 @@ export async function stepSetup(step: Record<string, unknown>, runbookDir: strin
   const env = { ...base, ...Object.fromEntries(Object.entries(asObject(step.env)).map(([k, v]) => [k, String(v)])), ...forced };
   if (typeof step.cwd !== 'string') return { cwd: runbookDir, env, workspace };
   const abs = path.resolve(runbookDir, step.cwd);
-  const root = path.resolve(workspace);
-  if (!isWithin(root, abs)) return { error: `cwd \`${step.cwd}\` is outside the workspace` };
-  let real: string;
+  const c = await confinePath(workspace, abs, step.cwd, 'cwd');
+  if (!c.ok) return { error: c.message };
   try {
-    real = await fs.realpath(abs);
-    if (!(await fs.stat(real)).isDirectory()) throw new Error('not a folder');
+    if (!(await fs.stat(c.real)).isDirectory()) throw new Error('not a folder');
   } catch {
     return { error: `cwd \`${step.cwd}\` is not a folder in the workspace` };
   }
-  if (!isWithin(await fs.realpath(root).catch(() => root), real)) return { error: `cwd \`${step.cwd}\` is outside the workspace (through a link)` };
   return { cwd: abs, env, workspace };
 }
 
