@@ -102,6 +102,13 @@ function corruptWorkspace(): string {
   w('schema2020.contract.yaml', contract.replace('$ref: schemas/iris-input.schema.json', '$ref: schemas/draft2020.schema.json'));
   w('notjson.contract.yaml', contract.replace('$ref: schemas/iris-output.schema.json', '$ref: schemas/notjson.schema.json'));
   mkdirSync(path.join(ws, 'folder.runbook.yaml'));
+  // a flag file that is a folder, an output schema of binary bytes, an audit log that is not JSON
+  mkdirSync(path.join(ws, 'flags-folder.flagd.json'));
+  w('flagfolder.runbook.yaml', runbook.split('file: flags.flagd.json').join('file: flags-folder.flagd.json'));
+  w('schemas/binary.schema.json', '\u0000\u0001binary');
+  w('binaryschema.contract.yaml', contract.replace('$ref: schemas/iris-output.schema.json', '$ref: schemas/binary.schema.json'));
+  mkdirSync(path.join(ws, '.rollback-lens'), { recursive: true });
+  w('.rollback-lens/audit.jsonl', '{ not json\n\u0000\n');
   return ws;
 }
 
@@ -113,10 +120,14 @@ describe('cli process: a corrupt workspace never gives a stack trace', function 
 
   it('every command against every corrupt document: an exit code (dry-run and test: 1 or 2), no stack frame, no node:internal', () => {
     const ws = corruptWorkspace();
-    const runbooks = ['schema2020.runbook.yaml', 'notjson.runbook.yaml', 'folders.runbook.yaml', 'binary.runbook.yaml', 'folder.runbook.yaml'];
-    const contracts = ['truncated.contract.yaml', 'schema2020.contract.yaml', 'notjson.contract.yaml'];
+    const runbooks = ['schema2020.runbook.yaml', 'notjson.runbook.yaml', 'folders.runbook.yaml', 'binary.runbook.yaml', 'folder.runbook.yaml', 'flagfolder.runbook.yaml'];
+    const contracts = ['truncated.contract.yaml', 'schema2020.contract.yaml', 'notjson.contract.yaml', 'binaryschema.contract.yaml'];
     const runs: string[][] = [
       ['validate', '.'],
+      ['audit', 'verify'],
+      ['audit', 'list'],
+      ['test', 'state'],
+      ['dry-run', 'missing.runbook.yaml'],
       ...runbooks.flatMap((r) => [
         ['validate', r],
         ['dry-run', r],
@@ -189,6 +200,19 @@ describe('cli process: one finding per problem', function () {
     );
     const json = JSON.parse(runCliProcess(ws, ['dry-run', 'iris.runbook.yaml', '--format', 'json']).stdout) as { findings: Array<{ code: string; severity: string }>; verdict: string };
     assert.deepEqual(json.findings.filter((f) => f.code === 'restore-window-exceeded').map((f) => f.severity), ['warning']);
+  });
+
+  it('a {{placeholder}} with no value: validate and dry-run each report it once, at the placeholder', () => {
+    const ws = realpathSync(mkdtempSync(path.join(tmpdir(), 'rl-once-')));
+    cpSync(EXAMPLE, ws, { recursive: true, filter: (src) => !src.includes('.rollback-lens') });
+    const runbook = readFileSync(path.join(ws, 'iris.runbook.yaml'), 'utf8');
+    assert.ok(runbook.includes('Scoring reverted to {{target.version}}.'));
+    writeFileSync(path.join(ws, 'iris.runbook.yaml'), runbook.replace('Scoring reverted to {{target.version}}.', 'Scoring reverted to {{target.verison}}.'));
+    const line = runbook.slice(0, runbook.indexOf('Scoring reverted to {{target.version}}.')).split('\n').length;
+    const validate = (JSON.parse(runCliProcess(ws, ['validate', 'iris.runbook.yaml', '--format', 'json']).stdout) as Array<{ code: string }>).filter((d) => d.code === 'unknown-placeholder');
+    const dry = (JSON.parse(runCliProcess(ws, ['dry-run', 'iris.runbook.yaml', '--format', 'json']).stdout).findings as Array<{ code: string; line: number }>).filter((f) => f.code === 'unknown-placeholder');
+    assert.equal(validate.length, 1, JSON.stringify(validate));
+    assert.deepEqual(dry.map((f) => f.line), [line], JSON.stringify(dry));
   });
 });
 
