@@ -6,7 +6,9 @@
 // checks nothing here). A field the schema does not describe is only flagged
 // where the schema says so: an unknown property of a closed object is an
 // error, of an open one a warning; no `type` means nothing is known.
+import { schemaSource } from '../contract/compat/load';
 import { fieldPath, pathTokens } from '../contract/path';
+import { isObject } from '../util/object';
 import { resolveWorkspacePath } from '../host';
 import { suggest } from '../schemaErrors';
 import { expand, type JsonSchema } from '../schemas';
@@ -26,11 +28,11 @@ const NUMERIC_RULES = { tolerance: ['abs', 'rel'], drift: ['psi', 'ks'] } as con
 
 /** The output schema (`{ $ref: file }` read through the host, or inline) and how to name it, or undefined. */
 async function outputSchema(ctx: CheckContext): Promise<{ schema: JsonSchema; name: string } | undefined> {
-  const s = asObject(ctx.value.output).schema;
-  if (!s || typeof s !== 'object' || Array.isArray(s)) return undefined;
-  const ref = (s as { $ref?: unknown }).$ref;
-  if (typeof ref !== 'string') return { schema: s as JsonSchema, name: 'inline' };
-  if (ref.startsWith('#')) return undefined;
+  // where the output schema is: the one reading compat and the contract-test run use too
+  const src = schemaSource(ctx.value, 'output');
+  if (!src) return undefined;
+  if ('inline' in src) return isObject(src.inline) && typeof src.inline.$ref !== 'string' ? { schema: src.inline as JsonSchema, name: 'inline' } : undefined;
+  const ref = src.ref;
   const resolved = resolveWorkspacePath(ctx.documentPath, ref);
   if (resolved === undefined) return undefined; // reported by the file check
   const text = await ctx.host.readFile(resolved);
