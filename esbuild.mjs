@@ -25,8 +25,8 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
-  { ...common, entryPoints: { 'language-worker': 'src/node/worker.ts' }, outdir: 'dist' },
-  { ...common, entryPoints: { 'contract-worker': 'src/node/contractWorker.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { 'language-worker': 'src/node/language/worker.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { 'contract-worker': 'src/node/contract/worker.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { 'diff-worker': 'src/node/diff/worker.ts' }, outdir: 'dist' },
   // the diff view in the webview: a browser bundle and its stylesheet, nothing loaded from the network
   {

@@ -3,8 +3,8 @@
 // atomically (a failure leaves the old ones as they were).
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { recordBaseline } from '../node/baseline';
-import { ContractError, contractFile, loadContract } from '../node/contractTest';
+import { recordBaseline } from '../node/contract/baseline';
+import { ContractError, contractFile, loadContract } from '../node/contract/run';
 import type { CliIO } from './main';
 import { findWorkspace } from '../node/workspace';
 

@@ -8,7 +8,7 @@ import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareContracts, ContractLoadError, loadContractVersion, type CompatChange, type CompatReport, type ContractVersion, type ReadFile } from '../core/contract/compat';
-import { parseDate } from '../core/values';
+import { parseDate } from '../core/util/values';
 import { calendarClock } from '../node/clock';
 import { GitError, readAtCommit, repoPathOf, resolveCommit } from '../node/git';
 import type { CliIO } from './main';

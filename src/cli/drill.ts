@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { drillText } from '../core/runbook/render';
-import { drill, DrillError } from '../node/drill';
+import { drill, DrillError } from '../node/runbook/drill';
 import type { CliIO } from './main';
-import { drillRecords } from '../node/runRecords';
+import { drillRecords } from '../node/contract/records';
 import { record } from './record';
 import { displayPath, findWorkspace } from '../node/workspace';
 

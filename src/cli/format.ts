@@ -1,6 +1,6 @@
 // Output formats of `validate`: compiler-style text, JSON, SARIF 2.1.0.
 import type { Diagnostic, Severity } from '../core/types';
-import type { Position } from '../core/text';
+import type { Position } from '../core/util/text';
 
 export interface FileDiagnostic {
   /** Path as shown to the user (relative to the working folder when inside it). */

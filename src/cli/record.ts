@@ -1,8 +1,8 @@
 // Every contract test, dry-run and drill run from the CLI leaves records in
-// the workspace's audit log (src/node/runRecords.ts says which). A failure to
+// the workspace's audit log (src/node/contract/records.ts says which). A failure to
 // record is said on stderr; it does not change the command's exit code.
 import type { AuditInput } from '../node/audit';
-import { appendAll } from '../node/runRecords';
+import { appendAll } from '../node/contract/records';
 import type { CliIO } from './main';
 
 export async function record(io: CliIO, workspace: string, ...inputs: AuditInput[]): Promise<void> {

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuditError } from '../node/audit';
-import { signOff, SignOffError } from '../node/signoff';
+import { signOff, SignOffError } from '../node/runbook/signoff';
 import type { CliIO } from './main';
 import { findWorkspace } from '../node/workspace';
 

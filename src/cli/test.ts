@@ -6,9 +6,9 @@ import { parseArgs } from 'node:util';
 import { num } from '../core/contract/compare';
 import type { ContractReport, RuleResult, TestReport } from '../core/contract/report';
 import { writeFileAtomic } from '../node/atomic';
-import { ContractError, runContractTests } from '../node/contractTest';
+import { ContractError, runContractTests } from '../node/contract/run';
 import type { CliIO } from './main';
-import { contractTestRecord } from '../node/runRecords';
+import { contractTestRecord } from '../node/contract/records';
 import { record } from './record';
 import { findWorkspace } from '../node/workspace';
 

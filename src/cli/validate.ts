@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { DEFAULT_ANALYSIS_OPTIONS, fileTooLarge, LanguageService, LineIndex } from '../core';
 import { lastDrillFromAudit } from '../node/audit';
 import { findDocuments, readDocument } from '../node/documents';
-import { NodeHost, isWithin, toWorkspacePath } from '../node/host';
+import { NodeHost } from '../node/language/host';
+import { isWithin, toWorkspacePath } from '../node/workspace';
 import { displayPath } from '../node/workspace';
 import { toFileDiagnostic, type FileDiagnostic } from './format';
 

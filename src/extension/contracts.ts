@@ -5,17 +5,17 @@
 // for the active contract. Running anything needs a trusted workspace.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyze } from '../core/analysis';
+import { analyze } from '../core/language/analysis';
 import { num } from '../core/contract/compare';
 import { contractModel } from '../core/contract/model';
 import type { ContractReport, RuleResult, TestReport } from '../core/contract/report';
-import { LineIndex } from '../core/text';
-import { locate, type PathSegment } from '../core/yamlTree';
+import { LineIndex } from '../core/util/text';
+import { locate, type PathSegment } from '../core/yaml';
 import { appendAuditRecord } from '../node/audit';
-import { recordBaseline } from '../node/baseline';
-import { loadContract } from '../node/contractTest';
-import { runContractTestsInWorker } from '../node/contractRunner';
-import { contractTestRecord } from '../node/runRecords';
+import { recordBaseline } from '../node/contract/baseline';
+import { loadContract } from '../node/contract/run';
+import { runContractTestsInWorker } from '../node/contract/runner';
+import { contractTestRecord } from '../node/contract/records';
 import { range } from './convert';
 
 export const CONTRACT_GLOB = '**/*.contract.{yaml,yml}';

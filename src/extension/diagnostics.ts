@@ -2,7 +2,7 @@
 // after a short pause, cleared on close. A result computed for an older
 // version of a document is dropped, never shown.
 import * as vscode from 'vscode';
-import type { LanguageClient } from '../node/client';
+import type { LanguageClient } from '../node/language/client';
 import { diagnostic } from './convert';
 import { docRef, isOurs } from './documents';
 

@@ -1,7 +1,7 @@
 // Which editor documents are ours, and how they are addressed in the worker.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DocRef } from '../node/protocol';
+import type { DocRef } from '../node/language/protocol';
 
 export const LANGUAGE_IDS = ['rollback-runbook', 'rollback-contract'] as const;
 export const SELECTOR: vscode.DocumentSelector = LANGUAGE_IDS.map((language) => ({ language }));

@@ -3,9 +3,9 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { LanguageClient } from '../node/client';
+import { LanguageClient } from '../node/language/client';
 import { clockProblem, NOW_ENV } from '../node/clock';
-import { parseDuration } from '../core/values';
+import { parseDuration } from '../core/util/values';
 import { ContractTests } from './contracts';
 import { DiagnosticsController } from './diagnostics';
 import { DiffViews } from './diffView';

@@ -1,6 +1,6 @@
 // Completion, hover, quick fixes and the outline: thin adapters over the worker.
 import * as vscode from 'vscode';
-import type { LanguageClient } from '../node/client';
+import type { LanguageClient } from '../node/language/client';
 import { completionItem, documentSymbol, range } from './convert';
 import { docRef, SELECTOR } from './documents';
 

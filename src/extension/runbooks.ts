@@ -6,15 +6,15 @@
 // recorded in the workspace's audit log. Running needs a trusted workspace.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DIAGNOSTIC_CODES } from '../core/codes';
+import { DIAGNOSTIC_CODES } from '../core/language/codes';
 import { dryRunMarkdown, drillMarkdown, humanDuration } from '../core/runbook/render';
 import type { DrillReport, DrillStep, DryRunReport, Finding, StepResult } from '../core/runbook/report';
 import type { DocumentSymbol } from '../core/types';
-import type { LanguageClient } from '../node/client';
-import { drill } from '../node/drill';
-import { dryRun } from '../node/dryrun';
-import { appendAll, drillRecords, dryRunRecord } from '../node/runRecords';
-import { runbookRoles, signOff, signOffRoles } from '../node/signoff';
+import type { LanguageClient } from '../node/language/client';
+import { drill } from '../node/runbook/drill';
+import { dryRun } from '../node/runbook/dryrun';
+import { appendAll, drillRecords, dryRunRecord } from '../node/contract/records';
+import { runbookRoles, signOff, signOffRoles } from '../node/runbook/signoff';
 import { docRef } from './documents';
 
 const UNTRUSTED = 'Dry-runs and drills run commands from this runbook (dryRun variants, checks, the steps themselves), so they need a trusted workspace (Restricted Mode is on).';

@@ -14,7 +14,7 @@
 // An invalid value is reported, never guessed at: clockProblem() says why,
 // the CLI exits 2 with it before any command runs, the editor shows it once
 // and keeps the real clock; calendarClock() throws it.
-import { parseDate } from '../core/values';
+import { parseDate } from '../core/util/values';
 
 export const NOW_ENV = 'ROLLBACK_LENS_NOW';
 

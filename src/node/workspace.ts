@@ -5,7 +5,7 @@
 //
 // - a reference is resolved against the folder of the file that names it;
 //   an absolute reference is refused, as the language service refuses it
-//   (src/core/host.ts resolveWorkspacePath), so the editor and the CLI agree;
+//   (src/core/util/path.ts resolveWorkspacePath), so the editor and the CLI agree;
 // - `..` that leaves the workspace is refused lexically;
 // - links are followed: the real path of the deepest existing ancestor (and of
 //   a dangling link's target) must lie inside the workspace's real path, so a

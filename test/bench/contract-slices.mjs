@@ -1,6 +1,6 @@
 // npm run bench, third part: a 1M-row contract test started from the editor.
 // The extension host must stay responsive while it runs, so the editor runs
-// contract tests in a worker thread (src/node/contractRunner.ts). This plays
+// contract tests in a worker thread (src/node/contract/runner.ts). This plays
 // the extension host in a fresh process, probes its event loop every 1 ms,
 // and reports the longest time the loop was blocked and the total time, for
 // the run in the worker and, for comparison, the same run on the host thread.

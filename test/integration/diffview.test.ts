@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RollbackLensApi } from '../../src/extension/extension';
 import type { DiffHandle } from '../../src/extension/diffView';
-import { runContractTests } from '../../src/node/contractTest';
+import { runContractTests } from '../../src/node/contract/run';
 import { EXTENSION_ID, workspaceRoot } from './util';
 
 async function api(): Promise<RollbackLensApi> {

@@ -21,7 +21,7 @@ import {
   type AuditInput,
 } from '../../src/node/audit';
 import { headCommitFromFiles as readGitCommit } from '../../src/node/git';
-import { NodeHost } from '../../src/node/host';
+import { NodeHost } from '../../src/node/language/host';
 import { DAY, FIXTURES, NOW } from './helpers';
 
 const APPEND = path.join(FIXTURES, 'audit/append.cjs');

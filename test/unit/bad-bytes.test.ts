@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseYaml, parseYamlRecovering } from '../../src/core/yamlTree';
+import { parseYaml, parseYamlRecovering } from '../../src/core/yaml';
 import { CLEAN_FILES, CLEAN_RUNBOOK, r, rangeOf, replaceOnce, runCliProcess, showAll, validate } from './helpers';
 
 const UTF8_MSG = 'invalid UTF-8: the bytes here are not valid UTF-8 and were read as U+FFFD (the replacement character); save the file as UTF-8';

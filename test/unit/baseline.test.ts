@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkSidecar, readSidecar, recordBaseline, sidecarPath, type Sidecar } from '../../src/node/baseline';
+import { checkSidecar, readSidecar, recordBaseline, sidecarPath, type Sidecar } from '../../src/node/contract/baseline';
 import { sha256File } from '../../src/node/jsonl';
 import { liveMembers, SourceError } from '../../src/node/sources';
 
@@ -138,7 +138,7 @@ describe('baseline: record', function () {
   it('a recorder killed with SIGKILL half-way leaves the old files (a stray temporary file at most)', async () => {
     const pidFile = path.join(dir, 'model.pid');
     const script = `
-      require(${JSON.stringify(path.join(ROOT, 'src/node/baseline.ts'))}).recordBaseline({
+      require(${JSON.stringify(path.join(ROOT, 'src/node/contract/baseline.ts'))}).recordBaseline({
         contractDir: ${JSON.stringify(dir)},
         test: ${JSON.stringify(test)},
         source: { command: ${JSON.stringify(node(MODEL, `--hang-after 2 --pid-file ${JSON.stringify(pidFile)}`))} },

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { appendAuditRecord, readAuditLog } from '../../src/node/audit';
 import { calendarClock, clockProblem, NOW_ENV, parseNow } from '../../src/node/clock';
-import { formatDate, parseDate } from '../../src/core/values';
+import { formatDate, parseDate } from '../../src/core/util/values';
 import { runCliProcess } from './helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');

@@ -1,4 +1,4 @@
-// The editor runs contract tests in a worker thread (src/node/contractRunner.ts
+// The editor runs contract tests in a worker thread (src/node/contract/runner.ts
 // and contractWorker.ts): the same report as in-process, progress and cancel
 // across the thread boundary, and a worker that runs out of heap is an error
 // for that run only. The worker is bundled from the current sources first.
@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import type { ContractReport } from '../../src/core/contract/report';
-import { runContractTests } from '../../src/node/contractTest';
-import { runContractTestsInWorker, type ProgressEvent } from '../../src/node/contractRunner';
+import { runContractTests } from '../../src/node/contract/run';
+import { runContractTestsInWorker, type ProgressEvent } from '../../src/node/contract/runner';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -30,7 +30,7 @@ describe('contract tests in a worker thread', function () {
     const out = mkdtempSync(path.join(tmpdir(), 'rl-cworker-'));
     workerPath = path.join(out, 'contract-worker.js');
     await esbuild.build({
-      entryPoints: [path.join(ROOT, 'src/node/contractWorker.ts')],
+      entryPoints: [path.join(ROOT, 'src/node/contract/worker.ts')],
       outfile: workerPath,
       bundle: true,
       platform: 'node',

@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { TestReport } from '../../src/core/contract/report';
-import { runContractTests } from '../../src/node/contractTest';
+import { runContractTests } from '../../src/node/contract/run';
 import { KEPT_OUTPUTS_DIR } from '../../src/node/diff/keptOutputs';
 import { RowIndex } from '../../src/node/diff/rowIndex';
 import { resolveRowFiles } from '../../src/node/diff/session';

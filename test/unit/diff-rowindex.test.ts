@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { TestReport } from '../../src/core/contract/report';
 import { DEFAULT_QUERY } from '../../src/core/diff/protocol';
 import { checkNumeric, diffSpecOf, RULE_ABS, RULE_REL } from '../../src/core/diff/rowCheck';
-import { runContractTests } from '../../src/node/contractTest';
+import { runContractTests } from '../../src/node/contract/run';
 import { RowIndex } from '../../src/node/diff/rowIndex';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');

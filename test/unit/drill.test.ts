@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { drillText } from '../../src/core/runbook/render';
-import { drill } from '../../src/node/drill';
-import { dryRun } from '../../src/node/dryrun';
+import { drill } from '../../src/node/runbook/drill';
+import { dryRun } from '../../src/node/runbook/dryrun';
 import { readAuditLog } from '../../src/node/audit';
 import { cliBundle, runCli } from './helpers';
 

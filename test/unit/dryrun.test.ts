@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runCli } from './helpers';
-import { resolvePlan, renderTemplate } from '../../src/core/plan';
+import { resolvePlan, renderTemplate } from '../../src/core/runbook/plan';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 

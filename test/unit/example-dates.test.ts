@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseDate } from '../../src/core/values';
+import { parseDate } from '../../src/core/util/values';
 import { parseNow } from '../../src/node/clock';
 
 const ROOT = path.resolve(__dirname, '..', '..');

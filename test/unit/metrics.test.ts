@@ -19,7 +19,7 @@ import {
   SnapshotSource,
   type TriggerResult,
 } from '../../src/node/metrics';
-import { dryRun } from '../../src/node/dryrun';
+import { dryRun } from '../../src/node/runbook/dryrun';
 import { freePort, prometheusInstalled, samples, startPrometheus, type RunningPrometheus, type Series } from '../prometheus/server';
 
 const S = 1000;

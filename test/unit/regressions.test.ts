@@ -14,8 +14,8 @@ async function check(text: string, p = 'iris.runbook.yaml') {
 }
 
 describe('regressions', () => {
-  // src/core/schemaErrors.ts (pattern errors only call the parser when the
-  // pattern fails) + src/core/checks/contract.ts ("the schema check explains
+  // src/core/language/schemaErrors.ts (pattern errors only call the parser when the
+  // pattern fails) + src/core/language/checks/contract.ts ("the schema check explains
   // the date", but it does not): a date of the right shape that does not exist
   // passes silently, and an impossible removeAfter disables the deprecation.
   it('bug 1: an impossible date (month 13, February 30) is reported as invalid-date on the bad part', async () => {
@@ -29,7 +29,7 @@ describe('regressions', () => {
     ]);
   });
 
-  // src/core/values.ts parseComparison: the tail error starts at the blank
+  // src/core/util/values.ts parseComparison: the tail error starts at the blank
   // after the threshold, so the squiggle includes the leading space.
   it('bug 2: `> 5 apples` points at `apples`, not at ` apples`', async () => {
     assert.deepEqual(parseComparison('> 5 apples'), { ok: false, error: { at: 4, length: 6, message: 'unexpected `apples` after the threshold' } });
@@ -39,7 +39,7 @@ describe('regressions', () => {
     ]);
   });
 
-  // src/core/values.ts parseDuration: "missing unit" is reported at the end of
+  // src/core/util/values.ts parseDuration: "missing unit" is reported at the end of
   // the string with length 1, i.e. outside it; the editor then underlines the
   // closing quote, or the blank/comma after an unquoted value.
   it('bug 3: a number without unit points at that number, inside the value', async () => {
@@ -51,7 +51,7 @@ describe('regressions', () => {
     ]);
   });
 
-  // src/core/schemaErrors.ts collapseCombinators: errors inside a oneOf branch
+  // src/core/language/schemaErrors.ts collapseCombinators: errors inside a oneOf branch
   // that is a $ref carry the referenced definition's schemaPath, so they are
   // not recognised as branch errors; the string branch's type error leaks out.
   it('bug 4: an http undo with a typo gives only the typo, not also "expected a string"', async () => {
@@ -68,7 +68,7 @@ describe('regressions', () => {
     ]);
   });
 
-  // src/core/yamlTree.ts: an alias whose anchor does not exist resolves to
+  // src/core/yaml/parse.ts: an alias whose anchor does not exist resolves to
   // undefined and silently becomes null; the yaml library reports it only when
   // converting to JS, which the tree builder never does.
   it('bug 5: an undefined alias is a YAML error on the alias', async () => {
@@ -80,7 +80,7 @@ describe('regressions', () => {
     assert.match(ds[0]!.message, /nope/);
   });
 
-  // src/core/schemaErrors.ts valueSpan: an empty value is a zero-width null
+  // src/core/language/schemaErrors.ts valueSpan: an empty value is a zero-width null
   // scalar after the colon, so the error has an empty range that editors can
   // hardly show; "a missing value points at its key" should apply.
   it('bug 6: an empty value is reported on its key, not as an empty range after the colon', async () => {
@@ -88,7 +88,7 @@ describe('regressions', () => {
     assert.deepEqual(await check(t), [{ range: rangeIn(t, '    timeout:', 'timeout'), severity: 'error', code: 'schema-type', message: '`timeout`: expected a string, found nothing (null)' }]);
   });
 
-  // src/core/schemas.ts propertiesAt merges `required` from every oneOf branch
+  // src/core/language/schemas.ts propertiesAt merges `required` from every oneOf branch
   // and if/then, and completion.ts does not drop the branches the node already
   // excludes: a step with `run` is offered http/flag/approve/notify/verify,
   // each labelled "required", though adding one is a schema-exclusive error.
@@ -100,7 +100,7 @@ describe('regressions', () => {
     assert.deepEqual(items.filter((i) => i.detail?.startsWith('required')).map((i) => i.label), []);
   });
 
-  // src/core/analysis.ts returns no schema when the document is empty or its
+  // src/core/language/analysis.ts returns no schema when the document is empty or its
   // kind is not (yet) valid, even when the file name decides the kind, so
   // completion.ts has nothing to offer in a new file.
   it('bug 8: completion in an empty *.runbook.yaml offers apiVersion and kind; `kind: |` offers RollbackRunbook', () => {
@@ -112,7 +112,7 @@ describe('regressions', () => {
     assert.ok(s.service.complete(s.doc, offset).some((i) => i.label === 'RollbackRunbook'));
   });
 
-  // src/core/yamlTree.ts parseYaml hands any nesting depth to the yaml library;
+  // src/core/yaml/parse.ts parseYaml hands any nesting depth to the yaml library;
   // at ~5000 levels V8 aborts the whole process ("FATAL ERROR: RegExpCompiler
   // Allocation failed - process out of memory", exit 134), which no try/catch
   // can stop: the CLI dies without a report, the editor loses its server.
@@ -137,7 +137,7 @@ describe('regressions', () => {
     assert.match(res.stdout, /^ok \d+/);
   });
 
-  // src/core/checks/runbook.ts declareRoleFix: with no `roles` key it appends a
+  // src/core/language/checks/runbook.ts declareRoleFix: with no `roles` key it appends a
   // block `roles:` section at the end, also when the root is a flow mapping
   // (a JSON runbook), which makes the document invalid YAML.
   it('bug 10: "Declare role" on a JSON runbook keeps it valid', async () => {
@@ -168,7 +168,7 @@ describe('regressions', () => {
     assert.deepEqual(disagreements, []);
   });
 
-  // src/core/schemaErrors.ts has no case for `propertyNames`: an invalid role
+  // src/core/language/schemaErrors.ts has no case for `propertyNames`: an invalid role
   // name gives two errors over the whole roles map, one quoting the map as
   // `{}` and one with ajv's raw text; neither names or points at the bad key.
   it('bug 12: an invalid role name is one error on that key, naming it', async () => {
@@ -180,9 +180,9 @@ describe('regressions', () => {
     assert.match(ds[0]!.message, /`on-call lead`/);
   });
 
-  // src/core/schemaErrors.ts single(): the default case emits `schema-<ajv
+  // src/core/language/schemaErrors.ts single(): the default case emits `schema-<ajv
   // keyword>` codes (schema-minItems, schema-maximum, schema-minLength, ...)
-  // that src/core/codes.ts does not list, so they are neither documented nor
+  // that src/core/language/codes.ts does not list, so they are neither documented nor
   // stable, and SARIF rules get no description; their messages are ajv's raw
   // text ("must NOT have fewer than 1 items").
   it('bug 13: every code validate() emits is listed in DIAGNOSTIC_CODES', async () => {

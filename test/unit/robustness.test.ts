@@ -3,10 +3,10 @@
 // because the service swallows their exceptions (a crash there would only
 // show up as "no completion"); validate must not report an internal-error.
 import * as assert from 'node:assert/strict';
-import { analyze } from '../../src/core/analysis';
-import { complete } from '../../src/core/completion';
-import { hover } from '../../src/core/hover';
-import { symbols } from '../../src/core/symbols';
+import { analyze } from '../../src/core/language/analysis';
+import { complete } from '../../src/core/language/completion';
+import { hover } from '../../src/core/language/hover';
+import { symbols } from '../../src/core/language/symbols';
 import { CLEAN_RUNBOOK, NOW, setup } from './helpers';
 
 let seed = 20261122;

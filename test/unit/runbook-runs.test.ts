@@ -9,8 +9,8 @@ import { dryRunMarkdown, drillMarkdown, md } from '../../src/core/runbook/render
 import type { DrillReport, DryRunReport } from '../../src/core/runbook/report';
 import { appendAuditRecord, readAuditLog } from '../../src/node/audit';
 import { calendarClock } from '../../src/node/clock';
-import { LanguageService } from '../../src/core/service';
-import { formatDate } from '../../src/core/values';
+import { LanguageService } from '../../src/core/language/service';
+import { formatDate } from '../../src/core/util/values';
 import { CLEAN_FILES, CLEAN_RUNBOOK, DAY, FakeHost, FIXTURES, NOW, runCli } from './helpers';
 
 function workspace(): string {

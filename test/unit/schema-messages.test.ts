@@ -8,7 +8,7 @@ import Ajv from 'ajv';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { recordErrorMessage } from '../../src/core/schemaErrors';
+import { recordErrorMessage } from '../../src/core/language/schemaErrors';
 import { CLEAN_RUNBOOK, rangeIn, rangeOfText, replaceOnce, runCliProcess, setup, showAll } from './helpers';
 
 async function messages(text: string): Promise<Array<[string, string]>> {

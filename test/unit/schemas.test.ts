@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { resolveRef, SCHEMAS, validatorFor, type JsonSchema } from '../../src/core/schemas';
+import { resolveRef, SCHEMAS, validatorFor, type JsonSchema } from '../../src/core/language/schemas';
 import type { DocumentKind } from '../../src/core/types';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -1,8 +1,8 @@
-// Trigger evaluation (src/core/triggers): the latest value, the `for:` window
+// Trigger evaluation (src/core/runbook/triggers): the latest value, the `for:` window
 // (every sample, coverage at both ends, gaps), single values taken to hold,
 // confidence bounds, bad triggers; each with its exact message.
 import * as assert from 'node:assert/strict';
-import { evaluateTriggers, num, planTriggers, readingsNeeded, type Reading, type ReadingLookup, type TriggerResult } from '../../src/core/triggers';
+import { evaluateTriggers, num, planTriggers, readingsNeeded, type Reading, type ReadingLookup, type TriggerResult } from '../../src/core/runbook/triggers';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 const S = 1000;

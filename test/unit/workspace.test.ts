@@ -211,7 +211,7 @@ describe('confine()', () => {
     assert.deepEqual(await confine(ws(), ws(), 'dangling'), { ok: false, message: '`dangling` is outside the workspace (through a link)' });
   });
 
-  it('an absolute path is refused even inside the workspace, as the language service does (src/core/host.ts)', async () => {
+  it('an absolute path is refused even inside the workspace, as the language service does (src/core/language/host.ts)', async () => {
     const abs = path.join(ws(), 'sub', 'a.json');
     assert.deepEqual(await confine(ws(), ws(), abs), { ok: false, message: `\`${abs}\` is outside the workspace` });
   });

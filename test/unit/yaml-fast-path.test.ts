@@ -3,8 +3,8 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseYamlFast } from '../../src/core/fastYaml';
-import { parseYamlRecovering, type PNode } from '../../src/core/yamlTree';
+import { parseYamlFast } from '../../src/core/yaml/fast';
+import { parseYamlRecovering, type PNode } from '../../src/core/yaml';
 import { generateRunbook } from '../bench/generate.mjs';
 
 function shape(n: PNode | null): unknown {

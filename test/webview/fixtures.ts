@@ -6,7 +6,7 @@ import { cpSync, createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { TestReport } from '../../src/core/contract/report';
-import { runContractTests } from '../../src/node/contractTest';
+import { runContractTests } from '../../src/node/contract/run';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 

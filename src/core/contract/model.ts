@@ -1,7 +1,7 @@
 // The parts of an InterfaceContract the engines need, read from its
 // validated value (the schema guarantees the shapes; this only types them).
 import type { CompareSpec, DriftSpec, ToleranceSpec } from './compare';
-import { asObject as obj } from '../checks/context';
+import { asObject as obj } from '../util/object';
 
 export interface SourceSpec {
   file?: string;

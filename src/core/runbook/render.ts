@@ -2,7 +2,7 @@
 // report view). Every value that came from the runbook or a command is
 // escaped for Markdown, so a step id or a command's output cannot inject
 // markup or links into the preview.
-import { formatDuration } from '../values';
+import { formatDuration } from '../util/values';
 import { PHASES, type DrillReport, type DryRunReport, type Phase } from './report';
 
 const TITLES: Record<Phase, string> = { detect: 'Detect', decide: 'Decide', execute: 'Execute', verify: 'Verify', close: 'Close', communicate: 'Communicate' };

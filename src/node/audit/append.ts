@@ -21,7 +21,7 @@ import type { FileHandle } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { headCommitFromFiles } from '../git';
-import { isWithin, toWorkspacePath } from '../host';
+import { isWithin, toWorkspacePath } from '../workspace';
 import { sha256File } from '../jsonl';
 import { acquireAuditLock, type LockOptions } from './lock';
 import {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { ContractReport, TestReport } from '../../core/contract/report';
 import { asWebviewMessage, type HostMessage, type IndexState, type WebviewMessage } from '../../core/diff/protocol';
 import { diffSpecOf, type DiffSpec } from '../../core/diff/rowCheck';
-import { isWithin } from '../host';
+import { isWithin } from '../workspace';
 import { KEPT_OUTPUTS_DIR } from './keptOutputs';
 import type { IndexFiles } from './rowIndex';
 import type { RowSource } from './rows';

@@ -5,7 +5,7 @@
 // The source is the runbook's `metrics`: a snapshot `file` (resolved against
 // the runbook's folder) or a Prometheus HTTP API. Every trigger's metric is
 // read (over its `for:` window when it has one) and so is every confidence
-// bound metric; then src/core/triggers decides. `overrides` replaces readings
+// bound metric; then src/core/runbook/triggers decides. `overrides` replaces readings
 // with fixed values (a drill injecting `p99_latency_ms: 400`): an overridden
 // metric is not read from the source at all.
 //
@@ -13,7 +13,7 @@
 // reading that fails, shows as the `error` (or `no-data`) state of the
 // triggers concerned, with the source's message.
 import * as path from 'node:path';
-import { evaluatePlan, planTriggers, readingKey, readingsNeeded, type Reading, type TriggerResult } from '../../core/triggers';
+import { evaluatePlan, planTriggers, readingKey, readingsNeeded, type Reading, type TriggerResult } from '../../core/runbook/triggers';
 import { MetricsError } from './errors';
 import { PrometheusSource, prometheusSettings } from './prometheus';
 import { SnapshotSource } from './snapshot';
@@ -23,7 +23,7 @@ export { MetricsError, type MetricsErrorDetails, type MetricsErrorKind } from '.
 export { DEFAULT_STEP, DEFAULT_TIMEOUT, MAX_POINTS, PrometheusSource, prometheusSettings, type PrometheusSettings } from './prometheus';
 export { SnapshotSource } from './snapshot';
 export type { MetricsSource } from './source';
-export type { Reading, TriggerResult, TriggerState } from '../../core/triggers';
+export type { Reading, TriggerResult, TriggerState } from '../../core/runbook/triggers';
 
 export interface EvaluateOptions {
   /** The workspace a metrics snapshot must lie in; one outside it is never opened. */

@@ -6,7 +6,7 @@
 // whose message names the metric.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { formatDuration, parseDuration } from '../../core/values';
+import { formatDuration, parseDuration } from '../../core/util/values';
 import { MetricsError, snippet } from './errors';
 import type { MetricsSource } from './source';
 

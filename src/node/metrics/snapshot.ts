@@ -18,7 +18,7 @@
 // JSON object fails every reading; an entry that is not a number fails only
 // the readings of its metric.
 import { promises as fs } from 'node:fs';
-import { parseDuration } from '../../core/values';
+import { parseDuration } from '../../core/util/values';
 import { confinePath } from '../workspace';
 import { MetricsError, snippet } from './errors';
 import type { MetricsSource } from './source';

@@ -1,7 +1,7 @@
 // What every run of a source shares: the deadline and the caller's signal
 // folded into one AbortSignal, the error to throw when it fires, progress
 // reports, and the number of input records (counted only when a message needs it).
-import { formatDuration } from '../../core/values';
+import { formatDuration } from '../../core/util/values';
 import { countJsonlRecords } from '../jsonl';
 import { SourceError, type SourceErrorDetails } from './errors';
 import { Throttle } from './output';

@@ -14,7 +14,7 @@
 // A 4xx (or any other status) is not retried.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { formatDuration } from '../../core/values';
+import { formatDuration } from '../../core/util/values';
 import { readJsonl } from '../jsonl';
 import { formatSize, inputLines, plural, snippet, SourceError } from './errors';
 import { orderedMap } from './pool';

@@ -9,7 +9,7 @@
 // the requests) before the error is thrown, and so does leaving the loop early.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseDuration } from '../../core/values';
+import { parseDuration } from '../../core/util/values';
 import { DEFAULT_MAX_LINE_BYTES, readJsonlChunks } from '../jsonl';
 import { commandOutputs } from './command';
 import { RunContext } from './context';

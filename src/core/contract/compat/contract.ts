@@ -7,7 +7,7 @@
 // metadata (name, and a version not bumped although something changed, which
 // is therefore compared last). Pure: `now` decides which deprecations are due,
 // by calendar day (UTC), as the editor's deprecation check does.
-import { formatDate, parseDate } from '../../values';
+import { formatDate, parseDate } from '../../util/values';
 import { asArray, asNumber, asObject, asStrings, asText, hasOwn, unionKeys } from '../../util/object';
 import { listText, stable } from './format';
 import type { ContractVersion } from './load';

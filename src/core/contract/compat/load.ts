@@ -6,10 +6,10 @@
 // reader's folder tree is refused before it is read. Every failure is a
 // ContractLoadError whose message names the file (and line:column for YAML).
 // A byte-order mark is dropped from every text read.
-import { resolveWorkspacePath } from '../../host';
-import { LineIndex } from '../../text';
+import { resolveWorkspacePath } from '../../util/path';
+import { LineIndex } from '../../util/text';
 import { isObject, asObject } from '../../util/object';
-import { parseYaml } from '../../yamlTree';
+import { parseYaml } from '../../yaml';
 import type { Direction } from './rules';
 
 /** One file a contract version is made of: the contract itself or a schema file. */

@@ -6,8 +6,8 @@
 // known. Something removed is located at the nearest ancestor that exists (at
 // its key). Each file's text is parsed once per report. Its report counts the
 // changes per class; the verdict is the worst class ('compatible' when none).
-import { LineIndex } from '../../text';
-import { locate, parseYaml, pointerToPath, type PNode } from '../../yamlTree';
+import { LineIndex } from '../../util/text';
+import { locate, parseYaml, pointerToPath, type PNode } from '../../yaml';
 import type { CompatDoc, ContractVersion } from './load';
 import { areaOf, classify, type CompatArea, type CompatClass, type CompatCode, type Direction } from './rules';
 

@@ -1,0 +1,183 @@
+// Completion from the schemas and the document: keys valid at the cursor,
+// enum values and examples, step ids inside `requires`, declared roles inside
+// `approve`/`signOff`/`owner`. The cursor's place in the tree is found by
+// parsing a copy of the text with a probe token at the cursor, so incomplete
+// lines resolve the way the YAML parser itself sees them.
+import type { Analysis } from './analysis';
+import { requiredOnlyKey } from './schemaErrors';
+import { describe, propertiesAt, resolveRef, schemasAt, typeLabel, type JsonSchema } from './schemas';
+import type { CompletionItem, Span } from '../types';
+import { deref, locate, parseYaml, type PNode, type PathSegment } from '../yaml';
+
+const PROBE = '__rl_probe__';
+
+export function complete(analysis: Analysis, offset: number): CompletionItem[] {
+  const schema = analysis.schema;
+  if (!schema) return [];
+  const text = analysis.input.text;
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  let wordStart = offset;
+  while (wordStart > lineStart && /[\w$.-]/.test(text[wordStart - 1]!)) wordStart--;
+  let wordEnd = offset;
+  while (wordEnd < text.length && /[\w$.-]/.test(text[wordEnd]!)) wordEnd++;
+  const replace: Span = { start: wordStart, end: wordEnd };
+  const before = text.slice(lineStart, wordStart);
+  const after = text.slice(wordEnd, text.indexOf('\n', wordEnd) === -1 ? text.length : text.indexOf('\n', wordEnd));
+  const keyPosition = /^\s*(-\s+)*$/.test(before);
+  // on an existing key (`tiem|out: 5m`) the colon is there already: replace the name only
+  const hasColon = /^\s*:/.test(after);
+
+  if (keyPosition) {
+    const probe = probePath(text, wordStart, wordEnd, hasColon ? PROBE : `${PROBE}:`, true);
+    if (probe) {
+      const parentPath = probe.path.slice(0, -1);
+      const parentSchemas = schemasAt(schema, parentPath);
+      if (parentSchemas.length > 0 && !acceptsObject(parentSchemas)) {
+        // a list of plain values (`- |`): complete values, not keys
+        return valueItems(analysis, schema, parentPath, replace, probe.root);
+      }
+      return keyItems(schema, parentPath, probe.root, replace, indentFor(before), hasColon);
+    }
+  }
+  const probe = probePath(text, wordStart, wordEnd, PROBE, false);
+  if (!probe) return [];
+  return valueItems(analysis, schema, probe.path, replace, probe.root);
+}
+
+interface Probe {
+  path: PathSegment[];
+  root: PNode | null;
+}
+
+function probePath(text: string, start: number, end: number, token: string, asKey: boolean): Probe | undefined {
+  const probed = text.slice(0, start) + token + text.slice(end);
+  const parsed = parseYaml(probed);
+  const found = findProbe(parsed.root, [], asKey);
+  return found ? { path: found, root: parsed.root } : undefined;
+}
+
+function findProbe(n: PNode | null, path: PathSegment[], asKey: boolean): PathSegment[] | undefined {
+  if (!n) return undefined;
+  if (n.type === 'map') {
+    for (const p of n.pairs) {
+      if (asKey && p.keyText === PROBE) return [...path, PROBE];
+      if (!asKey && p.value?.type === 'scalar' && p.value.value === PROBE) return [...path, p.keyText];
+      const r = findProbe(p.value, [...path, p.keyText], asKey);
+      if (r) return r;
+    }
+  } else if (n.type === 'seq') {
+    for (let i = 0; i < n.items.length; i++) {
+      const it = n.items[i]!;
+      if (!asKey && it?.type === 'scalar' && it.value === PROBE) return [...path, i];
+      const r = findProbe(it, [...path, i], asKey);
+      if (r) return r;
+    }
+  }
+  return undefined;
+}
+
+function acceptsObject(schemas: JsonSchema[]): boolean {
+  return schemas.some((s) => s.type === 'object' || (Array.isArray(s.type) && s.type.includes('object')) || s.properties !== undefined);
+}
+
+function indentFor(before: string): string {
+  return ' '.repeat(before.length);
+}
+
+function keyItems(schema: JsonSchema, parentPath: PathSegment[], root: PNode | null, replace: Span, indent: string, nameOnly = false): CompletionItem[] {
+  const parent = deref(locate(root, parentPath).node);
+  const present = new Set(parent && parent.type === 'map' ? parent.pairs.map((p) => p.keyText).filter((k) => k !== PROBE) : []);
+  // keys that exclude each other (a step's kind): once one is present, offer none of the others
+  const excluded = new Set<string>();
+  for (const s of schemasAt(schema, parentPath)) {
+    const group = (s.oneOf ?? []).map((a) => requiredOnlyKey(resolveRef(schema, a)));
+    if (group.length < 2 || group.some((k) => k === null)) continue;
+    if (group.some((k) => present.has(k!))) for (const k of group) excluded.add(k!);
+  }
+  return propertiesAt(schema, parentPath)
+    .filter((p) => !present.has(p.name) && !excluded.has(p.name))
+    .map((p) => {
+      const t = typeLabel([p.schema]);
+      const objectLike = p.schema.type === 'object' || (p.schema.properties !== undefined && p.schema.type === undefined);
+      const insertText = nameOnly ? p.name : p.schema.type === 'array' ? `${p.name}:\n${indent}  - ` : objectLike ? `${p.name}:\n${indent}  ` : `${p.name}: `;
+      const doc = describe([p.schema]);
+      return {
+        label: p.name,
+        kind: 'property' as const,
+        insertText,
+        replace,
+        detail: `${p.required ? 'required' : 'optional'}${t ? ` · ${t}` : ''}`,
+        ...(doc ? { documentation: doc } : {}),
+      };
+    });
+}
+
+function valueItems(analysis: Analysis, schema: JsonSchema, path: PathSegment[], replace: Span, probeRoot: PNode | null): CompletionItem[] {
+  const items = new Map<string, CompletionItem>();
+  const add = (label: string, kind: CompletionItem['kind'], detail?: string, documentation?: string): void => {
+    if (!items.has(label)) items.set(label, { label, kind, insertText: label, replace, ...(detail ? { detail } : {}), ...(documentation ? { documentation } : {}) });
+  };
+  // a list of references holds each one once: skip the ones already listed
+  const parentList = typeof path[path.length - 1] === 'number' ? deref(locate(probeRoot, path.slice(0, -1)).node) : null;
+  const listed = new Set(parentList?.type === 'seq' ? parentList.items.map((i) => (i?.type === 'scalar' ? String(i.value) : '')) : []);
+  for (const ref of referenceValues(analysis, path, probeRoot)) if (!listed.has(ref.label)) add(ref.label, 'reference', ref.detail);
+  const schemas = schemasAt(schema, path);
+  for (const s of schemas) {
+    for (const e of s.enum ?? []) if (isScalar(e)) add(String(e), 'enum', typeLabel([s]), describe([s]));
+    if (s.const !== undefined && isScalar(s.const)) add(String(s.const), 'enum');
+    if (s.type === 'boolean') {
+      add('true', 'enum');
+      add('false', 'enum');
+    }
+  }
+  for (const s of schemas) {
+    for (const e of s.examples ?? []) if (isScalar(e)) add(String(e), 'value', 'example');
+    if (s.default !== undefined && isScalar(s.default)) add(String(s.default), 'value', 'default');
+  }
+  return [...items.values()];
+}
+
+function isScalar(v: unknown): v is string | number | boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+interface RefValue {
+  label: string;
+  detail: string;
+}
+
+/** Values that name something declared elsewhere in the same document. */
+function referenceValues(analysis: Analysis, path: PathSegment[], probeRoot: PNode | null): RefValue[] {
+  if (analysis.kind !== 'RollbackRunbook') return [];
+  const p = path.map((s) => (typeof s === 'number' ? '#' : s)).join('/');
+  // Read declarations from the probed text: it is the freshest view of the document.
+  const root = probeRoot;
+  if (p === 'steps/#/requires/#' || p === 'steps/#/requires') {
+    const own = deref(locate(root, [path[0]!, path[1]!, 'id']).node);
+    const ownId = own?.type === 'scalar' ? own.value : undefined;
+    const steps = deref(locate(root, ['steps']).node);
+    if (!steps || steps.type !== 'seq') return [];
+    const out: RefValue[] = [];
+    for (const s of steps.items) {
+      const st = deref(s);
+      if (!st || st.type !== 'map') continue;
+      const id = st.pairs.find((x) => x.keyText === 'id')?.value;
+      if (id?.type === 'scalar' && typeof id.value === 'string' && id.value !== ownId && id.value !== PROBE) {
+        const kind = st.pairs.find((x) => ['run', 'http', 'flag', 'approve', 'notify', 'verify'].includes(x.keyText))?.keyText;
+        out.push({ label: id.value, detail: `step${kind ? ` · ${kind}` : ''}` });
+      }
+    }
+    return out;
+  }
+  if (p === 'steps/#/approve/#' || p === 'steps/#/approve' || p === 'closure/signOff/#' || p === 'closure/signOff' || p === 'communication/#/owner') {
+    const roles = deref(locate(root, ['roles']).node);
+    if (!roles || roles.type !== 'map') return [];
+    return roles.pairs
+      .filter((r) => r.keyText !== PROBE)
+      .map((r) => {
+        const name = deref(locate(r.value, ['name']).node);
+        return { label: r.keyText, detail: `role${name?.type === 'scalar' && name.value ? ` · ${String(name.value)}` : ''}` };
+      });
+  }
+  return [];
+}

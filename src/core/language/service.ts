@@ -1,0 +1,107 @@
+// The language service: one analysis per document version, reused by every
+// request on that version. Pure: the host brings files and time.
+import { analyze, semanticDiagnostics, DEFAULT_ANALYSIS_OPTIONS, type Analysis, type AnalysisOptions } from './analysis';
+import { complete } from './completion';
+import type { LanguageHost } from './host';
+import { hover } from './hover';
+import { symbols } from './symbols';
+import type { CompletionItem, Diagnostic, DocumentSymbol, HoverResult, QuickFix, Span } from '../types';
+
+export interface TextDocumentInput {
+  /** Identity of the document (a URI in the editor, a path in the CLI). */
+  uri: string;
+  version: number;
+  /** Workspace-relative posix path. */
+  path: string;
+  text: string;
+}
+
+interface Entry {
+  version: number;
+  analysis: Analysis;
+  diagnostics?: Promise<Diagnostic[]>;
+}
+
+export class LanguageService {
+  private readonly cache = new Map<string, Entry>();
+
+  constructor(
+    private readonly host: LanguageHost,
+    private options: AnalysisOptions = DEFAULT_ANALYSIS_OPTIONS,
+  ) {}
+
+  configure(options: Partial<AnalysisOptions>): void {
+    this.options = { ...this.options, ...options };
+    this.cache.clear();
+  }
+
+  /**
+   * Forgets every document's diagnostics (the analyses stay): the world the
+   * semantic checks read changed (referenced files, the audit log's drills).
+   */
+  invalidate(): void {
+    for (const e of this.cache.values()) delete e.diagnostics;
+  }
+
+  private entry(doc: TextDocumentInput): Entry {
+    const e = this.cache.get(doc.uri);
+    if (e && e.version === doc.version && e.analysis.input.text === doc.text) return e;
+    const fresh: Entry = { version: doc.version, analysis: analyze({ path: doc.path, text: doc.text }, this.options) };
+    this.cache.set(doc.uri, fresh);
+    return fresh;
+  }
+
+  analysis(doc: TextDocumentInput): Analysis {
+    return this.entry(doc).analysis;
+  }
+
+  /** All diagnostics, sorted by position; never throws. */
+  validate(doc: TextDocumentInput): Promise<Diagnostic[]> {
+    const e = this.entry(doc);
+    e.diagnostics ??= (async () => {
+      let semantic: Diagnostic[];
+      try {
+        semantic = await semanticDiagnostics(e.analysis, this.host);
+      } catch (err) {
+        semantic = [{ span: { start: 0, end: 0 }, severity: 'error', code: 'internal-error', message: `Rollback Lens could not finish its checks: ${(err as Error).message}` }];
+      }
+      return [...e.analysis.syntactic, ...semantic].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+    })();
+    return e.diagnostics;
+  }
+
+  complete(doc: TextDocumentInput, offset: number): CompletionItem[] {
+    return guard(() => complete(this.entry(doc).analysis, offset), []);
+  }
+
+  hover(doc: TextDocumentInput, offset: number): HoverResult | null {
+    return guard(() => hover(this.entry(doc).analysis, offset), null);
+  }
+
+  symbols(doc: TextDocumentInput): DocumentSymbol[] {
+    return guard(() => symbols(this.entry(doc).analysis), []);
+  }
+
+  /** Quick fixes of the diagnostics that touch `span`. */
+  async codeActions(doc: TextDocumentInput, span: Span): Promise<Array<QuickFix & { diagnostic: Diagnostic }>> {
+    const diagnostics = await this.validate(doc);
+    const out: Array<QuickFix & { diagnostic: Diagnostic }> = [];
+    for (const d of diagnostics) {
+      if (d.span.end < span.start || d.span.start > span.end) continue;
+      for (const f of d.fixes ?? []) out.push({ ...f, diagnostic: d });
+    }
+    return out;
+  }
+
+  close(uri: string): void {
+    this.cache.delete(uri);
+  }
+}
+
+function guard<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}

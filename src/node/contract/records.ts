@@ -1,0 +1,60 @@
+// What the audit log keeps of each run, the same from the CLI and the editor:
+// one record per contract-test run, dry-run and drill, one per answer at a
+// drill's approval gate (before the drill's own record), one per sign-off.
+import type { ContractReport } from '../../core/contract/report';
+import type { DrillReport, DryRunReport } from '../../core/runbook/report';
+import { appendAuditRecord, type AuditInput } from '../audit';
+
+export function contractTestRecord(file: string, report: ContractReport): AuditInput {
+  return {
+    kind: 'contract-test',
+    path: file,
+    verdict: report.verdict,
+    timings: { durationMs: report.tests.reduce((s, t) => s + (t.durationMs ?? 0), 0) },
+    findings: Object.fromEntries(report.tests.map((t) => [t.testId, t.verdict === 'pass' ? 'pass' : (t.reason ?? t.rules.filter((r) => r.verdict === 'fail').map((r) => r.id).join(', '))])),
+  };
+}
+
+export function dryRunRecord(file: string, report: DryRunReport): AuditInput {
+  const errors = report.findings.filter((f) => f.severity === 'error');
+  return {
+    kind: 'dry-run',
+    path: file,
+    verdict: report.verdict,
+    findings: { errors: errors.length, warnings: report.findings.filter((f) => f.severity === 'warning').length, codes: [...new Set(errors.map((f) => f.code))] },
+  };
+}
+
+/** The approvals given during the drill, then the drill itself. */
+export function drillRecords(file: string, report: DrillReport): AuditInput[] {
+  const approvals: AuditInput[] = report.approvals.map((a) => ({
+    kind: 'approval',
+    path: file,
+    verdict: a.decision === 'approve' ? 'approved' : 'rejected',
+    role: a.role,
+    step: a.step,
+    by: a.by,
+    context: `drill ${report.scenario}`,
+  }));
+  return [
+    ...approvals,
+    {
+      kind: 'drill',
+      path: file,
+      verdict: report.verdict,
+      scenario: report.scenario,
+      outcome: report.outcome,
+      timings: report.timings,
+      findings: { restored: report.restored, ...(report.reason ? { reason: report.reason } : {}) },
+    },
+  ];
+}
+
+export function signOffRecord(file: string, role: string, decision: 'approve' | 'reject', note?: string, user?: string): AuditInput {
+  return { kind: 'sign-off', path: file, verdict: decision === 'approve' ? 'signed-off' : 'refused', role, ...(note ? { note } : {}), ...(user ? { user } : {}) };
+}
+
+/** Appends the records in order; the first failure stops and is thrown. */
+export async function appendAll(workspace: string, records: AuditInput[]): Promise<void> {
+  for (const r of records) await appendAuditRecord(workspace, r);
+}

@@ -1,0 +1,267 @@
+// Running a contract's tests for real: read and check the contract, resolve
+// its schemas inside the workspace, check the baseline's provenance, obtain
+// the model's outputs from its source, and stream inputs, baseline and
+// outputs through the core comparison. Used by the CLI and the editor alike.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { analyze } from '../../core/language/analysis';
+import { Comparison, type RowValidator } from '../../core/contract/compare';
+import { contractModel, type ContractModel, type ContractTestSpec } from '../../core/contract/model';
+import { combineVerdicts, REPORT_VERSION, rowlessReport, type ContractReport, type Provenance, type TestReport } from '../../core/contract/report';
+import { runSchemaOnlyTest } from '../../core/contract/schemaOnly';
+import { LineIndex } from '../../core/util/text';
+import { recordErrorMessage } from '../../core/language/schemaErrors';
+import { parseDuration } from '../../core/util/values';
+import { checkSidecar, readSidecar } from './baseline';
+import { toWorkspacePath } from '../workspace';
+import { confine } from '../workspace';
+import { keptOutputsPath, newRunId, OutputKeeper } from '../diff/keptOutputs';
+import { readJsonl, sha256File } from '../jsonl';
+import { obtainOutputs } from '../sources';
+
+export interface RunOptions {
+  /** Workspace root: every file the contract names must be inside it. */
+  workspace: string;
+  /** Only these test ids (default: all). */
+  testIds?: string[];
+  signal?: AbortSignal;
+  /** Overrides the source's timeout. */
+  timeoutMs?: number;
+  /** Overrides the source's concurrency. */
+  concurrency?: number;
+  /** Keep a copy of a command's or endpoint's outputs under `.rollback-lens/outputs/` for the diff view (default true). */
+  keepOutputs?: boolean;
+  onProgress?: (event: { testId: string; phase: 'start' | 'outputs' | 'done'; rows?: number; verdict?: string }) => void;
+}
+
+/** A contract that cannot be run at all (invalid, unreadable): file:line:col when there is one. */
+export class ContractError extends Error {}
+
+export interface LoadedContract {
+  file: string;
+  dir: string;
+  relPath: string;
+  model: ContractModel;
+  validateInput?: RowValidator;
+  validateOutput?: RowValidator;
+}
+
+export async function loadContract(file: string, workspace: string): Promise<LoadedContract> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await fs.readFile(abs, 'utf8');
+  } catch (e) {
+    throw new ContractError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const relPath = toWorkspacePath(workspace, abs);
+  const analysis = analyze({ path: relPath, text });
+  const firstError = analysis.syntactic.find((d) => d.severity === 'error');
+  if (firstError || analysis.kind !== 'InterfaceContract' || !analysis.checkable) {
+    const at = firstError ? new LineIndex(text).positionAt(firstError.span.start) : { line: 0, character: 0 };
+    throw new ContractError(
+      `${file}:${at.line + 1}:${at.character + 1}: ${firstError ? `${firstError.code} ${firstError.message}` : 'not an InterfaceContract'} (run \`rollback-lens validate\` for every problem)`,
+    );
+  }
+  const dir = path.dirname(abs);
+  const model = contractModel(analysis.parsed!.value);
+  const loaded: LoadedContract = { file: abs, dir, relPath, model };
+  const inputSchema = await resolveSchema(model.inputSchema, dir, workspace, 'input');
+  const outputSchema = await resolveSchema(model.outputSchema, dir, workspace, 'output');
+  if (inputSchema) loaded.validateInput = rowValidator(inputSchema, 'input');
+  if (outputSchema) loaded.validateOutput = rowValidator(outputSchema, 'output');
+  return loaded;
+}
+
+/** A file named by the contract, resolved against its folder and confined to the workspace (src/node/workspace.ts, links followed) before anything opens it. */
+export async function contractFile(dir: string, workspace: string, ref: string, what: string): Promise<string> {
+  const c = await confine(workspace, dir, ref, what);
+  if (!c.ok) throw new ContractError(c.message);
+  return c.path;
+}
+
+async function resolveSchema(schema: unknown, dir: string, workspace: string, which: string): Promise<object | undefined> {
+  if (!schema || typeof schema !== 'object') return undefined;
+  const ref = (schema as { $ref?: unknown }).$ref;
+  if (typeof ref !== 'string') return schema;
+  const real = await contractFile(dir, workspace, ref, `the ${which} schema`);
+  if (!(await exists(real))) throw new ContractError(`the ${which} schema \`${ref}\` does not exist`);
+  try {
+    return JSON.parse(await fs.readFile(real, 'utf8')) as object;
+  } catch (e) {
+    throw new ContractError(`the ${which} schema \`${ref}\` is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function rowValidator(schema: object, which: string): RowValidator {
+  const ajv = new Ajv({ allErrors: false, strict: false, validateFormats: false });
+  let validate: ValidateFunction;
+  try {
+    validate = ajv.compile(schema);
+  } catch (e) {
+    throw new ContractError(`the ${which} schema is not a valid JSON Schema: ${(e as Error).message}`);
+  }
+  return (row) => {
+    if (validate(row)) return undefined;
+    return recordErrorMessage(validate.errors![0]!, row);
+  };
+}
+
+export async function runContractTests(file: string, options: RunOptions): Promise<ContractReport> {
+  const contract = await loadContract(file, options.workspace);
+  const tests = contract.model.tests.filter((t) => !options.testIds || options.testIds.includes(t.id));
+  if (options.testIds) {
+    const unknown = options.testIds.filter((id) => !contract.model.tests.some((t) => t.id === id));
+    if (unknown.length) throw new ContractError(`${contract.relPath} has no test ${unknown.map((u) => `\`${u}\``).join(', ')} (it has ${contract.model.tests.map((t) => `\`${t.id}\``).join(', ')})`);
+  }
+  const reports: TestReport[] = [];
+  for (const t of tests) {
+    if (options.signal?.aborted) break;
+    reports.push(await runTest(contract, t, options));
+  }
+  return {
+    reportVersion: REPORT_VERSION,
+    contract: meta(contract),
+    verdict: combineVerdicts(reports.map((r) => r.verdict)),
+    tests: reports,
+  };
+}
+
+function meta(c: LoadedContract): TestReport['contract'] {
+  return { path: c.relPath, ...(c.model.name ? { name: c.model.name } : {}), ...(c.model.version !== undefined ? { version: c.model.version } : {}) };
+}
+
+export async function runTest(contract: LoadedContract, test: ContractTestSpec, options: RunOptions): Promise<TestReport> {
+  const started = Date.now();
+  const m = { contractPath: contract.relPath, ...(contract.model.name ? { contractName: contract.model.name } : {}), ...(contract.model.version !== undefined ? { contractVersion: contract.model.version } : {}) };
+  options.onProgress?.({ testId: test.id, phase: 'start' });
+  const finish = (r: TestReport): TestReport => {
+    r.startedAt = new Date(started).toISOString();
+    r.durationMs = Date.now() - started;
+    options.onProgress?.({ testId: test.id, phase: 'done', verdict: r.verdict });
+    return r;
+  };
+  if (test.schemaOnly) {
+    const validate = test.schemaOnly.against === 'output' ? contract.validateOutput : contract.validateInput;
+    if (!validate) return finish(errorReport(contract, test.id, `the contract has no ${test.schemaOnly.against} schema to test against`));
+    return finish(runSchemaOnlyTest({ testId: test.id, ...test.schemaOnly }, validate, m));
+  }
+  try {
+    if (!test.inputs || !test.baseline) throw new ContractError(`test \`${test.id}\` needs both \`inputs\` and \`baseline\``);
+    const inputsFile = await contractFile(contract.dir, options.workspace, test.inputs, 'inputs');
+    const baselineFile = await contractFile(contract.dir, options.workspace, test.baseline, 'baseline');
+    const source = contract.model.source;
+    if (!source) throw new ContractError('the contract has no `source` to obtain outputs from');
+    for (const [f, what] of [
+      [inputsFile, 'inputs'],
+      [baselineFile, 'baseline'],
+    ] as const) {
+      if (!(await exists(f))) throw new ContractError(`the ${what} file \`${path.relative(contract.dir, f)}\` does not exist`);
+    }
+    // provenance first: a baseline recorded for other inputs or another seed is not compared
+    // (the baseline's own bytes too: an edited baseline is not the one its sidecar describes)
+    const [inputsDigest, baselineDigest, sidecar] = await Promise.all([sha256File(inputsFile), sha256File(baselineFile), readSidecar(baselineFile)]);
+    const baselineProvenance: Provenance = { file: test.baseline };
+    if (sidecar) {
+      Object.assign(baselineProvenance, {
+        ...(sidecar.model ? { model: sidecar.model } : {}),
+        ...(sidecar.version ? { version: String(sidecar.version) } : {}),
+        ...(sidecar.seed !== undefined ? { seed: sidecar.seed } : {}),
+        ...(sidecar.inputs?.digest ? { inputsDigest: sidecar.inputs.digest } : {}),
+        ...(sidecar.digest ? { digest: sidecar.digest } : {}),
+        ...(sidecar.recordedAt ? { recordedAt: sidecar.recordedAt } : {}),
+      });
+      const mismatch = checkSidecar(sidecar, { ...(source.seed !== undefined ? { seed: source.seed } : {}), inputsDigest, digest: baselineDigest });
+      if (mismatch) {
+        const r = errorReport(contract, test.id, mismatch);
+        r.verdict = 'fail';
+        r.rules = [{ id: 'provenance', kind: 'provenance', verdict: 'fail', message: mismatch }];
+        r.baseline = baselineProvenance;
+        return finish(r);
+      }
+    }
+    const comparison = new Comparison(test.compare!, {
+      ...(contract.validateInput ? { validateInput: contract.validateInput } : {}),
+      ...(contract.validateOutput ? { validateOutput: contract.validateOutput } : {}),
+    });
+    for await (const l of readJsonl(inputsFile)) {
+      if ('text' in l) comparison.addInput(l.line, l.text);
+      else comparison.unusableLine('inputs', l.line, `line is ${l.length} bytes, longer than the 1 MiB limit`);
+    }
+    for await (const l of readJsonl(baselineFile)) {
+      if ('text' in l) comparison.addBaseline(l.line, l.text);
+      else comparison.unusableLine('baseline', l.line, `line is ${l.length} bytes, longer than the 1 MiB limit`);
+    }
+    const timeout = options.timeoutMs ?? (source.timeout ? parseDuration(source.timeout) : undefined);
+    let rows = 0;
+    let keptCurrent: string | undefined;
+    let keptDigest: string | undefined;
+    const runId = newRunId();
+    if (typeof source.file === 'string') {
+      // a file of outputs: every line is compared, and one that cannot be used
+      // is reported by its line number while the others are still compared
+      const outputs = await contractFile(contract.dir, options.workspace, source.file, 'the outputs file');
+      if (!(await exists(outputs))) throw new ContractError(`the outputs file \`${source.file}\` does not exist`);
+      for await (const l of readJsonl(outputs, options.signal ? { signal: options.signal } : {})) {
+        if ('text' in l) comparison.addCurrent(l.line, l.text);
+        else comparison.unusableLine('current', l.line, `line is ${l.length} bytes, longer than the 1 MiB limit`);
+        if (++rows % 1000 === 0) options.onProgress?.({ testId: test.id, phase: 'outputs', rows });
+      }
+    } else {
+      // the outputs exist only during the run: keep a copy for the diff view's row table
+      const keeper = options.keepOutputs === false ? undefined : await OutputKeeper.open(keptOutputsPath(options.workspace, contract.relPath, test.id, runId)).catch(() => undefined);
+      try {
+        for await (const out of obtainOutputs(source, {
+          cwd: contract.dir,
+          inputsFile,
+          ...(source.seed !== undefined ? { seed: source.seed } : {}),
+          ...(typeof timeout === 'number' ? { timeoutMs: timeout } : timeout && timeout.ok ? { timeoutMs: timeout.value } : {}),
+          ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        })) {
+          keeper?.add(out.line, out.text);
+          comparison.addCurrentRow(out.line, out.value);
+          if (++rows % 1000 === 0) options.onProgress?.({ testId: test.id, phase: 'outputs', rows });
+        }
+        await keeper?.commit().then(() => {
+          keptCurrent = path.relative(contract.dir, keeper.file).split(path.sep).join('/');
+          keptDigest = keeper.digest;
+        }, () => undefined);
+      } finally {
+        if (!keptCurrent) await keeper?.discard();
+      }
+    }
+    const report = comparison.finish(m);
+    report.baseline = baselineProvenance;
+    report.current = {
+      ...(contract.model.model ? { model: contract.model.model } : {}),
+      ...(source.seed !== undefined ? { seed: source.seed } : {}),
+      ...(source.command ? { command: source.command } : {}),
+      inputsDigest,
+    };
+    report.runId = runId;
+    report.files = {
+      inputs: test.inputs,
+      baseline: test.baseline,
+      ...(source.file ? { current: source.file } : keptCurrent ? { current: keptCurrent, ...(keptDigest ? { currentDigest: keptDigest } : {}) } : {}),
+    };
+    report.compare = { key: test.compare!.key, tolerance: test.compare!.tolerance, drift: test.compare!.drift };
+    return finish(report);
+  } catch (e) {
+    if (e instanceof ContractError || (e as { name?: string }).name === 'SourceError') return finish(errorReport(contract, test.id, (e as Error).message));
+    throw e;
+  }
+}
+
+function errorReport(contract: LoadedContract, testId: string, reason: string): TestReport {
+  return rowlessReport(meta(contract), testId, 'error', [], reason);
+}
+
+async function exists(f: string): Promise<boolean> {
+  try {
+    return (await fs.stat(f)).isFile();
+  } catch {
+    return false;
+  }
+}

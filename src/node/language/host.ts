@@ -1,0 +1,69 @@
+// The language host on a real file system: workspace-relative reads confined
+// to the workspace by src/node/workspace.ts (also through symlinks, refused
+// before the target is opened or stat-ed), and the calendar of src/node/clock.ts
+// (ROLLBACK_LENS_NOW when set, else the real clock) unless a clock is given.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { FileStat, LanguageHost } from '../../core/language/host';
+import { calendarClockOrReal } from '../clock';
+import { confine } from '../workspace';
+
+
+export interface NodeHostOptions {
+  /** Largest referenced file read, in bytes. */
+  maxReadBytes?: number;
+  /** The calendar (default: ROLLBACK_LENS_NOW when set and valid, else the real clock). */
+  now?: () => number;
+  lastDrill?: LanguageHost['lastDrill'];
+}
+
+export class NodeHost implements LanguageHost {
+  private rootReal: Promise<string>;
+  private readonly maxReadBytes: number;
+  readonly lastDrill: LanguageHost['lastDrill'];
+  private readonly clock: () => number;
+
+  constructor(
+    readonly root: string,
+    options: NodeHostOptions = {},
+  ) {
+    this.rootReal = fs.realpath(root).catch(() => path.resolve(root));
+    this.maxReadBytes = options.maxReadBytes ?? 16 * 1024 * 1024;
+    this.clock = options.now ?? calendarClockOrReal();
+    this.lastDrill = options.lastDrill;
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  /** The real path of a workspace-relative one, or 'outside' when it (or a link on the way) leaves the workspace. */
+  private async inside(rel: string): Promise<string | 'outside'> {
+    const root = await this.rootReal;
+    const c = await confine(root, root, rel);
+    return c.ok ? c.real : 'outside';
+  }
+
+  async stat(rel: string): Promise<FileStat> {
+    const real = await this.inside(rel);
+    if (real === 'outside') return 'outside';
+    try {
+      const st = await fs.stat(real);
+      return st.isDirectory() ? 'directory' : 'file';
+    } catch {
+      return 'missing';
+    }
+  }
+
+  async readFile(rel: string): Promise<string | undefined> {
+    const real = await this.inside(rel);
+    if (real === 'outside') return undefined;
+    try {
+      const st = await fs.stat(real);
+      if (!st.isFile() || st.size > this.maxReadBytes) return undefined;
+      return await fs.readFile(real, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+// The language service in a worker thread, so a 50k-line document never
+// blocks the editor's extension host: parsing and validation run here.
+import { parentPort } from 'node:worker_threads';
+import { DEFAULT_ANALYSIS_OPTIONS, LanguageService, type TextDocumentInput } from '../../core';
+import { lastDrillFromAudit } from '../audit';
+import { NodeHost } from './host';
+import type { DocRef, Requests } from './protocol';
+import { serve, type Handlers } from '../rpc';
+
+const services = new Map<string, LanguageService>();
+const texts = new Map<string, { version: number; text: string }>();
+let maxSize = DEFAULT_ANALYSIS_OPTIONS.maxSize;
+
+class MissingText extends Error {
+  readonly data = { missingText: true };
+}
+
+function serviceFor(root: string): LanguageService {
+  let s = services.get(root);
+  if (!s) {
+    // the overdue-drill check reads the workspace's audit log
+    s = new LanguageService(new NodeHost(root, { lastDrill: lastDrillFromAudit(root) }), { ...DEFAULT_ANALYSIS_OPTIONS, maxSize });
+    services.set(root, s);
+  }
+  return s;
+}
+
+function input(doc: DocRef): TextDocumentInput {
+  if (doc.text !== undefined) texts.set(doc.uri, { version: doc.version, text: doc.text });
+  const t = texts.get(doc.uri);
+  if (!t || t.version !== doc.version) throw new MissingText(`no text for ${doc.uri}@${doc.version}`);
+  return { uri: doc.uri, version: doc.version, path: doc.path, text: t.text };
+}
+
+const handlers: Handlers<Requests> = {
+  validate: ({ doc }) => serviceFor(doc.root).validate(input(doc)),
+  complete: ({ doc, offset }) => serviceFor(doc.root).complete(input(doc), offset),
+  hover: ({ doc, offset }) => serviceFor(doc.root).hover(input(doc), offset),
+  symbols: ({ doc }) => serviceFor(doc.root).symbols(input(doc)),
+  codeActions: ({ doc, span }) => serviceFor(doc.root).codeActions(input(doc), span),
+  close: ({ uri }) => {
+    texts.delete(uri);
+    for (const s of services.values()) s.close(uri);
+    return null;
+  },
+  invalidate: () => {
+    for (const s of services.values()) s.invalidate();
+    return null;
+  },
+  configure: (p) => {
+    if (p.maxSize && p.maxSize > 0) maxSize = p.maxSize;
+    for (const s of services.values()) s.configure({ maxSize });
+    return null;
+  },
+};
+
+if (parentPort) serve(parentPort, handlers);

@@ -1,0 +1,351 @@
+// The dry-run of a rollback: resolve the plan, run only `dryRun` variants and
+// read-only `check`s, show every other step as what it would do (the request
+// it would send, the flagd diff it would make, who must approve, the message
+// it would post), check contract compatibility between the current and the
+// target release, check user state, and say whether the runbook is ready.
+// Nothing that mutates is executed. Every file the runbook names (snapshot,
+// flag files, state schemas and samples, scripts) is confined to the
+// workspace by src/node/workspace.ts before it is opened: one outside is a
+// `file-outside-workspace` finding at the reference, never read.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import Ajv from 'ajv';
+import { analyze, semanticDiagnostics } from '../../core/language/analysis';
+import { compareContracts, loadContractVersion } from '../../core/contract/compat';
+import { renderDeep, renderTemplate, resolvePlan, templateValues } from '../../core/runbook/plan';
+import { describeFlagEdit, editFlag } from '../../core/runbook/flag';
+import { LineIndex } from '../../core/util/text';
+import type { Diagnostic } from '../../core/types';
+import { formatDuration, parseDuration } from '../../core/util/values';
+import { locate, type PathSegment } from '../../core/yaml';
+import { lastDrillFromAudit } from '../audit';
+import { NodeHost } from '../language/host';
+import { toWorkspacePath } from '../workspace';
+import { confine, readConfined } from '../workspace';
+import { evaluateTriggers } from '../metrics';
+import { readJsonl } from '../jsonl';
+import { retryOf, runStepCommand, stepSetup } from './shell';
+import { asObject as obj } from '../../core/language/checks/context';
+import type { DryRunReport, Finding, Phase, StepResult } from '../../core/runbook/report';
+
+export type { DryRunReport, Finding, Phase, StepResult } from '../../core/runbook/report';
+
+export interface DryRunOptions {
+  workspace: string;
+  /** One clock for the calendar and the metrics (tests). Default: the calendar of src/node/clock.ts, metrics read at the real time. */
+  now?: () => number;
+  signal?: AbortSignal;
+  /** Largest time one dryRun or check command may take when its step has no timeout. */
+  defaultCommandTimeoutMs?: number;
+}
+
+export class DryRunError extends Error {}
+
+/** Read-only commands (dryRun variants, checks) can tell they run in a dry-run; a step's env cannot switch it off. */
+const DRY_RUN_MARK = { ROLLBACK_LENS_DRY_RUN: '1' };
+
+export async function dryRun(file: string, options: DryRunOptions): Promise<DryRunReport> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await fs.readFile(abs, 'utf8');
+  } catch (e) {
+    throw new DryRunError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const rel = toWorkspacePath(options.workspace, abs);
+  const dir = path.dirname(abs);
+  const host = new NodeHost(options.workspace, { lastDrill: lastDrillFromAudit(options.workspace), ...(options.now ? { now: options.now } : {}) });
+  const analysis = analyze({ path: rel, text });
+  if (analysis.kind !== 'RollbackRunbook' || !analysis.checkable) {
+    const first = analysis.syntactic.find((d) => d.severity === 'error');
+    const at = first ? new LineIndex(text).positionAt(first.span.start) : { line: 0, character: 0 };
+    throw new DryRunError(`${file}:${at.line + 1}:${at.character + 1}: ${first ? `${first.code} ${first.message}` : 'not a RollbackRunbook'}`);
+  }
+  const index = new LineIndex(text);
+  const root = analysis.parsed!.root;
+  const value = analysis.parsed!.value as Record<string, unknown>;
+  const findings: Finding[] = [];
+  const at = (p: PathSegment[]): { line?: number; column?: number } => {
+    const l = locate(root, p);
+    const n = l.pair?.key ?? l.node;
+    if (!n) return {};
+    const pos = index.positionAt(n.start);
+    return { line: pos.line + 1, column: pos.character + 1 };
+  };
+  /** The position of the value at `p` (where the language service locates a file reference). */
+  const atValue = (p: PathSegment[]): { line?: number; column?: number } => {
+    const n = locate(root, p).node;
+    if (!n) return at(p);
+    const pos = index.positionAt(n.start);
+    return { line: pos.line + 1, column: pos.character + 1 };
+  };
+  const fromDiagnostic = (d: Diagnostic): Finding => {
+    const pos = index.positionAt(d.span.start);
+    return { severity: d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'info', code: d.code, message: d.message, line: pos.line + 1, column: pos.character + 1 };
+  };
+  // everything the language service knows first: a runbook with errors is not ready
+  for (const d of [...analysis.syntactic, ...(await semanticDiagnostics(analysis, host))]) findings.push(fromDiagnostic(d));
+
+  // the values the linter checked every {{placeholder}} against (its unknown-placeholder findings are among the
+  // diagnostics above, at the placeholder itself), so rendering below reports nothing of its own
+  const values = templateValues(value, 'dry-run');
+  const phases: Record<Phase, string[]> = { detect: [], decide: [], execute: [], verify: [], close: [], communicate: [] };
+  const roles = obj(value.roles);
+  const who = (role: string) => {
+    const r = obj(roles[role]);
+    return r.contact ? `${role} (${String(r.name ?? role)}, ${String(r.contact)})` : role;
+  };
+
+  // detect: every trigger against the metrics source, now (a source that fails is an error for this phase only)
+  const triggers = await evaluateTriggers(value, dir, { workspace: options.workspace, now: (options.now ?? Date.now)(), ...(options.signal ? { signal: options.signal } : {}) });
+  for (const [i, t] of triggers.entries()) {
+    phases.detect.push(`${t.id}: ${t.message}`);
+    if (t.state === 'error') findings.push({ severity: 'error', code: 'trigger-unreadable', message: `trigger \`${t.id}\`: ${t.message}`, ...at(['triggers', i, 'metric']) });
+    else if (t.state === 'no-data') findings.push({ severity: 'warning', code: 'trigger-no-data', message: `trigger \`${t.id}\`: ${t.message}`, ...at(['triggers', i, 'metric']) });
+  }
+  const firing = triggers.filter((t) => t.fires).map((t) => t.id);
+  phases.detect.push(firing.length ? `would fire now: ${firing.join(', ')}` : 'no trigger would fire now');
+
+  // decide: approvals, against windows.decide
+  const windows = obj(value.windows);
+  const decide = typeof windows.decide === 'string' ? parseDuration(windows.decide) : undefined;
+  const restore = typeof windows.restore === 'string' ? parseDuration(windows.restore) : undefined;
+
+  // execute: the plan
+  const plan = resolvePlan(value);
+  for (const s of plan.blocked) findings.push({ severity: 'error', code: 'step-blocked', message: `step \`${s.id}\` cannot be scheduled: it is on a dependency cycle or requires a missing step`, ...at(['steps', s.index, 'id']) });
+  const stepsRaw = Array.isArray(value.steps) ? value.steps : [];
+  const results: StepResult[] = [];
+  for (const s of plan.steps) {
+    if (options.signal?.aborted) throw new DryRunError('cancelled');
+    const raw = obj(stepsRaw[s.index]);
+    const timeoutMs = s.timeoutMs || options.defaultCommandTimeoutMs || 60_000;
+    const base = { id: s.id, order: s.order, kind: s.kind ?? 'unknown' };
+    // the step's cwd and env for its commands; its retries for its dryRun
+    const setup = await stepSetup(raw, dir, options.workspace, process.env, DRY_RUN_MARK);
+    // a read-only precondition runs first, when it is a command
+    if (typeof raw.check === 'string') {
+      const c = await runStepCommand(raw.check, setup, { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+      if (c.code !== 0) findings.push({ severity: 'error', code: 'check-failed', message: `step \`${s.id}\`: the check \`${raw.check}\` ${c.reason}`, ...at(['steps', s.index, 'check']) });
+    }
+    if (s.kind === 'run') {
+      if (typeof raw.dryRun === 'string') {
+        const r = await runStepCommand(raw.dryRun, setup, { timeoutMs, retry: retryOf(raw), ...(options.signal ? { signal: options.signal } : {}) });
+        results.push({ ...base, action: `dry-run: ${raw.dryRun}`, outcome: r.code === 0 ? 'ran' : 'failed', durationMs: r.ms, ...(r.output ? { output: r.output } : {}) });
+        if (r.code !== 0) findings.push({ severity: 'error', code: 'dry-run-failed', message: `step \`${s.id}\`: \`${raw.dryRun}\` ${r.reason}`, ...at(['steps', s.index, 'dryRun']) });
+      } else {
+        results.push({ ...base, action: `would run: ${String(raw.run)} (no dryRun variant: not executed)`, outcome: 'would-run' });
+        findings.push({ severity: 'warning', code: 'no-dry-run', message: `step \`${s.id}\` has no \`dryRun\` variant, so the dry-run cannot exercise it`, ...at(['steps', s.index, 'run']) });
+      }
+    } else if (s.kind === 'http') {
+      const req = renderDeep(raw.http, values) as Record<string, unknown>;
+      results.push({ ...base, action: `would send ${String(req.method ?? 'POST')} ${String(req.url)}${req.body !== undefined ? ` ${JSON.stringify(req.body)}` : ''}`, outcome: 'shown' });
+    } else if (s.kind === 'flag') {
+      const f = obj(raw.flag);
+      const diff = await flagDiff(dir, options.workspace, String(f.file), String(f.name), String(f.variant));
+      results.push({ ...base, action: diff.ok ? `would change ${f.file}: ${diff.text}` : `flag change: ${diff.text}`, outcome: diff.ok ? 'shown' : 'failed' });
+      if (diff.outside) findings.push({ severity: 'error', code: 'file-outside-workspace', message: `step \`${s.id}\`: ${diff.text}`, ...atValue(['steps', s.index, 'flag', 'file']) });
+      else if (!diff.ok) findings.push({ severity: 'error', code: 'flag-invalid', message: `step \`${s.id}\`: ${diff.text}`, ...at(['steps', s.index, 'flag']) });
+    } else if (s.kind === 'approve') {
+      const list = (Array.isArray(raw.approve) ? raw.approve : []).map(String);
+      results.push({ ...base, action: `approval gate: ${list.map(who).join(' and ')} must approve`, outcome: 'shown' });
+      phases.decide.push(`${s.id}: ${list.map(who).join(' and ')} must approve${s.timeoutMs ? ` within ${formatDuration(s.timeoutMs)}` : ''}`);
+      if (decide?.ok && s.timeoutMs > decide.value) {
+        findings.push({ severity: 'warning', code: 'decide-window-exceeded', message: `approval \`${s.id}\` may take ${formatDuration(s.timeoutMs)}, longer than windows.decide ${String(windows.decide)}`, ...at(['steps', s.index, 'timeout']) });
+      }
+    } else if (s.kind === 'notify') {
+      const n = raw.notify;
+      const audience = typeof n === 'string' ? n : String(obj(n).audience ?? '');
+      const comm = (Array.isArray(value.communication) ? value.communication : []).map(obj).find((c) => c.audience === audience);
+      const template = typeof obj(n).template === 'string' ? String(obj(n).template) : typeof comm?.template === 'string' ? comm.template : undefined;
+      if (template) {
+        const r = renderTemplate(template, values);
+        results.push({ ...base, action: `would notify ${audience}: "${r.text.trim()}"`, outcome: 'shown' });
+      } else {
+        results.push({ ...base, action: `would notify ${audience}`, outcome: 'shown' });
+        findings.push({ severity: 'warning', code: 'no-template', message: `step \`${s.id}\`: no message template for audience \`${audience}\``, ...at(['steps', s.index, 'notify']) });
+      }
+    } else if (s.kind === 'verify') {
+      const v = obj(raw.verify);
+      results.push({ ...base, action: `would verify: contract test ${String(v.test)} of ${String(v.contract)}`, outcome: 'shown' });
+      phases.verify.push(`${s.id}: contract test ${String(v.test)} of ${String(v.contract)}`);
+    }
+    phases.execute.push(`${s.order}. ${results[results.length - 1]?.action ?? s.id}`);
+  }
+
+  // windows: the language service's restore-window-exceeded (above, a warning at windows.restore's
+  // value, as validate reports it) is the one finding for a plan longer than windows.restore
+
+  // contracts: what the target release honours, against the current one
+  const current = obj(values.current);
+  const target = obj(values.target);
+  if (typeof current.contract === 'string' && typeof target.contract === 'string') {
+    try {
+      const read = async (p: string) => host.readFile(p);
+      const relDir = path.posix.dirname(rel);
+      const before = await loadContractVersion(path.posix.join(relDir, current.contract), read);
+      const after = await loadContractVersion(path.posix.join(relDir, target.contract), read);
+      const report = compareContracts(before, after, { now: host.now() });
+      const breaking = report.changes.filter((c) => c.class === 'breaking');
+      phases.verify.push(`contract ${current.contract} → ${target.contract}: ${report.changes.length} change(s), ${breaking.length} breaking`);
+      for (const c of breaking) findings.push({ severity: 'error', code: `contract-${c.code}`, message: `contract change from current to target: ${c.message}`, ...at(['release', 'target', 'contract']) });
+    } catch (e) {
+      findings.push({ severity: 'error', code: 'contract-unreadable', message: (e as Error).message, ...at(['release']) });
+    }
+  }
+
+  // user state: the target reads what the current model wrote, preserved attributes intact
+  findings.push(...(await checkState(obj(value.state), dir, options.workspace, at, atValue)));
+
+  // close and communicate
+  const closure = obj(value.closure);
+  for (const r of (Array.isArray(closure.signOff) ? closure.signOff : []).map(String)) phases.close.push(`sign-off: ${who(r)}`);
+  for (const c of Array.isArray(closure.checklist) ? closure.checklist : []) phases.close.push(`checklist: ${String(c)}`);
+  for (const role of new Set([...(Array.isArray(closure.signOff) ? closure.signOff : []), ...stepsRaw.flatMap((s) => (Array.isArray(obj(s).approve) ? (obj(s).approve as unknown[]) : []))].map(String))) {
+    if (roles[role] && !obj(roles[role]).contact) findings.push({ severity: 'error', code: 'role-without-contact', message: `role \`${role}\` must approve or sign off but has no contact`, ...at(['roles', role]) });
+  }
+  for (const c of (Array.isArray(value.communication) ? value.communication : []).map(obj)) {
+    if (typeof c.template !== 'string') continue;
+    const r = renderTemplate(c.template, values);
+    phases.communicate.push(`${String(c.audience)} (${String(c.owner ?? '')}, on ${Array.isArray(c.on) ? c.on.join('/') : 'start/update/close'}): "${r.text.trim()}"`);
+  }
+
+  const unique = oneFindingPerProblem(findings);
+  return {
+    runbook: rel,
+    verdict: unique.some((f) => f.severity === 'error') ? 'not-ready' : 'ready',
+    phases,
+    steps: results,
+    findings: unique,
+    worstCase: { ms: plan.worstCaseMs, path: plan.criticalPath, ...(restore?.ok ? { restoreMs: restore.value } : {}), ...(decide?.ok ? { decideMs: decide.value } : {}) },
+  };
+}
+
+/**
+ * The findings in line order, one per problem: a finding with the code and
+ * position of an earlier one (the language service's, listed first) is the
+ * same problem found twice, e.g. a file reference outside the workspace.
+ */
+function oneFindingPerProblem(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  const out = findings.filter((f) => {
+    const key = `${f.code}@${f.line ?? ''}:${f.column ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return out.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
+async function flagDiff(dir: string, workspace: string, file: string, name: string, variant: string): Promise<{ ok: boolean; text: string; outside?: boolean }> {
+  const c = await confine(workspace, dir, file, 'flag file');
+  if (!c.ok) return { ok: false, text: c.message, outside: true };
+  let text: string;
+  try {
+    text = await fs.readFile(c.real, 'utf8');
+  } catch (e) {
+    return { ok: false, text: (e as NodeJS.ErrnoException).code === 'ENOENT' ? `flag file \`${file}\` does not exist` : `flag file \`${file}\` cannot be read` };
+  }
+  // the same edit the drill makes (only the defaultVariant value's bytes), described
+  const e = editFlag(text, file, name, variant);
+  return e.ok ? { ok: true, text: describeFlagEdit(name, e) } : { ok: false, text: e.error };
+}
+
+type At = (p: PathSegment[]) => { line?: number; column?: number };
+
+async function checkState(state: Record<string, unknown>, dir: string, workspace: string, at: At, atValue: At): Promise<Finding[]> {
+  const out: Finding[] = [];
+  if (typeof state.targetReads !== 'string' || typeof state.samples !== 'string') return out;
+  // every file first: one outside the workspace is a finding at its reference, and nothing of the state is read
+  for (const [key, what] of [
+    ['targetReads', 'state schema'],
+    ['writes', 'state schema'],
+    ['samples', 'state samples'],
+  ] as const) {
+    if (typeof state[key] !== 'string') continue;
+    const c = await confine(workspace, dir, state[key], what);
+    if (!c.ok) out.push({ severity: 'error', code: 'file-outside-workspace', message: c.message, ...atValue(['state', key]) });
+  }
+  if (out.length) return out;
+  // a schema that cannot be read, parsed or compiled is a finding at its reference, never a crash
+  type Loaded = { schema: Record<string, unknown> } | { finding: Finding };
+  const schemaAt = async (key: 'targetReads' | 'writes'): Promise<Loaded> => {
+    const ref = String(state[key]);
+    const unreadable = (message: string): Loaded => ({ finding: { severity: 'error', code: 'state-schema-unreadable', message, ...atValue(['state', key]) } });
+    let text: string;
+    try {
+      text = await readConfined(workspace, dir, ref, 'state schema');
+    } catch (e) {
+      return unreadable((e as Error).message);
+    }
+    try {
+      const v = JSON.parse(text) as unknown;
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return unreadable(`state schema \`${ref}\` is not a JSON object`);
+      return { schema: v as Record<string, unknown> };
+    } catch (e) {
+      return unreadable(`state schema \`${ref}\` is not JSON: ${(e as Error).message}`);
+    }
+  };
+  const loaded = [await schemaAt('targetReads'), ...(typeof state.writes === 'string' ? [await schemaAt('writes')] : [])];
+  const unusable = loaded.flatMap((l) => ('finding' in l ? [l.finding] : []));
+  if (unusable.length) return unusable;
+  const [reads, writes] = loaded.map((l) => (l as { schema: Record<string, unknown> }).schema) as [Record<string, unknown>, Record<string, unknown> | undefined];
+  let validate: ReturnType<Ajv['compile']>;
+  try {
+    validate = new Ajv({ allErrors: false, strict: false, validateFormats: false }).compile(reads);
+  } catch (e) {
+    return [{ severity: 'error', code: 'state-schema-unreadable', message: `state schema \`${state.targetReads}\` cannot be compiled: ${(e as Error).message}`, ...atValue(['state', 'targetReads']) }];
+  }
+  const preserve = (Array.isArray(state.preserve) ? state.preserve : []).map(String);
+  const confinedSamples = await confine(workspace, dir, state.samples, 'state samples');
+  if (!confinedSamples.ok) return [{ severity: 'error', code: 'file-outside-workspace', message: confinedSamples.message, ...atValue(['state', 'samples']) }];
+  const samples = confinedSamples.real;
+  let failures = 0;
+  try {
+    const st = await fs.stat(samples);
+    if (!st.isFile()) return [{ severity: 'error', code: 'state-sample-invalid', message: `state samples \`${state.samples}\` is a folder, not a file`, ...atValue(['state', 'samples']) }];
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return [{ severity: 'error', code: 'state-sample-invalid', message: `state samples \`${state.samples}\` ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (e as Error).message})`}`, ...atValue(['state', 'samples']) }];
+  }
+  for await (const l of readJsonl(samples)) {
+    if (!('text' in l)) continue;
+    let row: unknown;
+    try {
+      row = JSON.parse(l.text);
+    } catch {
+      out.push({ severity: 'error', code: 'state-sample-invalid', message: `${state.samples} line ${l.line} is not JSON`, ...at(['state', 'samples']) });
+      continue;
+    }
+    if (!validate(row)) {
+      failures++;
+      const e = validate.errors![0]!;
+      out.push({ severity: 'error', code: 'state-incompatible', message: `${state.samples} line ${l.line}: the target cannot read it (${state.targetReads}): ${e.instancePath || '(record)'} ${e.message}`, ...at(['state', 'samples']) });
+    }
+    for (const p of preserve) {
+      if (get(row, p) === undefined) out.push({ severity: 'error', code: 'state-preserve-missing', message: `${state.samples} line ${l.line} has no \`${p}\`, which must be preserved`, ...at(['state', 'preserve']) });
+    }
+    if (failures > 50) break;
+  }
+  for (const p of preserve) {
+    const inReads = propertySchema(reads, p);
+    const inWrites = writes ? propertySchema(writes, p) : undefined;
+    if (!inReads) out.push({ severity: 'error', code: 'state-preserve-dropped', message: `\`${p}\` must be preserved but the target's schema (${state.targetReads}) does not define it`, ...at(['state', 'preserve']) });
+    else if (inWrites && JSON.stringify(inWrites.type) !== JSON.stringify(inReads.type)) {
+      out.push({ severity: 'error', code: 'state-preserve-retyped', message: `\`${p}\` is ${JSON.stringify(inWrites.type)} in what the current model writes but ${JSON.stringify(inReads.type)} in what the target reads`, ...at(['state', 'preserve']) });
+    }
+  }
+  return out;
+}
+
+function get(row: unknown, p: string): unknown {
+  let v = row;
+  for (const part of p.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+  return v;
+}
+
+function propertySchema(schema: Record<string, unknown>, p: string): Record<string, unknown> | undefined {
+  let s: Record<string, unknown> | undefined = schema;
+  for (const part of p.split('.')) s = s ? (obj(s.properties)[part] as Record<string, unknown> | undefined) : undefined;
+  return s;
+}

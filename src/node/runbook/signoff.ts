@@ -1,0 +1,69 @@
+// Sign-offs: the roles a runbook's `closure.signOff` names confirm (or
+// refuse) that the rollback may be closed. Each answer is an audit record.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { analyze } from '../../core/language/analysis';
+import { asObject as obj } from '../../core/language/checks/context';
+import { toWorkspacePath } from '../workspace';
+import { appendAuditRecord, type AuditRecord } from '../audit';
+import { signOffRecord } from '../contract/records';
+
+export class SignOffError extends Error {}
+
+export interface SignOffRole {
+  role: string;
+  name?: string;
+  contact?: string;
+}
+
+async function readRunbook(file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new SignOffError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const analysis = analyze({ path: path.basename(file), text });
+  if (analysis.kind !== 'RollbackRunbook' || !analysis.parsed) throw new SignOffError(`${file} is not a RollbackRunbook`);
+  return obj(analysis.parsed.value);
+}
+
+function describe(roles: Record<string, unknown>, role: string): SignOffRole {
+  const r = obj(roles[role]);
+  return { role, ...(typeof r.name === 'string' ? { name: r.name } : {}), ...(typeof r.contact === 'string' ? { contact: r.contact } : {}) };
+}
+
+/** Every role the runbook declares, with its name and contact. */
+export async function runbookRoles(file: string): Promise<Map<string, SignOffRole>> {
+  const roles = obj((await readRunbook(file)).roles);
+  return new Map(Object.keys(roles).map((role) => [role, describe(roles, role)]));
+}
+
+/** The roles that must sign off the closure of this runbook, with their names and contacts. */
+export async function signOffRoles(file: string): Promise<SignOffRole[]> {
+  const value = await readRunbook(file);
+  const list = obj(value.closure).signOff;
+  return (Array.isArray(list) ? list : []).map(String).map((role) => describe(obj(value.roles), role));
+}
+
+export interface SignOffOptions {
+  workspace: string;
+  role: string;
+  decision: 'approve' | 'reject';
+  note?: string;
+  user?: string;
+}
+
+/** Records a sign-off of `role` after checking the runbook asks that role for one. */
+export async function signOff(file: string, options: SignOffOptions): Promise<AuditRecord> {
+  const roles = await signOffRoles(file);
+  if (!roles.some((r) => r.role === options.role)) {
+    const rel = toWorkspacePath(options.workspace, path.resolve(file));
+    throw new SignOffError(
+      roles.length
+        ? `${rel}: \`${options.role}\` is not a sign-off role (closure.signOff: ${roles.map((r) => r.role).join(', ')})`
+        : `${rel} has no closure.signOff roles`,
+    );
+  }
+  return appendAuditRecord(options.workspace, signOffRecord(file, options.role, options.decision, options.note, options.user));
+}
