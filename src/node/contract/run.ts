@@ -5,18 +5,16 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
-import { analyze } from '../../core/language/analysis';
 import { Comparison, type RowValidator } from '../../core/contract/compare';
 import { contractModel, type ContractModel, type ContractTestSpec } from '../../core/contract/model';
 import { combineVerdicts, REPORT_VERSION, rowlessReport, type ContractReport, type Provenance, type TestReport } from '../../core/contract/report';
 import { runSchemaOnlyTest } from '../../core/contract/schemaOnly';
-import { LineIndex } from '../../core/util/text';
 import { recordErrorMessage } from '../../core/language/schemaErrors';
 import { parseDuration } from '../../core/util/values';
 import { checkSidecar, readSidecar } from './baseline';
-import { toWorkspacePath } from '../workspace';
 import { confine } from '../workspace';
 import { keptOutputsPath, newRunId, OutputKeeper } from '../diff/keptOutputs';
+import { loadDocument } from '../documents';
 import { readJsonl, sha256File } from '../jsonl';
 import { obtainOutputs } from '../sources';
 
@@ -48,24 +46,8 @@ export interface LoadedContract {
 }
 
 export async function loadContract(file: string, workspace: string): Promise<LoadedContract> {
-  const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = await fs.readFile(abs, 'utf8');
-  } catch (e) {
-    throw new ContractError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const relPath = toWorkspacePath(workspace, abs);
-  const analysis = analyze({ path: relPath, text });
-  const firstError = analysis.syntactic.find((d) => d.severity === 'error');
-  if (firstError || analysis.kind !== 'InterfaceContract' || !analysis.checkable) {
-    const at = firstError ? new LineIndex(text).positionAt(firstError.span.start) : { line: 0, character: 0 };
-    throw new ContractError(
-      `${file}:${at.line + 1}:${at.character + 1}: ${firstError ? `${firstError.code} ${firstError.message}` : 'not an InterfaceContract'} (run \`rollback-lens validate\` for every problem)`,
-    );
-  }
-  const dir = path.dirname(abs);
-  const model = contractModel(analysis.parsed!.value);
+  const { file: abs, rel: relPath, dir, value } = await loadDocument(file, 'InterfaceContract', { workspace });
+  const model = contractModel(value);
   const loaded: LoadedContract = { file: abs, dir, relPath, model };
   const inputSchema = await resolveSchema(model.inputSchema, dir, workspace, 'input');
   const outputSchema = await resolveSchema(model.outputSchema, dir, workspace, 'output');

@@ -23,7 +23,6 @@ import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import { analyze } from '../../core/language/analysis';
 import { renderDeep, resolvePlan, templateValues } from '../../core/runbook/plan';
 import { LineIndex } from '../../core/util/text';
 import { formatDuration, parseDuration } from '../../core/util/values';
@@ -31,9 +30,9 @@ import { locate } from '../../core/yaml';
 import { editFlag } from '../../core/runbook/flag';
 import { writeFileAtomic } from '../atomic';
 import { runContractTests } from '../contract/run';
-import { toWorkspacePath } from '../workspace';
 import { confine } from '../workspace';
 import { evaluateTriggers } from '../metrics';
+import { loadDocument } from '../documents';
 import { retryOf, runStepCommand, stepSetup, withRetries, type StepSetup } from './shell';
 import { DEFAULT_OBSERVE_LIMITS, observeState, verifyStep, type Mutation, type ObserveLimits, type StateCheck } from './stepState';
 import { asObject as obj } from '../../core/language/checks/context';
@@ -89,16 +88,7 @@ type Stop =
   | { kind: 'cancelled'; step?: string; when: 'during' | 'before' | 'after' };
 
 export async function drill(file: string, options: DrillOptions): Promise<DrillReport> {
-  const abs = path.resolve(file);
-  const text = await fs.readFile(abs, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new DrillError(`cannot read ${file}: ${e.code ?? e.message}`);
-  });
-  const rel = toWorkspacePath(options.workspace, abs);
-  const analysis = analyze({ path: rel, text });
-  const firstError = analysis.syntactic.find((d) => d.severity === 'error');
-  if (analysis.kind !== 'RollbackRunbook' || !analysis.checkable || firstError) throw new DrillError(`${file} is not a valid runbook${firstError ? `: ${firstError.code} ${firstError.message}` : ''} (run \`rollback-lens validate\`)`);
-  const value = analysis.parsed!.value as Record<string, unknown>;
-  const dir = path.dirname(abs);
+  const { rel, dir, text, analysis, value } = await loadDocument(file, 'RollbackRunbook', { workspace: options.workspace });
   const drills = obj(value.drills);
   const scenario = (Array.isArray(drills.scenarios) ? drills.scenarios : []).map(obj).find((s) => s.id === options.scenario);
   if (!scenario) throw new DrillError(`${rel} has no drill scenario \`${options.scenario}\``);

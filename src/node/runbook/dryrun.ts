@@ -10,19 +10,18 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
-import { analyze, semanticDiagnostics } from '../../core/language/analysis';
+import { semanticDiagnostics } from '../../core/language/analysis';
 import { compareContracts, loadContractVersion } from '../../core/contract/compat';
 import { renderDeep, renderTemplate, resolvePlan, templateValues } from '../../core/runbook/plan';
 import { describeFlagEdit, editFlag } from '../../core/runbook/flag';
-import { LineIndex } from '../../core/util/text';
 import type { Diagnostic } from '../../core/types';
 import { formatDuration, parseDuration } from '../../core/util/values';
 import { locate, type PathSegment } from '../../core/yaml';
 import { lastDrillFromAudit } from '../audit';
 import { NodeHost } from '../language/host';
-import { toWorkspacePath } from '../workspace';
 import { confine, readConfined } from '../workspace';
 import { evaluateTriggers } from '../metrics';
+import { loadDocument } from '../documents';
 import { readJsonl } from '../jsonl';
 import { retryOf, runStepCommand, stepSetup } from './shell';
 import { asObject as obj } from '../../core/language/checks/context';
@@ -45,25 +44,10 @@ export class DryRunError extends Error {}
 const DRY_RUN_MARK = { ROLLBACK_LENS_DRY_RUN: '1' };
 
 export async function dryRun(file: string, options: DryRunOptions): Promise<DryRunReport> {
-  const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = await fs.readFile(abs, 'utf8');
-  } catch (e) {
-    throw new DryRunError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const rel = toWorkspacePath(options.workspace, abs);
-  const dir = path.dirname(abs);
+  // a runbook whose checks found errors is dry-run (its errors are findings: not ready); one that cannot be read as a runbook is refused
+  const doc = await loadDocument(file, 'RollbackRunbook', { workspace: options.workspace, allowErrors: true });
+  const { rel, dir, index, analysis, root, value } = doc;
   const host = new NodeHost(options.workspace, { lastDrill: lastDrillFromAudit(options.workspace), ...(options.now ? { now: options.now } : {}) });
-  const analysis = analyze({ path: rel, text });
-  if (analysis.kind !== 'RollbackRunbook' || !analysis.checkable) {
-    const first = analysis.syntactic.find((d) => d.severity === 'error');
-    const at = first ? new LineIndex(text).positionAt(first.span.start) : { line: 0, character: 0 };
-    throw new DryRunError(`${file}:${at.line + 1}:${at.character + 1}: ${first ? `${first.code} ${first.message}` : 'not a RollbackRunbook'}`);
-  }
-  const index = new LineIndex(text);
-  const root = analysis.parsed!.root;
-  const value = analysis.parsed!.value as Record<string, unknown>;
   const findings: Finding[] = [];
   const at = (p: PathSegment[]): { line?: number; column?: number } => {
     const l = locate(root, p);
