@@ -365,3 +365,23 @@ describe('architecture: no import cycles', () => {
     ]);
   });
 });
+
+// ---- comments ---------------------------------------------------------------------
+
+describe('architecture: comments name files that exist', () => {
+  const ROOT = path.resolve(SRC, '..');
+  /** Repository paths a text names (`src/…`, `test/…`, `examples/…`), without trailing punctuation. */
+  const namedPaths = (text: string): string[] => [...text.matchAll(/(?<![\w./-])((?:src|test|examples)\/[\w./-]*[\w])/g)].map((m) => m[1]!);
+  const exists = (p: string): boolean => [p, `${p}.ts`, `${p}.mjs`].some((c) => fs.existsSync(path.join(ROOT, c)));
+
+  it('finds the paths a text names, not those inside other paths', () => {
+    assert.deepEqual(namedPaths('see src/node/workspace.ts, and test/unit/x.test.ts. dist/test/integration/index.js .vscode-test/node'), ['src/node/workspace.ts', 'test/unit/x.test.ts']);
+  });
+
+  it('every src/, test/ or examples/ path a source file or the README names exists', () => {
+    const files = [...sourceFiles(SRC), path.join(ROOT, 'README.md')];
+    const missing: string[] = [];
+    for (const f of files) for (const p of namedPaths(fs.readFileSync(f, 'utf8'))) if (!exists(p)) missing.push(`${path.relative(ROOT, f)}: ${p}`);
+    assert.deepEqual([...new Set(missing)], []);
+  });
+});

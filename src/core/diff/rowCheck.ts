@@ -3,7 +3,7 @@
 // baseline's, and how far outside is it. The same arithmetic as the
 // contract-test engine's compareRow (src/core/contract/compare.ts), kept
 // here so the diff view can flag every row of a million-row comparison
-// without re-running the engine; test/unit/diff-rowcheck.test.ts proves
+// without re-running the engine; test/unit/diff-rowindex.test.ts proves
 // the counts agree with the engine's on real and generated fixtures. A
 // whole numeric array is checked element-wise by the engine's own function
 // (contract/elementwise.ts); its delta is the worst element's. Pure.
