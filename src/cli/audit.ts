@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AUDIT_KINDS, AuditError, auditHead, parseHead, readAuditLog, verifyAuditLog, type AuditCheck, type AuditKind } from '../node/audit';
-import type { CliIO } from './main';
+import type { CliIO } from './io';
 import { findWorkspace } from '../node/workspace';
 
 export const AUDIT_USAGE = `Usage: rollback-lens audit verify [--expect-head <sha256>] [options]

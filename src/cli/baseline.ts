@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { recordBaseline } from '../node/contract/baseline';
 import { ContractError, contractFile, loadContract } from '../node/contract/run';
-import type { CliIO } from './main';
+import type { CliIO } from './io';
 import { findWorkspace } from '../node/workspace';
 
 export const BASELINE_USAGE = `  baseline record <contract> --test <id>

@@ -11,7 +11,7 @@ import { compareContracts, ContractLoadError, loadContractVersion, type CompatCh
 import { parseDate } from '../core/util/values';
 import { calendarClock } from '../node/clock';
 import { GitError, readAtCommit, repoPathOf, resolveCommit } from '../node/git';
-import type { CliIO } from './main';
+import type { CliIO } from './io';
 
 export const COMPAT_USAGE = `Usage: rollback-lens compat <old.contract.yaml> <new.contract.yaml> [options]
        rollback-lens compat <contract.yaml> --against <git-revision> [options]

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { drillText } from '../core/runbook/render';
 import { drill, DrillError } from '../node/runbook/drill';
-import type { CliIO } from './main';
+import type { CliIO } from './io';
 import { drillRecords } from '../node/contract/records';
 import { record } from './record';
 import { displayPath, findWorkspace } from '../node/workspace';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { dryRunText } from '../core/runbook/render';
 import { dryRun, DryRunError } from '../node/runbook/dryrun';
-import type { CliIO } from './main';
+import type { CliIO } from './io';
 import { dryRunRecord } from '../node/contract/records';
 import { record } from './record';
 import { displayPath, findWorkspace } from '../node/workspace';

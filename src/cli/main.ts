@@ -17,6 +17,7 @@ import { SIGN_OFF_USAGE, signOffCommand } from './signoff';
 import { TEST_USAGE, testCommand } from './test';
 import { validatePaths } from './validate';
 import { findWorkspace } from '../node/workspace';
+import { UsageError, type CliIO } from './io';
 
 declare const __VERSION__: string | undefined;
 export const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
@@ -42,14 +43,6 @@ ${COMPAT_USAGE}
   -v, --version                  Show the version
 
 Exit codes: 0 clean / every test passed, 1 errors found / a test failed, 2 usage, I/O or run error.`;
-
-export class UsageError extends Error {}
-
-export interface CliIO {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream;
-  cwd: string;
-}
 
 /** Every subcommand: argv after the command name -> exit code (0 ok, 1 findings/failures, 2 usage or I/O). */
 const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {

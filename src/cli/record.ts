@@ -3,7 +3,7 @@
 // record is said on stderr; it does not change the command's exit code.
 import type { AuditInput } from '../node/audit';
 import { appendAll } from '../node/contract/records';
-import type { CliIO } from './main';
+import type { CliIO } from './io';
 
 export async function record(io: CliIO, workspace: string, ...inputs: AuditInput[]): Promise<void> {
   try {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuditError } from '../node/audit';
 import { signOff, SignOffError } from '../node/runbook/signoff';
-import type { CliIO } from './main';
+import type { CliIO } from './io';
 import { findWorkspace } from '../node/workspace';
 
 export const SIGN_OFF_USAGE = `  sign-off <runbook> --role <r>  Record in the audit log that role <r> (one of closure.signOff) signs off

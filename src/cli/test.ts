@@ -7,7 +7,7 @@ import { num } from '../core/contract/compare';
 import type { ContractReport, RuleResult, TestReport } from '../core/contract/report';
 import { writeFileAtomic } from '../node/atomic';
 import { ContractError, runContractTests } from '../node/contract/run';
-import type { CliIO } from './main';
+import type { CliIO } from './io';
 import { contractTestRecord } from '../node/contract/records';
 import { record } from './record';
 import { findWorkspace } from '../node/workspace';
