@@ -7,7 +7,7 @@ import { drillText } from '../core/runbook/render';
 import { drill, DrillError } from '../node/runbook/drill';
 import type { CliIO } from './io';
 import { drillRecords } from '../node/contract/records';
-import { record } from './record';
+import { record } from './auditRun';
 import { displayPath, findWorkspace } from '../node/workspace';
 
 export const DRILL_USAGE = `  drill <runbook> --scenario <id> Run the rollback for real in the sandbox with the scenario's faults injected;

@@ -6,7 +6,7 @@ import { dryRunText } from '../core/runbook/render';
 import { dryRun, DryRunError } from '../node/runbook/dryrun';
 import type { CliIO } from './io';
 import { dryRunRecord } from '../node/contract/records';
-import { record } from './record';
+import { record } from './auditRun';
 import { displayPath, findWorkspace } from '../node/workspace';
 
 export const DRY_RUN_USAGE = `  dry-run <runbook>              Resolve the plan, run only dryRun variants and read-only checks, show

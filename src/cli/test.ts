@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../node/atomic';
 import { ContractError, runContractTests } from '../node/contract/run';
 import type { CliIO } from './io';
 import { contractTestRecord } from '../node/contract/records';
-import { record } from './record';
+import { record } from './auditRun';
 import { findWorkspace } from '../node/workspace';
 
 export const TEST_USAGE = `  test <contract> [--test id]... Run a contract's tests: obtain the model's outputs from its source

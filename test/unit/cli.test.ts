@@ -221,3 +221,27 @@ describe('cli: validate', () => {
     assert.equal(v.stdout, `${VERSION}\n`);
   });
 });
+
+describe('cli: a run the audit log cannot take', () => {
+  it('says so in one line on stderr and keeps the exit code of the run', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollback-lens-cli-'));
+    try {
+      for (const [rel, content] of CLEAN_FILES) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), content);
+      }
+      const recorded = await run(['dry-run', 'iris.runbook.yaml', '--workspace', '.'], dir);
+      assert.equal(recorded.stderr, '');
+      fs.rmSync(path.join(dir, '.rollback-lens'), { recursive: true });
+      // .rollback-lens is a file: no lock, no log can be made under it
+      fs.writeFileSync(path.join(dir, '.rollback-lens'), 'x');
+      const r = await run(['dry-run', 'iris.runbook.yaml', '--workspace', '.'], dir);
+      const lock = path.join(dir, '.rollback-lens', 'audit.jsonl.lock');
+      assert.equal(r.stderr, `rollback-lens: could not record this dry-run in the audit log: cannot create the audit log lock ${lock}: ENOTDIR: not a directory, open '${lock}'\n`);
+      assert.equal(r.code, recorded.code);
+      assert.equal(r.stdout, recorded.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
