@@ -8,6 +8,7 @@ import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareContracts, ContractLoadError, loadContractVersion, type CompatChange, type CompatReport, type ContractVersion, type ReadFile } from '../core/contract/compat';
+import { asObject } from '../core/util/object';
 import { parseDate } from '../core/util/values';
 import { calendarClock } from '../node/clock';
 import { GitError, readAtCommit, repoPathOf, resolveCommit } from '../node/git';
@@ -113,7 +114,7 @@ async function loadVersions(positionals: string[], against: string | undefined, 
   const after = await loadFromDisk(newAbs, cwd);
   if (against !== undefined) return { before: await loadAtRevision(newAbs, against), after };
   // one contract: what its compatibility section names
-  const compat = record(record(after.contract).compatibility);
+  const compat = asObject(asObject(after.contract).compatibility);
   if (typeof compat.revision === 'string') return { before: await loadAtRevision(newAbs, compat.revision), after };
   if (typeof compat.file === 'string') return { before: await loadFromDisk(path.resolve(path.dirname(newAbs), compat.file), cwd), after };
   throw new UsageProblem(`${after.doc.file} has no compatibility.file or compatibility.revision: give the old contract, or --against <git-revision>`);
@@ -161,10 +162,6 @@ function fileReader(root: string): ReadFile {
 function displayPath(cwd: string, file: string): string {
   const rel = path.relative(cwd, file);
   return (rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file).split(path.sep).join('/');
-}
-
-function record(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 // ---- output -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ import { drillText } from '../core/runbook/render';
 import { drill, DrillError } from '../node/runbook/drill';
 import type { CliIO } from './io';
 import { drillRecords } from '../node/contract/records';
-import { record } from './auditRun';
+import { auditRun } from './auditRun';
 import { displayPath, findWorkspace } from '../node/workspace';
 
 export const DRILL_USAGE = `  drill <runbook> --scenario <id> Run the rollback for real in the sandbox with the scenario's faults injected;
@@ -49,7 +49,7 @@ export async function drillCommand(argv: string[], io: CliIO, usageError: (m: st
           }
         : {}),
     });
-    await record(io, workspace, ...drillRecords(file, report));
+    await auditRun(io, workspace, ...drillRecords(file, report));
     io.stdout.write((values.format === 'json' ? JSON.stringify(report, null, 2) : drillText({ ...report, runbook: displayPath(io.cwd, file) })) + '\n');
     return report.verdict === 'pass' ? 0 : 1;
   } catch (e) {

@@ -6,7 +6,7 @@ import { dryRunText } from '../core/runbook/render';
 import { dryRun, DryRunError } from '../node/runbook/dryrun';
 import type { CliIO } from './io';
 import { dryRunRecord } from '../node/contract/records';
-import { record } from './auditRun';
+import { auditRun } from './auditRun';
 import { displayPath, findWorkspace } from '../node/workspace';
 
 export const DRY_RUN_USAGE = `  dry-run <runbook>              Resolve the plan, run only dryRun variants and read-only checks, show
@@ -26,7 +26,7 @@ export async function dryRunCommand(argv: string[], io: CliIO, usageError: (m: s
     const workspace = findWorkspace(io.cwd, values.workspace);
     const file = path.resolve(io.cwd, positionals[0]!);
     const report = await dryRun(file, { workspace, signal: controller.signal });
-    await record(io, workspace, dryRunRecord(file, report));
+    await auditRun(io, workspace, dryRunRecord(file, report));
     io.stdout.write((values.format === 'json' ? JSON.stringify(report, null, 2) : dryRunText({ ...report, runbook: displayPath(io.cwd, file) })) + '\n');
     return report.verdict === 'ready' ? 0 : 1;
   } catch (e) {

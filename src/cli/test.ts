@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../node/atomic';
 import { ContractError, runContractTests } from '../node/contract/run';
 import type { CliIO } from './io';
 import { contractTestRecord } from '../node/contract/records';
-import { record } from './auditRun';
+import { auditRun } from './auditRun';
 import { findWorkspace } from '../node/workspace';
 
 export const TEST_USAGE = `  test <contract> [--test id]... Run a contract's tests: obtain the model's outputs from its source
@@ -68,7 +68,7 @@ export async function testCommand(argv: string[], io: CliIO, usageError: (m: str
   } finally {
     process.removeListener('SIGINT', onSignal);
   }
-  await record(io, workspace, contractTestRecord(path.resolve(io.cwd, positionals[0]!), report));
+  await auditRun(io, workspace, contractTestRecord(path.resolve(io.cwd, positionals[0]!), report));
   const out = format === 'json' ? JSON.stringify(report, null, 2) : format === 'junit' ? toJunit(report) : toText(report);
   if (values.out) {
     await writeFileAtomic(path.resolve(io.cwd, values.out), out + '\n');
