@@ -6,7 +6,7 @@ import { buildSync } from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { VERSION } from '../../src/cli/main';
+import { VERSION } from '../../src/cli/version';
 import { CLEAN_FILES, CLEAN_RUNBOOK, rangeIn, replaceOnce, runCli, type Range } from './helpers';
 
 const run = (argv: string[], cwd: string) => runCli(cwd, ...argv);
@@ -172,15 +172,15 @@ describe('cli: validate', () => {
     it('unknown option', async () => {
       const r = await run(['validate', '--bogus'], dir);
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /^rollback-lens: Unknown option '--bogus'/);
-      assert.match(r.stderr, /Usage: rollback-lens <command> \[options\]/);
+      assert.match(r.stderr, /^rollback-lens validate: Unknown option '--bogus'/);
+      assert.match(r.stderr, /\n\nUsage: rollback-lens validate \[paths or globs\.\.\.\] \[options\]\n/);
       assert.equal(r.stdout, '');
     });
 
     it('unknown format', async () => {
       const r = await run(['validate', '--format', 'xml'], dir);
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /^rollback-lens: --format must be text, json or sarif, not `xml`\n/);
+      assert.match(r.stderr, /^rollback-lens validate: --format must be text, json or sarif, not `xml`\n/);
       assert.equal(r.stdout, '');
     });
 
