@@ -7,75 +7,27 @@
 // usage or I/O error; list and head 0 (list names broken lines on stderr), 2
 // usage or I/O error.
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { AUDIT_KINDS, AuditError, auditHead, parseHead, readAuditLog, verifyAuditLog, type AuditCheck, type AuditKind } from '../node/audit';
-import type { CliIO } from './main';
+import { UsageError, type CliIO } from './io';
 import { findWorkspace } from '../node/workspace';
 
-export const AUDIT_USAGE = `Usage: rollback-lens audit verify [--expect-head <sha256>] [options]
-       rollback-lens audit list [options]
-       rollback-lens audit head [options]
-
-The audit log (.rollback-lens/audit.jsonl in the workspace) records every
-dry-run, drill, contract test, approval and sign-off; each record carries the
-SHA-256 of the line before it.
-
-  verify                         Check every record and the hash chain; check that every version of the
-                                 log committed to git (and the staged one) is a prefix of the file;
-                                 with --expect-head, that a head kept elsewhere is still in the log
-  list                           Print the records, oldest first
-  head                           Print the hash of the last line (the next record's prev): keep it elsewhere
-
-Options for audit:
-  --workspace <dir>              Workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)
-  --format text|json             Output format (default text)
-  --expect-head <sha256>         verify: a head printed by \`audit head\` earlier (sha256:<hex> or the hex)
-  --kind <kind>                  list: only records of this kind (${AUDIT_KINDS.join(', ')})
-  --path <file>                  list: only records of this runbook or contract (workspace-relative)
-  -h, --help                     Show this help
-
-Exit codes: verify 0 no check failed, 1 a check failed, 2 usage or I/O error; list and head 0, or 2 on usage or I/O error.`;
-
-function usage(io: CliIO, message: string): number {
-  io.stderr.write(`rollback-lens audit: ${message}\n\n${AUDIT_USAGE}\n`);
-  return 2;
-}
-
-export async function auditCommand(argv: string[], io: CliIO): Promise<number> {
-  let values: { workspace?: string; format?: string; kind?: string; path?: string; 'expect-head'?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        workspace: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        kind: { type: 'string' },
-        path: { type: 'string' },
-        'expect-head': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    return usage(io, (e as Error).message);
-  }
-  if (values.help) {
-    io.stdout.write(AUDIT_USAGE + '\n');
-    return 0;
-  }
+/** `rollback-lens audit verify|list|head`, its options parsed by main() (src/cli/commands.ts). */
+export async function auditCommand(
+  { values, positionals }: { values: { workspace?: string; format: string; kind?: string; path?: string; 'expect-head'?: string }; positionals: string[] },
+  io: CliIO,
+): Promise<number> {
   const [sub, ...extra] = positionals;
-  if (sub === undefined) return usage(io, 'give a subcommand: verify, list or head');
-  if (sub !== 'verify' && sub !== 'list' && sub !== 'head') return usage(io, `unknown subcommand \`${sub}\`: use verify, list or head`);
-  if (extra.length) return usage(io, `unexpected argument${extra.length === 1 ? '' : 's'}: ${extra.join(' ')}`);
-  const format = values.format ?? 'text';
-  if (format !== 'text' && format !== 'json') return usage(io, `--format must be text or json, not \`${format}\``);
-  if (sub !== 'list' && (values.kind !== undefined || values.path !== undefined)) return usage(io, '--kind and --path only apply to `audit list`');
+  if (sub === undefined) throw new UsageError('give a subcommand: verify, list or head');
+  if (sub !== 'verify' && sub !== 'list' && sub !== 'head') throw new UsageError(`unknown subcommand \`${sub}\`: use verify, list or head`);
+  if (extra.length) throw new UsageError(`unexpected argument${extra.length === 1 ? '' : 's'}: ${extra.join(' ')}`);
+  const format = values.format;
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not \`${format}\``);
+  if (sub !== 'list' && (values.kind !== undefined || values.path !== undefined)) throw new UsageError('--kind and --path only apply to `audit list`');
   const expectHead = values['expect-head'];
-  if (expectHead !== undefined && sub !== 'verify') return usage(io, '--expect-head only applies to `audit verify`');
-  if (expectHead !== undefined && !parseHead(expectHead)) return usage(io, `--expect-head must be sha256:<64 hex digits> or the 64 hex digits alone, not \`${expectHead}\``);
+  if (expectHead !== undefined && sub !== 'verify') throw new UsageError('--expect-head only applies to `audit verify`');
+  if (expectHead !== undefined && !parseHead(expectHead)) throw new UsageError(`--expect-head must be sha256:<64 hex digits> or the 64 hex digits alone, not \`${expectHead}\``);
   if (values.kind !== undefined && !(AUDIT_KINDS as readonly string[]).includes(values.kind)) {
-    return usage(io, `--kind must be one of ${AUDIT_KINDS.join(', ')}, not \`${values.kind}\``);
+    throw new UsageError(`--kind must be one of ${AUDIT_KINDS.join(', ')}, not \`${values.kind}\``);
   }
   const workspace = findWorkspace(io.cwd, values.workspace);
   try {

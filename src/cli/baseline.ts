@@ -2,29 +2,21 @@
 // source on the test's inputs and replace the baseline and its sidecar,
 // atomically (a failure leaves the old ones as they were).
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { recordBaseline } from '../node/contract/baseline';
 import { ContractError, contractFile, loadContract } from '../node/contract/run';
-import type { CliIO } from './main';
+import { UsageError, type CliIO } from './io';
 import { findWorkspace } from '../node/workspace';
+import { VERSION } from './version';
 
-export const BASELINE_USAGE = `  baseline record <contract> --test <id>
-                                 Run the source on the test's inputs; write its baseline JSONL and the
-                                 sidecar <baseline>.meta.json (model, version, seed, digests, time).
-    --model-version <v>          the version of the model recorded (default: the contract's metadata.modelVersion, else "unknown")
-    --model-file <path>          a model file to record the digest of (relative to the contract)
-    --workspace <dir>            files the contract names must stay inside it (default: the enclosing git work tree, else cwd)`;
-
-export async function baselineCommand(argv: string[], io: CliIO, usageError: (m: string) => Error, toolVersion: string): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub !== 'record') throw usageError(`baseline needs a subcommand: record (got \`${sub ?? ''}\`)`);
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { test: { type: 'string' }, 'model-version': { type: 'string' }, 'model-file': { type: 'string' }, workspace: { type: 'string' } },
-  });
-  if (positionals.length !== 1) throw usageError('baseline record needs exactly one contract file');
-  if (!values.test) throw usageError('baseline record needs --test <id>');
+/** `rollback-lens baseline record <contract> --test <id>`, its options parsed by main() (src/cli/commands.ts). */
+export async function baselineCommand(
+  { values, positionals: [sub, ...positionals] }: { values: { test?: string; 'model-version'?: string; 'model-file'?: string; workspace?: string }; positionals: string[] },
+  io: CliIO,
+): Promise<number> {
+  if (sub === undefined) throw new UsageError('give a subcommand: record');
+  if (sub !== 'record') throw new UsageError(`unknown subcommand \`${sub}\`: use record`);
+  if (positionals.length !== 1) throw new UsageError('give exactly one contract file');
+  if (!values.test) throw new UsageError('give --test <id>');
   const workspace = findWorkspace(io.cwd, values.workspace);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -45,7 +37,7 @@ export async function baselineCommand(argv: string[], io: CliIO, usageError: (m:
       test: { id: test.id, inputs: test.inputs, baseline: test.baseline },
       source: contract.model.source,
       model: { name: contract.model.model ?? contract.model.name ?? 'model', version, ...(values['model-file'] ? { file: values['model-file'] } : {}) },
-      toolVersion,
+      toolVersion: VERSION,
       signal: controller.signal,
     });
     io.stdout.write(

@@ -6,77 +6,37 @@
 // --strict), 1 breaking changes, 2 usage or I/O error.
 import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { compareContracts, ContractLoadError, loadContractVersion, type CompatChange, type CompatReport, type ContractVersion, type ReadFile } from '../core/contract/compat';
+import { asObject } from '../core/util/object';
 import { parseDate } from '../core/util/values';
 import { calendarClock } from '../node/clock';
 import { GitError, readAtCommit, repoPathOf, resolveCommit } from '../node/git';
-import type { CliIO } from './main';
-
-export const COMPAT_USAGE = `Usage: rollback-lens compat <old.contract.yaml> <new.contract.yaml> [options]
-       rollback-lens compat <contract.yaml> --against <git-revision> [options]
-       rollback-lens compat <contract.yaml> [options]
-                                 (against its compatibility.file or compatibility.revision)
-
-Classifies every change between two versions of an interface contract (input
-and output schemas, output.key, output.labels, deprecations, test tolerances,
-encodings) as compatible, risky or breaking.
-
-Options for compat:
-  --against <rev>                Compare with the same file at a git revision (HEAD~1, main, v1.4.2);
-                                 the schema files it refers to are read at that revision too
-  --format text|json             Output format (default text: file:line:col: class code message)
-  --today <YYYY-MM-DD>           The date deprecations are checked against (default: today, UTC,
-                                 or ROLLBACK_LENS_NOW when set)
-  --strict                       Risky changes fail too (exit 1)
-  -h, --help                     Show this help
-
-Exit codes: 0 compatible, 1 breaking changes (or risky ones with --strict), 2 usage or I/O error.`;
+import { UsageError, type CliIO } from './io';
 
 /** Largest contract or schema file read from disk. */
 const MAX_BYTES = 16 * 1024 * 1024;
 
-class UsageProblem extends Error {}
-
-export async function compatCommand(argv: string[], io: CliIO): Promise<number> {
-  let values: { against?: string; format?: string; today?: string; strict?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        against: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        today: { type: 'string' },
-        strict: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    return usage(io, (e as Error).message);
-  }
-  if (values.help) {
-    io.stdout.write(COMPAT_USAGE + '\n');
-    return 0;
-  }
-  const format = values.format ?? 'text';
-  if (format !== 'text' && format !== 'json') return usage(io, `--format must be text or json, not \`${format}\``);
+/** `rollback-lens compat`, its options parsed by main() (src/cli/commands.ts). */
+export async function compatCommand(
+  { values, positionals }: { values: { against?: string; format: string; today?: string; strict?: boolean }; positionals: string[] },
+  io: CliIO,
+): Promise<number> {
+  const format = values.format;
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not \`${format}\``);
   let now = calendarClock()(); // main() has checked ROLLBACK_LENS_NOW
   if (values.today !== undefined) {
     const d = parseDate(values.today);
-    if (!d.ok) return usage(io, `--today: ${d.error.message}`);
+    if (!d.ok) throw new UsageError(`--today: ${d.error.message}`);
     now = d.value;
   }
-  if (positionals.length === 0) return usage(io, 'give two contracts, or one contract and --against <git-revision>');
-  if (positionals.length > 2) return usage(io, `too many arguments: ${positionals.slice(2).join(' ')}`);
-  if (positionals.length === 2 && values.against !== undefined) return usage(io, '--against compares one contract with its own history: give one contract, not two');
+  if (positionals.length === 0) throw new UsageError('give two contracts, or one contract and --against <git-revision>');
+  if (positionals.length > 2) throw new UsageError(`too many arguments: ${positionals.slice(2).join(' ')}`);
+  if (positionals.length === 2 && values.against !== undefined) throw new UsageError('--against compares one contract with its own history: give one contract, not two');
 
   let versions: { before: ContractVersion; after: ContractVersion };
   try {
     versions = await loadVersions(positionals, values.against, io.cwd);
   } catch (e) {
-    if (e instanceof UsageProblem) return usage(io, e.message);
     if (e instanceof ContractLoadError || e instanceof GitError) {
       io.stderr.write(`rollback-lens: ${e.message}\n`);
       return 2;
@@ -96,11 +56,6 @@ export async function compatCommand(argv: string[], io: CliIO): Promise<number> 
   return 0;
 }
 
-function usage(io: CliIO, message: string): number {
-  io.stderr.write(`rollback-lens compat: ${message}\n\n${COMPAT_USAGE}\n`);
-  return 2;
-}
-
 // ---- reading the two versions -------------------------------------------------------
 
 async function loadVersions(positionals: string[], against: string | undefined, cwd: string): Promise<{ before: ContractVersion; after: ContractVersion }> {
@@ -113,10 +68,10 @@ async function loadVersions(positionals: string[], against: string | undefined, 
   const after = await loadFromDisk(newAbs, cwd);
   if (against !== undefined) return { before: await loadAtRevision(newAbs, against), after };
   // one contract: what its compatibility section names
-  const compat = record(record(after.contract).compatibility);
+  const compat = asObject(asObject(after.contract).compatibility);
   if (typeof compat.revision === 'string') return { before: await loadAtRevision(newAbs, compat.revision), after };
   if (typeof compat.file === 'string') return { before: await loadFromDisk(path.resolve(path.dirname(newAbs), compat.file), cwd), after };
-  throw new UsageProblem(`${after.doc.file} has no compatibility.file or compatibility.revision: give the old contract, or --against <git-revision>`);
+  throw new UsageError(`${after.doc.file} has no compatibility.file or compatibility.revision: give the old contract, or --against <git-revision>`);
 }
 
 /** A contract from the working tree; `$ref` schema paths resolve against its folder. */
@@ -161,10 +116,6 @@ function fileReader(root: string): ReadFile {
 function displayPath(cwd: string, file: string): string {
   const rel = path.relative(cwd, file);
   return (rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file).split(path.sep).join('/');
-}
-
-function record(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 // ---- output -----------------------------------------------------------------------

@@ -2,30 +2,21 @@
 // Exit 0 the drill met the scenario's expectations, 1 it did not, 2 error.
 import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import { drillText } from '../core/runbook/render';
 import { drill, DrillError } from '../node/runbook/drill';
-import type { CliIO } from './main';
+import { UsageError, type CliIO } from './io';
 import { drillRecords } from '../node/contract/records';
-import { record } from './record';
+import { auditRun } from './auditRun';
 import { displayPath, findWorkspace } from '../node/workspace';
 
-export const DRILL_USAGE = `  drill <runbook> --scenario <id> Run the rollback for real in the sandbox with the scenario's faults injected;
-                                 undo completed steps when one fails; time detect, decide, execute, verify.
-    --verify-idempotent          run each mutating step do → do → undo → do, observing the runbook folder's
-                                 files and the step's check: the step must be idempotent and reversible
-    --format text|json           text (default) or the report as JSON
-    --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)`;
-
-export async function drillCommand(argv: string[], io: CliIO, usageError: (m: string) => Error): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { scenario: { type: 'string' }, 'verify-idempotent': { type: 'boolean' }, format: { type: 'string', default: 'text' }, workspace: { type: 'string' } },
-  });
-  if (positionals.length !== 1) throw usageError('drill needs exactly one runbook file');
-  if (!values.scenario) throw usageError('drill needs --scenario <id>');
-  if (!['text', 'json'].includes(values.format!)) throw usageError(`--format must be text or json, not \`${values.format}\``);
+/** `rollback-lens drill <runbook> --scenario <id>`, its options parsed by main() (src/cli/commands.ts). */
+export async function drillCommand(
+  { values, positionals }: { values: { scenario?: string; 'verify-idempotent'?: boolean; format: string; workspace?: string }; positionals: string[] },
+  io: CliIO,
+): Promise<number> {
+  if (positionals.length !== 1) throw new UsageError('give exactly one runbook file');
+  if (!values.scenario) throw new UsageError('give --scenario <id>');
+  if (!['text', 'json'].includes(values.format)) throw new UsageError(`--format must be text or json, not \`${values.format}\``);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -49,7 +40,7 @@ export async function drillCommand(argv: string[], io: CliIO, usageError: (m: st
           }
         : {}),
     });
-    await record(io, workspace, ...drillRecords(file, report));
+    await auditRun(io, workspace, ...drillRecords(file, report));
     io.stdout.write((values.format === 'json' ? JSON.stringify(report, null, 2) : drillText({ ...report, runbook: displayPath(io.cwd, file) })) + '\n');
     return report.verdict === 'pass' ? 0 : 1;
   } catch (e) {

@@ -2,26 +2,18 @@
 // records that a role of the runbook's closure.signOff signed the rollback
 // off (or refused to). Exit 0 recorded, 2 usage or I/O error.
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { AuditError } from '../node/audit';
 import { signOff, SignOffError } from '../node/runbook/signoff';
-import type { CliIO } from './main';
+import { UsageError, type CliIO } from './io';
 import { findWorkspace } from '../node/workspace';
 
-export const SIGN_OFF_USAGE = `  sign-off <runbook> --role <r>  Record in the audit log that role <r> (one of closure.signOff) signs off
-                                 the rollback's closure. Exit 0 recorded, 2 usage or I/O error.
-    --reject                     record a refusal instead
-    --note <text>                a note kept with the record
-    --workspace <dir>            workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)`;
-
-export async function signOffCommand(argv: string[], io: CliIO, usageError: (m: string) => Error): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { role: { type: 'string' }, reject: { type: 'boolean' }, note: { type: 'string' }, workspace: { type: 'string' } },
-  });
-  if (positionals.length !== 1) throw usageError('sign-off needs exactly one runbook file');
-  if (!values.role) throw usageError('sign-off needs --role <role>');
+/** `rollback-lens sign-off <runbook> --role <role>`, its options parsed by main() (src/cli/commands.ts). */
+export async function signOffCommand(
+  { values, positionals }: { values: { role?: string; reject?: boolean; note?: string; workspace?: string }; positionals: string[] },
+  io: CliIO,
+): Promise<number> {
+  if (positionals.length !== 1) throw new UsageError('give exactly one runbook file');
+  if (!values.role) throw new UsageError('give --role <role>');
   const workspace = findWorkspace(io.cwd, values.workspace);
   const file = path.resolve(io.cwd, positionals[0]!);
   try {

@@ -2,43 +2,26 @@
 // Exit codes: 0 every test passed, 1 a test failed, 2 an error (usage, I/O,
 // an invalid contract, a model that could not be run).
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { num } from '../core/contract/compare';
 import type { ContractReport, RuleResult, TestReport } from '../core/contract/report';
 import { writeFileAtomic } from '../node/atomic';
 import { ContractError, runContractTests } from '../node/contract/run';
-import type { CliIO } from './main';
+import { UsageError, type CliIO } from './io';
 import { contractTestRecord } from '../node/contract/records';
-import { record } from './record';
+import { auditRun } from './auditRun';
 import { findWorkspace } from '../node/workspace';
 
-export const TEST_USAGE = `  test <contract> [--test id]... Run a contract's tests: obtain the model's outputs from its source
-                                 and compare them with each test's baseline within its tolerances.
-    --format text|json|junit     text: a summary per test (default); json: the report; junit: one testcase per rule
-    --out <file>                 write the report to a file (atomically)
-    --workspace <dir>            files the contract names must stay inside it (default: the enclosing git work tree, else cwd)
-    --timeout <duration>         override the source's timeout (e.g. 30s)
-    --concurrency <n>            override the source's concurrency`;
-
-export async function testCommand(argv: string[], io: CliIO, usageError: (m: string) => Error): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      test: { type: 'string', multiple: true },
-      format: { type: 'string', default: 'text' },
-      out: { type: 'string' },
-      workspace: { type: 'string' },
-      timeout: { type: 'string' },
-      concurrency: { type: 'string' },
-    },
-  });
-  if (positionals.length !== 1) throw usageError('test needs exactly one contract file');
-  const format = values.format!;
-  if (!['text', 'json', 'junit'].includes(format)) throw usageError(`--format must be text, json or junit, not \`${format}\``);
-  const timeoutMs = values.timeout !== undefined ? parseTimeout(values.timeout, usageError) : undefined;
+/** `rollback-lens test <contract>`, its options parsed by main() (src/cli/commands.ts). */
+export async function testCommand(
+  { values, positionals }: { values: { test?: string[]; format: string; out?: string; workspace?: string; timeout?: string; concurrency?: string }; positionals: string[] },
+  io: CliIO,
+): Promise<number> {
+  if (positionals.length !== 1) throw new UsageError('give exactly one contract file');
+  const format = values.format;
+  if (!['text', 'json', 'junit'].includes(format)) throw new UsageError(`--format must be text, json or junit, not \`${format}\``);
+  const timeoutMs = values.timeout !== undefined ? parseTimeout(values.timeout) : undefined;
   const concurrency = values.concurrency !== undefined ? Number(values.concurrency) : undefined;
-  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) throw usageError('--concurrency must be a positive integer');
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) throw new UsageError('--concurrency must be a positive integer');
   const workspace = findWorkspace(io.cwd, values.workspace);
   const tty = !!(io.stderr as { isTTY?: boolean }).isTTY;
   const controller = new AbortController();
@@ -68,7 +51,7 @@ export async function testCommand(argv: string[], io: CliIO, usageError: (m: str
   } finally {
     process.removeListener('SIGINT', onSignal);
   }
-  await record(io, workspace, contractTestRecord(path.resolve(io.cwd, positionals[0]!), report));
+  await auditRun(io, workspace, contractTestRecord(path.resolve(io.cwd, positionals[0]!), report));
   const out = format === 'json' ? JSON.stringify(report, null, 2) : format === 'junit' ? toJunit(report) : toText(report);
   if (values.out) {
     await writeFileAtomic(path.resolve(io.cwd, values.out), out + '\n');
@@ -79,9 +62,9 @@ export async function testCommand(argv: string[], io: CliIO, usageError: (m: str
   return report.verdict === 'pass' ? 0 : report.verdict === 'fail' ? 1 : 2;
 }
 
-function parseTimeout(s: string, usageError: (m: string) => Error): number {
+function parseTimeout(s: string): number {
   const m = /^(\d+)(ms|s|m|h)$/.exec(s);
-  if (!m) throw usageError(`--timeout must be a duration like 30s or 5m, not \`${s}\``);
+  if (!m) throw new UsageError(`--timeout must be a duration like 30s or 5m, not \`${s}\``);
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
 }
 

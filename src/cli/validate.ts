@@ -1,12 +1,18 @@
-// `rollback-lens validate`: the language service over files on disk.
+// `rollback-lens validate`: the language service over files on disk
+// (validatePaths), and the command that prints its findings as text, JSON or
+// SARIF (validateCommand). Exit 0 no errors, 1 errors found, 2 usage or I/O
+// error (a path that matches nothing, a file that cannot be read).
 import * as path from 'node:path';
-import { DEFAULT_ANALYSIS_OPTIONS, fileTooLarge, LanguageService, LineIndex } from '../core';
+import { DEFAULT_ANALYSIS_OPTIONS, DIAGNOSTIC_CODES, fileTooLarge, LanguageService, LineIndex } from '../core';
+import { writeFileAtomic } from '../node/atomic';
 import { lastDrillFromAudit } from '../node/audit';
 import { findDocuments, readDocument } from '../node/documents';
 import { NodeHost } from '../node/language/host';
-import { isWithin, toWorkspacePath } from '../node/workspace';
+import { findWorkspace, isWithin, toWorkspacePath } from '../node/workspace';
 import { displayPath } from '../node/workspace';
-import { toFileDiagnostic, type FileDiagnostic } from './format';
+import { toFileDiagnostic, toJson, toSarif, toText, type FileDiagnostic } from './format';
+import { UsageError, type CliIO } from './io';
+import { VERSION } from './version';
 
 export interface ValidateOptions {
   cwd: string;
@@ -60,4 +66,32 @@ export async function validatePaths(args: string[], options: ValidateOptions): P
     for (const d of found) diagnostics.push(toFileDiagnostic(shown, d, (o) => index.positionAt(o)));
   }
   return { files: files.length, diagnostics, unmatched, ioErrors };
+}
+
+/** `rollback-lens validate [paths...]`, its options parsed by main() (src/cli/commands.ts). */
+export async function validateCommand(
+  { values, positionals }: { values: { format: string; workspace?: string; 'max-file-size'?: string; out?: string }; positionals: string[] },
+  io: CliIO,
+): Promise<number> {
+  const format = values.format;
+  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif, not \`${format}\``);
+  const maxFileSize = values['max-file-size'] !== undefined ? Number(values['max-file-size']) : undefined;
+  if (maxFileSize !== undefined && !(maxFileSize > 0)) throw new UsageError('--max-file-size must be a positive number of bytes');
+  const workspace = findWorkspace(io.cwd, values.workspace);
+  const result = await validatePaths(positionals.length ? positionals : ['.'], { cwd: io.cwd, workspace, ...(maxFileSize ? { maxFileSize } : {}) });
+  for (const u of result.unmatched) io.stderr.write(`rollback-lens: no runbook or contract matches \`${u}\`\n`);
+  for (const e of result.ioErrors) io.stderr.write(`rollback-lens: cannot read ${e.file}: ${e.message}\n`);
+  const report =
+    format === 'json' ? toJson(result.diagnostics) : format === 'sarif' ? toSarif(result.diagnostics, VERSION, DIAGNOSTIC_CODES) : toText(result.diagnostics);
+  if (values.out) {
+    await writeFileAtomic(path.resolve(io.cwd, values.out), report + '\n');
+  } else if (report) io.stdout.write(report + '\n');
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
+  if (format === 'text' || values.out) {
+    io.stderr.write(`${result.files} file${result.files === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+  }
+  if (result.ioErrors.length || (result.unmatched.length && result.files === 0)) return 2;
+  if (result.unmatched.length) return 2;
+  return errors > 0 ? 1 : 0;
 }

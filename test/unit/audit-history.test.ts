@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { auditCommand, AUDIT_USAGE } from '../../src/cli/audit';
+import { AUDIT_USAGE } from '../../src/cli/commands';
+import { main } from '../../src/cli/main';
 import { appendAuditRecord, auditLogPath, GENESIS, verifyAuditLog, type AuditCheck, type AuditInput } from '../../src/node/audit';
 import { runCliProcess } from './helpers';
 
@@ -35,7 +36,7 @@ class Sink {
 async function cli(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await auditCommand([argv[0]!, '--workspace', cwd, ...argv.slice(1)], { stdout, stderr, cwd } as unknown as Parameters<typeof auditCommand>[1]);
+  const code = await main(['audit', argv[0]!, '--workspace', cwd, ...argv.slice(1)], { stdout, stderr, cwd } as unknown as Parameters<typeof main>[1]);
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { auditCommand, AUDIT_USAGE } from '../../src/cli/audit';
+import { AUDIT_USAGE } from '../../src/cli/commands';
+import { main } from '../../src/cli/main';
 import { LanguageService } from '../../src/core';
 import {
   acquireAuditLock,
@@ -51,7 +52,7 @@ class Sink {
 async function cli(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await auditCommand(argv, { stdout, stderr, cwd } as unknown as Parameters<typeof auditCommand>[1]);
+  const code = await main(['audit', ...argv], { stdout, stderr, cwd } as unknown as Parameters<typeof main>[1]);
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

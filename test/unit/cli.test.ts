@@ -6,7 +6,7 @@ import { buildSync } from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { VERSION } from '../../src/cli/main';
+import { VERSION } from '../../src/cli/version';
 import { CLEAN_FILES, CLEAN_RUNBOOK, rangeIn, replaceOnce, runCli, type Range } from './helpers';
 
 const run = (argv: string[], cwd: string) => runCli(cwd, ...argv);
@@ -172,15 +172,15 @@ describe('cli: validate', () => {
     it('unknown option', async () => {
       const r = await run(['validate', '--bogus'], dir);
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /^rollback-lens: Unknown option '--bogus'/);
-      assert.match(r.stderr, /Usage: rollback-lens <command> \[options\]/);
+      assert.match(r.stderr, /^rollback-lens validate: Unknown option '--bogus'/);
+      assert.match(r.stderr, /\n\nUsage: rollback-lens validate \[paths or globs\.\.\.\] \[options\]\n/);
       assert.equal(r.stdout, '');
     });
 
     it('unknown format', async () => {
       const r = await run(['validate', '--format', 'xml'], dir);
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /^rollback-lens: --format must be text, json or sarif, not `xml`\n/);
+      assert.match(r.stderr, /^rollback-lens validate: --format must be text, json or sarif, not `xml`\n/);
       assert.equal(r.stdout, '');
     });
 
@@ -219,5 +219,29 @@ describe('cli: validate', () => {
     const v = await run(['--version'], dir);
     assert.equal(v.code, 0);
     assert.equal(v.stdout, `${VERSION}\n`);
+  });
+});
+
+describe('cli: a run the audit log cannot take', () => {
+  it('says so in one line on stderr and keeps the exit code of the run', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollback-lens-cli-'));
+    try {
+      for (const [rel, content] of CLEAN_FILES) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), content);
+      }
+      const recorded = await run(['dry-run', 'iris.runbook.yaml', '--workspace', '.'], dir);
+      assert.equal(recorded.stderr, '');
+      fs.rmSync(path.join(dir, '.rollback-lens'), { recursive: true });
+      // .rollback-lens is a file: no lock, no log can be made under it
+      fs.writeFileSync(path.join(dir, '.rollback-lens'), 'x');
+      const r = await run(['dry-run', 'iris.runbook.yaml', '--workspace', '.'], dir);
+      const lock = path.join(dir, '.rollback-lens', 'audit.jsonl.lock');
+      assert.equal(r.stderr, `rollback-lens: could not record this dry-run in the audit log: cannot create the audit log lock ${lock}: ENOTDIR: not a directory, open '${lock}'\n`);
+      assert.equal(r.code, recorded.code);
+      assert.equal(r.stdout, recorded.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compatCommand, COMPAT_USAGE } from '../../src/cli/compat';
+import { COMPAT_USAGE } from '../../src/cli/commands';
+import { main } from '../../src/cli/main';
 import {
   COMPAT_CODES,
   COMPAT_RULES,
@@ -625,7 +626,7 @@ class Sink {
 async function cli(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await compatCommand(argv, { stdout, stderr, cwd } as unknown as Parameters<typeof compatCommand>[1]);
+  const code = await main(['compat', ...argv], { stdout, stderr, cwd } as unknown as Parameters<typeof main>[1]);
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

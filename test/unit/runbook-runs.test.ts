@@ -46,7 +46,7 @@ describe('sign-off', () => {
     assert.equal(fs.existsSync(path.join(dir, '.rollback-lens', 'audit.jsonl')), false);
     const usage = await runCli(dir, 'sign-off', 'iris.runbook.yaml');
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /^rollback-lens: sign-off needs --role <role>\n/);
+    assert.match(usage.stderr, /^rollback-lens sign-off: give --role <role>\n/);
   });
 });
 

@@ -1,0 +1,211 @@
+// The CLI's commands, in one table (COMMANDS): each command's name, its
+// options (node:util parseArgs, which main.ts runs; every command also takes
+// -h/--help), its block of `rollback-lens --help`, its own usage (what
+// `rollback-lens <name> --help` prints and what a usage error ends with) and
+// its handler. A handler gets the parsed options and positionals, and throws
+// UsageError (src/cli/io.ts) for a command line it cannot run; main() turns
+// that into `rollback-lens <name>: <what>`, the usage, exit 2. Every option
+// of a command is named in its usage (a test checks it). The handlers live
+// in the command's own module; this file holds no behaviour.
+import type { parseArgs, ParseArgsConfig } from 'node:util';
+import { AUDIT_KINDS } from '../node/audit';
+import { auditCommand } from './audit';
+import { baselineCommand } from './baseline';
+import { compatCommand } from './compat';
+import { drillCommand } from './drill';
+import { dryRunCommand } from './dryrun';
+import type { CliIO } from './io';
+import { signOffCommand } from './signoff';
+import { testCommand } from './test';
+import { validateCommand } from './validate';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** What parseArgs gives for these options. */
+export type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true }>>;
+
+export interface Command {
+  name: string;
+  options: Options;
+  /** Its block in `rollback-lens --help`. */
+  help: string;
+  /** `rollback-lens <name> --help`; a usage error of the command ends with it. */
+  usage: string;
+  run(args: { values: Record<string, unknown>; positionals: string[] }, io: CliIO): Promise<number>;
+}
+
+/** A table row, its handler checked against what parseArgs gives for its options. */
+function command<const O extends Options>(c: { name: string; options: O; help: string; usage: string; run(args: Parsed<O>, io: CliIO): Promise<number> }): Command {
+  return c as unknown as Command;
+}
+
+/** The help line every command's usage ends with. */
+const HELP_LINE = '  -h, --help                     Show this help';
+
+/** The usage of a command shown as a block of `rollback-lens --help`: its usage line, that block, -h. */
+function usageOf(synopsis: string, help: string): string {
+  return `Usage: rollback-lens ${synopsis}\n\n${help}\n${HELP_LINE}`;
+}
+
+const VALIDATE_HELP = `  validate [paths or globs...]   Check runbooks (*.runbook.yaml) and contracts (*.contract.yaml).
+                                 Folders are searched; default: the current folder.
+    --format text|json|sarif     Output format (default text: file:line:col: severity code message)
+    --workspace <dir>            Workspace root; referenced files must stay inside (default: the enclosing git work tree, else cwd)
+    --max-file-size <bytes>      Largest file checked (default 5 MiB)
+    --out <file>                 Write the report to a file instead of stdout`;
+
+const TEST_HELP = `  test <contract> [--test id]... Run a contract's tests: obtain the model's outputs from its source
+                                 and compare them with each test's baseline within its tolerances.
+    --format text|json|junit     text: a summary per test (default); json: the report; junit: one testcase per rule
+    --out <file>                 write the report to a file (atomically)
+    --workspace <dir>            files the contract names must stay inside it (default: the enclosing git work tree, else cwd)
+    --timeout <duration>         override the source's timeout (e.g. 30s)
+    --concurrency <n>            override the source's concurrency`;
+
+const BASELINE_HELP = `  baseline record <contract> --test <id>
+                                 Run the source on the test's inputs; write its baseline JSONL and the
+                                 sidecar <baseline>.meta.json (model, version, seed, digests, time).
+    --model-version <v>          the version of the model recorded (default: the contract's metadata.modelVersion, else "unknown")
+    --model-file <path>          a model file to record the digest of (relative to the contract)
+    --workspace <dir>            files the contract names must stay inside it (default: the enclosing git work tree, else cwd)`;
+
+const DRY_RUN_HELP = `  dry-run <runbook>              Resolve the plan, run only dryRun variants and read-only checks, show
+                                 what every other step would do, check contracts, user state, roles
+                                 and windows; change nothing. Exit 0 ready, 1 not ready, 2 error.
+    --format text|json           text (default) or the report as JSON
+    --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)`;
+
+const DRILL_HELP = `  drill <runbook> --scenario <id> Run the rollback for real in the sandbox with the scenario's faults injected;
+                                 undo completed steps when one fails; time detect, decide, execute, verify.
+    --verify-idempotent          run each mutating step do → do → undo → do, observing the runbook folder's
+                                 files and the step's check: the step must be idempotent and reversible
+    --format text|json           text (default) or the report as JSON
+    --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)`;
+
+const SIGN_OFF_HELP = `  sign-off <runbook> --role <r>  Record in the audit log that role <r> (one of closure.signOff) signs off
+                                 the rollback's closure. Exit 0 recorded, 2 usage or I/O error.
+    --reject                     record a refusal instead
+    --note <text>                a note kept with the record
+    --workspace <dir>            workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)`;
+
+export const AUDIT_USAGE = `Usage: rollback-lens audit verify [--expect-head <sha256>] [options]
+       rollback-lens audit list [options]
+       rollback-lens audit head [options]
+
+The audit log (.rollback-lens/audit.jsonl in the workspace) records every
+dry-run, drill, contract test, approval and sign-off; each record carries the
+SHA-256 of the line before it.
+
+  verify                         Check every record and the hash chain; check that every version of the
+                                 log committed to git (and the staged one) is a prefix of the file;
+                                 with --expect-head, that a head kept elsewhere is still in the log
+  list                           Print the records, oldest first
+  head                           Print the hash of the last line (the next record's prev): keep it elsewhere
+
+Options for audit:
+  --workspace <dir>              Workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)
+  --format text|json             Output format (default text)
+  --expect-head <sha256>         verify: a head printed by \`audit head\` earlier (sha256:<hex> or the hex)
+  --kind <kind>                  list: only records of this kind (${AUDIT_KINDS.join(', ')})
+  --path <file>                  list: only records of this runbook or contract (workspace-relative)
+${HELP_LINE}
+
+Exit codes: verify 0 no check failed, 1 a check failed, 2 usage or I/O error; list and head 0, or 2 on usage or I/O error.`;
+
+export const COMPAT_USAGE = `Usage: rollback-lens compat <old.contract.yaml> <new.contract.yaml> [options]
+       rollback-lens compat <contract.yaml> --against <git-revision> [options]
+       rollback-lens compat <contract.yaml> [options]
+                                 (against its compatibility.file or compatibility.revision)
+
+Classifies every change between two versions of an interface contract (input
+and output schemas, output.key, output.labels, deprecations, test tolerances,
+encodings) as compatible, risky or breaking.
+
+Options for compat:
+  --against <rev>                Compare with the same file at a git revision (HEAD~1, main, v1.4.2);
+                                 the schema files it refers to are read at that revision too
+  --format text|json             Output format (default text: file:line:col: class code message)
+  --today <YYYY-MM-DD>           The date deprecations are checked against (default: today, UTC,
+                                 or ROLLBACK_LENS_NOW when set)
+  --strict                       Risky changes fail too (exit 1)
+${HELP_LINE}
+
+Exit codes: 0 compatible, 1 breaking changes (or risky ones with --strict), 2 usage or I/O error.`;
+
+/** Every command, in the order `rollback-lens --help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  command({
+    name: 'validate',
+    options: { format: { type: 'string', default: 'text' }, workspace: { type: 'string' }, 'max-file-size': { type: 'string' }, out: { type: 'string' } },
+    help: VALIDATE_HELP,
+    usage: usageOf('validate [paths or globs...] [options]', VALIDATE_HELP),
+    run: validateCommand,
+  }),
+  command({
+    name: 'test',
+    options: {
+      test: { type: 'string', multiple: true },
+      format: { type: 'string', default: 'text' },
+      out: { type: 'string' },
+      workspace: { type: 'string' },
+      timeout: { type: 'string' },
+      concurrency: { type: 'string' },
+    },
+    help: TEST_HELP,
+    usage: usageOf('test <contract> [--test id]... [options]', TEST_HELP),
+    run: testCommand,
+  }),
+  command({
+    name: 'baseline',
+    options: { test: { type: 'string' }, 'model-version': { type: 'string' }, 'model-file': { type: 'string' }, workspace: { type: 'string' } },
+    help: BASELINE_HELP,
+    usage: usageOf('baseline record <contract> --test <id> [options]', BASELINE_HELP),
+    run: baselineCommand,
+  }),
+  command({
+    name: 'dry-run',
+    options: { format: { type: 'string', default: 'text' }, workspace: { type: 'string' } },
+    help: DRY_RUN_HELP,
+    usage: usageOf('dry-run <runbook> [options]', DRY_RUN_HELP),
+    run: dryRunCommand,
+  }),
+  command({
+    name: 'drill',
+    options: { scenario: { type: 'string' }, 'verify-idempotent': { type: 'boolean' }, format: { type: 'string', default: 'text' }, workspace: { type: 'string' } },
+    help: DRILL_HELP,
+    usage: usageOf('drill <runbook> --scenario <id> [options]', DRILL_HELP),
+    run: drillCommand,
+  }),
+  command({
+    name: 'sign-off',
+    options: { role: { type: 'string' }, reject: { type: 'boolean' }, note: { type: 'string' }, workspace: { type: 'string' } },
+    help: SIGN_OFF_HELP,
+    usage: usageOf('sign-off <runbook> --role <role> [options]', SIGN_OFF_HELP),
+    run: signOffCommand,
+  }),
+  command({
+    name: 'audit',
+    options: { workspace: { type: 'string' }, format: { type: 'string', default: 'text' }, kind: { type: 'string' }, path: { type: 'string' }, 'expect-head': { type: 'string' } },
+    help: AUDIT_USAGE,
+    usage: AUDIT_USAGE,
+    run: auditCommand,
+  }),
+  command({
+    name: 'compat',
+    options: { against: { type: 'string' }, format: { type: 'string', default: 'text' }, today: { type: 'string' }, strict: { type: 'boolean' } },
+    help: COMPAT_USAGE,
+    usage: COMPAT_USAGE,
+    run: compatCommand,
+  }),
+];
+
+/** `rollback-lens --help`: every command's block. */
+export const USAGE = `Usage: rollback-lens <command> [options]
+
+Commands:
+${COMMANDS.map((c) => c.help).join('\n')}
+
+${HELP_LINE}
+  -v, --version                  Show the version
+
+Exit codes: 0 clean / every test passed, 1 errors found / a test failed, 2 usage, I/O or run error.`;
