@@ -1,5 +1,5 @@
-// The CLI on a real temporary folder (the only tests that touch the file
-// system): output formats, exit codes, globs and folder search.
+// The CLI on a real temporary folder: output formats, exit codes, globs and
+// folder search, through main() in process (one test runs the bundle).
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
@@ -143,9 +143,8 @@ describe('cli: validate', () => {
     assert.equal(r.stdout, 'iris.runbook.yaml:1:1: error file-too-large file is 1.8 KiB; Rollback Lens checks files up to 100 bytes (setting `rollbackLens.maxFileSize`)\n');
   });
 
-  it('--out: the report goes to the file, the summary to stderr (bundled CLI: `--out` loads a module dynamically)', () => {
-    // main() imports ../node/atomic with a dynamic import(), which the mocha
-    // register cannot load from .ts; run the CLI bundled the way esbuild.mjs does.
+  it('--out: the report goes to the file, the summary to stderr (the bundled CLI, as a process)', () => {
+    // the CLI bundled the way esbuild.mjs does it and run as users run it: the write goes through the bundle's atomic writer
     const out = path.join(dir, '.bundle', 'cli.js');
     buildSync({
       entryPoints: [path.resolve(__dirname, '../../src/cli/main.ts')],
