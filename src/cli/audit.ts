@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { AUDIT_KINDS, AuditError, auditHead, parseHead, readAuditLog, verifyAuditLog, type AuditCheck, type AuditKind } from '../node/audit';
 import { UsageError, type CliIO } from './io';
 import { findWorkspace } from '../node/workspace';
+import { noun, plural } from '../core/util/plural';
 
 /** `rollback-lens audit verify|list|head`, its options parsed by main() (src/cli/commands.ts). */
 export async function auditCommand(
@@ -19,7 +20,7 @@ export async function auditCommand(
   const [sub, ...extra] = positionals;
   if (sub === undefined) throw new UsageError('give a subcommand: verify, list or head');
   if (sub !== 'verify' && sub !== 'list' && sub !== 'head') throw new UsageError(`unknown subcommand \`${sub}\`: use verify, list or head`);
-  if (extra.length) throw new UsageError(`unexpected argument${extra.length === 1 ? '' : 's'}: ${extra.join(' ')}`);
+  if (extra.length) throw new UsageError(`unexpected ${noun(extra.length, 'argument')}: ${extra.join(' ')}`);
   const format = values.format;
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not \`${format}\``);
   if (sub !== 'list' && (values.kind !== undefined || values.path !== undefined)) throw new UsageError('--kind and --path only apply to `audit list`');
@@ -66,10 +67,10 @@ async function verify(workspace: string, format: string, expectHead: string | un
   for (const p of v.problems) io.stdout.write(`${name}:${p.line}: ${p.reason}\n`);
   if (v.incompleteTail) {
     const t = v.incompleteTail;
-    io.stdout.write(`${name}:${t.line}: incomplete last line (${t.bytes} byte${t.bytes === 1 ? '' : 's'}, no newline), left by an interrupted append: ignored; the next append removes it\n`);
+    io.stdout.write(`${name}:${t.line}: incomplete last line (${plural(t.bytes, 'byte')}, no newline), left by an interrupted append: ignored; the next append removes it\n`);
   }
   for (const c of v.checks) io.stdout.write(`${name}${c.line ? `:${c.line}` : ''}: ${LABEL[c.check]}: ${STATUS[c.status]}: ${c.message}\n`);
-  const records = `${v.records} record${v.records === 1 ? '' : 's'}`;
+  const records = plural(v.records, 'record');
   if (v.ok) io.stdout.write(`${name}: intact, ${records}, head ${v.head}\n`);
   else {
     const caught = v.checks.filter((c) => c.status === 'failed').map((c) => `${LABEL[c.check]}${c.line ? ` at line ${c.line}` : ''}`);
@@ -103,7 +104,7 @@ async function list(workspace: string, format: string, kind: AuditKind | undefin
   if (log.problems.length) {
     const first = log.problems[0]!;
     io.stderr.write(
-      `rollback-lens audit: ${log.problems.length} broken line${log.problems.length === 1 ? '' : 's'} skipped, the first ${name}:${first.line}: ${first.reason}; run \`rollback-lens audit verify\`\n`,
+      `rollback-lens audit: ${plural(log.problems.length, 'broken line')} skipped, the first ${name}:${first.line}: ${first.reason}; run \`rollback-lens audit verify\`\n`,
     );
   }
   return 0;

@@ -12,6 +12,7 @@ import { parseDate } from '../core/util/values';
 import { calendarClock } from '../node/clock';
 import { GitError, readAtCommit, repoPathOf, resolveCommit } from '../node/git';
 import { UsageError, type CliIO } from './io';
+import { plural } from '../core/util/plural';
 
 /** Largest contract or schema file read from disk. */
 const MAX_BYTES = 16 * 1024 * 1024;
@@ -139,5 +140,5 @@ function summary(before: string, after: string, report: CompatReport): string {
   const n = report.changes.length;
   if (n === 0) return `${before} → ${after}: no changes`;
   const { breaking, risky, compatible } = report.counts;
-  return `${before} → ${after}: ${n} change${n === 1 ? '' : 's'}: ${breaking} breaking, ${risky} risky, ${compatible} compatible`;
+  return `${before} → ${after}: ${plural(n, 'change')}: ${breaking} breaking, ${risky} risky, ${compatible} compatible`;
 }

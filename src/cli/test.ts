@@ -2,7 +2,7 @@
 // Exit codes: 0 every test passed, 1 a test failed, 2 an error (usage, I/O,
 // an invalid contract, a model that could not be run).
 import * as path from 'node:path';
-import { num } from '../core/contract/compare';
+import { measured } from '../core/util/number';
 import type { ContractReport, RuleResult, TestReport } from '../core/contract/report';
 import { writeFileAtomic } from '../node/atomic';
 import { ContractError, runContractTests } from '../node/contract/run';
@@ -10,6 +10,7 @@ import { UsageError, type CliIO } from './io';
 import { contractTestRecord } from '../node/contract/records';
 import { auditRun } from './auditRun';
 import { findWorkspace } from '../node/workspace';
+import { plural } from '../core/util/plural';
 
 /** `rollback-lens test <contract>`, its options parsed by main() (src/cli/commands.ts). */
 export async function testCommand(
@@ -83,13 +84,13 @@ export function toText(report: ContractReport): string {
     const shown = t.verdict === 'pass' ? t.rules.filter((r) => r.verdict === 'warn') : t.rules.filter((r) => r.verdict !== 'pass');
     for (const r of shown) lines.push(`    ${MARK[r.verdict]} ${r.id}: ${r.message}`);
     const passed = t.rules.filter((r) => r.verdict === 'pass').length;
-    if (t.verdict !== 'error' && passed) lines.push(`    ${MARK.pass} ${passed} rule${passed === 1 ? '' : 's'} passed`);
+    if (t.verdict !== 'error' && passed) lines.push(`    ${MARK.pass} ${plural(passed, 'rule')} passed`);
     for (const o of t.offending.slice(0, 3)) {
       const f = o.fields[0]!;
       // an array compared element-wise: its worst element
       const at = (v: unknown) => (f.index !== undefined && Array.isArray(v) ? v[f.index] : v);
       lines.push(
-        `      ${o.key} (baseline line ${o.baselineLine}, current line ${o.currentLine}): ${f.field}${f.index !== undefined ? `[${f.index}]` : ''} ${show(at(f.baseline))} → ${show(at(f.current))}${f.delta !== undefined ? ` (Δ ${num(f.delta)})` : ''}`,
+        `      ${o.key} (baseline line ${o.baselineLine}, current line ${o.currentLine}): ${f.field}${f.index !== undefined ? `[${f.index}]` : ''} ${show(at(f.baseline))} → ${show(at(f.current))}${f.delta !== undefined ? ` (Δ ${measured(f.delta)})` : ''}`,
       );
     }
     for (const p of t.problems.slice(0, 3)) lines.push(`      ${p.file} line ${p.line}: ${p.message}`);
@@ -105,7 +106,7 @@ function summaryLine(report: ContractReport): string {
 }
 
 function show(v: unknown): string {
-  return typeof v === 'number' ? num(v) : JSON.stringify(v);
+  return typeof v === 'number' ? measured(v) : JSON.stringify(v);
 }
 
 function xml(s: string): string {

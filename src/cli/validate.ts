@@ -13,6 +13,7 @@ import { displayPath } from '../node/workspace';
 import { toFileDiagnostic, toJson, toSarif, toText, type FileDiagnostic } from './format';
 import { UsageError, type CliIO } from './io';
 import { VERSION } from './version';
+import { plural } from '../core/util/plural';
 
 export interface ValidateOptions {
   cwd: string;
@@ -89,7 +90,7 @@ export async function validateCommand(
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
   if (format === 'text' || values.out) {
-    io.stderr.write(`${result.files} file${result.files === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+    io.stderr.write(`${plural(result.files, 'file')} checked: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`);
   }
   if (result.ioErrors.length || (result.unmatched.length && result.files === 0)) return 2;
   if (result.unmatched.length) return 2;

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { analyze } from '../core/language/analysis';
-import { num } from '../core/contract/compare';
+import { measured } from '../core/util/number';
 import { contractModel } from '../core/contract/model';
 import type { ContractReport, RuleResult, TestReport } from '../core/contract/report';
 import { LineIndex } from '../core/util/text';
@@ -407,10 +407,10 @@ function verdictTitle(t: TestReport): string {
 
 function expected(r: RuleResult): string {
   const op = r.kind === 'agreement' ? '≥' : '≤';
-  return `${r.id} ${op} ${num(r.threshold!)}`;
+  return `${r.id} ${op} ${measured(r.threshold!)}`;
 }
 
 function actual(r: RuleResult): string {
   const what = r.kind === 'abs' ? 'max |Δ|' : r.kind === 'agreement' ? 'agreement' : r.kind.toUpperCase();
-  return `${r.id}: ${what} ${num(r.value!)}${r.violations ? ` (${r.violations} rows outside)` : ''}`;
+  return `${r.id}: ${what} ${measured(r.value!)}${r.violations ? ` (${r.violations} rows outside)` : ''}`;
 }

@@ -2,7 +2,8 @@
 // (every sample, coverage at both ends, gaps), single values taken to hold,
 // confidence bounds, bad triggers; each with its exact message.
 import * as assert from 'node:assert/strict';
-import { evaluateTriggers, num, planTriggers, readingsNeeded, type Reading, type ReadingLookup, type TriggerResult } from '../../src/core/runbook/triggers';
+import { evaluateTriggers, planTriggers, readingsNeeded, type Reading, type ReadingLookup, type TriggerResult } from '../../src/core/runbook/triggers';
+import { reading } from '../../src/core/util/number';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 const S = 1000;
@@ -294,6 +295,6 @@ describe('triggers: triggers that cannot be evaluated', () => {
 
 describe('triggers: numbers in messages', () => {
   it('integers as they are, others to 6 significant digits', () => {
-    assert.deepEqual([312, 0.0031, 0.1 + 0.2, 312.00000000000006, 1234567.891, -0.035, Infinity].map(num), ['312', '0.0031', '0.3', '312', '1234568', '-0.035', 'Infinity']);
+    assert.deepEqual([312, 0.0031, 0.1 + 0.2, 312.00000000000006, 1234567.891, -0.035, Infinity].map(reading), ['312', '0.0031', '0.3', '312', '1234568', '-0.035', 'Infinity']);
   });
 });

@@ -23,6 +23,7 @@ import { checkArray, numericArray } from './elementwise';
 import { hashKey, KeyTable } from './keys';
 import { fieldPath } from './path';
 import { Floats, histogram, Ints, ks, psi, quantiles, sortFloats, TopK } from './stats';
+import { measured } from '../util/number';
 
 export interface ToleranceSpec {
   exact?: boolean;
@@ -762,8 +763,8 @@ export class Comparison {
           message:
             nc.none ??
             (f.absViolations > 0
-              ? `${name}: ${f.absViolations} of ${f.count} rows differ from the baseline by more than ${num(t.abs)} (max |Δ| ${num(f.maxAbs)} at ${at})`
-              : `${name}: all ${f.count} rows within ${num(t.abs)} of the baseline (max |Δ| ${num(f.maxAbs)})`) + nc.suffix,
+              ? `${name}: ${f.absViolations} of ${f.count} rows differ from the baseline by more than ${measured(t.abs)} (max |Δ| ${measured(f.maxAbs)} at ${at})`
+              : `${name}: all ${f.count} rows within ${measured(t.abs)} of the baseline (max |Δ| ${measured(f.maxAbs)})`) + nc.suffix,
         });
       }
       if (t.rel !== undefined) {
@@ -805,7 +806,7 @@ export class Comparison {
             threshold: f.drift.psi,
             value: p.value,
             verdict: fail ? 'fail' : 'pass',
-            message: `${name}: PSI ${num(p.value)} ${fail ? '>' : '≤'} ${num(f.drift.psi)} over ${p.baseline.length} baseline-quantile bins${leftOut}`,
+            message: `${name}: PSI ${measured(p.value)} ${fail ? '>' : '≤'} ${measured(f.drift.psi)} over ${p.baseline.length} baseline-quantile bins${leftOut}`,
           });
         }
       }
@@ -821,7 +822,7 @@ export class Comparison {
             threshold: f.drift.ks,
             value: d,
             verdict: fail ? 'fail' : 'pass',
-            message: `${name}: KS statistic ${num(d)} ${fail ? '>' : '≤'} ${num(f.drift.ks)}${leftOut}`,
+            message: `${name}: KS statistic ${measured(d)} ${fail ? '>' : '≤'} ${measured(f.drift.ks)}${leftOut}`,
           });
         }
       }
@@ -1108,16 +1109,9 @@ function summary(sorted: Float64Array): FieldReport['baseline'] {
   };
 }
 
-/** A number for a sentence: up to 4 significant digits. */
 /** ` (e.g. \`k\` at baseline line 3)`, or nothing when no sample is kept (keySampleLimit 0). */
 function dupExample(d: (KeySample & { file: string }) | undefined): string {
   return d ? ` (e.g. \`${d.key}\` at ${d.file} line ${d.line})` : '';
-}
-
-export function num(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  return String(Number(x.toPrecision(4)));
 }
 
 function pct(x: number): string {

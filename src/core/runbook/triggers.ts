@@ -26,6 +26,7 @@
 //   lower for > and >=, upper for < and <=, both for == and !=.
 //   `level` describes the interval the metrics hold and is not used here.
 import { compare, formatDuration, parseComparison, parseDuration, type Comparison, type Operator } from '../util/values';
+import { reading } from '../util/number';
 
 /** A metric's reading, as the node layer obtained it. */
 export type Reading =
@@ -212,7 +213,7 @@ export function evaluatePlan(p: TriggerPlan, read: ReadingLookup, nowMs: number)
     const ok = holds(value, c);
     if (!ok) allHold = false;
     bounds.push({ bound: b.bound, metric: b.metric, value, holds: ok });
-    phrases.push(`its ${b.bound} bound ${b.metric} is ${ok ? `${num(value)} ${c.op} ${num(c.threshold)}` : `${num(value)}, not ${c.op} ${num(c.threshold)}`}`);
+    phrases.push(`its ${b.bound} bound ${b.metric} is ${ok ? `${reading(value)} ${c.op} ${reading(c.threshold)}` : `${reading(value)}, not ${c.op} ${reading(c.threshold)}`}`);
   }
   const joined = phrases.join(' and ');
   return allHold
@@ -236,10 +237,10 @@ function judgeMain(p: TriggerPlan, c: Comparison, r: Reading, nowMs: number): Ma
   if (r.kind === 'value') {
     const v = r.value;
     if (Number.isNaN(v)) return { state: 'error', message: `${m} is NaN, which no comparison holds for`, extra: { value: v } };
-    if (!compare(v, c)) return { state: 'quiet', message: `${m} is ${num(v)}, not ${c.op} ${num(c.threshold)}: quiet`, extra: { value: v } };
-    if (p.forMs === undefined) return { state: 'fires', message: `${m} is ${num(v)} ${c.op} ${num(c.threshold)}`, extra: { value: v } };
+    if (!compare(v, c)) return { state: 'quiet', message: `${m} is ${reading(v)}, not ${c.op} ${reading(c.threshold)}: quiet`, extra: { value: v } };
+    if (p.forMs === undefined) return { state: 'fires', message: `${m} is ${reading(v)} ${c.op} ${reading(c.threshold)}`, extra: { value: v } };
     const window: WindowResult = { forMs: p.forMs, samples: 1, heldMs: p.forMs, assumed: true };
-    return { state: 'fires', message: `${m} is ${num(v)} ${c.op} ${num(c.threshold)} (a single value, taken to hold for ${forText})`, extra: { value: v, window } };
+    return { state: 'fires', message: `${m} is ${reading(v)} ${c.op} ${reading(c.threshold)} (a single value, taken to hold for ${forText})`, extra: { value: v, window } };
   }
 
   // a series
@@ -254,8 +255,8 @@ function judgeMain(p: TriggerPlan, c: Comparison, r: Reading, nowMs: number): Ma
     return { state: 'no-data', message: forMs === undefined ? `no current value: ${age}` : `not enough data for ${forText}: ${age}`, extra: { value: v } };
   }
   if (Number.isNaN(v)) return { state: 'error', message: `${m} is NaN, which no comparison holds for`, extra: { value: v } };
-  if (!compare(v, c)) return { state: 'quiet', message: `${m} is ${num(v)}, not ${c.op} ${num(c.threshold)}: quiet`, extra: { value: v } };
-  if (forMs === undefined) return { state: 'fires', message: `${m} is ${num(v)} ${c.op} ${num(c.threshold)}`, extra: { value: v } };
+  if (!compare(v, c)) return { state: 'quiet', message: `${m} is ${reading(v)}, not ${c.op} ${reading(c.threshold)}: quiet`, extra: { value: v } };
+  if (forMs === undefined) return { state: 'fires', message: `${m} is ${reading(v)} ${c.op} ${reading(c.threshold)}`, extra: { value: v } };
 
   const start = nowMs - forMs;
   const inWindow = all.filter(([t]) => t >= start);
@@ -270,7 +271,7 @@ function judgeMain(p: TriggerPlan, c: Comparison, r: Reading, nowMs: number): Ma
     if (Number.isNaN(breaker[1])) {
       return { state: 'error', message: `${m} is NaN at ${formatDuration(nowMs - breaker[0])} ago, inside the ${forText} window`, extra };
     }
-    return { state: 'quiet', message: `${m} stayed ${c.op} ${num(c.threshold)} for only ${formatDuration(heldMs)} of ${forText}`, extra };
+    return { state: 'quiet', message: `${m} stayed ${c.op} ${reading(c.threshold)} for only ${formatDuration(heldMs)} of ${forText}`, extra };
   }
   const first = inWindow[0]!;
   if (first[0] > start + step) {
@@ -282,17 +283,10 @@ function judgeMain(p: TriggerPlan, c: Comparison, r: Reading, nowMs: number): Ma
     return { state: 'no-data', message: `not enough data for ${forText}: ${m} has a ${formatDuration(widest)} gap between samples inside the window`, extra };
   }
   const count = inWindow.length === 1 ? 'its 1 sample' : `all ${inWindow.length} samples`;
-  return { state: 'fires', message: `${m} is ${num(v)} ${c.op} ${num(c.threshold)} for ${count} over ${forText}`, extra };
+  return { state: 'fires', message: `${m} is ${reading(v)} ${c.op} ${reading(c.threshold)} for ${count} over ${forText}`, extra };
 }
 
 /** The comparison holds for `v`; never for NaN (not even `!= 0`). */
 function holds(v: number, c: Comparison): boolean {
   return !Number.isNaN(v) && compare(v, c);
-}
-
-/** A number for a message: integers as they are, others to 6 significant digits (`312`, `0.0031`, `0.333333`). */
-export function num(v: number): string {
-  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
-  const digits = Math.max(6, Math.floor(Math.log10(Math.abs(v))) + 1);
-  return String(Number(v.toPrecision(Math.min(digits, 21))));
 }

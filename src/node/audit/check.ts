@@ -17,4 +17,4 @@ export interface AuditCheck {
   commit?: string;
 }
 
-export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+export { plural } from '../../core/util/plural';

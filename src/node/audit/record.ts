@@ -24,6 +24,7 @@
 // `prev` recomputed; verify.ts adds the checks that close part of that gap.
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
+import { noun } from '../../core/util/plural';
 
 export const AUDIT_LOG = '.rollback-lens/audit.jsonl';
 export const AUDIT_VERSION = 1;
@@ -200,7 +201,7 @@ export function checkLine(bytes: Buffer, expectedPrev: string, line: number): Li
   if (!isPlainObject(value)) return { shape: ['not a JSON object'] };
   const reasons: string[] = [];
   const missing = REQUIRED_FIELDS.filter((f) => !(f in value));
-  if (missing.length) reasons.push(`missing field${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}`);
+  if (missing.length) reasons.push(`missing ${noun(missing.length, 'field')}: ${missing.join(', ')}`);
   const r = value;
   if ('v' in r && r.v !== AUDIT_VERSION) reasons.push(`unsupported version: v is ${JSON.stringify(r.v)}, not ${AUDIT_VERSION}`);
   if ('time' in r && (typeof r.time !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(r.time) || Number.isNaN(Date.parse(r.time)))) {

@@ -1,5 +1,6 @@
 // The one error type of the sources: a kind to branch on, a message to show
 // as is, and the facts behind it (exit code, stderr tail, line numbers).
+import { plural } from '../../core/util/plural';
 
 export type SourceErrorKind =
   /** The source spec or options cannot be used (no file/command/http, a `{{seed}}` without a seed, a missing file). */
@@ -80,7 +81,7 @@ export function formatSize(n: number): string {
   };
   if (n >= MiB) return unit(MiB, 'MiB');
   if (n >= KiB) return unit(KiB, 'KiB');
-  return `${n} byte${n === 1 ? '' : 's'}`;
+  return plural(n, 'byte');
 }
 
 /** A piece of text for a message: single line, at most `max` characters, in backticks. */
@@ -94,4 +95,4 @@ export function inputLines(first: number, last: number): string {
   return first === last ? `input line ${first}` : `input lines ${first}-${last}`;
 }
 
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+export { plural };

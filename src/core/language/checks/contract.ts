@@ -16,6 +16,7 @@ import type { Diagnostic } from '../../types';
 import { formatDate, parseDate } from '../../util/values';
 import { parseYaml } from '../../yaml';
 import { asArray, asObject, asString, diag, keyAt, valueAt, type CheckContext } from './context';
+import { plural } from '../../util/plural';
 
 const DAY = 86_400_000;
 
@@ -176,7 +177,7 @@ function checkDeprecations(ctx: CheckContext): Diagnostic[] {
       severity = 'error';
       code = 'deprecation-expired';
       const days = Math.round((today - removeAfter.value) / DAY);
-      message = `\`${field}\` was to be removed after ${removeAfterText} (${days} day${days === 1 ? '' : 's'} ago)${instead}`;
+      message = `\`${field}\` was to be removed after ${removeAfterText} (${plural(days, 'day')} ago)${instead}`;
     } else if (!since || !since.ok || today >= since.value) {
       severity = 'warning';
       code = 'deprecation-window';
