@@ -16,6 +16,7 @@ import { semanticDiagnostics } from '../../core/language/analysis';
 import { compareContracts, loadContractVersion } from '../../core/contract/compat';
 import { renderTemplate, resolvePlan, templateValues } from '../../core/runbook/plan';
 import type { Diagnostic } from '../../core/types';
+import type { LineIndex } from '../../core/util/text';
 import { parseDuration } from '../../core/util/values';
 import { locate, type PathSegment } from '../../core/yaml';
 import { lastDrillFromAudit } from '../audit';
@@ -26,7 +27,7 @@ import { loadDocument } from '../documents';
 import { readJsonl } from '../jsonl';
 import { DryRunError } from './errors';
 import { runStepCommand, stepSetup } from './shell';
-import { stepModule, type DryRunContext } from './steps';
+import { stepModule, type DryRunContext, type Place } from './steps';
 import { asObject as obj } from '../../core/language/checks/context';
 import type { DryRunReport, Finding, Phase, StepResult } from '../../core/runbook/report';
 
@@ -52,24 +53,18 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   const { rel, dir, index, analysis, root, value } = doc;
   const host = new NodeHost(options.workspace, { lastDrill: lastDrillFromAudit(options.workspace), ...(options.now ? { now: options.now } : {}) });
   const findings: Finding[] = [];
-  const at = (p: PathSegment[]): { line?: number; column?: number } => {
+  // a finding's place is a span of offsets; its line and column are computed once, at the end
+  const spanOf = (n: { start: number; end: number } | null | undefined): Place => (n ? { span: { start: n.start, end: n.end } } : {});
+  const at = (p: PathSegment[]): Place => {
     const l = locate(root, p);
-    const n = l.pair?.key ?? l.node;
-    if (!n) return {};
-    const pos = index.positionAt(n.start);
-    return { line: pos.line + 1, column: pos.character + 1 };
+    return spanOf(l.pair?.key ?? l.node);
   };
-  /** The position of the value at `p` (where the language service locates a file reference). */
-  const atValue = (p: PathSegment[]): { line?: number; column?: number } => {
+  /** The span of the value at `p` (where the language service locates a file reference). */
+  const atValue = (p: PathSegment[]): Place => {
     const n = locate(root, p).node;
-    if (!n) return at(p);
-    const pos = index.positionAt(n.start);
-    return { line: pos.line + 1, column: pos.character + 1 };
+    return n ? spanOf(n) : at(p);
   };
-  const fromDiagnostic = (d: Diagnostic): Finding => {
-    const pos = index.positionAt(d.span.start);
-    return { severity: d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'info', code: d.code, message: d.message, line: pos.line + 1, column: pos.character + 1 };
-  };
+  const fromDiagnostic = (d: Diagnostic): Finding => ({ severity: d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'info', code: d.code, message: d.message, span: { start: d.span.start, end: d.span.end } });
   // everything the language service knows first: a runbook with errors is not ready
   for (const d of [...analysis.syntactic, ...(await semanticDiagnostics(analysis, host))]) findings.push(fromDiagnostic(d));
 
@@ -164,7 +159,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     phases.communicate.push(`${String(c.audience)} (${String(c.owner ?? '')}, on ${Array.isArray(c.on) ? c.on.join('/') : 'start/update/close'}): "${r.text.trim()}"`);
   }
 
-  const unique = oneFindingPerProblem(findings);
+  const unique = oneFindingPerProblem(findings.map((f) => withPosition(f, index)));
   return {
     runbook: rel,
     verdict: unique.some((f) => f.severity === 'error') ? 'not-ready' : 'ready',
@@ -173,6 +168,14 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     findings: unique,
     worstCase: { ms: plan.worstCaseMs, path: plan.criticalPath, ...(restore?.ok ? { restoreMs: restore.value } : {}), ...(decide?.ok ? { decideMs: decide.value } : {}) },
   };
+}
+
+/** A finding with the line and column (1-based) of its span's start: the one place offsets become lines. */
+function withPosition(f: Finding, index: LineIndex): Finding {
+  if (!f.span) return f;
+  const { span, ...rest } = f;
+  const pos = index.positionAt(span.start);
+  return { ...rest, line: pos.line + 1, column: pos.character + 1, span };
 }
 
 /**
@@ -191,7 +194,7 @@ function oneFindingPerProblem(findings: Finding[]): Finding[] {
   return out.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
-type At = (p: PathSegment[]) => { line?: number; column?: number };
+type At = (p: PathSegment[]) => Place;
 
 async function checkState(state: Record<string, unknown>, dir: string, workspace: string, at: At, atValue: At): Promise<Finding[]> {
   const out: Finding[] = [];

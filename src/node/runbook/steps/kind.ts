@@ -15,8 +15,8 @@ import type { Unavailable } from '../effects';
 import type { StepSetup } from '../shell';
 import type { Mutation } from '../stepState';
 
-/** Where a finding points in the runbook: the key at a path (`at`), or the value at it (`atValue`, where the language service locates a file reference). */
-export type Place = Pick<Finding, 'line' | 'column'>;
+/** Where a finding points in the runbook, as a span of offsets: the key at a path (`at`), or the value at it (`atValue`, where the language service locates a file reference). */
+export type Place = Pick<Finding, 'span'>;
 
 /** One step as a run hands it to its kind. */
 export interface StepInput {
