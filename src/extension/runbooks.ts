@@ -6,7 +6,7 @@
 // recorded in the workspace's audit log. Running needs a trusted workspace.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DIAGNOSTIC_CODES } from '../core/language/codes';
+import { isDryRunCode } from '../core/runbook/codes';
 import { dryRunMarkdown, drillMarkdown, humanDuration } from '../core/runbook/render';
 import type { DrillReport, DrillStep, DryRunReport, Finding, StepResult } from '../core/runbook/report';
 import type { DocumentSymbol } from '../core/types';
@@ -115,17 +115,15 @@ export class Runbooks implements vscode.Disposable {
     });
   }
 
-  /** The dry-run's own findings (the language service's are already shown live) as diagnostics. */
+  /** The dry-run's own findings (the language service's are already shown live; src/core/runbook/codes.ts tells them apart) as diagnostics at their span. */
   private showFindings(doc: vscode.TextDocument, findings: Finding[]): void {
-    const own = findings.filter((f) => !(f.code in DIAGNOSTIC_CODES));
+    const own = findings.filter((f) => isDryRunCode(f.code));
     this.findings.set(
       doc.uri,
       own.map((f) => {
-        const line = Math.min(Math.max((f.line ?? 1) - 1, 0), doc.lineCount - 1);
-        const start = new vscode.Position(line, Math.max((f.column ?? 1) - 1, 0));
-        // the key or scalar there: `dryRun` of `dryRun: cmd`, a whole URL of `url: http://h:1`
-        const word = doc.getWordRangeAtPosition(start, /[^\s,[\]{}]+(?=\s*$|\s*[:,\]}]|\s+#)|[^\s,[\]{}]+/);
-        const d = new vscode.Diagnostic(word ?? new vscode.Range(start, doc.lineAt(line).range.end), f.message, SEVERITY[f.severity]);
+        // a finding without a place is shown on the first line
+        const range = f.span ? new vscode.Range(doc.positionAt(f.span.start), doc.positionAt(f.span.end)) : doc.lineAt(0).range;
+        const d = new vscode.Diagnostic(range, f.message, SEVERITY[f.severity]);
         d.source = 'rollback-lens dry-run';
         d.code = f.code;
         return d;

@@ -1,13 +1,20 @@
 // The dry-run changes nothing and says what would happen: sentinel files
 // prove no mutating command runs; each kind of problem is a located finding.
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runCli } from './helpers';
 import { resolvePlan, renderTemplate } from '../../src/core/runbook/plan';
+import { DRY_RUN_CODES, DRY_RUN_SHARED_CODES, isDryRunCode } from '../../src/core/runbook/codes';
+import type { DryRunReport } from '../../src/core/runbook/report';
+import { DIAGNOSTIC_CODES } from '../../src/core/language/codes';
+import { COMPAT_CODES } from '../../src/core/contract/compat/rules';
+import { LineIndex } from '../../src/core/util/text';
+import { stripComments } from './architecture.test';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
+const SRC = path.resolve(__dirname, '..', '..', 'src');
 
 const cli = runCli;
 
@@ -141,5 +148,73 @@ describe('dry-run', function () {
     assert.deepEqual(plan.steps.map((s) => s.id), ['a', 'b', 'c']);
     assert.deepEqual(plan.blocked.map((s) => s.id), ['x']);
     assert.deepEqual(renderTemplate('to {{target.version}} from {{ current.version }}, {{nope}}', { target: { version: '1.4.2' }, current: { version: 2 } }), { text: 'to 1.4.2 from 2, {{nope}}', unknown: ['nope'] });
+  });
+});
+
+describe('dry-run findings: spans and codes', function () {
+  this.timeout(30_000);
+  const DRY_RUN_SOURCES = [path.join(SRC, 'node', 'runbook', 'dryrun.ts'), ...readdirSync(path.join(SRC, 'node', 'runbook', 'steps')).map((f) => path.join(SRC, 'node', 'runbook', 'steps', f))];
+  /** Every literal `code: '…'` the dry-run's sources emit. */
+  const emitted = () => [...new Set(DRY_RUN_SOURCES.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\bcode: '([a-z-]+)'/g)].map((m) => m[1]!)))].sort();
+
+  it('every finding has a span in offsets of the runbook text; line and column are its start', async () => {
+    const text = RUNBOOK(`  - id: repoint\n    run: touch X\n    dryRun: exit 3\n    undo: touch Y\n  - id: flag-off\n    flag: { file: ../outside.json, name: f, variant: "off" }\n  - id: tell\n    notify: { audience: partners }\n`).replace('target: { model: m, version: 1.0.0 }', 'target: { model: m, version: 1.0.0, contract: gone.contract.yaml }');
+    const dir = workspace({ 'r.runbook.yaml': text });
+    const r = await cli(dir, 'dry-run', 'r.runbook.yaml', '--format', 'json');
+    assert.equal(r.code, 1, r.stderr);
+    const index = new LineIndex(text);
+    const shown = (JSON.parse(r.stdout) as DryRunReport).findings.map((f) => {
+      const p = index.positionAt(f.span!.start);
+      assert.deepEqual([f.line, f.column], [p.line + 1, p.character + 1], f.code);
+      return [f.code, text.slice(f.span!.start, f.span!.end)];
+    });
+    assert.deepEqual(shown, [
+      ['missing-file', 'gone.contract.yaml'], // the language service's, at its own span
+      ['dry-run-failed', 'dryRun'], // the key of what failed
+      ['file-outside-workspace', '../outside.json'], // a file reference: the value
+      ['no-template', 'notify'],
+    ]);
+    assert.equal(shown.length, new Set(shown.map(([c]) => c)).size);
+  });
+
+  it('every code the dry-run emits is in its table (or is one the language service shares, or a contract change); every entry is emitted', () => {
+    const own = emitted().filter((c) => !(DRY_RUN_SHARED_CODES as readonly string[]).includes(c));
+    assert.deepEqual(own, Object.keys(DRY_RUN_CODES).sort());
+    for (const c of DRY_RUN_SHARED_CODES) assert.ok(c in DIAGNOSTIC_CODES, c);
+    for (const [c, meaning] of Object.entries(DRY_RUN_CODES)) {
+      assert.ok(!(c in DIAGNOSTIC_CODES), `${c} is the language service's too`);
+      assert.match(meaning, /^[A-Z`].{10,}\.$/, c);
+    }
+    // the one computed code: `contract-` and a compat code, which the language service never uses
+    assert.deepEqual(DRY_RUN_SOURCES.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\bcode: `([^`]*)`/g)].map((m) => m[1])), ['contract-${c.code}']);
+    assert.deepEqual(Object.keys(DIAGNOSTIC_CODES).filter((c) => c.startsWith('contract-')), []);
+    assert.equal(isDryRunCode('contract-output-field-removed'), true);
+    assert.equal(isDryRunCode('no-dry-run'), true);
+    assert.equal(isDryRunCode('file-outside-workspace'), false);
+    assert.equal(isDryRunCode('missing-file'), false);
+  });
+
+  it('a breaking contract change is `contract-` and its compat code, which COMPAT_CODES explains', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rl-dryrun-'));
+    cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes('.rollback-lens') });
+    const contract = readFileSync(path.join(dir, 'iris.contract.yaml'), 'utf8');
+    // the target orders its labels otherwise: encodings by index break
+    const target = contract.replace('labels: [setosa, versicolor, virginica]', 'labels: [versicolor, setosa, virginica]');
+    assert.notEqual(target, contract);
+    writeFileSync(path.join(dir, 'target.contract.yaml'), target);
+    const runbook = path.join(dir, 'iris.runbook.yaml');
+    const text = readFileSync(runbook, 'utf8');
+    writeFileSync(runbook, text.replace(/(target:\n(?: {4}[^\n]*\n)*? {4}contract: )iris\.contract\.yaml/, '$1target.contract.yaml'));
+    const r = await cli(dir, 'dry-run', 'iris.runbook.yaml', '--format', 'json', '--workspace', dir);
+    const codes = (JSON.parse(r.stdout) as DryRunReport).findings.map((f) => f.code).filter((c) => c.startsWith('contract-'));
+    assert.deepEqual(codes, ['contract-labels-reordered'], r.stdout);
+    for (const c of codes) assert.ok(isDryRunCode(c) && c.slice('contract-'.length) in COMPAT_CODES, c);
+  });
+
+  it('the editor shows the dry-run findings by their span and the code table: no range rebuilt from the text, no test against DIAGNOSTIC_CODES', () => {
+    const src = stripComments(readFileSync(path.join(SRC, 'extension', 'runbooks.ts'), 'utf8'));
+    assert.doesNotMatch(src, /DIAGNOSTIC_CODES|getWordRangeAtPosition/);
+    assert.match(src, /isDryRunCode\(f\.code\)/);
+    assert.match(src, /doc\.positionAt\(f\.span\.start\), doc\.positionAt\(f\.span\.end\)/);
   });
 });

@@ -8,6 +8,7 @@ import { requiredOnlyKey } from './schemaErrors';
 import { describe, propertiesAt, resolveRef, schemasAt, typeLabel, type JsonSchema } from './schemas';
 import type { CompletionItem, Span } from '../types';
 import { deref, locate, parseYaml, type PNode, type PathSegment } from '../yaml';
+import { STEP_KINDS } from '../runbook/steps';
 
 const PROBE = '__rl_probe__';
 
@@ -163,7 +164,7 @@ function referenceValues(analysis: Analysis, path: PathSegment[], probeRoot: PNo
       if (!st || st.type !== 'map') continue;
       const id = st.pairs.find((x) => x.keyText === 'id')?.value;
       if (id?.type === 'scalar' && typeof id.value === 'string' && id.value !== ownId && id.value !== PROBE) {
-        const kind = st.pairs.find((x) => ['run', 'http', 'flag', 'approve', 'notify', 'verify'].includes(x.keyText))?.keyText;
+        const kind = st.pairs.find((x) => (STEP_KINDS as readonly string[]).includes(x.keyText))?.keyText;
         out.push({ label: id.value, detail: `step${kind ? ` · ${kind}` : ''}` });
       }
     }

@@ -3,9 +3,10 @@
 import type { Analysis } from './analysis';
 import type { DocumentSymbol, SymbolKind } from '../types';
 import { deref, type PMap, type PNode } from '../yaml';
+import { STEP_KINDS } from '../runbook/steps';
 
 const ITEM_SECTIONS: Record<string, { kind: SymbolKind; name: string; detail?: string[] }> = {
-  steps: { kind: 'step', name: 'id', detail: ['run', 'http', 'flag', 'approve', 'notify', 'verify'] },
+  steps: { kind: 'step', name: 'id', detail: [...STEP_KINDS] },
   triggers: { kind: 'trigger', name: 'id', detail: ['metric', 'when'] },
   tests: { kind: 'test', name: 'id', detail: ['inputs'] },
   deprecations: { kind: 'deprecation', name: 'field', detail: ['removeAfter'] },

@@ -1,9 +1,13 @@
 // What a dry-run and a drill report: the CLI prints them, the editor shows
 // them (step lenses, diagnostics, a markdown view) and the audit log keeps a
-// summary. JSON-serialisable. Pure: the node layer produces them.
+// summary. JSON-serialisable. Pure: the node layer produces them. A dry-run
+// finding has its place as a span of offsets (what the editor shows) and, for
+// the CLI and the JSON report, the line and column of its start.
 // A drill's verdict rests on what happened: every injected fault is listed
 // with whether the drill reached it, and an expectation of a phase that never
 // ran is not met (it says why it was not measured).
+
+import type { Span } from '../types';
 
 export type Phase = 'detect' | 'decide' | 'execute' | 'verify' | 'close' | 'communicate';
 
@@ -11,11 +15,14 @@ export const PHASES: readonly Phase[] = ['detect', 'decide', 'execute', 'verify'
 
 export interface Finding {
   severity: 'error' | 'warning' | 'info';
+  /** A code of src/core/runbook/codes.ts (the dry-run's own), or of src/core/language/codes.ts (the language service's). */
   code: string;
   message: string;
-  /** 1-based line and column in the runbook, when the finding has a place. */
+  /** 1-based line and column in the runbook, when the finding has a place: the start of `span`, for the CLI and the JSON report. */
   line?: number;
   column?: number;
+  /** Where the finding points, in offsets (UTF-16 code units) of the runbook's text, when it has a place. */
+  span?: Span;
 }
 
 export interface StepResult {

@@ -1,13 +1,27 @@
-// A runbook's steps as every reader sees them: the step kinds, which of them
-// mutate (a dry-run never executes those), each step's id, kind, `requires`
-// and timeout, and the longest chain of timeouts along `requires` (what the
-// restore window must fit). The lint, the plan and the runs share this view.
+// A runbook's steps as every reader sees them: the step kinds (the one list of
+// their names: what a kind does in a dry-run and a drill is its module under
+// src/node/runbook/steps/), which kinds perform the step with a command or
+// request of their own and so must declare an `undo` (with the stub the lint's
+// quick fix writes), each step's id, kind, `requires` and timeout, and the
+// longest chain of timeouts along `requires` (what the restore window must
+// fit). The lint, the plan and the runs share this view.
 import { asArray, asObject, asString } from '../util/object';
 import { parseDuration } from '../util/values';
 
-export const MUTATING_KINDS = ['run', 'http'] as const;
 export const STEP_KINDS = ['run', 'http', 'flag', 'approve', 'notify', 'verify'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
+
+/**
+ * The kinds whose step changes something by a command or request of its own,
+ * so it must declare an `undo` (the schema asks for it, the lint says
+ * `missing-undo`), with the `undo` stub its quick fix writes in a block
+ * mapping and in a flow one. A flag step is undone by the variant it
+ * replaced and needs none.
+ */
+export const UNDO_STUBS: Readonly<Partial<Record<StepKind, { block: string; flow: string }>>> = {
+  run: { block: 'exit 1  # TODO: the command that reverses this step', flow: '"exit 1"' },
+  http: { block: '{ method: POST, url: TODO }', flow: '{ method: POST, url: TODO }' },
+};
 
 export interface StepInfo {
   index: number;

@@ -6,16 +6,18 @@
 // Nothing that mutates is executed. Every file the runbook names (snapshot,
 // flag files, state schemas and samples, scripts) is confined to the
 // workspace by src/node/workspace.ts before it is opened: one outside is a
-// `file-outside-workspace` finding at the reference, never read.
+// `file-outside-workspace` finding at the reference, never read. Each step's
+// `check` runs here; what the step itself would do is its kind's module under
+// steps/ (looked up in steps/index.ts), which this loop never names.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import { semanticDiagnostics } from '../../core/language/analysis';
 import { compareContracts, loadContractVersion } from '../../core/contract/compat';
-import { renderDeep, renderTemplate, resolvePlan, templateValues } from '../../core/runbook/plan';
-import { describeFlagEdit, editFlag } from '../../core/runbook/flag';
+import { renderTemplate, resolvePlan, templateValues } from '../../core/runbook/plan';
 import type { Diagnostic } from '../../core/types';
-import { formatDuration, parseDuration } from '../../core/util/values';
+import type { LineIndex } from '../../core/util/text';
+import { parseDuration } from '../../core/util/values';
 import { locate, type PathSegment } from '../../core/yaml';
 import { lastDrillFromAudit } from '../audit';
 import { NodeHost } from '../language/host';
@@ -23,7 +25,9 @@ import { confine, readConfined } from '../workspace';
 import { evaluateTriggers } from '../metrics';
 import { loadDocument } from '../documents';
 import { readJsonl } from '../jsonl';
-import { retryOf, runStepCommand, stepSetup } from './shell';
+import { DryRunError } from './errors';
+import { runStepCommand, stepSetup } from './shell';
+import { stepModule, type DryRunContext, type Place } from './steps';
 import { asObject as obj } from '../../core/language/checks/context';
 import type { DryRunReport, Finding, Phase, StepResult } from '../../core/runbook/report';
 
@@ -38,7 +42,7 @@ export interface DryRunOptions {
   defaultCommandTimeoutMs?: number;
 }
 
-export class DryRunError extends Error {}
+export { DryRunError };
 
 /** Read-only commands (dryRun variants, checks) can tell they run in a dry-run; a step's env cannot switch it off. */
 const DRY_RUN_MARK = { ROLLBACK_LENS_DRY_RUN: '1' };
@@ -49,24 +53,18 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   const { rel, dir, index, analysis, root, value } = doc;
   const host = new NodeHost(options.workspace, { lastDrill: lastDrillFromAudit(options.workspace), ...(options.now ? { now: options.now } : {}) });
   const findings: Finding[] = [];
-  const at = (p: PathSegment[]): { line?: number; column?: number } => {
+  // a finding's place is a span of offsets; its line and column are computed once, at the end
+  const spanOf = (n: { start: number; end: number } | null | undefined): Place => (n ? { span: { start: n.start, end: n.end } } : {});
+  const at = (p: PathSegment[]): Place => {
     const l = locate(root, p);
-    const n = l.pair?.key ?? l.node;
-    if (!n) return {};
-    const pos = index.positionAt(n.start);
-    return { line: pos.line + 1, column: pos.character + 1 };
+    return spanOf(l.pair?.key ?? l.node);
   };
-  /** The position of the value at `p` (where the language service locates a file reference). */
-  const atValue = (p: PathSegment[]): { line?: number; column?: number } => {
+  /** The span of the value at `p` (where the language service locates a file reference). */
+  const atValue = (p: PathSegment[]): Place => {
     const n = locate(root, p).node;
-    if (!n) return at(p);
-    const pos = index.positionAt(n.start);
-    return { line: pos.line + 1, column: pos.character + 1 };
+    return n ? spanOf(n) : at(p);
   };
-  const fromDiagnostic = (d: Diagnostic): Finding => {
-    const pos = index.positionAt(d.span.start);
-    return { severity: d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'info', code: d.code, message: d.message, line: pos.line + 1, column: pos.character + 1 };
-  };
+  const fromDiagnostic = (d: Diagnostic): Finding => ({ severity: d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'info', code: d.code, message: d.message, span: { start: d.span.start, end: d.span.end } });
   // everything the language service knows first: a runbook with errors is not ready
   for (const d of [...analysis.syntactic, ...(await semanticDiagnostics(analysis, host))]) findings.push(fromDiagnostic(d));
 
@@ -100,6 +98,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   for (const s of plan.blocked) findings.push({ severity: 'error', code: 'step-blocked', message: `step \`${s.id}\` cannot be scheduled: it is on a dependency cycle or requires a missing step`, ...at(['steps', s.index, 'id']) });
   const stepsRaw = Array.isArray(value.steps) ? value.steps : [];
   const results: StepResult[] = [];
+  const ctx: DryRunContext = { dir, workspace: options.workspace, value, values, decideMs: decide?.ok ? decide.value : undefined, who, at, atValue, ...(options.signal ? { signal: options.signal } : {}) };
   for (const s of plan.steps) {
     if (options.signal?.aborted) throw new DryRunError('cancelled');
     const raw = obj(stepsRaw[s.index]);
@@ -112,47 +111,13 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
       const c = await runStepCommand(raw.check, setup, { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
       if (c.code !== 0) findings.push({ severity: 'error', code: 'check-failed', message: `step \`${s.id}\`: the check \`${raw.check}\` ${c.reason}`, ...at(['steps', s.index, 'check']) });
     }
-    if (s.kind === 'run') {
-      if (typeof raw.dryRun === 'string') {
-        const r = await runStepCommand(raw.dryRun, setup, { timeoutMs, retry: retryOf(raw), ...(options.signal ? { signal: options.signal } : {}) });
-        results.push({ ...base, action: `dry-run: ${raw.dryRun}`, outcome: r.code === 0 ? 'ran' : 'failed', durationMs: r.ms, ...(r.output ? { output: r.output } : {}) });
-        if (r.code !== 0) findings.push({ severity: 'error', code: 'dry-run-failed', message: `step \`${s.id}\`: \`${raw.dryRun}\` ${r.reason}`, ...at(['steps', s.index, 'dryRun']) });
-      } else {
-        results.push({ ...base, action: `would run: ${String(raw.run)} (no dryRun variant: not executed)`, outcome: 'would-run' });
-        findings.push({ severity: 'warning', code: 'no-dry-run', message: `step \`${s.id}\` has no \`dryRun\` variant, so the dry-run cannot exercise it`, ...at(['steps', s.index, 'run']) });
-      }
-    } else if (s.kind === 'http') {
-      const req = renderDeep(raw.http, values) as Record<string, unknown>;
-      results.push({ ...base, action: `would send ${String(req.method ?? 'POST')} ${String(req.url)}${req.body !== undefined ? ` ${JSON.stringify(req.body)}` : ''}`, outcome: 'shown' });
-    } else if (s.kind === 'flag') {
-      const f = obj(raw.flag);
-      const diff = await flagDiff(dir, options.workspace, String(f.file), String(f.name), String(f.variant));
-      results.push({ ...base, action: diff.ok ? `would change ${f.file}: ${diff.text}` : `flag change: ${diff.text}`, outcome: diff.ok ? 'shown' : 'failed' });
-      if (diff.outside) findings.push({ severity: 'error', code: 'file-outside-workspace', message: `step \`${s.id}\`: ${diff.text}`, ...atValue(['steps', s.index, 'flag', 'file']) });
-      else if (!diff.ok) findings.push({ severity: 'error', code: 'flag-invalid', message: `step \`${s.id}\`: ${diff.text}`, ...at(['steps', s.index, 'flag']) });
-    } else if (s.kind === 'approve') {
-      const list = (Array.isArray(raw.approve) ? raw.approve : []).map(String);
-      results.push({ ...base, action: `approval gate: ${list.map(who).join(' and ')} must approve`, outcome: 'shown' });
-      phases.decide.push(`${s.id}: ${list.map(who).join(' and ')} must approve${s.timeoutMs ? ` within ${formatDuration(s.timeoutMs)}` : ''}`);
-      if (decide?.ok && s.timeoutMs > decide.value) {
-        findings.push({ severity: 'warning', code: 'decide-window-exceeded', message: `approval \`${s.id}\` may take ${formatDuration(s.timeoutMs)}, longer than windows.decide ${String(windows.decide)}`, ...at(['steps', s.index, 'timeout']) });
-      }
-    } else if (s.kind === 'notify') {
-      const n = raw.notify;
-      const audience = typeof n === 'string' ? n : String(obj(n).audience ?? '');
-      const comm = (Array.isArray(value.communication) ? value.communication : []).map(obj).find((c) => c.audience === audience);
-      const template = typeof obj(n).template === 'string' ? String(obj(n).template) : typeof comm?.template === 'string' ? comm.template : undefined;
-      if (template) {
-        const r = renderTemplate(template, values);
-        results.push({ ...base, action: `would notify ${audience}: "${r.text.trim()}"`, outcome: 'shown' });
-      } else {
-        results.push({ ...base, action: `would notify ${audience}`, outcome: 'shown' });
-        findings.push({ severity: 'warning', code: 'no-template', message: `step \`${s.id}\`: no message template for audience \`${audience}\``, ...at(['steps', s.index, 'notify']) });
-      }
-    } else if (s.kind === 'verify') {
-      const v = obj(raw.verify);
-      results.push({ ...base, action: `would verify: contract test ${String(v.test)} of ${String(v.contract)}`, outcome: 'shown' });
-      phases.verify.push(`${s.id}: contract test ${String(v.test)} of ${String(v.contract)}`);
+    const kind = stepModule(s.kind);
+    if (kind) {
+      const d = await kind.dryRun(ctx, { step: s, raw, setup, timeoutMs });
+      results.push({ ...base, ...d.result });
+      findings.push(...(d.findings ?? []));
+      if (d.decide !== undefined) phases.decide.push(d.decide);
+      if (d.verify !== undefined) phases.verify.push(d.verify);
     }
     phases.execute.push(`${s.order}. ${results[results.length - 1]?.action ?? s.id}`);
   }
@@ -194,7 +159,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     phases.communicate.push(`${String(c.audience)} (${String(c.owner ?? '')}, on ${Array.isArray(c.on) ? c.on.join('/') : 'start/update/close'}): "${r.text.trim()}"`);
   }
 
-  const unique = oneFindingPerProblem(findings);
+  const unique = oneFindingPerProblem(findings.map((f) => withPosition(f, index)));
   return {
     runbook: rel,
     verdict: unique.some((f) => f.severity === 'error') ? 'not-ready' : 'ready',
@@ -203,6 +168,14 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     findings: unique,
     worstCase: { ms: plan.worstCaseMs, path: plan.criticalPath, ...(restore?.ok ? { restoreMs: restore.value } : {}), ...(decide?.ok ? { decideMs: decide.value } : {}) },
   };
+}
+
+/** A finding with the line and column (1-based) of its span's start: the one place offsets become lines. */
+function withPosition(f: Finding, index: LineIndex): Finding {
+  if (!f.span) return f;
+  const { span, ...rest } = f;
+  const pos = index.positionAt(span.start);
+  return { ...rest, line: pos.line + 1, column: pos.character + 1, span };
 }
 
 /**
@@ -221,21 +194,7 @@ function oneFindingPerProblem(findings: Finding[]): Finding[] {
   return out.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
-async function flagDiff(dir: string, workspace: string, file: string, name: string, variant: string): Promise<{ ok: boolean; text: string; outside?: boolean }> {
-  const c = await confine(workspace, dir, file, 'flag file');
-  if (!c.ok) return { ok: false, text: c.message, outside: true };
-  let text: string;
-  try {
-    text = await fs.readFile(c.real, 'utf8');
-  } catch (e) {
-    return { ok: false, text: (e as NodeJS.ErrnoException).code === 'ENOENT' ? `flag file \`${file}\` does not exist` : `flag file \`${file}\` cannot be read` };
-  }
-  // the same edit the drill makes (only the defaultVariant value's bytes), described
-  const e = editFlag(text, file, name, variant);
-  return e.ok ? { ok: true, text: describeFlagEdit(name, e) } : { ok: false, text: e.error };
-}
-
-type At = (p: PathSegment[]) => { line?: number; column?: number };
+type At = (p: PathSegment[]) => Place;
 
 async function checkState(state: Record<string, unknown>, dir: string, workspace: string, at: At, atValue: At): Promise<Finding[]> {
   const out: Finding[] = [];

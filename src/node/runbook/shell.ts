@@ -81,6 +81,13 @@ export async function stepSetup(step: Record<string, unknown>, runbookDir: strin
   return { cwd: abs, env, workspace };
 }
 
+/** A duration field (`5m`) in ms; `fallback` when it is absent or does not parse. */
+export function durationMsOf(d: unknown, fallback = 0): number {
+  if (typeof d !== 'string') return fallback;
+  const p = parseDuration(d);
+  return p.ok ? p.value : fallback;
+}
+
 /** A step's `retries` (more tries after a failure) and `retryDelay` (the wait before each). */
 export function retryOf(step: Record<string, unknown>): { retries: number; delayMs: number } {
   const retries = typeof step.retries === 'number' && Number.isInteger(step.retries) && step.retries > 0 ? step.retries : 0;

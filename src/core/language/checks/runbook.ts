@@ -6,7 +6,7 @@ import { suggest } from '../schemaErrors';
 import type { Diagnostic, QuickFix, RelatedInfo, Span } from '../../types';
 import { formatDate, formatDuration, parseDuration } from '../../util/values';
 import { deref, getPair, type PMap } from '../../yaml';
-import { stepsOf, worstCasePath, type StepInfo } from '../../runbook/steps';
+import { stepsOf, UNDO_STUBS, worstCasePath, type StepInfo } from '../../runbook/steps';
 import { asArray, asObject, asString, changeTo, diag, endOfLine, indentOfLine, keyAt, nodeAtPath, valueAt, type CheckContext } from './context';
 
 export async function checkRunbook(ctx: CheckContext): Promise<Diagnostic[]> {
@@ -109,7 +109,7 @@ function checkCycles(ctx: CheckContext, steps: StepInfo[]): Diagnostic[] {
 function checkUndo(ctx: CheckContext, steps: StepInfo[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const s of steps) {
-    if (s.kind !== 'run' && s.kind !== 'http') continue;
+    if (!s.kind || !UNDO_STUBS[s.kind]) continue;
     const raw = asObject(asArray(ctx.value.steps)[s.index]);
     if ('undo' in raw) continue;
     const kindKey = keyAt(ctx, ['steps', s.index, s.kind]);
@@ -127,19 +127,19 @@ function undoFix(ctx: CheckContext, s: StepInfo): QuickFix[] | undefined {
   const stepNode = nodeAtPath(ctx, ['steps', s.index]);
   if (!stepNode || stepNode.type !== 'map') return undefined;
   const title = 'Add an `undo` stub';
-  const stub = s.kind === 'http' ? '{ method: POST, url: TODO }' : 'exit 1  # TODO: the command that reverses this step';
+  const stubs = s.kind && UNDO_STUBS[s.kind];
+  if (!stubs) return undefined;
   if (stepNode.flow) {
     const last = stepNode.pairs[stepNode.pairs.length - 1];
     if (!last) return undefined;
-    const flowStub = s.kind === 'http' ? '{ method: POST, url: TODO }' : '"exit 1"';
-    return [{ title, edits: [{ start: last.end, end: last.end, newText: `, undo: ${flowStub}` }], preferred: true }];
+    return [{ title, edits: [{ start: last.end, end: last.end, newText: `, undo: ${stubs.flow}` }], preferred: true }];
   }
   const kindPair = getPair(stepNode, s.kind!);
   if (!kindPair) return undefined;
   const column = kindPair.key.start - (ctx.text.lastIndexOf('\n', kindPair.key.start - 1) + 1);
   const valueEnd = kindPair.value ? Math.max(kindPair.key.end, lastNonSpace(ctx.text, kindPair.value.start, kindPair.value.end)) : kindPair.key.end;
   const at = endOfLine(ctx.text, valueEnd);
-  return [{ title, edits: [{ start: at, end: at, newText: `\n${' '.repeat(column)}undo: ${stub}` }], preferred: true }];
+  return [{ title, edits: [{ start: at, end: at, newText: `\n${' '.repeat(column)}undo: ${stubs.block}` }], preferred: true }];
 }
 
 function lastNonSpace(text: string, start: number, end: number): number {

@@ -1,0 +1,26 @@
+// The `notify` step kind: a message to an audience of `communication`, with
+// the step's own template or the audience's. The dry-run shows the message
+// rendered with the run's values (and warns when the audience has no
+// template); a drill renders it and sends nothing.
+import { renderTemplate } from '../../../core/runbook/plan';
+import { asObject as obj } from '../../../core/language/checks/context';
+import type { StepKindModule } from './kind';
+
+export const notify: StepKindModule = {
+  kind: 'notify',
+  phase: 'execute',
+  async dryRun(ctx, { step, raw }) {
+    const n = raw.notify;
+    const audience = typeof n === 'string' ? n : String(obj(n).audience ?? '');
+    const comm = (Array.isArray(ctx.value.communication) ? ctx.value.communication : []).map(obj).find((c) => c.audience === audience);
+    const template = typeof obj(n).template === 'string' ? String(obj(n).template) : typeof comm?.template === 'string' ? comm.template : undefined;
+    if (template) return { result: { action: `would notify ${audience}: "${renderTemplate(template, ctx.values).text.trim()}"`, outcome: 'shown' } };
+    return {
+      result: { action: `would notify ${audience}`, outcome: 'shown' },
+      findings: [{ severity: 'warning', code: 'no-template', message: `step \`${step.id}\`: no message template for audience \`${audience}\``, ...ctx.at(['steps', step.index, 'notify']) }],
+    };
+  },
+  async execute() {
+    return { message: 'rendered, not sent (drill)' };
+  },
+};
