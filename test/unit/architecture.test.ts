@@ -376,3 +376,25 @@ describe('architecture: comments name files that exist', () => {
     assert.deepEqual([...new Set(missing)], []);
   });
 });
+
+// ---- file size --------------------------------------------------------------------
+
+describe('architecture: files with one job', () => {
+  /** The opening comment block of a source file. */
+  const header = (text: string): string => (text.match(/^(?:\/\/.*\n)+/) ?? [''])[0];
+
+  it('no source file over 500 lines unless its header says why (a line starting "Long because")', () => {
+    const long: string[] = [];
+    for (const f of sourceFiles(SRC)) {
+      const text = fs.readFileSync(f, 'utf8');
+      const lines = text.split('\n').length;
+      if (lines > 500 && !/^\/\/ Long because /m.test(header(text))) long.push(`${path.relative(SRC, f)}: ${lines} lines`);
+    }
+    assert.deepEqual(long, []);
+  });
+
+  it('every source file opens with a header paragraph', () => {
+    const bare = sourceFiles(SRC).filter((f) => header(fs.readFileSync(f, 'utf8')) === '').map((f) => path.relative(SRC, f));
+    assert.deepEqual(bare, []);
+  });
+});

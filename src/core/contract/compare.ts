@@ -7,6 +7,8 @@
 // (a KeyTable: characters and a hash table in typed arrays) and one number
 // (or label code) per row and field, held in typed arrays; the report keeps
 // bounded samples only. Pure: no I/O.
+// Long because ingest, join and report assembly still share the Comparison
+// class: moving the assembly out (issue 9) is not done yet.
 import {
   emptyCounts,
   REPORT_VERSION,
