@@ -67,8 +67,8 @@ export interface ContractTestOutline {
   description?: string;
   /** Has `inputs` and a `baseline`: the baseline can be recorded from the source. */
   recordable: boolean;
-  /** The test's item in the `tests` sequence. */
-  span: Span;
+  /** The test's item in the `tests` sequence (absent when the tree has no node there). */
+  span?: Span;
   /** Where a failure points: `''` the test's `id` key, `tolerance.<field>` and `drift.<field>` their keys. */
   locations: Record<string, Span>;
 }

@@ -20,7 +20,7 @@ interface Seen {
   id: string;
   description?: string;
   recordable: boolean;
-  range: Range;
+  range: Range | null;
   locations: Record<string, Range>;
 }
 
@@ -31,7 +31,7 @@ function seen(text: string, tests: ContractTestOutline[] | null): Seen[] | null 
     id: t.id,
     ...(t.description !== undefined ? { description: t.description } : {}),
     recordable: t.recordable,
-    range: r(t.span),
+    range: t.span ? r(t.span) : null,
     locations: Object.fromEntries(Object.entries(t.locations).map(([k, s]) => [k, r(s)])),
   }));
 }

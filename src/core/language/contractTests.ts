@@ -23,7 +23,6 @@ export function contractTests(analysis: Analysis): ContractTestOutline[] | null 
   model.tests.forEach((t, i) => {
     if (!t.id) return;
     const item = locate(root, ['tests', i]).node;
-    if (!item) return;
     const locations: Record<string, Span> = {};
     const idKey = at(['tests', i, 'id']);
     if (idKey) locations[''] = idKey;
@@ -33,7 +32,7 @@ export function contractTests(analysis: Analysis): ContractTestOutline[] | null 
         if (s) locations[`${section}.${f}`] = s;
       }
     }
-    out.push({ id: t.id, ...(t.description ? { description: t.description } : {}), recordable: !!(t.inputs && t.baseline), span: span(item), locations });
+    out.push({ id: t.id, ...(t.description ? { description: t.description } : {}), recordable: !!(t.inputs && t.baseline), ...(item ? { span: span(item) } : {}), locations });
   });
   return out;
 }

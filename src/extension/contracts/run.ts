@@ -5,18 +5,18 @@
 // for the active contract. Running anything needs a trusted workspace.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyze } from '../core/language/analysis';
-import { num } from '../core/contract/compare';
-import { contractModel } from '../core/contract/model';
-import type { ContractReport, RuleResult, TestReport } from '../core/contract/report';
-import { LineIndex } from '../core/util/text';
-import { locate, type PathSegment } from '../core/yaml';
-import { appendAuditRecord } from '../node/audit';
-import { recordBaseline } from '../node/contract/baseline';
-import { loadContract } from '../node/contract/run';
-import { runContractTestsInWorker } from '../node/contract/runner';
-import { contractTestRecord } from '../node/contract/records';
-import { range } from './convert';
+import { analyze } from '../../core/language/analysis';
+import { num } from '../../core/contract/compare';
+import { contractModel } from '../../core/contract/model';
+import type { ContractReport, RuleResult, TestReport } from '../../core/contract/report';
+import { LineIndex } from '../../core/util/text';
+import { locate, type PathSegment } from '../../core/yaml';
+import { appendAuditRecord } from '../../node/audit';
+import { recordBaseline } from '../../node/contract/baseline';
+import { loadContract } from '../../node/contract/run';
+import { runContractTestsInWorker } from '../../node/contract/runner';
+import { contractTestRecord } from '../../node/contract/records';
+import { range } from '../convert';
 
 export const CONTRACT_GLOB = '**/*.contract.{yaml,yml}';
 const UNTRUSTED = 'Running contract tests executes the model command from this workspace, so it needs a trusted workspace (Restricted Mode is on).';
