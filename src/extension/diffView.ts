@@ -41,6 +41,8 @@ export class DiffViews implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     /** The last report of a contract's test, from the contract tests. */
     private readonly lastReport: (contract: vscode.Uri, testId: string) => TestReport | undefined,
+    /** Which contract and test a Test Explorer item is, from the contract tests. */
+    private readonly testOf: (item: vscode.TestItem) => { uri: vscode.Uri; testId: string } | undefined,
   ) {
     this.disposables.push(
       vscode.commands.registerCommand('rollbackLens.openDiff', (arg?: vscode.Uri | string | vscode.TestItem, testId?: string) => this.openFromRun(arg, testId)),
@@ -54,8 +56,9 @@ export class DiffViews implements vscode.Disposable {
     let uri: vscode.Uri | undefined;
     let testId = testIdArg;
     if (arg && typeof arg === 'object' && 'id' in arg && 'children' in arg) {
-      uri = arg.uri;
-      testId = arg.label;
+      const test = this.testOf(arg);
+      uri = test?.uri;
+      testId = test?.testId;
     } else uri = typeof arg === 'string' ? vscode.Uri.parse(arg) : arg;
     if (!uri || !testId) return undefined;
     const report = this.lastReport(uri, testId);
