@@ -61,6 +61,18 @@ export interface HoverResult {
 
 export type SymbolKind = 'document' | 'section' | 'step' | 'trigger' | 'test' | 'role' | 'scenario' | 'deprecation';
 
+/** A contract's test as the editor's Test Explorer shows it (offsets; the adapter converts). */
+export interface ContractTestOutline {
+  id: string;
+  description?: string;
+  /** Has `inputs` and a `baseline`: the baseline can be recorded from the source. */
+  recordable: boolean;
+  /** The test's item in the `tests` sequence (absent when the tree has no node there). */
+  span?: Span;
+  /** Where a failure points: `''` the test's `id` key, `tolerance.<field>` and `drift.<field>` their keys. */
+  locations: Record<string, Span>;
+}
+
 export interface DocumentSymbol {
   name: string;
   detail?: string;

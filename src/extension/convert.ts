@@ -1,9 +1,24 @@
 // Core shapes (offsets) -> VS Code shapes (positions), once, at the edge.
 import * as vscode from 'vscode';
 import type { CompletionItem, Diagnostic, DocumentSymbol, Severity, Span, SymbolKind } from '../core/types';
+import { LineIndex } from '../core/util/text';
 
-export function range(doc: vscode.TextDocument, span: Span): vscode.Range {
+/** What converting offsets needs of a document: an open one, or a text read from disk (textPositions). */
+export type Positions = Pick<vscode.TextDocument, 'positionAt'>;
+
+export function range(doc: Positions, span: Span): vscode.Range {
   return new vscode.Range(doc.positionAt(span.start), doc.positionAt(span.end));
+}
+
+/** Positions in a text that is not open in the editor (the same line and character rules as VS Code's). */
+export function textPositions(text: string): Positions {
+  const index = new LineIndex(text);
+  return {
+    positionAt: (o: number) => {
+      const p = index.positionAt(o);
+      return new vscode.Position(p.line, p.character);
+    },
+  };
 }
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {

@@ -1,7 +1,8 @@
 // The diff view in VS Code: a webview panel per report (from a contract
 // test's CodeLens or Test Explorer item after a run, or from a saved report
 // JSON), a serializer that restores it after a restart, and opening a row's
-// line in both JSONL files. The page, the paging and the row index live in
+// line in both JSONL files. Each panel's listeners belong to its DiffPanel
+// (diffPanel.ts); the view-wide list holds only the commands and serializer. The page, the paging and the row index live in
 // src/webview and src/node/diff; this file only wires them to the editor.
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
@@ -12,6 +13,7 @@ import type { IndexState, WebviewMessage } from '../core/diff/protocol';
 import { keepReport } from '../node/diff/keptOutputs';
 import { workerRows } from '../node/diff/rows';
 import { DiffSession, readReportFile, resolveRowFiles, rootsFor, type RowFiles } from '../node/diff/session';
+import { DiffPanel } from './diffPanel';
 
 export const DIFF_VIEW_TYPE = 'rollbackLens.diff';
 
@@ -41,6 +43,8 @@ export class DiffViews implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     /** The last report of a contract's test, from the contract tests. */
     private readonly lastReport: (contract: vscode.Uri, testId: string) => TestReport | undefined,
+    /** Which contract and test a Test Explorer item is, from the contract tests. */
+    private readonly testOf: (item: vscode.TestItem) => { uri: vscode.Uri; testId: string } | undefined,
   ) {
     this.disposables.push(
       vscode.commands.registerCommand('rollbackLens.openDiff', (arg?: vscode.Uri | string | vscode.TestItem, testId?: string) => this.openFromRun(arg, testId)),
@@ -54,8 +58,9 @@ export class DiffViews implements vscode.Disposable {
     let uri: vscode.Uri | undefined;
     let testId = testIdArg;
     if (arg && typeof arg === 'object' && 'id' in arg && 'children' in arg) {
-      uri = arg.uri;
-      testId = arg.label;
+      const test = this.testOf(arg);
+      uri = test?.uri;
+      testId = test?.testId;
     } else uri = typeof arg === 'string' ? vscode.Uri.parse(arg) : arg;
     if (!uri || !testId) return undefined;
     const report = this.lastReport(uri, testId);
@@ -153,10 +158,13 @@ export class DiffViews implements vscode.Disposable {
     };
     const handle: DiffHandle = { panel, report, files, indexed: indexedP, receive };
     this.open.add(handle);
-    panel.webview.onDidReceiveMessage((m) => void receive(m).catch((e: Error) => this.log.error(`diff view: ${e.message}`)), undefined, this.disposables);
-    panel.onDidDispose(() => {
-      this.open.delete(handle);
-      void session.dispose();
+    // the panel's listeners are its own, gone when it closes
+    new DiffPanel(panel, {
+      onMessage: (m) => void receive(m).catch((e: Error) => this.log.error(`diff view: ${e.message}`)),
+      onDispose: () => {
+        this.open.delete(handle);
+        void session.dispose();
+      },
     });
     panel.webview.html = diffViewHtml({
       cspSource: panel.webview.cspSource,

@@ -1,4 +1,5 @@
-// Which editor documents are ours, and how they are addressed in the worker.
+// Which editor documents are ours, and how they (and files read from disk)
+// are addressed in the worker.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DocRef } from '../node/language/protocol';
@@ -11,9 +12,14 @@ export function isOurs(doc: vscode.TextDocument): boolean {
 }
 
 export function docRef(doc: vscode.TextDocument): DocRef & { text: string } {
-  const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
-  const file = doc.uri.scheme === 'file' || doc.uri.scheme === 'vscode-remote' ? doc.uri.fsPath : doc.uri.path;
-  const root = folder && folder.uri.scheme === doc.uri.scheme ? folder.uri.fsPath : path.dirname(file);
+  return textRef(doc.uri, doc.version, doc.getText());
+}
+
+/** A text that is no editor document (a file read from disk), under a version of the caller's choosing. */
+export function textRef(uri: vscode.Uri, version: number, text: string): DocRef & { text: string } {
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  const file = uri.scheme === 'file' || uri.scheme === 'vscode-remote' ? uri.fsPath : uri.path;
+  const root = folder && folder.uri.scheme === uri.scheme ? folder.uri.fsPath : path.dirname(file);
   const rel = path.relative(root, file).split(path.sep).join('/');
-  return { uri: doc.uri.toString(), version: doc.version, root, path: rel || path.basename(file), text: doc.getText() };
+  return { uri: uri.toString(), version, root, path: rel || path.basename(file), text };
 }

@@ -43,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
   void client.configure({ maxSize: maxFileSize() }).catch((e: Error) => log.error(`worker: ${e.message}`));
   const diagnostics = new DiagnosticsController(client, log, () => config().get<number>('validationDelay', 250));
   // contract tests: settings are read at every run, so changes apply at once
-  const contracts = new ContractTests(log, () => {
+  const contracts = new ContractTests(client, log, () => {
     const timeout = parseDuration(config().get<string>('contractTests.timeout', ''));
     const concurrency = config().get<number>('contractTests.concurrency', 0);
     return { ...(timeout.ok && timeout.value > 0 ? { timeoutMs: timeout.value } : {}), ...(concurrency > 0 ? { concurrency } : {}) };
@@ -56,7 +56,12 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
       .invalidate()
       .then(() => diagnostics.revalidateAll())
       .catch((e: Error) => log.warn(`worker: ${e.message}`));
-  const diffViews = new DiffViews(context, log, (uri, testId) => contracts.lastReport(uri, testId));
+  const diffViews = new DiffViews(
+    context,
+    log,
+    (uri, testId) => contracts.lastReport(uri, testId),
+    (item) => contracts.testOf(item),
+  );
   context.subscriptions.push(
     auditLog,
     auditLog.onDidCreate(onAudit),

@@ -37,6 +37,12 @@ describe('contract tests in VS Code', function () {
     const expected = ['input-edge-cases', 'output-labels', 'parity'].map((id) => `${id}@${lineOf(id)}`);
     for (const e of expected) assert.ok(!e.endsWith('@-1'), `${e}: the test is in the file`);
     assert.deepEqual(ids.sort(), expected.sort());
+    // each item's description is its test's `description:`, read from the line after its `- id:`
+    const lines = doc.getText().split('\n');
+    const descriptions: string[] = [];
+    file.children.forEach((c) => descriptions.push(`${c.label}: ${c.description}`));
+    const expectedDescriptions = ['input-edge-cases', 'output-labels', 'parity'].map((id) => `${id}: ${lines[lineOf(id) + 1]!.replace(/^ {4}description: /, '')}`);
+    assert.deepEqual(descriptions.sort(), expectedDescriptions.sort());
   });
 
   it('runs the parity test from its CodeLens: failed, with the numbers, at the tolerance in the contract', async () => {
@@ -95,7 +101,7 @@ describe('contract tests in VS Code', function () {
     );
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     const { contracts } = await api();
-    contracts.discoverText(uri, readFileSync(uri.fsPath, 'utf8'));
+    await contracts.discoverText(uri, readFileSync(uri.fsPath, 'utf8'));
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
     const record = lenses.find((l) => l.command?.title === '$(record) Record baseline');
     assert.ok(record, lenses.map((l) => l.command?.title).join(', '));
@@ -127,7 +133,7 @@ describe('contract tests in VS Code', function () {
         '',
       ].join('\n'),
     );
-    contracts.discoverText(uri, readFileSync(uri.fsPath, 'utf8'));
+    await contracts.discoverText(uri, readFileSync(uri.fsPath, 'utf8'));
     const item = contracts.controller.items.get(uri.toString())!.children.get(`${uri.toString()}#slow`)!;
     const cts = new vscode.CancellationTokenSource();
     const started = Date.now();

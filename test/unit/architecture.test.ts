@@ -120,6 +120,40 @@ describe('architecture: the core is pure', () => {
   });
 });
 
+/**
+ * Core modules that parse or analyse a document (the YAML tree, the language
+ * service and its checks, the contract model, the core's index that re-exports
+ * them): the extension host leaves that to the language-service worker.
+ */
+export function parsesInCore(target: string): boolean {
+  const rel = path.relative(CORE, target).split(path.sep).join('/');
+  if (rel.startsWith('..')) return false;
+  if (rel === 'index' || rel === 'index.ts' || rel === 'yaml' || rel.startsWith('yaml/')) return true;
+  if (rel.startsWith('language/')) return rel !== 'language/codes';
+  return rel === 'contract/model' || rel.startsWith('contract/compat');
+}
+
+describe('architecture: the extension host does not parse', () => {
+  it('no file under src/extension imports a parser or analysis module of the core (the worker answers)', () => {
+    const problems: string[] = [];
+    for (const f of sourceFiles(EXTENSION)) {
+      for (const spec of importedModules(fs.readFileSync(f, 'utf8'))) {
+        if (spec.startsWith('.') && parsesInCore(path.resolve(path.dirname(f), spec))) problems.push(`${path.relative(SRC, f)}: imports '${spec}'`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it('the check names the parsing modules and lets the others through', () => {
+    const at = (rel: string) => path.join(CORE, rel);
+    assert.deepEqual(
+      ['yaml', 'yaml/parse', 'language/analysis', 'language/checks/context', 'contract/model', 'contract/compat/index', 'index'].filter((r) => !parsesInCore(at(r))),
+      [],
+    );
+    assert.deepEqual(['language/codes', 'contract/report', 'contract/compare', 'util/text', 'diff/html', 'runbook/render', 'types'].filter((r) => parsesInCore(at(r))), []);
+  });
+});
+
 describe('architecture: the import scanner itself', () => {
   const core = path.join(CORE, 'x.ts');
   const flagged = (src: string) => importedModules(src).filter((s) => forbiddenInCore(s, core));

@@ -2,10 +2,11 @@
 // request on that version. Pure: the host brings files and time.
 import { analyze, semanticDiagnostics, DEFAULT_ANALYSIS_OPTIONS, type Analysis, type AnalysisOptions } from './analysis';
 import { complete } from './completion';
+import { contractTests } from './contractTests';
 import type { LanguageHost } from './host';
 import { hover } from './hover';
 import { symbols } from './symbols';
-import type { CompletionItem, Diagnostic, DocumentSymbol, HoverResult, QuickFix, Span } from '../types';
+import type { CompletionItem, ContractTestOutline, Diagnostic, DocumentSymbol, HoverResult, QuickFix, Span } from '../types';
 
 export interface TextDocumentInput {
   /** Identity of the document (a URI in the editor, a path in the CLI). */
@@ -80,6 +81,11 @@ export class LanguageService {
 
   symbols(doc: TextDocumentInput): DocumentSymbol[] {
     return guard(() => symbols(this.entry(doc).analysis), []);
+  }
+
+  /** A contract's tests for the Test Explorer; null when the document is no parsed contract. */
+  contractTests(doc: TextDocumentInput): ContractTestOutline[] | null {
+    return guard(() => contractTests(this.entry(doc).analysis), null);
   }
 
   /** Quick fixes of the diagnostics that touch `span`. */

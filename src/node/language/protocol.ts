@@ -2,7 +2,7 @@
 // adapter converts to positions with its own document model. A request whose
 // document text the worker lacks fails with data `{ missingText: true }`, and
 // the client sends it again with the text.
-import type { CompletionItem, Diagnostic, DocumentSymbol, HoverResult, QuickFix, Span } from '../../core/types';
+import type { CompletionItem, ContractTestOutline, Diagnostic, DocumentSymbol, HoverResult, QuickFix, Span } from '../../core/types';
 
 export interface DocRef {
   uri: string;
@@ -20,6 +20,8 @@ export interface Requests {
   complete: { params: { doc: DocRef; offset: number }; result: CompletionItem[] };
   hover: { params: { doc: DocRef; offset: number }; result: HoverResult | null };
   symbols: { params: { doc: DocRef }; result: DocumentSymbol[] };
+  /** The contract's tests for the Test Explorer (null: not a parsed contract). */
+  contractTests: { params: { doc: DocRef }; result: ContractTestOutline[] | null };
   codeActions: { params: { doc: DocRef; span: Span }; result: Array<QuickFix & { diagnostic: Diagnostic }> };
   close: { params: { uri: string }; result: null };
   configure: { params: { maxSize?: number }; result: null };

@@ -37,6 +37,7 @@ const handlers: Handlers<Requests> = {
   complete: ({ doc, offset }) => serviceFor(doc.root).complete(input(doc), offset),
   hover: ({ doc, offset }) => serviceFor(doc.root).hover(input(doc), offset),
   symbols: ({ doc }) => serviceFor(doc.root).symbols(input(doc)),
+  contractTests: ({ doc }) => serviceFor(doc.root).contractTests(input(doc)),
   codeActions: ({ doc, span }) => serviceFor(doc.root).codeActions(input(doc), span),
   close: ({ uri }) => {
     texts.delete(uri);
