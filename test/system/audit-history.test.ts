@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { auditCommand, AUDIT_USAGE } from '../../src/cli/audit';
 import { appendAuditRecord, auditLogPath, GENESIS, verifyAuditLog, type AuditCheck, type AuditInput } from '../../src/node/audit';
-import { runCliProcess } from './helpers';
+import { runCliProcess } from '../unit/helpers';
 
 const LOG = '.rollback-lens/audit.jsonl';
 const RUNBOOK = 'iris.runbook.yaml';
