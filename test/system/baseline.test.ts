@@ -1,24 +1,21 @@
-// Recording a baseline with its sidecar (the iris example's, byte for byte),
-// atomic replacement (a failing, cancelled or killed recorder leaves the old
-// files as they were), and the sidecar checks.
+// Recording a baseline with its sidecar (the iris example's, byte for byte)
+// from real model processes, and atomic replacement: a failing, cancelled or
+// killed recorder leaves the old files as they were. What needs no process
+// (a config error before anything runs, the sidecar checks):
+// test/unit/baseline.test.ts.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkSidecar, readSidecar, recordBaseline, sidecarPath, type Sidecar } from '../../src/node/contract/baseline';
+import { recordBaseline, type Sidecar } from '../../src/node/contract/baseline';
 import { sha256File } from '../../src/node/jsonl';
 import { liveMembers, SourceError } from '../../src/node/sources';
+import { assertOldFilesIntact, MODEL, node, OLD_BASELINE, OLD_SIDECAR, recordingWorkspace } from '../support/baseline';
 
 const ROOT = path.resolve(__dirname, '../..');
 const IRIS = path.join(ROOT, 'examples/iris');
-const MODEL = path.join(ROOT, 'test/fixtures/models/model.mjs');
 const HANG = path.join(ROOT, 'test/fixtures/models/hang.sh');
 const TOOL_VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const node = (script: string, flags = ''): string => `${JSON.stringify(process.execPath)} ${JSON.stringify(script)}${flags ? ` ${flags}` : ''}`;
-
-const OLD_BASELINE = '{"id":"a","x2":-1}\n{"id":"b","x2":-2}\n';
-const OLD_SIDECAR = '{ "model": "m", "version": "0.9", "seed": 1 }\n';
 
 describe('baseline: record', function () {
   this.timeout(15000);
@@ -26,19 +23,11 @@ describe('baseline: record', function () {
   const test = { id: 't', inputs: 'data/inputs.jsonl', baseline: 'data/b.jsonl' };
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-baseline-'));
-    fs.mkdirSync(path.join(dir, 'data'));
-    fs.writeFileSync(path.join(dir, 'data/inputs.jsonl'), '{"id":"a","x":1}\n{"id":"b","x":2}\n{"id":"c","x":3}\n{"id":"d","x":4}\n');
-    fs.writeFileSync(path.join(dir, 'data/b.jsonl'), OLD_BASELINE);
-    fs.writeFileSync(path.join(dir, 'data/b.meta.json'), OLD_SIDECAR);
+    dir = recordingWorkspace();
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const oldFilesIntact = (): void => {
-    assert.equal(fs.readFileSync(path.join(dir, 'data/b.jsonl'), 'utf8'), OLD_BASELINE);
-    assert.equal(fs.readFileSync(path.join(dir, 'data/b.meta.json'), 'utf8'), OLD_SIDECAR);
-    assert.deepEqual(fs.readdirSync(path.join(dir, 'data')).sort(), ['b.jsonl', 'b.meta.json', 'inputs.jsonl'], 'no temporary file left behind');
-  };
+  const oldFilesIntact = (): void => assertOldFilesIntact(dir);
 
   it('writes the iris baseline and sidecar exactly as the example has them', async () => {
     fs.cpSync(path.join(IRIS, 'model'), path.join(dir, 'model'), { recursive: true });
@@ -165,67 +154,4 @@ describe('baseline: record', function () {
     assert.ok(strays.every((f) => /^\.b\.jsonl\.\d+\.[0-9a-f]{8}\.tmp$/.test(f)), strays.join(', '));
   });
 
-  it('missing inputs: a config error before anything runs', async () => {
-    await assert.rejects(recordBaseline({ contractDir: dir, test: { ...test, inputs: 'data/none.jsonl' }, source: { command: node(MODEL) }, model: { name: 'toy', version: '1' }, toolVersion: '1' }), {
-      name: 'SourceError',
-      message: 'the inputs file data/none.jsonl does not exist',
-    });
-    oldFilesIntact();
-  });
-});
-
-describe('baseline: sidecar', () => {
-  let dir: string;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-sidecar-'));
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it('sidecarPath: <name>.jsonl -> <name>.meta.json; other names get .meta.json appended', () => {
-    assert.equal(sidecarPath('data/baseline-1.4.2.jsonl'), 'data/baseline-1.4.2.meta.json');
-    assert.equal(sidecarPath('/x/out.ndjson'), '/x/out.ndjson.meta.json');
-  });
-
-  it('readSidecar: the example sidecar; undefined when there is none', async () => {
-    const s = await readSidecar(path.join(IRIS, 'data/baseline-1.4.2.jsonl'));
-    assert.equal(s?.model, 'iris-classifier');
-    assert.equal(s?.seed, 42);
-    assert.match(s?.inputs?.digest ?? '', /^sha256:[0-9a-f]{64}$/);
-    assert.equal(await readSidecar(path.join(dir, 'none.jsonl')), undefined);
-  });
-
-  it('readSidecar: a sidecar that is not JSON, not an object, or has a wrongly typed field is a config error', async () => {
-    const write = (name: string, text: string): string => {
-      fs.writeFileSync(path.join(dir, `${name}.meta.json`), text);
-      return path.join(dir, `${name}.jsonl`);
-    };
-    await assert.rejects(readSidecar(write('a', '{ "seed": 4')), (e: unknown) => e instanceof SourceError && e.kind === 'config' && e.message.startsWith('the sidecar a.meta.json is not valid JSON: '));
-    await assert.rejects(readSidecar(write('b', '[1]')), { message: 'the sidecar b.meta.json is not a JSON object' });
-    await assert.rejects(readSidecar(write('c', '{ "seed": "42" }')), { message: 'the sidecar c.meta.json: `seed` must be a whole number' });
-    await assert.rejects(readSidecar(write('d', '{ "inputs": { "digest": 5 } }')), { message: 'the sidecar d.meta.json: `inputs.digest` must be a string' });
-    assert.deepEqual(await readSidecar(write('e', '\ufeff{ "version": 3 }')), { version: '3' });
-  });
-
-  const sidecar: Sidecar = { seed: 7, inputs: { file: 'inputs.jsonl', digest: `sha256:${'1'.repeat(64)}` }, digest: `sha256:${'a'.repeat(64)}` };
-
-  it('checkSidecar: nothing to say when seed and digests agree', () => {
-    assert.equal(checkSidecar(sidecar, { seed: 7, inputsDigest: sidecar.inputs!.digest!, digest: sidecar.digest! }), undefined);
-    assert.equal(checkSidecar({}, {}), undefined, 'no seed on either side, no digests to compare');
-  });
-
-  it('checkSidecar: a different seed, or a seed on one side only', () => {
-    assert.equal(checkSidecar(sidecar, { seed: 42 }), 'baseline was recorded with seed 7, the contract now uses 42');
-    assert.equal(checkSidecar(sidecar, {}), 'baseline was recorded with seed 7, the contract now sets no seed');
-    assert.equal(checkSidecar({}, { seed: 42 }), 'baseline was recorded without a seed, the contract now uses 42');
-  });
-
-  it('checkSidecar: other inputs, a changed baseline file, and several reasons at once', () => {
-    const now = `sha256:${'2'.repeat(64)}`;
-    assert.equal(checkSidecar(sidecar, { seed: 7, inputsDigest: now }), 'baseline was recorded for other inputs: the inputs file (inputs.jsonl) was sha256:111111111111… then and is sha256:222222222222… now');
-    assert.equal(checkSidecar(sidecar, { seed: 7, digest: now }), 'baseline changed since it was recorded: its sidecar says sha256:aaaaaaaaaaaa…, the file is sha256:222222222222… now; `rollback-lens baseline record` accepts a new one');
-    assert.equal(
-      checkSidecar(sidecar, { seed: 1, inputsDigest: now }),
-      'baseline was recorded with seed 7, the contract now uses 1; baseline was recorded for other inputs: the inputs file (inputs.jsonl) was sha256:111111111111… then and is sha256:222222222222… now',
-    );
-  });
 });
