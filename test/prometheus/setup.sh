@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs Debian's `prometheus` package (server and promtool, 2.42 on
 # bookworm) for the tests that run a real Prometheus on loopback
-# (test/unit/metrics.test.ts). Idempotent: returns at once when both binaries
+# (test/system/metrics.test.ts). Idempotent: returns at once when both binaries
 # are there. Needs root (apt-get), as on the project's machines and in CI.
 #
 # The package's service is not wanted: the tests start their own server on a

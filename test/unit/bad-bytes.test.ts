@@ -1,16 +1,13 @@
 // Bytes and quotes that break a file: invalid UTF-8 is a located error (the
 // decoded text carries U+FFFD where the bad bytes were, in the CLI and in the
 // editor alike), and an unclosed quote is reported where it opens, on both
-// parse paths, in the service and through the CLI as a real process.
+// parse paths, in the service. The CLI as a real process on the same bytes:
+// test/system/bad-bytes.test.ts.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { parseYaml, parseYamlRecovering } from '../../src/core/yaml';
-import { CLEAN_FILES, CLEAN_RUNBOOK, r, rangeOf, replaceOnce, runCliProcess, showAll, validate } from './helpers';
+import { CLEAN_RUNBOOK, r, rangeOf, replaceOnce, showAll, validate } from './helpers';
+import { DQ_MSG, UNCLOSED_DQ, UTF8_MSG } from '../support/bad-bytes';
 
-const UTF8_MSG = 'invalid UTF-8: the bytes here are not valid UTF-8 and were read as U+FFFD (the replacement character); save the file as UTF-8';
-const DQ_MSG = 'YAML: this double-quoted string is never closed: the `"` here has no closing `"`, so the rest of the file is read as part of it';
 const SQ_MSG = "YAML: this single-quoted string is never closed: the `'` here has no closing `'`, so the rest of the file is read as part of it";
 
 describe('bad bytes: invalid UTF-8', () => {
@@ -39,29 +36,10 @@ describe('bad bytes: invalid UTF-8', () => {
       { start: second, end: second + 1 },
     ]);
   });
-
-  it('the CLI (a real process) reads a file with a Latin-1 byte and reports it at its line and column, exit 1', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-utf8-'));
-    try {
-      for (const [rel, content] of CLEAN_FILES) {
-        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        fs.writeFileSync(path.join(dir, rel), content);
-      }
-      const [before, after] = CLEAN_RUNBOOK.split('On-call ML lead');
-      // 0xE9 is `é` in Latin-1 and never valid alone in UTF-8
-      fs.writeFileSync(path.join(dir, 'iris.runbook.yaml'), Buffer.concat([Buffer.from(before! + 'On-call ML caf'), Buffer.from([0xe9]), Buffer.from(' lead' + after!)]));
-      const res = runCliProcess(dir, ['validate', 'iris.runbook.yaml']);
-      assert.equal(res.stdout, `iris.runbook.yaml:8:40: error invalid-utf8 ${UTF8_MSG}\n`);
-      assert.equal(res.stderr, '1 file checked: 1 error, 0 warnings\n');
-      assert.equal(res.code, 1);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
 });
 
 describe('bad quotes: an unclosed quote is reported where it opens', () => {
-  const text = 'apiVersion: rollback-lens/v1\nkind: RollbackRunbook\ndescription: "abc\nmetadata: { name: x }\nsteps: []\n';
+  const text = UNCLOSED_DQ;
   const quote = text.indexOf('"abc');
 
   for (const [name, parse] of [
@@ -87,17 +65,5 @@ describe('bad quotes: an unclosed quote is reported where it opens', () => {
       p.diagnostics.map((d) => ({ span: d.span, message: d.message })),
       [{ span: { start: q, end: q + "'it is done".length }, message: SQ_MSG }],
     );
-  });
-
-  it('the CLI (a real process): the error is at the line and column of the opening quote', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-quote-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'q.runbook.yaml'), text);
-      const res = runCliProcess(dir, ['validate', 'q.runbook.yaml']);
-      assert.equal(res.stdout, `q.runbook.yaml:3:14: error yaml-syntax ${DQ_MSG}\n`);
-      assert.equal(res.code, 1);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -3,13 +3,11 @@
 // an injected metric, a flag and its variant in the flagd file, a template's
 // `{{placeholder}}`, and reintroduction's trigger ids and roles. Each is a
 // located diagnostic with a stable code, naming what is there instead.
-// Ranges are derived from the text; the CLI is run as a real process.
+// Ranges are derived from the text; the CLI as a real process on the same
+// references: test/system/lint-references.test.ts.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { LineIndex } from '../../src/core';
-import { CLEAN_FILES, CLEAN_RUNBOOK, rangeIn, rangeOfText, replaceOnce, runCliProcess, setup, showAll, type Range } from './helpers';
+import { CLEAN_RUNBOOK, rangeIn, rangeOfText, replaceOnce, setup, showAll, type Range } from './helpers';
+import { WITH_REINTRO } from '../support/lint-references';
 
 interface Got {
   range: Range;
@@ -25,16 +23,6 @@ async function lint(text: string, codes: string[], options: Parameters<typeof se
   return showAll(text, ds).map((s, i) => ({ ...s, ...(ds[i]!.fixes?.length ? { fixes: ds[i]!.fixes!.map((f) => `${f.title}: ${f.edits.map((e) => e.newText).join('|')}`) } : {}) }));
 }
 
-const REINTRO = `reintroduction:
-  flag: { file: flags.flagd.json, name: iris-v2, variant: "on" }
-  abortOn: [slow, drift]
-  stages:
-    - percent: 5
-      checks: [slow, { trigger: drift }, { metric: score_psi, when: "< 0.1" }]
-    - percent: 100
-      approve: [decisionMaker]
-`;
-const WITH_REINTRO = CLEAN_RUNBOOK + REINTRO;
 
 describe('lint: references that must exist', () => {
   it('the clean runbook with a reintroduction section gives none of these codes', async () => {
@@ -234,44 +222,5 @@ describe('lint: references that must exist', () => {
     const t = replaceOnce(WITH_REINTRO, 'approve: [decisionMaker]\n', 'approve: [decisionMakr]\n', 2);
     const got = await lint(t, ['undeclared-role']);
     assert.deepEqual(got.map((g) => [g.range, g.message]), [[rangeOfText(t, 'decisionMakr'), 'role `decisionMakr` (reintroduction approval) is not declared under `roles` — did you mean `decisionMaker`?']]);
-  });
-
-  it('the CLI (a real process) reports each of them at its line and column, exit 1', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-lint-'));
-    try {
-      for (const [rel, content] of CLEAN_FILES) {
-        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        fs.writeFileSync(path.join(dir, rel), content);
-      }
-      let t = replaceOnce(WITH_REINTRO, '  - id: repoint\n', '  - id: repoint\n    owner: technicalLaed\n');
-      t = replaceOnce(t, 'test: parity', 'test: parityy');
-      t = replaceOnce(t, 'p99_latency_ms: 400', 'p99_latency_msx: 400');
-      t = replaceOnce(t, 'variant: "off"', 'variant: "of"');
-      t = replaceOnce(t, '{{target.version}}', '{{target.versoin}}');
-      t = replaceOnce(t, 'abortOn: [slow, drift]', 'abortOn: [slow, drfit]');
-      fs.writeFileSync(path.join(dir, 'iris.runbook.yaml'), t);
-      const index = new LineIndex(t);
-      const at = (needle: string) => {
-        const p = index.positionAt(t.indexOf(needle));
-        return `iris.runbook.yaml:${p.line + 1}:${p.character + 1}`;
-      };
-      const res = runCliProcess(dir, ['validate', 'iris.runbook.yaml']);
-      assert.equal(
-        res.stdout,
-        [
-          `${at('"of"')}: error unknown-flag-variant flag \`iris-v2\` in \`flags.flagd.json\` has no variant \`of\` — did you mean \`off\`? (its variants: \`on\`, \`off\`)`,
-          `${at('technicalLaed')}: error undeclared-role role \`technicalLaed\` (step owner) is not declared under \`roles\` — did you mean \`technicalLead\`?`,
-          `${at('parityy')}: error unknown-contract-test contract \`iris.contract.yaml\` has no test \`parityy\` — did you mean \`parity\`? (its tests: \`parity\`)`,
-          `${at('{{target.versoin}}')}: error unknown-placeholder \`{{target.versoin}}\` has no value — did you mean \`{{target.version}}\`? (a template can use \`metadata.*\`, \`current.*\`, \`target.*\` and \`phase\`)`,
-          `${at('p99_latency_msx')}: error unknown-metric drill scenario \`latency-spike\` injects metric \`p99_latency_msx\`, which is not in the metrics snapshot \`metrics/now.json\`: nothing collects it, so no trigger sees the fault — did you mean \`p99_latency_ms\`?`,
-          `${at('drfit')}: error unknown-trigger \`abortOn\` names trigger \`drfit\`, which is not declared under \`triggers\` — did you mean \`drift\`?`,
-          '',
-        ].join('\n'),
-      );
-      assert.equal(res.stderr, '1 file checked: 6 errors, 0 warnings\n');
-      assert.equal(res.code, 1);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

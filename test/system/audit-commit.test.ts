@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-const REGISTER = path.resolve(__dirname, 'register.cjs');
+const REGISTER = path.resolve(__dirname, '..', 'unit', 'register.cjs');
 const AUDIT_MODULE = path.resolve(__dirname, '../../src/node/audit/index.ts');
 const GIT_MODULE = path.resolve(__dirname, '../../src/node/git.ts');
 

@@ -23,7 +23,7 @@ import {
 } from '../../src/node/audit';
 import { headCommitFromFiles as readGitCommit } from '../../src/node/git';
 import { NodeHost } from '../../src/node/language/host';
-import { DAY, FIXTURES, NOW } from './helpers';
+import { DAY, FIXTURES, NOW } from '../unit/helpers';
 
 const APPEND = path.join(FIXTURES, 'audit/append.cjs');
 const TORN = path.join(FIXTURES, 'audit/torn.cjs');

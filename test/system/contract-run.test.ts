@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCli, runCliProcess } from './helpers';
+import { runCli, runCliProcess } from '../unit/helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 

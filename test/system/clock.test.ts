@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { appendAuditRecord, readAuditLog } from '../../src/node/audit';
 import { calendarClock, clockProblem, NOW_ENV, parseNow } from '../../src/node/clock';
 import { formatDate, parseDate } from '../../src/core/util/values';
-import { runCliProcess } from './helpers';
+import { runCliProcess } from '../unit/helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 const DAY = 86_400_000;

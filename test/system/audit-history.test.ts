@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { AUDIT_USAGE } from '../../src/cli/commands';
 import { main } from '../../src/cli/main';
 import { appendAuditRecord, auditLogPath, GENESIS, verifyAuditLog, type AuditCheck, type AuditInput } from '../../src/node/audit';
-import { runCliProcess } from './helpers';
+import { runCliProcess } from '../unit/helpers';
 
 const LOG = '.rollback-lens/audit.jsonl';
 const RUNBOOK = 'iris.runbook.yaml';
