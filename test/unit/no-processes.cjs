@@ -29,9 +29,7 @@ const wt = require('node:worker_threads');
  */
 const PENDING_MOVE = [
   'cli.test.ts', // the CLI bundle as a real process (one test)
-  'cli-process.test.ts', // the CLI as real processes, git
   'diff-rowindex.test.ts', // a model process behind the row index
-  'drill.test.ts', // drills run shell steps and a metrics server
   'dryrun.test.ts', // dry-runs run the read-only shell steps
 ];
 

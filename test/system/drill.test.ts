@@ -12,7 +12,7 @@ import { drillText } from '../../src/core/runbook/render';
 import { drill } from '../../src/node/runbook/drill';
 import { dryRun } from '../../src/node/runbook/dryrun';
 import { readAuditLog } from '../../src/node/audit';
-import { cliBundle, runCli } from './helpers';
+import { cliBundle, runCli } from '../unit/helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 

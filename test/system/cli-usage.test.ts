@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { COMMANDS } from '../../src/cli/commands';
-import { FIXTURES, runCli, runCliProcess } from './helpers';
+import { FIXTURES, runCli, runCliProcess } from '../unit/helpers';
 
 const HELP = fs.readFileSync(path.join(FIXTURES, 'cli', 'help.txt'), 'utf8');
 

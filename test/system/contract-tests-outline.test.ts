@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import type { ContractTestOutline, Span } from '../../src/core/types';
 import { LanguageClient } from '../../src/node/language/client';
-import { offsetOf, rangeOf, setup, spanIn, type Range } from './helpers';
+import { offsetOf, rangeOf, setup, spanIn, type Range } from '../unit/helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const IRIS = readFileSync(path.join(ROOT, 'examples/iris/iris.contract.yaml'), 'utf8');

@@ -15,7 +15,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCli } from './helpers';
+import { runCli } from '../unit/helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 const GOLDEN = path.resolve(__dirname, '..', 'fixtures', 'runbook-golden');

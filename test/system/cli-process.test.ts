@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync,
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCliProcess } from './helpers';
+import { runCliProcess } from '../unit/helpers';
 import { findWorkspace } from '../../src/node/workspace';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
