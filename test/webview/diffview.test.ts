@@ -178,10 +178,21 @@ describe('diff view in headless Chromium (the built webview bundle)', function (
         const d = await show(f.report, rowsFor(f), theme, undefined, { width: 1280, height: 1500 });
         await indexReady(d);
         await d.page.locator('#rows-body .row[data-key="iris-069"]').waitFor();
-        const colours = await d.page.evaluate(() => {
-          const g = (sel: string, prop: string) => getComputedStyle(document.querySelector(sel)!).getPropertyValue(prop);
-          return { bg: g('body', 'background-color'), outside: g('#rows-body .row .c.outside', 'color'), bar: g('rect.bar-baseline', 'fill') };
-        });
+        // The rows are a virtual list that may re-render between two calls, so the three elements are
+        // looked up and read in one step, retried until all three are on the page (CI once caught the
+        // row list between renders).
+        const colours = await (
+          await d.page.waitForFunction(() => {
+            const picks = ['body', '#rows-body .row .c.outside', 'rect.bar-baseline'].map((sel) => document.querySelector(sel));
+            if (picks.some((e) => e === null)) return false;
+            const [body, outside, bar] = picks as Element[];
+            return {
+              bg: getComputedStyle(body).getPropertyValue('background-color'),
+              outside: getComputedStyle(outside).getPropertyValue('color'),
+              bar: getComputedStyle(bar).getPropertyValue('fill'),
+            };
+          })
+        ).jsonValue();
         const expected = {
           dark: { bg: 'rgb(30, 30, 30)', outside: 'rgb(244, 135, 113)', bar: 'rgb(55, 148, 255)' },
           light: { bg: 'rgb(255, 255, 255)', outside: 'rgb(161, 38, 13)', bar: 'rgb(26, 133, 255)' },
