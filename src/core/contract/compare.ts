@@ -19,7 +19,7 @@ import {
   type RuleResult,
   type TestReport,
 } from './report';
-import { checkArray, numericArray } from './elementwise';
+import { checkArray, numericArray } from './tolerance';
 import { hashKey, KeyTable } from './keys';
 import { fieldPath } from './path';
 import { Floats, histogram, Ints, ks, psi, quantiles, sortFloats, TopK } from './stats';
@@ -599,7 +599,7 @@ export class Comparison {
     return a.elems.view().subarray(start, start + n);
   }
 
-  /** A current value that is an array, for numeric field `f`: element-wise (see elementwise.ts). Returns the row's score (0: inside). */
+  /** A current value that is an array, for numeric field `f`: element-wise (see tolerance.ts). Returns the row's score (0: inside). */
   private compareArray(f: FieldState, key: string, idx: number, line: number, v: unknown[]): number {
     f.sawArray = true;
     const c = numericArray(v);

@@ -6,9 +6,9 @@
 // without re-running the engine; test/unit/diff-rowcheck.test.ts proves
 // the counts agree with the engine's on real and generated fixtures. A
 // whole numeric array is checked element-wise by the engine's own function
-// (contract/elementwise.ts); its delta is the worst element's. Pure.
+// (contract/tolerance.ts); its delta is the worst element's. Pure.
 import type { ToleranceSpec } from '../contract/compare';
-import { checkArray, numericArray } from '../contract/elementwise';
+import { checkArray, numericArray } from '../contract/tolerance';
 import { fieldPath } from '../contract/path';
 import type { TestReport } from '../contract/report';
 
