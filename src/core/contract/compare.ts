@@ -19,17 +19,10 @@ import {
   type RuleResult,
   type TestReport,
 } from './report';
-import { checkArray, numericArray } from './tolerance';
+import { brokenRules, checkArray, exactText, fieldKind, numericArray, outsideScore, RULE_ABS, RULE_EXACT, RULE_REL, ruleIds, type FieldKind, type ToleranceSpec } from './tolerance';
 import { hashKey, KeyTable } from './keys';
 import { fieldPath } from './path';
 import { Floats, histogram, Ints, ks, psi, quantiles, sortFloats, TopK } from './stats';
-
-export interface ToleranceSpec {
-  exact?: boolean;
-  abs?: number;
-  rel?: number;
-  agreement?: number;
-}
 
 export interface DriftSpec {
   psi?: number;
@@ -64,8 +57,6 @@ export interface CompareOptions {
   /** Missing/extra/duplicate key samples kept. */
   keySampleLimit?: number;
 }
-
-type FieldKind = 'numeric' | 'categorical' | 'exact';
 
 interface FieldState {
   name: string;
@@ -178,8 +169,7 @@ export class Comparison {
     const names = new Set([...Object.keys(spec.tolerance), ...Object.keys(spec.drift)]);
     for (const name of names) {
       const tolerance = spec.tolerance[name] ?? {};
-      const kind: FieldKind =
-        tolerance.agreement !== undefined ? 'categorical' : tolerance.abs !== undefined || tolerance.rel !== undefined || spec.drift[name] ? 'numeric' : 'exact';
+      const kind = fieldKind(tolerance, !!spec.drift[name]);
       this.fields.push({
         name,
         path: fieldPath(name),
@@ -409,7 +399,7 @@ export class Comparison {
         } else f.baseCode.push(this.code(String(v)));
       } else {
         if (v === undefined) unusable(f, 'baseline', v);
-        f.baseExact.push(JSON.stringify(v) ?? 'undefined');
+        f.baseExact.push(exactText(v));
       }
     }
   }
@@ -504,29 +494,13 @@ export class Comparison {
           f.maxAbsKey = key;
           f.maxAbsIndex = -1;
         }
-        const t = f.tolerance;
-        let broken = false;
-        let s = 0;
-        if (t.abs !== undefined && abs > t.abs) {
-          f.absViolations++;
-          broken = true;
-          s = Math.max(s, t.abs > 0 ? abs / t.abs : Infinity);
-        }
-        if (t.rel !== undefined) {
-          const rel = abs / Math.max(Math.abs(b), Number.EPSILON);
-          if (rel > t.rel) {
-            f.relViolations++;
-            broken = true;
-            s = Math.max(s, t.rel > 0 ? rel / t.rel : Infinity);
-          }
-        }
-        if (t.exact && delta !== 0) {
-          f.exactViolations++;
-          broken = true;
-          s = Math.max(s, 1);
-        }
+        const broken = brokenRules(f.tolerance, b, delta);
         if (broken) {
+          if (broken & RULE_ABS) f.absViolations++;
+          if (broken & RULE_REL) f.relViolations++;
+          if (broken & RULE_EXACT) f.exactViolations++;
           flagged = true;
+          const s = outsideScore(f.tolerance, b, delta);
           if (s > score) score = s;
         }
       } else if (f.kind === 'categorical') {
@@ -552,7 +526,7 @@ export class Comparison {
           if (1 > score) score = 1;
         }
       } else {
-        const c = JSON.stringify(v) ?? 'undefined';
+        const c = exactText(v);
         if (v === undefined) {
           unusable(f, 'current', v);
           if (f.baseExact[idx] === 'undefined') continue; // absent on both sides: nothing compared
@@ -627,10 +601,10 @@ export class Comparison {
         f.maxAbsIndex = r.worst;
       }
     }
-    if (r.abs) f.absViolations++;
-    if (r.rel) f.relViolations++;
-    if (r.exact) f.exactViolations++;
-    return r.abs || r.rel || r.exact ? r.score : 0;
+    if (r.rules & RULE_ABS) f.absViolations++;
+    if (r.rules & RULE_REL) f.relViolations++;
+    if (r.rules & RULE_EXACT) f.exactViolations++;
+    return r.score;
   }
 
   /** The fields of a matched pair that break a rule, as compareRow judged them (no counting, no problems). */
@@ -644,10 +618,7 @@ export class Comparison {
           const b = c && this.baseArrayAt(f, idx);
           if (!c || !b) continue;
           const r = checkArray(f.tolerance, b, c);
-          const rules: string[] = [];
-          if (r.abs) rules.push(`${f.name}.abs`);
-          if (r.rel) rules.push(`${f.name}.rel`);
-          if (r.exact) rules.push(`${f.name}.exact`);
+          const rules = ruleIds(f.name, r.rules);
           if (rules.length) out.push({ field: f.name, baseline: Array.from(b), current: c, ...(r.worst >= 0 ? { delta: r.worstDelta, index: r.worst } : {}), rules });
           continue;
         }
@@ -656,12 +627,7 @@ export class Comparison {
         const b = f.baseNum.get(idx);
         if (Number.isNaN(b)) continue;
         const delta = c - b;
-        const abs = Math.abs(delta);
-        const t = f.tolerance;
-        const rules: string[] = [];
-        if (t.abs !== undefined && abs > t.abs) rules.push(`${f.name}.abs`);
-        if (t.rel !== undefined && abs / Math.max(Math.abs(b), Number.EPSILON) > t.rel) rules.push(`${f.name}.rel`);
-        if (t.exact && delta !== 0) rules.push(`${f.name}.exact`);
+        const rules = ruleIds(f.name, brokenRules(f.tolerance, b, delta));
         if (rules.length) out.push({ field: f.name, baseline: b, current: c, delta, rules });
       } else if (f.kind === 'categorical') {
         const bc = f.baseCode.get(idx);
@@ -670,7 +636,7 @@ export class Comparison {
         if (label !== this.dictionaryNames[bc]) out.push({ field: f.name, baseline: this.dictionaryNames[bc], current: label, rules: [`${f.name}.agreement`] });
       } else {
         const b = f.baseExact[idx]!;
-        if (b !== (JSON.stringify(v) ?? 'undefined')) out.push({ field: f.name, baseline: b === 'undefined' ? undefined : JSON.parse(b), current: v, rules: [`${f.name}.exact`] });
+        if (b !== exactText(v)) out.push({ field: f.name, baseline: b === 'undefined' ? undefined : JSON.parse(b), current: v, rules: [`${f.name}.exact`] });
       }
     }
     return out;
