@@ -19,6 +19,13 @@ export interface ToleranceSpec {
   agreement?: number;
 }
 
+/** A field's drift rules: limits on PSI and KS between the baseline's and the current values (`bins`: PSI's bins, default 10). */
+export interface DriftSpec {
+  psi?: number;
+  ks?: number;
+  bins?: number;
+}
+
 /** How a field is compared: numbers (abs, rel, drift), labels (agreement), or exactly as JSON. */
 export type FieldKind = 'numeric' | 'categorical' | 'exact';
 
