@@ -183,9 +183,9 @@ describe('diff view in headless Chromium (the built webview bundle)', function (
         // row list between renders).
         const colours = await (
           await d.page.waitForFunction(() => {
-            const picks = ['body', '#rows-body .row .c.outside', 'rect.bar-baseline'].map((sel) => document.querySelector(sel));
+            const picks: unknown[] = ['body', '#rows-body .row .c.outside', 'rect.bar-baseline'].map((sel) => document.querySelector(sel));
             if (picks.some((e) => e === null)) return false;
-            const [body, outside, bar] = picks as Element[];
+            const [body, outside, bar] = picks;
             return {
               bg: getComputedStyle(body).getPropertyValue('background-color'),
               outside: getComputedStyle(outside).getPropertyValue('color'),

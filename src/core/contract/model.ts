@@ -1,6 +1,7 @@
 // The parts of an InterfaceContract the engines need, read from its
 // validated value (the schema guarantees the shapes; this only types them).
-import type { CompareSpec, DriftSpec, ToleranceSpec } from './compare';
+import type { CompareSpec } from './compare';
+import type { DriftSpec, ToleranceSpec } from './tolerance';
 import { asObject as obj } from '../util/object';
 
 export interface SourceSpec {

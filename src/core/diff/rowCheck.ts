@@ -1,25 +1,26 @@
 // The per-row tolerance check of the diff view: for one matched row and one
 // field, is the current value inside the contract's tolerance of the
-// baseline's, and how far outside is it. The same arithmetic as the
-// contract-test engine's compareRow (src/core/contract/compare.ts), kept
-// here so the diff view can flag every row of a million-row comparison
-// without re-running the engine; test/unit/diff-rowindex.test.ts proves
-// the counts agree with the engine's on real and generated fixtures. A
-// whole numeric array is checked element-wise by the engine's own function
-// (contract/elementwise.ts); its delta is the worst element's. Pure.
-import type { ToleranceSpec } from '../contract/compare';
-import { checkArray, numericArray } from '../contract/elementwise';
+// baseline's, and how far outside is it. It reads the row the way the
+// contract-test engine (src/core/contract/compare.ts) does and applies the
+// engine's own arithmetic (src/core/contract/tolerance.ts), so that the diff
+// view can flag every row of a million-row comparison without re-running
+// the engine; test/unit/tolerance.test.ts compares the two row by row, and
+// test/unit/diff-rowindex.test.ts proves the row index's counts agree with
+// the engine's on real and generated fixtures. A whole numeric array is
+// checked element-wise; its delta is the worst element's. Pure.
+import { brokenRules, checkArray, exactText, fieldKind, numericArray, numericValue, outsideScore, RULE_AGREEMENT, RULE_EXACT, type FieldKind, type ToleranceSpec } from '../contract/tolerance';
 import { fieldPath } from '../contract/path';
 import type { TestReport } from '../contract/report';
 
-export type DiffFieldKind = 'numeric' | 'categorical' | 'exact';
+// The rule bits of a FieldCheck, their ids, and the value reading are the engine's: the diff view takes them from here.
+export { numericValue, RULE_ABS, RULE_AGREEMENT, RULE_EXACT, RULE_REL, ruleIds } from '../contract/tolerance';
 
 /** A field the diff view compares, with its row tolerance. */
 export interface DiffField {
   name: string;
   /** Dotted path into a row. */
   path: string[];
-  kind: DiffFieldKind;
+  kind: FieldKind;
   tolerance: ToleranceSpec;
 }
 
@@ -28,12 +29,6 @@ export interface DiffSpec {
   key: string;
   fields: DiffField[];
 }
-
-/** Rule bits of a field's check result. */
-export const RULE_ABS = 1;
-export const RULE_REL = 2;
-export const RULE_EXACT = 4;
-export const RULE_AGREEMENT = 8;
 
 export interface FieldCheck {
   /** False when the engine would skip this field for this row (a side is missing or not a number). */
@@ -48,34 +43,12 @@ export interface FieldCheck {
 
 export const SKIPPED: FieldCheck = Object.freeze({ compared: false, rules: 0, score: 0, delta: NaN });
 
-/** A numeric field: the value the engine reads (NaN when it is not a finite number). */
-export function numericValue(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : NaN;
-}
-
 /** Numeric check of baseline b against current c (both as numericValue gives them). */
 export function checkNumeric(t: ToleranceSpec, b: number, c: number): FieldCheck {
   if (Number.isNaN(c) || Number.isNaN(b)) return SKIPPED;
   const delta = c - b;
-  const abs = Math.abs(delta);
-  let rules = 0;
-  let score = 0;
-  if (t.abs !== undefined && abs > t.abs) {
-    rules |= RULE_ABS;
-    score = Math.max(score, t.abs > 0 ? abs / t.abs : Infinity);
-  }
-  if (t.rel !== undefined) {
-    const rel = abs / Math.max(Math.abs(b), Number.EPSILON);
-    if (rel > t.rel) {
-      rules |= RULE_REL;
-      score = Math.max(score, t.rel > 0 ? rel / t.rel : Infinity);
-    }
-  }
-  if (t.exact && delta !== 0) {
-    rules |= RULE_EXACT;
-    score = Math.max(score, 1);
-  }
-  return { compared: true, rules, score, delta };
+  const rules = brokenRules(t, b, delta);
+  return { compared: true, rules, score: rules ? outsideScore(t, b, delta) : 0, delta };
 }
 
 /**
@@ -88,8 +61,7 @@ export function checkNumericValue(t: ToleranceSpec, b: number, bArr: ArrayLike<n
   const c = numericArray(v);
   if (!c || !bArr) return SKIPPED;
   const r = checkArray(t, bArr, c);
-  const rules = (r.abs ? RULE_ABS : 0) | (r.rel ? RULE_REL : 0) | (r.exact ? RULE_EXACT : 0);
-  return { compared: true, rules, score: rules ? r.score : 0, delta: r.worstDelta };
+  return { compared: true, rules: r.rules, score: r.score, delta: r.worstDelta };
 }
 
 /** A label field: baseline and current labels as the rows hold them. */
@@ -102,7 +74,7 @@ export function checkLabel(b: unknown, c: unknown): FieldCheck {
 /** A field compared exactly as JSON. */
 export function checkExact(b: unknown, c: unknown): FieldCheck {
   if (b === undefined && c === undefined) return SKIPPED; // absent on both sides: the engine compares nothing
-  const same = (JSON.stringify(b) ?? 'undefined') === (JSON.stringify(c) ?? 'undefined');
+  const same = exactText(b) === exactText(c);
   return { compared: true, rules: same ? 0 : RULE_EXACT, score: same ? 0 : 1, delta: NaN };
 }
 
@@ -124,16 +96,6 @@ export function checkField(f: DiffField, baseline: unknown, current: unknown): F
   return checkExact(b, c);
 }
 
-/** The rule ids a check's bits stand for, as the report names them (`probability.abs`). */
-export function ruleIds(field: string, bits: number): string[] {
-  const out: string[] = [];
-  if (bits & RULE_ABS) out.push(`${field}.abs`);
-  if (bits & RULE_REL) out.push(`${field}.rel`);
-  if (bits & RULE_EXACT) out.push(`${field}.exact`);
-  if (bits & RULE_AGREEMENT) out.push(`${field}.agreement`);
-  return out;
-}
-
 /**
  * The diff spec of a report, from the `compare` block the run recorded.
  * Undefined for a report without one: schema-only tests, errors before any
@@ -147,8 +109,7 @@ export function diffSpecOf(report: TestReport): DiffSpec | undefined {
     const names = new Set([...Object.keys(c.tolerance), ...Object.keys(c.drift ?? {})]);
     for (const name of names) {
       const t = c.tolerance[name] ?? {};
-      const kind: DiffFieldKind = t.agreement !== undefined ? 'categorical' : t.abs !== undefined || t.rel !== undefined || c.drift?.[name] ? 'numeric' : 'exact';
-      fields.push({ name, path: fieldPath(name), kind, tolerance: t });
+      fields.push({ name, path: fieldPath(name), kind: fieldKind(t, !!c.drift?.[name]), tolerance: t });
     }
     return { key: c.key, fields };
   }

@@ -7,7 +7,7 @@
 // and key search run here over the index; pages of rows are read back from
 // the files by offset. Built in a worker thread by the editor (worker.ts).
 import { promises as fs, type Stats } from 'node:fs';
-import { numericArray } from '../../core/contract/elementwise';
+import { numericArray } from '../../core/contract/tolerance';
 import { checkLabel, checkNumericValue, getPath, numericValue, RULE_EXACT, ruleIds, SKIPPED as NOT_COMPARED, type DiffSpec } from '../../core/diff/rowCheck';
 import type { DiffCell, DiffRow, RowQuery } from '../../core/diff/protocol';
 import { readJsonlChunks, sha256File } from '../jsonl';
