@@ -1,8 +1,8 @@
 // The CLI on a real temporary folder: output formats, exit codes, globs and
-// folder search, through main() in process (one test runs the bundle).
+// folder search, through main() in process. The bundled CLI as a process and
+// the runs that execute a runbook's read-only steps are in
+// test/system/cli.test.ts.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { buildSync } from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -143,30 +143,6 @@ describe('cli: validate', () => {
     assert.equal(r.stdout, 'iris.runbook.yaml:1:1: error file-too-large file is 1.8 KiB; Rollback Lens checks files up to 100 bytes (setting `rollbackLens.maxFileSize`)\n');
   });
 
-  it('--out: the report goes to the file, the summary to stderr (the bundled CLI, as a process)', () => {
-    // the CLI bundled the way esbuild.mjs does it and run as users run it: the write goes through the bundle's atomic writer
-    const out = path.join(dir, '.bundle', 'cli.js');
-    buildSync({
-      entryPoints: [path.resolve(__dirname, '../../src/cli/main.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      outfile: out,
-      logLevel: 'silent',
-      define: { 'import.meta.url': 'importMetaUrl' },
-      alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' }, // as esbuild.mjs
-      inject: [path.resolve(__dirname, '../../src/node/import-meta-url.js')],
-    });
-    const r = spawnSync(process.execPath, [out, 'validate', '--out', 'report.txt', 'broken.runbook.yaml'], { cwd: dir, encoding: 'utf8' });
-    assert.equal(r.status, 1, r.stderr);
-    assert.equal(r.stdout, '');
-    assert.equal(fs.readFileSync(path.join(dir, 'report.txt'), 'utf8'), [`${at('broken.runbook.yaml', errRange)}: error invalid-duration ${ERR_MSG}`, `${at('broken.runbook.yaml', warnRange)}: warning restore-window-exceeded ${WARN_MSG}`, ''].join('\n'));
-    assert.equal(r.stderr, '1 file checked: 1 error, 1 warning\n');
-    fs.rmSync(path.join(dir, 'report.txt'));
-    fs.rmSync(path.join(dir, '.bundle'), { recursive: true });
-  });
-
   describe('exit code 2', () => {
     it('unknown option', async () => {
       const r = await run(['validate', '--bogus'], dir);
@@ -218,29 +194,5 @@ describe('cli: validate', () => {
     const v = await run(['--version'], dir);
     assert.equal(v.code, 0);
     assert.equal(v.stdout, `${VERSION}\n`);
-  });
-});
-
-describe('cli: a run the audit log cannot take', () => {
-  it('says so in one line on stderr and keeps the exit code of the run', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollback-lens-cli-'));
-    try {
-      for (const [rel, content] of CLEAN_FILES) {
-        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        fs.writeFileSync(path.join(dir, rel), content);
-      }
-      const recorded = await run(['dry-run', 'iris.runbook.yaml', '--workspace', '.'], dir);
-      assert.equal(recorded.stderr, '');
-      fs.rmSync(path.join(dir, '.rollback-lens'), { recursive: true });
-      // .rollback-lens is a file: no lock, no log can be made under it
-      fs.writeFileSync(path.join(dir, '.rollback-lens'), 'x');
-      const r = await run(['dry-run', 'iris.runbook.yaml', '--workspace', '.'], dir);
-      const lock = path.join(dir, '.rollback-lens', 'audit.jsonl.lock');
-      assert.equal(r.stderr, `rollback-lens: could not record this dry-run in the audit log: cannot create the audit log lock ${lock}: ENOTDIR: not a directory, open '${lock}'\n`);
-      assert.equal(r.code, recorded.code);
-      assert.equal(r.stdout, recorded.stdout);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -1,49 +1,22 @@
 // The diff view's row index against the contract-test engine: the index
 // re-checks every matched row with src/core/diff/rowCheck.ts, and its counts
 // per field and rule must be the engine's (FieldReport.outsideTolerance and
-// each rule's violations), on the example's failing parity test (a real
-// model process) and on generated pairs full of edge cases. Then queries:
-// order, filters, search, pages read back by byte offset.
+// each rule's violations), on generated pairs full of edge cases. Then
+// queries: order, filters, search, pages read back by byte offset. The
+// example's parity test, whose outputs come from a real model process, is in
+// test/system/diff-rowindex.test.ts.
 import * as assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { TestReport } from '../../src/core/contract/report';
 import { DEFAULT_QUERY } from '../../src/core/diff/protocol';
-import { checkNumeric, diffSpecOf, RULE_ABS, RULE_REL } from '../../src/core/diff/rowCheck';
+import { checkNumeric, RULE_ABS, RULE_REL } from '../../src/core/diff/rowCheck';
 import { runContractTests } from '../../src/node/contract/run';
 import { RowIndex } from '../../src/node/diff/rowIndex';
-
-const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
+import { assertSameCounts, indexOf } from '../support/rowIndex';
 
 function tmp(): string {
   return mkdtempSync(path.join(tmpdir(), 'rl-diff-'));
-}
-
-async function indexOf(report: TestReport, dir: string): Promise<RowIndex> {
-  const spec = diffSpecOf(report);
-  assert.ok(spec, 'the report records its compare spec');
-  assert.ok(report.files?.baseline && report.files.current, `the report names both files: ${JSON.stringify(report.files)}`);
-  return RowIndex.build(spec, { baseline: path.resolve(dir, report.files.baseline), current: path.resolve(dir, report.files.current) });
-}
-
-/** The index's counts must be the engine's, field by field and rule by rule. */
-function assertSameCounts(report: TestReport, index: RowIndex): void {
-  const counts = index.counts();
-  assert.equal(counts.matched, report.counts.matched, 'matched rows');
-  for (const f of report.fields) {
-    const mine = counts.fields[f.field]!;
-    assert.ok(mine, `the index has field ${f.field}`);
-    assert.equal(mine.compared, f.count, `${f.field}: rows compared`);
-    // the engine's outsideTolerance is the largest of its rule counts
-    const engineOutside = f.kind === 'numeric' ? Math.max(mine.abs, mine.rel, mine.exact) : Math.max(mine.agreement, mine.exact);
-    assert.equal(engineOutside, f.outsideTolerance, `${f.field}: outsideTolerance`);
-    for (const r of report.rules.filter((x) => x.field === f.field && x.violations !== undefined)) {
-      const kind = r.kind as 'abs' | 'rel' | 'exact' | 'agreement';
-      const n = kind === 'exact' && f.kind === 'categorical' && mine.agreement ? mine.agreement : mine[kind];
-      assert.equal(n, r.violations, `${r.id}: violations`);
-    }
-  }
 }
 
 describe('diff view: per-row checks agree with the engine', function () {
@@ -59,36 +32,6 @@ describe('diff view: per-row checks agree with the engine', function () {
     assert.equal(checkNumeric({ abs: 0.05 }, NaN, 1).compared, false);
     assert.equal(checkNumeric({ rel: 0.1 }, 0, 1e-15).rules, RULE_REL); // |b| floored at EPSILON: 1e-15 / 2.2e-16 > 0.1
     assert.equal(checkNumeric({ rel: 0.1 }, 0, 1e-20).rules, 0);
-  });
-
-  it("the example's failing parity test (a real model): 20 probability rows, 1 label flip, as the engine counts", async () => {
-    const dir = tmp();
-    cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes('.rollback-lens') });
-    const report = (await runContractTests(path.join(dir, 'iris.contract.yaml'), { workspace: dir, testIds: ['parity'] })).tests[0]!;
-    assert.equal(report.verdict, 'fail');
-    // the command's outputs were kept so every row can be paged
-    assert.equal(report.files!.current, `.rollback-lens/outputs/iris.contract.yaml--parity--${report.runId}.jsonl`);
-    assert.equal(readFileSync(path.join(dir, '.rollback-lens/outputs/.gitignore'), 'utf8'), '*\n');
-    assert.deepEqual(report.compare, { key: 'id', tolerance: { label: { agreement: 0.98 }, probability: { abs: 0.05 } }, drift: { probability: { psi: 0.25, ks: 0.2, bins: 10 } } });
-    const index = await indexOf(report, dir);
-    assertSameCounts(report, index);
-    const counts = index.counts();
-    assert.deepEqual(counts.fields.probability, { compared: 150, outside: 20, abs: 20, rel: 0, exact: 0, agreement: 0 });
-    assert.deepEqual(counts.fields.label, { compared: 150, outside: 1, abs: 0, rel: 0, exact: 0, agreement: 1 });
-    assert.equal(counts.outside, 21); // the flipped label's row (iris-120) is inside on probability
-
-    // worst first, as the report's offending sample
-    const page = await index.page(DEFAULT_QUERY, 0, 3);
-    assert.equal(page.total, 150);
-    assert.deepEqual(
-      page.rows.map((r) => r.key),
-      report.offending.slice(0, 3).map((o) => o.key),
-    );
-    const top = page.rows[0]!;
-    assert.deepEqual([top.key, top.baselineLine, top.currentLine], ['iris-069', 69, 69]);
-    const prob = top.cells.find((c) => c.field === 'probability')!;
-    assert.deepEqual([prob.baseline, prob.current, prob.outside, prob.rules], [0.657031, 0.872492, true, ['probability.abs']]);
-    await index.dispose();
   });
 
   it('generated pairs with abs, rel, exact numbers, exact objects, labels, NaN-like values, duplicates, extras and bad lines', async () => {

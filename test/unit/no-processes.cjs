@@ -8,8 +8,8 @@
 // that turns a spawn error into a result) fails with it all the same. Worker
 // threads are in-process and allowed; a worker a test starts gets this file
 // as a preload (execArgv --require), so the worker cannot start a process or
-// a server either. Let through: tests of the files in PENDING_MOVE, tests of
-// files outside test/unit, and esbuild's own worker thread, which the
+// a server either. Let through: tests of files outside test/unit, and
+// esbuild's own worker thread, which the
 // TypeScript loader (register.cjs) starts while the files load and which runs
 // the esbuild service process that compiles them: that is the toolchain, the
 // one process a unit run has, started before any test.
@@ -21,28 +21,15 @@ const path = require('node:path');
 const { promisify } = require('node:util');
 const wt = require('node:worker_threads');
 
-/**
- * Test files that still start processes and move to test/system later (their
- * owners are editing them while issue 9 lands): the guard lets their tests
- * through. Remove an entry when its file moves; no-processes.test.ts fails
- * while an entry names a file that is no longer in test/unit.
- */
-const PENDING_MOVE = [
-  'cli.test.ts', // the CLI bundle as a real process (one test)
-  'diff-rowindex.test.ts', // a model process behind the row index
-  'dryrun.test.ts', // dry-runs run the read-only shell steps
-];
-
 const UNIT = __dirname;
 const WHO_ENV = 'ROLLBACK_LENS_UNIT_GUARD_TEST';
 const CALLS = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'];
 
-/** Whether tests of this file may start processes: a file still to move, or one outside test/unit. */
+/** Whether tests of this file may start processes: only a file outside test/unit. */
 function allowedFile(file) {
   if (file === undefined) return false;
   const rel = path.relative(UNIT, file);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return true;
-  return PENDING_MOVE.includes(rel.split(path.sep).join('/'));
+  return rel.startsWith('..') || path.isAbsolute(rel);
 }
 
 const violations = [];
@@ -130,4 +117,4 @@ function takeViolations() {
   return violations.splice(0).map((v) => v.message);
 }
 
-module.exports = { PENDING_MOVE, allowedFile, takeViolations };
+module.exports = { allowedFile, takeViolations };
