@@ -16,6 +16,7 @@ import { dryRun } from '../node/runbook/dryrun';
 import { appendAll, drillRecords, dryRunRecord } from '../node/contract/records';
 import { runbookRoles, signOff, signOffRoles } from '../node/runbook/signoff';
 import { docRef } from './documents';
+import { plural } from '../core/util/plural';
 
 const UNTRUSTED = 'Dry-runs and drills run commands from this runbook (dryRun variants, checks, the steps themselves), so they need a trusted workspace (Restricted Mode is on).';
 export const REPORT_SCHEME = 'rollback-lens-report';
@@ -347,7 +348,7 @@ export class Runbooks implements vscode.Disposable {
     if (s?.dryRun) {
       const r = s.dryRun.report;
       const errors = r.findings.filter((f) => f.severity === 'error').length;
-      out.push(new vscode.CodeLens(top, { title: r.verdict === 'ready' ? '$(pass) dry-run: ready' : `$(error) dry-run: not ready (${errors} error${errors === 1 ? '' : 's'})`, command: 'rollbackLens.showRunbookReport', arguments: [uri] }));
+      out.push(new vscode.CodeLens(top, { title: r.verdict === 'ready' ? '$(pass) dry-run: ready' : `$(error) dry-run: not ready (${plural(errors, 'error')})`, command: 'rollbackLens.showRunbookReport', arguments: [uri] }));
     }
     // each drill scenario
     const drills = symbols.find((x) => x.kind === 'section' && x.name === 'drills');

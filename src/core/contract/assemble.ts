@@ -21,6 +21,7 @@ import { baseArrayAt, SMALL_CODES, valueAt, type FieldState } from './fieldState
 import { histogram, ks, psi, quantiles, sortFloats } from './stats';
 import { brokenRules, checkArray, exactText, numericArray, ruleIds } from './tolerance';
 import { measured } from '../util/number';
+import { plural } from '../util/plural';
 
 const DEFAULT_BINS = 10;
 
@@ -313,7 +314,7 @@ function lineRules(tally: Tally): RuleResult[] {
       kind: 'invalid-lines',
       value: unusable,
       verdict: 'fail',
-      message: `${unusable} line${unusable === 1 ? '' : 's'} could not be used (${c.invalidBaseline} baseline, ${c.invalidCurrent} current, ${c.invalidInputs - tally.inputSchemaFailures} inputs)${firstProblem(tally)}`,
+      message: `${plural(unusable, 'line')} could not be used (${c.invalidBaseline} baseline, ${c.invalidCurrent} current, ${c.invalidInputs - tally.inputSchemaFailures} inputs)${firstProblem(tally)}`,
     });
   }
   return rules;
@@ -326,7 +327,7 @@ function schemaRule(tally: Tally, which: 'input' | 'output', failures: number, f
     kind: `${which}-schema`,
     value: v,
     verdict: v === 0 ? 'pass' : 'fail',
-    message: v === 0 ? `every ${which} matches the ${which} schema` : `${v} ${which}${v === 1 ? '' : 's'} do${v === 1 ? 'es' : ''} not match the ${which} schema${firstProblem(tally, file, `${which} schema`)}`,
+    message: v === 0 ? `every ${which} matches the ${which} schema` : `${plural(v, which)} ${v === 1 ? 'does' : 'do'} not match the ${which} schema${firstProblem(tally, file, `${which} schema`)}`,
   };
 }
 

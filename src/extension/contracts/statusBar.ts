@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { TestReport } from '../../core/contract/report';
 import type { LastReports } from './run';
 import type { ContractTree } from './tree';
+import { plural } from '../../core/util/plural';
 
 export class ContractStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('rollbackLens.contractVerdict', vscode.StatusBarAlignment.Left, 50);
@@ -30,7 +31,7 @@ export class ContractStatusBar implements vscode.Disposable {
       return;
     }
     const failed = reports.filter((r) => r.verdict !== 'pass');
-    this.item.text = failed.length ? `$(error) ${failed.map((r) => r.testId).join(', ')} ${failed.some((r) => r.verdict === 'error') ? 'error' : 'failed'}` : `$(pass) ${reports.length} contract test${reports.length === 1 ? '' : 's'} passed`;
+    this.item.text = failed.length ? `$(error) ${failed.map((r) => r.testId).join(', ')} ${failed.some((r) => r.verdict === 'error') ? 'error' : 'failed'}` : `$(pass) ${plural(reports.length, 'contract test')} passed`;
     this.item.tooltip = reports.map((r) => `${r.testId}: ${r.verdict}`).join('\n');
     this.item.command = 'workbench.view.testing.focus';
     this.item.show();

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { plural } from '../../core/util/plural';
 
 export interface ObserveLimits {
   maxFiles: number;
@@ -165,11 +166,11 @@ export async function verifyStep<T>(m: Mutation<T>, observe: () => Promise<Obser
   if (m.undo) register(async () => (state.done ? m.undo!(state.token) : 'already undone by the idempotence check'));
   const afterDo = await observe();
   const said = m.said(first);
-  const seen = `observed ${afterDo.files.size} file${afterDo.files.size === 1 ? '' : 's'}${afterDo.check ? `, ${afterDo.check.label}` : ''}${afterDo.bounded.length ? `; ${afterDo.bounded.join('; ')}` : ''}`;
+  const seen = `observed ${plural(afterDo.files.size, 'file')}${afterDo.check ? `, ${afterDo.check.label}` : ''}${afterDo.bounded.length ? `; ${afterDo.bounded.join('; ')}` : ''}`;
   const effect = changed(before, afterDo);
   if (!effect.length) {
     throw new Error(
-      `not verified: the do changed nothing the drill observes (${afterDo.files.size} file${afterDo.files.size === 1 ? '' : 's'} under the runbook's folder, ${afterDo.check ? afterDo.check.label : 'no check'}${afterDo.bounded.length ? `; ${afterDo.bounded.join('; ')}` : ''}); give the step a \`check\` that shows its effect`,
+      `not verified: the do changed nothing the drill observes (${plural(afterDo.files.size, 'file')} under the runbook's folder, ${afterDo.check ? afterDo.check.label : 'no check'}${afterDo.bounded.length ? `; ${afterDo.bounded.join('; ')}` : ''}); give the step a \`check\` that shows its effect`,
     );
   }
   if (!m.undo) throw new Error(`not verified: the step has no undo, so it cannot be shown reversible (the do changed ${list(effect)})`);
