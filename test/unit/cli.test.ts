@@ -7,30 +7,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { VERSION } from '../../src/cli/version';
-import { CLEAN_FILES, CLEAN_RUNBOOK, rangeIn, replaceOnce, runCli, type Range } from './helpers';
+import { CLEAN_RUNBOOK, rangeIn, replaceOnce, runCli, type Range } from './helpers';
+import { at, BROKEN as broken, ERR_MSG, ERR_RANGE as errRange, WARN_MSG, WARN_RANGE as warnRange, writeCleanFiles } from '../support/cli';
 
 const run = (argv: string[], cwd: string) => runCli(cwd, ...argv);
 
-/** `file:line:col` of a 0-based range start, 1-based. */
-function at(file: string, r: Range): string {
-  return `${file}:${r.start.line + 1}:${r.start.character + 1}`;
-}
-
 describe('cli: validate', () => {
   let dir: string;
-  // broken: an error (invalid duration) and a warning (plan of 1m > restore 30s)
-  const broken = replaceOnce(replaceOnce(CLEAN_RUNBOOK, 'for: 5m', 'for: 5x'), 'restore: 30m', 'restore: 30s');
-  const errRange = rangeIn(broken, 'for: 5x', 'x');
-  const warnRange = rangeIn(broken, 'restore: 30s', '30s');
-  const ERR_MSG = 'invalid duration `5x`: unknown duration unit `x`; use one of ms, s, m, h, d, w';
-  const WARN_MSG = "the plan's worst case is 1m (`approve` → `flag-off` → `repoint` → `verify`), longer than windows.restore 30s";
 
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollback-lens-cli-'));
-    for (const [rel, content] of CLEAN_FILES) {
-      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-      fs.writeFileSync(path.join(dir, rel), content);
-    }
+    writeCleanFiles(dir);
     fs.writeFileSync(path.join(dir, 'broken.runbook.yaml'), broken);
     // must never be searched
     fs.mkdirSync(path.join(dir, 'node_modules', 'pkg'), { recursive: true });
