@@ -2,7 +2,8 @@
 // the drill's loop: a step's command that throws when it does not succeed, an
 // HTTP request (refused at once when the scenario makes its endpoint
 // unavailable, retried as the step's retries say, every try within the step's
-// timeout), a step's undo (a command or a request), a step's `check` read as
+// timeout; a body sent whole with its Content-Length, never chunked), a
+// step's undo (a command or a request), a step's `check` read as
 // part of its state, and a file the runbook names confined to the workspace
 // (src/node/workspace.ts, links followed) before anything opens it.
 import * as http from 'node:http';
@@ -93,7 +94,12 @@ export function request(req: Record<string, unknown>, unavailable: Unavailable, 
     return Promise.reject(new InjectedFault(`${String(req.method ?? 'GET')} ${url.origin}: connection refused (endpoint unavailable, injected by the scenario)`));
   }
   const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-  const headers = { ...(body !== undefined && typeof req.body !== 'string' ? { 'content-type': 'application/json' } : {}), ...(obj(req.headers) as Record<string, string>) };
+  // a body goes out whole with its length in bytes: sent chunked, some gateways read it as empty
+  const headers = {
+    ...(body !== undefined && typeof req.body !== 'string' ? { 'content-type': 'application/json' } : {}),
+    ...(obj(req.headers) as Record<string, string>),
+    ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body, 'utf8')) } : {}),
+  };
   const accepted = obj(req.expect).status;
   const ok = (status: number) => (accepted === undefined ? status >= 200 && status < 300 : (Array.isArray(accepted) ? accepted : [accepted]).map(Number).includes(status));
   return new Promise((resolve, reject) => {
