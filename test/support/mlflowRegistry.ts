@@ -32,6 +32,8 @@ export interface MlflowRegistry {
   url: string;
   requests: RecordedRequest[];
   models: Record<string, RegistryModel>;
+  /** Each model's aliases after every request that changed them: `POST iris champion=2`. */
+  history: string[];
   close(): Promise<void>;
 }
 
@@ -46,6 +48,9 @@ export function rawHeader(r: RecordedRequest, name: string): string[] {
 
 export async function startMlflowRegistry(models: Record<string, RegistryModel>): Promise<MlflowRegistry> {
   const requests: RecordedRequest[] = [];
+  const history: string[] = [];
+  const changed = (method: string, name: string) =>
+    history.push(`${method} ${name} ${Object.entries(models[name]!.aliases).map(([a, v]) => `${a}=${v}`).join(',') || '(no aliases)'}`);
   const send = (res: http.ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   const error = (res: http.ServerResponse, status: number, code: string, message: string) => send(res, status, { error_code: code, message });
   const server = http.createServer((req, res) => {
@@ -76,6 +81,7 @@ export async function startMlflowRegistry(models: Record<string, RegistryModel>)
         const version = String(params.version);
         if (!model.versions.includes(version)) return error(res, 404, 'RESOURCE_DOES_NOT_EXIST', `Model Version (name=${name}, version=${version}) not found`);
         model.aliases[alias] = version;
+        changed('POST', name);
         return send(res, 200, {});
       }
       if (req.method === 'GET') {
@@ -86,6 +92,7 @@ export async function startMlflowRegistry(models: Record<string, RegistryModel>)
       }
       if (req.method === 'DELETE') {
         delete model.aliases[alias];
+        changed('DELETE', name);
         return send(res, 200, {});
       }
       return error(res, 405, 'BAD_REQUEST', `Method ${req.method} not allowed on ${ALIAS_PATH}`);
@@ -93,5 +100,5 @@ export async function startMlflowRegistry(models: Record<string, RegistryModel>)
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}`, requests, models, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: `http://127.0.0.1:${port}`, requests, models, history, close: () => new Promise((r) => server.close(() => r())) };
 }

@@ -8,6 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { drill } from '../../src/node/runbook/drill';
+import { dryRun } from '../../src/node/runbook/dryrun';
+import { drillRecords } from '../../src/node/contract/records';
 import { rawHeader, startMlflowRegistry, type MlflowRegistry } from '../support/mlflowRegistry';
 
 const ALIAS = '/api/2.0/mlflow/registered-models/alias';
@@ -19,6 +21,8 @@ metadata: { name: registry-test, owner: ml }
 release:
   current: { model: iris, version: "3" }
   target: { model: iris, version: "2" }
+roles:
+  decisionMaker: { name: Lead, contact: "#lead" }
 metrics: { file: metrics.json }
 triggers:
   - { id: slow, metric: p99_latency_ms, when: "> 250" }
@@ -86,5 +90,107 @@ describe('http steps on the wire', function () {
     assert.equal(body.length, 64);
     assert.deepEqual([rawHeader(sent, 'content-length'), rawHeader(sent, 'transfer-encoding')], [['67'], []]);
     assert.ok(sent.body.equals(Buffer.from(body, 'utf8')));
+  });
+
+  const CHAMPION = `  - id: champion
+    capture:
+      previous:
+        http: { method: GET, url: "REGISTRY${ALIAS}?name={{target.model}}&alias=champion" }
+        path: "$.model_version.version"
+    http: { method: POST, url: "REGISTRY${ALIAS}", body: { name: "{{target.model}}", alias: champion, version: "{{target.version}}" } }
+    undo: { method: POST, url: "REGISTRY${ALIAS}", body: { name: "{{target.model}}", alias: champion, version: "{{captured.previous}}" } }
+    timeout: 2s
+  - id: smoke
+    run: "true"
+    undo: "true"
+    requires: [champion]`;
+  const FAILS = `    - id: smoke-fails
+      inject: { metrics: { p99_latency_ms: 400 }, failStep: smoke }
+      expect: { outcome: undone }
+      approvals: auto
+`;
+
+  it('a drill captures the alias before it repoints it; the undo puts back the version read at run time (not the runbook\'s current.version)', async () => {
+    // the champion is on version 1 in the registry, whatever the runbook believes is current (3)
+    registry.models.iris!.aliases.champion = '1';
+    const dir = sandbox(runbook(registry.url, CHAMPION, FAILS));
+    const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'smoke-fails' });
+    assert.deepEqual([r.verdict, r.outcome, r.reason], ['pass', 'undone', 'step `smoke` failed (injected by the scenario); undid champion']);
+    assert.deepEqual(registry.history, ['POST iris champion=2', 'POST iris champion=1']);
+    assert.deepEqual(
+      registry.requests.map((q) => `${q.method} ${q.url} ${q.body.toString('utf8')}`),
+      [`GET ${ALIAS}?name=iris&alias=champion `, `POST ${ALIAS} {"name":"iris","alias":"champion","version":"2"}`, `POST ${ALIAS} {"name":"iris","alias":"champion","version":"1"}`],
+    );
+    const step = r.steps.find((s) => s.id === 'champion' && s.kind === 'http')!;
+    assert.deepEqual([step.outcome, step.message, step.captured], ['done', 'captured previous = "1"', { previous: '1' }]);
+    assert.deepEqual(registry.models.iris!.aliases, { champion: '1' });
+    // the audit log's drill record keeps what was captured, which the undo put back
+    assert.deepEqual(drillRecords('r.runbook.yaml', r).at(-1)!.findings, { restored: ['champion'], reason: r.reason, captured: { champion: { previous: '1' } } });
+  });
+
+  it('a capture that cannot be read fails its step before it acts: nothing is sent but the GET, nothing to undo', async () => {
+    delete registry.models.iris!.aliases.champion;
+    const dir = sandbox(runbook(registry.url, CHAMPION, FAILS));
+    const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'ok' });
+    assert.equal(r.outcome, 'undone');
+    const step = r.steps.find((s) => s.id === 'champion')!;
+    assert.equal(step.outcome, 'failed');
+    assert.equal(step.message, `capture \`previous\`: GET ${registry.url}${ALIAS}?name=iris&alias=champion answered 400: {"error_code":"INVALID_PARAMETER_VALUE","message":"Registered model alias champion not found."}`);
+    assert.deepEqual(registry.requests.map((q) => q.method), ['GET']);
+    assert.deepEqual(registry.history, []);
+  });
+
+  it('the dry-run performs the capture (a GET) and shows the value and the undo it renders; the registry is unchanged', async () => {
+    const dir = sandbox(runbook(registry.url, CHAMPION));
+    const r = await dryRun(path.join(dir, 'r.runbook.yaml'), { workspace: dir });
+    const step = r.steps.find((s) => s.id === 'champion')!;
+    assert.equal(
+      step.action,
+      `would send POST ${registry.url}${ALIAS} {"name":"iris","alias":"champion","version":"2"}; captured previous = "3"; undo would send POST ${registry.url}${ALIAS} {"name":"iris","alias":"champion","version":"3"}`,
+    );
+    assert.deepEqual(step.captured, { previous: '3' });
+    assert.deepEqual(registry.requests.map((q) => q.method), ['GET']);
+    assert.deepEqual(registry.history, []);
+    assert.deepEqual(r.findings.filter((f) => f.severity === 'error'), []);
+  });
+
+  it('the dry-run of a capture the registry refuses: capture-failed at the capture, with the registry\'s answer', async () => {
+    const text = runbook(registry.url, CHAMPION.replace('name={{target.model}}', 'name=nope'));
+    const dir = sandbox(text);
+    const r = await dryRun(path.join(dir, 'r.runbook.yaml'), { workspace: dir });
+    const f = r.findings.find((x) => x.code === 'capture-failed')!;
+    const at = text.indexOf('previous:');
+    assert.deepEqual([r.verdict, f.message, f.span], [
+      'not-ready',
+      `step \`champion\`: capture \`previous\`: GET ${registry.url}${ALIAS}?name=nope&alias=champion answered 404: {"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Registered Model with name=nope not found"}`,
+      { start: at, end: at + 'previous'.length },
+    ]);
+  });
+});
+
+describe('the MLflow registry stand-in validates as MLflow does', function () {
+  let registry: MlflowRegistry;
+  before(async () => {
+    registry = await startMlflowRegistry({ iris: { versions: ['1', '2'], aliases: { champion: '1' } } });
+  });
+  after(() => registry.close());
+  const call = async (method: string, query: string, body?: unknown) => {
+    const r = await fetch(`${registry.url}${ALIAS}${query}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+    return [r.status, await r.json()];
+  };
+
+  it('missing name or alias: 400 INVALID_PARAMETER_VALUE; unknown model or version: 404 RESOURCE_DOES_NOT_EXIST', async () => {
+    assert.deepEqual(await call('POST', '', { alias: 'champion', version: '1' }), [400, { error_code: 'INVALID_PARAMETER_VALUE', message: "Missing value for required parameter 'name'. See the API docs for more information about request parameters." }]);
+    assert.deepEqual(await call('GET', '?name=iris'), [400, { error_code: 'INVALID_PARAMETER_VALUE', message: "Missing value for required parameter 'alias'. See the API docs for more information about request parameters." }]);
+    assert.deepEqual(await call('POST', '', { name: 'nope', alias: 'champion', version: '1' }), [404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Registered Model with name=nope not found' }]);
+    assert.deepEqual(await call('POST', '', { name: 'iris', alias: 'champion', version: '9' }), [404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Model Version (name=iris, version=9) not found' }]);
+  });
+
+  it('set, get and delete an alias', async () => {
+    assert.deepEqual(await call('POST', '', { name: 'iris', alias: 'champion', version: '2' }), [200, {}]);
+    const [status, got] = await call('GET', '?name=iris&alias=champion');
+    assert.deepEqual([status, (got as { model_version: { name: string; version: string; aliases: string[] } }).model_version], [200, { name: 'iris', version: '2', creation_timestamp: 1700000000000, last_updated_timestamp: 1700000000000, current_stage: 'None', description: '', source: 'models:/iris/2', run_id: '', status: 'READY', aliases: ['champion'] }]);
+    assert.deepEqual(await call('DELETE', '?name=iris&alias=champion'), [200, {}]);
+    assert.deepEqual(registry.models.iris!.aliases, {});
   });
 });

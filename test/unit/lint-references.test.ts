@@ -197,6 +197,36 @@ describe('lint: references that must exist', () => {
     ]);
   });
 
+  it('`{{captured.<name>}}` is known only in the step that captures it: a misspelt, undeclared or too-early capture is unknown-placeholder at the placeholder', async () => {
+    const t = replaceOnce(
+      CLEAN_RUNBOOK,
+      '  - id: verify\n',
+      [
+        '  - id: champion',
+        '    capture:',
+        '      previous:',
+        '        http: { method: GET, url: "https://registry/alias?name={{target.model}}&v={{captured.previous}}" }',
+        '        path: "$.model_version.version"',
+        '    http: { method: POST, url: "https://registry/alias", body: { version: "{{target.version}}", was: "{{captured.previous}}" } }',
+        '    undo: { method: POST, url: "https://registry/alias", body: { version: "{{captured.prevous}}" } }',
+        '  - id: other',
+        '    http: { method: POST, url: "https://registry/other", body: { version: "{{captured.previous}}" } }',
+        '    undo: { method: POST, url: "https://registry/other" }',
+        '  - id: verify',
+        '',
+      ].join('\n'),
+    );
+    const got = await lint(t, ['unknown-placeholder']);
+    assert.deepEqual(
+      got.map((g) => [g.range, g.message, g.fixes]),
+      [
+        [rangeOfText(t, '{{captured.previous}}'), "`{{captured.previous}}` has no value (a capture's request is sent before any capture is read, so it cannot use `captured.*`)", undefined],
+        [rangeOfText(t, '{{captured.prevous}}'), '`{{captured.prevous}}` has no value — did you mean `{{captured.previous}}`? (step `champion` captures `previous`)', ['Change to `{{captured.previous}}`: {{captured.previous}}']],
+        [rangeOfText(t, '{{captured.previous}}', 3), '`{{captured.previous}}` has no value (step `other` captures nothing: declare the value under its `capture`)', undefined],
+      ],
+    );
+  });
+
   it('reintroduction `abortOn` and stage `checks` naming no trigger: unknown-trigger, did-you-mean', async () => {
     const t = replaceOnce(replaceOnce(WITH_REINTRO, 'abortOn: [slow, drift]', 'abortOn: [slow, drfit]'), 'checks: [slow, { trigger: drift }', 'checks: [slwo, { trigger: latency }');
     assert.deepEqual(await lint(t, ['unknown-trigger']), [

@@ -88,7 +88,13 @@ export async function undoOf(undo: unknown, setup: StepSetup, timeoutMs: number,
 }
 
 /** Sends a request; resolves its status (and, with `withBody`, the start of its body). */
-export function request(req: Record<string, unknown>, unavailable: Unavailable, timeoutMs: number, signal?: AbortSignal, withBody = false): Promise<string> {
+export async function request(req: Record<string, unknown>, unavailable: Unavailable, timeoutMs: number, signal?: AbortSignal, withBody = false): Promise<string> {
+  const r = await exchange(req, unavailable, timeoutMs, signal, 4096);
+  return withBody ? `${r.status} ${r.text.slice(0, 2000)}` : `${r.status}`;
+}
+
+/** Sends a request; resolves its status and its body's text (at most `maxBody` characters); rejects on a status the request does not accept. */
+export function exchange(req: Record<string, unknown>, unavailable: Unavailable, timeoutMs: number, signal: AbortSignal | undefined, maxBody: number): Promise<{ status: number; text: string }> {
   const url = new URL(String(req.url));
   if (unavailable.refuses(String(req.url)) !== undefined) {
     return Promise.reject(new InjectedFault(`${String(req.method ?? 'GET')} ${url.origin}: connection refused (endpoint unavailable, injected by the scenario)`));
@@ -106,10 +112,11 @@ export function request(req: Record<string, unknown>, unavailable: Unavailable, 
     const lib = url.protocol === 'https:' ? https : http;
     const r = lib.request(url, { method: String(req.method ?? 'GET'), headers, timeout: timeoutMs, ...(signal ? { signal } : {}) }, (res) => {
       let text = '';
-      res.on('data', (d: Buffer) => {
-        if (text.length < 4096) text += d.toString('utf8');
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        if (text.length < maxBody) text += d;
       });
-      res.on('end', () => (ok(res.statusCode ?? 0) ? resolve(withBody ? `${res.statusCode} ${text.slice(0, 2000)}` : `${res.statusCode}`) : reject(new Error(`${String(req.method ?? 'GET')} ${url.href} answered ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`))));
+      res.on('end', () => (ok(res.statusCode ?? 0) ? resolve({ status: res.statusCode ?? 0, text: text.slice(0, maxBody) }) : reject(new Error(`${String(req.method ?? 'GET')} ${url.href} answered ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`))));
       res.on('error', reject);
     });
     r.on('timeout', () => r.destroy(new Error(`${String(req.method ?? 'GET')} ${url.href} gave no answer within ${formatDuration(timeoutMs)}`)));
