@@ -6,6 +6,8 @@
 // Ranges are derived from the text; the CLI as a real process on the same
 // references: test/system/lint-references.test.ts.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { CLEAN_RUNBOOK, rangeIn, rangeOfText, replaceOnce, setup, showAll, type Range } from './helpers';
 import { WITH_REINTRO } from '../support/lint-references';
 
@@ -102,6 +104,27 @@ describe('lint: references that must exist', () => {
         message: 'drill scenario `latency-spike` injects metric `p99_latency_msx`, which is not in the metrics snapshot `metrics/now.json`: nothing collects it, so no trigger sees the fault — did you mean `p99_latency_ms`?',
         fixes: ['Change to `p99_latency_ms`: p99_latency_ms'],
       },
+    ]);
+  });
+
+  it('metrics read through `paths` from a nested report: known to triggers; a bad path or one that leads nowhere is invalid-metric-path on the path', async () => {
+    const report = readFileSync(path.join(__dirname, '..', 'fixtures', 'metrics-reports', 'evidently-report.json'), 'utf8');
+    const t = replaceOnce(
+      CLEAN_RUNBOOK,
+      'metrics: { file: metrics/now.json }',
+      'metrics: { file: metrics/now.json, paths: { drift_share: "metrics[0].result.drift_share", nowhere: "metrics[5].result", table: "metrics[1].result", bad: "metrics[x]" } }',
+    ).replace('metric: score_psi', 'metric: drift_share');
+    // the other trigger's metric is not in the report (unknown-metric); drift_share, read through its path, is known
+    const unknown = (await lint(t, ['unknown-metric'], { extraFiles: { 'metrics/now.json': report } })).map((g) => g.message);
+    assert.deepEqual(unknown, [
+      'metric `p99_latency_ms` is not in the metrics snapshot `metrics/now.json`, so this trigger can never fire',
+      'drill scenario `latency-spike` injects metric `p99_latency_ms`, which is not in the metrics snapshot `metrics/now.json`: nothing collects it, so no trigger sees the fault',
+    ]);
+    const got = await lint(t, ['invalid-metric-path'], { extraFiles: { 'metrics/now.json': report } });
+    assert.deepEqual(got.map((g) => [g.range, g.code, g.message]), [
+      [rangeOfText(t, '"metrics[5].result"'), 'invalid-metric-path', 'metric `nowhere`: `metrics[5].result` leads nowhere in `metrics/now.json`: it has no $.metrics[5]'],
+      [rangeOfText(t, '"metrics[1].result"'), 'invalid-metric-path', 'metric `table`: `metrics[1].result` in `metrics/now.json` is an object, not a number'],
+      [rangeOfText(t, '"metrics[x]"'), 'invalid-metric-path', 'metric `bad`: `metrics[x]` is not a path: `[x]` is neither an index nor a quoted name'],
     ]);
   });
 
