@@ -14,7 +14,7 @@ function completeAt(marked: string, path = 'iris.runbook.yaml'): { items: Comple
 const labels = (items: CompletionItem[]) => items.map((i) => i.label);
 const sorted = (xs: string[]) => [...xs].sort();
 
-const STEP_KEYS = ['id', 'description', 'requires', 'owner', 'timeout', 'retries', 'retryDelay', 'cwd', 'env', 'run', 'http', 'flag', 'approve', 'notify', 'verify', 'dryRun', 'undo', 'check'];
+const STEP_KEYS = ['id', 'description', 'requires', 'owner', 'timeout', 'retries', 'retryDelay', 'cwd', 'env', 'run', 'http', 'capture', 'flag', 'approve', 'notify', 'verify', 'dryRun', 'undo', 'check'];
 const RUNBOOK_TOP = ['apiVersion', 'kind', 'metadata', 'release', 'roles', 'metrics', 'triggers', 'windows', 'state', 'steps', 'closure', 'communication', 'drills', 'reintroduction'];
 const ROLES = ['decisionMaker', 'technicalLead', 'dataSteward', 'commsLiaison'];
 

@@ -6,6 +6,8 @@
 // Ranges are derived from the text; the CLI as a real process on the same
 // references: test/system/lint-references.test.ts.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { CLEAN_RUNBOOK, rangeIn, rangeOfText, replaceOnce, setup, showAll, type Range } from './helpers';
 import { WITH_REINTRO } from '../support/lint-references';
 
@@ -105,6 +107,27 @@ describe('lint: references that must exist', () => {
     ]);
   });
 
+  it('metrics read through `paths` from a nested report: known to triggers; a bad path or one that leads nowhere is invalid-metric-path on the path', async () => {
+    const report = readFileSync(path.join(__dirname, '..', 'fixtures', 'metrics-reports', 'evidently-report.json'), 'utf8');
+    const t = replaceOnce(
+      CLEAN_RUNBOOK,
+      'metrics: { file: metrics/now.json }',
+      'metrics: { file: metrics/now.json, paths: { drift_share: "metrics[0].result.drift_share", nowhere: "metrics[5].result", table: "metrics[1].result", bad: "metrics[x]" } }',
+    ).replace('metric: score_psi', 'metric: drift_share');
+    // the other trigger's metric is not in the report (unknown-metric); drift_share, read through its path, is known
+    const unknown = (await lint(t, ['unknown-metric'], { extraFiles: { 'metrics/now.json': report } })).map((g) => g.message);
+    assert.deepEqual(unknown, [
+      'metric `p99_latency_ms` is not in the metrics snapshot `metrics/now.json`, so this trigger can never fire',
+      'drill scenario `latency-spike` injects metric `p99_latency_ms`, which is not in the metrics snapshot `metrics/now.json`: nothing collects it, so no trigger sees the fault',
+    ]);
+    const got = await lint(t, ['invalid-metric-path'], { extraFiles: { 'metrics/now.json': report } });
+    assert.deepEqual(got.map((g) => [g.range, g.code, g.message]), [
+      [rangeOfText(t, '"metrics[5].result"'), 'invalid-metric-path', 'metric `nowhere`: `metrics[5].result` leads nowhere in `metrics/now.json`: it has no $.metrics[5]'],
+      [rangeOfText(t, '"metrics[1].result"'), 'invalid-metric-path', 'metric `table`: `metrics[1].result` in `metrics/now.json` is an object, not a number'],
+      [rangeOfText(t, '"metrics[x]"'), 'invalid-metric-path', 'metric `bad`: `metrics[x]` is not a path: `[x]` is neither an index nor a quoted name'],
+    ]);
+  });
+
   it('a reintroduction check on a metric nobody collects: unknown-metric', async () => {
     const t = replaceOnce(WITH_REINTRO, 'metric: score_psi', 'metric: score_pси', 2);
     const got = await lint(t, ['unknown-metric']);
@@ -195,6 +218,36 @@ describe('lint: references that must exist', () => {
       [rangeOfText(t, '{{target.verison}}'), '`{{target.verison}}` has no value — did you mean `{{target.version}}`?'],
       [rangeOfText(t, '{{owner}}'), '`{{owner}}` has no value'],
     ]);
+  });
+
+  it('`{{captured.<name>}}` is known only in the step that captures it: a misspelt, undeclared or too-early capture is unknown-placeholder at the placeholder', async () => {
+    const t = replaceOnce(
+      CLEAN_RUNBOOK,
+      '  - id: verify\n',
+      [
+        '  - id: champion',
+        '    capture:',
+        '      previous:',
+        '        http: { method: GET, url: "https://registry/alias?name={{target.model}}&v={{captured.previous}}" }',
+        '        path: "$.model_version.version"',
+        '    http: { method: POST, url: "https://registry/alias", body: { version: "{{target.version}}", was: "{{captured.previous}}" } }',
+        '    undo: { method: POST, url: "https://registry/alias", body: { version: "{{captured.prevous}}" } }',
+        '  - id: other',
+        '    http: { method: POST, url: "https://registry/other", body: { version: "{{captured.previous}}" } }',
+        '    undo: { method: POST, url: "https://registry/other" }',
+        '  - id: verify',
+        '',
+      ].join('\n'),
+    );
+    const got = await lint(t, ['unknown-placeholder']);
+    assert.deepEqual(
+      got.map((g) => [g.range, g.message, g.fixes]),
+      [
+        [rangeOfText(t, '{{captured.previous}}'), "`{{captured.previous}}` has no value (a capture's request is sent before any capture is read, so it cannot use `captured.*`)", undefined],
+        [rangeOfText(t, '{{captured.prevous}}'), '`{{captured.prevous}}` has no value — did you mean `{{captured.previous}}`? (step `champion` captures `previous`)', ['Change to `{{captured.previous}}`: {{captured.previous}}']],
+        [rangeOfText(t, '{{captured.previous}}', 3), '`{{captured.previous}}` has no value (step `other` captures nothing: declare the value under its `capture`)', undefined],
+      ],
+    );
   });
 
   it('reintroduction `abortOn` and stage `checks` naming no trigger: unknown-trigger, did-you-mean', async () => {

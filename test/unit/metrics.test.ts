@@ -111,6 +111,51 @@ describe('metrics: snapshot file', () => {
   });
 });
 
+describe('metrics: a nested report read through `paths`', () => {
+  const REPORTS = path.resolve(__dirname, '..', 'fixtures', 'metrics-reports');
+  const runbook = (file: string, paths: Record<string, string>, triggers: unknown[]) => ({ metrics: { file, paths }, triggers });
+  const at = (rb: unknown) => evaluateTriggers(rb, REPORTS, { workspace: REPORTS, now: Date.UTC(2026, 4, 1) });
+
+  it('an Evidently report: drift share and one column\'s drift score, by path', async () => {
+    const rb = runbook('evidently-report.json', { drift_share: 'metrics[0].result.share_of_drifted_columns', petal_drift: '$.metrics[1].result.drift_by_columns["petal length (cm)"].drift_score', dataset_drift: 'metrics[0].result.dataset_drift' }, [
+      { id: 'drift', metric: 'drift_share', when: '> 0.5' },
+      { id: 'petal', metric: 'petal_drift', when: '< 0.05' },
+      { id: 'dataset', metric: 'dataset_drift', when: '>= 1' },
+    ]);
+    assert.deepEqual(said(await at(rb)), [
+      ['drift', 'fires', 'drift_share is 0.75 > 0.5: fires'],
+      ['petal', 'fires', 'petal_drift is 0.00017 < 0.05: fires'],
+      ['dataset', 'fires', 'dataset_drift is 1 >= 1: fires'],
+    ]);
+  });
+
+  it('a Great Expectations validation result: success percent, one expectation\'s unexpected percent, overall success as 1/0', async () => {
+    const rb = runbook('ge-validation-result.json', { ge_success_percent: 'statistics.success_percent', petal_unexpected: 'results[1].result.unexpected_percent', ge_success: 'success' }, [
+      { id: 'suite', metric: 'ge_success_percent', when: '< 100' },
+      { id: 'range', metric: 'petal_unexpected', when: '> 5' },
+      { id: 'failed', metric: 'ge_success', when: '< 1' },
+    ]);
+    assert.deepEqual(said(await at(rb)), [
+      ['suite', 'fires', 'ge_success_percent is 50 < 100: fires'],
+      ['range', 'quiet', 'petal_unexpected is 4, not > 5: quiet'],
+      ['failed', 'fires', 'ge_success is 0 < 1: fires'],
+    ]);
+  });
+
+  it('a path that leads nowhere, to an object, or is not a path: that trigger is an error naming the path and the file', async () => {
+    const rb = runbook('evidently-report.json', { a: 'metrics[2].result', b: 'metrics[1].result', c: 'metrics[' }, [
+      { id: 'a', metric: 'a', when: '> 0' },
+      { id: 'b', metric: 'b', when: '> 0' },
+      { id: 'c', metric: 'c', when: '> 0' },
+    ]);
+    assert.deepEqual(said(await at(rb)), [
+      ['a', 'error', 'a (`metrics[2].result` in the metrics snapshot evidently-report.json): the file has no $.metrics[2]'],
+      ['b', 'error', 'b (`metrics[1].result` in the metrics snapshot evidently-report.json) is an object, not a number'],
+      ['c', 'error', 'metrics.paths.c `metrics[` is not a path: `[` is not closed'],
+    ]);
+  });
+});
+
 describe('metrics: evaluateTriggers on the iris example (snapshot)', () => {
   const runbook = parseYaml(fs.readFileSync(path.join(IRIS, 'iris.runbook.yaml'), 'utf8'));
 

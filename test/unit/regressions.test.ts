@@ -94,7 +94,7 @@ describe('regressions', () => {
     const { text, offset } = cursor(replaceOnce(CLEAN_RUNBOOK, '    requires: [flag-off]\n', '    requires: [flag-off]\n    |\n'));
     const { service, doc } = setup(text);
     const items = service.complete(doc, offset);
-    assert.deepEqual(items.map((i) => i.label).sort(), ['check', 'cwd', 'description', 'env', 'owner', 'retries', 'retryDelay']);
+    assert.deepEqual(items.map((i) => i.label).sort(), ['capture', 'check', 'cwd', 'description', 'env', 'owner', 'retries', 'retryDelay']);
     assert.deepEqual(items.filter((i) => i.detail?.startsWith('required')).map((i) => i.label), []);
   });
 

@@ -33,6 +33,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'undeclared-role': 'A role used in approve, signOff, communication, a step `owner`, a notification `to`, a drill\'s `approvals` or a reintroduction stage\'s `approve` is not declared.',
   'missing-decision-maker': 'No `decisionMaker` role is declared.',
   'unknown-metric': 'A trigger, a drill\'s injected metric or a reintroduction check names a metric the metrics source does not provide.',
+  'invalid-metric-path': "A `metrics.paths` entry is not a path, or leads to no number in the snapshot file.",
   'unknown-trigger': 'Reintroduction (`abortOn`, a stage\'s `checks`) names a trigger id that is not declared under `triggers`.',
   'unknown-contract-test': 'A `verify` names a test its contract does not declare.',
   'unknown-flag': 'A flag change names a flag the flagd file does not define.',

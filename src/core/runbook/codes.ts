@@ -15,6 +15,7 @@ export const DRY_RUN_CODES: Record<string, string> = {
   'check-failed': "A step's read-only `check` command did not succeed.",
   'dry-run-failed': "A `run` step's `dryRun` variant did not succeed.",
   'no-dry-run': 'A `run` step has no `dryRun` variant, so the dry-run cannot exercise it.',
+  'capture-failed': "A step's `capture` could not be read: its GET failed, the answer is not JSON, or its path leads to no string, number or boolean.",
   'flag-invalid': "A flag step's change cannot be made: the flagd file is missing, unreadable or not valid JSON, or the flag or variant is not in it.",
   'decide-window-exceeded': "An approval gate's timeout is longer than windows.decide.",
   'no-template': 'A notify step has no message template, of its own or of its audience.',

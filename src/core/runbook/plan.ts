@@ -2,7 +2,8 @@
 // order among independent steps), the worst-case duration, and the
 // `{{placeholder}}` templates of requests and messages. Pure. What a
 // placeholder can name is `templateValues`, the one definition the renderers
-// and the linter share.
+// and the linter share, plus, inside a step, `captured.<name>` for each value
+// its `capture` reads before it acts (read by src/node/runbook/capture.ts).
 import { stepsOf, worstCasePath, type StepInfo } from './steps';
 
 export interface PlannedStep extends StepInfo {
@@ -52,6 +53,23 @@ export function templateValues(runbook: Record<string, unknown>, phase: string):
   const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
   const release = obj(runbook.release);
   return { metadata: obj(runbook.metadata), current: obj(release.current), target: obj(release.target), phase };
+}
+
+/** The root under which a step's templates see the values its `capture` read. */
+export const CAPTURED_ROOT = 'captured';
+
+/** The names a step's `capture` declares, in the order written (empty when it has none). */
+export function captureNamesOf(step: Record<string, unknown>): string[] {
+  const c = step.capture;
+  return c && typeof c === 'object' && !Array.isArray(c) ? Object.keys(c) : [];
+}
+
+/** What a step captured, in one line of its report: `captured previous = "3"`. */
+export function capturedText(captured: Record<string, string> | undefined): string | undefined {
+  if (!captured || !Object.keys(captured).length) return undefined;
+  return `captured ${Object.entries(captured)
+    .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+    .join(', ')}`;
 }
 
 /** The placeholders of `template` that `values` cannot fill, each with where it stands in the template. */

@@ -34,6 +34,8 @@ export interface StepResult {
   outcome: 'ran' | 'would-run' | 'failed' | 'shown';
   durationMs?: number;
   output?: string;
+  /** The values the step's `capture` read (the dry-run performs these reads: they are GETs). */
+  captured?: Record<string, string>;
 }
 
 export interface DryRunReport {
@@ -52,6 +54,8 @@ export interface DrillStep {
   outcome: 'done' | 'failed' | 'undone' | 'undo-failed' | 'skipped' | 'approved' | 'rejected' | 'cancelled';
   durationMs: number;
   message?: string;
+  /** The values the step's `capture` read before its do, which its undo used. */
+  captured?: Record<string, string>;
 }
 
 /** One answer at an approval gate: from the scenario, or from a person (terminal, editor). */

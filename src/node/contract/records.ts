@@ -45,9 +45,15 @@ export function drillRecords(file: string, report: DrillReport): AuditInput[] {
       scenario: report.scenario,
       outcome: report.outcome,
       timings: report.timings,
-      findings: { restored: report.restored, ...(report.reason ? { reason: report.reason } : {}) },
+      findings: { restored: report.restored, ...(report.reason ? { reason: report.reason } : {}), ...capturedOf(report) },
     },
   ];
+}
+
+/** What the drill's steps captured before they acted (the values their undos put back), by step: `{ captured: { champion: { previous: "3" } } }`; nothing when none captured. */
+function capturedOf(report: DrillReport): { captured?: Record<string, Record<string, string>> } {
+  const by = Object.fromEntries(report.steps.filter((s) => s.captured && s.kind !== 'undo').map((s) => [s.id, s.captured!]));
+  return Object.keys(by).length ? { captured: by } : {};
 }
 
 export function signOffRecord(file: string, role: string, decision: 'approve' | 'reject', note?: string, user?: string): AuditInput {

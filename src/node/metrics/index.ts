@@ -3,7 +3,7 @@
 //   const results = await evaluateTriggers(runbook, path.dirname(runbookFile), { now: Date.now() });
 //
 // The source is the runbook's `metrics`: a snapshot `file` (resolved against
-// the runbook's folder) or a Prometheus HTTP API. Every trigger's metric is
+// the runbook's folder; with `paths` into a nested report) or a Prometheus HTTP API. Every trigger's metric is
 // read (over its `for:` window when it has one) and so is every confidence
 // bound metric; then src/core/runbook/triggers decides. `overrides` replaces readings
 // with fixed values (a drill injecting `p99_latency_ms: 400`): an overridden
@@ -49,7 +49,8 @@ export function metricsSourceFor(runbook: unknown, runbookDir: string, options: 
   if (hasFile && hasProm) throw new MetricsError('config', '`metrics` sets both `file` and `prometheus`; it must set one');
   if (hasFile) {
     if (typeof metrics.file !== 'string' || !metrics.file) throw new MetricsError('config', '`metrics.file` must be the path of a JSON snapshot');
-    return new SnapshotSource(path.resolve(runbookDir, metrics.file), metrics.file, options.workspace);
+    const paths = isObject(metrics.paths) ? (Object.fromEntries(Object.entries(metrics.paths).map(([k, v]) => [k, String(v)])) as Record<string, string>) : {};
+    return new SnapshotSource(path.resolve(runbookDir, metrics.file), metrics.file, options.workspace, paths);
   }
   if (hasProm) return new PrometheusSource(prometheusSettings(metrics.prometheus, options.env ?? process.env), options.signal);
   throw new MetricsError('config', '`metrics` sets neither `file` nor `prometheus`');

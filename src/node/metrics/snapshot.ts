@@ -12,6 +12,12 @@
 // triggers are then evaluated at that time rather than the caller's now, so a
 // committed snapshot keeps its meaning.
 //
+// A nested report (an Evidently report, a Great Expectations validation
+// result) is read through `paths`: metric name → a path into the whole file
+// (core/util/valuePath.ts, `metrics[0].result.drift_share`), whose value is a
+// number (a boolean reads as 1 or 0, so `success` can be a trigger). A metric
+// with a path is read only there; the others as above.
+//
 // The file is read once, on first use, and only when it lies inside the
 // workspace (src/node/workspace.ts, links followed): one outside is refused
 // before it is opened, and that refusal fails every reading. A file that cannot be read or is not a
@@ -19,6 +25,7 @@
 // the readings of its metric.
 import { promises as fs } from 'node:fs';
 import { parseDuration } from '../../core/util/values';
+import { followValuePath, parseValuePath } from '../../core/util/valuePath';
 import { confinePath } from '../workspace';
 import { MetricsError, snippet } from './errors';
 import type { MetricsSource } from './source';
@@ -30,6 +37,8 @@ interface Entry {
 }
 
 interface Loaded {
+  /** The whole file, which `paths` lead into. */
+  root: Record<string, unknown>;
   time?: number;
   entries: Record<string, unknown>;
   parsed: Map<string, Entry>;
@@ -45,11 +54,13 @@ export class SnapshotSource implements MetricsSource {
    * @param file the file's absolute path
    * @param shown the path as the runbook writes it, for messages
    * @param workspace the folder the file must lie in (links followed); a file outside it is never opened
+   * @param paths metric name → path into the file (`metrics[0].result.drift_share`), for a nested report
    */
   constructor(
     readonly file: string,
     readonly shown: string = file,
     readonly workspace?: string,
+    readonly paths: Record<string, string> = {},
   ) {
     this.label = `the snapshot ${shown}`;
   }
@@ -121,19 +132,37 @@ export class SnapshotSource implements MetricsSource {
           throw new MetricsError('not-json', `the metrics snapshot ${this.shown} has \`time\` ${snippet(JSON.stringify(data.time))}, which is neither epoch milliseconds nor an ISO 8601 date-time`);
         }
       }
-      return { time, entries: data.metrics, parsed: new Map() };
+      return { root: data, time, entries: data.metrics, parsed: new Map() };
     }
-    return { entries: data, parsed: new Map() };
+    return { root: data, entries: data, parsed: new Map() };
   }
 
   private async entry(metric: string): Promise<Entry | undefined> {
     const l = await this.load();
     const cached = l.parsed.get(metric);
     if (cached) return cached;
+    if (Object.prototype.hasOwnProperty.call(this.paths, metric)) {
+      const e = this.atPath(metric, l.root);
+      l.parsed.set(metric, e);
+      return e;
+    }
     if (!Object.prototype.hasOwnProperty.call(l.entries, metric)) return undefined;
     const e = this.parseEntry(metric, l.entries[metric]);
     l.parsed.set(metric, e);
     return e;
+  }
+
+  /** The metric at its `paths` entry: a number, or a boolean as 1 or 0. */
+  private atPath(metric: string, root: unknown): Entry {
+    const written = this.paths[metric]!;
+    const p = parseValuePath(written);
+    if (!p.ok) throw new MetricsError('config', `metrics.paths.${metric} \`${written}\` is not a path: ${p.message}`, { metric });
+    const at = followValuePath(root, p.segments);
+    const where = `${metric} (\`${written}\` in the metrics snapshot ${this.shown})`;
+    if (!at.found) throw new MetricsError('not-number', `${where}: the file has no ${at.missing}`, { metric });
+    if (typeof at.value === 'number') return { value: at.value };
+    if (typeof at.value === 'boolean') return { value: at.value ? 1 : 0 };
+    throw new MetricsError('not-number', `${where} is ${describe(at.value)}, not a number`, { metric });
   }
 
   private parseEntry(metric: string, raw: unknown): Entry {

@@ -21,7 +21,8 @@
 // kind of step does (and undoes) is its module under steps/ (a flag step, for
 // one, edits only the defaultVariant's bytes and its undo restores the file's
 // exact bytes: steps/flag.ts), looked up in the table of steps/index.ts.
-import { resolvePlan, templateValues } from '../../core/runbook/plan';
+import { capturedText, resolvePlan, templateValues } from '../../core/runbook/plan';
+import { withCaptures } from './capture';
 import { LineIndex } from '../../core/util/text';
 import { formatDuration } from '../../core/util/values';
 import { locate } from '../../core/yaml';
@@ -184,6 +185,7 @@ async function runStep(run: Run, input: StepInput): Promise<Stop | undefined> {
     steps.push({ id: s.id, kind: kind.kind, outcome: a.approved ? 'approved' : 'rejected', durationMs: took, ...(a.simulatedMs ? { message: `answered after ${formatDuration(a.simulatedMs)} (scenario)` } : {}) });
     return a.approved ? undefined : { kind: 'rejected', step: s.id };
   }
+  let captured: Record<string, string> | undefined;
   const took = () => {
     const t = Date.now() - started;
     if (kind?.phase === 'verify') timings.verifyMs += t;
@@ -203,7 +205,11 @@ async function runStep(run: Run, input: StepInput): Promise<Stop | undefined> {
       throw new InjectedFault(`hung past its timeout of ${formatDuration(input.timeoutMs)} (injected by the scenario); stopped`);
     }
     let message: string | undefined;
-    const done = kind?.execute ? await kind.execute(ctx, input) : {};
+    // the step's captures are read before its do; its requests and undo render with them
+    const c = await withCaptures(input.raw, ctx.values, ctx.unavailable, input.timeoutMs, options.signal);
+    captured = c.captured;
+    const stepCtx = c.captured ? { ...ctx, values: c.values } : ctx;
+    const done = kind?.execute ? await kind.execute(stepCtx, input) : {};
     if ('mutation' in done) {
       // a mutating step as do and undo
       const m = done.mutation;
@@ -212,12 +218,13 @@ async function runStep(run: Run, input: StepInput): Promise<Stop | undefined> {
         if (m.undo) run.undos.push({ id: s.id, run: () => m.undo!(t) });
         message = m.said(t);
       } else {
-        const check = checkOf(input.raw.check, input.setup, input.timeoutMs, ctx.values, ctx.unavailable, options.signal);
+        const check = checkOf(input.raw.check, input.setup, input.timeoutMs, stepCtx.values, ctx.unavailable, options.signal);
         const observe = () => observeState(ctx.dir, m.files ?? [], check, { ...DEFAULT_OBSERVE_LIMITS, ...options.observeLimits });
         message = await verifyStep(m, observe, (u) => run.undos.push({ id: s.id, run: u }));
       }
     } else message = done.message;
-    steps.push({ id: s.id, kind: s.kind ?? 'unknown', outcome: 'done', durationMs: took(), ...(message ? { message } : {}) });
+    message = [capturedText(captured), message].filter(Boolean).join('; ') || undefined;
+    steps.push({ id: s.id, kind: s.kind ?? 'unknown', outcome: 'done', durationMs: took(), ...(message ? { message } : {}), ...(captured ? { captured } : {}) });
     return undefined;
   } catch (e) {
     const t = took();
@@ -226,7 +233,7 @@ async function runStep(run: Run, input: StepInput): Promise<Stop | undefined> {
       steps.push({ id: s.id, kind: s.kind ?? 'unknown', outcome: 'cancelled', durationMs: t });
       return { kind: 'cancelled', step: s.id, when: 'during' };
     }
-    steps.push({ id: s.id, kind: s.kind ?? 'unknown', outcome: 'failed', durationMs: t, message: (e as Error).message });
+    steps.push({ id: s.id, kind: s.kind ?? 'unknown', outcome: 'failed', durationMs: t, message: (e as Error).message, ...(captured ? { captured } : {}) });
     return { kind: 'failed', step: s.id, message: (e as Error).message, injected: e instanceof InjectedFault };
   }
 }

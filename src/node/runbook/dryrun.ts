@@ -14,7 +14,9 @@ import * as path from 'node:path';
 import Ajv from 'ajv';
 import { semanticDiagnostics } from '../../core/language/analysis';
 import { compareContracts, loadContractVersion } from '../../core/contract/compat';
-import { renderTemplate, resolvePlan, templateValues } from '../../core/runbook/plan';
+import { capturedText, renderDeep, renderTemplate, resolvePlan, templateValues } from '../../core/runbook/plan';
+import { CaptureError, withCaptures } from './capture';
+import { Unavailable } from './effects';
 import type { Diagnostic } from '../../core/types';
 import type { LineIndex } from '../../core/util/text';
 import { parseDuration } from '../../core/util/values';
@@ -111,10 +113,23 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
       const c = await runStepCommand(raw.check, setup, { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
       if (c.code !== 0) findings.push({ severity: 'error', code: 'check-failed', message: `step \`${s.id}\`: the check \`${raw.check}\` ${c.reason}`, ...at(['steps', s.index, 'check']) });
     }
+    // a step's captures are GETs, so the dry-run reads them: the value and the undo it renders are shown
+    let stepCtx = ctx;
+    let captured: Record<string, string> | undefined;
+    try {
+      const c = await withCaptures(raw, values, new Unavailable([]), timeoutMs, options.signal);
+      captured = c.captured;
+      if (captured) stepCtx = { ...ctx, values: c.values };
+    } catch (e) {
+      if (!(e instanceof CaptureError)) throw e;
+      findings.push({ severity: 'error', code: 'capture-failed', message: `step \`${s.id}\`: ${e.message}`, ...at(['steps', s.index, 'capture', e.capture]) });
+    }
     const kind = stepModule(s.kind);
     if (kind) {
-      const d = await kind.dryRun(ctx, { step: s, raw, setup, timeoutMs });
-      results.push({ ...base, ...d.result });
+      const d = await kind.dryRun(stepCtx, { step: s, raw, setup, timeoutMs });
+      const undo = captured && obj(raw.undo).url ? (renderDeep(raw.undo, stepCtx.values) as Record<string, unknown>) : undefined;
+      const shown = [capturedText(captured), undo ? `undo would send ${String(undo.method ?? 'GET')} ${String(undo.url)}${undo.body !== undefined ? ` ${JSON.stringify(undo.body)}` : ''}` : undefined].filter(Boolean);
+      results.push({ ...base, ...d.result, ...(shown.length ? { action: [d.result.action, ...shown].join('; ') } : {}), ...(captured ? { captured } : {}) });
       findings.push(...(d.findings ?? []));
       if (d.decide !== undefined) phases.decide.push(d.decide);
       if (d.verify !== undefined) phases.verify.push(d.verify);

@@ -2,7 +2,8 @@
 // the drill's loop: a step's command that throws when it does not succeed, an
 // HTTP request (refused at once when the scenario makes its endpoint
 // unavailable, retried as the step's retries say, every try within the step's
-// timeout), a step's undo (a command or a request), a step's `check` read as
+// timeout; a body sent whole with its Content-Length, never chunked), a
+// step's undo (a command or a request), a step's `check` read as
 // part of its state, and a file the runbook names confined to the workspace
 // (src/node/workspace.ts, links followed) before anything opens it.
 import * as http from 'node:http';
@@ -87,23 +88,35 @@ export async function undoOf(undo: unknown, setup: StepSetup, timeoutMs: number,
 }
 
 /** Sends a request; resolves its status (and, with `withBody`, the start of its body). */
-export function request(req: Record<string, unknown>, unavailable: Unavailable, timeoutMs: number, signal?: AbortSignal, withBody = false): Promise<string> {
+export async function request(req: Record<string, unknown>, unavailable: Unavailable, timeoutMs: number, signal?: AbortSignal, withBody = false): Promise<string> {
+  const r = await exchange(req, unavailable, timeoutMs, signal, 4096);
+  return withBody ? `${r.status} ${r.text.slice(0, 2000)}` : `${r.status}`;
+}
+
+/** Sends a request; resolves its status and its body's text (at most `maxBody` characters); rejects on a status the request does not accept. */
+export function exchange(req: Record<string, unknown>, unavailable: Unavailable, timeoutMs: number, signal: AbortSignal | undefined, maxBody: number): Promise<{ status: number; text: string }> {
   const url = new URL(String(req.url));
   if (unavailable.refuses(String(req.url)) !== undefined) {
     return Promise.reject(new InjectedFault(`${String(req.method ?? 'GET')} ${url.origin}: connection refused (endpoint unavailable, injected by the scenario)`));
   }
   const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-  const headers = { ...(body !== undefined && typeof req.body !== 'string' ? { 'content-type': 'application/json' } : {}), ...(obj(req.headers) as Record<string, string>) };
+  // a body goes out whole with its length in bytes: sent chunked, some gateways read it as empty
+  const headers = {
+    ...(body !== undefined && typeof req.body !== 'string' ? { 'content-type': 'application/json' } : {}),
+    ...(obj(req.headers) as Record<string, string>),
+    ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body, 'utf8')) } : {}),
+  };
   const accepted = obj(req.expect).status;
   const ok = (status: number) => (accepted === undefined ? status >= 200 && status < 300 : (Array.isArray(accepted) ? accepted : [accepted]).map(Number).includes(status));
   return new Promise((resolve, reject) => {
     const lib = url.protocol === 'https:' ? https : http;
     const r = lib.request(url, { method: String(req.method ?? 'GET'), headers, timeout: timeoutMs, ...(signal ? { signal } : {}) }, (res) => {
       let text = '';
-      res.on('data', (d: Buffer) => {
-        if (text.length < 4096) text += d.toString('utf8');
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        if (text.length < maxBody) text += d;
       });
-      res.on('end', () => (ok(res.statusCode ?? 0) ? resolve(withBody ? `${res.statusCode} ${text.slice(0, 2000)}` : `${res.statusCode}`) : reject(new Error(`${String(req.method ?? 'GET')} ${url.href} answered ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`))));
+      res.on('end', () => (ok(res.statusCode ?? 0) ? resolve({ status: res.statusCode ?? 0, text: text.slice(0, maxBody) }) : reject(new Error(`${String(req.method ?? 'GET')} ${url.href} answered ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`))));
       res.on('error', reject);
     });
     r.on('timeout', () => r.destroy(new Error(`${String(req.method ?? 'GET')} ${url.href} gave no answer within ${formatDuration(timeoutMs)}`)));

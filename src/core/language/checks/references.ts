@@ -1,12 +1,13 @@
 // Semantic checks of a RollbackRunbook's names that must exist elsewhere: a
 // verify's contract test (in that contract), a drill's failStep/hangStep (in
 // `steps`), a flag and its variant (in the flagd file), a `{{placeholder}}`
-// (in what the renderers fill, `templateValues`), and the trigger ids that
+// (in what the renderers fill, `templateValues`, and in a step, the names its
+// `capture` declares), and the trigger ids that
 // reintroduction names (in `triggers`). Every finding is on the offending
 // value and names what exists instead. Files come through the host; one that
 // is missing or outside the workspace is reported by the file check, not here.
 import { resolveWorkspacePath } from '../../util/path';
-import { TEMPLATE_ROOTS, templateValues, unfilledPlaceholders } from '../../runbook/plan';
+import { CAPTURED_ROOT, captureNamesOf, TEMPLATE_ROOTS, templateValues, unfilledPlaceholders } from '../../runbook/plan';
 import { suggest } from '../schemaErrors';
 import type { Diagnostic, Span } from '../../types';
 import { parseYaml, type PathSegment } from '../../yaml';
@@ -142,21 +143,28 @@ function valueOf(value: unknown, path: readonly PathSegment[]): unknown {
   return v;
 }
 
-/** Every string the renderers fill placeholders in: request parts, notify and communication templates. */
-function templates(value: Record<string, unknown>): Array<{ path: PathSegment[]; text: string }> {
-  const out: Array<{ path: PathSegment[]; text: string }> = [];
-  const deep = (v: unknown, path: PathSegment[]): void => {
-    if (typeof v === 'string') out.push({ path, text: v });
-    else if (Array.isArray(v)) v.forEach((x, i) => deep(x, [...path, i]));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) deep(x, [...path, k]);
+/**
+ * Every string the renderers fill placeholders in: request parts, notify and
+ * communication templates. `step` is the step whose captures it can use
+ * (`{{captured.<name>}}`); a capture's own request is sent before any is
+ * read, so it has `inCapture` and can use none.
+ */
+function templates(value: Record<string, unknown>): Array<{ path: PathSegment[]; text: string; step?: { id: string; captures: string[] }; inCapture?: boolean }> {
+  const out: Array<{ path: PathSegment[]; text: string; step?: { id: string; captures: string[] }; inCapture?: boolean }> = [];
+  const deep = (v: unknown, path: PathSegment[], step?: { id: string; captures: string[] }, inCapture?: boolean): void => {
+    if (typeof v === 'string') out.push({ path, text: v, ...(step ? { step } : {}), ...(inCapture ? { inCapture } : {}) });
+    else if (Array.isArray(v)) v.forEach((x, i) => deep(x, [...path, i], step, inCapture));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) deep(x, [...path, k], step, inCapture);
   };
   asArray(value.steps).forEach((raw, i) => {
     const s = asObject(raw);
-    if (s.http !== undefined) deep(s.http, ['steps', i, 'http']);
+    const step = { id: asString(s.id) ?? `${i + 1}`, captures: captureNamesOf(s) };
+    for (const name of step.captures) deep(asObject(asObject(s.capture)[name]).http, ['steps', i, 'capture', name, 'http'], step, true);
+    if (s.http !== undefined) deep(s.http, ['steps', i, 'http'], step);
     // request variants (a string is a shell command, which is not templated)
-    for (const k of ['dryRun', 'undo', 'check']) if (s[k] && typeof s[k] === 'object') deep(s[k], ['steps', i, k]);
+    for (const k of ['dryRun', 'undo', 'check']) if (s[k] && typeof s[k] === 'object') deep(s[k], ['steps', i, k], step);
     const template = asString(asObject(s.notify).template);
-    if (template !== undefined) out.push({ path: ['steps', i, 'notify', 'template'], text: template });
+    if (template !== undefined) out.push({ path: ['steps', i, 'notify', 'template'], text: template, step });
   });
   asArray(value.communication).forEach((c, i) => {
     const template = asString(asObject(c).template);
@@ -184,14 +192,27 @@ function checkPlaceholders(ctx: CheckContext): Diagnostic[] {
     .join(', ')} and \`${TEMPLATE_ROOTS[TEMPLATE_ROOTS.length - 1]}\`)`;
   const out: Diagnostic[] = [];
   for (const t of templates(ctx.value)) {
-    for (const p of unfilledPlaceholders(t.text, values)) {
+    // inside a step, `captured.<name>` is each value its capture reads (a stand-in here: only the names matter)
+    const captures = t.step && !t.inCapture ? t.step.captures : [];
+    const here = captures.length ? { ...values, [CAPTURED_ROOT]: Object.fromEntries(captures.map((c) => [c, ''])) } : values;
+    for (const p of unfilledPlaceholders(t.text, here)) {
       // `{{target.version}}` with no `release.target` at all: the schema already says what is missing
       const root = p.name.split('.')[0]!;
       if ((TEMPLATE_ROOTS as readonly string[]).includes(root) && root !== 'phase' && Object.keys(asObject(values[root])).length === 0) continue;
       const span = placeholderSpan(ctx.text, valueAt(ctx, t.path), t.text, p);
-      const guess = suggest(p.name, names);
+      const isCapture = root === CAPTURED_ROOT;
+      const guess = suggest(p.name, isCapture ? captures.map((c) => `${CAPTURED_ROOT}.${c}`) : names);
+      const why = !isCapture
+        ? can
+        : t.inCapture
+          ? "(a capture's request is sent before any capture is read, so it cannot use `captured.*`)"
+          : !t.step
+            ? "(only a step's own requests, undo and notify template can use `captured.*`: the values its `capture` reads)"
+            : captures.length
+              ? `(step \`${t.step.id}\` captures ${list(captures)})`
+              : `(step \`${t.step.id}\` captures nothing: declare the value under its \`capture\`)`;
       out.push(
-        diag(span, 'error', 'unknown-placeholder', `\`${p.whole}\` has no value${didYouMean(guess, (g) => `{{${g}}}`)} ${can}`, {
+        diag(span, 'error', 'unknown-placeholder', `\`${p.whole}\` has no value${didYouMean(guess, (g) => `{{${g}}}`)} ${why}`, {
           ...(guess ? { fixes: [{ title: `Change to \`{{${guess}}}\``, edits: [{ ...span, newText: `{{${guess}}}` }], preferred: true }] } : {}),
         }),
       );

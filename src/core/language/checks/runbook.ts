@@ -5,6 +5,7 @@ import { resolveWorkspacePath } from '../../util/path';
 import { suggest } from '../schemaErrors';
 import type { Diagnostic, QuickFix, RelatedInfo, Span } from '../../types';
 import { formatDate, formatDuration, parseDuration } from '../../util/values';
+import { followValuePath, parseValuePath } from '../../util/valuePath';
 import { deref, getPair, type PMap } from '../../yaml';
 import { stepsOf, UNDO_STUBS, worstCasePath, type StepInfo } from '../../runbook/steps';
 import { asArray, asObject, asString, changeTo, diag, endOfLine, indentOfLine, keyAt, nodeAtPath, valueAt, type CheckContext } from './context';
@@ -262,6 +263,7 @@ async function checkMetrics(ctx: CheckContext): Promise<Diagnostic[]> {
   const prometheus = asObject(metrics.prometheus);
   let known: string[] | undefined;
   let source = '';
+  const pathProblems: Diagnostic[] = [];
   if (typeof metrics.file === 'string') {
     const resolved = resolveWorkspacePath(ctx.documentPath, metrics.file);
     if (resolved === undefined) return []; // reported by the file check
@@ -278,7 +280,23 @@ async function checkMetrics(ctx: CheckContext): Promise<Diagnostic[]> {
     }
     const obj = asObject(data);
     const inner = obj.metrics && typeof obj.metrics === 'object' ? asObject(obj.metrics) : obj;
-    known = Object.keys(inner);
+    // a metric with a path is read there (in the whole file): the path must lead to a number or a boolean
+    const paths = asObject(metrics.paths);
+    for (const [m, written] of Object.entries(paths)) {
+      if (typeof written !== 'string') continue;
+      const at = valueAt(ctx, ['metrics', 'paths', m]);
+      const p = parseValuePath(written);
+      const found = p.ok ? followValuePath(data, p.segments) : undefined;
+      const problem = !p.ok
+        ? `\`${written}\` is not a path: ${p.message}`
+        : !found!.found
+          ? `\`${written}\` leads nowhere in \`${metrics.file}\`: it has no ${found!.missing}`
+          : typeof found!.value !== 'number' && typeof found!.value !== 'boolean'
+            ? `\`${written}\` in \`${metrics.file}\` is ${found!.value === null ? 'null' : Array.isArray(found!.value) ? 'a list' : typeof found!.value === 'object' ? 'an object' : JSON.stringify(found!.value)}, not a number`
+            : undefined;
+      if (problem) pathProblems.push(diag(at, 'error', 'invalid-metric-path', `metric \`${m}\`: ${problem}`));
+    }
+    known = [...Object.keys(inner), ...Object.keys(paths).filter((k) => !(k in inner))];
     source = `the metrics snapshot \`${metrics.file}\``;
   } else if (metrics.prometheus !== undefined) {
     known = Object.keys(asObject(prometheus.queries));
@@ -307,7 +325,7 @@ async function checkMetrics(ctx: CheckContext): Promise<Diagnostic[]> {
       if (m) uses.push({ metric: m, span: valueAt(ctx, ['reintroduction', 'stages', i, 'checks', j, 'metric']), message: (x) => `metric \`${x}\` is not in ${source}, so this check can never pass or fail` });
     }),
   );
-  const out: Diagnostic[] = [];
+  const out: Diagnostic[] = [...pathProblems];
   for (const u of uses) {
     if (known.includes(u.metric)) continue;
     const guess = suggest(u.metric, known);
