@@ -715,6 +715,11 @@ describe('compat: loading a contract version', () => {
     'c/badjson.contract.yaml': 'kind: InterfaceContract\ninput:\n  schema: { $ref: bad.json }\n',
     'c/bad.json': '{ "type": "object", }',
     's/in.json': '\ufeff{ "type": "object" }',
+    'c/mlflow.contract.yaml': 'kind: InterfaceContract\noutput:\n  key: id\n  schema: { mlflowSignature: ../m/MLmodel }\n',
+    'm/MLmodel': `signature:\n  inputs: '[{"type": "double", "name": "x", "required": true}]'\n  outputs: '[{"type": "string", "name": "id", "required": true}, {"type": "double", "name": "score", "required": true}]'\n`,
+    'm2/MLmodel': `signature:\n  inputs: '[{"type": "double", "name": "x", "required": true}]'\n  outputs: '[{"type": "string", "name": "id", "required": true}]'\n`,
+    'c/mlflow2.contract.yaml': 'kind: InterfaceContract\noutput:\n  key: id\n  schema: { mlflowSignature: ../m2/MLmodel }\n',
+    'c/nosig.contract.yaml': 'kind: InterfaceContract\noutput:\n  schema: { mlflowSignature: ../s/in.json }\n',
   };
   const read = async (p: string) => files[p];
   const load = (p: string) => loadContractVersion(p, read, { display: (x) => `ws:${x}` });
@@ -725,7 +730,22 @@ describe('compat: loading a contract version', () => {
     assert.deepEqual(v.output, { schema: { type: 'object' }, doc: v.doc, pointer: '/output/schema' });
   });
 
+  it('an MLflow signature (mlflowSignature): the schema of one row, from that MLmodel; a removed output column is field-removed there', async () => {
+    const v = await load('c/mlflow.contract.yaml');
+    assert.deepEqual(v.output, {
+      schema: { type: 'object', properties: { id: { type: 'string' }, score: { type: 'number' } }, required: ['id', 'score'] },
+      doc: { file: 'ws:m/MLmodel' },
+      pointer: '',
+    });
+    const r = compareContracts(v, await load('c/mlflow2.contract.yaml'), { now: EARLY });
+    assert.deepEqual(
+      r.changes.map((c) => [c.code, c.class, c.message, c.location.file, c.location.pointer]),
+      [['field-removed', 'breaking', '`output.score` was removed from the output schema; consumers that read it break', 'ws:m2/MLmodel', '/properties/score']],
+    );
+  });
+
   const errors: Array<[string, string]> = [
+    ['c/nosig.contract.yaml', 'ws:s/in.json:1:1: the MLmodel file has no `signature` (log the model with `signature=` or an `input_example`)'],
     ['c/none.contract.yaml', 'ws:c/none.contract.yaml: no such file'],
     ['c/bad.contract.yaml', 'ws:c/bad.contract.yaml:4:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
     ['c/runbook.contract.yaml', 'ws:c/runbook.contract.yaml: not an InterfaceContract (kind is `RollbackRunbook`)'],
