@@ -374,7 +374,7 @@ describe('compat: the rule table (compareSchemas)', () => {
     ['additionalProperties false -> absent', { additionalProperties: false }, {}, ['additional-properties-opened'], 'compatible', 'breaking'],
     ['additionalProperties schema narrowed', { additionalProperties: { type: 'number' } }, { additionalProperties: { type: 'integer' } }, ['type-narrowed'], 'breaking', 'compatible'],
     ['array items narrowed', { items: { type: 'number' } }, { items: { type: 'integer' } }, ['type-narrowed'], 'breaking', 'compatible'],
-    ['tuple items: one more', { items: [{ type: 'string' }] }, { items: [{ type: 'string' }, { type: 'number' }] }, ['unclassified-change'], 'breaking', 'breaking'],
+    ['tuple items: one fewer', { items: [{ type: 'string' }, { type: 'number' }] }, { items: [{ type: 'string' }] }, ['item-removed'], 'breaking', 'breaking'],
     ['oneOf changed', { oneOf: [{ type: 'string' }] }, { oneOf: [{ type: 'number' }] }, ['unclassified-change'], 'breaking', 'breaking'],
     ['allOf added', {}, { allOf: [{ minimum: 1 }] }, ['unclassified-change'], 'breaking', 'breaking'],
     ['not removed', { not: { type: 'null' } }, {}, ['unclassified-change'], 'breaking', 'breaking'],
@@ -448,6 +448,137 @@ describe('compat: the rule table (compareSchemas)', () => {
   });
 });
 
+// ---- the 2019-09 / 2020-12 keywords ------------------------------------------------------
+
+describe('compat: 2019-09 and 2020-12 keywords', () => {
+  const run = (before: unknown, after: unknown, dir: 'input' | 'output') =>
+    compareSchemas({ schema: before, doc: { file: 'old.json' }, pointer: '' }, { schema: after, doc: { file: 'new.json' }, pointer: '' }, dir, 'x').changes.map(
+      (c) => `${c.code}:${c.class}:${c.field ?? ''}`,
+    );
+  const obj = (extra: object) => ({ type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } }, ...extra });
+  const S = { type: 'string' };
+  const N = { type: 'number' };
+  // [what, before, after, `code:class:field` for inputs, the same for outputs]
+  const cases: Array<[string, unknown, unknown, string[], string[]]> = [
+    // unevaluatedProperties: false closes an object as additionalProperties: false does
+    ['unevaluatedProperties absent -> false', obj({}), obj({ unevaluatedProperties: false }), ['additional-properties-closed:breaking:x'], ['additional-properties-closed:risky:x']],
+    ['unevaluatedProperties false -> absent', obj({ unevaluatedProperties: false }), obj({}), ['additional-properties-opened:compatible:x'], ['additional-properties-opened:breaking:x']],
+    ['additionalProperties: false -> unevaluatedProperties: false (the same closed object)', obj({ additionalProperties: false }), obj({ unevaluatedProperties: false }), [], []],
+    ['unevaluatedProperties schema narrowed', obj({ unevaluatedProperties: N }), obj({ unevaluatedProperties: { type: 'integer' } }), ['type-narrowed:breaking:x.*'], ['type-narrowed:compatible:x.*']],
+    // dependentRequired, and draft-07 dependencies with a list
+    ['dependentRequired added', obj({}), obj({ dependentRequired: { a: ['b'] } }), ['dependent-required-added:breaking:x.b'], ['dependent-required-added:compatible:x.b']],
+    ['dependentRequired removed', obj({ dependentRequired: { a: ['b'] } }), obj({}), ['dependent-required-removed:compatible:x.b'], ['dependent-required-removed:breaking:x.b']],
+    ['draft-07 dependencies (a list) -> dependentRequired, the same', obj({ dependencies: { a: ['b'] } }), obj({ dependentRequired: { a: ['b'] } }), [], []],
+    ['draft-07 dependencies: one more name', obj({ dependencies: { a: ['b'] } }), obj({ dependencies: { a: ['b', 'c'] } }), ['dependent-required-added:breaking:x.c'], ['dependent-required-added:compatible:x.c']],
+    // dependentSchemas, and draft-07 dependencies with a schema
+    ['dependentSchemas added', obj({}), obj({ dependentSchemas: { a: { required: ['b'] } } }), ['dependent-schema-added:breaking:x'], ['dependent-schema-added:compatible:x']],
+    ['dependentSchemas removed', obj({ dependentSchemas: { a: { required: ['b'] } } }), obj({}), ['dependent-schema-removed:compatible:x'], ['dependent-schema-removed:breaking:x']],
+    [
+      'dependentSchemas: a type narrowed inside',
+      obj({ dependentSchemas: { a: { properties: { b: N } } } }),
+      obj({ dependentSchemas: { a: { properties: { b: { type: 'integer' } } } } }),
+      ['type-narrowed:breaking:x.b'],
+      ['type-narrowed:compatible:x.b'],
+    ],
+    ['draft-07 dependencies (a schema) -> dependentSchemas, the same', obj({ dependencies: { a: { required: ['b'] } } }), obj({ dependentSchemas: { a: { required: ['b'] } } }), [], []],
+    // prefixItems: tuple positions; 2020-12 items then means the items after them
+    ['prefixItems: a position removed', { prefixItems: [S, N] }, { prefixItems: [S] }, ['item-removed:breaking:x[1]'], ['item-removed:breaking:x[1]']],
+    // the new position constrains what any item could be there before
+    ['prefixItems: a position added (items open)', { prefixItems: [S] }, { prefixItems: [S, N] }, ['item-added:compatible:x[1]', 'type-narrowed:breaking:x[1]'], ['item-added:compatible:x[1]', 'type-narrowed:compatible:x[1]']],
+    // ... or allows a longer tuple than before
+    [
+      'prefixItems: a position added (items: false)',
+      { prefixItems: [S], items: false },
+      { prefixItems: [S, N], items: false },
+      ['item-added:compatible:x[1]', 'type-widened:compatible:x[1]'],
+      ['item-added:compatible:x[1]', 'type-widened:breaking:x[1]'],
+    ],
+    ['prefixItems: a position narrowed', { prefixItems: [N] }, { prefixItems: [{ type: 'integer' }] }, ['type-narrowed:breaking:x[0]'], ['type-narrowed:compatible:x[0]']],
+    ['2020-12 items after prefixItems narrowed', { prefixItems: [S], items: N }, { prefixItems: [S], items: { type: 'integer' } }, ['type-narrowed:breaking:x[]'], ['type-narrowed:compatible:x[]']],
+    ['draft-07 tuple (items, additionalItems) -> prefixItems and items, the same', { items: [S, N], additionalItems: false }, { prefixItems: [S, N], items: false }, [], []],
+    ['draft-07 additionalItems narrowed', { items: [S], additionalItems: N }, { items: [S], additionalItems: { type: 'integer' } }, ['type-narrowed:breaking:x[]'], ['type-narrowed:compatible:x[]']],
+    ['unevaluatedItems: false added after a tuple', { prefixItems: [S] }, { prefixItems: [S], unevaluatedItems: false }, ['type-narrowed:breaking:x[]'], ['type-narrowed:compatible:x[]']],
+    ['items: false -> unevaluatedItems: false (the same closed tuple)', { prefixItems: [S], items: false }, { prefixItems: [S], unevaluatedItems: false }, [], []],
+    // $defs: followed like definitions
+    ['a $ref into $defs narrowed', { $ref: '#/$defs/a', $defs: { a: N } }, { $ref: '#/$defs/a', $defs: { a: { type: 'integer' } } }, ['type-narrowed:breaking:x'], ['type-narrowed:compatible:x']],
+  ];
+  for (const [what, before, after, input, output] of cases) {
+    it(`${what}: inputs [${input.join(', ')}], outputs [${output.join(', ')}]`, () => {
+      assert.deepEqual(run(before, after, 'input'), input);
+      assert.deepEqual(run(before, after, 'output'), output);
+    });
+  }
+
+  it('each change located in the old and the new file, with its message', () => {
+    const oldText = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "properties": {
+    "a": { "type": "string" },
+    "b": { "type": "string" },
+    "pair": { "type": "array", "prefixItems": [{ "type": "string" }, { "type": "number" }] }
+  },
+  "dependentSchemas": { "a": { "required": ["pair"] } }
+}
+`;
+    const newText = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "properties": {
+    "a": { "type": "string" },
+    "b": { "type": "string" },
+    "pair": { "type": "array", "prefixItems": [{ "type": "string" }] }
+  },
+  "dependentRequired": { "a": ["b"] },
+  "unevaluatedProperties": false
+}
+`;
+    /** 0-based line:character of the n-th occurrence of `needle` in `text`. */
+    const at = (text: string, needle: string, n = 1) => {
+      let i = -1;
+      for (let k = 0; k < n; k++) i = text.indexOf(needle, i + 1);
+      assert.ok(i >= 0, needle);
+      const before = text.slice(0, i).split('\n');
+      return `${before.length - 1}:${before[before.length - 1]!.length}`;
+    };
+    const r = compareSchemas({ schema: JSON.parse(oldText), doc: { file: 'old.json', text: oldText }, pointer: '' }, { schema: JSON.parse(newText), doc: { file: 'new.json', text: newText }, pointer: '' }, 'input');
+    assert.deepEqual(
+      r.changes.map((c) => [c.code, c.class, c.message, `${c.location.pointer}@${c.location.line}:${c.location.character}`, `${c.previous?.pointer}@${c.previous?.line}:${c.previous?.character}`]),
+      [
+        [
+          'item-removed',
+          'breaking',
+          '`input.pair[1]` was removed from the tuple (prefixItems); callers still send a value there, which the model no longer reads by position',
+          `/properties/pair/prefixItems@${at(newText, '"prefixItems"')}`,
+          `/properties/pair/prefixItems/1@${at(oldText, '{ "type": "number" }')}`,
+        ],
+        [
+          'additional-properties-closed',
+          'breaking',
+          '`input` no longer allows fields beyond those listed (unevaluatedProperties: false); callers sending other fields are rejected',
+          // a scalar is located at its value
+          `/unevaluatedProperties@${at(newText, 'false')}`,
+          `@0:0`,
+        ],
+        [
+          'dependent-required-added',
+          'breaking',
+          '`input.b` is now required when `input.a` is present (dependentRequired); callers that send `a` without it are rejected',
+          `/dependentRequired/a/0@${at(newText, '"b"]')}`,
+          `@0:0`,
+        ],
+        [
+          'dependent-schema-removed',
+          'compatible',
+          '`input`: the schema that applied when `input.a` is present was removed (dependentSchemas)',
+          `@0:0`,
+          `/dependentSchemas/a@${at(oldText, '"a": { "required"')}`,
+        ],
+      ],
+    );
+  });
+});
+
 // ---- every code as reported: its class (per direction) and its area ----------------------
 
 describe('compat: every code as reported', () => {
@@ -486,6 +617,12 @@ describe('compat: every code as reported', () => {
       ...schema({ format: 'date' }, { format: 'email' }),
       ...schema({}, { additionalProperties: false }),
       ...schema({ additionalProperties: false }, {}),
+      ...schema(props({}, { dependentRequired: { a: ['b'] } }), props({})),
+      ...schema(props({}), props({}, { dependentRequired: { a: ['b'] } })),
+      ...schema(props({}, { dependentSchemas: { a: { required: ['b'] } } }), props({})),
+      ...schema(props({}), props({}, { dependentSchemas: { a: { required: ['b'] } } })),
+      ...schema({ prefixItems: [{}, {}] }, { prefixItems: [{}] }),
+      ...schema({ prefixItems: [{}] }, { prefixItems: [{}, {}] }),
       ...schema({ oneOf: [{ type: 'string' }] }, { oneOf: [{ type: 'number' }] }),
       ...schema({ $ref: 'x.json' }, { $ref: 'x.json' }),
       ...schema({ default: 1 }, { default: 2 }),
@@ -526,6 +663,12 @@ describe('compat: every code as reported', () => {
       'constraint-changed': ['input breaking', 'output breaking'],
       'additional-properties-closed': ['input breaking', 'output risky'],
       'additional-properties-opened': ['input compatible', 'output breaking'],
+      'dependent-required-added': ['input breaking', 'output compatible'],
+      'dependent-required-removed': ['input compatible', 'output breaking'],
+      'dependent-schema-added': ['input breaking', 'output compatible'],
+      'dependent-schema-removed': ['input compatible', 'output breaking'],
+      'item-removed': ['input breaking', 'output breaking'],
+      'item-added': ['input compatible', 'output compatible'],
       'unclassified-change': ['input breaking', 'output breaking'],
       'ref-unresolved': ['input risky', 'output risky'],
       'default-changed': ['input risky', 'output compatible'],
@@ -572,6 +715,11 @@ describe('compat: loading a contract version', () => {
     'c/badjson.contract.yaml': 'kind: InterfaceContract\ninput:\n  schema: { $ref: bad.json }\n',
     'c/bad.json': '{ "type": "object", }',
     's/in.json': '\ufeff{ "type": "object" }',
+    'c/mlflow.contract.yaml': 'kind: InterfaceContract\noutput:\n  key: id\n  schema: { mlflowSignature: ../m/MLmodel }\n',
+    'm/MLmodel': `signature:\n  inputs: '[{"type": "double", "name": "x", "required": true}]'\n  outputs: '[{"type": "string", "name": "id", "required": true}, {"type": "double", "name": "score", "required": true}]'\n`,
+    'm2/MLmodel': `signature:\n  inputs: '[{"type": "double", "name": "x", "required": true}]'\n  outputs: '[{"type": "string", "name": "id", "required": true}]'\n`,
+    'c/mlflow2.contract.yaml': 'kind: InterfaceContract\noutput:\n  key: id\n  schema: { mlflowSignature: ../m2/MLmodel }\n',
+    'c/nosig.contract.yaml': 'kind: InterfaceContract\noutput:\n  schema: { mlflowSignature: ../s/in.json }\n',
   };
   const read = async (p: string) => files[p];
   const load = (p: string) => loadContractVersion(p, read, { display: (x) => `ws:${x}` });
@@ -582,7 +730,22 @@ describe('compat: loading a contract version', () => {
     assert.deepEqual(v.output, { schema: { type: 'object' }, doc: v.doc, pointer: '/output/schema' });
   });
 
+  it('an MLflow signature (mlflowSignature): the schema of one row, from that MLmodel; a removed output column is field-removed there', async () => {
+    const v = await load('c/mlflow.contract.yaml');
+    assert.deepEqual(v.output, {
+      schema: { type: 'object', properties: { id: { type: 'string' }, score: { type: 'number' } }, required: ['id', 'score'] },
+      doc: { file: 'ws:m/MLmodel' },
+      pointer: '',
+    });
+    const r = compareContracts(v, await load('c/mlflow2.contract.yaml'), { now: EARLY });
+    assert.deepEqual(
+      r.changes.map((c) => [c.code, c.class, c.message, c.location.file, c.location.pointer]),
+      [['field-removed', 'breaking', '`output.score` was removed from the output schema; consumers that read it break', 'ws:m2/MLmodel', '/properties/score']],
+    );
+  });
+
   const errors: Array<[string, string]> = [
+    ['c/nosig.contract.yaml', 'ws:s/in.json:1:1: the MLmodel file has no `signature` (log the model with `signature=` or an `input_example`)'],
     ['c/none.contract.yaml', 'ws:c/none.contract.yaml: no such file'],
     ['c/bad.contract.yaml', 'ws:c/bad.contract.yaml:4:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
     ['c/runbook.contract.yaml', 'ws:c/runbook.contract.yaml: not an InterfaceContract (kind is `RollbackRunbook`)'],

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { resolveRef, SCHEMAS, validatorFor, type JsonSchema } from '../../src/core/language/schemas';
 import type { DocumentKind } from '../../src/core/types';
+import { CLEAN_CONTRACT, CLEAN_RUNBOOK, offsetOf, replaceOnce, setup, validate } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -111,5 +112,44 @@ describe('the JSON Schemas of the format', () => {
     // Red Hat sees what a schema can say: the misspelled key and the run steps without undo (lines are 0-based)
     assert.ok(broken.some((d) => d.range.start.line === 17 && /undoo/.test(d.message)), JSON.stringify(broken));
     assert.ok(broken.some((d) => /undo/.test(d.message) && d.range.start.line !== 17), JSON.stringify(broken));
+  });
+});
+
+describe('a top-level `$schema:` key (Red Hat YAML reads it to pick the schema)', () => {
+  const cases: Array<[string, string, string]> = [
+    ['a runbook, a path into node_modules', 'iris.runbook.yaml', '$schema: ./node_modules/rollback-lens/schemas/runbook.schema.json\n'],
+    ['a contract, a URL', 'iris.contract.yaml', '$schema: https://example.com/schemas/contract.schema.json\n'],
+    // not validated further: Red Hat decides what it can load
+    ['a contract, a value that is no path', 'iris.contract.yaml', '$schema: 5\n'],
+  ];
+  for (const [what, file, line] of cases) {
+    it(`${what}: accepted, no diagnostic`, async () => {
+      const clean = file.endsWith('.contract.yaml') ? CLEAN_CONTRACT : CLEAN_RUNBOOK;
+      assert.deepEqual(await validate(clean, { path: file }), []);
+      assert.deepEqual(
+        (await validate(line + clean, { path: file })).map((d) => [d.code, d.message]),
+        [],
+      );
+    });
+  }
+
+  it('both schemas declare it, with a description', () => {
+    for (const kind of Object.keys(SCHEMAS) as DocumentKind[]) {
+      assert.match(String(SCHEMAS[kind].properties?.$schema?.description), /Red Hat YAML/, kind);
+    }
+  });
+});
+
+describe('`$schema` in the editor', () => {
+  it('hover shows its description; completion does not offer it; an unknown key does not list it', async () => {
+    const t = '$schema: ./node_modules/rollback-lens/schemas/contract.schema.json\n' + CLEAN_CONTRACT;
+    const { service, doc: d } = setup(t, { path: 'iris.contract.yaml' });
+    const hover = await service.hover(d, offsetOf(t, 'schema:'));
+    assert.match(JSON.stringify(hover), /Red Hat YAML honours a top-level/);
+    const typo = replaceOnce(CLEAN_CONTRACT, 'kind: InterfaceContract\n', 'kind: InterfaceContract\nfoo: 1\n');
+    assert.deepEqual(
+      (await validate(typo, { path: 'iris.contract.yaml' })).map((g) => g.message),
+      ['unknown property `foo`; expected `apiVersion`, `kind`, `metadata`, `input`, `output`, `deprecations`, `compatibility`, `source` or `tests`'],
+    );
   });
 });

@@ -96,7 +96,8 @@ function keyItems(schema: JsonSchema, parentPath: PathSegment[], root: PNode | n
     if (group.some((k) => present.has(k!))) for (const k of group) excluded.add(k!);
   }
   return propertiesAt(schema, parentPath)
-    .filter((p) => !present.has(p.name) && !excluded.has(p.name))
+    // `$schema` (Red Hat YAML's association) is accepted and hovered, not offered: nobody types it key by key
+    .filter((p) => !present.has(p.name) && !excluded.has(p.name) && p.name !== '$schema')
     .map((p) => {
       const t = typeLabel([p.schema]);
       const objectLike = p.schema.type === 'object' || (p.schema.properties !== undefined && p.schema.type === undefined);

@@ -161,7 +161,10 @@ function single(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic | undefined
       const name = String(params.additionalProperty);
       const loc = locate(ctx.root, [...path, name]);
       const span = loc.alias ? aliasSpan(loc.alias) : loc.pair ? keySpan(loc.pair.key) : valueSpan(ctx, path);
-      const allowed = propertiesAt(ctx.schema, path).map((p) => p.name);
+      // `$schema` is accepted at the top level, but is not what an unknown key was meant to be
+      const allowed = propertiesAt(ctx.schema, path)
+        .map((p) => p.name)
+        .filter((n) => n !== '$schema');
       const suggestion = suggest(name, allowed);
       if (suggestion) {
         return {

@@ -15,6 +15,7 @@ import { checkSidecar, readSidecar } from './baseline';
 import { confine } from '../workspace';
 import { keptOutputsPath, newRunId, OutputKeeper } from '../diff/keptOutputs';
 import { loadDocument } from '../documents';
+import { mlflowSignatureRef, readMlflowSignature } from './mlflow';
 import { readJsonl, sha256File } from '../jsonl';
 import { obtainOutputs } from '../sources';
 
@@ -65,6 +66,8 @@ export async function contractFile(dir: string, workspace: string, ref: string, 
 
 async function resolveSchema(schema: unknown, dir: string, workspace: string, which: string): Promise<object | undefined> {
   if (!schema || typeof schema !== 'object') return undefined;
+  const mlflow = mlflowSignatureRef(schema);
+  if (mlflow !== undefined) return readMlflowSignature(await contractFile(dir, workspace, mlflow, `the ${which} schema`), mlflow, which, (m) => new ContractError(m));
   const ref = (schema as { $ref?: unknown }).$ref;
   if (typeof ref !== 'string') return schema;
   const real = await contractFile(dir, workspace, ref, `the ${which} schema`);

@@ -3,7 +3,9 @@
 // fraction), the effective lower and upper numeric bounds (minimum and
 // exclusiveMinimum together, draft-04 boolean exclusives too), which keywords
 // the walker compares one by one, and which are annotations that change no
-// validity. Pure.
+// validity; and one shape, across dialects, for what an object allows beyond
+// its properties, for an array's tuple and rest, and for dependencies
+// (draft-07 dependencies, 2019-09 dependentRequired/dependentSchemas). Pure.
 import { asNumber, hasOwn, isObject } from '../../util/object';
 
 const ATOMS = ['null', 'boolean', 'object', 'array', 'string', 'integer', 'fraction'] as const;
@@ -31,7 +33,14 @@ export const HANDLED = new Set([
   'properties',
   'required',
   'additionalProperties',
+  'unevaluatedProperties',
   'items',
+  'prefixItems',
+  'additionalItems',
+  'unevaluatedItems',
+  'dependentRequired',
+  'dependentSchemas',
+  'dependencies',
   'default',
   // containers: their content is compared where it is referenced
   'definitions',
@@ -139,4 +148,70 @@ export function sameSet(a: Set<string>, b: Set<string>): boolean {
 export function isSubset(a: Set<string>, b: Set<string>): boolean {
   for (const x of a) if (!b.has(x)) return false;
   return true;
+}
+
+/** A keyword and its value in a schema object. */
+export interface Keyword {
+  kw: string;
+  value: unknown;
+}
+
+/** The first keyword that restricts (present, not true), else the first present, else undefined. */
+function firstOf(s: Record<string, unknown>, kws: string[]): Keyword | undefined {
+  const present = kws.filter((k) => s[k] !== undefined);
+  const kw = present.find((k) => s[k] !== true) ?? present[0];
+  return kw === undefined ? undefined : { kw, value: s[kw] };
+}
+
+/**
+ * What an object allows beyond its listed properties: additionalProperties, else
+ * unevaluatedProperties (2019-09+), which closes an object the same way when
+ * false. (It also admits properties that allOf/anyOf/oneOf/$ref/if next to it
+ * declare; those keywords are compared as unclassified, not merged.) Undefined: open.
+ */
+export function extraProperties(s: Record<string, unknown>): Keyword | undefined {
+  return firstOf(s, ['additionalProperties', 'unevaluatedProperties']);
+}
+
+/**
+ * An array schema in one shape for every dialect: its tuple positions
+ * (2020-12 prefixItems, or a draft-04..2019-09 items list) and what the items
+ * after them must be (2020-12 items after prefixItems, draft-07 additionalItems
+ * after an items list, a single items schema, else unevaluatedItems).
+ */
+export function arrayShape(s: Record<string, unknown>): { prefix?: { kw: string; items: unknown[] }; rest?: Keyword } {
+  if (Array.isArray(s.prefixItems)) return { prefix: { kw: 'prefixItems', items: s.prefixItems }, ...restOf(s, ['items', 'unevaluatedItems']) };
+  if (Array.isArray(s.items)) return { prefix: { kw: 'items', items: s.items }, ...restOf(s, ['additionalItems', 'unevaluatedItems']) };
+  return restOf(s, ['items', 'unevaluatedItems']);
+}
+
+function restOf(s: Record<string, unknown>, kws: string[]): { rest?: Keyword } {
+  const rest = firstOf(s, kws);
+  return rest ? { rest } : {};
+}
+
+/** dependentRequired (2019-09+) and the lists of draft-07 dependencies: trigger -> the fields it requires, and the keyword. */
+export function dependentRequired(s: Record<string, unknown>): Map<string, { kw: string; names: string[] }> {
+  const out = new Map<string, { kw: string; names: string[] }>();
+  for (const kw of ['dependentRequired', 'dependencies']) {
+    const d = s[kw];
+    if (!isObject(d)) continue;
+    for (const [t, v] of Object.entries(d)) {
+      if (Array.isArray(v) && !out.has(t)) out.set(t, { kw, names: v.filter((x): x is string => typeof x === 'string') });
+    }
+  }
+  return out;
+}
+
+/** dependentSchemas (2019-09+) and the schemas of draft-07 dependencies: trigger -> the schema that applies when it is present. */
+export function dependentSchemas(s: Record<string, unknown>): Map<string, Keyword> {
+  const out = new Map<string, Keyword>();
+  for (const kw of ['dependentSchemas', 'dependencies']) {
+    const d = s[kw];
+    if (!isObject(d)) continue;
+    for (const [t, v] of Object.entries(d)) {
+      if (!Array.isArray(v) && !out.has(t)) out.set(t, { kw, value: v });
+    }
+  }
+  return out;
 }

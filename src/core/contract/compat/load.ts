@@ -1,7 +1,8 @@
 // Loading one version of a contract: the contract's text parsed as an
 // InterfaceContract, and its input and output schemas resolved (written inline,
 // or in a file the contract refers to with `schema: { $ref: path }`, relative to
-// the contract). Files are read through an injected reader (a working tree, a
+// the contract, or an MLflow model's signature, `schema: { mlflowSignature:
+// path/to/MLmodel }`). Files are read through an injected reader (a working tree, a
 // git revision, an editor's host), so this stays pure; a path that leaves the
 // reader's folder tree is refused before it is read. Every failure is a
 // ContractLoadError whose message names the file (and line:column for YAML).
@@ -10,6 +11,7 @@ import { resolveWorkspacePath } from '../../util/path';
 import { LineIndex } from '../../util/text';
 import { isObject, asObject } from '../../util/object';
 import { parseYaml } from '../../yaml';
+import { signatureSchema } from '../mlflow';
 import type { Direction } from './rules';
 
 /** One file a contract version is made of: the contract itself or a schema file. */
@@ -93,6 +95,8 @@ export function schemaSource(contract: unknown, dir: Direction): { ref: string }
 }
 
 async function loadSchema(contract: Record<string, unknown>, dir: Direction, contractPath: string, doc: CompatDoc, read: ReadFile, show: (p: string) => string): Promise<ResolvedSchema | undefined> {
+  const mlflow = asObject(asObject(contract[dir]).schema).mlflowSignature;
+  if (typeof mlflow === 'string') return loadSignature(mlflow, dir, contractPath, doc, read, show);
   const src = schemaSource(contract, dir);
   if (!src) return undefined;
   if ('inline' in src) return { schema: src.inline, doc, pointer: `/${dir}/schema` };
@@ -115,6 +119,26 @@ async function loadSchema(contract: Record<string, unknown>, dir: Direction, con
     schema = parsed.value;
   }
   return { schema, doc: schemaDoc, pointer: '' };
+}
+
+/**
+ * `schema: { mlflowSignature: path }`: the schema of one row from an MLmodel
+ * file's signature (core/contract/mlflow.ts). Its doc has no text: the
+ * schema's pointers are into the converted schema, not into the MLmodel file,
+ * so changes are located at the file only.
+ */
+async function loadSignature(ref: string, dir: Direction, contractPath: string, doc: CompatDoc, read: ReadFile, show: (p: string) => string): Promise<ResolvedSchema> {
+  const p = resolveWorkspacePath(contractPath, ref);
+  if (p === undefined) throw new ContractLoadError(`${doc.file}: ${dir}.schema refers to \`${ref}\`, which leaves the folder tree it is read from`);
+  const text = await readOrThrow(read, p, show);
+  if (text === undefined) throw new ContractLoadError(`${doc.file}: ${dir}.schema refers to \`${ref}\`, but ${show(p)} does not exist`);
+  const clean = stripBom(text);
+  const r = signatureSchema(clean, dir === 'input' ? 'inputs' : 'outputs');
+  if (!r.ok) {
+    const at = new LineIndex(clean).positionAt(r.span.start);
+    throw new ContractLoadError(`${show(p)}:${at.line + 1}:${at.character + 1}: ${r.message}`);
+  }
+  return { schema: r.schema, doc: { file: show(p) }, pointer: '' };
 }
 
 async function readOrThrow(read: ReadFile, p: string, show: (p: string) => string): Promise<string | undefined> {

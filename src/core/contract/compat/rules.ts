@@ -74,13 +74,35 @@ export const COMPAT_TABLE = {
   'additional-properties-closed': schemaRule(
     'breaking',
     'risky',
-    'additionalProperties became false (it was true or absent): undeclared fields are rejected. On outputs, consumers reading undeclared fields lose them; nothing declared breaks.',
+    'additionalProperties (or unevaluatedProperties, 2019-09+) became false (it was true or absent): undeclared fields are rejected. On outputs, consumers reading undeclared fields lose them; nothing declared breaks.',
   ),
-  'additional-properties-opened': schemaRule('compatible', 'breaking', 'additionalProperties is no longer false: undeclared fields are allowed.'),
+  'additional-properties-opened': schemaRule('compatible', 'breaking', 'additionalProperties (or unevaluatedProperties) is no longer false: undeclared fields are allowed.'),
+  'dependent-required-added': schemaRule(
+    'breaking',
+    'compatible',
+    'A field is newly required when another one is present (dependentRequired, or a list in draft-07 dependencies): callers sending the one without the other are rejected.',
+  ),
+  'dependent-required-removed': schemaRule('compatible', 'breaking', 'A field is no longer required when another one is present (dependentRequired, or draft-07 dependencies): consumers expecting the pair break.'),
+  'dependent-schema-added': schemaRule(
+    'breaking',
+    'compatible',
+    'A schema newly applies when a field is present (dependentSchemas, or a schema in draft-07 dependencies): it can only rule out more records. (A changed one is compared keyword by keyword.)',
+  ),
+  'dependent-schema-removed': schemaRule('compatible', 'breaking', 'The schema that applied when a field is present was removed (dependentSchemas, or draft-07 dependencies): records it ruled out are allowed.'),
+  'item-removed': schemaRule(
+    'breaking',
+    'breaking',
+    'A tuple position was removed (prefixItems, or an items list in draft-07): consumers reading that position break; callers still send a value there that the model no longer reads by position.',
+  ),
+  'item-added': schemaRule(
+    'compatible',
+    'compatible',
+    'A tuple position was added (prefixItems, or an items list in draft-07). What it accepts is compared with what the old schema accepted there (its items after the tuple, 2020-12 items or draft-07 additionalItems, else unevaluatedItems), and reported with those codes.',
+  ),
   'unclassified-change': schemaRule(
     'breaking',
     'breaking',
-    'A keyword that is not classified (oneOf, anyOf, allOf, not, if/then/else, patternProperties, tuple items, any other keyword) changed; counted as breaking.',
+    'A keyword that is not classified (oneOf, anyOf, allOf, not, if/then/else, patternProperties, contains, any other keyword) changed; counted as breaking.',
   ),
   'ref-unresolved': schemaRule('risky', 'risky', 'The same $ref that is not local on both sides: it is not followed, so its target is not compared.'),
   'default-changed': schemaRule('risky', 'compatible', 'A default value changed: callers omitting the field get another value.'),

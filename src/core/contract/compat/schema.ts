@@ -14,9 +14,32 @@
 // (`output.scores.setosa`); array items add `[]` (`input.tags[]`), tuple items
 // `[0]`, additionalProperties `.*`. A property only named in `required` on one
 // side accepts anything there.
+//
+// Dialects: the draft-04..2020-12 keywords are read in one shape
+// (keywords.ts): unevaluatedProperties: false closes an object like
+// additionalProperties: false; prefixItems and a draft-07 items list are
+// tuple positions, and the items after them (2020-12 items, additionalItems,
+// unevaluatedItems) are `[]`; a tuple position added is compared with what
+// the old items after the tuple accepted there; dependentRequired,
+// dependentSchemas and draft-07 dependencies are compared per trigger field.
 import { asNumber, asObject, asStrings, hasOwn } from '../../util/object';
 import { listText, stable, valueText } from './format';
-import { ANNOTATIONS, effectiveAtoms, enumValues, HANDLED, isMultiple, isSubset, LENGTHS, numericBound, sameSet, typeText } from './keywords';
+import {
+  ANNOTATIONS,
+  arrayShape,
+  dependentRequired,
+  dependentSchemas,
+  effectiveAtoms,
+  enumValues,
+  extraProperties,
+  HANDLED,
+  isMultiple,
+  isSubset,
+  LENGTHS,
+  numericBound,
+  sameSet,
+  typeText,
+} from './keywords';
 import type { CompatDoc, ResolvedSchema } from './load';
 import { deref, escapePointer, stableSchema, type At } from './refs';
 import type { Reporter } from './report';
@@ -94,6 +117,7 @@ export class SchemaWalker {
       this.compareEnums(a, b, A, B, field);
       this.compareBounds(a, b, A, B, field);
       this.compareObject(a, b, A, B, field);
+      this.compareDependencies(a, b, A, B, field);
       this.compareItems(a, b, A, B, field);
       this.compareOthers(a, b, A, B, field);
     } finally {
@@ -246,7 +270,8 @@ export class SchemaWalker {
     const ra = asStrings(A.required);
     const rb = asStrings(B.required);
     const names = [...new Set([...Object.keys(pa), ...Object.keys(pb), ...ra, ...rb])];
-    const closedB = B.additionalProperties === false;
+    const extraB = extraProperties(B);
+    const closedB = extraB?.value === false ? extraB.kw : undefined;
     for (const name of names) {
       const f = `${field}.${name}`;
       const ptrA = `${a.ptr}/properties/${escapePointer(name)}`;
@@ -268,7 +293,7 @@ export class SchemaWalker {
             this.dir === 'output'
               ? '; consumers that read it break'
               : closedB
-                ? '; callers that still send it are rejected (additionalProperties is false)'
+                ? `; callers that still send it are rejected (${closedB} is false)`
                 : '; the model no longer reads it from callers that still send it';
           this.add('field-removed', f, `\`${f}\` was removed from the ${this.dir} schema${early}${why}`, atA, atB);
         }
@@ -300,18 +325,20 @@ export class SchemaWalker {
       }
     }
 
-    // additionalProperties: absent/true = open, false = closed, a schema = constrained
-    const xa = A.additionalProperties;
-    const xb = B.additionalProperties;
+    // additionalProperties (else unevaluatedProperties): absent/true = open, false = closed, a schema = constrained
+    const ea = extraProperties(A);
+    const eb = extraProperties(B);
+    const xa = ea?.value;
+    const xb = eb?.value;
     if (xa === undefined && xb === undefined) return;
     const openA = xa === undefined || xa === true;
     const openB = xb === undefined || xb === true;
     if (openA && openB) return;
-    const atXA: At = { value: xa, ptr: xa === undefined ? a.ptr : `${a.ptr}/additionalProperties` };
-    const atXB: At = { value: xb, ptr: xb === undefined ? b.ptr : `${b.ptr}/additionalProperties` };
+    const atXA: At = { value: xa, ptr: ea === undefined ? a.ptr : `${a.ptr}/${ea.kw}` };
+    const atXB: At = { value: xb, ptr: eb === undefined ? b.ptr : `${b.ptr}/${eb.kw}` };
     if (xb === false && xa !== false) {
       const why = this.dir === 'input' ? '; callers sending other fields are rejected' : '; consumers reading undeclared fields lose them';
-      this.add('additional-properties-closed', field, `\`${field}\` no longer allows fields beyond those listed (additionalProperties: false)${why}`, atXA, atXB, { before: xa ?? true, after: false });
+      this.add('additional-properties-closed', field, `\`${field}\` no longer allows fields beyond those listed (${eb!.kw}: false)${why}`, atXA, atXB, { before: xa ?? true, after: false });
     } else if (xa === false && xb !== false) {
       if (openB) {
         const why = this.dir === 'output' ? '; consumers that validate outputs against the old schema reject them' : '';
@@ -321,7 +348,7 @@ export class SchemaWalker {
         this.add(
           'additional-properties-opened',
           field,
-          `\`${field}\` now allows fields beyond those listed when they match additionalProperties${this.dir === 'output' ? '; consumers that validate outputs against the old schema reject them' : ''}`,
+          `\`${field}\` now allows fields beyond those listed when they match ${eb!.kw}${this.dir === 'output' ? '; consumers that validate outputs against the old schema reject them' : ''}`,
           atXA,
           atXB,
           { before: false },
@@ -333,36 +360,76 @@ export class SchemaWalker {
     }
   }
 
-  // -- items
+  // -- dependentRequired, dependentSchemas (and draft-07 dependencies)
+
+  private compareDependencies(a: At, b: At, A: Record<string, unknown>, B: Record<string, unknown>, field: string): void {
+    const at = (base: At, kw: string, ...rest: Array<string | number>): At => ({ value: undefined, ptr: [base.ptr, kw, ...rest.map((x) => escapePointer(String(x)))].join('/') });
+    const da = dependentRequired(A);
+    const db = dependentRequired(B);
+    for (const t of new Set([...da.keys(), ...db.keys()])) {
+      const na = da.get(t)?.names ?? [];
+      const nb = db.get(t)?.names ?? [];
+      nb.forEach((name, i) => {
+        if (na.includes(name)) return;
+        const f = `${field}.${name}`;
+        const kw = db.get(t)!.kw;
+        const msg =
+          this.dir === 'input'
+            ? `\`${f}\` is now required when \`${field}.${t}\` is present (${kw}); callers that send \`${t}\` without it are rejected`
+            : `\`${f}\` is now always present when \`${field}.${t}\` is (${kw})`;
+        this.add('dependent-required-added', f, msg, da.has(t) ? at(a, da.get(t)!.kw, t) : a, at(b, kw, t, i));
+      });
+      na.forEach((name, i) => {
+        if (nb.includes(name)) return;
+        const f = `${field}.${name}`;
+        const kw = da.get(t)!.kw;
+        const why = this.dir === 'output' ? `; consumers that expect it with \`${t}\` break` : '';
+        this.add('dependent-required-removed', f, `\`${f}\` is no longer required when \`${field}.${t}\` is present (${kw})${why}`, at(a, kw, t, i), db.has(t) ? at(b, db.get(t)!.kw, t) : b);
+      });
+    }
+    const sa = dependentSchemas(A);
+    const sb = dependentSchemas(B);
+    for (const t of new Set([...sa.keys(), ...sb.keys()])) {
+      const x = sa.get(t);
+      const y = sb.get(t);
+      if (x && y) {
+        this.compare({ value: x.value, ptr: at(a, x.kw, t).ptr }, { value: y.value, ptr: at(b, y.kw, t).ptr }, field);
+      } else if (y) {
+        const why = this.dir === 'input' ? `; callers sending \`${t}\` with data it rules out are rejected` : '';
+        this.add('dependent-schema-added', field, `\`${field}\`: a schema now applies when \`${field}.${t}\` is present (${y.kw})${why}`, a, at(b, y.kw, t));
+      } else if (x) {
+        const why = this.dir === 'output' ? '; consumers may receive records it ruled out' : '';
+        this.add('dependent-schema-removed', field, `\`${field}\`: the schema that applied when \`${field}.${t}\` is present was removed (${x.kw})${why}`, at(a, x.kw, t), b);
+      }
+    }
+  }
+
+  // -- items: tuple positions (prefixItems, a draft-07 items list) and the items after them
 
   private compareItems(a: At, b: At, A: Record<string, unknown>, B: Record<string, unknown>, field: string): void {
-    const ia = A.items;
-    const ib = B.items;
-    if (ia === undefined && ib === undefined) return;
-    if (Array.isArray(ia) || Array.isArray(ib)) {
-      if (stableSchema(this.o.root, ia) === stableSchema(this.n.root, ib)) return;
-      if (Array.isArray(ia) && Array.isArray(ib) && ia.length === ib.length) {
-        ia.forEach((_, i) => this.compare({ value: ia[i], ptr: `${a.ptr}/items/${i}` }, { value: ib[i], ptr: `${b.ptr}/items/${i}` }, `${field}[${i}]`));
-        return;
+    const sa = arrayShape(A);
+    const sb = arrayShape(B);
+    const pa = sa.prefix?.items ?? [];
+    const pb = sb.prefix?.items ?? [];
+    // what the items after the tuple must be: absent = anything, located at the schema
+    const ra: At = sa.rest ? { value: sa.rest.value, ptr: `${a.ptr}/${sa.rest.kw}` } : { value: true, ptr: a.ptr };
+    const rb: At = sb.rest ? { value: sb.rest.value, ptr: `${b.ptr}/${sb.rest.kw}` } : { value: true, ptr: b.ptr };
+    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+      const f = `${field}[${i}]`;
+      const atA: At = { value: pa[i], ptr: `${a.ptr}/${sa.prefix?.kw}/${i}` };
+      const atB: At = { value: pb[i], ptr: `${b.ptr}/${sb.prefix?.kw}/${i}` };
+      if (i < pa.length && i < pb.length) {
+        this.compare(atA, atB, f);
+      } else if (i < pa.length) {
+        const why = this.dir === 'input' ? '; callers still send a value there, which the model no longer reads by position' : '; consumers that read that position break';
+        this.add('item-removed', f, `\`${f}\` was removed from the tuple (${sa.prefix!.kw})${why}`, atA, sb.prefix ? { value: pb, ptr: `${b.ptr}/${sb.prefix.kw}` } : b);
+      } else {
+        this.add('item-added', f, `\`${f}\` was added to the tuple (${sb.prefix!.kw})`, undefined, atB);
+        // what the old schema accepted at that position: its items after the tuple
+        this.compare(ra, atB, f);
       }
-      this.add(
-        'unclassified-change',
-        field,
-        `\`${field}\` items changed (unclassified): tuple items differ in form or length, so the change is counted as breaking`,
-        a,
-        ib === undefined ? b : { value: ib, ptr: `${b.ptr}/items` },
-        {
-          before: ia,
-          after: ib,
-        },
-      );
-      return;
     }
-    this.compare(
-      { value: ia === undefined ? true : ia, ptr: ia === undefined ? a.ptr : `${a.ptr}/items` },
-      { value: ib === undefined ? true : ib, ptr: ib === undefined ? b.ptr : `${b.ptr}/items` },
-      `${field}[]`,
-    );
+    if (sa.rest || sb.rest) this.compare(ra, rb, `${field}[]`);
   }
 
   // -- combinators, unknown keywords, default, annotations
