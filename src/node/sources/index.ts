@@ -16,6 +16,7 @@ import { RunContext } from './context';
 import { formatSize, SourceError } from './errors';
 import { httpOutputs } from './http';
 import { outputRow } from './output';
+import { shapedOutputs } from './shape';
 import type { HttpSpec, ObtainOptions, OutputRow, SourceSpec } from './types';
 
 export { formatSize, SourceError, type SourceErrorDetails, type SourceErrorKind } from './errors';
@@ -153,7 +154,12 @@ export async function* obtainOutputChunks(source: SourceSpec, options: ObtainOpt
 
   if (!inputsFile) throw new SourceError('config', `a ${kind} source needs an inputs file`);
   await mustExist(inputsFile, 'inputs file', cwd);
+  if (options.shape) {
+    yield* shapedOutputs(obtainOutputChunks(source, { ...options, shape: undefined, bare: options.shape.fields !== undefined }), options.shape, inputsFile, maxLineBytes);
+    return;
+  }
   const ctx = new RunContext(timeoutMs, maxLineBytes, inputsFile, options.signal, options.onProgress);
+  ctx.bare = options.bare === true;
   try {
     if (kind === 'command') {
       const command = expandCommand(String(source.command), seed);

@@ -1,4 +1,5 @@
 // What a source is given and what it yields.
+import type { OutputShape } from '../../core/contract/outputShape';
 
 /** The contract's `source` object (see src/schemas/contract.schema.json). */
 export interface SourceSpec {
@@ -70,6 +71,10 @@ export interface ObtainOptions {
   onProgress?: (p: Progress) => void;
   /** Longest output (and input) line in bytes (default 1 MiB). */
   maxLineBytes?: number;
+  /** The contract's `output.key.fromInput` / `output.fields`: outputs are joined to inputs by position and mapped to fields (shape.ts). */
+  shape?: OutputShape | undefined;
+  /** Set by the shaping layer (shape.ts): outputs may be any JSON value, carried in OutputRow.bare. */
+  bare?: boolean;
   /** Between SIGTERM and SIGKILL when a process tree is killed (default 2000 ms). */
   killGraceMs?: number;
 }
@@ -87,4 +92,10 @@ export interface OutputRow {
   text: string;
   /** The output, parsed (always a JSON object). */
   value: Record<string, unknown>;
+  /**
+   * Inside the sources only, when the contract maps bare predictions to
+   * fields: the output as it came (any JSON value); `value` is then `{}`
+   * until shape.ts has made it the keyed object every consumer sees.
+   */
+  bare?: unknown;
 }
