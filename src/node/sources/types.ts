@@ -36,6 +36,20 @@ export interface HttpSpec {
   requestTimeout?: string;
   /** Wait before the first retry, as a duration (default 500ms); each further retry waits twice as long. */
   retryDelay?: string;
+  /** A serving stack's request and response shapes (protocols.ts): the URL is then the server's base URL. */
+  protocol?: 'mlflow' | 'tfserving' | 'open-inference';
+  /** The served model's name, for tfserving and open-inference paths. */
+  model?: string;
+  /** The served model's version, when the path should name one. */
+  version?: string | number;
+  /** mlflow: records (default) or split; tfserving: row (default) or columnar. */
+  format?: string;
+  /** The input fields sent, in this order (default: all of each record's). */
+  fields?: string[];
+  /** open-inference: one 2-D tensor [rows, fields] of all the fields, under this name (default: one tensor per field). */
+  tensor?: { name: string };
+  /** open-inference: the datatype of the input tensors (default from the values: BOOL, INT64, FP64, BYTES). */
+  datatype?: string;
 }
 
 export interface Progress {
