@@ -3,14 +3,16 @@
 // the same softmax regression as examples/iris/model/predict.mjs, rounded the
 // same way, so the answers are the model process's own. Each server validates
 // requests as its stack does and answers a malformed one with that stack's 400:
-//   mlflow          POST /invocations; Content-Type application/json (else 415);
+//   mlflow          POST /invocations; Content-Type application/json (else 415, text);
 //                   exactly one of dataframe_split, dataframe_records, instances,
-//                   inputs (else 400 {"error_code": "BAD_REQUEST", "message"});
+//                   inputs (else 400 {"error_code": "BAD_REQUEST", "message"}, the
+//                   messages mlflow/pyfunc/scoring_server/__init__.py gives);
 //                   → {"predictions": [{label, probability, scores}, ...]} (a
 //                   multi-output pyfunc's DataFrame as records). MLflow scoring server:
 //                   https://mlflow.org/docs/latest/deployment/deploy-model-locally
 //   tfserving       POST /v1/models/{name}[/versions/{v}]:predict; "instances"
-//                   (row) or "inputs" (columnar), not both (else 400 {"error"});
+//                   (row) or "inputs" (columnar), not both, and only the model's
+//                   named inputs (else 400 {"error"} with json_tensor.cc's text);
 //                   a model with three named outputs: row → {"predictions": [{label,
 //                   probability, scores: [3]}, ...]}, columnar → {"outputs": {label: [...],
 //                   probability: [...], scores: [[3], ...]}}.
@@ -68,7 +70,7 @@ export interface ModelServer {
   close(): Promise<void>;
 }
 
-type Reply = { status: number; body: unknown };
+type Reply = { status: number; body: unknown; text?: true };
 type Handler = (method: string, url: string, contentType: string, body: string) => Reply;
 
 async function serve(handler: Handler, failFirst = 0): Promise<ModelServer> {
@@ -89,8 +91,8 @@ async function serve(handler: Handler, failFirst = 0): Promise<ModelServer> {
           r = { status: 400, body: { error: (e as Error).message } };
         }
       }
-      const text = JSON.stringify(r.body);
-      res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      const text = r.text ? String(r.body) : JSON.stringify(r.body);
+      res.writeHead(r.status, { 'content-type': r.text ? 'text/plain; charset=utf-8' : 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     });
   });
@@ -109,7 +111,7 @@ function json(body: string): unknown {
   }
 }
 
-/** MLflow's scoring server (`mlflow models serve`) for a pyfunc whose predict returns a DataFrame. */
+/** MLflow's scoring server (`mlflow models serve`, mlflow/pyfunc/scoring_server) for a pyfunc whose predict returns a DataFrame. */
 export function mlflowServer(options: { failFirst?: number } = {}): Promise<ModelServer> {
   const model = irisModel();
   const bad = (message: string): Reply => ({ status: 400, body: { error_code: 'BAD_REQUEST', message } });
@@ -117,12 +119,15 @@ export function mlflowServer(options: { failFirst?: number } = {}): Promise<Mode
     if (url !== '/invocations' || method !== 'POST') return { status: 404, body: { error_code: 'ENDPOINT_NOT_FOUND', message: `${method} ${url}` } };
     const type = contentType.split(';')[0]!.trim();
     if (type !== 'application/json' && type !== 'text/csv') {
-      return { status: 415, body: { error_code: 'BAD_REQUEST', message: `This predictor only supports the following content types: Types: ['text/csv', 'application/json']. Got '${contentType}'.` } };
+      return { status: 415, text: true, body: `This predictor only supports the following content types: Types: ['text/csv', 'application/json']. Got '${contentType}'.` };
     }
+    if (type === 'text/csv') return bad('this test server reads JSON only');
     const v = json(body);
-    if (!isObject(v) || '__invalid' in v) return bad('Failed to parse input from JSON');
-    const keys = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'].filter((k) => k in v);
-    if (keys.length !== 1) return bad(`Invalid input. The input must contain exactly one of the following keys: dataframe_split, dataframe_records, instances, inputs. Received keys: ${JSON.stringify(Object.keys(v))}`);
+    if (isObject(v) && '__invalid' in v) return { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: `Invalid input. Ensure that input is a valid JSON formatted string. Error: '${String(v.__invalid)}'` } };
+    if (Array.isArray(v)) return bad(`${REQUIRED_INPUT_FORMAT}. Received a list.`);
+    if (!isObject(v)) return bad(`${REQUIRED_INPUT_FORMAT}. Received unexpected input type '${typeof v}'.`);
+    const keys = Object.keys(v).filter((k) => SUPPORTED_FORMATS.includes(k));
+    if (keys.length !== 1) return bad(`${REQUIRED_INPUT_FORMAT}. Received dictionary with input fields: ${pyList(keys)}. ${SCORING_PROTOCOL_CHANGE_INFO}`);
     let rows: Record<string, unknown>[];
     if (keys[0] === 'dataframe_records') {
       if (!Array.isArray(v.dataframe_records) || !v.dataframe_records.every(isObject)) return bad('dataframe_records must be a list of records');
@@ -141,6 +146,12 @@ export function mlflowServer(options: { failFirst?: number } = {}): Promise<Mode
   }, options.failFirst);
 }
 
+// MLflow's own texts (mlflow/pyfunc/scoring_server/__init__.py): the set prints in Python's order.
+const SUPPORTED_FORMATS = ['dataframe_split', 'inputs', 'dataframe_records', 'instances'];
+const REQUIRED_INPUT_FORMAT = `Invalid input. The input must be a JSON dictionary with exactly one of the input fields {${SUPPORTED_FORMATS.map((f) => `'${f}'`).join(', ')}}`;
+const SCORING_PROTOCOL_CHANGE_INFO = 'IMPORTANT: The MLflow Model scoring protocol has changed in MLflow version 2.0. If you are seeing this error, you are likely using an outdated scoring request format.';
+const pyList = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
+
 /** TensorFlow Serving's REST predict API for a model with named outputs label, probability and scores. */
 export function tfservingServer(name: string, options: { failFirst?: number } = {}): Promise<ModelServer> {
   const model = irisModel();
@@ -151,17 +162,29 @@ export function tfservingServer(name: string, options: { failFirst?: number } = 
     if (!isObject(v) || '__invalid' in v) return { status: 400, body: { error: 'JSON Parse error: Invalid value. at offset: 0' } };
     const hasInstances = 'instances' in v;
     const hasInputs = 'inputs' in v;
-    if (hasInstances === hasInputs) return { status: 400, body: { error: 'Missing \'inputs\' or \'instances\' key' } };
+    // tensorflow_serving/util/json_tensor.cc's texts; FormatError prefixes the request pretty-printed
+    if (hasInstances && hasInputs) return { status: 400, body: { error: `JSON Value: ${JSON.stringify(v, null, 4)} Not formatted correctly expecting only one of 'inputs' or 'instances' keys to exist ` } };
+    if (!hasInstances && !hasInputs) return { status: 400, body: { error: "Missing 'inputs' or 'instances' key" } };
+    const named = (names: string[]): Reply | undefined => {
+      const unknown = names.find((n) => !model.features.includes(n));
+      return unknown === undefined ? undefined : { status: 400, body: { error: `JSON object: does not have named input: ${unknown}` } };
+    };
     const proba = (r: Record<string, unknown>) => {
       const s = model.score(r);
       return { label: s.label, probability: s.probability, scores: model.labels.map((l) => s.scores[l]!) };
     };
     if (hasInstances) {
-      if (!Array.isArray(v.instances) || !v.instances.every(isObject)) return { status: 400, body: { error: 'Expected \'instances\' to be a list of named-input objects' } };
+      if (!Array.isArray(v.instances)) return { status: 400, body: { error: `JSON Value: ${JSON.stringify(v, null, 4)} Excepting 'instances' to be an list/array` } };
+      if (!v.instances.length) return { status: 400, body: { error: `JSON Value: ${JSON.stringify(v, null, 4)} No values in 'instances' array` } };
+      if (!v.instances.every(isObject)) return { status: 400, body: { error: 'Expected \'instances\' to be a list of named-input objects' } };
+      const wrong = named(v.instances.flatMap((i) => Object.keys(i)));
+      if (wrong) return wrong;
       return { status: 200, body: { predictions: v.instances.map(proba) } };
     }
     if (!isObject(v.inputs)) return { status: 400, body: { error: 'Expected \'inputs\' to be an object of named tensors' } };
     const cols = v.inputs as Record<string, unknown[]>;
+    const wrong = named(Object.keys(cols));
+    if (wrong) return wrong;
     const n = Object.values(cols)[0]?.length ?? 0;
     if (!Object.values(cols).every((c) => Array.isArray(c) && c.length === n)) return { status: 400, body: { error: 'Input tensors must have the same size of the 0th dimension' } };
     const rows = Array.from({ length: n }, (_, i) => Object.fromEntries(Object.entries(cols).map(([k, c]) => [k, c[i]])));

@@ -68,11 +68,16 @@ describe('http protocol presets against loopback servers that follow the public 
   it('mlflow: a malformed request gets MLflow\'s 400 (and a wrong content type its 415); dataframe_records and dataframe_split give the process\'s report', async () => {
     const s = await mlflowServer();
     servers.push(s);
-    assert.deepEqual(await post(`${s.url}/invocations`, '{"instances": [], "dataframe_records": []}'), {
+    assert.deepEqual(await post(`${s.url}/invocations`, '{"instances": [], "dataframe_records": [], "other": 1}'), {
       status: 400,
-      body: { error_code: 'BAD_REQUEST', message: 'Invalid input. The input must contain exactly one of the following keys: dataframe_split, dataframe_records, instances, inputs. Received keys: ["instances","dataframe_records"]' },
+      body: {
+        error_code: 'BAD_REQUEST',
+        message:
+          "Invalid input. The input must be a JSON dictionary with exactly one of the input fields {'dataframe_split', 'inputs', 'dataframe_records', 'instances'}. Received dictionary with input fields: ['instances', 'dataframe_records']. IMPORTANT: The MLflow Model scoring protocol has changed in MLflow version 2.0. If you are seeing this error, you are likely using an outdated scoring request format.",
+      },
     });
-    assert.equal((await post(`${s.url}/invocations`, '{"dataframe_records": []}', 'text/plain')).status, 415);
+    const wrongType = await fetch(`${s.url}/invocations`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"dataframe_records": []}' });
+    assert.deepEqual([wrongType.status, await wrongType.text()], [415, "This predictor only supports the following content types: Types: ['text/csv', 'application/json']. Got 'text/plain'."]);
     for (const format of ['records', 'split']) {
       const before = s.requests.length;
       const dir = contractFor(`    url: ${s.url}\n    protocol: mlflow\n    format: ${format}\n  batch: 50\n  concurrency: 2\n`);
@@ -90,13 +95,22 @@ describe('http protocol presets against loopback servers that follow the public 
     }
   });
 
-  it('tfserving: a request with both instances and inputs gets TF Serving\'s 400; row and columnar forms give the process\'s report', async () => {
+  it('tfserving: a request with both instances and inputs, or neither, or an input the model lacks, gets TF Serving\'s 400; row and columnar forms give the process\'s report', async () => {
     const s = await tfservingServer('iris');
     servers.push(s);
-    assert.deepEqual(await post(`${s.url}/v1/models/iris:predict`, '{"instances": [], "inputs": {}}'), { status: 400, body: { error: "Missing 'inputs' or 'instances' key" } });
+    assert.deepEqual(await post(`${s.url}/v1/models/iris:predict`, '{"instances": [], "inputs": {}}'), {
+      status: 400,
+      body: { error: 'JSON Value: {\n    "instances": [],\n    "inputs": {}\n} Not formatted correctly expecting only one of \'inputs\' or \'instances\' keys to exist ' },
+    });
+    assert.deepEqual(await post(`${s.url}/v1/models/iris:predict`, '{"signature_name": "serving_default"}'), { status: 400, body: { error: "Missing 'inputs' or 'instances' key" } });
+    // every field of the record (the default) names inputs the model does not have: TF Serving refuses, the test reports it
+    const all = contractFor(`    url: ${s.url}\n    protocol: tfserving\n    model: iris\n  batch: 75\n`, '{ label: "$.label", probability: "$.probability" }');
+    const refused = await runCli(all, 'test', 'iris.contract.yaml', '--test', 'parity');
+    assert.equal(refused.code, 2);
+    assert.match(refused.stdout, /ERROR parity — POST http:\/\/127\.0\.0\.1:\d+\/v1\/models\/iris:predict answered 400 Bad Request for input lines 1-75: `\{"error":"JSON object: does not have named input: id"\}`/);
     for (const format of ['row', 'columnar']) {
       const before = s.requests.length;
-      const dir = contractFor(`    url: ${s.url}\n    protocol: tfserving\n    model: iris\n    version: 2\n    format: ${format}\n  batch: 75\n`, '{ label: "$.label", probability: "$.probability" }');
+      const dir = contractFor(`    url: ${s.url}\n    protocol: tfserving\n    model: iris\n    version: 2\n    format: ${format}\n    fields: [sepal_length, petal_length, petal_width]\n  batch: 75\n`, '{ label: "$.label", probability: "$.probability" }');
       const r = await runCli(dir, 'test', 'iris.contract.yaml', '--test', 'parity', '--format', 'json');
       assert.ok(r.stdout, r.stderr);
       const t = (JSON.parse(r.stdout) as Report).tests[0]!;
