@@ -90,3 +90,20 @@ describe('outputs without a key (joined by position) and bare predictions (mappe
     assert.match(one.stdout, /ERROR parity — the source gave more than 150 outputs for 150 inputs; outputs without a key join by position, so the counts must agree/);
   });
 });
+
+describe('baseline record for outputs without a key', function () {
+  this.timeout(60_000);
+
+  it('the recorded baseline carries the key taken from the inputs, and the test then passes against it', async () => {
+    const dir = keyless('[o.label, o.probability, o.scores]', '  key: { fromInput: id }\n  fields: { label: "$[0]", probability: "$[1]", scores: "$[2]" }\n');
+    const rec = await runCli(dir, 'baseline', 'record', 'iris.contract.yaml', '--test', 'parity');
+    assert.equal(rec.code, 0, rec.stderr);
+    const lines = readFileSync(path.join(dir, 'data', 'baseline-1.4.2.jsonl'), 'utf8').split('\n').filter(Boolean);
+    assert.equal(lines.length, 150);
+    assert.deepEqual(Object.keys(JSON.parse(lines[0]!) as object), ['id', 'label', 'probability', 'scores']);
+    assert.equal((JSON.parse(lines[149]!) as { id: string }).id, 'iris-150');
+    const r = await runCli(dir, 'test', 'iris.contract.yaml', '--test', 'parity');
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /PASS parity — 150 rows matched, 0 missing, 0 extra/);
+  });
+});

@@ -11,7 +11,9 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../unit/helpers';
-import { mlflowServer, openInferenceServer, tfservingServer, type ModelServer } from '../support/serving';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { irisModel, mlflowServer, openInferenceServer, tfservingServer, type ModelServer } from '../support/serving';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 
@@ -171,5 +173,37 @@ describe('http protocol presets against loopback servers that follow the public 
     const failed = await runCli(dir, 'test', 'iris.contract.yaml', '--test', 'parity');
     assert.equal(failed.code, 2);
     assert.match(failed.stdout, new RegExp(`ERROR parity — POST ${again.url.replace(/[.]/g, '\\.')}/v2/models/iris/infer answered 503 Service Unavailable for input lines 1-150: \`\\{"error":"Service Unavailable"\\}\``));
+  });
+});
+
+describe('a plain http endpoint (no protocol) answering bare predictions', function () {
+  this.timeout(60_000);
+
+  it('`[label, probability]` per input under `predictions`, mapped by `output.fields`: the process\'s report; without `fields` the same answer is an error naming the output', async () => {
+    const model = irisModel();
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const rows = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>[];
+        const text = JSON.stringify({ predictions: rows.map((r) => { const s = model.score(r); return [s.label, s.probability]; }) });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/predict`;
+      const dir = contractFor(`    url: ${url}\n    outputsPath: predictions\n  batch: 150\n`, '{ label: "$[0]", probability: "$[1]" }');
+      const r = await runCli(dir, 'test', 'iris.contract.yaml', '--test', 'parity', '--format', 'json');
+      assert.ok(r.stdout, r.stderr);
+      assert.deepEqual(summary((JSON.parse(r.stdout) as Report).tests[0]!), summary(reference));
+      edit(path.join(dir, 'iris.contract.yaml'), '  fields: { label: "$[0]", probability: "$[1]" }\n', '');
+      const bare = await runCli(dir, 'test', 'iris.contract.yaml', '--test', 'parity');
+      assert.equal(bare.code, 2);
+      assert.match(bare.stdout, /ERROR parity — POST http:\/\/127\.0\.0\.1:\d+\/predict: the response for input lines 1-150: output 1 is not a JSON object: `\["setosa",0\.991196\]`/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

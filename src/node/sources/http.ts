@@ -17,6 +17,8 @@
 // request and response shapes are the preset's: every request carries a list
 // of up to `batch` records (one without `batch`), the URL gets the preset's
 // path, and each prediction may be any JSON value (shape.ts names its fields).
+// A plain endpoint's outputs, too, may be any JSON value when the contract
+// names their fields (`output.fields`); otherwise each must be an object.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { formatDuration } from '../../core/util/values';
@@ -165,6 +167,7 @@ function outputsOf(text: string, s: HttpSettings, b: Batch, what: string, detail
   const where = s.outputsPath.length ? ` at \`${s.outputsPath.join('.')}\`` : '';
   const found = pick(parsed, s.outputsPath);
   if (s.batch === undefined) {
+    if (s.bare && found !== undefined) return [{ line: 0, inputLine: b.lines[0]!, text: JSON.stringify(found), value: isObject(found) ? found : {}, bare: found }];
     if (!isObject(found)) throw new SourceError('bad-output', `${what} has no JSON object${where}: ${snippet(text)}`, details);
     return [{ line: 0, inputLine: b.lines[0]!, text: JSON.stringify(found), value: found }];
   }
@@ -173,6 +176,7 @@ function outputsOf(text: string, s: HttpSettings, b: Batch, what: string, detail
     throw new SourceError('bad-output', `${what} has ${plural(found.length, 'output')} for ${plural(b.lines.length, 'input')}`, details);
   }
   return found.map((v, i) => {
+    if (s.bare) return { line: 0, inputLine: b.lines[i]!, text: JSON.stringify(v), value: isObject(v) ? v : {}, bare: v };
     if (!isObject(v)) throw new SourceError('bad-output', `${what}: output ${i + 1} is not a JSON object: ${snippet(JSON.stringify(v) ?? String(v))}`, { ...details, inputLine: b.lines[i]! });
     return { line: 0, inputLine: b.lines[i]!, text: JSON.stringify(v), value: v };
   });
