@@ -39,6 +39,7 @@ export async function baselineCommand(
       model: { name: contract.model.model ?? contract.model.name ?? 'model', version, ...(values['model-file'] ? { file: values['model-file'] } : {}) },
       toolVersion: VERSION,
       signal: controller.signal,
+      ...(contract.model.outputShape ? { obtain: { shape: contract.model.outputShape } } : {}),
     });
     io.stdout.write(
       `recorded ${recorded.rows} outputs of ${recorded.meta.model} ${recorded.meta.version} (seed ${recorded.meta.seed ?? 'none'}) into ${path.relative(io.cwd, recorded.baseline)}\n` +

@@ -3,6 +3,7 @@
 import type { CompareSpec } from './compare';
 import type { DriftSpec, ToleranceSpec } from './tolerance';
 import { asObject as obj } from '../util/object';
+import { outputShapeOf, type OutputShape } from './outputShape';
 
 export interface SourceSpec {
   file?: string;
@@ -37,6 +38,8 @@ export interface ContractModel {
   /** `{ $ref: path }` or an inline JSON Schema. */
   inputSchema?: unknown;
   outputSchema?: unknown;
+  /** How keyless or bare outputs become keyed rows (`output.key.fromInput`, `output.fields`); absent: they are keyed objects. */
+  outputShape?: OutputShape;
   source?: SourceSpec;
   tests: ContractTestSpec[];
 }
@@ -47,7 +50,8 @@ export function contractModel(value: unknown): ContractModel {
   const meta = obj(c.metadata);
   const output = obj(c.output);
   const input = obj(c.input);
-  const key = typeof output.key === 'string' ? output.key : typeof input.key === 'string' ? input.key : 'id';
+  const shape = outputShapeOf(output);
+  const key = typeof output.key === 'string' ? output.key : shape?.fromInput ?? (typeof input.key === 'string' ? input.key : 'id');
   const labels = Array.isArray(output.labels) ? output.labels.filter((l): l is string => typeof l === 'string') : undefined;
   const labelField = typeof output.labelField === 'string' ? output.labelField : undefined;
   const tests = (Array.isArray(c.tests) ? c.tests : []).map((raw): ContractTestSpec => {
@@ -86,6 +90,7 @@ export function contractModel(value: unknown): ContractModel {
     ...(labelField ? { labelField } : {}),
     ...(input.schema !== undefined ? { inputSchema: input.schema } : {}),
     ...(output.schema !== undefined ? { outputSchema: output.schema } : {}),
+    ...(shape ? { outputShape: shape } : {}),
     ...(c.source ? { source: obj(c.source) as SourceSpec } : {}),
     tests,
   };

@@ -39,6 +39,7 @@ export async function recordBaseline(log: vscode.LogOutputChannel, toolVersion: 
           model: { name: contract.model.model ?? contract.model.name ?? 'model', version: modelVersion },
           toolVersion,
           signal: controller.signal,
+          ...(contract.model.outputShape ? { obtain: { shape: contract.model.outputShape } } : {}),
         });
         const message = `recorded ${r.rows} outputs of ${r.meta.model} ${r.meta.version} into ${test.baseline}`;
         log.info(message);

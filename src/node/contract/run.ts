@@ -204,6 +204,7 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
           ...(typeof timeout === 'number' ? { timeoutMs: timeout } : timeout && timeout.ok ? { timeoutMs: timeout.value } : {}),
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(contract.model.outputShape ? { shape: contract.model.outputShape } : {}),
         })) {
           keeper?.add(out.line, out.text);
           comparison.addCurrentRow(out.line, out.value);

@@ -184,7 +184,7 @@ async function* oneRun(s: CommandSettings, ctx: RunContext): AsyncGenerator<Outp
             break;
           }
           try {
-            rows.push(outputRow(`output line ${item.line}`, item.line, item.text, inputLine, () => ({ outputs, ...tailOf(run) })));
+            rows.push(outputRow(`output line ${item.line}`, item.line, item.text, inputLine, () => ({ outputs, ...tailOf(run) }), ctx.bare));
           } catch (e) {
             bad = e as SourceError;
             break;
@@ -256,7 +256,7 @@ async function* batchesOf(file: string, size: number, maxLineBytes: number, sign
 
 interface BatchResult {
   batch: Batch;
-  rows: Array<{ text: string; value: Record<string, unknown> }>;
+  rows: Array<Pick<OutputRow, 'text' | 'value' | 'bare'>>;
 }
 
 async function* batchedRuns(s: CommandSettings, size: number, ctx: RunContext): AsyncGenerator<OutputRow[]> {
@@ -271,7 +271,7 @@ async function* batchedRuns(s: CommandSettings, size: number, ctx: RunContext): 
   const results = orderedMap(batches, s.concurrency, ctx.signal, (b, signal) => runBatchWithRetries(s, b, ctx, signal));
   try {
     for await (const r of results) {
-      const rows = r.rows.map((row, i): OutputRow => ({ line: outputs + i + 1, inputLine: r.batch.lines[i]!, text: row.text, value: row.value }));
+      const rows = r.rows.map((row, i): OutputRow => ({ line: outputs + i + 1, inputLine: r.batch.lines[i]!, text: row.text, value: row.value, ...('bare' in row ? { bare: row.bare } : {}) }));
       outputs += rows.length;
       ctx.progress(outputs, inputs, false);
       yield rows;
@@ -321,8 +321,8 @@ async function runBatch(s: CommandSettings, b: Batch, ctx: RunContext, signal: A
           throw new SourceError('bad-output', `${which} wrote more outputs than its ${plural(b.lines.length, 'input')}`, { outputLine: item.line, ...tailOf(run) });
         }
         if ('tooLong' in item) throw tooLongError(`output line ${item.line} of ${which}`, item.line, item.length, ctx.maxLineBytes, inputLine, tailOf(run));
-        const row = outputRow(`output line ${item.line} of ${which}`, item.line, item.text, inputLine, () => tailOf(run));
-        rows.push({ text: row.text, value: row.value });
+        const row = outputRow(`output line ${item.line} of ${which}`, item.line, item.text, inputLine, () => tailOf(run), ctx.bare);
+        rows.push({ text: row.text, value: row.value, ...('bare' in row ? { bare: row.bare } : {}) });
       }
     } catch (e) {
       if (!signal.aborted) throw e; // killed: stdout may end with a premature close

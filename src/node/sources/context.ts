@@ -15,6 +15,8 @@ export class RunContext {
   private readonly throttle: Throttle<Progress>;
   private counted: Promise<number | undefined> | undefined;
   private readonly onCallerAbort = (): void => this.stop('cancelled');
+  /** Outputs may be any JSON value (the contract maps them by `output.fields`); see OutputRow.bare. */
+  bare = false;
 
   constructor(
     readonly timeoutMs: number,

@@ -12,6 +12,13 @@
 // order. A request that gets a 5xx, times out or loses its connection is
 // retried up to `retries` times, waiting retryDelay, 2 × retryDelay, 4 × …
 // A 4xx (or any other status) is not retried.
+//
+// With a `protocol` (mlflow, tfserving, open-inference; see protocols.ts) the
+// request and response shapes are the preset's: every request carries a list
+// of up to `batch` records (one without `batch`), the URL gets the preset's
+// path, and each prediction may be any JSON value (shape.ts names its fields).
+// A plain endpoint's outputs, too, may be any JSON value when the contract
+// names their fields (`output.fields`); otherwise each must be an object.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { formatDuration } from '../../core/util/values';
@@ -20,6 +27,7 @@ import { formatSize, inputLines, plural, snippet, SourceError } from './errors';
 import { orderedMap } from './pool';
 import type { OutputRow } from './types';
 import type { RunContext } from './context';
+import type { Protocol } from './protocols';
 
 export interface HttpSettings {
   url: URL;
@@ -33,6 +41,9 @@ export interface HttpSettings {
   requestTimeoutMs: number;
   retryDelayMs: number;
   inputsFile: string;
+  protocol?: Protocol | undefined;
+  /** The contract names the fields of bare predictions (`output.fields`): a prediction need not be an object. */
+  bare?: boolean;
 }
 
 /** Longest wait between two attempts. */
@@ -101,7 +112,7 @@ async function exchange(s: HttpSettings, b: Batch, agent: http.Agent, signal: Ab
   const rows = inputLines(b.lines[0]!, b.lines[b.lines.length - 1]!);
   const target = `${s.method} ${displayUrl(s.url)}`;
   const payload = s.batch === undefined ? b.texts[0]! : `[${b.texts.join(',')}]`;
-  const body = wrap(payload, s.inputsPath);
+  const body = s.protocol ? s.protocol.body(b.texts.map((t) => JSON.parse(t) as Record<string, unknown>)) : wrap(payload, s.inputsPath);
   const maxBytes = maxLineBytes * Math.max(1, b.lines.length);
   for (let attempt = 1; ; attempt++) {
     const after = attempt > 1 ? ` after ${plural(attempt, 'attempt')}` : '';
@@ -145,9 +156,18 @@ function outputsOf(text: string, s: HttpSettings, b: Batch, what: string, detail
   } catch (e) {
     throw new SourceError('bad-output', `${what} is not JSON: ${snippet(text)}`, { ...details, cause: e });
   }
+  if (s.protocol) {
+    const found = s.protocol.predictions(parsed, b.lines.length);
+    if (typeof found === 'string') throw new SourceError('bad-output', `${what}: ${found}: ${snippet(text)}`, details);
+    return found.map((v, i) => {
+      if (!s.bare && !isObject(v)) throw new SourceError('bad-output', `${what}: prediction ${i + 1} is not a JSON object (name its fields with \`output.fields\`): ${snippet(JSON.stringify(v) ?? String(v))}`, { ...details, inputLine: b.lines[i]! });
+      return { line: 0, inputLine: b.lines[i]!, text: JSON.stringify(v), value: isObject(v) ? v : {}, bare: v };
+    });
+  }
   const where = s.outputsPath.length ? ` at \`${s.outputsPath.join('.')}\`` : '';
   const found = pick(parsed, s.outputsPath);
   if (s.batch === undefined) {
+    if (s.bare && found !== undefined) return [{ line: 0, inputLine: b.lines[0]!, text: JSON.stringify(found), value: isObject(found) ? found : {}, bare: found }];
     if (!isObject(found)) throw new SourceError('bad-output', `${what} has no JSON object${where}: ${snippet(text)}`, details);
     return [{ line: 0, inputLine: b.lines[0]!, text: JSON.stringify(found), value: found }];
   }
@@ -156,6 +176,7 @@ function outputsOf(text: string, s: HttpSettings, b: Batch, what: string, detail
     throw new SourceError('bad-output', `${what} has ${plural(found.length, 'output')} for ${plural(b.lines.length, 'input')}`, details);
   }
   return found.map((v, i) => {
+    if (s.bare) return { line: 0, inputLine: b.lines[i]!, text: JSON.stringify(v), value: isObject(v) ? v : {}, bare: v };
     if (!isObject(v)) throw new SourceError('bad-output', `${what}: output ${i + 1} is not a JSON object: ${snippet(JSON.stringify(v) ?? String(v))}`, { ...details, inputLine: b.lines[i]! });
     return { line: 0, inputLine: b.lines[i]!, text: JSON.stringify(v), value: v };
   });

@@ -15,7 +15,9 @@ import { commandOutputs } from './command';
 import { RunContext } from './context';
 import { formatSize, SourceError } from './errors';
 import { httpOutputs } from './http';
+import { PROTOCOLS, protocolOf, type ProtocolName } from './protocols';
 import { outputRow } from './output';
+import { shapedOutputs } from './shape';
 import type { HttpSpec, ObtainOptions, OutputRow, SourceSpec } from './types';
 
 export { formatSize, SourceError, type SourceErrorDetails, type SourceErrorKind } from './errors';
@@ -153,7 +155,12 @@ export async function* obtainOutputChunks(source: SourceSpec, options: ObtainOpt
 
   if (!inputsFile) throw new SourceError('config', `a ${kind} source needs an inputs file`);
   await mustExist(inputsFile, 'inputs file', cwd);
+  if (options.shape) {
+    yield* shapedOutputs(obtainOutputChunks(source, { ...options, shape: undefined, bare: options.shape.fields !== undefined }), options.shape, inputsFile, maxLineBytes);
+    return;
+  }
   const ctx = new RunContext(timeoutMs, maxLineBytes, inputsFile, options.signal, options.onProgress);
+  ctx.bare = options.bare === true;
   try {
     if (kind === 'command') {
       const command = expandCommand(String(source.command), seed);
@@ -182,6 +189,22 @@ export async function* obtainOutputChunks(source: SourceSpec, options: ObtainOpt
         throw new SourceError('config', `\`http.url\` ${JSON.stringify(spec?.url)} is not a URL`);
       }
       const dotted = (p: unknown): string[] => (typeof p === 'string' && p ? p.split('.') : []);
+      let protocol;
+      if (spec.protocol !== undefined) {
+        if (!PROTOCOLS.includes(spec.protocol as ProtocolName)) throw new SourceError('config', `\`http.protocol\` is one of ${PROTOCOLS.join(', ')}, not ${JSON.stringify(spec.protocol)}`);
+        const p = protocolOf({
+          name: spec.protocol as ProtocolName,
+          ...(spec.model !== undefined ? { model: String(spec.model) } : {}),
+          ...(spec.version !== undefined ? { version: String(spec.version) } : {}),
+          ...(spec.format !== undefined ? { format: spec.format } : {}),
+          ...(spec.fields ? { fields: spec.fields } : {}),
+          ...(spec.tensor?.name ? { tensor: spec.tensor.name } : {}),
+          ...(spec.datatype ? { datatype: spec.datatype } : {}),
+        });
+        if (typeof p === 'string') throw new SourceError('config', p);
+        protocol = p;
+        url = new URL(url.pathname.replace(/\/+$/, '') + p.path + url.search, url);
+      }
       yield* httpOutputs(
         {
           url,
@@ -195,6 +218,8 @@ export async function* obtainOutputChunks(source: SourceSpec, options: ObtainOpt
           requestTimeoutMs: options.requestTimeoutMs ?? duration(spec.requestTimeout, DEFAULT_REQUEST_TIMEOUT, '`http.requestTimeout`'),
           retryDelayMs: options.retryDelayMs ?? duration(spec.retryDelay, DEFAULT_RETRY_DELAY, '`http.retryDelay`'),
           inputsFile,
+          protocol,
+          bare: ctx.bare,
         },
         ctx,
       );

@@ -5,13 +5,15 @@ import type { OutputRow } from './types';
 const at = (inputLine: number | undefined): string => (inputLine !== undefined ? ` (input line ${inputLine})` : '');
 
 /** `what` names the line, e.g. `output line 12`. */
-export function outputRow(what: string, line: number, text: string, inputLine: number | undefined, details?: () => SourceErrorDetails): OutputRow {
+/** With `bare` (the contract maps outputs by `output.fields`), any JSON value is an output, kept in `bare` (see OutputRow). */
+export function outputRow(what: string, line: number, text: string, inputLine: number | undefined, details?: () => SourceErrorDetails, bare = false): OutputRow {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
     throw new SourceError('bad-output', `${what} is not JSON: ${snippet(text)}${at(inputLine)}`, { ...details?.(), outputLine: line, ...(inputLine !== undefined ? { inputLine } : {}), cause: e });
   }
+  if (bare) return { line, ...(inputLine !== undefined ? { inputLine } : {}), text, value: {}, bare: value };
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new SourceError('bad-output', `${what} is not a JSON object: ${snippet(text)}${at(inputLine)}`, { ...details?.(), outputLine: line, ...(inputLine !== undefined ? { inputLine } : {}) });
   }

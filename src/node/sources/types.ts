@@ -1,4 +1,5 @@
 // What a source is given and what it yields.
+import type { OutputShape } from '../../core/contract/outputShape';
 
 /** The contract's `source` object (see src/schemas/contract.schema.json). */
 export interface SourceSpec {
@@ -35,6 +36,20 @@ export interface HttpSpec {
   requestTimeout?: string;
   /** Wait before the first retry, as a duration (default 500ms); each further retry waits twice as long. */
   retryDelay?: string;
+  /** A serving stack's request and response shapes (protocols.ts): the URL is then the server's base URL. */
+  protocol?: 'mlflow' | 'tfserving' | 'open-inference';
+  /** The served model's name, for tfserving and open-inference paths. */
+  model?: string;
+  /** The served model's version, when the path should name one. */
+  version?: string | number;
+  /** mlflow: records (default) or split; tfserving: row (default) or columnar. */
+  format?: string;
+  /** The input fields sent, in this order (default: all of each record's). */
+  fields?: string[];
+  /** open-inference: one 2-D tensor [rows, fields] of all the fields, under this name (default: one tensor per field). */
+  tensor?: { name: string };
+  /** open-inference: the datatype of the input tensors (default from the values: BOOL, INT64, FP64, BYTES). */
+  datatype?: string;
 }
 
 export interface Progress {
@@ -70,6 +85,10 @@ export interface ObtainOptions {
   onProgress?: (p: Progress) => void;
   /** Longest output (and input) line in bytes (default 1 MiB). */
   maxLineBytes?: number;
+  /** The contract's `output.key.fromInput` / `output.fields`: outputs are joined to inputs by position and mapped to fields (shape.ts). */
+  shape?: OutputShape | undefined;
+  /** Set by the shaping layer (shape.ts): outputs may be any JSON value, carried in OutputRow.bare. */
+  bare?: boolean;
   /** Between SIGTERM and SIGKILL when a process tree is killed (default 2000 ms). */
   killGraceMs?: number;
 }
@@ -87,4 +106,10 @@ export interface OutputRow {
   text: string;
   /** The output, parsed (always a JSON object). */
   value: Record<string, unknown>;
+  /**
+   * Inside the sources only, when the contract maps bare predictions to
+   * fields: the output as it came (any JSON value); `value` is then `{}`
+   * until shape.ts has made it the keyed object every consumer sees.
+   */
+  bare?: unknown;
 }
