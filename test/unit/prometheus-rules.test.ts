@@ -175,9 +175,9 @@ describe('prometheus rules: the trigger a rule becomes', () => {
     for (let ago = 5 * M; ago >= 0; ago -= 30_000) samples.push([now - ago, 1]);
     const readings: Record<string, Reading> = { IrisHighLatency: { kind: 'series', samples, stepMs: 30_000 } };
     const [r] = evaluateTriggers([{ fromRule: 'alerts.rules.yml#IrisHighLatency' }], (m) => readings[m] ?? { kind: 'missing', message: `no ${m}` }, now, resolve);
-    assert.deepEqual([r!.id, r!.state, r!.message, r!.rule?.expr], ['IrisHighLatency', 'fires', 'alert IrisHighLatency returns 1 series > 0 for all 11 samples over 5m: fires', 'max(iris_p99_latency_ms) > 250']);
+    assert.deepEqual([r!.id, r!.state, r!.message, r!.rule?.expr], ['IrisHighLatency', 'fires', 'alert IrisHighLatency (`max(iris_p99_latency_ms) > 250`) returns 1 series > 0 for all 11 samples over 5m: fires', 'max(iris_p99_latency_ms) > 250']);
     const [quiet] = evaluateTriggers([{ fromRule: 'alerts.rules.yml#IrisHighLatency' }], () => ({ kind: 'value', value: 0 }), now, resolve);
-    assert.deepEqual([quiet!.state, quiet!.message], ['quiet', 'alert IrisHighLatency returns 0 series, not > 0: quiet']);
+    assert.deepEqual([quiet!.state, quiet!.message], ['quiet', 'alert IrisHighLatency (`max(iris_p99_latency_ms) > 250`) returns 0 series, not > 0: quiet']);
   });
 
   it('a reference that cannot be resolved, or a when/for/confidence next to fromRule, is the trigger\'s error', () => {

@@ -52,4 +52,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'unknown-field': "A contract test's tolerance or drift names a field the output schema does not have (often a typo): no row could be compared.",
   'field-not-numeric': 'An abs, rel, psi or ks rule names a field the output schema does not make a number (psi and ks need one number per row, not an array).',
   'internal-error': 'Rollback Lens failed while checking; please report it.',
+  'invalid-rule-file': 'The Prometheus rule file a `fromRule` trigger names is not valid YAML, or not in the rule-file format (`groups`, each with a `name` and `rules`; each alerting rule with `alert`, `expr` and a Prometheus-duration `for`).',
+  'unknown-alert-rule': 'A `fromRule` trigger names no alerting rule of its file: a misspelt alert or group, a recording rule (`record:`), or an alert in several groups without its group.',
+  'rule-trigger-conflict': 'A `fromRule` trigger also sets `when`, `for` or `confidence`, which come from the rule.',
 };

@@ -197,7 +197,8 @@ function planRuleTrigger(o: Record<string, unknown>, index: number, resolve: Rul
     return fail(`trigger ${id} takes \`${key}\` from its rule (${theirs} in \`${ref}\`); remove \`${key}\` here so the two cannot drift apart`);
   }
   plan.comparison = { op: '>', threshold: 0 };
-  plan.label = `alert ${rule.alert}`;
+  // the expression on one line: reports show what was asked
+  plan.label = `alert ${rule.alert} (\`${rule.expr.replace(/\s+/g, ' ')}\`)`;
   plan.rule = { ref, alert: rule.alert, group: rule.group, expr: rule.expr, ...(rule.for !== undefined ? { for: rule.for } : {}), query: ruleQuery(rule.expr) };
   if (rule.forMs !== undefined) {
     plan.forMs = rule.forMs;
