@@ -26,6 +26,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'invalid-duration': 'A duration such as `5m` or `1h30m` is malformed.',
   'invalid-comparison': 'A comparison such as `> 250` is malformed.',
   'invalid-date': 'A date such as `2027-01-01` is malformed or does not exist.',
+  'invalid-output-path': 'A `$`-path of `output.fields` (such as `$`, `$[0]`, `$.probabilities[1]`) is malformed.',
   'duplicate-step-id': 'Two steps share an id.',
   'unknown-step': '`requires`, or a drill scenario\'s `failStep` / `hangStep`, names a step that does not exist.',
   'dependency-cycle': 'Steps require each other in a cycle.',
