@@ -3,10 +3,11 @@
 // located at the `fromRule` value (a missing file, YAML that is not a rule
 // file, an unknown alert with a did-you-mean and its quick fix, a recording
 // rule, an alert in two groups), `when`/`for`/`confidence` next to it at their
-// key, and the metrics source that must be able to evaluate it. The CLI and a
+// key, and the metrics source that must be able to evaluate it. Hover on a
+// `fromRule` shows the rule; completion after `#` offers the file's alerts. The CLI and a
 // real Prometheus on the same triggers: test/system/prometheus-rules.test.ts.
 import * as assert from 'node:assert/strict';
-import { CLEAN_RUNBOOK, rangeOfText, replaceOnce, setup, showAll, type Range } from './helpers';
+import { CLEAN_RUNBOOK, cursor, offsetOf, rangeOf, rangeOfText, replaceOnce, setup, showAll, type Range } from './helpers';
 
 const RULES = `groups:
   - name: iris
@@ -173,5 +174,44 @@ describe('lint: fromRule triggers', () => {
         ],
       ],
     );
+  });
+});
+
+describe('editor: hover and completion on fromRule', () => {
+  it("hover on the fromRule value, once the document was checked: the schema's description, then the rule's expr, for:, labels and annotations", async () => {
+    const t = runbook('{ fromRule: alerts.rules.yml#IrisHighLatency }');
+    const { service, doc } = setup(t, { extraFiles: { 'alerts.rules.yml': RULES } });
+    await service.validate(doc);
+    const h = service.hover(doc, offsetOf(t, 'IrisHighLatency'))!;
+    const parts = h.contents.split('\n\n');
+    assert.equal(parts[0], '**fromRule** · `string`');
+    assert.deepEqual(parts.slice(2), [
+      'Alert `IrisHighLatency` (group `iris` of `alerts.rules.yml`, line 6), for: 5m',
+      '```promql\nmax(iris_p99_latency_ms) > 250\n```',
+      'summary: iris p99 latency above 250 ms',
+    ]);
+    assert.deepEqual(rangeOf(t, h.span), rangeOfText(t, 'alerts.rules.yml#IrisHighLatency'));
+  });
+
+  it('completion after `#` (and after a group and `/`): the alert names of the rule file, with their expr', async () => {
+    const checked = runbook('{ fromRule: alerts.rules.yml#IrisHighLatency }');
+    const { service, host } = setup(checked, { extraFiles: { 'alerts.rules.yml': RULES } });
+    await service.validate({ uri: 'mem://checked/iris.runbook.yaml', version: 1, path: 'iris.runbook.yaml', text: checked });
+    const { text, offset } = cursor(runbook('{ fromRule: alerts.rules.yml#Iris| }'));
+    const doc = { uri: 'mem://typing/iris.runbook.yaml', version: 1, path: 'iris.runbook.yaml', text };
+    const items = service.complete(doc, offset);
+    assert.deepEqual(
+      items.map((i) => [i.label, i.detail, i.documentation, text.slice(i.replace.start, i.replace.end)]),
+      [
+        ['IrisHighLatency', 'alert · group iris · for 5m', 'max(iris_p99_latency_ms) > 250', 'Iris'],
+        ['IrisErrors', 'alert · groups iris, iris-drift', 'iris_error_rate > 0.02', 'Iris'],
+      ],
+    );
+    const grouped = cursor(runbook('{ fromRule: "alerts.rules.yml#iris-drift/|" }'));
+    assert.deepEqual(
+      service.complete({ ...doc, version: 2, text: grouped.text }, grouped.offset).map((i) => i.label),
+      ['IrisErrors'],
+    );
+    assert.ok(host.reads.filter((r) => r === 'alerts.rules.yml').length === 1, 'completion reads no file');
   });
 });

@@ -6,13 +6,31 @@
 // are errors at their key (they come from the rule). Whether the metrics
 // source can evaluate the rule is checked with the other metrics (runbook.ts).
 // A reference without `#` is the schema's pattern error, not repeated here.
+// Each rule file parsed here is remembered per host (seenRuleFile), so hover
+// and completion, which read no files, can show the rules of the last check.
 import { resolveWorkspacePath } from '../../util/path';
 import { findAlert, parseRuleFile, parseRuleRef, type AlertRule, type RuleFile } from '../../runbook/rules';
 import { suggest } from '../schemaErrors';
+import type { LanguageHost } from '../host';
 import type { Diagnostic } from '../../types';
 import { asArray, asObject, changeTo, diag, keyAt, valueAt, type CheckContext } from './context';
 
 const SHAPE = /^[^#]+#.+$/;
+
+/** Rule files parsed by the last checks, by workspace path, per host. */
+const SEEN = new WeakMap<LanguageHost, Map<string, RuleFile>>();
+
+/** The rule file at a workspace path as the last check parsed it; undefined when none did (or it was not a rule file). */
+export function seenRuleFile(host: LanguageHost, workspacePath: string): RuleFile | undefined {
+  return SEEN.get(host)?.get(workspacePath);
+}
+
+function remember(host: LanguageHost, workspacePath: string, file: RuleFile | undefined): void {
+  let m = SEEN.get(host);
+  if (!m) SEEN.set(host, (m = new Map()));
+  if (file) m.set(workspacePath, file);
+  else m.delete(workspacePath);
+}
 
 export async function checkRuleTriggers(ctx: CheckContext): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
@@ -76,6 +94,7 @@ async function loadRuleFile(
   const text = await ctx.host.readFile(resolved);
   if (text === undefined) return fail('missing-file', `rule file \`${ref}\` cannot be read`);
   const parsed = parseRuleFile(text);
+  remember(ctx.host, resolved, parsed.ok ? parsed.file : undefined);
   if (!parsed.ok) return fail('invalid-rule-file', `rule file \`${ref}\` is ${parsed.message}`);
   return parsed;
 }
