@@ -187,10 +187,36 @@ describe('prometheus rules: fromRule triggers against a real Prometheus, through
     const report = JSON.parse(d.stdout) as { phases: { detect: string[] }; findings: Array<{ code: string; line: number; column: number; message: string }> };
     assert.deepEqual(
       report.findings.filter((f) => f.code === 'unknown-alert-rule' || f.code === 'trigger-unreadable').map((f) => `${f.line}:${f.column} ${f.code} ${f.message}`),
-      [
-        `${line}:${col} unknown-alert-rule \`alerts.rules.yml\` has no alerting rule \`IrisHighLatncy\` — did you mean \`IrisHighLatency\`?`,
-        `${line}:${col} trigger-unreadable trigger \`IrisHighLatncy\`: \`alerts.rules.yml\` has no alerting rule \`IrisHighLatncy\` — did you mean \`IrisHighLatency\`?`,
-      ],
+      // one problem, one finding: the trigger that cannot be read adds no trigger-unreadable of its own
+      [`${line}:${col} unknown-alert-rule \`alerts.rules.yml\` has no alerting rule \`IrisHighLatncy\` — did you mean \`IrisHighLatency\`?`],
     );
+    assert.deepEqual(report.phases.detect, [
+      'IrisHighLatncy: `alerts.rules.yml` has no alerting rule `IrisHighLatncy` — did you mean `IrisHighLatency`?',
+      'no trigger would fire now',
+    ]);
+  });
+  it('a rule file linked from outside the workspace: refused at the fromRule value by validate and dry-run, never read', () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-rules-outside-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'alerts.rules.yml'), RULES);
+      fs.symlinkSync(path.join(outside, 'alerts.rules.yml'), path.join(dir, 'linked.rules.yml'));
+      const text = runbookText(prom!.url, '  - { fromRule: linked.rules.yml#IrisHighLatency }\n');
+      fs.writeFileSync(path.join(dir, 'linked.runbook.yaml'), text);
+      const line = text.split('\n').findIndex((l) => l.includes('linked.rules.yml')) + 1;
+      const col = text.split('\n')[line - 1]!.indexOf('linked.rules.yml') + 1;
+      const v = runCliProcess(dir, ['validate', 'linked.runbook.yaml']);
+      assert.equal(v.code, 1);
+      assert.deepEqual(
+        v.stdout.split('\n').filter((l) => l.includes('file-outside-workspace')),
+        [`linked.runbook.yaml:${line}:${col}: error file-outside-workspace \`linked.rules.yml\` resolves outside the workspace (through a link); referenced files must live inside it`],
+      );
+      const d = runCliProcess(dir, ['dry-run', 'linked.runbook.yaml', '--format', 'json']);
+      assert.equal(d.code, 1);
+      const report = JSON.parse(d.stdout) as { phases: { detect: string[] }; findings: Array<{ code: string; line: number; column: number }> };
+      assert.deepEqual(report.findings.filter((f) => f.code === 'file-outside-workspace' || f.code.startsWith('trigger-')).map((f) => `${f.line}:${f.column} ${f.code}`), [`${line}:${col} file-outside-workspace`]);
+      assert.equal(report.phases.detect[0], 'IrisHighLatency: rule file `linked.rules.yml` is outside the workspace (through a link)');
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 });

@@ -86,7 +86,12 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   for (const [i, t] of triggers.entries()) {
     phases.detect.push(`${t.id}: ${t.message}`);
     // a trigger from a rule is located at its `fromRule`, where the lint puts the rule's problems too
-    const where = obj(triggersRaw[i]).fromRule !== undefined ? atValue(['triggers', i, 'fromRule']) : at(['triggers', i, 'metric']);
+    const fromRule = obj(triggersRaw[i]).fromRule !== undefined;
+    const where = fromRule ? atValue(['triggers', i, 'fromRule']) : at(['triggers', i, 'metric']);
+    // a rule that cannot be used is already a language service error inside this trigger: one problem, one finding
+    const item = atValue(['triggers', i]).span;
+    const told = fromRule && !t.rule && item !== undefined && findings.some((f) => f.severity === 'error' && f.span !== undefined && f.span.start >= item.start && f.span.end <= item.end);
+    if (told) continue;
     if (t.state === 'error') findings.push({ severity: 'error', code: 'trigger-unreadable', message: `trigger \`${t.id}\`: ${t.message}`, ...where });
     else if (t.state === 'no-data') findings.push({ severity: 'warning', code: 'trigger-no-data', message: `trigger \`${t.id}\`: ${t.message}`, ...where });
   }
