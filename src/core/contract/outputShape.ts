@@ -9,6 +9,8 @@
 // A path that finds nothing gives an error naming the field and the path,
 // never a silent `undefined`.
 
+import type { Parsed } from '../util/values';
+
 export interface OutputShape {
   /** The input field carried over as the key (`output.key.fromInput`). */
   fromInput?: string;
@@ -30,6 +32,28 @@ export function parseFieldPath(text: string): Array<string | number> | undefined
     i = step.lastIndex;
   }
   return steps;
+}
+
+/**
+ * A `$`-path checked, for the editor: the steps, or where it stops being a
+ * path (`at` and `length` inside the text) and why. Accepts exactly what
+ * parseFieldPath accepts.
+ */
+export function parseOutputPath(text: string): Parsed<Array<string | number>> {
+  const forms = '`.name`, `[index]` or `["name"]`';
+  if (!text.startsWith('$')) return { ok: false, error: { at: 0, length: text.length, message: 'a path starts with `$` (the whole output), e.g. `$` or `$[0]`' } };
+  const steps = parseFieldPath(text);
+  if (steps) return { ok: true, value: steps };
+  // the longest prefix that is a path: the rest is where it stops
+  let good = 1;
+  const step = /\.([A-Za-z_][A-Za-z0-9_-]*)|\[([0-9]+)\]|\["([^"]*)"\]/y;
+  for (;;) {
+    step.lastIndex = good;
+    if (!step.exec(text)) break;
+    good = step.lastIndex;
+  }
+  const rest = text.slice(good);
+  return { ok: false, error: { at: good, length: rest.length, message: `\`${rest}\` is not ${forms}; after \`$\` a path is any of those, e.g. \`$[0]\` or \`$.probabilities[1]\`` } };
 }
 
 /** The contract's `output` object's shape, or undefined when outputs are keyed objects as they come. */

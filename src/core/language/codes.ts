@@ -26,6 +26,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'invalid-duration': 'A duration such as `5m` or `1h30m` is malformed.',
   'invalid-comparison': 'A comparison such as `> 250` is malformed.',
   'invalid-date': 'A date such as `2027-01-01` is malformed or does not exist.',
+  'invalid-output-path': 'A `$`-path of `output.fields` (such as `$`, `$[0]`, `$.probabilities[1]`) is malformed.',
   'duplicate-step-id': 'Two steps share an id.',
   'unknown-step': '`requires`, or a drill scenario\'s `failStep` / `hangStep`, names a step that does not exist.',
   'dependency-cycle': 'Steps require each other in a cycle.',
@@ -52,4 +53,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'unknown-field': "A contract test's tolerance or drift names a field the output schema does not have (often a typo): no row could be compared.",
   'field-not-numeric': 'An abs, rel, psi or ks rule names a field the output schema does not make a number (psi and ks need one number per row, not an array).',
   'internal-error': 'Rollback Lens failed while checking; please report it.',
+  'invalid-rule-file': 'The Prometheus rule file a `fromRule` trigger names is not valid YAML, or not in the rule-file format (`groups`, each with a `name` and `rules`; each alerting rule with `alert`, `expr` and a Prometheus-duration `for`).',
+  'unknown-alert-rule': 'A `fromRule` trigger names no alerting rule of its file: a misspelt alert or group, a recording rule (`record:`), or an alert in several groups without its group.',
+  'rule-trigger-conflict': 'A `fromRule` trigger also sets `when`, `for` or `confidence`, which come from the rule.',
 };

@@ -2,8 +2,11 @@
 // enum values and examples, step ids inside `requires`, declared roles inside
 // `approve`/`signOff`/`owner`. The cursor's place in the tree is found by
 // parsing a copy of the text with a probe token at the cursor, so incomplete
-// lines resolve the way the YAML parser itself sees them.
+// lines resolve the way the YAML parser itself sees them. After a trigger's
+// `fromRule: file#`, the rule file's alert names (ruleInfo.ts).
 import type { Analysis } from './analysis';
+import type { LanguageHost } from './host';
+import { ruleCompletion } from './ruleInfo';
 import { requiredOnlyKey } from './schemaErrors';
 import { describe, propertiesAt, resolveRef, schemasAt, typeLabel, type JsonSchema } from './schemas';
 import type { CompletionItem, Span } from '../types';
@@ -12,7 +15,7 @@ import { STEP_KINDS } from '../runbook/steps';
 
 const PROBE = '__rl_probe__';
 
-export function complete(analysis: Analysis, offset: number): CompletionItem[] {
+export function complete(analysis: Analysis, offset: number, host?: LanguageHost): CompletionItem[] {
   const schema = analysis.schema;
   if (!schema) return [];
   const text = analysis.input.text;
@@ -24,6 +27,10 @@ export function complete(analysis: Analysis, offset: number): CompletionItem[] {
   const replace: Span = { start: wordStart, end: wordEnd };
   const before = text.slice(lineStart, wordStart);
   const after = text.slice(wordEnd, text.indexOf('\n', wordEnd) === -1 ? text.length : text.indexOf('\n', wordEnd));
+  if (analysis.kind === 'RollbackRunbook') {
+    const rules = ruleCompletion(host, analysis.input.path, before, replace);
+    if (rules) return rules;
+  }
   const keyPosition = /^\s*(-\s+)*$/.test(before);
   // on an existing key (`tiem|out: 5m`) the colon is there already: replace the name only
   const hasColon = /^\s*:/.test(after);

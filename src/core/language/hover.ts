@@ -1,11 +1,14 @@
-// Hover: the schema's description and type for the key or value under the cursor.
+// Hover: the schema's description and type for the key or value under the
+// cursor; on a trigger's `fromRule`, the rule it takes (ruleInfo.ts).
 import type { Analysis } from './analysis';
+import type { LanguageHost } from './host';
+import { ruleHover } from './ruleInfo';
 import { describe, schemasAt, typeLabel, type JsonSchema } from './schemas';
 import type { HoverResult } from '../types';
 import { formatDuration, parseDuration } from '../util/values';
 import { nodeAt } from '../yaml';
 
-export function hover(analysis: Analysis, offset: number): HoverResult | null {
+export function hover(analysis: Analysis, offset: number, host?: LanguageHost): HoverResult | null {
   const schema = analysis.schema;
   const root = analysis.parsed?.root ?? null;
   if (!schema || !root) return null;
@@ -25,6 +28,9 @@ export function hover(analysis: Analysis, offset: number): HoverResult | null {
   if (valueNode?.type === 'scalar' && typeof valueNode.value === 'string' && schemas.includes(schema.definitions?.duration as JsonSchema)) {
     const d = parseDuration(valueNode.value);
     if (d.ok) parts.push(`\`${valueNode.value}\` = ${formatDuration(d.value)} (${d.value / 1000} s)`);
+  }
+  if (analysis.kind === 'RollbackRunbook' && at.path.length === 3 && at.path[0] === 'triggers' && name === 'fromRule' && valueNode?.type === 'scalar' && typeof valueNode.value === 'string') {
+    parts.push(...ruleHover(host, analysis.input.path, valueNode.value));
   }
   const span = { start: at.node.start, end: at.node.end };
   return { span, contents: parts.join('\n\n') };

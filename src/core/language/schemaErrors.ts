@@ -19,7 +19,7 @@ export interface SchemaErrorContext {
 }
 
 /** Definitions whose values a parser checks instead of the schema's pattern. */
-export const SYNTAX_DEFINITIONS = ['duration', 'comparison', 'date'];
+export const SYNTAX_DEFINITIONS = ['duration', 'comparison', 'date', 'outputPath'];
 
 export function schemaDiagnostics(errors: readonly ErrorObject[], ctx: SchemaErrorContext): Diagnostic[] {
   const collapsed = collapseCombinators(errors, ctx);

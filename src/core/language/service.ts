@@ -72,11 +72,11 @@ export class LanguageService {
   }
 
   complete(doc: TextDocumentInput, offset: number): CompletionItem[] {
-    return guard(() => complete(this.entry(doc).analysis, offset), []);
+    return guard(() => complete(this.entry(doc).analysis, offset, this.host), []);
   }
 
   hover(doc: TextDocumentInput, offset: number): HoverResult | null {
-    return guard(() => hover(this.entry(doc).analysis, offset), null);
+    return guard(() => hover(this.entry(doc).analysis, offset, this.host), null);
   }
 
   symbols(doc: TextDocumentInput): DocumentSymbol[] {

@@ -96,7 +96,8 @@ export interface DrillReport {
   expectations: DrillExpectation[];
   /** Every fault the scenario injects; a drill passes only when each was reached. */
   faults: DrillFault[];
-  triggers: Array<{ id: string; metric: string; value?: number; fired: boolean; message: string }>;
+  /** `rule`: for a `fromRule` trigger, the alerting rule it took (its `fromRule`, expr and for:). */
+  triggers: Array<{ id: string; metric: string; value?: number; fired: boolean; message: string; rule?: { ref: string; expr: string; for?: string } }>;
   steps: DrillStep[];
   approvals: DrillApproval[];
   restored: string[];

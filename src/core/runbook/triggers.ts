@@ -25,6 +25,14 @@
 //   ends. Without `bound`, the end that makes a breach significant is used:
 //   lower for > and >=, upper for < and <=, both for == and !=.
 //   `level` describes the interval the metrics hold and is not used here.
+// - `{ fromRule: alerts.rules.yml#IrisHighLatency }` takes a Prometheus
+//   alerting rule (src/core/runbook/rules.ts; a resolver hands in the rule):
+//   its metric is the alert name (the reading is the number of series the
+//   alert's expression returns, see ruleQuery), its comparison `> 0`, its
+//   window the rule's `for:`; its id defaults to the alert name. `when`,
+//   `for` and `confidence` next to `fromRule` are the trigger's error: they
+//   come from the rule.
+import { parseRuleRef, ruleQuery, type RuleResolver } from './rules';
 import { compare, formatDuration, parseComparison, parseDuration, type Comparison, type Operator } from '../util/values';
 import { reading } from '../util/number';
 
@@ -59,6 +67,22 @@ export interface TriggerPlan {
   severity: 'rollback' | 'warn';
   /** Why the trigger cannot be evaluated at all (a bad `when`, `for` or `confidence`). */
   error?: string;
+  /** For a `fromRule` trigger: the alerting rule it takes. */
+  rule?: RuleInfo;
+  /** How messages name what is read (`alert IrisHighLatency`); default the metric. */
+  label?: string;
+}
+
+/** The alerting rule a `fromRule` trigger takes, as reports show it. */
+export interface RuleInfo {
+  /** The `fromRule` value. */
+  ref: string;
+  alert: string;
+  group: string;
+  expr: string;
+  for?: string;
+  /** What the metrics source is asked: ruleQuery(expr). */
+  query: string;
 }
 
 export interface BoundResult {
@@ -95,6 +119,8 @@ export interface TriggerResult {
   bounds?: BoundResult[];
   severity: 'rollback' | 'warn';
   message: string;
+  /** For a `fromRule` trigger: the alerting rule it takes. */
+  rule?: RuleInfo;
 }
 
 /** Looks up the reading of a metric; `forMs` is the window the trigger needs (undefined: the latest value). */
@@ -103,12 +129,13 @@ export type ReadingLookup = (metric: string, forMs: number | undefined) => Readi
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Reads each entry of a runbook's `triggers` (anything: the value may not have passed the schema). */
-export function planTriggers(triggers: unknown): TriggerPlan[] {
+export function planTriggers(triggers: unknown, resolve?: RuleResolver): TriggerPlan[] {
   if (!Array.isArray(triggers)) return [];
-  return triggers.map((t, index) => planTrigger(t, index));
+  return triggers.map((t, index) => planTrigger(t, index, resolve));
 }
 
-export function planTrigger(t: unknown, index: number): TriggerPlan {
+export function planTrigger(t: unknown, index: number, resolve?: RuleResolver): TriggerPlan {
+  if (isObject(t) && t.fromRule !== undefined) return planRuleTrigger(t, index, resolve);
   const o = isObject(t) ? t : {};
   const id = typeof o.id === 'string' && o.id ? o.id : `#${index + 1}`;
   const metric = typeof o.metric === 'string' ? o.metric : '';
@@ -149,6 +176,37 @@ export function planTrigger(t: unknown, index: number): TriggerPlan {
   return plan;
 }
 
+/** A `fromRule` trigger: the rule's expression counted, `> 0`, over the rule's `for:`. */
+function planRuleTrigger(o: Record<string, unknown>, index: number, resolve: RuleResolver | undefined): TriggerPlan {
+  const ref = typeof o.fromRule === 'string' ? o.fromRule : '';
+  const parsed = parseRuleRef(ref);
+  const alert = parsed.ok ? parsed.ref.alert : '';
+  const id = typeof o.id === 'string' && o.id ? o.id : alert || `#${index + 1}`;
+  const severity = o.severity === 'warn' ? 'warn' : 'rollback';
+  const plan: TriggerPlan = { index, id, metric: alert, bounds: [], severity };
+  const fail = (error: string): TriggerPlan => ({ ...plan, error });
+  if (typeof o.fromRule !== 'string') return fail(`\`fromRule\` of trigger ${id} must be a text such as \`alerts.rules.yml#HighLatency\``);
+  if (!parsed.ok) return fail(parsed.message);
+  const r = resolve?.(ref);
+  if (!r) return fail(`trigger ${id} takes its rule from \`${ref}\`, which was not read`);
+  if (!r.ok) return fail(r.message);
+  const rule = r.rule;
+  for (const key of ['when', 'for', 'confidence'] as const) {
+    if (o[key] === undefined) continue;
+    const theirs = key === 'when' ? '`> 0`: the alert returns a series' : key === 'for' ? `\`${rule.for ?? '0s'}\`` : 'none';
+    return fail(`trigger ${id} takes \`${key}\` from its rule (${theirs} in \`${ref}\`); remove \`${key}\` here so the two cannot drift apart`);
+  }
+  plan.comparison = { op: '>', threshold: 0 };
+  // the expression on one line: reports show what was asked
+  plan.label = `alert ${rule.alert} (\`${rule.expr.replace(/\s+/g, ' ')}\`)`;
+  plan.rule = { ref, alert: rule.alert, group: rule.group, expr: rule.expr, ...(rule.for !== undefined ? { for: rule.for } : {}), query: ruleQuery(rule.expr) };
+  if (rule.forMs !== undefined) {
+    plan.forMs = rule.forMs;
+    plan.forText = rule.for!;
+  }
+  return plan;
+}
+
 /** The end of the confidence interval that makes a breach significant. */
 function significantBound(op: Operator): 'lower' | 'upper' | 'both' {
   if (op === '>' || op === '>=') return 'lower';
@@ -176,12 +234,12 @@ export function readingKey(metric: string, forMs: number | undefined): string {
 }
 
 /** Evaluates every trigger of a runbook; `nowMs` is the end of every window. */
-export function evaluateTriggers(triggers: unknown, read: ReadingLookup, nowMs: number): TriggerResult[] {
-  return planTriggers(triggers).map((p) => evaluatePlan(p, read, nowMs));
+export function evaluateTriggers(triggers: unknown, read: ReadingLookup, nowMs: number, resolve?: RuleResolver): TriggerResult[] {
+  return planTriggers(triggers, resolve).map((p) => evaluatePlan(p, read, nowMs));
 }
 
 export function evaluatePlan(p: TriggerPlan, read: ReadingLookup, nowMs: number): TriggerResult {
-  const base = { id: p.id, metric: p.metric, severity: p.severity };
+  const base = { id: p.id, metric: p.metric, severity: p.severity, ...(p.rule ? { rule: p.rule } : {}) };
   if (p.error || !p.comparison) return { ...base, fires: false, state: 'error', message: p.error ?? `trigger ${p.id} cannot be evaluated` };
   const c = p.comparison;
   const head = { ...base, threshold: c.threshold, op: c.op };
@@ -229,7 +287,9 @@ interface MainJudgement {
 }
 
 function judgeMain(p: TriggerPlan, c: Comparison, r: Reading, nowMs: number): MainJudgement {
-  const m = p.metric;
+  const m = p.label ?? p.metric;
+  /** `p99_latency_ms is 312`, or for a rule `alert IrisHighLatency returns 1 series`. */
+  const is = (v: number): string => (p.rule ? `${m} returns ${reading(v)} series` : `${m} is ${reading(v)}`);
   if (r.kind === 'missing') return { state: 'no-data', message: r.message, extra: {} };
   if (r.kind === 'error') return { state: 'error', message: r.message, extra: {} };
   const forText = p.forMs === undefined ? '' : p.forText ?? formatDuration(p.forMs);
@@ -237,10 +297,10 @@ function judgeMain(p: TriggerPlan, c: Comparison, r: Reading, nowMs: number): Ma
   if (r.kind === 'value') {
     const v = r.value;
     if (Number.isNaN(v)) return { state: 'error', message: `${m} is NaN, which no comparison holds for`, extra: { value: v } };
-    if (!compare(v, c)) return { state: 'quiet', message: `${m} is ${reading(v)}, not ${c.op} ${reading(c.threshold)}: quiet`, extra: { value: v } };
-    if (p.forMs === undefined) return { state: 'fires', message: `${m} is ${reading(v)} ${c.op} ${reading(c.threshold)}`, extra: { value: v } };
+    if (!compare(v, c)) return { state: 'quiet', message: `${is(v)}, not ${c.op} ${reading(c.threshold)}: quiet`, extra: { value: v } };
+    if (p.forMs === undefined) return { state: 'fires', message: `${is(v)} ${c.op} ${reading(c.threshold)}`, extra: { value: v } };
     const window: WindowResult = { forMs: p.forMs, samples: 1, heldMs: p.forMs, assumed: true };
-    return { state: 'fires', message: `${m} is ${reading(v)} ${c.op} ${reading(c.threshold)} (a single value, taken to hold for ${forText})`, extra: { value: v, window } };
+    return { state: 'fires', message: `${is(v)} ${c.op} ${reading(c.threshold)} (a single value, taken to hold for ${forText})`, extra: { value: v, window } };
   }
 
   // a series
@@ -255,8 +315,8 @@ function judgeMain(p: TriggerPlan, c: Comparison, r: Reading, nowMs: number): Ma
     return { state: 'no-data', message: forMs === undefined ? `no current value: ${age}` : `not enough data for ${forText}: ${age}`, extra: { value: v } };
   }
   if (Number.isNaN(v)) return { state: 'error', message: `${m} is NaN, which no comparison holds for`, extra: { value: v } };
-  if (!compare(v, c)) return { state: 'quiet', message: `${m} is ${reading(v)}, not ${c.op} ${reading(c.threshold)}: quiet`, extra: { value: v } };
-  if (forMs === undefined) return { state: 'fires', message: `${m} is ${reading(v)} ${c.op} ${reading(c.threshold)}`, extra: { value: v } };
+  if (!compare(v, c)) return { state: 'quiet', message: `${is(v)}, not ${c.op} ${reading(c.threshold)}: quiet`, extra: { value: v } };
+  if (forMs === undefined) return { state: 'fires', message: `${is(v)} ${c.op} ${reading(c.threshold)}`, extra: { value: v } };
 
   const start = nowMs - forMs;
   const inWindow = all.filter(([t]) => t >= start);
@@ -283,7 +343,7 @@ function judgeMain(p: TriggerPlan, c: Comparison, r: Reading, nowMs: number): Ma
     return { state: 'no-data', message: `not enough data for ${forText}: ${m} has a ${formatDuration(widest)} gap between samples inside the window`, extra };
   }
   const count = inWindow.length === 1 ? 'its 1 sample' : `all ${inWindow.length} samples`;
-  return { state: 'fires', message: `${m} is ${reading(v)} ${c.op} ${reading(c.threshold)} for ${count} over ${forText}`, extra };
+  return { state: 'fires', message: `${is(v)} ${c.op} ${reading(c.threshold)} for ${count} over ${forText}`, extra };
 }
 
 /** The comparison holds for `v`; never for NaN (not even `!= 0`). */

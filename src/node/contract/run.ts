@@ -183,7 +183,9 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
     let keptCurrent: string | undefined;
     let keptDigest: string | undefined;
     const runId = newRunId();
-    if (typeof source.file === 'string') {
+    // a file of outputs without a key (or of bare predictions) is shaped like a command's outputs, below
+    const shapedFile = typeof source.file === 'string' && contract.model.outputShape !== undefined;
+    if (typeof source.file === 'string' && !shapedFile) {
       // a file of outputs: every line is compared, and one that cannot be used
       // is reported by its line number while the others are still compared
       const outputs = await contractFile(contract.dir, options.workspace, source.file, 'the outputs file');
@@ -194,10 +196,11 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
         if (++rows % 1000 === 0) options.onProgress?.({ testId: test.id, phase: 'outputs', rows });
       }
     } else {
-      // the outputs exist only during the run: keep a copy for the diff view's row table
+      // the outputs exist only during the run (a shaped file's only as shaped): keep a copy for the diff view's row table
+      const from = shapedFile ? { ...source, file: await contractFile(contract.dir, options.workspace, String(source.file), 'the outputs file') } : source;
       const keeper = options.keepOutputs === false ? undefined : await OutputKeeper.open(keptOutputsPath(options.workspace, contract.relPath, test.id, runId)).catch(() => undefined);
       try {
-        for await (const out of obtainOutputs(source, {
+        for await (const out of obtainOutputs(from, {
           cwd: contract.dir,
           inputsFile,
           ...(source.seed !== undefined ? { seed: source.seed } : {}),
@@ -230,7 +233,7 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
     report.files = {
       inputs: test.inputs,
       baseline: test.baseline,
-      ...(source.file ? { current: source.file } : keptCurrent ? { current: keptCurrent, ...(keptDigest ? { currentDigest: keptDigest } : {}) } : {}),
+      ...(source.file && !shapedFile ? { current: source.file } : keptCurrent ? { current: keptCurrent, ...(keptDigest ? { currentDigest: keptDigest } : {}) } : {}),
     };
     report.compare = { key: test.compare!.key, tolerance: test.compare!.tolerance, drift: test.compare!.drift };
     return finish(report);

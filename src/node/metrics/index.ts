@@ -12,8 +12,16 @@
 // Never throws for a source problem: a source that cannot be used, or a
 // reading that fails, shows as the `error` (or `no-data`) state of the
 // triggers concerned, with the source's message.
+//
+// A `fromRule` trigger's rule file is read first (rules.ts); with
+// `metrics.prometheus` the rule's query (`count((expr)) or vector(0)`) is
+// asked under the alert's name, replacing a query of that name; a snapshot
+// (or an override, a drill injecting `IrisHighLatency: 1`) gives the alert's
+// series count under its name.
 import * as path from 'node:path';
-import { evaluatePlan, planTriggers, readingKey, readingsNeeded, type Reading, type TriggerResult } from '../../core/runbook/triggers';
+import type { RuleResolver } from '../../core/runbook/rules';
+import { evaluatePlan, planTriggers, readingKey, readingsNeeded, type Reading, type TriggerPlan, type TriggerResult } from '../../core/runbook/triggers';
+import { ruleResolver } from './rules';
 import { MetricsError } from './errors';
 import { PrometheusSource, prometheusSettings } from './prometheus';
 import { SnapshotSource } from './snapshot';
@@ -58,18 +66,32 @@ export function metricsSourceFor(runbook: unknown, runbookDir: string, options: 
 
 /** Evaluates every trigger of `runbook` (its parsed YAML value) against its metrics source. */
 export async function evaluateTriggers(runbook: unknown, runbookDir: string, options: EvaluateOptions): Promise<TriggerResult[]> {
+  const triggers = isObject(runbook) ? runbook.triggers : undefined;
+  const plans = planTriggers(triggers, await ruleResolver(triggers, runbookDir, options.workspace));
   let source: MetricsSource;
   try {
-    source = metricsSourceFor(runbook, runbookDir, options);
+    source = metricsSourceFor(withRuleQueries(runbook, plans), runbookDir, options);
   } catch (e) {
     source = failingSource(e);
   }
-  return evaluateTriggersWith(source, isObject(runbook) ? runbook.triggers : undefined, options);
+  return evaluatePlans(source, plans, options);
 }
 
-/** Evaluates `triggers` (a runbook's `triggers` value) against a given source. */
-export async function evaluateTriggersWith(source: MetricsSource, triggers: unknown, options: EvaluateOptions): Promise<TriggerResult[]> {
-  const plans = planTriggers(triggers);
+/** Evaluates `triggers` (a runbook's `triggers` value) against a given source; `resolve` answers their `fromRule`s. */
+export async function evaluateTriggersWith(source: MetricsSource, triggers: unknown, options: EvaluateOptions, resolve?: RuleResolver): Promise<TriggerResult[]> {
+  return evaluatePlans(source, planTriggers(triggers, resolve), options);
+}
+
+/** The runbook with each rule trigger's query under its alert's name in `metrics.prometheus.queries` (a snapshot is left alone). */
+function withRuleQueries(runbook: unknown, plans: TriggerPlan[]): unknown {
+  const rules = plans.filter((p) => p.rule && !p.error);
+  if (!rules.length || !isObject(runbook) || !isObject(runbook.metrics) || !isObject(runbook.metrics.prometheus)) return runbook;
+  const prometheus = runbook.metrics.prometheus;
+  const queries = { ...(isObject(prometheus.queries) ? prometheus.queries : {}), ...Object.fromEntries(rules.map((p) => [p.metric, p.rule!.query])) };
+  return { ...runbook, metrics: { ...runbook.metrics, prometheus: { ...prometheus, queries } } };
+}
+
+async function evaluatePlans(source: MetricsSource, plans: TriggerPlan[], options: EvaluateOptions): Promise<TriggerResult[]> {
   const overrides = options.overrides ?? {};
   const needed = readingsNeeded(plans);
   const fromSource = needed.filter((n) => !Object.prototype.hasOwnProperty.call(overrides, n.metric));

@@ -40,8 +40,9 @@ export function prometheusSettings(spec: unknown, env: NodeJS.ProcessEnv = proce
     throw new MetricsError('config', `metrics.prometheus.url ${snippet(o.url)} is not a URL`);
   }
   const queries: Record<string, string> = {};
-  if (!isObject(o.queries)) throw new MetricsError('config', 'metrics.prometheus.queries must map each metric name to a PromQL query');
-  for (const [k, v] of Object.entries(o.queries)) {
+  // without queries every trigger must come from a rule (whose query is added under the alert's name)
+  if (o.queries !== undefined && !isObject(o.queries)) throw new MetricsError('config', 'metrics.prometheus.queries must map each metric name to a PromQL query');
+  for (const [k, v] of Object.entries(o.queries ?? {})) {
     if (typeof v !== 'string' || !v.trim()) throw new MetricsError('config', `metrics.prometheus.queries.${k} must be a PromQL query, not ${snippet(JSON.stringify(v) ?? String(v))}`);
     queries[k] = v;
   }

@@ -106,7 +106,14 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   const t0 = Date.now();
   // the scenario's metric values replace the source's readings; the rest come from the metrics source
   const results = await evaluateTriggers(value, dir, { workspace: options.workspace, now: Date.now(), overrides: injected, ...(options.signal ? { signal: options.signal } : {}) });
-  const triggers: DrillReport['triggers'] = results.map((t) => ({ id: t.id, metric: t.metric, ...(t.value !== undefined ? { value: t.value } : {}), fired: t.fires, message: t.message }));
+  const triggers: DrillReport['triggers'] = results.map((t) => ({
+    id: t.id,
+    metric: t.metric,
+    ...(t.value !== undefined ? { value: t.value } : {}),
+    fired: t.fires,
+    message: t.message,
+    ...(t.rule ? { rule: { ref: t.rule.ref, expr: t.rule.expr, ...(t.rule.for !== undefined ? { for: t.rule.for } : {}) } } : {}),
+  }));
   run.timings.detectMs = Date.now() - t0;
   const plan = resolvePlan(value);
   const judged: Judged = { rel, expect: obj(scenario.expect), plan, triggers, stepFaults };

@@ -82,10 +82,18 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
 
   // detect: every trigger against the metrics source, now (a source that fails is an error for this phase only)
   const triggers = await evaluateTriggers(value, dir, { workspace: options.workspace, now: (options.now ?? Date.now)(), ...(options.signal ? { signal: options.signal } : {}) });
+  const triggersRaw = Array.isArray(value.triggers) ? value.triggers : [];
   for (const [i, t] of triggers.entries()) {
     phases.detect.push(`${t.id}: ${t.message}`);
-    if (t.state === 'error') findings.push({ severity: 'error', code: 'trigger-unreadable', message: `trigger \`${t.id}\`: ${t.message}`, ...at(['triggers', i, 'metric']) });
-    else if (t.state === 'no-data') findings.push({ severity: 'warning', code: 'trigger-no-data', message: `trigger \`${t.id}\`: ${t.message}`, ...at(['triggers', i, 'metric']) });
+    // a trigger from a rule is located at its `fromRule`, where the lint puts the rule's problems too
+    const fromRule = obj(triggersRaw[i]).fromRule !== undefined;
+    const where = fromRule ? atValue(['triggers', i, 'fromRule']) : at(['triggers', i, 'metric']);
+    // a rule that cannot be used is already a language service error inside this trigger: one problem, one finding
+    const item = atValue(['triggers', i]).span;
+    const told = fromRule && !t.rule && item !== undefined && findings.some((f) => f.severity === 'error' && f.span !== undefined && f.span.start >= item.start && f.span.end <= item.end);
+    if (told) continue;
+    if (t.state === 'error') findings.push({ severity: 'error', code: 'trigger-unreadable', message: `trigger \`${t.id}\`: ${t.message}`, ...where });
+    else if (t.state === 'no-data') findings.push({ severity: 'warning', code: 'trigger-no-data', message: `trigger \`${t.id}\`: ${t.message}`, ...where });
   }
   const firing = triggers.filter((t) => t.fires).map((t) => t.id);
   phases.detect.push(firing.length ? `would fire now: ${firing.join(', ')}` : 'no trigger would fire now');

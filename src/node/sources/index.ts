@@ -144,7 +144,15 @@ export async function* obtainOutputChunks(source: SourceSpec, options: ObtainOpt
   if (kind === 'file') {
     const file = path.resolve(cwd, String(source.file));
     await mustExist(file, 'outputs file', cwd);
+    // outputs without a key (or bare predictions) are shaped like a command's: joined to the inputs by position
+    if (options.shape) {
+      if (!inputsFile) throw new SourceError('config', 'an outputs file without a key (`output.key: { fromInput }` or `output.fields`) needs an inputs file to join by position');
+      await mustExist(inputsFile, 'inputs file', cwd);
+      yield* shapedOutputs(obtainOutputChunks(source, { ...options, shape: undefined, bare: options.shape.fields !== undefined }), options.shape, inputsFile, maxLineBytes);
+      return;
+    }
     const ctx = new RunContext(timeoutMs, maxLineBytes, undefined, options.signal, options.onProgress);
+    ctx.bare = options.bare === true;
     try {
       yield* fileOutputs(file, path.relative(cwd, file), ctx);
     } finally {
@@ -238,7 +246,7 @@ async function* fileOutputs(file: string, name: string, ctx: RunContext): AsyncG
         if ('tooLong' in item) {
           throw new SourceError('too-long', `line ${item.line} of ${name} is ${formatSize(item.length)} long, more than the ${formatSize(ctx.maxLineBytes)} limit`, { outputLine: item.line });
         }
-        rows.push(outputRow(`line ${item.line} of ${name}`, item.line, item.text, undefined));
+        rows.push(outputRow(`line ${item.line} of ${name}`, item.line, item.text, undefined, undefined, ctx.bare));
       }
       outputs += rows.length;
       ctx.progress(outputs, 0, true);

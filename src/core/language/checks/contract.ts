@@ -21,7 +21,29 @@ import { plural } from '../../util/plural';
 const DAY = 86_400_000;
 
 export async function checkContract(ctx: CheckContext): Promise<Diagnostic[]> {
-  return [...checkDeprecations(ctx), ...checkTestIds(ctx), ...(await checkTestFields(ctx))];
+  return [...checkDeprecations(ctx), ...checkTestIds(ctx), ...(await checkTestFields(ctx)), ...(await checkOutputFields(ctx))];
+}
+
+/** The names of `output.fields` against the output schema: the shaped output holds them (and the key), so the schema must have them. */
+async function checkOutputFields(ctx: CheckContext): Promise<Diagnostic[]> {
+  const fields = asObject(asObject(ctx.value.output).fields);
+  if (!Object.keys(fields).length) return [];
+  const schema = await outputSchema(ctx);
+  if (!schema) return [];
+  const where = schema.name === 'inline' ? 'the output schema' : `the output schema (\`${schema.name}\`)`;
+  const out: Diagnostic[] = [];
+  for (const name of Object.keys(fields)) {
+    const w = walk(schema.schema, [name]);
+    if (!('unknown' in w)) continue;
+    const span = keyAt(ctx, ['output', 'fields', name]);
+    const guess = suggest(name, w.candidates);
+    const mean = guess ? ` — did you mean \`${guess}\`?` : '';
+    const message = w.closed
+      ? `\`output.fields\` names \`${name}\`, which is not a field of ${where}: the shaped output would not validate${mean}`
+      : `\`output.fields\` names \`${name}\`, which is not declared in ${where}${mean}`;
+    out.push(diag(span, w.closed ? 'error' : 'warning', 'unknown-field', message, guess ? { fixes: [{ title: `Change to \`${guess}\``, edits: [{ ...span, newText: guess }], preferred: true }] } : {}));
+  }
+  return out;
 }
 
 /** The rules that compare numbers. */

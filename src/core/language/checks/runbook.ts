@@ -8,6 +8,8 @@ import { formatDate, formatDuration, parseDuration } from '../../util/values';
 import { followValuePath, parseValuePath } from '../../util/valuePath';
 import { deref, getPair, type PMap } from '../../yaml';
 import { stepsOf, UNDO_STUBS, worstCasePath, type StepInfo } from '../../runbook/steps';
+import { parseRuleRef } from '../../runbook/rules';
+import { checkRuleTriggers } from './rules';
 import { asArray, asObject, asString, changeTo, diag, endOfLine, indentOfLine, keyAt, nodeAtPath, valueAt, type CheckContext } from './context';
 
 export async function checkRunbook(ctx: CheckContext): Promise<Diagnostic[]> {
@@ -19,6 +21,7 @@ export async function checkRunbook(ctx: CheckContext): Promise<Diagnostic[]> {
   out.push(...checkUndo(ctx, steps));
   out.push(...checkRoles(ctx));
   if (cycles.length === 0) out.push(...checkRestoreWindow(ctx, steps));
+  out.push(...(await checkRuleTriggers(ctx)));
   out.push(...(await checkMetrics(ctx)));
   out.push(...(await checkDrills(ctx)));
   return out;
@@ -260,6 +263,12 @@ function checkRestoreWindow(ctx: CheckContext, steps: StepInfo[]): Diagnostic[] 
 async function checkMetrics(ctx: CheckContext): Promise<Diagnostic[]> {
   const metrics = asObject(ctx.value.metrics);
   const triggers = asArray(ctx.value.triggers).map((t, i) => ({ i, metric: asString(asObject(t).metric) }));
+  // a fromRule trigger reads its alert by the alert's name (its query comes from the rule)
+  const alerts = asArray(ctx.value.triggers).flatMap((t, i) => {
+    const ref = asObject(t).fromRule;
+    const p = typeof ref === 'string' ? parseRuleRef(ref) : undefined;
+    return p?.ok ? [{ i, alert: p.ref.alert }] : [];
+  });
   const prometheus = asObject(metrics.prometheus);
   let known: string[] | undefined;
   let source = '';
@@ -299,11 +308,21 @@ async function checkMetrics(ctx: CheckContext): Promise<Diagnostic[]> {
     known = [...Object.keys(inner), ...Object.keys(paths).filter((k) => !(k in inner))];
     source = `the metrics snapshot \`${metrics.file}\``;
   } else if (metrics.prometheus !== undefined) {
-    known = Object.keys(asObject(prometheus.queries));
-    source = '`metrics.prometheus.queries`';
+    known = [...Object.keys(asObject(prometheus.queries)), ...alerts.map((a) => a.alert)];
+    source = alerts.length ? '`metrics.prometheus.queries` or an alert of a `fromRule` trigger' : '`metrics.prometheus.queries`';
   }
   if (!known) return [];
   const uses: Array<{ metric: string; span: Span; message: (m: string) => string }> = [];
+  if (typeof metrics.file === 'string') {
+    for (const a of alerts) {
+      uses.push({
+        metric: a.alert,
+        span: valueAt(ctx, ['triggers', a.i, 'fromRule']),
+        message: (m) =>
+          `alert \`${m}\` is a PromQL expression, which ${source} cannot evaluate: read metrics from \`metrics.prometheus\`, or give the snapshot a value \`${m}\` (how many series the alert returns)`,
+      });
+    }
+  }
   for (const t of triggers) {
     if (t.metric) uses.push({ metric: t.metric, span: valueAt(ctx, ['triggers', t.i, 'metric']), message: (m) => `metric \`${m}\` is not in ${source}, so this trigger can never fire` });
   }

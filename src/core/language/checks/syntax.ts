@@ -1,10 +1,12 @@
 // The format's own scalar syntaxes, wherever the schema uses them: every
 // duration, comparison and date is run through its one parser, so what the
 // editor accepts is exactly what the engines accept, and an error points at
-// the offending characters (`2027-13-01` underlines `13`).
+// the offending characters (`2027-13-01` underlines `13`). A contract's
+// output `$`-paths (`output.fields`) are read the same way.
 import type { JsonSchema } from '../schemas';
 import { SYNTAX_DEFINITIONS, trimSpan, valueSpan } from '../schemaErrors';
 import type { Diagnostic, Span } from '../../types';
+import { parseOutputPath } from '../../contract/outputShape';
 import { parseComparison, parseDate, parseDuration, type Parsed } from '../../util/values';
 import type { PNode } from '../../yaml';
 import { stringsOfDefinition } from './files';
@@ -13,7 +15,11 @@ const PARSERS: Record<string, (s: string) => Parsed<unknown>> = {
   duration: parseDuration,
   comparison: parseComparison,
   date: parseDate,
+  outputPath: parseOutputPath,
 };
+
+/** How a syntax is named in its code (`invalid-output-path`) and message, where not by its definition's name. */
+const NAMES: Record<string, string> = { outputPath: 'output path' };
 
 export function checkSyntaxValues(ctx: { text: string; root: PNode | null; value: unknown }, schema: JsonSchema): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -26,8 +32,8 @@ export function checkSyntaxValues(ctx: { text: string; root: PNode | null; value
       out.push({
         span: innerSpan(ctx.text, span, ref, r.error.at, r.error.length),
         severity: 'error',
-        code: `invalid-${what}`,
-        message: `invalid ${what} \`${ref}\`: ${r.error.message}`,
+        code: `invalid-${(NAMES[what] ?? what).replace(/ /g, '-')}`,
+        message: `invalid ${NAMES[what] ?? what} \`${ref}\`: ${r.error.message}`,
       });
     }
   }
