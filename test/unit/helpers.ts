@@ -33,6 +33,8 @@ export interface FakeHostOptions {
   now?: number;
   /** What `lastDrill` returns; leave out to have no `lastDrill` method at all. */
   lastDrill?: number | null | undefined | ((runbookPath: string) => number | null | undefined);
+  /** What `firstSeen` returns; leave out to have no `firstSeen` method at all. */
+  firstSeen?: number | undefined;
   /** Paths that `stat` reports as 'outside' (e.g. symlinks leaving the workspace). */
   outside?: string[];
 }
@@ -45,6 +47,7 @@ export class FakeHost implements LanguageHost {
   readonly stats: string[] = [];
   private readonly clock: number;
   lastDrill?: (runbookPath: string) => Promise<number | null | undefined>;
+  firstSeen?: (runbookPath: string) => Promise<number | undefined>;
 
   constructor(options: FakeHostOptions = {}) {
     this.files = options.files instanceof Map ? new Map(options.files) : new Map(Object.entries(options.files ?? {}));
@@ -53,6 +56,10 @@ export class FakeHost implements LanguageHost {
     if ('lastDrill' in options) {
       const ld = options.lastDrill;
       this.lastDrill = async (p) => (typeof ld === 'function' ? ld(p) : ld);
+    }
+    if ('firstSeen' in options) {
+      const fs = options.firstSeen;
+      this.firstSeen = async () => fs;
     }
   }
 

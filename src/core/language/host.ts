@@ -15,4 +15,11 @@ export interface LanguageHost {
    * null when none is recorded, undefined when no drill history is available.
    */
   lastDrill?(runbookPath: string): Promise<number | null | undefined>;
+  /**
+   * When the drill history first saw the runbook (the oldest audit record of
+   * any kind about it): its drill cadence counts from then. Undefined when it
+   * never saw it. A host without this method cannot tell, and a runbook with
+   * no drill recorded is then overdue at once.
+   */
+  firstSeen?(runbookPath: string): Promise<number | undefined>;
 }

@@ -15,12 +15,14 @@ export interface NodeHostOptions {
   /** The calendar (default: ROLLBACK_LENS_NOW when set and valid, else the real clock). */
   now?: () => number;
   lastDrill?: LanguageHost['lastDrill'];
+  firstSeen?: LanguageHost['firstSeen'];
 }
 
 export class NodeHost implements LanguageHost {
   private rootReal: Promise<string>;
   private readonly maxReadBytes: number;
   readonly lastDrill: LanguageHost['lastDrill'];
+  readonly firstSeen: LanguageHost['firstSeen'];
   private readonly clock: () => number;
 
   constructor(
@@ -31,6 +33,7 @@ export class NodeHost implements LanguageHost {
     this.maxReadBytes = options.maxReadBytes ?? 16 * 1024 * 1024;
     this.clock = options.now ?? calendarClockOrReal();
     this.lastDrill = options.lastDrill;
+    this.firstSeen = options.firstSeen;
   }
 
   now(): number {

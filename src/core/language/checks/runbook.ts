@@ -382,7 +382,14 @@ async function checkDrills(ctx: CheckContext): Promise<Diagnostic[]> {
   const span = valueAt(ctx, ['drills', 'every']);
   const now = ctx.host.now();
   if (last === null) {
-    return [diag(span, 'warning', 'drill-overdue', `no drill of this runbook is recorded; drills are due every ${every}`)];
+    if (!ctx.host.firstSeen) return [diag(span, 'warning', 'drill-overdue', `no drill of this runbook is recorded; drills are due every ${every}`)];
+    // the cadence counts from when the history first saw the runbook: a runbook it has just met is not overdue
+    const since = await ctx.host.firstSeen(ctx.documentPath);
+    if (since === undefined || now - since <= cadence.value) return [];
+    const days = Math.floor((now - since) / 86_400_000);
+    return [
+      diag(span, 'warning', 'drill-overdue', `no drill of this runbook is recorded in the ${days} days since the audit log first saw it (${formatDate(since)}); drills are due every ${every}`),
+    ];
   }
   if (now - last <= cadence.value) return [];
   const days = Math.floor((now - last) / 86_400_000);
