@@ -231,3 +231,26 @@ describe('Rollback Lens in VS Code', function () {
     }
   });
 });
+
+describe('Help where the cursor is (issue 11)', function () {
+  this.timeout(60_000);
+
+  const completions = async (doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.CompletionItem[]> =>
+    (await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, pos)).items;
+  const labelOf = (i: vscode.CompletionItem): string => (typeof i.label === 'string' ? i.label : i.label.label);
+
+  it('offers the contract snippets (contract, test, tolerance) in contract files, not the runbook ones', async () => {
+    // a runbook tokenized first: the two languages shared a grammar scope, and VS Code keeps one grammar per scope, with the
+    // language id of the first file it tokenized, so a contract's lines read as runbook lines and got the runbook's snippets
+    const runbook = await open('broken/it-snippets.runbook.yaml', 'kind: RollbackRunbook\n\n');
+    const ofRunbook = (await completions(runbook, new vscode.Position(1, 0))).filter((i) => i.kind === vscode.CompletionItemKind.Snippet).map(labelOf);
+    assert.ok(ofRunbook.includes('runbook') && !ofRunbook.includes('contract'), ofRunbook.join(', '));
+    const text = ['apiVersion: rollback-lens/v1', 'kind: InterfaceContract', 'metadata: { name: snip, version: 1 }', 'tests:', '  ', ''].join('\n');
+    const doc = await open('broken/it-snippets.contract.yaml', text);
+    for (const pos of [new vscode.Position(4, 2), new vscode.Position(5, 0)]) {
+      const snippets = (await completions(doc, pos)).filter((i) => i.kind === vscode.CompletionItemKind.Snippet).map(labelOf);
+      for (const s of ['contract', 'test', 'tolerance']) assert.ok(snippets.includes(s), `contract snippets include ${s}: ${snippets.join(', ')}`);
+      for (const s of ['runbook', 'step-run', 'trigger']) assert.ok(!snippets.includes(s), `no runbook snippet ${s}: ${snippets.join(', ')}`);
+    }
+  });
+});
