@@ -253,4 +253,27 @@ describe('Help where the cursor is (issue 11)', function () {
       for (const s of ['runbook', 'step-run', 'trigger']) assert.ok(!snippets.includes(s), `no runbook snippet ${s}: ${snippets.join(', ')}`);
     }
   });
+
+  it('says to quote an unquoted `when: > 250`, keeps the other diagnostics, and its quick fix quotes it', async () => {
+    const text = BROKEN + 'triggers:\n  - id: slow\n    metric: p99_latency_ms\n    when: > 250\n';
+    const doc = await open('broken/it-indicator.runbook.yaml', text);
+    const found = await waitForDiagnostics(doc.uri, (d) => d.some((x) => x.code === 'yaml-unquoted-indicator'));
+    const line = text.split('\n').findIndex((l) => l === '    when: > 250');
+    assert.deepEqual(found.map(brief), [
+      '10:29-10:40 undeclared-role',
+      '12:4-12:7 missing-undo',
+      '13:4-13:9 schema-unknown-property',
+      '15:15-15:21 unknown-step',
+      `${line}:10-${line}:15 yaml-unquoted-indicator`,
+    ]);
+    const quote = found.find((d) => d.code === 'yaml-unquoted-indicator')!;
+    assert.equal(quote.message, 'YAML reads `>` at the start of a value as a folded block scalar, so `> 250` is not the text it looks like; quote it: `when: "> 250"`');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, quote.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title === 'Quote it: `"> 250"`');
+    assert.ok(fix?.edit, actions.map((a) => a.title).join(', '));
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.equal(doc.lineAt(line).text, '    when: "> 250"');
+    const after = await waitForDiagnostics(doc.uri, (d) => !d.some((x) => x.code === 'yaml-unquoted-indicator'));
+    assert.deepEqual(after.map(brief), ['10:29-10:40 undeclared-role', '12:4-12:7 missing-undo', '13:4-13:9 schema-unknown-property', '15:15-15:21 unknown-step']);
+  });
 });
