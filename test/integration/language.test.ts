@@ -276,4 +276,67 @@ describe('Help where the cursor is (issue 11)', function () {
     const after = await waitForDiagnostics(doc.uri, (d) => !d.some((x) => x.code === 'yaml-unquoted-indicator'));
     assert.deepEqual(after.map(brief), ['10:29-10:40 undeclared-role', '12:4-12:7 missing-undo', '13:4-13:9 schema-unknown-property', '15:15-15:21 unknown-step']);
   });
+
+  it('offers "Insert a skeleton" in an empty runbook and contract, and the skeleton validates clean', async () => {
+    for (const rel of ['broken/it-skeleton.runbook.yaml', 'broken/it-skeleton.contract.yaml']) {
+      const doc = await open(rel, '');
+      const [empty] = await waitForDiagnostics(doc.uri, (d) => d.some((x) => x.code === 'empty-document'));
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, empty!.range, vscode.CodeActionKind.QuickFix.value);
+      assert.deepEqual(actions.map((a) => a.title), ['Insert a skeleton'], rel);
+      assert.ok(await vscode.workspace.applyEdit(actions[0]!.edit!));
+      assert.equal(doc.lineAt(1).text, rel.endsWith('.runbook.yaml') ? 'kind: RollbackRunbook' : 'kind: InterfaceContract');
+      const after = await waitForDiagnostics(doc.uri, (d) => !d.some((x) => x.code === 'empty-document'));
+      assert.deepEqual(after.map(brief), [], rel);
+    }
+  });
+
+  it('offers "Create" on a missing inputs file and schema: the files are written and the errors go', async () => {
+    const text = [
+      'apiVersion: rollback-lens/v1',
+      'kind: InterfaceContract',
+      'metadata: { name: created, version: 1 }',
+      'input:',
+      '  schema: { $ref: schemas/it-created.schema.json }',
+      'output:',
+      '  key: id',
+      '  schema: { type: object, properties: { id: { type: string } } }',
+      'tests:',
+      '  - id: parity',
+      '    inputs: data/it-created.jsonl',
+      '    baseline: data/it-created.jsonl',
+      '',
+    ].join('\n');
+    const doc = await open('broken/it-create.contract.yaml', text);
+    const found = await waitForDiagnostics(doc.uri, (d) => d.filter((x) => x.code === 'missing-file').length === 3);
+    const created: Record<string, string> = {};
+    for (const [line, file] of [
+      [4, 'broken/schemas/it-created.schema.json'],
+      [10, 'broken/data/it-created.jsonl'],
+    ] as const) {
+      const d = found.find((x) => x.range.start.line === line)!;
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+      const create = actions.find((a) => a.title === `Create \`${file}\``);
+      assert.ok(create?.command, actions.map((a) => a.title).join(', '));
+      assert.equal(await vscode.commands.executeCommand(create.command.command, ...(create.command.arguments ?? [])), true);
+      created[file] = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspaceRoot(), file)));
+    }
+    assert.deepEqual(created, {
+      'broken/schemas/it-created.schema.json': '{\n  "$schema": "http://json-schema.org/draft-07/schema#",\n  "type": "object",\n  "properties": {}\n}\n',
+      'broken/data/it-created.jsonl': '',
+    });
+    // inputs and baseline name the same file: creating it once clears both
+    const after = await waitForDiagnostics(doc.uri, (d) => !d.some((x) => x.code === 'missing-file'));
+    assert.deepEqual(after.map(brief), []);
+    // never over an existing file
+    assert.equal(await vscode.commands.executeCommand('rollbackLens.createFile', doc.uri, { path: 'broken/data/it-created.jsonl', content: 'x' }), false);
+  });
+
+  it('creates a script with its shebang, executable', async () => {
+    const doc = await open('broken/it-script.runbook.yaml', BROKEN);
+    assert.equal(await vscode.commands.executeCommand('rollbackLens.createFile', doc.uri, { path: 'broken/scripts/it-new.sh', content: '#!/bin/sh\nset -eu\n', executable: true }), true);
+    const file = vscode.Uri.joinPath(workspaceRoot(), 'broken/scripts/it-new.sh');
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)), '#!/bin/sh\nset -eu\n');
+    const { statSync } = await import('node:fs');
+    assert.equal(statSync(file.fsPath).mode & 0o777, 0o755);
+  });
 });
