@@ -3,6 +3,7 @@
 // outline, all through the editor's own provider commands.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { DrillReport } from '../../src/core/runbook/report';
 import { brief, EXTENSION_ID, sleep, waitForDiagnostics, workspaceRoot, writeFile } from './util';
 
 const BROKEN = `apiVersion: rollback-lens/v1
@@ -338,5 +339,73 @@ describe('Help where the cursor is (issue 11)', function () {
     assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)), '#!/bin/sh\nset -eu\n');
     const { statSync } = await import('node:fs');
     assert.equal(statSync(file.fsPath).mode & 0o777, 0o755);
+  });
+
+  it('completes `owner:` with the declared roles (sre too) and `metric:` with the snapshot names and values; no snippets in value positions', async () => {
+    const iris = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspaceRoot(), 'iris/iris.runbook.yaml')));
+    const text = iris.replace('    owner: sre\n', '    owner: \n').replace('    metric: score_psi\n', '    metric: \n');
+    const doc = await open('iris/it-complete-help.runbook.yaml', text);
+    const lines = text.split('\n');
+    const ownerLine = lines.findIndex((l) => l === '    owner: ');
+    const metricLine = lines.findIndex((l) => l === '    metric: ');
+    const owner = await completions(doc, new vscode.Position(ownerLine, 11));
+    assert.deepEqual(
+      owner.filter((i) => i.kind !== vscode.CompletionItemKind.Text).map((i) => [labelOf(i), i.kind, i.detail]).sort(),
+      [
+        ['decisionMaker', vscode.CompletionItemKind.Reference, 'role · On-call ML lead'],
+        ['technicalLead', vscode.CompletionItemKind.Reference, 'role · Serving engineer'],
+        ['dataSteward', vscode.CompletionItemKind.Reference, 'role · Data steward'],
+        ['commsLiaison', vscode.CompletionItemKind.Reference, 'role · Support lead'],
+        ['sre', vscode.CompletionItemKind.Reference, 'role · Platform SRE'],
+      ].sort(),
+    );
+    const metric = await completions(doc, new vscode.Position(metricLine, 12));
+    const ours = metric.filter((i) => i.kind === vscode.CompletionItemKind.Reference).map((i) => [labelOf(i), i.detail]);
+    // the example's snapshot (examples/iris/metrics/now.json), each with its value, in VS Code's (label) order
+    const snapshot = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspaceRoot(), 'iris/metrics/now.json')))) as Record<string, number>;
+    assert.deepEqual(ours, Object.entries(snapshot).map(([k, v]) => [k, `metric · ${v} now (metrics/now.json)`]).sort());
+    for (const items of [owner, metric]) assert.deepEqual(items.filter((i) => i.kind === vscode.CompletionItemKind.Snippet).map(labelOf), [], 'no snippet in a value position');
+    // where a key goes, the runbook snippets are there
+    const atKey = await completions(doc, new vscode.Position(lines.length - 1, 0));
+    assert.ok(atKey.some((i) => i.kind === vscode.CompletionItemKind.Snippet && labelOf(i) === 'runbook'), atKey.map(labelOf).join(', '));
+  });
+
+  it('hovers a role with its contact, a metric with its value and trigger, a step with its last drill, a tolerance with its last run', async () => {
+    const auditLog = vscode.Uri.joinPath(workspaceRoot(), '.rollback-lens/audit.jsonl');
+    const { existsSync, readFileSync, rmSync } = await import('node:fs');
+    const hadLog = existsSync(auditLog.fsPath);
+    const iris = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspaceRoot(), 'iris/iris.runbook.yaml')));
+    const doc = await open('iris/it-hover-help.runbook.yaml', iris);
+    const lines = iris.split('\n');
+    const hoverText = async (d: vscode.TextDocument, line: number, needle: string): Promise<string[]> => {
+      const character = d.lineAt(line).text.indexOf(needle) + 1;
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', d.uri, new vscode.Position(line, character));
+      return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n\n').split('\n\n');
+    };
+    try {
+      const role = await hoverText(doc, lines.indexOf('    owner: sre'), 'sre');
+      assert.ok(role.includes('Role `sre`: Platform SRE, contact `pagerduty:platform-sre`'), role.join(' | '));
+      const metric = await hoverText(doc, lines.indexOf('    metric: p99_latency_ms'), 'p99_latency_ms');
+      assert.deepEqual(metric.slice(1, 3), ['Metric `p99_latency_ms` = 182 now (`metrics/now.json`)', 'Trigger `slow` does not fire: 182 is not > 250']);
+      // a real drill of this runbook: the step hover then shows what repoint did in it
+      const report = await vscode.commands.executeCommand<DrillReport>('rollbackLens.runDrill', doc.uri.toString(), 'repoint-fails');
+      const repoint = report.steps.find((st) => st.id === 'repoint' && st.kind !== 'undo')!;
+      const record = readFileSync(auditLog.fsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; path: string; time: string }).filter((r) => r.kind === 'drill').at(-1)!;
+      assert.equal(record.path, 'iris/it-hover-help.runbook.yaml');
+      const ms = repoint.durationMs < 1000 ? `${Math.round(repoint.durationMs)} ms` : `${(repoint.durationMs / 1000).toFixed(1)} s`;
+      const step = await hoverText(doc, lines.indexOf('    requires: [repoint]'), 'repoint');
+      assert.deepEqual(step.slice(1, 3), ['Step `repoint` · `run`: Point the champion alias back at 1.4.2.', `Last drill (\`repoint-fails\`, ${record.time.slice(0, 10)}, pass): ${repoint.outcome} in ${ms}`]);
+      // a real contract-test run: the tolerance hover shows what it measured against the limit
+      const contract = vscode.Uri.joinPath(workspaceRoot(), 'iris/iris.contract.yaml');
+      const records = await vscode.commands.executeCommand<Array<{ report?: { rules: Array<{ id: string; value?: number; threshold?: number; verdict: string }> } }>>('rollbackLens.runContractTest', contract, 'parity');
+      const abs = records[0]!.report!.rules.find((r) => r.id === 'probability.abs')!;
+      const cdoc = await vscode.workspace.openTextDocument(contract);
+      const run = readFileSync(auditLog.fsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; time: string }).filter((r) => r.kind === 'contract-test').at(-1)!;
+      const tolerance = await hoverText(cdoc, cdoc.getText().split('\n').indexOf('      probability: { abs: 0.05 }'), 'abs');
+      assert.ok(tolerance.includes(`Last run (${run.time.slice(0, 10)}): \`probability.abs\` measured ${abs.value} against the limit ${abs.threshold}: ${abs.verdict}`), tolerance.join(' | '));
+    } finally {
+      // the suites after this one start from the workspace as it was
+      if (!hadLog) rmSync(auditLog.fsPath, { force: true });
+    }
   });
 });

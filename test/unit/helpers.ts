@@ -15,6 +15,8 @@ import {
   type Diagnostic,
   type FileStat,
   type LanguageHost,
+  type LastContractRun,
+  type LastDrillRun,
   type Position,
   type Span,
   type TextDocumentInput,
@@ -35,6 +37,10 @@ export interface FakeHostOptions {
   lastDrill?: number | null | undefined | ((runbookPath: string) => number | null | undefined);
   /** Paths that `stat` reports as 'outside' (e.g. symlinks leaving the workspace). */
   outside?: string[];
+  /** What `lastDrillRun` returns; leave out to have no such method. */
+  lastDrillRun?: LastDrillRun | null;
+  /** What `lastContractRun` returns; leave out to have no such method. */
+  lastContractRun?: LastContractRun | null;
 }
 
 /** An in-memory workspace: no file system, a fixed clock. */
@@ -45,6 +51,8 @@ export class FakeHost implements LanguageHost {
   readonly stats: string[] = [];
   private readonly clock: number;
   lastDrill?: (runbookPath: string) => Promise<number | null | undefined>;
+  lastDrillRun?: (runbookPath: string) => Promise<LastDrillRun | null | undefined>;
+  lastContractRun?: (contractPath: string) => Promise<LastContractRun | null | undefined>;
 
   constructor(options: FakeHostOptions = {}) {
     this.files = options.files instanceof Map ? new Map(options.files) : new Map(Object.entries(options.files ?? {}));
@@ -54,6 +62,8 @@ export class FakeHost implements LanguageHost {
       const ld = options.lastDrill;
       this.lastDrill = async (p) => (typeof ld === 'function' ? ld(p) : ld);
     }
+    if ('lastDrillRun' in options) this.lastDrillRun = async () => options.lastDrillRun;
+    if ('lastContractRun' in options) this.lastContractRun = async () => options.lastContractRun;
   }
 
   now(): number {
