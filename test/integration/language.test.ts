@@ -1,6 +1,10 @@
 // The language features inside a real VS Code extension host: diagnostics on
 // open/change/close at exact ranges, completion, hover, quick fixes and the
-// outline, all through the editor's own provider commands.
+// outline, all through the editor's own provider commands. "Help where the
+// cursor is" (issue 11): each language's own snippets, only where a key goes;
+// completion and hover from what the workspace declares (roles, the metrics
+// snapshot, the last drill and contract-test run in the audit log); the quoted
+// `when: > 250`; Insert a skeleton and Create a missing file.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DrillReport } from '../../src/core/runbook/report';
