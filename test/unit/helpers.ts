@@ -15,6 +15,8 @@ import {
   type Diagnostic,
   type FileStat,
   type LanguageHost,
+  type LastContractRun,
+  type LastDrillRun,
   type Position,
   type Span,
   type TextDocumentInput,
@@ -37,6 +39,10 @@ export interface FakeHostOptions {
   firstSeen?: number | undefined;
   /** Paths that `stat` reports as 'outside' (e.g. symlinks leaving the workspace). */
   outside?: string[];
+  /** What `lastDrillRun` returns; leave out to have no such method. */
+  lastDrillRun?: LastDrillRun | null;
+  /** What `lastContractRun` returns; leave out to have no such method. */
+  lastContractRun?: LastContractRun | null;
 }
 
 /** An in-memory workspace: no file system, a fixed clock. */
@@ -48,6 +54,8 @@ export class FakeHost implements LanguageHost {
   private readonly clock: number;
   lastDrill?: (runbookPath: string) => Promise<number | null | undefined>;
   firstSeen?: (runbookPath: string) => Promise<number | undefined>;
+  lastDrillRun?: (runbookPath: string) => Promise<LastDrillRun | null | undefined>;
+  lastContractRun?: (contractPath: string) => Promise<LastContractRun | null | undefined>;
 
   constructor(options: FakeHostOptions = {}) {
     this.files = options.files instanceof Map ? new Map(options.files) : new Map(Object.entries(options.files ?? {}));
@@ -61,6 +69,8 @@ export class FakeHost implements LanguageHost {
       const fs = options.firstSeen;
       this.firstSeen = async () => fs;
     }
+    if ('lastDrillRun' in options) this.lastDrillRun = async () => options.lastDrillRun;
+    if ('lastContractRun' in options) this.lastContractRun = async () => options.lastContractRun;
   }
 
   now(): number {

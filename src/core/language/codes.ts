@@ -2,6 +2,7 @@
 // Codes are stable: tools (CI, SARIF consumers) may key on them.
 export const DIAGNOSTIC_CODES: Record<string, string> = {
   'yaml-syntax': 'The file is not valid YAML.',
+  'yaml-unquoted-indicator': 'A value starts with an unquoted `>` or `|` (`when: > 250`), which YAML reads as a block scalar: quote it (`when: "> 250"`).',
   'yaml-warning': 'YAML that parses but is probably not what was meant.',
   'yaml-alias-limit': 'Aliases expand to too many nodes (a YAML alias bomb); validation stops.',
   'yaml-too-deep': 'The document nests too deeply to be checked.',

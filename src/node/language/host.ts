@@ -16,6 +16,8 @@ export interface NodeHostOptions {
   now?: () => number;
   lastDrill?: LanguageHost['lastDrill'];
   firstSeen?: LanguageHost['firstSeen'];
+  lastDrillRun?: LanguageHost['lastDrillRun'];
+  lastContractRun?: LanguageHost['lastContractRun'];
 }
 
 export class NodeHost implements LanguageHost {
@@ -23,6 +25,8 @@ export class NodeHost implements LanguageHost {
   private readonly maxReadBytes: number;
   readonly lastDrill: LanguageHost['lastDrill'];
   readonly firstSeen: LanguageHost['firstSeen'];
+  readonly lastDrillRun: LanguageHost['lastDrillRun'];
+  readonly lastContractRun: LanguageHost['lastContractRun'];
   private readonly clock: () => number;
 
   constructor(
@@ -34,6 +38,8 @@ export class NodeHost implements LanguageHost {
     this.clock = options.now ?? calendarClockOrReal();
     this.lastDrill = options.lastDrill;
     this.firstSeen = options.firstSeen;
+    this.lastDrillRun = options.lastDrillRun;
+    this.lastContractRun = options.lastContractRun;
   }
 
   now(): number {

@@ -4,6 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { DEFAULT_ANALYSIS_OPTIONS, LanguageService, type TextDocumentInput } from '../../core';
 import { drillHistoryFromAudit } from '../audit';
 import { NodeHost } from './host';
+import { lastRunsFromAudit } from './lastRuns';
 import type { DocRef, Requests } from './protocol';
 import { serve, type Handlers } from '../rpc';
 
@@ -19,7 +20,9 @@ function serviceFor(root: string): LanguageService {
   let s = services.get(root);
   if (!s) {
     // the overdue-drill check reads the workspace's audit log
-    s = new LanguageService(new NodeHost(root, drillHistoryFromAudit(root)), { ...DEFAULT_ANALYSIS_OPTIONS, maxSize });
+    // and hovers show the last drill's step results and the last contract run's measured values
+    const runs = lastRunsFromAudit(root);
+    s = new LanguageService(new NodeHost(root, { ...drillHistoryFromAudit(root), lastDrillRun: runs.lastDrillRun, lastContractRun: runs.lastContractRun }), { ...DEFAULT_ANALYSIS_OPTIONS, maxSize });
     services.set(root, s);
   }
   return s;
