@@ -25,3 +25,8 @@ export async function loadSchema(source: SchemaSource, fromPath: string, host: S
   if (!compiled.ok) return compiled;
   return { ok: true, validate: compiled.validate, schema: loaded.bundle.root, dialect: loaded.bundle.dialect, files: loaded.bundle.documents.map((d) => d.path).filter((p) => p !== fromPath || !('inline' in source)) };
 }
+
+/** One sentence for a schema that cannot be used, the same from `test`, the dry-run and `validate`: "the input schema `s.json` cannot be compiled: …". */
+export function schemaProblem(what: string, ref: string | undefined, message: string): string {
+  return `${what}${ref === undefined ? '' : ` \`${ref}\``} ${message.startsWith('cannot be compiled') ? message : `cannot be used: ${message}`}`;
+}

@@ -1,5 +1,7 @@
 // Every value the schema types as `#/definitions/filePath` must name a file
-// inside the workspace that exists. Paths are relative to the document's folder.
+// inside the workspace that exists. Paths are relative to the document's folder;
+// a schema `$ref`'s JSON Pointer fragment (`openapi.json#/components/...`) is
+// not part of the file's name.
 import { resolveWorkspacePath } from '../../util/path';
 import type { FileStat } from '../host';
 import { pathsToDefinition, type JsonSchema } from '../schemas';
@@ -52,7 +54,9 @@ export async function checkFileRefs(ctx: CheckContext, schema: JsonSchema): Prom
   const stats = new Map<string, Promise<FileStat>>();
   const stat = (p: string) => stats.get(p) ?? stats.set(p, ctx.host.stat(p)).get(p)!;
   const results = await Promise.all(
-    refs.map(async ({ path, ref }): Promise<Diagnostic | undefined> => {
+    refs.map(async ({ path, ref: named }): Promise<Diagnostic | undefined> => {
+      // a schema `$ref` may point into its file (`openapi.json#/components/schemas/X`): the file is what must exist
+      const ref = path[path.length - 1] === '$ref' && named.includes('#') ? named.slice(0, named.indexOf('#')) : named;
       const resolved = resolveWorkspacePath(ctx.documentPath, ref);
       if (resolved === undefined) {
         return diag(valueAt(ctx, path), 'error', 'file-outside-workspace', `\`${ref}\` points outside the workspace; referenced files must live inside it`);
