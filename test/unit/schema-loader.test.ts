@@ -6,7 +6,7 @@
 // resolved inside the workspace only.
 import * as assert from 'node:assert/strict';
 import { dialectOf, loadSchema, type LoadedSchema } from '../../src/core/contract/schemas';
-import { FakeHost } from './helpers';
+import { CLEAN_CONTRACT, CLEAN_RUNBOOK, FakeHost, spanOf, validate } from './helpers';
 
 const json = (v: unknown) => JSON.stringify(v, null, 2);
 
@@ -203,5 +203,39 @@ describe('schema loader: schemas across files', () => {
     const r = await loadSchema({ inline: { $schema: 'https://json-schema.org/draft/2020-12/schema', properties: { id: { $ref: 'schemas/common.schema.json#/$defs/id' } } } }, 'c/m.contract.yaml', host);
     assert.deepEqual(ok(r).files, ['c/schemas/common.schema.json']);
     assert.equal(firstError(r, { id: 'ab' }), '/id minLength must NOT have fewer than 3 characters');
+  });
+});
+
+describe('the language service (validate, the editor) compiles the schemas a document names: invalid-schema at the reference', () => {
+  const D2020 = 'https://json-schema.org/draft/2020-12/schema';
+
+  it("a contract's output schema with a $ref that leads nowhere: the error spans the `$ref` value", async () => {
+    const text = CLEAN_CONTRACT;
+    const ds = await validate(text, {
+      path: 'iris.contract.yaml',
+      extraFiles: { 'schemas/iris-output.schema.json': json({ $schema: D2020, properties: { id: { $ref: 'ids.json#/$defs/nope' } } }), 'schemas/ids.json': json({ $defs: {} }) },
+    });
+    assert.deepEqual(
+      ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.span, d.message]),
+      [['invalid-schema', spanOf(text, 'schemas/iris-output.schema.json'), "the output schema `schemas/iris-output.schema.json` cannot be compiled: can't resolve reference ids.json#/$defs/nope from id schemas/iris-output.schema.json"]],
+    );
+  });
+
+  it('a runbook’s state schema declaring an unknown dialect: the error spans the `targetReads` value', async () => {
+    const text = CLEAN_RUNBOOK;
+    const ds = await validate(text, { extraFiles: { 'state/profile.v3.schema.json': json({ $schema: 'urn:example:dialect' }) } });
+    assert.deepEqual(
+      ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.span, d.message.slice(0, d.message.indexOf(' (Rollback Lens reads'))]),
+      [['invalid-schema', spanOf(text, 'state/profile.v3.schema.json'), 'state schema `state/profile.v3.schema.json` cannot be used: unknown JSON Schema dialect `urn:example:dialect`']],
+    );
+  });
+
+  it('the named file missing is the file check’s missing-file, not also invalid-schema; an OpenAPI pointer is no part of the file name', async () => {
+    const text = CLEAN_CONTRACT.replace('schemas/iris-output.schema.json', 'schemas/nope.json');
+    const ds = await validate(text, { path: 'iris.contract.yaml' });
+    assert.deepEqual(ds.map((d) => d.code), ['missing-file']);
+    const api = CLEAN_CONTRACT.replace('schemas/iris-output.schema.json', 'api/openapi.json#/components/schemas/Out');
+    const openapi = json({ openapi: '3.1.0', components: { schemas: { Out: { type: 'object', properties: { id: { $ref: '#/components/schemas/Id' } } }, Id: { type: 'string' } } } });
+    assert.deepEqual(await validate(api, { path: 'iris.contract.yaml', extraFiles: { 'api/openapi.json': openapi } }), []);
   });
 });
