@@ -235,7 +235,31 @@ describe('the language service (validate, the editor) compiles the schemas a doc
     const ds = await validate(text, { path: 'iris.contract.yaml' });
     assert.deepEqual(ds.map((d) => d.code), ['missing-file']);
     const api = CLEAN_CONTRACT.replace('schemas/iris-output.schema.json', 'api/openapi.json#/components/schemas/Out');
-    const openapi = json({ openapi: '3.1.0', components: { schemas: { Out: { type: 'object', properties: { id: { $ref: '#/components/schemas/Id' } } }, Id: { type: 'string' } } } });
+    const openapi = json({
+      openapi: '3.1.0',
+      components: { schemas: { Out: { type: 'object', properties: { id: { $ref: '#/components/schemas/Id' }, label: { type: 'string' }, probability: { type: 'number' } } }, Id: { type: 'string' } } },
+    });
     assert.deepEqual(await validate(api, { path: 'iris.contract.yaml', extraFiles: { 'api/openapi.json': openapi } }), []);
+  });
+
+  it('a tolerance field is looked up in a schema inside an OpenAPI document, its refs resolved in the document', async () => {
+    const openapi = json({
+      openapi: '3.1.0',
+      components: {
+        schemas: {
+          Out: { type: 'object', additionalProperties: false, properties: { id: { type: 'string' }, label: { type: 'string' }, probability: { $ref: '#/components/schemas/P' } } },
+          P: { type: 'string' },
+        },
+      },
+    });
+    const text = CLEAN_CONTRACT.replace('schemas/iris-output.schema.json', 'api/openapi.json#/components/schemas/Out').replace('probability: { abs: 0.05 }', 'probabilty: { abs: 0.05 }');
+    const ds = await validate(text, { path: 'iris.contract.yaml', extraFiles: { 'api/openapi.json': openapi } });
+    assert.deepEqual(
+      ds.map((d) => [d.code, d.message]),
+      [
+        ['unknown-field', '`probabilty` is not a field of the output schema (`api/openapi.json#/components/schemas/Out`), so no row can be compared — did you mean `probability`?'],
+        ['field-not-numeric', '`probability` is a string in the output schema; `psi` compares numbers'],
+      ],
+    );
   });
 });
