@@ -98,6 +98,16 @@ describe('schema loader: dialects', () => {
     assert.equal(firstError(await load({ 's.json': json({ format: 'iris-id' }) }, 's.json'), 'x'), undefined);
   });
 
+  it('an unchanged schema is compiled once (the language service loads on every edit); a change, or formats off, compiles anew', async () => {
+    const files = { 's.json': json({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { n: { type: 'number' } } }) };
+    const a = ok(await load(files, 's.json')).validate;
+    assert.equal(ok(await load(files, 's.json')).validate, a);
+    assert.notEqual(ok(await load(files, 's.json', { formats: false })).validate, a);
+    const changed = ok(await load({ 's.json': files['s.json'].replace('number', 'string') }, 's.json')).validate;
+    assert.notEqual(changed, a);
+    assert.deepEqual([a({ n: 'x' }), changed({ n: 'x' })], [false, true]);
+  });
+
   it('a schema that cannot be compiled: ajv’s words', async () => {
     assert.deepEqual(await load({ 's.json': json({ type: 'strin' }) }, 's.json'), {
       ok: false,

@@ -4,7 +4,9 @@
 // ajv's own words are kept for what it refuses (a keyword with a bad value, a
 // `$ref` whose pointer leads nowhere: "can't resolve reference
 // common.schema.json#/$defs/nope from id schemas/input.schema.json"), with
-// the synthetic `file:///` URIs shown as workspace paths. Pure.
+// the synthetic `file:///` URIs shown as workspace paths. The last few results
+// are kept by content (the language service compiles on every edit; an
+// unchanged schema is compiled once). Pure.
 import type { ValidateFunction } from 'ajv';
 import { isObject } from '../../util/object';
 import { createAjv, dialectOf, metaUri, type AjvOptions } from './dialect';
@@ -12,7 +14,26 @@ import { showPaths, type SchemaBundle } from './load';
 
 export type CompileResult = { ok: true; validate: ValidateFunction } | { ok: false; message: string };
 
+/** Results by everything that decides them: dialect, formats, root and every document's URI and value. */
+const cache = new Map<string, CompileResult>();
+const CACHE_SIZE = 32;
+
 export function compileBundle(bundle: SchemaBundle, options: AjvOptions = {}): CompileResult {
+  const key = JSON.stringify([bundle.dialect, options.formats !== false, bundle.rootKey, bundle.rootPath, bundle.documents.map((d) => [d.key, d.openapi, d.value]), bundle.aliases]);
+  const hit = cache.get(key);
+  if (hit) {
+    // most recently used last
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const result = compileUncached(bundle, options);
+  cache.set(key, result);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return result;
+}
+
+function compileUncached(bundle: SchemaBundle, options: AjvOptions): CompileResult {
   const ajv = createAjv(bundle.dialect, options);
   const shown = (e: unknown, path?: string): CompileResult => {
     const m = showPaths((e as Error).message);
