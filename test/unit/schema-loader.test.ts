@@ -156,6 +156,18 @@ describe('schema loader: schemas across files', () => {
     assert.deepEqual(await loadSchema({ ref: 'x.json' }, 'm.contract.yaml', host({})), { ok: false, message: '`x.json` does not exist', root: 'missing' });
   });
 
+  it('paths with spaces and percent-escapes; a $ref to the dialect’s meta-schema is ajv’s own, not fetched', async () => {
+    const files = {
+      'my schemas/in.json': input('my%20common.json#/$defs/id'),
+      'my schemas/my common.json': common,
+      'meta.json': json({ $schema: 'http://json-schema.org/draft-07/schema#', properties: { s: { $ref: 'http://json-schema.org/draft-07/schema#' } } }),
+    };
+    assert.equal(firstError(await load(files, 'my schemas/in.json'), { id: 'ab' }), '/id minLength must NOT have fewer than 3 characters');
+    const meta = await load(files, 'meta.json');
+    assert.equal(firstError(meta, { s: { type: 'object' } }), undefined);
+    assert.equal(firstError(meta, { s: { type: 'strin' } }), '/s/type enum must be equal to one of the allowed values');
+  });
+
   it('$id: a $ref to an absolute URI another file next to it declares', async () => {
     const files = {
       'schemas/in.json': input('https://schemas.example.com/iris/common.json#/$defs/id'),

@@ -13,8 +13,8 @@
 //   anchors inside it are ajv's to resolve.
 // - A `$ref` to an absolute URI is found among the `$id`s the loaded files
 //   declare, else among the schema files of the referring file's folder whose
-//   top-level `$id` it is. Nothing is ever fetched: a URI no file declares is
-//   an error naming the `$ref`.
+//   top-level `$id` it is (a dialect's meta-schema is ajv's own). Nothing is
+//   ever fetched: a URI no file declares is an error naming the `$ref`.
 // - A path that leaves the workspace (`../../etc/passwd`, lexically or, says
 //   the host, through a link) is an error naming the `$ref`, and is not read.
 // - An OpenAPI document (a top-level `openapi`) is one resource: its internal
@@ -246,6 +246,8 @@ class Loader {
     const where = `the \`$ref\` \`${ref}\` in \`${doc.path}\``;
     if (SCHEME.test(urlPart)) {
       if (/^file:/i.test(urlPart)) throw new Failure(`${where} is a file URI: name the file by a path relative to \`${doc.path}\``);
+      // a dialect's meta-schema (`{ "$ref": "http://json-schema.org/draft-07/schema#" }`) is ajv's own, never fetched
+      if (dialectOf(urlPart).ok) return;
       this.pending.push({ doc, base, ref, uri: withoutFragment(urlPart) });
       return;
     }
