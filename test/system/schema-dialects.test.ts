@@ -8,7 +8,7 @@
 // uncompilable schema or an unknown dialect is an `invalid-schema` error at the
 // reference's exact range, with the message `test` stops with.
 import * as assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../unit/helpers';
@@ -238,6 +238,20 @@ describe('schemas across files: `$id`, YAML, OpenAPI, confined to the workspace'
     assert.deepEqual(await validateErrors(dir, 'm.contract.yaml'), []);
   });
 
+  it('a $ref through a link that leads out of the workspace: refused naming the $ref, in `test` and `validate`', async () => {
+    const outside = realpathSync(mkdtempSync(path.join(tmpdir(), 'rl-outside-')));
+    writeFileSync(path.join(outside, 'ids.json'), json({ $defs: { id: { type: 'string' } } }));
+    const dir = workspace({
+      'm.contract.yaml': contract('{ $ref: schemas/input.schema.json }', '{ type: object }', rejectShort),
+      'schemas/input.schema.json': json({ properties: { id: { $ref: 'ids.json#/$defs/id' } } }),
+    });
+    symlinkSync(path.join(outside, 'ids.json'), path.join(dir, 'schemas', 'ids.json'));
+    const message = 'the input schema `schemas/input.schema.json` cannot be used: the `$ref` `ids.json#/$defs/id` in `schemas/input.schema.json` is outside the workspace (through a link)';
+    const r = await runCli(dir, 'test', 'm.contract.yaml');
+    assert.deepEqual([r.code, r.stderr], [2, `rollback-lens: ${message}\n`]);
+    assert.deepEqual(await validateErrors(dir, 'm.contract.yaml'), [`${at(dir, 'm.contract.yaml', 'schemas/input.schema.json')}: error invalid-schema ${message}`]);
+  });
+
   it('a $ref out of the workspace or to the network: `test` stops naming the $ref, `validate` errs at the contract’s reference', async () => {
     for (const [ref, why] of [
       ['../../../../etc/passwd', 'the `$ref` `../../../../etc/passwd` in `schemas/input.schema.json` is outside the workspace'],
@@ -338,6 +352,17 @@ describe("a runbook's state schemas: the same loader in validate and dry-run", f
       bad.findings.filter((f) => f.code.startsWith('state-')).map((f) => f.message),
       ['state/samples.jsonl line 1: the target cannot read it (state/reads.schema.json): /favourite_species/0 must be equal to one of the allowed values'],
     );
+  });
+
+  it('a state schema’s `format` is checked in the dry-run, unless --no-formats', async () => {
+    const dir = runbookWorkspace({ 'state/reads.schema.json': json({ $schema: D2020, type: 'object', properties: { user_id: { type: 'string', format: 'email' } } }) });
+    const findings = async (...extra: string[]) =>
+      (JSON.parse((await runCli(dir, 'dry-run', 'iris.runbook.yaml', '--format', 'json', ...extra)).stdout) as { findings: Array<{ code: string; message: string }> }).findings
+        .filter((f) => f.code === 'state-incompatible')
+        .map((f) => f.message);
+    // one finding at `samples` (the dry-run lists a problem at one place once): the first sample's
+    assert.deepEqual(await findings(), ['state/samples.jsonl line 1: the target cannot read it (state/reads.schema.json): /user_id must match format "email"']);
+    assert.deepEqual(await findings('--no-formats'), []);
   });
 
   it('a state schema with a $ref that leads nowhere: validate errs at `targetReads`, and the dry-run reports that one finding', async () => {
