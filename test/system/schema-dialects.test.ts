@@ -336,9 +336,18 @@ describe("a runbook's state schemas: the same loader in validate and dry-run", f
         $schema: D2020,
         type: 'object',
         required: ['user_id', 'locale', 'consent'],
-        properties: { user_id: { $ref: 'defs.schema.json#/$defs/userId' }, locale: { type: 'string' }, consent: { type: 'object' }, favourite_species: { type: 'array', prefixItems: [{ $ref: 'defs.schema.json#/$defs/species' }] } },
+        properties: {
+          user_id: { $ref: 'defs.schema.json#/$defs/userId' },
+          // preserved: its type is read through the $ref (and the $ref inside defs.schema.json)
+          locale: { $ref: 'defs.schema.json#/$defs/locale' },
+          consent: { type: 'object' },
+          favourite_species: { type: 'array', prefixItems: [{ $ref: 'defs.schema.json#/$defs/species' }] },
+        },
       }),
-      'state/defs.schema.json': json({ $schema: D2020, $defs: { userId: { type: 'string', pattern: '^u-[0-9]+$' }, species: { enum: ['setosa', 'versicolor', 'virginica'] } } }),
+      'state/defs.schema.json': json({
+        $schema: D2020,
+        $defs: { userId: { type: 'string', pattern: '^u-[0-9]+$' }, locale: { $ref: '#/$defs/tag' }, tag: { type: 'string', pattern: '^[a-z]{2}(-[A-Z]{2})?$' }, species: { enum: ['setosa', 'versicolor', 'virginica'] } },
+      }),
     });
     assert.deepEqual(await validateErrors(dir, 'iris.runbook.yaml'), []);
     const r = await runCli(dir, 'dry-run', 'iris.runbook.yaml', '--format', 'json');

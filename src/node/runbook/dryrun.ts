@@ -252,11 +252,11 @@ async function checkState(state: Record<string, unknown>, sc: StateContext, at: 
   if (out.length) return out;
   // a schema that cannot be read, parsed, resolved or compiled is a finding at its reference, never a crash:
   // the one schema loader's (src/core/contract/schemas), which `validate` reports the same way
-  type Loaded = { schema: Record<string, unknown>; validate: ValidateFunction } | { finding?: Finding };
+  type Loaded = { schema: Schema; validate: ValidateFunction } | { finding?: Finding };
   const schemaAt = async (key: 'targetReads' | 'writes'): Promise<Loaded> => {
     const ref = String(state[key]);
     const r = await loadSchema({ ref }, sc.rel, sc.host, sc.formats ? {} : { formats: false });
-    if (r.ok) return { schema: obj(r.schema), validate: r.validate };
+    if (r.ok) return { schema: { root: r.schema, deref: r.deref }, validate: r.validate };
     const place = atValue(['state', key]);
     if (sc.told(place)) return {};
     const message = r.root === 'missing' ? `state schema \`${ref}\` does not exist` : r.root === 'directory' ? `state schema \`${ref}\` is a folder, not a file` : schemaProblem('state schema', ref, r.message);
@@ -264,7 +264,7 @@ async function checkState(state: Record<string, unknown>, sc: StateContext, at: 
   };
   const loaded = [await schemaAt('targetReads'), ...(typeof state.writes === 'string' ? [await schemaAt('writes')] : [])];
   if (loaded.some((l) => !('schema' in l))) return loaded.flatMap((l) => ('finding' in l && l.finding ? [l.finding] : []));
-  const [{ schema: reads, validate }, writesLoaded] = loaded as Array<{ schema: Record<string, unknown>; validate: ValidateFunction }>;
+  const [{ schema: reads, validate }, writesLoaded] = loaded as Array<{ schema: Schema; validate: ValidateFunction }>;
   const writes = writesLoaded?.schema;
   const preserve = (Array.isArray(state.preserve) ? state.preserve : []).map(String);
   const confinedSamples = await confine(workspace, dir, state.samples, 'state samples');
@@ -314,8 +314,19 @@ function get(row: unknown, p: string): unknown {
   return v;
 }
 
-function propertySchema(schema: Record<string, unknown>, p: string): Record<string, unknown> | undefined {
-  let s: Record<string, unknown> | undefined = schema;
-  for (const part of p.split('.')) s = s ? (obj(s.properties)[part] as Record<string, unknown> | undefined) : undefined;
-  return s;
+/** A loaded state schema: its root and how to follow its `$ref`s (into the other files it was read with). */
+interface Schema {
+  root: unknown;
+  deref(node: unknown, base?: string): { value: unknown; base: string };
+}
+
+/** The schema of a dotted property, `$ref`s followed on the way; undefined when the schema does not define it. */
+function propertySchema(schema: Schema, p: string): Record<string, unknown> | undefined {
+  let at = schema.deref(schema.root);
+  for (const part of p.split('.')) {
+    const next = obj(obj(at.value).properties)[part];
+    if (next === undefined) return undefined;
+    at = schema.deref(next, at.base);
+  }
+  return obj(at.value);
 }

@@ -6,14 +6,24 @@
 import type { ValidateFunction } from 'ajv';
 import { compileBundle } from './compile';
 import type { AjvOptions, Dialect } from './dialect';
-import { loadSchemaBundle, type FileStat, type SchemaHost, type SchemaSource } from './load';
+import { derefNode, loadSchemaBundle, type FileStat, type SchemaHost, type SchemaSource } from './load';
 
 export { createAjv, DEFAULT_DIALECT, dialectOf, openApiDialect, type AjvOptions, type Dialect } from './dialect';
-export { keyOf, type FileStat, loadSchemaBundle, pointer, showPaths, type SchemaBundle, type SchemaDocument, type SchemaHost, type SchemaSource } from './load';
+export { derefNode, keyOf, type FileStat, loadSchemaBundle, pointer, showPaths, type SchemaBundle, type SchemaDocument, type SchemaHost, type SchemaSource } from './load';
 export { compileBundle, type CompileResult } from './compile';
 
 export type LoadedSchema =
-  | { ok: true; validate: ValidateFunction; /** the root schema's value */ schema: unknown; dialect: Dialect; /** every file read, workspace paths */ files: string[] }
+  | {
+      ok: true;
+      validate: ValidateFunction;
+      /** The root schema's value. */
+      schema: unknown;
+      dialect: Dialect;
+      /** Every file read, workspace paths. */
+      files: string[];
+      /** A node of the schema with its `$ref`s followed (into the other files read too); `base` is the URI its refs resolve against (default: the root's). */
+      deref(node: unknown, base?: string): { value: unknown; base: string };
+    }
   /** `root`: the named file itself is missing, a folder or outside (callers word that themselves). */
   | { ok: false; message: string; root?: Exclude<FileStat, 'file'> };
 
@@ -23,7 +33,15 @@ export async function loadSchema(source: SchemaSource, fromPath: string, host: S
   if (!loaded.ok) return loaded;
   const compiled = compileBundle(loaded.bundle, options);
   if (!compiled.ok) return compiled;
-  return { ok: true, validate: compiled.validate, schema: loaded.bundle.root, dialect: loaded.bundle.dialect, files: loaded.bundle.documents.map((d) => d.path).filter((p) => p !== fromPath || !('inline' in source)) };
+  const bundle = loaded.bundle;
+  return {
+    ok: true,
+    validate: compiled.validate,
+    schema: bundle.root,
+    dialect: bundle.dialect,
+    files: bundle.documents.map((d) => d.path).filter((p) => p !== fromPath || !('inline' in source)),
+    deref: (node, base) => (base === undefined ? derefNode(bundle, node) : derefNode(bundle, node, base)),
+  };
 }
 
 /** One sentence for a schema that cannot be used, the same from `test`, the dry-run and `validate`: "the input schema `s.json` cannot be compiled: …". */

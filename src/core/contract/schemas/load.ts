@@ -350,3 +350,33 @@ export function pointer(value: unknown, ptr: string): unknown {
   }
   return v;
 }
+
+/**
+ * A schema node of the bundle with its `$ref`s followed (into other loaded
+ * files too), hop by hop, for callers that read a schema's structure (the
+ * dry-run's `preserve` check): the node and the base URI its own refs resolve
+ * against. A ref it cannot follow (an anchor, a URI no loaded file has) leaves
+ * the node as it is.
+ */
+export function derefNode(bundle: SchemaBundle, node: unknown, base: string = baseOf(bundle, bundle.rootPath)): { value: unknown; base: string } {
+  for (let hops = 0; hops < 32 && isObject(node) && typeof node.$ref === 'string'; hops++) {
+    const target = resolveUri(base, node.$ref);
+    if (target === undefined) break;
+    const [uri = '', fragment = ''] = target.split('#');
+    const doc = bundle.documents.find((d) => d.key === uri || baseOf(bundle, d.path) === uri) ?? bundle.documents.find((d) => d.key === bundle.aliases.find((a) => a.uri === uri)?.key);
+    if (!doc || !(fragment === '' || fragment.startsWith('/'))) break;
+    const value = pointer(doc.value, fragment);
+    if (value === undefined) break;
+    node = value;
+    base = baseOf(bundle, doc.path);
+  }
+  return { value: node, base };
+}
+
+/** The URI a document's refs resolve against: its top-level `$id`, else the URI it is known by. */
+function baseOf(bundle: SchemaBundle, path: string): string {
+  const d = bundle.documents.find((x) => x.path === path);
+  if (!d) return keyOf(path);
+  const id = isObject(d.value) && typeof d.value.$id === 'string' ? d.value.$id : undefined;
+  return (id !== undefined && resolveUri(d.key, id)?.split('#')[0]) || d.key;
+}
