@@ -284,4 +284,14 @@ describe('the language service (validate, the editor) compiles the schemas a doc
       ],
     );
   });
+
+  it('a 2020-12 output schema closed with unevaluatedProperties: false: a misspelt tolerance field is an error, as with additionalProperties: false', async () => {
+    const schema = json({ $schema: D2020, type: 'object', properties: { id: { type: 'string' }, label: { type: 'string' }, probability: { type: 'number' } }, unevaluatedProperties: false });
+    const text = CLEAN_CONTRACT.replace('probability: { abs: 0.05 }', 'probabilty: { abs: 0.05 }');
+    const ds = await validate(text, { path: 'iris.contract.yaml', extraFiles: { 'schemas/iris-output.schema.json': schema } });
+    assert.deepEqual(
+      ds.map((d) => [d.severity, d.code, d.message]),
+      [['error', 'unknown-field', '`probabilty` is not a field of the output schema (`schemas/iris-output.schema.json`), so no row can be compared — did you mean `probability`?']],
+    );
+  });
 });

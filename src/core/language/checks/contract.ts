@@ -98,7 +98,8 @@ function walk(root: JsonSchema, start: JsonSchema, segments: string[]): Walk {
       if (s.properties) {
         objects = true;
         for (const n of Object.keys(s.properties)) names.add(n);
-        if (s.additionalProperties === false) closed = true;
+        // 2019-09 / 2020-12 close an object with unevaluatedProperties: false as well
+        if (s.additionalProperties === false || s.unevaluatedProperties === false) closed = true;
       } else if (!s.additionalProperties && s.additionalProperties !== false) open = open || !s.items;
     }
     if (next.length === 0) {
