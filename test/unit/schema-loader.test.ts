@@ -202,7 +202,8 @@ describe('schema loader: schemas across files', () => {
     const openapi = json({
       openapi: '3.1.0',
       info: { title: 'iris', version: '1' },
-      paths: {},
+      // a path item in a file of its own (not a schema: not read)
+      paths: { '/predict': { $ref: 'paths/predict.yaml' } },
       components: { schemas: { IrisRequest: { type: 'object', properties: { id: { $ref: '#/components/schemas/Id' } }, required: ['id'] }, Id: { type: 'string', minLength: 3 } } },
     });
     const r = await load({ 'api/openapi.json': openapi }, 'api/openapi.json#/components/schemas/IrisRequest');

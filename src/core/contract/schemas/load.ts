@@ -18,7 +18,8 @@
 // - A path that leaves the workspace (`../../etc/passwd`, lexically or, says
 //   the host, through a link) is an error naming the `$ref`, and is not read.
 // - An OpenAPI document (a top-level `openapi`) is one resource: its internal
-//   `#/components/schemas/X` refs resolve against the whole document.
+//   `#/components/schemas/X` refs resolve against the whole document; only
+//   the refs under `components` are followed (`paths` hold no schema of ours).
 // - The dialect is the root document's (dialect.ts); a loaded file declaring
 //   another one is an error: one ajv reads one dialect.
 // Every failure is one message naming the file and the `$ref` concerned.
@@ -189,7 +190,8 @@ class Loader {
     const doc: SchemaDocument = { path, key: keyOf(path), value, openapi };
     this.docs.set(path, doc);
     const draft04 = isObject(value) && !openapi && dialectOf(value.$schema).ok && (dialectOf(value.$schema) as { dialect: Dialect }).dialect === 'draft-04';
-    this.walk(doc, value, doc.key, draft04);
+    // an OpenAPI document's schemas are under `components`; its `paths` (and their refs to path-item files) are no schema's
+    this.walk(doc, openapi && isObject(value) ? value.components : value, doc.key, draft04);
     return doc;
   }
 
