@@ -201,6 +201,28 @@ describe('Rollback Lens in VS Code', function () {
     assert.deepEqual(after.map(brief), ['10:29-10:40 undeclared-role', '15:15-15:21 unknown-step']);
   });
 
+  it('the undo stub the quick fix writes keeps an undo-placeholder warning until it is replaced', async () => {
+    const doc = await open('broken/it-stub.runbook.yaml', BROKEN.replace('    undoo: ./scripts/set-alias.sh iris champion 2.0.0\n', ''));
+    const found = await waitForDiagnostics(doc.uri, (d) => d.some((x) => x.code === 'missing-undo'));
+    const undo = found.find((d) => d.code === 'missing-undo')!;
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, undo.range, vscode.CodeActionKind.QuickFix.value);
+    const stub = actions.find((a) => a.title === 'Add an `undo` stub');
+    assert.ok(stub?.edit, actions.map((a) => a.title).join(', '));
+    assert.ok(await vscode.workspace.applyEdit(stub.edit));
+    const line = doc.getText().split('\n').findIndex((l) => l.includes('undo: exit 1'));
+    assert.equal(doc.lineAt(line).text, '    undo: exit 1  # TODO: the command that reverses this step');
+    const after = await waitForDiagnostics(doc.uri, (d) => d.some((x) => x.code === 'undo-placeholder'));
+    const placeholder = after.find((d) => d.code === 'undo-placeholder')!;
+    assert.equal(brief(placeholder), `${line}:10-${line}:${doc.lineAt(line).text.length} undo-placeholder`);
+    assert.equal(placeholder.severity, vscode.DiagnosticSeverity.Warning);
+    assert.ok(!after.some((d) => d.code === 'missing-undo'), after.map(brief).join(', '));
+    // replaced by a real command: the warning goes
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(doc.uri, new vscode.Range(line, 10, line, doc.lineAt(line).text.length), './scripts/set-alias.sh iris champion 2.0.0');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await waitForDiagnostics(doc.uri, (d) => !d.some((x) => x.code === 'undo-placeholder'));
+  });
+
   it('outlines steps, roles and sections', async () => {
     const doc = await open('broken/it-symbols.runbook.yaml', BROKEN);
     const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', doc.uri);

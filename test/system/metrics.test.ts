@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { evaluateTriggers, PrometheusSource, prometheusSettings } from '../../src/node/metrics';
 import { dryRun } from '../../src/node/runbook/dryrun';
-import { freePort, prometheusInstalled, samples, startPrometheus, type RunningPrometheus, type Series } from '../prometheus/server';
+import { freePort, needPrometheus, samples, startPrometheus, type RunningPrometheus, type Series } from '../prometheus/server';
 import { M, rejectsWith, S, said } from '../support/metrics';
 
 /** A loopback server answering every request with `handler`; returns its URL and the requests it saw. */
@@ -136,11 +136,7 @@ describe('metrics: a real Prometheus', function () {
   const source = (): PrometheusSource => new PrometheusSource(prometheusSettings({ url: prom!.url, queries, timeout: '5s' }));
 
   before(async function () {
-    if (!prometheusInstalled()) {
-      if (process.env.CI) throw new Error('Prometheus is not installed: run `bash test/prometheus/setup.sh` (npm run setup does)');
-      console.log('    (Prometheus is not installed: run `bash test/prometheus/setup.sh`; skipping the real-Prometheus tests)');
-      this.skip();
-    }
+    needPrometheus(this);
     prom = await startPrometheus({ series: data, timeoutMs: 20_000 });
     console.log(`    (Prometheus on ${prom.url}: backfill ${prom.timings.backfillMs} ms, ready ${prom.timings.readyMs} ms)`);
   });

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { evaluateTriggers } from '../../src/node/metrics';
-import { PROMTOOL, prometheusInstalled, samples, startPrometheus, type RunningPrometheus, type Series } from '../prometheus/server';
+import { PROMTOOL, needPrometheus, samples, startPrometheus, type RunningPrometheus, type Series } from '../prometheus/server';
 import { M, S, said } from '../support/metrics';
 import { runCliProcess } from '../unit/helpers';
 
@@ -92,11 +92,7 @@ describe('prometheus rules: fromRule triggers against a real Prometheus, through
   let dir = '';
 
   before(async function () {
-    if (!prometheusInstalled()) {
-      if (process.env.CI) throw new Error('Prometheus is not installed: run `bash test/prometheus/setup.sh` (npm run setup does)');
-      console.log('    (Prometheus is not installed: run `bash test/prometheus/setup.sh`; skipping the real-Prometheus tests)');
-      this.skip();
-    }
+    needPrometheus(this);
     prom = await startPrometheus({ series: data, timeoutMs: 20_000 });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-rules-'));
     fs.writeFileSync(path.join(dir, 'alerts.rules.yml'), RULES);

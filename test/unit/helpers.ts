@@ -204,6 +204,15 @@ export function showAll(text: string, ds: Diagnostic[], withRelated = false): Sh
   return ds.map((d) => show(text, d, withRelated));
 }
 
+/** A shown diagnostic with its quick fixes as `title: newText|newText…` (no `fixes` key when it has none). */
+export interface ShownWithFixes extends Shown {
+  fixes?: string[];
+}
+
+export function showWithFixes(text: string, ds: Diagnostic[]): ShownWithFixes[] {
+  return ds.map((d) => ({ ...show(text, d), ...(d.fixes?.length ? { fixes: d.fixes.map((f) => `${f.title}: ${f.edits.map((e) => e.newText).join('|')}`) } : {}) }));
+}
+
 /** Applies non-overlapping edits (in any order) to `text`. */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);

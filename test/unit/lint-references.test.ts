@@ -8,23 +8,14 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CLEAN_RUNBOOK, rangeIn, rangeOfText, replaceOnce, setup, showAll, type Range } from './helpers';
+import { CLEAN_RUNBOOK, rangeIn, rangeOfText, replaceOnce, setup, showWithFixes, type ShownWithFixes } from './helpers';
 import { WITH_REINTRO } from '../support/lint-references';
 
-interface Got {
-  range: Range;
-  severity: string;
-  code: string;
-  message: string;
-  fixes?: string[];
-}
-
-async function lint(text: string, codes: string[], options: Parameters<typeof setup>[1] = {}): Promise<Got[]> {
+async function lint(text: string, codes: string[], options: Parameters<typeof setup>[1] = {}): Promise<ShownWithFixes[]> {
   const { service, doc: d } = setup(text, options);
   const ds = (await service.validate(d)).filter((x) => codes.includes(x.code));
-  return showAll(text, ds).map((s, i) => ({ ...s, ...(ds[i]!.fixes?.length ? { fixes: ds[i]!.fixes!.map((f) => `${f.title}: ${f.edits.map((e) => e.newText).join('|')}`) } : {}) }));
+  return showWithFixes(text, ds);
 }
-
 
 describe('lint: references that must exist', () => {
   it('the clean runbook with a reintroduction section gives none of these codes', async () => {

@@ -5,20 +5,12 @@
 // did-you-mean, a warning for an open one), like a tolerance's field; the
 // key carried over by `output.key.fromInput` counts as a field.
 import * as assert from 'node:assert/strict';
-import { CLEAN_CONTRACT, rangeIn, rangeOfText, replaceOnce, setup, showAll, type Range } from './helpers';
+import { CLEAN_CONTRACT, rangeIn, rangeOfText, replaceOnce, setup, showWithFixes, type ShownWithFixes } from './helpers';
 
-interface Got {
-  range: Range;
-  severity: string;
-  code: string;
-  message: string;
-  fixes?: string[];
-}
-
-async function lint(text: string, extraFiles: Record<string, string> = {}): Promise<Got[]> {
+async function lint(text: string, extraFiles: Record<string, string> = {}): Promise<ShownWithFixes[]> {
   const { service, doc } = setup(text, { path: 'iris.contract.yaml', extraFiles });
   const ds = (await service.validate(doc)).filter((d) => d.severity !== 'info');
-  return showAll(text, ds).map((s, i) => ({ ...s, ...(ds[i]!.fixes?.length ? { fixes: ds[i]!.fixes!.map((f) => `${f.title}: ${f.edits.map((e) => e.newText).join('|')}`) } : {}) }));
+  return showWithFixes(text, ds);
 }
 
 /** The clean contract with keyless outputs: key from the input, `fields` as given. */

@@ -7,7 +7,7 @@
 // `fromRule` shows the rule; completion after `#` offers the file's alerts. The CLI and a
 // real Prometheus on the same triggers: test/system/prometheus-rules.test.ts.
 import * as assert from 'node:assert/strict';
-import { CLEAN_RUNBOOK, cursor, offsetOf, rangeOf, rangeOfText, replaceOnce, setup, showAll, type Range } from './helpers';
+import { CLEAN_RUNBOOK, cursor, offsetOf, rangeOf, rangeOfText, replaceOnce, setup, showWithFixes, type ShownWithFixes } from './helpers';
 
 const RULES = `groups:
   - name: iris
@@ -34,18 +34,10 @@ function runbook(trigger: string, metrics = PROMETHEUS): string {
   return metrics === 'snapshot' ? t : replaceOnce(t, 'metrics: { file: metrics/now.json }', metrics);
 }
 
-interface Got {
-  range: Range;
-  severity: string;
-  code: string;
-  message: string;
-  fixes?: string[];
-}
-
-async function lint(text: string, files: Record<string, string> = { 'alerts.rules.yml': RULES }): Promise<Got[]> {
+async function lint(text: string, files: Record<string, string> = { 'alerts.rules.yml': RULES }): Promise<ShownWithFixes[]> {
   const { service, doc } = setup(text, { extraFiles: files });
   const ds = (await service.validate(doc)).filter((d) => d.severity === 'error');
-  return showAll(text, ds).map((s, i) => ({ ...s, ...(ds[i]!.fixes?.length ? { fixes: ds[i]!.fixes!.map((f) => `${f.title}: ${f.edits.map((e) => e.newText).join('|')}`) } : {}) }));
+  return showWithFixes(text, ds);
 }
 
 describe('lint: fromRule triggers', () => {

@@ -28,8 +28,10 @@ import {
   isInterestingWorkbenchLog,
   launchChromium,
   makeSandbox,
+  openFile,
   openWorkbench,
   remoteUri,
+  runCommand,
   say,
   startCodeServer,
 } from './harness.mjs';
@@ -79,7 +81,7 @@ async function main() {
     await page.locator('.monaco-workbench .explorer-folders-view').first().waitFor({ timeout: WAIT_MS });
     say('workbench ready');
 
-    await openFile(page, rel);
+    await openFile(page, rel, WAIT_MS);
 
     // A squiggle in the editor.
     try {
@@ -95,7 +97,7 @@ async function main() {
     try {
       await panel.first().waitFor({ timeout: 10_000 });
     } catch {
-      await runCommand(page, 'View: Focus Problems');
+      await runCommand(page, 'View: Focus Problems', WAIT_MS);
       await panel.first().waitFor({ timeout: WAIT_MS });
     }
     const markerRows = panel.locator('.monaco-list-row .marker-message-details, .monaco-list-row .marker-message');
@@ -125,8 +127,8 @@ async function main() {
   let dryShot;
   if (!failures.length) {
     try {
-      await runCommand(page, 'View: Close Panel');
-      await openFile(page, 'iris/iris.runbook.yaml');
+      await runCommand(page, 'View: Close Panel', WAIT_MS);
+      await openFile(page, 'iris/iris.runbook.yaml', WAIT_MS);
       const lens = page.locator('.editor-instance .monaco-editor .codelens-decoration a', { hasText: 'Dry-run' }).first();
       await lens.waitFor({ timeout: WAIT_MS });
       await lens.click();
@@ -139,7 +141,7 @@ async function main() {
         say('WARNING: the verdict lens did not appear within 15 s; reopening the runbook');
         await page.locator('.tabs-container .tab[aria-label^="iris.runbook.yaml"]').first().click();
         await page.keyboard.press('Control+W');
-        await openFile(page, 'iris/iris.runbook.yaml');
+        await openFile(page, 'iris/iris.runbook.yaml', WAIT_MS);
         await ready.waitFor({ timeout: WAIT_MS });
       }
       await page.locator('.tabs-container .tab[aria-label*="dry-run.md"]').first().waitFor({ timeout: WAIT_MS });
@@ -180,31 +182,5 @@ async function main() {
 }
 
 /** Opens a workspace file with Quick Open (Ctrl+P), as a user would, and waits for its editor. */
-async function openFile(page, rel) {
-  await page.locator('.monaco-workbench').first().click({ position: { x: 700, y: 300 } }).catch(() => {});
-  await page.keyboard.press('Control+P');
-  const quickInput = page.locator('.quick-input-widget input');
-  await quickInput.waitFor({ timeout: WAIT_MS });
-  await quickInput.fill(rel);
-  // the file's own row (the list shows other rows first while the search runs), clicked
-  const fileName = rel.split('/').pop();
-  const row = page.locator(`.quick-input-list .monaco-list-row[aria-label*="${fileName}"]`).first();
-  await row.waitFor({ timeout: WAIT_MS });
-  await row.click();
-  await page.locator(`.tabs-container .tab.active[aria-label^="${fileName}"]`).first().waitFor({ timeout: WAIT_MS });
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: WAIT_MS });
-  say(`opened ${rel}`);
-}
-
-/** Runs a command by its title through the command palette (F1). */
-async function runCommand(page, title) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: WAIT_MS });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: WAIT_MS });
-  await page.keyboard.press('Enter');
-}
-
 const code = await runMain(main, 'screenshot', 'screenshot check');
 process.exit(code);

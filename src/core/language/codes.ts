@@ -31,6 +31,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'unknown-step': '`requires`, or a drill scenario\'s `failStep` / `hangStep`, names a step that does not exist.',
   'dependency-cycle': 'Steps require each other in a cycle.',
   'missing-undo': 'A mutating (`run` or `http`) step has no `undo`.',
+  'undo-placeholder': 'A step\'s `undo` is a placeholder that could never reverse it (the quick fix\'s `exit 1` stub, a command that always fails, a request to `url: TODO`); a warning until it is replaced.',
   'undeclared-role': 'A role used in approve, signOff, communication, a step `owner`, a notification `to`, a drill\'s `approvals` or a reintroduction stage\'s `approve` is not declared.',
   'missing-decision-maker': 'No `decisionMaker` role is declared.',
   'unknown-metric': 'A trigger, a drill\'s injected metric or a reintroduction check names a metric the metrics source does not provide.',
