@@ -6,7 +6,8 @@
 // resolved inside the workspace only.
 import * as assert from 'node:assert/strict';
 import { dialectOf, loadSchema, type LoadedSchema } from '../../src/core/contract/schemas';
-import { CLEAN_CONTRACT, CLEAN_RUNBOOK, FakeHost, spanOf, validate } from './helpers';
+import { compareContracts, loadContractVersion } from '../../src/core/contract/compat';
+import { CLEAN_CONTRACT, CLEAN_RUNBOOK, FakeHost, NOW, spanOf, validate } from './helpers';
 
 const json = (v: unknown) => JSON.stringify(v, null, 2);
 
@@ -293,6 +294,47 @@ describe('the language service (validate, the editor) compiles the schemas a doc
     assert.deepEqual(
       ds.map((d) => [d.severity, d.code, d.message]),
       [['error', 'unknown-field', '`probabilty` is not a field of the output schema (`schemas/iris-output.schema.json`), so no row can be compared — did you mean `probability`?']],
+    );
+  });
+});
+
+describe('compat: a schema inside an OpenAPI document (`openapi.json#/components/schemas/X`)', () => {
+  const contractText = `apiVersion: rollback-lens/v1
+kind: InterfaceContract
+metadata: { name: scorer, version: 1 }
+input:
+  schema: { $ref: api/openapi.json#/components/schemas/Req }
+  key: id
+output:
+  schema: { type: object }
+  key: id
+`;
+  const openapi = (idType: string) =>
+    json({
+      openapi: '3.1.0',
+      info: { title: 'scorer', version: '1' },
+      components: { schemas: { Req: { type: 'object', properties: { id: { $ref: '#/components/schemas/Id' } }, additionalProperties: false }, Id: { type: idType } } },
+    });
+  const reader = (files: Record<string, string>) => async (p: string) => files[p];
+
+  it('its #/components refs are followed in the document: a changed definition is a located change', async () => {
+    const before = await loadContractVersion('m.contract.yaml', reader({ 'm.contract.yaml': contractText, 'api/openapi.json': openapi('string') }));
+    const after = await loadContractVersion('m.contract.yaml', reader({ 'm.contract.yaml': contractText, 'api/openapi.json': openapi('integer') }));
+    const r = compareContracts(before, after, { now: NOW });
+    assert.deepEqual(
+      r.changes.map((c) => [c.class, c.code, c.field ?? '', `${c.location.file}#${c.location.pointer}`]),
+      [
+        ['breaking', 'type-changed', 'input.id', 'api/openapi.json#/components/schemas/Id'],
+        ['risky', 'version-not-bumped', '', 'm.contract.yaml#/metadata/version'],
+      ],
+    );
+    assert.deepEqual(compareContracts(before, before, { now: NOW }).changes, []);
+  });
+
+  it('a pointer that leads nowhere is an error naming the file and the pointer', async () => {
+    await assert.rejects(
+      loadContractVersion('m.contract.yaml', reader({ 'm.contract.yaml': contractText.replace('/Req', '/Nope'), 'api/openapi.json': openapi('string') })),
+      { message: 'api/openapi.json: `#/components/schemas/Nope` (from input.schema `api/openapi.json#/components/schemas/Nope`) points at nothing in it' },
     );
   });
 });
