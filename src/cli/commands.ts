@@ -60,7 +60,8 @@ const TEST_HELP = `  test <contract> [--test id]... Run a contract's tests: obta
     --out <file>                 write the report to a file (atomically)
     --workspace <dir>            files the contract names must stay inside it (default: the enclosing git work tree, else cwd)
     --timeout <duration>         override the source's timeout (e.g. 30s)
-    --concurrency <n>            override the source's concurrency`;
+    --concurrency <n>            override the source's concurrency
+    --no-formats                 do not check \`format\` keywords (email, date-time, ...) of the schemas`;
 
 const BASELINE_HELP = `  baseline record <contract> --test <id>
                                  Run the source on the test's inputs; write its baseline JSONL and the
@@ -75,14 +76,16 @@ const DRY_RUN_HELP = `  dry-run <runbook>              Resolve the plan, run onl
                                  what every other step would do, check contracts, user state, roles
                                  and windows; change nothing. Exit 0 ready, 1 not ready, 2 error.
     --format text|json           text (default) or the report as JSON
-    --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)`;
+    --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)
+    --no-formats                 do not check \`format\` keywords of the state schemas`;
 
 const DRILL_HELP = `  drill <runbook> --scenario <id> Run the rollback for real in the sandbox with the scenario's faults injected;
                                  undo completed steps when one fails; time detect, decide, execute, verify.
     --verify-idempotent          run each mutating step do → do → undo → do, observing the runbook folder's
                                  files and the step's check: the step must be idempotent and reversible
     --format text|json           text (default) or the report as JSON
-    --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)`;
+    --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)
+    --no-formats                 do not check \`format\` keywords in the schemas of the contracts verify steps test`;
 
 const SIGN_OFF_HELP = `  sign-off <runbook> --role <r>  Record in the audit log that role <r> (one of closure.signOff) signs off
                                  the rollback's closure. Exit 0 recorded, 2 usage or I/O error.
@@ -152,6 +155,7 @@ export const COMMANDS: readonly Command[] = [
       workspace: { type: 'string' },
       timeout: { type: 'string' },
       concurrency: { type: 'string' },
+      'no-formats': { type: 'boolean' },
     },
     help: TEST_HELP,
     usage: usageOf('test <contract> [--test id]... [options]', TEST_HELP),
@@ -166,14 +170,14 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     name: 'dry-run',
-    options: { format: { type: 'string', default: 'text' }, workspace: { type: 'string' } },
+    options: { format: { type: 'string', default: 'text' }, workspace: { type: 'string' }, 'no-formats': { type: 'boolean' } },
     help: DRY_RUN_HELP,
     usage: usageOf('dry-run <runbook> [options]', DRY_RUN_HELP),
     run: dryRunCommand,
   }),
   command({
     name: 'drill',
-    options: { scenario: { type: 'string' }, 'verify-idempotent': { type: 'boolean' }, format: { type: 'string', default: 'text' }, workspace: { type: 'string' } },
+    options: { scenario: { type: 'string' }, 'verify-idempotent': { type: 'boolean' }, format: { type: 'string', default: 'text' }, workspace: { type: 'string' }, 'no-formats': { type: 'boolean' } },
     help: DRILL_HELP,
     usage: usageOf('drill <runbook> --scenario <id> [options]', DRILL_HELP),
     run: drillCommand,

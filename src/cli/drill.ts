@@ -11,7 +11,7 @@ import { displayPath, findWorkspace } from '../node/workspace';
 
 /** `rollback-lens drill <runbook> --scenario <id>`, its options parsed by main() (src/cli/commands.ts). */
 export async function drillCommand(
-  { values, positionals }: { values: { scenario?: string; 'verify-idempotent'?: boolean; format: string; workspace?: string }; positionals: string[] },
+  { values, positionals }: { values: { scenario?: string; 'verify-idempotent'?: boolean; format: string; workspace?: string; 'no-formats'?: boolean }; positionals: string[] },
   io: CliIO,
 ): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('give exactly one runbook file');
@@ -28,6 +28,7 @@ export async function drillCommand(
       workspace,
       scenario: values.scenario,
       verifyIdempotent: !!values['verify-idempotent'],
+      ...(values['no-formats'] ? { formats: false } : {}),
       signal: controller.signal,
       ...(tty
         ? {

@@ -9,7 +9,7 @@ import { auditRun } from './auditRun';
 import { displayPath, findWorkspace } from '../node/workspace';
 
 /** `rollback-lens dry-run <runbook>`, its options parsed by main() (src/cli/commands.ts). */
-export async function dryRunCommand({ values, positionals }: { values: { format: string; workspace?: string }; positionals: string[] }, io: CliIO): Promise<number> {
+export async function dryRunCommand({ values, positionals }: { values: { format: string; workspace?: string; 'no-formats'?: boolean }; positionals: string[] }, io: CliIO): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('give exactly one runbook file');
   if (!['text', 'json'].includes(values.format)) throw new UsageError(`--format must be text or json, not \`${values.format}\``);
   const controller = new AbortController();
@@ -18,7 +18,7 @@ export async function dryRunCommand({ values, positionals }: { values: { format:
   try {
     const workspace = findWorkspace(io.cwd, values.workspace);
     const file = path.resolve(io.cwd, positionals[0]!);
-    const report = await dryRun(file, { workspace, signal: controller.signal });
+    const report = await dryRun(file, { workspace, signal: controller.signal, ...(values['no-formats'] ? { formats: false } : {}) });
     await auditRun(io, workspace, dryRunRecord(file, report));
     io.stdout.write((values.format === 'json' ? JSON.stringify(report, null, 2) : dryRunText({ ...report, runbook: displayPath(io.cwd, file) })) + '\n');
     return report.verdict === 'ready' ? 0 : 1;

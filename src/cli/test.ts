@@ -14,7 +14,7 @@ import { plural } from '../core/util/plural';
 
 /** `rollback-lens test <contract>`, its options parsed by main() (src/cli/commands.ts). */
 export async function testCommand(
-  { values, positionals }: { values: { test?: string[]; format: string; out?: string; workspace?: string; timeout?: string; concurrency?: string }; positionals: string[] },
+  { values, positionals }: { values: { test?: string[]; format: string; out?: string; workspace?: string; timeout?: string; concurrency?: string; 'no-formats'?: boolean }; positionals: string[] },
   io: CliIO,
 ): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('give exactly one contract file');
@@ -35,6 +35,7 @@ export async function testCommand(
       ...(values.test ? { testIds: values.test } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(values['no-formats'] ? { formats: false } : {}),
       signal: controller.signal,
       onProgress: (e) => {
         if (!tty) return;

@@ -47,7 +47,8 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
   const contracts = new ContractTests(client, log, () => {
     const timeout = parseDuration(config().get<string>('contractTests.timeout', ''));
     const concurrency = config().get<number>('contractTests.concurrency', 0);
-    return { ...(timeout.ok && timeout.value > 0 ? { timeoutMs: timeout.value } : {}), ...(concurrency > 0 ? { concurrency } : {}) };
+    const formats = config().get<boolean>('validateFormats', true);
+    return { ...(timeout.ok && timeout.value > 0 ? { timeoutMs: timeout.value } : {}), ...(concurrency > 0 ? { concurrency } : {}), ...(formats === false ? { formats: false } : {}) };
   }, String(context.extension.packageJSON.version), path.join(context.extensionPath, 'dist', 'contract-worker.js'));
   const runbooks = new Runbooks(client, log);
   // the overdue-drill check reads the audit log: a drill (from here or a terminal) changes its answer

@@ -101,7 +101,7 @@ export class Runbooks implements vscode.Disposable {
     const workspace = workspaceOf(doc.uri);
     const rel = vscode.workspace.asRelativePath(doc.uri);
     return this.running(doc.uri, 'dry-run', `Rollback Lens: dry-run of ${rel}`, undefined, async (signal) => {
-      const report = await dryRun(doc.uri.fsPath, { workspace, signal });
+      const report = await dryRun(doc.uri.fsPath, { workspace, signal, ...formatsSetting() });
       s.dryRun = { report, version: doc.version, at: Date.now() };
       s.latest = { kind: 'dry-run' };
       this.showFindings(doc, report.findings);
@@ -151,7 +151,7 @@ export class Runbooks implements vscode.Disposable {
     const rel = vscode.workspace.asRelativePath(doc.uri);
     const roles = await runbookRoles(doc.uri.fsPath).catch(() => new Map<string, { role: string; name?: string; contact?: string }>());
     return this.running(doc.uri, `drill ${scenario}`, `Rollback Lens: drill ${scenario} of ${rel}`, token, async (signal) => {
-      const report = await drill(doc.uri.fsPath, { workspace, scenario, signal, ask: (role, step) => this.askApproval(scenario, role, step, roles) });
+      const report = await drill(doc.uri.fsPath, { workspace, scenario, signal, ...formatsSetting(), ask: (role, step) => this.askApproval(scenario, role, step, roles) });
       s.drills.set(scenario, { report, version: doc.version, at: Date.now() });
       s.latest = { kind: 'drill', scenario };
       this.log.info(`drill ${scenario} of ${rel}: ${report.verdict}, ${report.outcome}${report.reason ? ` — ${report.reason}` : ''}`);
@@ -441,4 +441,9 @@ function toUri(u: vscode.Uri | string | undefined): vscode.Uri | undefined {
 
 function workspaceOf(uri: vscode.Uri): string {
   return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+}
+
+/** `rollbackLens.validateFormats` (default true): false turns off the schemas' `format` checks, as `--no-formats` does. */
+function formatsSetting(): { formats?: false } {
+  return vscode.workspace.getConfiguration('rollbackLens').get<boolean>('validateFormats', true) === false ? { formats: false } : {};
 }

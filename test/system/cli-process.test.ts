@@ -90,18 +90,18 @@ function corruptWorkspace(): string {
   const runbook = readFileSync(path.join(ws, 'iris.runbook.yaml'), 'utf8');
   const contract = readFileSync(path.join(ws, 'iris.contract.yaml'), 'utf8');
   const w = (f: string, text: string | Buffer) => writeFileSync(path.join(ws, f), text);
-  w('state/draft2020.schema.json', JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' }));
+  w('state/dialect.schema.json', JSON.stringify({ $schema: 'https://example.com/not-a-dialect', type: 'object' }));
   w('state/notjson.schema.json', '{ "type": "object", ');
   mkdirSync(path.join(ws, 'state', 'a-folder.jsonl'));
   mkdirSync(path.join(ws, 'metrics', 'a-folder.json'));
-  w('schema2020.runbook.yaml', runbook.replace('targetReads: state/profile.v3.schema.json', 'targetReads: state/draft2020.schema.json'));
+  w('dialect.runbook.yaml', runbook.replace('targetReads: state/profile.v3.schema.json', 'targetReads: state/dialect.schema.json'));
   w('notjson.runbook.yaml', runbook.replace('targetReads: state/profile.v3.schema.json', 'targetReads: state/notjson.schema.json'));
   w('folders.runbook.yaml', runbook.replace('samples: state/samples.jsonl', 'samples: state/a-folder.jsonl').replace('file: metrics/now.json', 'file: metrics/a-folder.json'));
   w('binary.runbook.yaml', Buffer.concat([Buffer.from('apiVersion: rollback-lens/v1\n\0\0'), randomBytes(512)]));
   w('truncated.contract.yaml', contract.slice(0, Math.floor(contract.length / 2)));
-  w('schemas/draft2020.schema.json', JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' }));
+  w('schemas/dialect.schema.json', JSON.stringify({ $schema: 'https://example.com/not-a-dialect', type: 'object' }));
   w('schemas/notjson.schema.json', '{ "type": ');
-  w('schema2020.contract.yaml', contract.replace('$ref: schemas/iris-input.schema.json', '$ref: schemas/draft2020.schema.json'));
+  w('dialect.contract.yaml', contract.replace('$ref: schemas/iris-input.schema.json', '$ref: schemas/dialect.schema.json'));
   w('notjson.contract.yaml', contract.replace('$ref: schemas/iris-output.schema.json', '$ref: schemas/notjson.schema.json'));
   mkdirSync(path.join(ws, 'folder.runbook.yaml'));
   // a flag file that is a folder, an output schema of binary bytes, an audit log that is not JSON
@@ -122,8 +122,8 @@ describe('cli process: a corrupt workspace never gives a stack trace', function 
 
   it('every command against every corrupt document: an exit code (dry-run and test: 1 or 2), no stack frame, no node:internal', () => {
     const ws = corruptWorkspace();
-    const runbooks = ['schema2020.runbook.yaml', 'notjson.runbook.yaml', 'folders.runbook.yaml', 'binary.runbook.yaml', 'folder.runbook.yaml', 'flagfolder.runbook.yaml'];
-    const contracts = ['truncated.contract.yaml', 'schema2020.contract.yaml', 'notjson.contract.yaml', 'binaryschema.contract.yaml'];
+    const runbooks = ['dialect.runbook.yaml', 'notjson.runbook.yaml', 'folders.runbook.yaml', 'binary.runbook.yaml', 'folder.runbook.yaml', 'flagfolder.runbook.yaml'];
+    const contracts = ['truncated.contract.yaml', 'dialect.contract.yaml', 'notjson.contract.yaml', 'binaryschema.contract.yaml'];
     const runs: string[][] = [
       ['validate', '.'],
       ['audit', 'verify'],
@@ -149,30 +149,30 @@ describe('cli process: a corrupt workspace never gives a stack trace', function 
       const frames = output.split('\n').filter((l) => STACK_FRAME.test(l) || l.includes('node:internal'));
       assert.deepEqual(frames, [], `${argv.join(' ')} printed a stack trace:\n${output}`);
       // dry-run and test read every corrupt file they are given: not ready / not passed. The others may
-      // not read the corrupt part (validate does not compile state schemas; a drill does not read state),
+      // not read the corrupt part (a drill does not read state),
       // so any exit code of the CLI, but an exit code: nothing crashed the process
       assert.ok((['dry-run', 'test'].includes(argv[0]!) ? [1, 2] : [0, 1, 2]).includes(r.code!), `${argv.join(' ')}: exit ${r.code}\n${output}`);
     }
   });
 
-  it('dry-run: a state schema declaring draft 2020-12, one that is not JSON, samples that are a folder: located findings at the reference', () => {
+  it('dry-run: a state schema declaring an unknown dialect, one that is not JSON, samples that are a folder: located findings at the reference', () => {
     const ws = corruptWorkspace();
     const pos = (file: string, needle: string) => {
       const lines = readFileSync(path.join(ws, file), 'utf8').split('\n');
       const i = lines.findIndex((l) => l.includes(needle));
       return `${i + 1}:${lines[i]!.indexOf(needle) + 1}`;
     };
-    let r = runCliProcess(ws, ['dry-run', 'schema2020.runbook.yaml']);
+    let r = runCliProcess(ws, ['dry-run', 'dialect.runbook.yaml']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.ok(
       r.stdout.includes(
-        `  schema2020.runbook.yaml:${pos('schema2020.runbook.yaml', 'state/draft2020.schema.json')}: error state-schema-unreadable state schema \`state/draft2020.schema.json\` cannot be compiled: no schema with key or ref "https://json-schema.org/draft/2020-12/schema"\n`,
+        `  dialect.runbook.yaml:${pos('dialect.runbook.yaml', 'state/dialect.schema.json')}: error invalid-schema state schema \`state/dialect.schema.json\` cannot be used: unknown JSON Schema dialect \`https://example.com/not-a-dialect\` (Rollback Lens reads \`https://json-schema.org/draft/2020-12/schema\`, \`https://json-schema.org/draft/2019-09/schema\`, \`http://json-schema.org/draft-07/schema#\`, \`http://json-schema.org/draft-06/schema#\`, \`http://json-schema.org/draft-04/schema#\`)\n`,
       ),
       r.stdout + r.stderr,
     );
     r = runCliProcess(ws, ['dry-run', 'notjson.runbook.yaml']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, new RegExp(`^  notjson\\.runbook\\.yaml:${pos('notjson.runbook.yaml', 'state/notjson.schema.json')}: error state-schema-unreadable state schema \`state/notjson\\.schema\\.json\` is not JSON: .+$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^  notjson\\.runbook\\.yaml:${pos('notjson.runbook.yaml', 'state/notjson.schema.json')}: error invalid-schema state schema \`state/notjson\\.schema\\.json\` cannot be used: \`state/notjson\\.schema\\.json\` is not valid JSON: .+$`, 'm'));
     r = runCliProcess(ws, ['dry-run', 'folders.runbook.yaml']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.ok(r.stdout.includes(`  folders.runbook.yaml:${pos('folders.runbook.yaml', 'state/a-folder.jsonl')}: error state-sample-invalid state samples \`state/a-folder.jsonl\` is a folder, not a file\n`), r.stdout + r.stderr);

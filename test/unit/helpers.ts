@@ -83,6 +83,11 @@ export class FakeHost implements LanguageHost {
     return this.files.get(p);
   }
 
+  async listFiles(dir: string): Promise<string[]> {
+    const prefix = dir === '' ? '' : dir.endsWith('/') ? dir : dir + '/';
+    return [...this.files.keys()].filter((f) => f.startsWith(prefix) && !f.slice(prefix.length).includes('/')).map((f) => f.slice(prefix.length));
+  }
+
   async stat(p: string): Promise<FileStat> {
     this.stats.push(p);
     if (this.outside.has(p)) return 'outside';

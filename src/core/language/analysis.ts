@@ -7,6 +7,7 @@ import { checkContract } from './checks/contract';
 import { checkFileRefs } from './checks/files';
 import { checkReferences } from './checks/references';
 import { checkRunbook } from './checks/runbook';
+import { checkSchemas } from './checks/schemas';
 import { checkSyntaxValues } from './checks/syntax';
 import type { LanguageHost } from './host';
 import { keySpan as keySpanOf, parentKeySpan, schemaDiagnostics, valueSpan } from './schemaErrors';
@@ -187,12 +188,13 @@ export async function semanticDiagnostics(analysis: Analysis, host: LanguageHost
     documentPath: analysis.input.path,
     host,
   };
-  const [files, specific, references] = await Promise.all([
+  const [files, specific, references, schemas] = await Promise.all([
     checkFileRefs(ctx, analysis.schema, analysis.kind),
     analysis.kind === 'RollbackRunbook' ? checkRunbook(ctx) : checkContract(ctx),
     analysis.kind === 'RollbackRunbook' ? checkReferences(ctx) : Promise.resolve([]),
+    checkSchemas(ctx, analysis.kind),
   ]);
-  return [...specific, ...references, ...files];
+  return [...specific, ...references, ...schemas, ...files];
 }
 
 /** The diagnostic for a document over the size limit (callers that never read it use this too). */

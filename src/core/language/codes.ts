@@ -45,6 +45,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'unknown-placeholder': 'A `{{placeholder}}` in a template or request names no value the run fills in.',
   'invalid-metrics-file': 'The metrics snapshot file is not valid JSON.',
   'missing-file': 'A referenced file does not exist.',
+  'invalid-schema': "A JSON Schema the document names (a contract's input or output schema, a runbook's state schema) cannot be used: it is not valid JSON or YAML, cannot be compiled, declares an unknown dialect, or has a `$ref` that cannot be resolved inside the workspace.",
   'file-outside-workspace': 'A referenced file lies outside the workspace.',
   'restore-window-exceeded': "The plan's worst-case duration exceeds windows.restore.",
   'drill-overdue': 'The last drill is older than drills.every.',

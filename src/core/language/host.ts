@@ -29,6 +29,8 @@ export interface LanguageHost {
   readFile(path: string): Promise<string | undefined>;
   /** What is at a workspace-relative posix path; 'outside' when it resolves outside the workspace (e.g. a symlink). */
   stat(path: string): Promise<FileStat>;
+  /** The names of the files in a workspace folder (for a schema `$ref` to an `$id` declared next to it); optional. */
+  listFiles?(dir: string): Promise<string[]>;
   /** Now, in epoch milliseconds (injectable clock). */
   now(): number;
   /**

@@ -378,7 +378,9 @@ export function recordErrorMessage(e: ErrorObject, record: unknown): string {
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
-      const bound = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' }[e.keyword];
+      // ajv says which comparison failed: draft-04's boolean `exclusiveMaximum: true` is a `maximum` error with `<`
+      const byComparison: Record<string, string> = { '>=': 'at least', '<=': 'at most', '>': 'more than', '<': 'less than' };
+      const bound = byComparison[String(params.comparison)] ?? { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' }[e.keyword];
       return `${at}must be ${bound} ${String(params.limit)}, not ${JSON.stringify(value)}`;
     }
     case 'minItems':

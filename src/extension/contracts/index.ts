@@ -31,7 +31,7 @@ export class ContractTests implements vscode.Disposable {
   constructor(
     client: LanguageClient,
     private readonly log: vscode.LogOutputChannel,
-    settings: () => { timeoutMs?: number; concurrency?: number },
+    settings: () => { timeoutMs?: number; concurrency?: number; formats?: boolean },
     private readonly toolVersion: string,
     /** dist/contract-worker.js: runs execute there, off the extension host's thread. */
     workerPath: string,

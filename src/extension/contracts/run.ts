@@ -53,7 +53,7 @@ export class ContractRuns implements vscode.Disposable {
     private readonly tree: ContractTree,
     private readonly reports: LastReports,
     private readonly log: vscode.LogOutputChannel,
-    private readonly settings: () => { timeoutMs?: number; concurrency?: number },
+    private readonly settings: () => { timeoutMs?: number; concurrency?: number; formats?: boolean },
     /** dist/contract-worker.js: runs execute there, off the extension host's thread. */
     private readonly workerPath: string,
   ) {}
@@ -112,6 +112,7 @@ export class ContractRuns implements vscode.Disposable {
         signal: controller.signal,
         ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}),
         ...(s.concurrency ? { concurrency: s.concurrency } : {}),
+        ...(s.formats === false ? { formats: false } : {}),
         onProgress: (e) => e.phase === 'outputs' && run.appendOutput(`${e.testId}: ${e.rows} outputs\r\n`),
       });
     } catch (e) {

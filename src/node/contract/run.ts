@@ -4,12 +4,14 @@
 // outputs through the core comparison. Used by the CLI and the editor alike.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { Comparison, type RowValidator } from '../../core/contract/compare';
 import { contractModel, type ContractModel, type ContractTestSpec } from '../../core/contract/model';
 import { combineVerdicts, REPORT_VERSION, rowlessReport, type ContractReport, type Provenance, type TestReport } from '../../core/contract/report';
 import { runSchemaOnlyTest } from '../../core/contract/schemaOnly';
 import { recordErrorMessage } from '../../core/language/schemaErrors';
+import { loadSchema, schemaProblem } from '../../core/contract/schemas';
+import { WorkspaceSchemaHost } from './schemas';
 import { parseDuration } from '../../core/util/values';
 import { checkSidecar, readSidecar } from './baseline';
 import { confine } from '../workspace';
@@ -29,6 +31,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Overrides the source's concurrency. */
   concurrency?: number;
+  /** Check `format` keywords of the schemas (default true; `--no-formats`, the setting `rollbackLens.validateFormats`). */
+  formats?: boolean;
   /** Keep a copy of a command's or endpoint's outputs under `.rollback-lens/outputs/` for the diff view (default true). */
   keepOutputs?: boolean;
   onProgress?: (event: { testId: string; phase: 'start' | 'outputs' | 'done'; rows?: number; verdict?: string }) => void;
@@ -46,14 +50,14 @@ export interface LoadedContract {
   validateOutput?: RowValidator;
 }
 
-export async function loadContract(file: string, workspace: string): Promise<LoadedContract> {
+export async function loadContract(file: string, workspace: string, options: { formats?: boolean } = {}): Promise<LoadedContract> {
   const { file: abs, rel: relPath, dir, value } = await loadDocument(file, 'InterfaceContract', { workspace });
   const model = contractModel(value);
   const loaded: LoadedContract = { file: abs, dir, relPath, model };
-  const inputSchema = await resolveSchema(model.inputSchema, dir, workspace, 'input');
-  const outputSchema = await resolveSchema(model.outputSchema, dir, workspace, 'output');
-  if (inputSchema) loaded.validateInput = rowValidator(inputSchema, 'input');
-  if (outputSchema) loaded.validateOutput = rowValidator(outputSchema, 'output');
+  const inputSchema = await resolveSchema(model.inputSchema, loaded, workspace, 'input', options);
+  const outputSchema = await resolveSchema(model.outputSchema, loaded, workspace, 'output', options);
+  if (inputSchema) loaded.validateInput = rowValidator(inputSchema);
+  if (outputSchema) loaded.validateOutput = rowValidator(outputSchema);
   return loaded;
 }
 
@@ -64,29 +68,36 @@ export async function contractFile(dir: string, workspace: string, ref: string, 
   return c.path;
 }
 
-async function resolveSchema(schema: unknown, dir: string, workspace: string, which: string): Promise<object | undefined> {
+/**
+ * A contract's input or output schema as a validator: an MLflow signature, or
+ * a schema file (and every file it `$ref`s) or an inline schema read and
+ * compiled by the one schema loader (src/core/contract/schemas), which
+ * `validate` uses too, through a host confined to the workspace.
+ */
+async function resolveSchema(schema: unknown, contract: LoadedContract, workspace: string, which: string, options: { formats?: boolean }): Promise<ValidateFunction | undefined> {
   if (!schema || typeof schema !== 'object') return undefined;
   const mlflow = mlflowSignatureRef(schema);
-  if (mlflow !== undefined) return readMlflowSignature(await contractFile(dir, workspace, mlflow, `the ${which} schema`), mlflow, which, (m) => new ContractError(m));
-  const ref = (schema as { $ref?: unknown }).$ref;
-  if (typeof ref !== 'string') return schema;
-  const real = await contractFile(dir, workspace, ref, `the ${which} schema`);
-  if (!(await exists(real))) throw new ContractError(`the ${which} schema \`${ref}\` does not exist`);
-  try {
-    return JSON.parse(await fs.readFile(real, 'utf8')) as object;
-  } catch (e) {
-    throw new ContractError(`the ${which} schema \`${ref}\` is not valid JSON: ${(e as Error).message}`);
+  const formats = options.formats === false ? { formats: false } : {};
+  if (mlflow !== undefined) {
+    const converted = await readMlflowSignature(await contractFile(contract.dir, workspace, mlflow, `the ${which} schema`), mlflow, which, (m) => new ContractError(m));
+    const r = await loadSchema({ inline: converted }, contract.relPath, new WorkspaceSchemaHost(workspace), formats);
+    if (!r.ok) throw new ContractError(schemaProblem(`the ${which} schema`, mlflow, r.message));
+    return r.validate;
   }
+  const ref = (schema as { $ref?: unknown }).$ref;
+  const fileRef = typeof ref === 'string' && !ref.startsWith('#') ? ref : undefined;
+  if (fileRef !== undefined) {
+    // the named file itself first, in the words `test` always used
+    const file = fileRef.split('#')[0]!;
+    const real = await contractFile(contract.dir, workspace, file, `the ${which} schema`);
+    if (!(await exists(real))) throw new ContractError(`the ${which} schema \`${file}\` does not exist`);
+  }
+  const r = await loadSchema(fileRef !== undefined ? { ref: fileRef } : { inline: schema }, contract.relPath, new WorkspaceSchemaHost(workspace), formats);
+  if (!r.ok) throw new ContractError(schemaProblem(`the ${which} schema`, fileRef, r.message));
+  return r.validate;
 }
 
-function rowValidator(schema: object, which: string): RowValidator {
-  const ajv = new Ajv({ allErrors: false, strict: false, validateFormats: false });
-  let validate: ValidateFunction;
-  try {
-    validate = ajv.compile(schema);
-  } catch (e) {
-    throw new ContractError(`the ${which} schema is not a valid JSON Schema: ${(e as Error).message}`);
-  }
+function rowValidator(validate: ValidateFunction): RowValidator {
   return (row) => {
     if (validate(row)) return undefined;
     return recordErrorMessage(validate.errors![0]!, row);
@@ -94,7 +105,7 @@ function rowValidator(schema: object, which: string): RowValidator {
 }
 
 export async function runContractTests(file: string, options: RunOptions): Promise<ContractReport> {
-  const contract = await loadContract(file, options.workspace);
+  const contract = await loadContract(file, options.workspace, options.formats === false ? { formats: false } : {});
   const tests = contract.model.tests.filter((t) => !options.testIds || options.testIds.includes(t.id));
   if (options.testIds) {
     const unknown = options.testIds.filter((id) => !contract.model.tests.some((t) => t.id === id));

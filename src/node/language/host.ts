@@ -1,4 +1,5 @@
-// The language host on a real file system: workspace-relative reads confined
+// The language host on a real file system (also the schema loader's host:
+// src/core/contract/schemas): workspace-relative reads and listings confined
 // to the workspace by src/node/workspace.ts (also through symlinks, refused
 // before the target is opened or stat-ed), and the calendar of src/node/clock.ts
 // (ROLLBACK_LENS_NOW when set, else the real clock) unless a clock is given.
@@ -61,6 +62,17 @@ export class NodeHost implements LanguageHost {
       return st.isDirectory() ? 'directory' : 'file';
     } catch {
       return 'missing';
+    }
+  }
+
+  /** The names of the files (not folders) in a workspace folder; none when it is outside or unreadable. */
+  async listFiles(rel: string): Promise<string[]> {
+    const real = await this.inside(rel === '' ? '.' : rel);
+    if (real === 'outside') return [];
+    try {
+      return (await fs.readdir(real, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+    } catch {
+      return [];
     }
   }
 

@@ -40,6 +40,8 @@ export interface DrillOptions {
   workspace: string;
   scenario: string;
   verifyIdempotent?: boolean;
+  /** Check `format` keywords in the schemas of the contracts verify steps test (default true; `--no-formats`). */
+  formats?: boolean;
   signal?: AbortSignal;
   /** Bounds of the state walk of `verifyIdempotent` (defaults: 10 000 files, 16 MiB per file, 256 MiB in all). */
   observeLimits?: Partial<ObserveLimits>;
@@ -99,7 +101,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, ...(obj(obj(drills.sandbox).env) as Record<string, string>) };
   const forcedEnv = { ROLLBACK_LENS_DRILL: '1', ROLLBACK_LENS_SCENARIO: options.scenario };
   const values = templateValues(value, 'drill');
-  const ctx: DrillContext = { dir, workspace: options.workspace, values, unavailable, approvals: scenario.approvals, ...(options.ask ? { ask: options.ask } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+  const ctx: DrillContext = { dir, workspace: options.workspace, values, unavailable, approvals: scenario.approvals, ...(options.formats === false ? { formats: false } : {}), ...(options.ask ? { ask: options.ask } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   const run: Run = { ctx, options, inject, steps: [], undos: [], restored: [], given: [], reachedSteps: new Set(), timings: { detectMs: 0, decideMs: 0, executeMs: 0, verifyMs: 0 } };
 
   // detect: the triggers against injected (or real) metrics

@@ -11,7 +11,8 @@
 // steps/ (looked up in steps/index.ts), which this loop never names.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { loadSchema, schemaProblem } from '../../core/contract/schemas';
 import { semanticDiagnostics } from '../../core/language/analysis';
 import { compareContracts, loadContractVersion } from '../../core/contract/compat';
 import { capturedText, renderDeep, renderTemplate, resolvePlan, templateValues } from '../../core/runbook/plan';
@@ -23,7 +24,7 @@ import { formatDate, parseDuration } from '../../core/util/values';
 import { locate, type PathSegment } from '../../core/yaml';
 import { drillHistoryFromAudit } from '../audit';
 import { NodeHost } from '../language/host';
-import { confine, readConfined } from '../workspace';
+import { confine } from '../workspace';
 import { evaluateTriggers } from '../metrics';
 import { loadDocument } from '../documents';
 import { readJsonl } from '../jsonl';
@@ -40,6 +41,8 @@ export interface DryRunOptions {
   /** One clock for the calendar and the metrics (tests). Default: the calendar of src/node/clock.ts, metrics read at the real time. */
   now?: () => number;
   signal?: AbortSignal;
+  /** Check `format` keywords of the state schemas (default true; `--no-formats`, the setting `rollbackLens.validateFormats`). */
+  formats?: boolean;
   /** Largest time one dryRun or check command may take when its step has no timeout. */
   defaultCommandTimeoutMs?: number;
 }
@@ -167,7 +170,9 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   }
 
   // user state: the target reads what the current model wrote, preserved attributes intact
-  findings.push(...(await checkState(obj(value.state), dir, options.workspace, at, atValue)));
+  // (a state schema that cannot be used is the language service's `invalid-schema` at its reference, above: one problem, one finding)
+  const told = (p: Place): boolean => p.span !== undefined && findings.some((f) => f.severity === 'error' && f.span?.start === p.span!.start);
+  findings.push(...(await checkState(obj(value.state), { dir, rel, workspace: options.workspace, host, formats: options.formats !== false, told }, at, atValue)));
 
   // close and communicate
   const closure = obj(value.closure);
@@ -221,7 +226,19 @@ function oneFindingPerProblem(findings: Finding[]): Finding[] {
 
 type At = (p: PathSegment[]) => Place;
 
-async function checkState(state: Record<string, unknown>, dir: string, workspace: string, at: At, atValue: At): Promise<Finding[]> {
+interface StateContext {
+  dir: string;
+  /** The runbook's workspace path: the state schemas' references are relative to it. */
+  rel: string;
+  workspace: string;
+  host: NodeHost;
+  formats: boolean;
+  /** Whether an error is already reported at this place (by the language service). */
+  told: (p: Place) => boolean;
+}
+
+async function checkState(state: Record<string, unknown>, sc: StateContext, at: At, atValue: At): Promise<Finding[]> {
+  const { dir, workspace } = sc;
   const out: Finding[] = [];
   if (typeof state.targetReads !== 'string' || typeof state.samples !== 'string') return out;
   // every file first: one outside the workspace is a finding at its reference, and nothing of the state is read
@@ -235,35 +252,22 @@ async function checkState(state: Record<string, unknown>, dir: string, workspace
     if (!c.ok) out.push({ severity: 'error', code: 'file-outside-workspace', message: c.message, ...atValue(['state', key]) });
   }
   if (out.length) return out;
-  // a schema that cannot be read, parsed or compiled is a finding at its reference, never a crash
-  type Loaded = { schema: Record<string, unknown> } | { finding: Finding };
+  // a schema that cannot be read, parsed, resolved or compiled is a finding at its reference, never a crash:
+  // the one schema loader's (src/core/contract/schemas), which `validate` reports the same way
+  type Loaded = { schema: Schema; validate: ValidateFunction } | { finding?: Finding };
   const schemaAt = async (key: 'targetReads' | 'writes'): Promise<Loaded> => {
     const ref = String(state[key]);
-    const unreadable = (message: string): Loaded => ({ finding: { severity: 'error', code: 'state-schema-unreadable', message, ...atValue(['state', key]) } });
-    let text: string;
-    try {
-      text = await readConfined(workspace, dir, ref, 'state schema');
-    } catch (e) {
-      return unreadable((e as Error).message);
-    }
-    try {
-      const v = JSON.parse(text) as unknown;
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) return unreadable(`state schema \`${ref}\` is not a JSON object`);
-      return { schema: v as Record<string, unknown> };
-    } catch (e) {
-      return unreadable(`state schema \`${ref}\` is not JSON: ${(e as Error).message}`);
-    }
+    const r = await loadSchema({ ref }, sc.rel, sc.host, sc.formats ? {} : { formats: false });
+    if (r.ok) return { schema: { root: r.schema, deref: r.deref }, validate: r.validate };
+    const place = atValue(['state', key]);
+    if (sc.told(place)) return {};
+    const message = r.root === 'missing' ? `state schema \`${ref}\` does not exist` : r.root === 'directory' ? `state schema \`${ref}\` is a folder, not a file` : schemaProblem('state schema', ref, r.message);
+    return { finding: { severity: 'error', code: 'state-schema-unreadable', message, ...place } };
   };
   const loaded = [await schemaAt('targetReads'), ...(typeof state.writes === 'string' ? [await schemaAt('writes')] : [])];
-  const unusable = loaded.flatMap((l) => ('finding' in l ? [l.finding] : []));
-  if (unusable.length) return unusable;
-  const [reads, writes] = loaded.map((l) => (l as { schema: Record<string, unknown> }).schema) as [Record<string, unknown>, Record<string, unknown> | undefined];
-  let validate: ReturnType<Ajv['compile']>;
-  try {
-    validate = new Ajv({ allErrors: false, strict: false, validateFormats: false }).compile(reads);
-  } catch (e) {
-    return [{ severity: 'error', code: 'state-schema-unreadable', message: `state schema \`${state.targetReads}\` cannot be compiled: ${(e as Error).message}`, ...atValue(['state', 'targetReads']) }];
-  }
+  if (loaded.some((l) => !('schema' in l))) return loaded.flatMap((l) => ('finding' in l && l.finding ? [l.finding] : []));
+  const [{ schema: reads, validate }, writesLoaded] = loaded as Array<{ schema: Schema; validate: ValidateFunction }>;
+  const writes = writesLoaded?.schema;
   const preserve = (Array.isArray(state.preserve) ? state.preserve : []).map(String);
   const confinedSamples = await confine(workspace, dir, state.samples, 'state samples');
   if (!confinedSamples.ok) return [{ severity: 'error', code: 'file-outside-workspace', message: confinedSamples.message, ...atValue(['state', 'samples']) }];
@@ -312,10 +316,21 @@ function get(row: unknown, p: string): unknown {
   return v;
 }
 
-function propertySchema(schema: Record<string, unknown>, p: string): Record<string, unknown> | undefined {
-  let s: Record<string, unknown> | undefined = schema;
-  for (const part of p.split('.')) s = s ? (obj(s.properties)[part] as Record<string, unknown> | undefined) : undefined;
-  return s;
+/** A loaded state schema: its root and how to follow its `$ref`s (into the other files it was read with). */
+interface Schema {
+  root: unknown;
+  deref(node: unknown, base?: string): { value: unknown; base: string };
+}
+
+/** The schema of a dotted property, `$ref`s followed on the way; undefined when the schema does not define it. */
+function propertySchema(schema: Schema, p: string): Record<string, unknown> | undefined {
+  let at = schema.deref(schema.root);
+  for (const part of p.split('.')) {
+    const next = obj(obj(at.value).properties)[part];
+    if (next === undefined) return undefined;
+    at = schema.deref(next, at.base);
+  }
+  return obj(at.value);
 }
 
 /**

@@ -17,7 +17,7 @@ import { announcedRemovals, compareEncodings, compareKeys, compareLabels, compar
 import type { ContractVersion, ResolvedSchema } from './load';
 import { Reporter, type CompatReport } from './report';
 import type { Direction } from './rules';
-import { SchemaWalker, side } from './schema';
+import { SchemaWalker, side, start } from './schema';
 
 export { ContractLoadError, loadContractVersion, parseContract, schemaSource } from './load';
 export type { CompatDoc, ContractVersion, LoadContractOptions, ReadFile, ResolvedSchema } from './load';
@@ -47,7 +47,7 @@ export function compareContracts(before: ContractVersion, after: ContractVersion
     const os = before[dir];
     const ns = after[dir];
     if (os && ns) {
-      new SchemaWalker(r, dir, side(os), side(ns), removedOk).compare({ value: os.schema, ptr: '' }, { value: ns.schema, ptr: '' }, dir);
+      new SchemaWalker(r, dir, side(os), side(ns), removedOk).compare(start(os), start(ns), dir);
     } else if (os && !ns) {
       r.add('schema-removed', dir, `the ${dir} schema was removed${dir === 'output' ? '; outputs are no longer constrained' : ''}`, {
         at: { doc: after.doc, pointer: `/${dir}` },
@@ -75,6 +75,6 @@ export function compareContracts(before: ContractVersion, after: ContractVersion
  */
 export function compareSchemas(before: ResolvedSchema, after: ResolvedSchema, direction: Direction, field: string = direction): CompatReport {
   const r = new Reporter(undefined, undefined);
-  new SchemaWalker(r, direction, side(before), side(after), () => undefined).compare({ value: before.schema, ptr: '' }, { value: after.schema, ptr: '' }, field);
+  new SchemaWalker(r, direction, side(before), side(after), () => undefined).compare(start(before), start(after), field);
   return r.report();
 }

@@ -1,7 +1,8 @@
 // Loading one version of a contract: the contract's text parsed as an
 // InterfaceContract, and its input and output schemas resolved (written inline,
 // or in a file the contract refers to with `schema: { $ref: path }`, relative to
-// the contract, or an MLflow model's signature, `schema: { mlflowSignature:
+// the contract, optionally with a JSON Pointer into it (`openapi.json#/components/
+// schemas/IrisRequest`: its `#/...` refs resolve in the whole file), or an MLflow model's signature, `schema: { mlflowSignature:
 // path/to/MLmodel }`). Files are read through an injected reader (a working tree, a
 // git revision, an editor's host), so this stays pure; a path that leaves the
 // reader's folder tree is refused before it is read. Every failure is a
@@ -12,6 +13,7 @@ import { LineIndex } from '../../util/text';
 import { isObject, asObject } from '../../util/object';
 import { parseYaml } from '../../yaml';
 import { signatureSchema } from '../mlflow';
+import { pointer } from '../schemas/load';
 import type { Direction } from './rules';
 
 /** One file a contract version is made of: the contract itself or a schema file. */
@@ -27,8 +29,10 @@ export interface ResolvedSchema {
   schema: unknown;
   /** The schema file for `schema: { $ref: path }`, the contract itself for an inline schema. */
   doc: CompatDoc;
-  /** JSON pointer of the schema inside `doc`: '' for a schema file, '/input/schema' or '/output/schema' inline. */
+  /** JSON pointer of the schema inside `doc`: '' for a schema file, '/input/schema' or '/output/schema' inline, the fragment of `file#/pointer`. */
   pointer: string;
+  /** For `file#/pointer`: the whole file, where the schema's `#/...` refs resolve. */
+  document?: unknown;
 }
 
 /** One version of a contract: the parsed contract and its resolved schemas. */
@@ -100,7 +104,10 @@ async function loadSchema(contract: Record<string, unknown>, dir: Direction, con
   const src = schemaSource(contract, dir);
   if (!src) return undefined;
   if ('inline' in src) return { schema: src.inline, doc, pointer: `/${dir}/schema` };
-  const p = resolveWorkspacePath(contractPath, src.ref);
+  const hash = src.ref.indexOf('#');
+  const file = hash === -1 ? src.ref : src.ref.slice(0, hash);
+  const fragment = hash === -1 ? '' : src.ref.slice(hash + 1);
+  const p = resolveWorkspacePath(contractPath, file);
   if (p === undefined) throw new ContractLoadError(`${doc.file}: ${dir}.schema refers to \`${src.ref}\`, which leaves the folder tree it is read from`);
   const text = await readOrThrow(read, p, show);
   if (text === undefined) throw new ContractLoadError(`${doc.file}: ${dir}.schema refers to \`${src.ref}\`, but ${show(p)} does not exist`);
@@ -118,7 +125,10 @@ async function loadSchema(contract: Record<string, unknown>, dir: Direction, con
     if (error || parsed.hasSyntaxErrors) throw new ContractLoadError(`${schemaDoc.file}: not valid YAML: ${error ? error.message.replace(/^YAML: /, '') : 'syntax error'}`);
     schema = parsed.value;
   }
-  return { schema, doc: schemaDoc, pointer: '' };
+  if (fragment === '') return { schema, doc: schemaDoc, pointer: '' };
+  const sub = fragment.startsWith('/') ? pointer(schema, fragment) : undefined;
+  if (sub === undefined) throw new ContractLoadError(`${schemaDoc.file}: \`#${fragment}\` (from ${dir}.schema \`${src.ref}\`) points at nothing in it`);
+  return { schema: sub, doc: schemaDoc, pointer: fragment, document: schema };
 }
 
 /**

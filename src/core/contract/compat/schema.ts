@@ -53,7 +53,14 @@ export interface Side {
 }
 
 export function side(s: ResolvedSchema): Side {
+  // a schema taken from inside a file (`openapi.json#/components/schemas/X`): its refs resolve in the whole file
+  if (s.document !== undefined) return { root: s.document, doc: s.doc, base: '' };
   return { root: s.schema, doc: s.doc, base: s.pointer };
+}
+
+/** Where the walk of a resolved schema starts: its value, at its pointer inside the side's root. */
+export function start(s: ResolvedSchema): At {
+  return { value: s.schema, ptr: s.document !== undefined ? s.pointer : '' };
 }
 
 /** Announced removal of a field: its removeAfter date, and whether it has passed. */

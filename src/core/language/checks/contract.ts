@@ -1,20 +1,20 @@
 // Semantic checks of an InterfaceContract: deprecation dates against the
 // injected clock, deprecated output fields still used by tests, duplicate test
 // ids, and the tolerance and drift fields of every test against the output
-// schema (read through the host like any referenced file; a schema that is
-// missing, unreadable or not JSON/YAML is reported by the file checks and
-// checks nothing here). A field the schema does not describe is only flagged
+// schema (read through the host by the one schema loader, so a schema inside
+// an OpenAPI document, `openapi.json#/components/schemas/X`, is looked into
+// too; a schema that is missing or cannot be loaded is reported by the file
+// and schema checks and checks nothing here). A field the schema does not describe is only flagged
 // where the schema says so: an unknown property of a closed object is an
 // error, of an open one a warning; no `type` means nothing is known.
 import { schemaSource } from '../../contract/compat/load';
+import { loadSchemaBundle } from '../../contract/schemas';
 import { fieldPath, pathTokens } from '../../contract/path';
 import { isObject } from '../../util/object';
-import { resolveWorkspacePath } from '../../util/path';
 import { suggest } from '../schemaErrors';
 import { expand, type JsonSchema } from '../schemas';
 import type { Diagnostic } from '../../types';
 import { formatDate, parseDate } from '../../util/values';
-import { parseYaml } from '../../yaml';
 import { asArray, asObject, asString, diag, keyAt, valueAt, type CheckContext } from './context';
 import { plural } from '../../util/plural';
 
@@ -33,7 +33,7 @@ async function checkOutputFields(ctx: CheckContext): Promise<Diagnostic[]> {
   const where = schema.name === 'inline' ? 'the output schema' : `the output schema (\`${schema.name}\`)`;
   const out: Diagnostic[] = [];
   for (const name of Object.keys(fields)) {
-    const w = walk(schema.schema, [name]);
+    const w = walk(schema.root, schema.schema, [name]);
     if (!('unknown' in w)) continue;
     const span = keyAt(ctx, ['output', 'fields', name]);
     const guess = suggest(name, w.candidates);
@@ -49,24 +49,21 @@ async function checkOutputFields(ctx: CheckContext): Promise<Diagnostic[]> {
 /** The rules that compare numbers. */
 const NUMERIC_RULES = { tolerance: ['abs', 'rel'], drift: ['psi', 'ks'] } as const;
 
-/** The output schema (`{ $ref: file }` read through the host, or inline) and how to name it, or undefined. */
-async function outputSchema(ctx: CheckContext): Promise<{ schema: JsonSchema; name: string } | undefined> {
+/**
+ * The output schema (`{ $ref: file }` read through the host, or inline), the
+ * document its `#/...` refs resolve in (`root`: the file, or the whole OpenAPI
+ * document a pointer leads into) and how to name it, or undefined.
+ */
+async function outputSchema(ctx: CheckContext): Promise<{ schema: JsonSchema; root: JsonSchema; name: string } | undefined> {
   // where the output schema is: the one reading compat and the contract-test run use too
   const src = schemaSource(ctx.value, 'output');
   if (!src) return undefined;
-  if ('inline' in src) return isObject(src.inline) && typeof src.inline.$ref !== 'string' ? { schema: src.inline as JsonSchema, name: 'inline' } : undefined;
-  const ref = src.ref;
-  const resolved = resolveWorkspacePath(ctx.documentPath, ref);
-  if (resolved === undefined) return undefined; // reported by the file check
-  const text = await ctx.host.readFile(resolved);
-  if (text === undefined) return undefined; // missing: reported by the file check
-  let value: unknown;
-  try {
-    value = /\.json$/i.test(resolved) ? JSON.parse(text) : parseYaml(text).value;
-  } catch {
-    return undefined;
-  }
-  return value && typeof value === 'object' && !Array.isArray(value) ? { schema: value as JsonSchema, name: ref } : undefined;
+  if ('inline' in src) return isObject(src.inline) && typeof src.inline.$ref !== 'string' ? { schema: src.inline as JsonSchema, root: src.inline as JsonSchema, name: 'inline' } : undefined;
+  const loaded = await loadSchemaBundle({ ref: src.ref }, ctx.documentPath, ctx.host);
+  if (!loaded.ok) return undefined; // reported by the file check or the schema check
+  const { root, rootPath, documents } = loaded.bundle;
+  const doc = documents.find((d) => d.path === rootPath)?.value;
+  return isObject(root) && isObject(doc) ? { schema: root as JsonSchema, root: doc as JsonSchema, name: src.ref } : undefined;
 }
 
 type Walk =
@@ -74,9 +71,9 @@ type Walk =
   | { unknown: number; candidates: string[]; closed: boolean }
   | { open: true };
 
-/** Follows a field path through the schema: the schemas at its end, the first segment the schema rules out, or open (nothing known). */
-function walk(root: JsonSchema, segments: string[]): Walk {
-  let current = expand(root, root);
+/** Follows a field path through the schema `start` (its refs resolved in `root`): the schemas at its end, the first segment the schema rules out, or open (nothing known). */
+function walk(root: JsonSchema, start: JsonSchema, segments: string[]): Walk {
+  let current = expand(root, start);
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
     const next: JsonSchema[] = [];
@@ -101,7 +98,8 @@ function walk(root: JsonSchema, segments: string[]): Walk {
       if (s.properties) {
         objects = true;
         for (const n of Object.keys(s.properties)) names.add(n);
-        if (s.additionalProperties === false) closed = true;
+        // 2019-09 / 2020-12 close an object with unevaluatedProperties: false as well
+        if (s.additionalProperties === false || s.unevaluatedProperties === false) closed = true;
       } else if (!s.additionalProperties && s.additionalProperties !== false) open = open || !s.items;
     }
     if (next.length === 0) {
@@ -126,10 +124,10 @@ function checkTestFields(ctx: CheckContext): Promise<Diagnostic[]> {
   const tests = asArray(ctx.value.tests);
   const used = tests.some((t) => Object.keys(asObject(asObject(t).tolerance)).length || Object.keys(asObject(asObject(t).drift)).length);
   if (!used) return Promise.resolve([]);
-  return outputSchema(ctx).then((out) => (out ? fieldDiagnostics(ctx, out.schema, out.name) : []));
+  return outputSchema(ctx).then((out) => (out ? fieldDiagnostics(ctx, out.root, out.schema, out.name) : []));
 }
 
-function fieldDiagnostics(ctx: CheckContext, root: JsonSchema, schemaName: string): Diagnostic[] {
+function fieldDiagnostics(ctx: CheckContext, root: JsonSchema, start: JsonSchema, schemaName: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const where = schemaName === 'inline' ? 'the output schema' : `the output schema (\`${schemaName}\`)`;
   asArray(ctx.value.tests).forEach((t, ti) => {
@@ -137,7 +135,7 @@ function fieldDiagnostics(ctx: CheckContext, root: JsonSchema, schemaName: strin
       for (const [field, rule] of Object.entries(asObject(asObject(t)[section]))) {
         const span = keyAt(ctx, ['tests', ti, section, field]);
         const segments = fieldPath(field);
-        const w = walk(root, segments);
+        const w = walk(root, start, segments);
         if ('unknown' in w) {
           const tokens = pathTokens(field);
           const token = tokens[w.unknown];

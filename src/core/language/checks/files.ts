@@ -1,6 +1,8 @@
 // Every value the schema types as `#/definitions/filePath` must name a file
-// inside the workspace that exists. Paths are relative to the document's folder.
-// A missing one offers to create it (a stub of its kind, skeletons.ts).
+// inside the workspace that exists. Paths are relative to the document's folder;
+// a schema `$ref`'s JSON Pointer fragment (`openapi.json#/components/...`) is
+// not part of the file's name. A missing one offers to create it (a stub of
+// its kind, skeletons.ts).
 import { resolveWorkspacePath } from '../../util/path';
 import type { FileStat } from '../host';
 import { pathsToDefinition, type JsonSchema } from '../schemas';
@@ -54,7 +56,9 @@ export async function checkFileRefs(ctx: CheckContext, schema: JsonSchema, kind:
   const stats = new Map<string, Promise<FileStat>>();
   const stat = (p: string) => stats.get(p) ?? stats.set(p, ctx.host.stat(p)).get(p)!;
   const results = await Promise.all(
-    refs.map(async ({ path, ref }): Promise<Diagnostic | undefined> => {
+    refs.map(async ({ path, ref: named }): Promise<Diagnostic | undefined> => {
+      // a schema `$ref` may point into its file (`openapi.json#/components/schemas/X`): the file is what must exist
+      const ref = path[path.length - 1] === '$ref' && named.includes('#') ? named.slice(0, named.indexOf('#')) : named;
       const resolved = resolveWorkspacePath(ctx.documentPath, ref);
       if (resolved === undefined) {
         return diag(valueAt(ctx, path), 'error', 'file-outside-workspace', `\`${ref}\` points outside the workspace; referenced files must live inside it`);

@@ -62,6 +62,8 @@ export interface DrillContext {
   approvals: unknown;
   /** Answers an approval the scenario does not give (a person). */
   ask?: (role: string, stepId: string) => Promise<boolean>;
+  /** Check `format` keywords in the schemas of the contracts a verify step tests (default true). */
+  formats?: boolean;
   signal?: AbortSignal;
 }
 

@@ -20,7 +20,7 @@ export const verify: StepKindModule = {
   async execute(ctx, { raw }) {
     const v = obj(raw.verify);
     const contract = await inside(ctx.dir, ctx.workspace, String(v.contract), 'contract');
-    const r = await runContractTests(contract, { workspace: ctx.workspace, testIds: [String(v.test)], ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const r = await runContractTests(contract, { workspace: ctx.workspace, testIds: [String(v.test)], ...(ctx.formats === false ? { formats: false } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
     const t = r.tests[0];
     if (!t || t.verdict !== 'pass') throw new Error(`contract test ${String(v.test)}: ${t?.reason ?? t?.rules.filter((x) => x.verdict === 'fail').map((x) => x.message).join('; ') ?? 'did not run'}`);
     return { message: `contract test ${String(v.test)} passed` };

@@ -1,0 +1,340 @@
+// The one schema loader (src/core/contract/schemas/) on an in-memory
+// workspace: the dialect follows `$schema` (2020-12, 2019-09, draft-07,
+// draft-06, draft-04; none is draft-07; any other URI is an error naming it),
+// `format` is checked unless turned off, and a schema split across files
+// (relative `$ref`s with JSON Pointers, `$id`s, YAML, an OpenAPI document) is
+// resolved inside the workspace only.
+import * as assert from 'node:assert/strict';
+import { dialectOf, loadSchema, type LoadedSchema } from '../../src/core/contract/schemas';
+import { compareContracts, loadContractVersion } from '../../src/core/contract/compat';
+import { CLEAN_CONTRACT, CLEAN_RUNBOOK, FakeHost, NOW, spanOf, validate } from './helpers';
+
+const json = (v: unknown) => JSON.stringify(v, null, 2);
+
+async function load(files: Record<string, string>, ref: string, options: { formats?: boolean; outside?: string[] } = {}): Promise<LoadedSchema> {
+  const host = new FakeHost({ files, ...(options.outside ? { outside: options.outside } : {}) });
+  return loadSchema({ ref }, 'm.contract.yaml', host, options.formats === false ? { formats: false } : {});
+}
+
+function ok(r: LoadedSchema): Extract<LoadedSchema, { ok: true }> {
+  assert.ok(r.ok, r.ok ? '' : r.message);
+  return r;
+}
+
+function firstError(r: LoadedSchema, row: unknown): string | undefined {
+  const v = ok(r).validate;
+  if (v(row)) return undefined;
+  const e = v.errors![0]!;
+  return `${e.instancePath} ${e.keyword} ${e.message}`;
+}
+
+describe('schema loader: dialects', () => {
+  it('`$schema` names the dialect (http or https, with or without `#`); no `$schema` is draft-07', () => {
+    assert.deepEqual(
+      [
+        'https://json-schema.org/draft/2020-12/schema',
+        'https://json-schema.org/draft/2019-09/schema',
+        'http://json-schema.org/draft-07/schema#',
+        'https://json-schema.org/draft-07/schema',
+        'http://json-schema.org/draft-06/schema#',
+        'http://json-schema.org/draft-04/schema#',
+        undefined,
+      ].map((u) => dialectOf(u)),
+      ['2020-12', '2019-09', 'draft-07', 'draft-07', 'draft-06', 'draft-04', 'draft-07'].map((dialect) => ({ ok: true, dialect })),
+    );
+  });
+
+  it('an unknown `$schema` is an error naming the URI', async () => {
+    const r = await load({ 's.json': json({ $schema: 'https://example.com/my-dialect', type: 'object' }) }, 's.json');
+    assert.deepEqual(r, {
+      ok: false,
+      message:
+        'unknown JSON Schema dialect `https://example.com/my-dialect` (Rollback Lens reads `https://json-schema.org/draft/2020-12/schema`, `https://json-schema.org/draft/2019-09/schema`, `http://json-schema.org/draft-07/schema#`, `http://json-schema.org/draft-06/schema#`, `http://json-schema.org/draft-04/schema#`)',
+    });
+  });
+
+  it('2020-12: prefixItems, $defs and unevaluatedProperties: false apply', async () => {
+    const r = await load(
+      {
+        's.json': json({
+          $schema: 'https://json-schema.org/draft/2020-12/schema',
+          $defs: { p: { type: 'number', minimum: 0 } },
+          type: 'object',
+          properties: { id: { type: 'string' }, v: { type: 'array', prefixItems: [{ $ref: '#/$defs/p' }, { type: 'string' }] } },
+          unevaluatedProperties: false,
+        }),
+      },
+      's.json',
+    );
+    assert.equal(ok(r).dialect, '2020-12');
+    assert.equal(firstError(r, { id: 'a', v: [1, 'x'] }), undefined);
+    assert.equal(firstError(r, { id: 'a', v: [-1, 'x'] }), '/v/0 minimum must be >= 0');
+    assert.equal(firstError(r, { id: 'a', extra: 1 }), ' unevaluatedProperties must NOT have unevaluated properties');
+  });
+
+  it('2019-09: dependentRequired applies', async () => {
+    const r = await load({ 's.json': json({ $schema: 'https://json-schema.org/draft/2019-09/schema', dependentRequired: { a: ['b'] } }) }, 's.json');
+    assert.equal(firstError(r, { a: 1 }), ' dependentRequired must have property b when property a is present');
+  });
+
+  it('draft-04: exclusiveMaximum is the boolean form; draft-06: the number form', async () => {
+    const d4 = await load({ 's.json': json({ $schema: 'http://json-schema.org/draft-04/schema#', properties: { p: { type: 'number', maximum: 1, exclusiveMaximum: true } } }) }, 's.json');
+    assert.equal(ok(d4).dialect, 'draft-04');
+    assert.equal(firstError(d4, { p: 0.5 }), undefined);
+    assert.equal(firstError(d4, { p: 1 }), '/p maximum must be < 1');
+    const d6 = await load({ 's.json': json({ $schema: 'http://json-schema.org/draft-06/schema#', properties: { p: { exclusiveMaximum: 1 } } }) }, 's.json');
+    assert.equal(ok(d6).dialect, 'draft-06');
+    assert.equal(firstError(d6, { p: 1 }), '/p exclusiveMaximum must be < 1');
+    // the boolean form is not draft-06
+    const wrong = await load({ 's.json': json({ $schema: 'http://json-schema.org/draft-06/schema#', properties: { p: { maximum: 1, exclusiveMaximum: true } } }) }, 's.json');
+    assert.deepEqual(wrong, { ok: false, message: 'cannot be compiled: schema is invalid: data/properties/p/exclusiveMaximum must be number' });
+  });
+
+  it('format is checked, unless turned off', async () => {
+    const files = { 's.json': json({ properties: { e: { type: 'string', format: 'email' }, t: { format: 'date-time' } } }) };
+    assert.equal(firstError(await load(files, 's.json'), { e: 'not-an-address' }), '/e format must match format "email"');
+    assert.equal(firstError(await load(files, 's.json'), { t: '2026-13-01T00:00:00Z' }), '/t format must match format "date-time"');
+    assert.equal(firstError(await load(files, 's.json', { formats: false }), { e: 'not-an-address', t: 'x' }), undefined);
+    // an unknown format is no error (as before formats were checked)
+    assert.equal(firstError(await load({ 's.json': json({ format: 'iris-id' }) }, 's.json'), 'x'), undefined);
+  });
+
+  it('an unchanged schema is compiled once (the language service loads on every edit); a change, or formats off, compiles anew', async () => {
+    const files = { 's.json': json({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { n: { type: 'number' } } }) };
+    const a = ok(await load(files, 's.json')).validate;
+    assert.equal(ok(await load(files, 's.json')).validate, a);
+    assert.notEqual(ok(await load(files, 's.json', { formats: false })).validate, a);
+    const changed = ok(await load({ 's.json': files['s.json'].replace('number', 'string') }, 's.json')).validate;
+    assert.notEqual(changed, a);
+    assert.deepEqual([a({ n: 'x' }), changed({ n: 'x' })], [false, true]);
+  });
+
+  it('a schema that cannot be compiled: ajv’s words', async () => {
+    assert.deepEqual(await load({ 's.json': json({ type: 'strin' }) }, 's.json'), {
+      ok: false,
+      message: 'cannot be compiled: schema is invalid: data/type must be equal to one of the allowed values, data/type must be array, data/type must match a schema in anyOf',
+    });
+  });
+});
+
+describe('schema loader: schemas across files', () => {
+  const common = json({ $schema: 'https://json-schema.org/draft/2020-12/schema', $defs: { id: { type: 'string', minLength: 3 } } });
+  const input = (ref: string) => json({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { id: { $ref: ref } }, required: ['id'] });
+
+  it('a relative $ref with a JSON Pointer into a sibling file', async () => {
+    const r = await load({ 'schemas/in.json': input('common.schema.json#/$defs/id'), 'schemas/common.schema.json': common }, 'schemas/in.json');
+    assert.deepEqual(ok(r).files, ['schemas/in.json', 'schemas/common.schema.json']);
+    assert.equal(firstError(r, { id: 'abc' }), undefined);
+    assert.equal(firstError(r, { id: 'ab' }), '/id minLength must NOT have fewer than 3 characters');
+  });
+
+  it('a pointer that leads nowhere: ajv’s "can’t resolve reference", with workspace paths', async () => {
+    const r = await load({ 'schemas/in.json': input('common.schema.json#/$defs/nope'), 'schemas/common.schema.json': common }, 'schemas/in.json');
+    assert.deepEqual(r, { ok: false, message: "cannot be compiled: can't resolve reference common.schema.json#/$defs/nope from id schemas/in.json" });
+  });
+
+  it('a missing file, a path out of the workspace, a link out of it, a remote URL: errors naming the $ref, nothing read', async () => {
+    const host = (files: Record<string, string>, outside: string[] = []) => new FakeHost({ files, outside });
+    const h1 = host({ 'schemas/in.json': input('nope.schema.json#/$defs/id') });
+    assert.deepEqual(await loadSchema({ ref: 'schemas/in.json' }, 'm.contract.yaml', h1), {
+      ok: false,
+      message: '`schemas/nope.schema.json` does not exist (the `$ref` `nope.schema.json#/$defs/id` in `schemas/in.json`)',
+    });
+    const h2 = host({ 'schemas/in.json': input('../../etc/passwd') });
+    assert.deepEqual(await loadSchema({ ref: 'schemas/in.json' }, 'm.contract.yaml', h2), { ok: false, message: 'the `$ref` `../../etc/passwd` in `schemas/in.json` is outside the workspace' });
+    assert.deepEqual(h2.reads, ['schemas/in.json']);
+    const h3 = host({ 'schemas/in.json': input('link.json'), 'schemas/link.json': '{}' }, ['schemas/link.json']);
+    assert.deepEqual(await loadSchema({ ref: 'schemas/in.json' }, 'm.contract.yaml', h3), { ok: false, message: 'the `$ref` `link.json` in `schemas/in.json` is outside the workspace (through a link)' });
+    assert.deepEqual(h3.reads, ['schemas/in.json']);
+    const h4 = host({ 'schemas/in.json': input('http://example.com/common.json#/$defs/id') });
+    assert.deepEqual(await loadSchema({ ref: 'schemas/in.json' }, 'm.contract.yaml', h4), {
+      ok: false,
+      message:
+        'the `$ref` `http://example.com/common.json#/$defs/id` in `schemas/in.json` names `http://example.com/common.json`, which no schema file declares as its `$id` (looked in the loaded files and next to `schemas/in.json`); Rollback Lens does not fetch schemas from the network',
+    });
+    assert.deepEqual(h4.reads, ['schemas/in.json']);
+    assert.deepEqual(await loadSchema({ ref: '../x.json' }, 'm.contract.yaml', host({})), { ok: false, message: '`../x.json` is outside the workspace', root: 'outside' });
+    assert.deepEqual(await loadSchema({ ref: 'x.json' }, 'm.contract.yaml', host({})), { ok: false, message: '`x.json` does not exist', root: 'missing' });
+  });
+
+  it('paths with spaces and percent-escapes; a $ref to the dialect’s meta-schema is ajv’s own, not fetched', async () => {
+    const files = {
+      'my schemas/in.json': input('my%20common.json#/$defs/id'),
+      'my schemas/my common.json': common,
+      'meta.json': json({ $schema: 'http://json-schema.org/draft-07/schema#', properties: { s: { $ref: 'http://json-schema.org/draft-07/schema#' } } }),
+    };
+    assert.equal(firstError(await load(files, 'my schemas/in.json'), { id: 'ab' }), '/id minLength must NOT have fewer than 3 characters');
+    const meta = await load(files, 'meta.json');
+    assert.equal(firstError(meta, { s: { type: 'object' } }), undefined);
+    assert.equal(firstError(meta, { s: { type: 'strin' } }), '/s/type enum must be equal to one of the allowed values');
+  });
+
+  it('$id: a $ref to an absolute URI another file next to it declares', async () => {
+    const files = {
+      'schemas/in.json': input('https://schemas.example.com/iris/common.json#/$defs/id'),
+      'schemas/other.json': json({ $id: 'https://schemas.example.com/iris/other.json' }),
+      'schemas/common.schema.json': json({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'https://schemas.example.com/iris/common.json', $defs: { id: { type: 'string', minLength: 3 } } }),
+    };
+    const r = await load(files, 'schemas/in.json');
+    assert.deepEqual(ok(r).files, ['schemas/in.json', 'schemas/common.schema.json']);
+    assert.equal(firstError(r, { id: 'ab' }), '/id minLength must NOT have fewer than 3 characters');
+  });
+
+  it('$id: a relative $ref inside a schema with an absolute $id reads the sibling file', async () => {
+    const files = {
+      'schemas/in.json': json({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'https://schemas.example.com/iris/in.json', properties: { id: { $ref: 'common.schema.json#/$defs/id' } } }),
+      'schemas/common.schema.json': common,
+    };
+    assert.equal(firstError(await load(files, 'schemas/in.json'), { id: 'ab' }), '/id minLength must NOT have fewer than 3 characters');
+  });
+
+  it('a YAML schema referring to a YAML file', async () => {
+    const files = {
+      'schemas/in.yaml': '$schema: https://json-schema.org/draft/2020-12/schema\ntype: object\nproperties:\n  id: { $ref: "common.yml#/$defs/id" }\n',
+      'schemas/common.yml': '$defs:\n  id: { type: string, minLength: 3 }\n',
+    };
+    assert.equal(firstError(await load(files, 'schemas/in.yaml'), { id: 'ab' }), '/id minLength must NOT have fewer than 3 characters');
+    const bad = await load({ 's.yaml': 'type: [object\n' }, 's.yaml');
+    assert.equal(bad.ok, false);
+    assert.match((bad as { message: string }).message, /^`s\.yaml` is not valid YAML: \d+:\d+: /);
+  });
+
+  it('a schema from an OpenAPI 3.1 document: its #/components/schemas refs resolve against the document', async () => {
+    const openapi = json({
+      openapi: '3.1.0',
+      info: { title: 'iris', version: '1' },
+      // a path item in a file of its own (not a schema: not read)
+      paths: { '/predict': { $ref: 'paths/predict.yaml' } },
+      components: { schemas: { IrisRequest: { type: 'object', properties: { id: { $ref: '#/components/schemas/Id' } }, required: ['id'] }, Id: { type: 'string', minLength: 3 } } },
+    });
+    const r = await load({ 'api/openapi.json': openapi }, 'api/openapi.json#/components/schemas/IrisRequest');
+    assert.equal(ok(r).dialect, '2020-12');
+    assert.deepEqual(ok(r).schema, JSON.parse(openapi).components.schemas.IrisRequest);
+    assert.equal(firstError(r, { id: 'ab' }), '/id minLength must NOT have fewer than 3 characters');
+    assert.equal(firstError(r, {}), ' required must have required property \'id\'');
+    assert.deepEqual(await load({ 'api/openapi.json': openapi }, 'api/openapi.json#/components/schemas/Nope'), { ok: false, message: '`#/components/schemas/Nope` points at nothing in `api/openapi.json`' });
+    // OpenAPI 3.0: draft-04
+    assert.equal(ok(await load({ 'o.json': json({ openapi: '3.0.3', components: { schemas: { A: { type: 'number' } } } }) }, 'o.json#/components/schemas/A')).dialect, 'draft-04');
+  });
+
+  it('files of one schema share a dialect', async () => {
+    const r = await load({ 'in.json': input('common.json#/$defs/id'), 'common.json': json({ $schema: 'http://json-schema.org/draft-07/schema#', definitions: {} }) }, 'in.json');
+    assert.deepEqual(r, { ok: false, message: '`common.json` is written in JSON Schema draft-07 but `in.json` in 2020-12: the files of one schema must share a dialect' });
+  });
+
+  it('an inline schema: its relative $refs are taken from the document it is written in', async () => {
+    const host = new FakeHost({ files: { 'c/schemas/common.schema.json': common } });
+    const r = await loadSchema({ inline: { $schema: 'https://json-schema.org/draft/2020-12/schema', properties: { id: { $ref: 'schemas/common.schema.json#/$defs/id' } } } }, 'c/m.contract.yaml', host);
+    assert.deepEqual(ok(r).files, ['c/schemas/common.schema.json']);
+    assert.equal(firstError(r, { id: 'ab' }), '/id minLength must NOT have fewer than 3 characters');
+  });
+});
+
+describe('the language service (validate, the editor) compiles the schemas a document names: invalid-schema at the reference', () => {
+  const D2020 = 'https://json-schema.org/draft/2020-12/schema';
+
+  it("a contract's output schema with a $ref that leads nowhere: the error spans the `$ref` value", async () => {
+    const text = CLEAN_CONTRACT;
+    const ds = await validate(text, {
+      path: 'iris.contract.yaml',
+      extraFiles: { 'schemas/iris-output.schema.json': json({ $schema: D2020, properties: { id: { $ref: 'ids.json#/$defs/nope' } } }), 'schemas/ids.json': json({ $defs: {} }) },
+    });
+    assert.deepEqual(
+      ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.span, d.message]),
+      [['invalid-schema', spanOf(text, 'schemas/iris-output.schema.json'), "the output schema `schemas/iris-output.schema.json` cannot be compiled: can't resolve reference ids.json#/$defs/nope from id schemas/iris-output.schema.json"]],
+    );
+  });
+
+  it('a runbook’s state schema declaring an unknown dialect: the error spans the `targetReads` value', async () => {
+    const text = CLEAN_RUNBOOK;
+    const ds = await validate(text, { extraFiles: { 'state/profile.v3.schema.json': json({ $schema: 'urn:example:dialect' }) } });
+    assert.deepEqual(
+      ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.span, d.message.slice(0, d.message.indexOf(' (Rollback Lens reads'))]),
+      [['invalid-schema', spanOf(text, 'state/profile.v3.schema.json'), 'state schema `state/profile.v3.schema.json` cannot be used: unknown JSON Schema dialect `urn:example:dialect`']],
+    );
+  });
+
+  it('the named file missing is the file check’s missing-file, not also invalid-schema; an OpenAPI pointer is no part of the file name', async () => {
+    const text = CLEAN_CONTRACT.replace('schemas/iris-output.schema.json', 'schemas/nope.json');
+    const ds = await validate(text, { path: 'iris.contract.yaml' });
+    assert.deepEqual(ds.map((d) => d.code), ['missing-file']);
+    const api = CLEAN_CONTRACT.replace('schemas/iris-output.schema.json', 'api/openapi.json#/components/schemas/Out');
+    const openapi = json({
+      openapi: '3.1.0',
+      components: { schemas: { Out: { type: 'object', properties: { id: { $ref: '#/components/schemas/Id' }, label: { type: 'string' }, probability: { type: 'number' } } }, Id: { type: 'string' } } },
+    });
+    assert.deepEqual(await validate(api, { path: 'iris.contract.yaml', extraFiles: { 'api/openapi.json': openapi } }), []);
+  });
+
+  it('a tolerance field is looked up in a schema inside an OpenAPI document, its refs resolved in the document', async () => {
+    const openapi = json({
+      openapi: '3.1.0',
+      components: {
+        schemas: {
+          Out: { type: 'object', additionalProperties: false, properties: { id: { type: 'string' }, label: { type: 'string' }, probability: { $ref: '#/components/schemas/P' } } },
+          P: { type: 'string' },
+        },
+      },
+    });
+    const text = CLEAN_CONTRACT.replace('schemas/iris-output.schema.json', 'api/openapi.json#/components/schemas/Out').replace('probability: { abs: 0.05 }', 'probabilty: { abs: 0.05 }');
+    const ds = await validate(text, { path: 'iris.contract.yaml', extraFiles: { 'api/openapi.json': openapi } });
+    assert.deepEqual(
+      ds.map((d) => [d.code, d.message]),
+      [
+        ['unknown-field', '`probabilty` is not a field of the output schema (`api/openapi.json#/components/schemas/Out`), so no row can be compared — did you mean `probability`?'],
+        ['field-not-numeric', '`probability` is a string in the output schema; `psi` compares numbers'],
+      ],
+    );
+  });
+
+  it('a 2020-12 output schema closed with unevaluatedProperties: false: a misspelt tolerance field is an error, as with additionalProperties: false', async () => {
+    const schema = json({ $schema: D2020, type: 'object', properties: { id: { type: 'string' }, label: { type: 'string' }, probability: { type: 'number' } }, unevaluatedProperties: false });
+    const text = CLEAN_CONTRACT.replace('probability: { abs: 0.05 }', 'probabilty: { abs: 0.05 }');
+    const ds = await validate(text, { path: 'iris.contract.yaml', extraFiles: { 'schemas/iris-output.schema.json': schema } });
+    assert.deepEqual(
+      ds.map((d) => [d.severity, d.code, d.message]),
+      [['error', 'unknown-field', '`probabilty` is not a field of the output schema (`schemas/iris-output.schema.json`), so no row can be compared — did you mean `probability`?']],
+    );
+  });
+});
+
+describe('compat: a schema inside an OpenAPI document (`openapi.json#/components/schemas/X`)', () => {
+  const contractText = `apiVersion: rollback-lens/v1
+kind: InterfaceContract
+metadata: { name: scorer, version: 1 }
+input:
+  schema: { $ref: api/openapi.json#/components/schemas/Req }
+  key: id
+output:
+  schema: { type: object }
+  key: id
+`;
+  const openapi = (idType: string) =>
+    json({
+      openapi: '3.1.0',
+      info: { title: 'scorer', version: '1' },
+      components: { schemas: { Req: { type: 'object', properties: { id: { $ref: '#/components/schemas/Id' } }, additionalProperties: false }, Id: { type: idType } } },
+    });
+  const reader = (files: Record<string, string>) => async (p: string) => files[p];
+
+  it('its #/components refs are followed in the document: a changed definition is a located change', async () => {
+    const before = await loadContractVersion('m.contract.yaml', reader({ 'm.contract.yaml': contractText, 'api/openapi.json': openapi('string') }));
+    const after = await loadContractVersion('m.contract.yaml', reader({ 'm.contract.yaml': contractText, 'api/openapi.json': openapi('integer') }));
+    const r = compareContracts(before, after, { now: NOW });
+    assert.deepEqual(
+      r.changes.map((c) => [c.class, c.code, c.field ?? '', `${c.location.file}#${c.location.pointer}`]),
+      [
+        ['breaking', 'type-changed', 'input.id', 'api/openapi.json#/components/schemas/Id'],
+        ['risky', 'version-not-bumped', '', 'm.contract.yaml#/metadata/version'],
+      ],
+    );
+    assert.deepEqual(compareContracts(before, before, { now: NOW }).changes, []);
+  });
+
+  it('a pointer that leads nowhere is an error naming the file and the pointer', async () => {
+    await assert.rejects(
+      loadContractVersion('m.contract.yaml', reader({ 'm.contract.yaml': contractText.replace('/Req', '/Nope'), 'api/openapi.json': openapi('string') })),
+      { message: 'api/openapi.json: `#/components/schemas/Nope` (from input.schema `api/openapi.json#/components/schemas/Nope`) points at nothing in it' },
+    );
+  });
+});
