@@ -1,14 +1,36 @@
 // Contract tests from the editor: discovery into the Test Explorer, a run
 // through the CodeLens command and through the TestController, the failure
 // message with its numbers and location, and cancelling a hanging model.
+// "Run All" covers every contract of the workspace (a copy of examples/), the
+// penguins example's too, with its model served on a free port for the run.
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../src/extension/contracts';
 import type { RollbackLensApi } from '../../src/extension/extension';
 import { EXTENSION_ID, sleep, workspaceRoot, writeFile } from './util';
 
 const PARITY_FAILURE = '`probability`: 20 of 150 rows differ from the baseline by more than 0.05 (max |Δ| 0.2155 at `iris-069`)';
+const PENGUINS_PARITY_FAILURE = '`probability`: 19 of 333 rows differ from the baseline by more than 0.1 (max |Δ| 0.2538 at `penguin-074`)';
+const PENGUINS_URL = '    url: http://127.0.0.1:8081\n';
+
+/** The penguins example's Open Inference Protocol server (3.2.0) on a free loopback port, once it has printed its URL. */
+function servePenguins(dir: string): Promise<{ url: string; child: ChildProcess }> {
+  // the extension host's node (ELECTRON_RUN_AS_NODE for a desktop VS Code)
+  const child = spawn(process.execPath, ['model/serve.mjs', '--model', 'model/v2.json', '--port', '0'], { cwd: dir, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString('utf8')));
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)\n$/.exec(out);
+      if (m) resolve({ url: m[1]!, child });
+    });
+    child.once('exit', (code) => reject(new Error(`serve.mjs exited ${code} before listening: ${out}${err}`)));
+  });
+}
 
 async function api(): Promise<RollbackLensApi> {
   const ext = vscode.extensions.getExtension<RollbackLensApi>(EXTENSION_ID)!;
@@ -65,20 +87,36 @@ describe('contract tests in VS Code', function () {
     assert.ok(after.some((l) => l.command?.title === '$(error) failed: probability.abs'), after.map((l) => l.command?.title).join(', '));
   });
 
-  it('runs every test through the TestController (Test Explorer "Run All")', async () => {
+  it('runs every test through the TestController (Test Explorer "Run All"): the iris contract, and the penguins contracts with their model served over open-inference', async () => {
     const { contracts } = await api();
-    const done = new Promise<RunRecord[]>((resolve) => {
-      const sub = contracts.onDidFinishRun((r) => {
-        if (r.some((x) => x.itemId.endsWith('#parity'))) {
-          sub.dispose();
-          resolve(r);
-        }
+    // the workspace is a copy of examples/: penguins.contract.yaml names port 8081, pointed here at a server on a free port
+    const penguins = vscode.Uri.joinPath(workspaceRoot(), 'penguins');
+    const http = vscode.Uri.joinPath(penguins, 'penguins.contract.yaml');
+    const batch = vscode.Uri.joinPath(penguins, 'penguins-batch.contract.yaml');
+    const server = await servePenguins(penguins.fsPath);
+    try {
+      const text = readFileSync(http.fsPath, 'utf8');
+      assert.equal(text.split(PENGUINS_URL).length, 2, `${http.fsPath} names ${PENGUINS_URL.trim()} once`);
+      writeFileSync(http.fsPath, text.replace(PENGUINS_URL, `    url: ${server.url}\n`));
+      await contracts.discoverAll();
+      const done = new Promise<RunRecord[]>((resolve) => {
+        const sub = contracts.onDidFinishRun((r) => {
+          if (r.some((x) => x.itemId === `${contract.toString()}#parity`)) {
+            sub.dispose();
+            resolve(r);
+          }
+        });
       });
-    });
-    await vscode.commands.executeCommand('testing.runAll');
-    const records = await done;
-    const byTest = Object.fromEntries(records.filter((r) => r.itemId.startsWith(contract.toString())).map((r) => [r.itemId.split('#')[1], r.state]));
-    assert.deepEqual(byTest, { parity: 'failed', 'input-edge-cases': 'passed', 'output-labels': 'passed' });
+      await vscode.commands.executeCommand('testing.runAll');
+      const records = await done;
+      const of = (uri: vscode.Uri) => Object.fromEntries(records.filter((r) => r.itemId.startsWith(`${uri.toString()}#`)).map((r) => [r.itemId.split('#')[1], r.state]));
+      assert.deepEqual(of(contract), { parity: 'failed', 'input-edge-cases': 'passed', 'output-labels': 'passed' });
+      assert.deepEqual(of(http), { parity: 'failed', 'edge-cases': 'passed', 'output-shape': 'passed' }, JSON.stringify(records.filter((r) => r.itemId.startsWith(penguins.toString()))));
+      assert.deepEqual(of(batch), { parity: 'failed' });
+      for (const uri of [http, batch]) assert.deepEqual(records.find((r) => r.itemId === `${uri.toString()}#parity`)!.messages, [PENGUINS_PARITY_FAILURE]);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
   });
 
   it('records a baseline from its CodeLens, after which the test compares against it', async () => {

@@ -108,6 +108,8 @@ describe('the JSON Schemas of the format', () => {
     };
     assert.deepEqual(await check('examples/iris/iris.runbook.yaml'), []);
     assert.deepEqual(await check('examples/iris/iris.contract.yaml'), []);
+    assert.deepEqual(await check('examples/penguins/penguins.contract.yaml'), []);
+    assert.deepEqual(await check('examples/penguins/penguins-batch.contract.yaml'), []);
     const broken = await check('test/fixtures/broken/iris-broken.runbook.yaml');
     // Red Hat sees what a schema can say: the misspelled key and the run steps without undo (lines are 0-based)
     assert.ok(broken.some((d) => d.range.start.line === 17 && /undoo/.test(d.message)), JSON.stringify(broken));
