@@ -161,6 +161,40 @@ describe('contract tests in VS Code', function () {
     assert.ok(!contracts.lastReport(uri, 'same'));
   });
 
+  it('the rollbackLens.validateFormats setting: format is checked by default, and not once it is false', async () => {
+    const uri = await writeFile(
+      'fixtures/formats/formats.contract.yaml',
+      [
+        'apiVersion: rollback-lens/v1',
+        'kind: InterfaceContract',
+        'metadata: { name: formats, version: 1 }',
+        'input:',
+        '  schema:',
+        '    $schema: https://json-schema.org/draft/2020-12/schema',
+        '    type: object',
+        '    properties: { email: { type: string, format: email } }',
+        'output: { key: id, schema: { type: object } }',
+        'tests:',
+        '  - id: emails',
+        '    against: input',
+        '    accept: [{ email: not-an-email }]',
+        '',
+      ].join('\n'),
+    );
+    const { contracts } = await api();
+    await contracts.discoverText(uri, readFileSync(uri.fsPath, 'utf8'));
+    const config = vscode.workspace.getConfiguration('rollbackLens');
+    const checked = await contracts.runFromCommand(uri, 'emails');
+    assert.equal(checked[0]!.state, 'failed', JSON.stringify(checked[0]));
+    await config.update('validateFormats', false, vscode.ConfigurationTarget.Workspace);
+    try {
+      const unchecked = await contracts.runFromCommand(uri, 'emails');
+      assert.equal(unchecked[0]!.state, 'passed', JSON.stringify(unchecked[0]));
+    } finally {
+      await config.update('validateFormats', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('cancelling a run kills a hanging model process tree', async () => {
     const { contracts } = await api();
     const dir = 'fixtures/hang';
