@@ -4,6 +4,8 @@
 // file changes; the report as a Markdown preview; approval gates of a drill
 // asked with a quick pick naming the role; sign-offs. Every run and answer is
 // recorded in the workspace's audit log. Running needs a trusted workspace.
+// The lenses show each run's result as soon as it is stored, although the
+// report preview takes the editor's focus (lensEvents.ts says why it matters).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isDryRunCode } from '../core/runbook/codes';
@@ -16,6 +18,7 @@ import { dryRun } from '../node/runbook/dryrun';
 import { appendAll, drillRecords, dryRunRecord } from '../node/contract/records';
 import { runbookRoles, signOff, signOffRoles } from '../node/runbook/signoff';
 import { docRef } from './documents';
+import { LensEvents } from './lensEvents';
 import { plural } from '../core/util/plural';
 
 const UNTRUSTED = 'Dry-runs and drills run commands from this runbook (dryRun variants, checks, the steps themselves), so they need a trusted workspace (Restricted Mode is on).';
@@ -49,7 +52,7 @@ export class Runbooks implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly state = new Map<string, RunbookState>();
   private readonly findings = vscode.languages.createDiagnosticCollection('rollback-lens-dry-run');
-  private readonly lensChanged = new vscode.EventEmitter<void>();
+  private readonly lensChanged = new LensEvents('rollback-runbook');
   private readonly reportChanged = new vscode.EventEmitter<vscode.Uri>();
   private readonly reports = new Map<string, string>();
   private readonly finished = new vscode.EventEmitter<RunbookRunEvent>();
@@ -69,7 +72,7 @@ export class Runbooks implements vscode.Disposable {
       this.reportChanged,
       this.finished,
       this.asking,
-      vscode.languages.registerCodeLensProvider({ language: 'rollback-runbook' }, { provideCodeLenses: (doc) => this.lenses(doc), onDidChangeCodeLenses: this.lensChanged.event }),
+      vscode.languages.registerCodeLensProvider({ language: 'rollback-runbook' }, { provideCodeLenses: (doc, token) => this.lenses(doc, token), onDidChangeCodeLenses: this.lensChanged.event }),
       vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, { provideTextDocumentContent: (u) => this.reports.get(u.toString()) ?? '', onDidChange: this.reportChanged.event }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         // findings point into the text the dry-run saw: an edit makes them stale
@@ -326,7 +329,14 @@ export class Runbooks implements vscode.Disposable {
 
   // ---- CodeLens --------------------------------------------------------------------------
 
-  private async lenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+  private async lenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    const answered = this.lensChanged.asking(doc);
+    const out = await this.computeLenses(doc);
+    if (!token.isCancellationRequested) answered();
+    return out;
+  }
+
+  private async computeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const symbols = await this.symbols(doc);
     if (!symbols.length) return [];
     const at = (offset: number) => {

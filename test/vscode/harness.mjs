@@ -433,3 +433,31 @@ export async function runMain(main, tag, what) {
   say(code === 0 ? `${what} passed` : `${what} FAILED (exit ${code})`);
   return code;
 }
+
+// ---------------------------------------------------------------- driving the workbench as a user
+/** Opens a workspace file with Quick Open (Ctrl+P), as a user would, and waits for its editor. */
+export async function openFile(page, rel, { timeout = 45_000 } = {}) {
+  await page.locator('.monaco-workbench').first().click({ position: { x: 700, y: 300 } }).catch(() => {});
+  await page.keyboard.press('Control+P');
+  const quickInput = page.locator('.quick-input-widget input');
+  await quickInput.waitFor({ timeout: timeout });
+  await quickInput.fill(rel);
+  // the file's own row (the list shows other rows first while the search runs), clicked
+  const fileName = rel.split('/').pop();
+  const row = page.locator(`.quick-input-list .monaco-list-row[aria-label*="${fileName}"]`).first();
+  await row.waitFor({ timeout: timeout });
+  await row.click();
+  await page.locator(`.tabs-container .tab.active[aria-label^="${fileName}"]`).first().waitFor({ timeout: timeout });
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: timeout });
+  say(`opened ${rel}`);
+}
+
+/** Runs a command by its title through the command palette (F1). */
+export async function runCommand(page, title, { timeout = 45_000 } = {}) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: timeout });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: timeout });
+  await page.keyboard.press('Enter');
+}
