@@ -10,14 +10,20 @@
 // So each fire() bumps a generation; the provider says, per document, which
 // generation it last answered (asked()). A while after a fire, every visible
 // editor of the provider's language whose document has not been asked since
-// gets the event again (its blur is over by then, so the re-query is not
-// cancelled), backing off, a bounded number of times. An editor that is not
-// visible needs nothing: it asks when it is shown.
+// gets the event again (once its blur is over the re-query is not
+// cancelled), each CHECK_MS, a bounded number of times. CHECK_MS is above the
+// editor's debounce (the provider answers in milliseconds), so a re-fire does
+// not keep postponing the re-query it asks for. An editor that is not
+// visible needs nothing: it asks when it is shown. But when it is shown again
+// (a runbook reopened), VS Code first paints its cached copy of the last
+// lenses, titles without commands (nothing happens on a click), and that
+// first re-query is cancelled by a blur the same way: so a newly visible
+// editor counts as not asked until its lenses are computed for it.
 import * as vscode from 'vscode';
 
-/** When to look whether the editors asked again after a fire, in ms (then twice as long each time). */
-const FIRST_CHECK_MS = 1000;
-const CHECKS = 5;
+/** How often to look whether the editors asked again after a fire, in ms, and how many times. */
+const CHECK_MS = 1000;
+const CHECKS = 10;
 
 export class LensEvents implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
@@ -27,7 +33,23 @@ export class LensEvents implements vscode.Disposable {
   private readonly answered = new Map<string, number>();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly languageId: string) {}
+  private visible = new Set<string>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly languageId: string) {
+    this.visible = this.visibleDocuments();
+    this.subscription = vscode.window.onDidChangeVisibleTextEditors(() => {
+      const now = this.visibleDocuments();
+      const shown = [...now].filter((k) => !this.visible.has(k));
+      this.visible = now;
+      for (const k of shown) this.answered.delete(k);
+      if (shown.length && !this.timer) this.check(0);
+    });
+  }
+
+  private visibleDocuments(): Set<string> {
+    return new Set(vscode.window.visibleTextEditors.filter((e) => e.document.languageId === this.languageId).map((e) => e.document.uri.toString()));
+  }
 
   /** The lenses changed: the editors showing them must ask again. */
   fire(): void {
@@ -58,11 +80,12 @@ export class LensEvents implements vscode.Disposable {
       if (!stale) return;
       this.emitter.fire();
       this.check(attempt + 1);
-    }, FIRST_CHECK_MS * 2 ** attempt);
+    }, CHECK_MS);
   }
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    this.subscription.dispose();
     this.emitter.dispose();
   }
 }
