@@ -11,21 +11,19 @@
 // to are skipped. The lenses show each run's result as soon as it is stored,
 // although the report preview takes the editor's focus (lensEvents.ts says
 // why that matters).
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isDryRunCode } from '../core/runbook/codes';
-import { dryRunMarkdown, drillMarkdown, humanDuration } from '../core/runbook/render';
-import { drillStepStates, runningStepTitle, signOffProgress, signOffTitle, type SignOffProgress } from '../core/runbook/glance';
-import type { DrillProgress, DrillReport, DrillStep, DryRunReport, Finding, StepResult } from '../core/runbook/report';
+import { dryRunMarkdown, drillMarkdown } from '../core/runbook/render';
+import { drillLensTitle, drillStepStates, drillStepTitle, drillVerdictWord, dryRunStepTitle, runningStepTitle, signOffTitle, stepResultsTitle } from '../core/runbook/glance';
+import type { DrillProgress, DrillReport, DrillStep, DryRunReport, Finding } from '../core/runbook/report';
 import type { DocumentSymbol } from '../core/types';
 import type { LanguageClient } from '../node/language/client';
 import { drill } from '../node/runbook/drill';
 import { dryRun } from '../node/runbook/dryrun';
 import { appendAll, drillRecords, dryRunRecord } from '../node/contract/records';
-import { runbookRoles, signOff, signOffRoles } from '../node/runbook/signoff';
-import { AUDIT_LOG, readAuditLog, type AuditRecord } from '../node/audit';
-import { toWorkspacePath } from '../node/workspace';
+import { closureSignOffs, runbookRoles, signOff, signOffRoles } from '../node/runbook/signoff';
+import { AUDIT_LOG } from '../node/audit';
 import { docRef } from './documents';
 import { LensEvents } from './lensEvents';
 import { plural } from '../core/util/plural';
@@ -75,7 +73,6 @@ export class Runbooks implements vscode.Disposable {
   private readonly lensChanged = new LensEvents('rollback-runbook');
   private readonly reportChanged = new vscode.EventEmitter<vscode.Uri>();
   private readonly reports = new Map<string, string>();
-  private readonly auditCache = new Map<string, { stamp: string; records: AuditRecord[] }>();
   private readonly finished = new vscode.EventEmitter<RunbookRunEvent>();
   /** Fires after every dry-run and drill. */
   readonly onDidFinishRun = this.finished.event;
@@ -368,35 +365,6 @@ export class Runbooks implements vscode.Disposable {
     return s;
   }
 
-  /** The closure's sign-off progress from the workspace's audit log; undefined (and logged) when it cannot be read. */
-  private async signOffs(uri: vscode.Uri): Promise<SignOffProgress | undefined> {
-    const workspace = workspaceOf(uri);
-    try {
-      const roles = (await signOffRoles(uri.fsPath)).map((r) => r.role);
-      const rel = toWorkspacePath(workspace, uri.fsPath);
-      const records = (await this.auditLog(workspace)).filter((r) => r.kind === 'sign-off' && r.path === rel);
-      return signOffProgress(
-        roles,
-        records.map((r) => ({ role: String(r.role), verdict: r.verdict, user: r.user, time: r.time })),
-      );
-    } catch (e) {
-      this.log.warn(`sign-off progress of ${vscode.workspace.asRelativePath(uri)}: ${(e as Error).message}`);
-      return undefined;
-    }
-  }
-
-  /** The audit log's records, read again only when the file changed (lenses are asked each second while a drill runs). */
-  private async auditLog(workspace: string): Promise<AuditRecord[]> {
-    const file = path.join(workspace, AUDIT_LOG);
-    const st = await fs.stat(file).catch(() => undefined);
-    const stamp = st ? `${st.mtimeMs}:${st.size}` : 'none';
-    const cached = this.auditCache.get(workspace);
-    if (cached?.stamp === stamp) return cached.records;
-    const records = st ? (await readAuditLog(workspace)).entries.map((e) => e.record) : [];
-    this.auditCache.set(workspace, { stamp, records });
-    return records;
-  }
-
   private async symbols(doc: vscode.TextDocument): Promise<DocumentSymbol[]> {
     try {
       return await this.client.request('symbols', docRef(doc), {});
@@ -477,7 +445,7 @@ export class Runbooks implements vscode.Disposable {
     const closure = symbols.find((x) => x.kind === 'section' && x.name === 'closure');
     if (closure && doc.getText(new vscode.Range(doc.positionAt(closure.span.start), doc.positionAt(closure.span.end))).includes('signOff')) {
       out.push(new vscode.CodeLens(at(closure.span.start), { title: '$(pass-filled) Sign off…', command: 'rollbackLens.signOff', arguments: [uri], tooltip: 'Record a closure.signOff role signing the rollback off, in the audit log' }));
-      const progress = await this.signOffs(doc.uri);
+      const progress = await closureSignOffs(doc.uri.fsPath, workspaceOf(doc.uri)).catch((e: Error) => void this.log.warn(`sign-off progress of ${vscode.workspace.asRelativePath(doc.uri)}: ${e.message}`));
       if (progress) out.push(new vscode.CodeLens(at(closure.span.start), { title: `$(checklist) ${signOffTitle(progress)}`, command: '', tooltip: 'From the sign-off records of the audit log (.rollback-lens/audit.jsonl): the latest of each role' }));
     }
     return out;
@@ -498,63 +466,11 @@ export class Runbooks implements vscode.Disposable {
   }
 }
 
-/** A step's results in a drill so far, folded as after the drill (an undo adds to what the step did). */
-function stepResultsTitle(results: DrillStep[]): string {
-  let title: string | undefined;
-  for (const r of results) title = drillStepTitle(r, title);
-  return title ?? '';
-}
-
 const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
   warning: vscode.DiagnosticSeverity.Warning,
   info: vscode.DiagnosticSeverity.Information,
 };
-
-export function dryRunStepTitle(r: StepResult): string {
-  switch (r.outcome) {
-    case 'ran':
-      return `$(pass) dry-run variant ran in ${humanDuration(r.durationMs ?? 0)}`;
-    case 'failed':
-      return `$(error) failed: ${r.action}`.slice(0, 120);
-    case 'would-run':
-      return '$(circle-outline) would run (no dryRun variant)';
-    case 'shown':
-      return `$(eye) ${r.action}`.slice(0, 120);
-  }
-}
-
-function drillVerdictWord(r: DrillReport): string {
-  return r.verdict === 'pass' ? 'passed' : r.verdict === 'fail' ? 'failed' : 'cancelled';
-}
-
-/** The scenario's lens after a run: a cancelled drill says so, it is neither passed nor failed. */
-export function drillLensTitle(r: DrillReport): string {
-  if (r.verdict === 'cancelled') return '$(circle-slash) drill cancelled';
-  return `${r.verdict === 'pass' ? '$(pass)' : '$(error)'} drill ${drillVerdictWord(r)}: ${r.outcome}`;
-}
-
-/** A step's drill result; an undo after a failure adds to what the step did. */
-export function drillStepTitle(r: DrillStep, before?: string): string {
-  switch (r.outcome) {
-    case 'done':
-      return `$(pass) ran in ${humanDuration(r.durationMs)}`;
-    case 'failed':
-      return `$(error) failed after ${humanDuration(r.durationMs)}${r.message ? `: ${r.message}` : ''}`.slice(0, 120);
-    case 'undone':
-      return `${before ? `${before.replace(/^\$\([a-z-]+\) /, '')} · ` : ''}$(discard) undone`;
-    case 'undo-failed':
-      return `$(error) undo failed${r.message ? `: ${r.message}` : ''}`.slice(0, 120);
-    case 'approved':
-      return `$(pass) approved${r.message ? ` (${r.message})` : ''}`;
-    case 'rejected':
-      return '$(error) rejected';
-    case 'skipped':
-      return '$(circle-slash) skipped';
-    case 'cancelled':
-      return `$(circle-slash) cancelled after ${humanDuration(r.durationMs)}`;
-  }
-}
 
 function toUri(u: vscode.Uri | string | undefined): vscode.Uri | undefined {
   return typeof u === 'string' ? vscode.Uri.parse(u) : u;

@@ -4,8 +4,10 @@
 // running, waiting; skipped once it ended without reaching it), and a
 // closure's sign-off progress from the audit log's sign-off records (the
 // latest record of each role counts). Pure: the caller gives the records,
-// the plan and the time.
-import type { DrillStep } from './report';
+// the plan and the time. Also the titles of the verdict and step lenses
+// after a run (with their codicons).
+import { humanDuration } from './render';
+import type { DrillReport, DrillStep, StepResult } from './report';
 
 /** A duration as a stopwatch shows it: m:ss, or h:mm:ss from an hour; whole seconds, rounded down. */
 export function stopwatch(ms: number): string {
@@ -74,4 +76,57 @@ export function signOffProgress(roles: readonly string[], records: readonly Sign
 export function signOffTitle(p: SignOffProgress): string {
   const each = p.roles.map((r) => (r.state === 'open' ? `${r.role} —` : `${r.role} ${r.state === 'signed' ? '✓' : '✗ refused'} (${r.user}, ${r.date})`));
   return `signed ${p.signed}/${p.total}: ${each.join(', ')}`;
+}
+
+/** A step's results in a drill so far, folded as after the drill (an undo adds to what the step did). */
+export function stepResultsTitle(results: DrillStep[]): string {
+  let title: string | undefined;
+  for (const r of results) title = drillStepTitle(r, title);
+  return title ?? '';
+}
+
+
+export function dryRunStepTitle(r: StepResult): string {
+  switch (r.outcome) {
+    case 'ran':
+      return `$(pass) dry-run variant ran in ${humanDuration(r.durationMs ?? 0)}`;
+    case 'failed':
+      return `$(error) failed: ${r.action}`.slice(0, 120);
+    case 'would-run':
+      return '$(circle-outline) would run (no dryRun variant)';
+    case 'shown':
+      return `$(eye) ${r.action}`.slice(0, 120);
+  }
+}
+
+export function drillVerdictWord(r: DrillReport): string {
+  return r.verdict === 'pass' ? 'passed' : r.verdict === 'fail' ? 'failed' : 'cancelled';
+}
+
+/** The scenario's lens after a run: a cancelled drill says so, it is neither passed nor failed. */
+export function drillLensTitle(r: DrillReport): string {
+  if (r.verdict === 'cancelled') return '$(circle-slash) drill cancelled';
+  return `${r.verdict === 'pass' ? '$(pass)' : '$(error)'} drill ${drillVerdictWord(r)}: ${r.outcome}`;
+}
+
+/** A step's drill result; an undo after a failure adds to what the step did. */
+export function drillStepTitle(r: DrillStep, before?: string): string {
+  switch (r.outcome) {
+    case 'done':
+      return `$(pass) ran in ${humanDuration(r.durationMs)}`;
+    case 'failed':
+      return `$(error) failed after ${humanDuration(r.durationMs)}${r.message ? `: ${r.message}` : ''}`.slice(0, 120);
+    case 'undone':
+      return `${before ? `${before.replace(/^\$\([a-z-]+\) /, '')} · ` : ''}$(discard) undone`;
+    case 'undo-failed':
+      return `$(error) undo failed${r.message ? `: ${r.message}` : ''}`.slice(0, 120);
+    case 'approved':
+      return `$(pass) approved${r.message ? ` (${r.message})` : ''}`;
+    case 'rejected':
+      return '$(error) rejected';
+    case 'skipped':
+      return '$(circle-slash) skipped';
+    case 'cancelled':
+      return `$(circle-slash) cancelled after ${humanDuration(r.durationMs)}`;
+  }
 }
