@@ -1,8 +1,14 @@
 // `rollback-lens baseline record <contract> --test <id>`: run the contract's
 // source on the test's inputs and replace the baseline and its sidecar,
-// atomically (a failure leaves the old ones as they were).
+// atomically (a failure leaves the old ones as they were). A baseline whose
+// sidecar names another model version than the one being recorded is not
+// replaced without --force (checked before the source runs); whatever is
+// replaced is first kept as a dated copy under .rollback-lens/baselines/, and
+// the output says what changed (rows that differ, the copy, and where the
+// version disagrees with the file name).
 import * as path from 'node:path';
-import { recordBaseline } from '../node/contract/baseline';
+import { recordBaseline, readSidecar } from '../node/contract/baseline';
+import { changeSummary, keepDirFor } from '../node/contract/baselineChange';
 import { ContractError, contractFile, loadContract } from '../node/contract/run';
 import { UsageError, type CliIO } from './io';
 import { findWorkspace } from '../node/workspace';
@@ -10,7 +16,7 @@ import { VERSION } from './version';
 
 /** `rollback-lens baseline record <contract> --test <id>`, its options parsed by main() (src/cli/commands.ts). */
 export async function baselineCommand(
-  { values, positionals: [sub, ...positionals] }: { values: { test?: string; 'model-version'?: string; 'model-file'?: string; workspace?: string }; positionals: string[] },
+  { values, positionals: [sub, ...positionals] }: { values: { test?: string; 'model-version'?: string; 'model-file'?: string; force?: boolean; workspace?: string }; positionals: string[] },
   io: CliIO,
 ): Promise<number> {
   if (sub === undefined) throw new UsageError('give a subcommand: record');
@@ -32,6 +38,14 @@ export async function baselineCommand(
     await contractFile(contract.dir, workspace, test.baseline, 'baseline');
     if (values['model-file']) await contractFile(contract.dir, workspace, values['model-file'], 'model file');
     const version = values['model-version'] ?? contract.model.modelVersion ?? 'unknown';
+    const baselinePath = path.resolve(contract.dir, test.baseline);
+    const previous = await readSidecar(baselinePath);
+    if (previous?.version !== undefined && previous.version !== version && !values.force) {
+      throw new ContractError(
+        `${path.relative(io.cwd, baselinePath)} holds outputs of ${previous.model ? `${previous.model} ` : ''}${previous.version} (its sidecar says so); refusing to replace them with outputs recorded as ${version}. ` +
+          `Give --model-version with the version the source runs, or --force to replace it (the old baseline is kept under .rollback-lens/baselines/)`,
+      );
+    }
     const recorded = await recordBaseline({
       contractDir: contract.dir,
       test: { id: test.id, inputs: test.inputs, baseline: test.baseline },
@@ -40,10 +54,16 @@ export async function baselineCommand(
       toolVersion: VERSION,
       signal: controller.signal,
       ...(contract.model.outputShape ? { obtain: { shape: contract.model.outputShape } } : {}),
+      key: contract.model.key,
+      keepDir: keepDirFor(workspace, baselinePath),
     });
+    for (const w of recorded.change.warnings) io.stderr.write(`rollback-lens: warning: ${w}\n`);
+    const rel = (p: string) => path.relative(io.cwd, p);
     io.stdout.write(
-      `recorded ${recorded.rows} outputs of ${recorded.meta.model} ${recorded.meta.version} (seed ${recorded.meta.seed ?? 'none'}) into ${path.relative(io.cwd, recorded.baseline)}\n` +
-        `provenance: ${path.relative(io.cwd, recorded.sidecar)} (outputs ${recorded.meta.digest})\n`,
+      `recorded ${recorded.rows} outputs of ${recorded.meta.model} ${recorded.meta.version} (seed ${recorded.meta.seed ?? 'none'}) into ${rel(recorded.baseline)}\n` +
+        `provenance: ${rel(recorded.sidecar)} (outputs ${recorded.meta.digest})\n` +
+        `change: ${changeSummary(recorded.change)}\n` +
+        (recorded.kept ? `kept: ${rel(recorded.kept.baseline)}${recorded.kept.sidecar ? ` and ${rel(recorded.kept.sidecar)}` : ''}\n` : ''),
     );
     return 0;
   } catch (e) {

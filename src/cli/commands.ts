@@ -67,6 +67,8 @@ const BASELINE_HELP = `  baseline record <contract> --test <id>
                                  sidecar <baseline>.meta.json (model, version, seed, digests, time).
     --model-version <v>          the version of the model recorded (default: the contract's metadata.modelVersion, else "unknown")
     --model-file <path>          a model file to record the digest of (relative to the contract)
+    --force                      replace a baseline whose sidecar names another model version (refused without it);
+                                 the replaced baseline and sidecar are always kept under .rollback-lens/baselines/
     --workspace <dir>            files the contract names must stay inside it (default: the enclosing git work tree, else cwd)`;
 
 const DRY_RUN_HELP = `  dry-run <runbook>              Resolve the plan, run only dryRun variants and read-only checks, show
@@ -157,7 +159,7 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     name: 'baseline',
-    options: { test: { type: 'string' }, 'model-version': { type: 'string' }, 'model-file': { type: 'string' }, workspace: { type: 'string' } },
+    options: { test: { type: 'string' }, 'model-version': { type: 'string' }, 'model-file': { type: 'string' }, force: { type: 'boolean' }, workspace: { type: 'string' } },
     help: BASELINE_HELP,
     usage: usageOf('baseline record <contract> --test <id> [options]', BASELINE_HELP),
     run: baselineCommand,

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { DEFAULT_ANALYSIS_OPTIONS, DIAGNOSTIC_CODES, fileTooLarge, LanguageService, LineIndex } from '../core';
 import { writeFileAtomic } from '../node/atomic';
-import { lastDrillFromAudit } from '../node/audit';
+import { drillHistoryFromAudit } from '../node/audit';
 import { findDocuments, readDocument } from '../node/documents';
 import { NodeHost } from '../node/language/host';
 import { findWorkspace, isWithin, toWorkspacePath } from '../node/workspace';
@@ -38,7 +38,7 @@ export async function validatePaths(args: string[], options: ValidateOptions): P
   const serviceFor = (root: string) => {
     let h = hosts.get(root);
     if (!h) {
-      const host = new NodeHost(root, { lastDrill: lastDrillFromAudit(root), ...(options.now ? { now: options.now } : {}) });
+      const host = new NodeHost(root, { ...drillHistoryFromAudit(root), ...(options.now ? { now: options.now } : {}) });
       h = { host, service: new LanguageService(host, { ...DEFAULT_ANALYSIS_OPTIONS, maxSize }) };
       hosts.set(root, h);
     }

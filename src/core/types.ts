@@ -35,6 +35,16 @@ export interface QuickFix {
   edits: TextEdit[];
   /** The fix to apply when several diagnostics are fixed at once. */
   preferred?: boolean;
+  /** A file the fix creates (the editor does it, confined to the workspace, never over an existing file). */
+  create?: FileToCreate;
+}
+
+export interface FileToCreate {
+  /** Workspace-relative posix path. */
+  path: string;
+  content: string;
+  /** Made executable (a script). */
+  executable?: boolean;
 }
 
 export type DocumentKind = 'RollbackRunbook' | 'InterfaceContract';

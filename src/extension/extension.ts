@@ -7,6 +7,7 @@ import { LanguageClient } from '../node/language/client';
 import { clockProblem, NOW_ENV } from '../node/clock';
 import { parseDuration } from '../core/util/values';
 import { ContractTests } from './contracts';
+import { registerCreateFile } from './createFile';
 import { DiagnosticsController } from './diagnostics';
 import { DiffViews } from './diffView';
 import { registerProviders } from './providers';
@@ -75,6 +76,8 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     { dispose: () => client.dispose() },
     diagnostics,
     ...registerProviders(client, log),
+    // a quick fix created a referenced file: what the checks read changed
+    registerCreateFile(log, onAudit),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('rollbackLens.maxFileSize')) {
         void client.configure({ maxSize: maxFileSize() }).then(() => diagnostics.revalidateAll());

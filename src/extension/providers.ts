@@ -1,7 +1,9 @@
 // Completion, hover, quick fixes and the outline: thin adapters over the worker.
+// A fix that creates a file runs the createFile command (createFile.ts).
 import * as vscode from 'vscode';
 import type { LanguageClient } from '../node/language/client';
 import { completionItem, documentSymbol, range } from './convert';
+import { CREATE_FILE_COMMAND } from './createFile';
 import { docRef, SELECTOR } from './documents';
 
 export function registerProviders(client: LanguageClient, log: vscode.LogOutputChannel): vscode.Disposable[] {
@@ -47,8 +49,12 @@ export function registerProviders(client: LanguageClient, log: vscode.LogOutputC
               const fixes = await client.request('codeActions', docRef(doc), { span: { start: doc.offsetAt(r.start), end: doc.offsetAt(r.end) } });
               return fixes.map((f) => {
                 const action = new vscode.CodeAction(f.title, vscode.CodeActionKind.QuickFix);
-                action.edit = new vscode.WorkspaceEdit();
-                for (const e of f.edits) action.edit.replace(doc.uri, range(doc, e), e.newText);
+                if (f.edits.length) {
+                  action.edit = new vscode.WorkspaceEdit();
+                  for (const e of f.edits) action.edit.replace(doc.uri, range(doc, e), e.newText);
+                }
+                // a file to create: the editor side writes it (createFile.ts), confined to the workspace
+                if (f.create) action.command = { title: f.title, command: CREATE_FILE_COMMAND, arguments: [doc.uri, f.create] };
                 action.isPreferred = !!f.preferred;
                 const matching = vscode.languages
                   .getDiagnostics(doc.uri)

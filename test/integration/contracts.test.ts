@@ -2,7 +2,7 @@
 // through the CodeLens command and through the TestController, the failure
 // message with its numbers and location, and cancelling a hanging model.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../src/extension/contracts';
 import type { RollbackLensApi } from '../../src/extension/extension';
@@ -105,12 +105,22 @@ describe('contract tests in VS Code', function () {
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
     const record = lenses.find((l) => l.command?.title === '$(record) Record baseline');
     assert.ok(record, lenses.map((l) => l.command?.title).join(', '));
-    const said = await vscode.commands.executeCommand<string>(record.command!.command, ...record.command!.arguments!, '0.9.0');
+    // (the last argument answers the confirmation; test/vscode/baseline.mjs clicks the real modal)
+    const said = await vscode.commands.executeCommand<string>(record.command!.command, ...record.command!.arguments!, '0.9.0', true);
     assert.equal(said, 'recorded 2 outputs of rec 0.9.0 into baseline.jsonl');
     const meta = JSON.parse(readFileSync(vscode.Uri.joinPath(workspaceRoot(), dir, 'baseline.meta.json').fsPath, 'utf8'));
     assert.deepEqual([meta.version, meta.seed], ['0.9.0', 3]);
     const records = await contracts.runFromCommand(uri, 'same');
     assert.equal(records[0]!.state, 'passed');
+    const titles = async () => (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)).map((l) => l.command?.title);
+    assert.ok((await titles()).includes('$(pass) passed'), (await titles()).join(', '));
+    // recorded again: the previous baseline is kept, and the verdict it gave is gone from the lens
+    const again = await vscode.commands.executeCommand<string>(record.command!.command, ...record.command!.arguments!, '0.9.0', true);
+    const kept = readdirSync(vscode.Uri.joinPath(workspaceRoot(), '.rollback-lens/baselines', dir).fsPath).sort();
+    assert.equal(kept.length, 2, kept.join(', '));
+    assert.equal(again, `recorded 2 outputs of rec 0.9.0 into baseline.jsonl; the previous one is kept as .rollback-lens/baselines/${dir}/${kept[0]}`);
+    assert.ok(!(await titles()).includes('$(pass) passed'), (await titles()).join(', '));
+    assert.ok(!contracts.lastReport(uri, 'same'));
   });
 
   it('cancelling a run kills a hanging model process tree', async () => {

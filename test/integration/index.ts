@@ -9,7 +9,9 @@ import Mocha from 'mocha';
 import * as vscode from 'vscode';
 
 export async function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, forbidOnly: true, reporter: 'spec' });
+  // ROLLBACK_LENS_TEST_GREP (a test run's environment reaches the extension host): only the tests whose titles match, while iterating
+  const grep = process.env.ROLLBACK_LENS_TEST_GREP;
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, forbidOnly: true, reporter: 'spec', ...(grep ? { grep } : {}) });
   mocha.suite.emit('pre-require', globalThis, 'integration', mocha);
   // bundled statically: the suites register on the globals set up above.
   // test/vscode/run.mjs --restricted opens the workspace untrusted. require(), not import: an import would be

@@ -1,8 +1,13 @@
 // The language features inside a real VS Code extension host: diagnostics on
 // open/change/close at exact ranges, completion, hover, quick fixes and the
-// outline, all through the editor's own provider commands.
+// outline, all through the editor's own provider commands. "Help where the
+// cursor is" (issue 11): each language's own snippets, only where a key goes;
+// completion and hover from what the workspace declares (roles, the metrics
+// snapshot, the last drill and contract-test run in the audit log); the quoted
+// `when: > 250`; Insert a skeleton and Create a missing file.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { DrillReport } from '../../src/core/runbook/report';
 import { brief, EXTENSION_ID, sleep, waitForDiagnostics, workspaceRoot, writeFile } from './util';
 
 const BROKEN = `apiVersion: rollback-lens/v1
@@ -201,6 +206,28 @@ describe('Rollback Lens in VS Code', function () {
     assert.deepEqual(after.map(brief), ['10:29-10:40 undeclared-role', '15:15-15:21 unknown-step']);
   });
 
+  it('the undo stub the quick fix writes keeps an undo-placeholder warning until it is replaced', async () => {
+    const doc = await open('broken/it-stub.runbook.yaml', BROKEN.replace('    undoo: ./scripts/set-alias.sh iris champion 2.0.0\n', ''));
+    const found = await waitForDiagnostics(doc.uri, (d) => d.some((x) => x.code === 'missing-undo'));
+    const undo = found.find((d) => d.code === 'missing-undo')!;
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, undo.range, vscode.CodeActionKind.QuickFix.value);
+    const stub = actions.find((a) => a.title === 'Add an `undo` stub');
+    assert.ok(stub?.edit, actions.map((a) => a.title).join(', '));
+    assert.ok(await vscode.workspace.applyEdit(stub.edit));
+    const line = doc.getText().split('\n').findIndex((l) => l.includes('undo: exit 1'));
+    assert.equal(doc.lineAt(line).text, '    undo: exit 1  # TODO: the command that reverses this step');
+    const after = await waitForDiagnostics(doc.uri, (d) => d.some((x) => x.code === 'undo-placeholder'));
+    const placeholder = after.find((d) => d.code === 'undo-placeholder')!;
+    assert.equal(brief(placeholder), `${line}:10-${line}:${doc.lineAt(line).text.length} undo-placeholder`);
+    assert.equal(placeholder.severity, vscode.DiagnosticSeverity.Warning);
+    assert.ok(!after.some((d) => d.code === 'missing-undo'), after.map(brief).join(', '));
+    // replaced by a real command: the warning goes
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(doc.uri, new vscode.Range(line, 10, line, doc.lineAt(line).text.length), './scripts/set-alias.sh iris champion 2.0.0');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await waitForDiagnostics(doc.uri, (d) => !d.some((x) => x.code === 'undo-placeholder'));
+  });
+
   it('outlines steps, roles and sections', async () => {
     const doc = await open('broken/it-symbols.runbook.yaml', BROKEN);
     const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', doc.uri);
@@ -228,6 +255,183 @@ describe('Rollback Lens in VS Code', function () {
       const doc = await open(rel, text);
       const found = await waitForDiagnostics(doc.uri, (d) => d.length > 0);
       assert.ok(found.map(brief).some((b) => b.endsWith(expected) || b === expected), `${rel}: ${found.map(brief).join(', ')}`);
+    }
+  });
+});
+
+describe('Help where the cursor is (issue 11)', function () {
+  this.timeout(60_000);
+
+  const completions = async (doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.CompletionItem[]> =>
+    (await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, pos)).items;
+  const labelOf = (i: vscode.CompletionItem): string => (typeof i.label === 'string' ? i.label : i.label.label);
+
+  it('offers the contract snippets (contract, test, tolerance) in contract files, not the runbook ones', async () => {
+    // a runbook tokenized first: the two languages shared a grammar scope, and VS Code keeps one grammar per scope, with the
+    // language id of the first file it tokenized, so a contract's lines read as runbook lines and got the runbook's snippets
+    const runbook = await open('broken/it-snippets.runbook.yaml', 'kind: RollbackRunbook\n\n');
+    const ofRunbook = (await completions(runbook, new vscode.Position(1, 0))).filter((i) => i.kind === vscode.CompletionItemKind.Snippet).map(labelOf);
+    assert.ok(ofRunbook.includes('runbook') && !ofRunbook.includes('contract'), ofRunbook.join(', '));
+    const text = ['apiVersion: rollback-lens/v1', 'kind: InterfaceContract', 'metadata: { name: snip, version: 1 }', 'tests:', '  ', ''].join('\n');
+    const doc = await open('broken/it-snippets.contract.yaml', text);
+    for (const pos of [new vscode.Position(4, 2), new vscode.Position(5, 0)]) {
+      const snippets = (await completions(doc, pos)).filter((i) => i.kind === vscode.CompletionItemKind.Snippet).map(labelOf);
+      for (const s of ['contract', 'test', 'tolerance']) assert.ok(snippets.includes(s), `contract snippets include ${s}: ${snippets.join(', ')}`);
+      for (const s of ['runbook', 'step-run', 'trigger']) assert.ok(!snippets.includes(s), `no runbook snippet ${s}: ${snippets.join(', ')}`);
+    }
+  });
+
+  it('says to quote an unquoted `when: > 250`, keeps the other diagnostics, and its quick fix quotes it', async () => {
+    const text = BROKEN + 'triggers:\n  - id: slow\n    metric: p99_latency_ms\n    when: > 250\n';
+    const doc = await open('broken/it-indicator.runbook.yaml', text);
+    const found = await waitForDiagnostics(doc.uri, (d) => d.some((x) => x.code === 'yaml-unquoted-indicator'));
+    const line = text.split('\n').findIndex((l) => l === '    when: > 250');
+    assert.deepEqual(found.map(brief), [
+      '10:29-10:40 undeclared-role',
+      '12:4-12:7 missing-undo',
+      '13:4-13:9 schema-unknown-property',
+      '15:15-15:21 unknown-step',
+      `${line}:10-${line}:15 yaml-unquoted-indicator`,
+    ]);
+    const quote = found.find((d) => d.code === 'yaml-unquoted-indicator')!;
+    assert.equal(quote.message, 'YAML reads `>` at the start of a value as a folded block scalar, so `> 250` is not the text it looks like; quote it: `when: "> 250"`');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, quote.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title === 'Quote it: `"> 250"`');
+    assert.ok(fix?.edit, actions.map((a) => a.title).join(', '));
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.equal(doc.lineAt(line).text, '    when: "> 250"');
+    const after = await waitForDiagnostics(doc.uri, (d) => !d.some((x) => x.code === 'yaml-unquoted-indicator'));
+    assert.deepEqual(after.map(brief), ['10:29-10:40 undeclared-role', '12:4-12:7 missing-undo', '13:4-13:9 schema-unknown-property', '15:15-15:21 unknown-step']);
+  });
+
+  it('offers "Insert a skeleton" in an empty runbook and contract, and the skeleton validates clean', async () => {
+    for (const rel of ['broken/it-skeleton.runbook.yaml', 'broken/it-skeleton.contract.yaml']) {
+      const doc = await open(rel, '');
+      const [empty] = await waitForDiagnostics(doc.uri, (d) => d.some((x) => x.code === 'empty-document'));
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, empty!.range, vscode.CodeActionKind.QuickFix.value);
+      assert.deepEqual(actions.map((a) => a.title), ['Insert a skeleton'], rel);
+      assert.ok(await vscode.workspace.applyEdit(actions[0]!.edit!));
+      assert.equal(doc.lineAt(1).text, rel.endsWith('.runbook.yaml') ? 'kind: RollbackRunbook' : 'kind: InterfaceContract');
+      const after = await waitForDiagnostics(doc.uri, (d) => !d.some((x) => x.code === 'empty-document'));
+      assert.deepEqual(after.map(brief), [], rel);
+    }
+  });
+
+  it('offers "Create" on a missing inputs file and schema: the files are written and the errors go', async () => {
+    const text = [
+      'apiVersion: rollback-lens/v1',
+      'kind: InterfaceContract',
+      'metadata: { name: created, version: 1 }',
+      'input:',
+      '  schema: { $ref: schemas/it-created.schema.json }',
+      'output:',
+      '  key: id',
+      '  schema: { type: object, properties: { id: { type: string } } }',
+      'tests:',
+      '  - id: parity',
+      '    inputs: data/it-created.jsonl',
+      '    baseline: data/it-created.jsonl',
+      '',
+    ].join('\n');
+    const doc = await open('broken/it-create.contract.yaml', text);
+    const found = await waitForDiagnostics(doc.uri, (d) => d.filter((x) => x.code === 'missing-file').length === 3);
+    const created: Record<string, string> = {};
+    for (const [line, file] of [
+      [4, 'broken/schemas/it-created.schema.json'],
+      [10, 'broken/data/it-created.jsonl'],
+    ] as const) {
+      const d = found.find((x) => x.range.start.line === line)!;
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+      const create = actions.find((a) => a.title === `Create \`${file}\``);
+      assert.ok(create?.command, actions.map((a) => a.title).join(', '));
+      assert.equal(await vscode.commands.executeCommand(create.command.command, ...(create.command.arguments ?? [])), true);
+      created[file] = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspaceRoot(), file)));
+    }
+    assert.deepEqual(created, {
+      'broken/schemas/it-created.schema.json': '{\n  "$schema": "http://json-schema.org/draft-07/schema#",\n  "type": "object",\n  "properties": {}\n}\n',
+      'broken/data/it-created.jsonl': '',
+    });
+    // inputs and baseline name the same file: creating it once clears both
+    const after = await waitForDiagnostics(doc.uri, (d) => !d.some((x) => x.code === 'missing-file'));
+    assert.deepEqual(after.map(brief), []);
+    // never over an existing file
+    assert.equal(await vscode.commands.executeCommand('rollbackLens.createFile', doc.uri, { path: 'broken/data/it-created.jsonl', content: 'x' }), false);
+  });
+
+  it('creates a script with its shebang, executable', async () => {
+    const doc = await open('broken/it-script.runbook.yaml', BROKEN);
+    assert.equal(await vscode.commands.executeCommand('rollbackLens.createFile', doc.uri, { path: 'broken/scripts/it-new.sh', content: '#!/bin/sh\nset -eu\n', executable: true }), true);
+    const file = vscode.Uri.joinPath(workspaceRoot(), 'broken/scripts/it-new.sh');
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)), '#!/bin/sh\nset -eu\n');
+    const { statSync } = await import('node:fs');
+    assert.equal(statSync(file.fsPath).mode & 0o777, 0o755);
+  });
+
+  it('completes `owner:` with the declared roles (sre too) and `metric:` with the snapshot names and values; no snippets in value positions', async () => {
+    const iris = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspaceRoot(), 'iris/iris.runbook.yaml')));
+    const text = iris.replace('    owner: sre\n', '    owner: \n').replace('    metric: score_psi\n', '    metric: \n');
+    const doc = await open('iris/it-complete-help.runbook.yaml', text);
+    const lines = text.split('\n');
+    const ownerLine = lines.findIndex((l) => l === '    owner: ');
+    const metricLine = lines.findIndex((l) => l === '    metric: ');
+    const owner = await completions(doc, new vscode.Position(ownerLine, 11));
+    assert.deepEqual(
+      owner.filter((i) => i.kind !== vscode.CompletionItemKind.Text).map((i) => [labelOf(i), i.kind, i.detail]).sort(),
+      [
+        ['decisionMaker', vscode.CompletionItemKind.Reference, 'role · On-call ML lead'],
+        ['technicalLead', vscode.CompletionItemKind.Reference, 'role · Serving engineer'],
+        ['dataSteward', vscode.CompletionItemKind.Reference, 'role · Data steward'],
+        ['commsLiaison', vscode.CompletionItemKind.Reference, 'role · Support lead'],
+        ['sre', vscode.CompletionItemKind.Reference, 'role · Platform SRE'],
+      ].sort(),
+    );
+    const metric = await completions(doc, new vscode.Position(metricLine, 12));
+    const ours = metric.filter((i) => i.kind === vscode.CompletionItemKind.Reference).map((i) => [labelOf(i), i.detail]);
+    // the example's snapshot (examples/iris/metrics/now.json), each with its value, in VS Code's (label) order
+    const snapshot = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspaceRoot(), 'iris/metrics/now.json')))) as Record<string, number>;
+    assert.deepEqual(ours, Object.entries(snapshot).map(([k, v]) => [k, `metric · ${v} now (metrics/now.json)`]).sort());
+    for (const items of [owner, metric]) assert.deepEqual(items.filter((i) => i.kind === vscode.CompletionItemKind.Snippet).map(labelOf), [], 'no snippet in a value position');
+    // where a key goes, the runbook snippets are there
+    const atKey = await completions(doc, new vscode.Position(lines.length - 1, 0));
+    assert.ok(atKey.some((i) => i.kind === vscode.CompletionItemKind.Snippet && labelOf(i) === 'runbook'), atKey.map(labelOf).join(', '));
+  });
+
+  it('hovers a role with its contact, a metric with its value and trigger, a step with its last drill, a tolerance with its last run', async () => {
+    const auditLog = vscode.Uri.joinPath(workspaceRoot(), '.rollback-lens/audit.jsonl');
+    const { existsSync, readFileSync, rmSync } = await import('node:fs');
+    const hadLog = existsSync(auditLog.fsPath);
+    const iris = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspaceRoot(), 'iris/iris.runbook.yaml')));
+    const doc = await open('iris/it-hover-help.runbook.yaml', iris);
+    const lines = iris.split('\n');
+    const hoverText = async (d: vscode.TextDocument, line: number, needle: string): Promise<string[]> => {
+      const character = d.lineAt(line).text.indexOf(needle) + 1;
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', d.uri, new vscode.Position(line, character));
+      return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n\n').split('\n\n');
+    };
+    try {
+      const role = await hoverText(doc, lines.indexOf('    owner: sre'), 'sre');
+      assert.ok(role.includes('Role `sre`: Platform SRE, contact `pagerduty:platform-sre`'), role.join(' | '));
+      const metric = await hoverText(doc, lines.indexOf('    metric: p99_latency_ms'), 'p99_latency_ms');
+      assert.deepEqual(metric.slice(1, 3), ['Metric `p99_latency_ms` = 182 now (`metrics/now.json`)', 'Trigger `slow` does not fire: 182 is not > 250']);
+      // a real drill of this runbook: the step hover then shows what repoint did in it
+      const report = await vscode.commands.executeCommand<DrillReport>('rollbackLens.runDrill', doc.uri.toString(), 'repoint-fails');
+      const repoint = report.steps.find((st) => st.id === 'repoint' && st.kind !== 'undo')!;
+      const record = readFileSync(auditLog.fsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; path: string; time: string }).filter((r) => r.kind === 'drill').at(-1)!;
+      assert.equal(record.path, 'iris/it-hover-help.runbook.yaml');
+      const ms = repoint.durationMs < 1000 ? `${Math.round(repoint.durationMs)} ms` : `${(repoint.durationMs / 1000).toFixed(1)} s`;
+      const step = await hoverText(doc, lines.indexOf('    requires: [repoint]'), 'repoint');
+      assert.deepEqual(step.slice(1, 3), ['Step `repoint` · `run`: Point the champion alias back at 1.4.2.', `Last drill (\`repoint-fails\`, ${record.time.slice(0, 10)}, pass): ${repoint.outcome} in ${ms}`]);
+      // a real contract-test run: the tolerance hover shows what it measured against the limit
+      const contract = vscode.Uri.joinPath(workspaceRoot(), 'iris/iris.contract.yaml');
+      const records = await vscode.commands.executeCommand<Array<{ report?: { rules: Array<{ id: string; value?: number; threshold?: number; verdict: string }> } }>>('rollbackLens.runContractTest', contract, 'parity');
+      const abs = records[0]!.report!.rules.find((r) => r.id === 'probability.abs')!;
+      const cdoc = await vscode.workspace.openTextDocument(contract);
+      const run = readFileSync(auditLog.fsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; time: string }).filter((r) => r.kind === 'contract-test').at(-1)!;
+      const tolerance = await hoverText(cdoc, cdoc.getText().split('\n').indexOf('      probability: { abs: 0.05 }'), 'abs');
+      assert.ok(tolerance.includes(`Last run (${run.time.slice(0, 10)}): \`probability.abs\` measured ${abs.value} against the limit ${abs.threshold}: ${abs.verdict}`), tolerance.join(' | '));
+    } finally {
+      // the suites after this one start from the workspace as it was
+      if (!hadLog) rmSync(auditLog.fsPath, { force: true });
     }
   });
 });

@@ -16,6 +16,7 @@ import {
   auditLockPath,
   auditLogPath,
   GENESIS,
+  drillHistoryFromAudit,
   lastDrillFromAudit,
   readAuditLog,
   verifyAuditLog,
@@ -559,13 +560,20 @@ describe('audit log', function () {
       fs.cpSync(path.join(FIXTURES, 'clean'), dir, { recursive: true });
       const text = fs.readFileSync(path.join(dir, 'iris.runbook.yaml'), 'utf8');
       const check = async (): Promise<string[]> => {
-        const service = new LanguageService(new NodeHost(dir, { now: () => NOW, lastDrill: lastDrillFromAudit(dir) }));
+        const service = new LanguageService(new NodeHost(dir, { now: () => NOW, ...drillHistoryFromAudit(dir) }));
         const ds = await service.validate({ uri: 'iris.runbook.yaml', version: 1, path: 'iris.runbook.yaml', text });
         return ds.map((d) => `${d.code}: ${d.message}`);
       };
       assert.deepEqual(await check(), [], 'no log: no drill history is kept here, nothing to warn about');
+      // the first dry-run starts the log: the cadence counts from then, so nothing is overdue yet
       await appendAuditRecord(dir, { kind: 'dry-run', path: 'iris.runbook.yaml', verdict: 'ready' }, { now: () => NOW - DAY });
-      assert.deepEqual(await check(), ['drill-overdue: no drill of this runbook is recorded; drills are due every 90d']);
+      assert.deepEqual(await check(), []);
+      // a record of the runbook from 100 days ago: the log has known it that long without a drill
+      await appendAuditRecord(dir, { kind: 'sign-off', path: 'iris.runbook.yaml', role: 'decisionMaker', verdict: 'signed-off' }, { now: () => NOW - 100 * DAY });
+      assert.deepEqual(await check(), ['drill-overdue: no drill of this runbook is recorded in the 100 days since the audit log first saw it (2026-08-14); drills are due every 90d']);
+      // records of other files do not start this runbook's cadence
+      assert.equal(await drillHistoryFromAudit(dir).firstSeen('other.runbook.yaml'), undefined);
+      assert.equal(await drillHistoryFromAudit(dir).firstSeen('./iris.runbook.yaml'), NOW - 100 * DAY);
       await appendAuditRecord(dir, drill(), { now: () => NOW - 100 * DAY });
       assert.deepEqual(await check(), ['drill-overdue: drill overdue: the last drill was on 2026-08-14 (100 days ago); drills are due every 90d']);
       await appendAuditRecord(dir, drill(), { now: () => NOW - 10 * DAY });

@@ -49,7 +49,9 @@ describe('cli process: run from anywhere', function () {
     const found = findingLines(fromHome.stdout, 'iris.runbook.yaml');
     const lines = readFileSync(path.join(iris, 'iris.runbook.yaml'), 'utf8').split('\n');
     const every = lines.findIndex((l) => l === '  every: 90d');
-    assert.deepEqual(found, [`  <file>:${every + 1}:${lines[every]!.indexOf('90d') + 1}: warning drill-overdue no drill of this runbook is recorded; drills are due every 90d`]);
+    // (the cadence counts from the log's first record of the runbook, made just now: no drill is overdue yet)
+    assert.ok(lines[every], 'the example has drills.every: 90d');
+    assert.deepEqual(found, []);
     assert.deepEqual(findingLines(fromScripts.stdout, '../iris.runbook.yaml'), found);
     assert.match(fromScripts.stdout, /^Dry-run of \.\.\/iris\.runbook\.yaml — nothing was changed$/m);
     const json = (cwd: string, file: string) => {

@@ -148,7 +148,7 @@ describe('rollback-lens test (the example contract, a real model process)', func
     const reason = `baseline changed since it was recorded: its sidecar says ${meta.digest.slice(0, 19)}…, the file is ${now.slice(0, 19)}… now; \`rollback-lens baseline record\` accepts a new one`;
     assert.equal(r.stdout.split('\n')[1]!.replace(/ \(\d+\.\d s\)$/, ''), `  FAIL parity — ${reason}`);
     assert.ok(r.stdout.includes(`    ✗ provenance: ${reason}\n`), r.stdout);
-    const rec = runCliProcess(dir, ['baseline', 'record', 'iris.contract.yaml', '--test', 'parity', '--model-file', 'model/v2.json']);
+    const rec = runCliProcess(dir, ['baseline', 'record', 'iris.contract.yaml', '--test', 'parity', '--model-file', 'model/v2.json', '--force']);
     assert.equal(rec.code, 0, rec.stderr);
     const again = runCliProcess(dir, ['test', 'iris.contract.yaml', '--test', 'parity']);
     assert.equal(again.code, 0, again.stdout); // the served model against its own new baseline
@@ -157,7 +157,7 @@ describe('rollback-lens test (the example contract, a real model process)', func
 
   it('baseline record writes the baseline and its sidecar; the test then passes against itself', async () => {
     const dir = copy();
-    const rec = await cli(dir, 'baseline', 'record', 'iris.contract.yaml', '--test', 'parity', '--model-file', 'model/v2.json');
+    const rec = await cli(dir, 'baseline', 'record', 'iris.contract.yaml', '--test', 'parity', '--model-file', 'model/v2.json', '--force');
     assert.equal(rec.code, 0, rec.stderr);
     assert.equal(rec.stdout.split('\n')[0], 'recorded 150 outputs of iris-classifier 2.0.0 (seed 42) into data/baseline-1.4.2.jsonl');
     const meta = JSON.parse(readFileSync(path.join(dir, 'data/baseline-1.4.2.meta.json'), 'utf8'));

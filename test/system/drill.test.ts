@@ -12,7 +12,9 @@ import { drillText } from '../../src/core/runbook/render';
 import { drill } from '../../src/node/runbook/drill';
 import type { DrillProgress } from '../../src/core/runbook/report';
 import { dryRun } from '../../src/node/runbook/dryrun';
-import { readAuditLog } from '../../src/node/audit';
+import { appendAuditRecord, readAuditLog } from '../../src/node/audit';
+import { calendarClock } from '../../src/node/clock';
+import { formatDate } from '../../src/core/util/values';
 import { cliBundle, runCli } from '../unit/helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
@@ -626,10 +628,13 @@ drills:
       assert.equal(readFileSync(path.join(dir, 'flags.json'), 'utf8'), FLAGS, 'the flag is back');
       const records = (await readAuditLog(dir)).entries.map((x) => x.record);
       assert.deepEqual(records.map((x) => [x.kind, x.verdict, x.outcome]), [['approval', 'approved', undefined], ['drill', 'cancelled', 'cancelled']]);
+      // a record of the runbook from 100 days before the calendar: its cadence started then, and a cancelled drill does not renew it
+      const today = calendarClock()();
+      await appendAuditRecord(dir, { kind: 'dry-run', path: 'r.runbook.yaml', verdict: 'ready' }, { now: () => today - 100 * 86_400_000 });
       const validate = await runCli(dir, 'validate', 'r.runbook.yaml');
       assert.deepEqual(
         validate.stdout.split('\n').filter((l) => l.includes('drill-overdue')).map((l) => l.replace(/^r\.runbook\.yaml:\d+:\d+: /, '')),
-        ['warning drill-overdue no drill of this runbook is recorded; drills are due every 90d'],
+        [`warning drill-overdue no drill of this runbook is recorded in the 100 days since the audit log first saw it (${formatDate(today - 100 * 86_400_000)}); drills are due every 90d`],
         'a cancelled drill is not a rehearsal',
       );
     });

@@ -96,7 +96,7 @@ describe('baseline record for outputs without a key', function () {
 
   it('the recorded baseline carries the key taken from the inputs, and the test then passes against it', async () => {
     const dir = keyless('[o.label, o.probability, o.scores]', '  key: { fromInput: id }\n  fields: { label: "$[0]", probability: "$[1]", scores: "$[2]" }\n');
-    const rec = await runCli(dir, 'baseline', 'record', 'iris.contract.yaml', '--test', 'parity');
+    const rec = await runCli(dir, 'baseline', 'record', 'iris.contract.yaml', '--test', 'parity', '--force');
     assert.equal(rec.code, 0, rec.stderr);
     const lines = readFileSync(path.join(dir, 'data', 'baseline-1.4.2.jsonl'), 'utf8').split('\n').filter(Boolean);
     assert.equal(lines.length, 150);

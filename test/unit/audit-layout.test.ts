@@ -166,6 +166,7 @@ describe('audit log: source layout', () => {
       'auditLockPath',
       'auditLogPath',
       'currentUser',
+      'drillHistoryFromAudit',
       'lastDrillFromAudit',
       'parseHead',
       'readAuditLog',

@@ -3,7 +3,7 @@
 // text no longer has that diagnostic.
 import * as assert from 'node:assert/strict';
 import type { Diagnostic, QuickFix } from '../../src/core';
-import { CLEAN_RUNBOOK, CLEAN_CONTRACT, NOW, applyEdits, replaceOnce, setup, spanOf, yaml } from './helpers';
+import { CLEAN_RUNBOOK, CLEAN_CONTRACT, NOW, applyEdits, rangeOfText, replaceOnce, setup, showAll, spanOf, yaml } from './helpers';
 
 type Action = QuickFix & { diagnostic: Diagnostic };
 
@@ -29,6 +29,8 @@ function codes(ds: Diagnostic[]): string[] {
   return ds.map((d) => d.code);
 }
 
+const shownAfter = (r: Fixed) => showAll(r.text, r.after);
+
 const MINIMAL = yaml`
   apiVersion: rollback-lens/v1
   kind: RollbackRunbook
@@ -47,7 +49,18 @@ describe('codeActions: add an undo stub', () => {
       replaceOnce(t, '1.4.2\n    dryRun:', '1.4.2\n    undo: exit 1  # TODO: the command that reverses this step\n    dryRun:'),
     );
     assert.equal(r.action.preferred, true);
-    assert.deepEqual(codes(r.after), []);
+    // the stub always fails: it keeps a warning at the stub until it is replaced
+    assert.deepEqual(shownAfter(r), [
+      {
+        range: rangeOfText(r.text, 'exit 1  # TODO: the command that reverses this step'),
+        severity: 'warning',
+        code: 'undo-placeholder',
+        message: 'the `undo` of step `repoint` is a placeholder (`exit 1` always fails, so this step could not be reversed): replace it with the command that reverses the step',
+      },
+    ]);
+    const replaced = replaceOnce(r.text, 'exit 1  # TODO: the command that reverses this step', './scripts/set-alias.sh iris champion 2.0.0');
+    const s3 = setup(replaced, { host: { lastDrill: NOW } });
+    assert.deepEqual(codes(await s3.service.validate(s3.doc)), []);
   });
 
   it('block run step with a folded command: the stub goes after the whole value', async () => {
@@ -64,7 +77,7 @@ describe('codeActions: add an undo stub', () => {
       `;
     const r = await fix(t, 'missing-undo', 'run', 'Add an `undo` stub');
     assert.equal(r.text, replaceOnce(t, '      echo two\n', '      echo two\n    undo: exit 1  # TODO: the command that reverses this step\n'));
-    assert.deepEqual(codes(r.after), []);
+    assert.deepEqual(codes(r.after), ['undo-placeholder']);
   });
 
   it('block http step with a nested request and a comment: an http-shaped stub after the request', async () => {
@@ -81,7 +94,14 @@ describe('codeActions: add an undo stub', () => {
       `;
     const r = await fix(t, 'missing-undo', 'http', 'Add an `undo` stub');
     assert.equal(r.text, replaceOnce(t, '# the alias API\n', '# the alias API\n    undo: { method: POST, url: TODO }\n'));
-    assert.deepEqual(codes(r.after), []);
+    assert.deepEqual(shownAfter(r), [
+      {
+        range: rangeOfText(r.text, 'TODO'),
+        severity: 'warning',
+        code: 'undo-placeholder',
+        message: 'the `undo` of step `b` is a placeholder (its `url` is `TODO`): replace it with the request that reverses the step',
+      },
+    ]);
   });
 
   it('flow run step: `undo` added inside the braces', async () => {
@@ -94,7 +114,10 @@ describe('codeActions: add an undo stub', () => {
       `;
     const r = await fix(t, 'missing-undo', 'run', 'Add an `undo` stub');
     assert.equal(r.text, replaceOnce(t, '{ id: a, run: echo hi }', '{ id: a, run: echo hi, undo: "exit 1" }'));
-    assert.deepEqual(codes(r.after), []);
+    assert.deepEqual(
+      shownAfter(r).map((d) => [d.range, d.code]),
+      [[rangeOfText(r.text, '"exit 1"'), 'undo-placeholder']],
+    );
   });
 
   it('flow http step: an http-shaped `undo` inside the braces', async () => {
@@ -107,7 +130,7 @@ describe('codeActions: add an undo stub', () => {
       `;
     const r = await fix(t, 'missing-undo', 'http', 'Add an `undo` stub');
     assert.equal(r.text, replaceOnce(t, '{ id: b, http: { url: "https://x" } }', '{ id: b, http: { url: "https://x" }, undo: { method: POST, url: TODO } }'));
-    assert.deepEqual(codes(r.after), []);
+    assert.deepEqual(codes(r.after), ['undo-placeholder']);
   });
 });
 

@@ -5,10 +5,11 @@ import * as assert from 'node:assert/strict';
 import type { CompletionItem } from '../../src/core';
 import { CLEAN_RUNBOOK, cursor, replaceOnce, setup, yaml } from './helpers';
 
-function completeAt(marked: string, path = 'iris.runbook.yaml'): { items: CompletionItem[]; text: string; offset: number } {
+/** Our completion items at the `|` of `marked`: the document kind's snippets (offered in every key position) left out. */
+async function completeAt(marked: string, path = 'iris.runbook.yaml'): Promise<{ items: CompletionItem[]; text: string; offset: number }> {
   const { text, offset } = cursor(marked);
   const { service, doc } = setup(text, { path });
-  return { items: service.complete(doc, offset), text, offset };
+  return { items: (await service.complete(doc, offset)).filter((i) => i.kind !== 'snippet'), text, offset };
 }
 
 const labels = (items: CompletionItem[]) => items.map((i) => i.label);
@@ -19,9 +20,9 @@ const RUNBOOK_TOP = ['apiVersion', 'kind', 'metadata', 'release', 'roles', 'metr
 const ROLES = ['decisionMaker', 'technicalLead', 'dataSteward', 'commsLiaison'];
 
 describe('completion: keys', () => {
-  it('inside a step: the step keys not already present, replacing nothing at the cursor', () => {
+  it('inside a step: the step keys not already present, replacing nothing at the cursor', async () => {
     const marked = replaceOnce(CLEAN_RUNBOOK, '    requires: [flag-off]\n', '    requires: [flag-off]\n    |\n');
-    const { items, offset } = completeAt(marked);
+    const { items, offset } = await completeAt(marked);
     const present = ['id', 'run', 'dryRun', 'undo', 'timeout', 'requires'];
     for (const p of present) assert.ok(!labels(items).includes(p), `already present: ${p}`);
     for (const k of ['description', 'owner', 'retries', 'retryDelay', 'cwd', 'env', 'check']) assert.ok(labels(items).includes(k), `missing ${k}`);
@@ -31,7 +32,7 @@ describe('completion: keys', () => {
     }
   });
 
-  it('inside a new step with only an id: every other step key', () => {
+  it('inside a new step with only an id: every other step key', async () => {
     const marked = yaml`
       apiVersion: rollback-lens/v1
       kind: RollbackRunbook
@@ -39,13 +40,13 @@ describe('completion: keys', () => {
         - id: a
           |
     `;
-    const { items } = completeAt(marked);
+    const { items } = await completeAt(marked);
     assert.deepEqual(sorted(labels(items)), sorted(STEP_KEYS.filter((k) => k !== 'id')));
   });
 
-  it('a partly typed key: the replace range covers the typed word', () => {
+  it('a partly typed key: the replace range covers the typed word', async () => {
     const marked = replaceOnce(CLEAN_RUNBOOK, '    requires: [flag-off]\n', '    requires: [flag-off]\n    ret|\n');
-    const { items, text, offset } = completeAt(marked);
+    const { items, text, offset } = await completeAt(marked);
     assert.ok(items.length > 0);
     for (const i of items) assert.deepEqual(i.replace, { start: offset - 3, end: offset });
     assert.equal(text.slice(offset - 3, offset), 'ret');
@@ -54,9 +55,9 @@ describe('completion: keys', () => {
     assert.equal(retries.detail, 'optional · integer');
   });
 
-  it('top level of a sparse runbook: every top-level key not yet present, with container-shaped inserts', () => {
+  it('top level of a sparse runbook: every top-level key not yet present, with container-shaped inserts', async () => {
     const marked = 'apiVersion: rollback-lens/v1\nkind: RollbackRunbook\n|\n';
-    const { items } = completeAt(marked);
+    const { items } = await completeAt(marked);
     assert.deepEqual(labels(items), RUNBOOK_TOP.filter((k) => k !== 'apiVersion' && k !== 'kind'));
     const byLabel = new Map(items.map((i) => [i.label, i]));
     assert.equal(byLabel.get('steps')!.insertText, 'steps:\n  - ');
@@ -65,18 +66,18 @@ describe('completion: keys', () => {
     assert.equal(byLabel.get('roles')!.detail, 'optional · object');
   });
 
-  it('top level of the clean runbook: only what is missing (`reintroduction`)', () => {
-    const { items } = completeAt(CLEAN_RUNBOOK + '|');
+  it('top level of the clean runbook: only what is missing (`reintroduction`)', async () => {
+    const { items } = await completeAt(CLEAN_RUNBOOK + '|');
     assert.deepEqual(labels(items), ['reintroduction']);
   });
 
-  it('top level of a contract: the contract keys', () => {
-    const { items } = completeAt('apiVersion: rollback-lens/v1\nkind: InterfaceContract\n|\n', 'iris.contract.yaml');
+  it('top level of a contract: the contract keys', async () => {
+    const { items } = await completeAt('apiVersion: rollback-lens/v1\nkind: InterfaceContract\n|\n', 'iris.contract.yaml');
     assert.deepEqual(labels(items), ['metadata', 'input', 'output', 'deprecations', 'compatibility', 'source', 'tests']);
   });
 
-  it('property documentation comes from the schema', () => {
-    const { items } = completeAt('apiVersion: rollback-lens/v1\nkind: RollbackRunbook\n|\n');
+  it('property documentation comes from the schema', async () => {
+    const { items } = await completeAt('apiVersion: rollback-lens/v1\nkind: RollbackRunbook\n|\n');
     const windows = items.find((i) => i.label === 'windows')!;
     assert.equal(windows.documentation, "Time allowed for each phase. The dry-run compares the plan's worst-case duration with these.");
   });
@@ -85,13 +86,13 @@ describe('completion: keys', () => {
 describe('completion: enum values', () => {
   const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'];
 
-  it('http method in a block mapping', () => {
+  it('http method in a block mapping', async () => {
     const marked = replaceOnce(
       CLEAN_RUNBOOK,
       '  - id: verify\n',
       '  - id: call\n    http:\n      method: |\n      url: https://x\n    undo: { url: "https://x" }\n  - id: verify\n',
     );
-    const { items, offset } = completeAt(marked);
+    const { items, offset } = await completeAt(marked);
     assert.deepEqual(labels(items), METHODS);
     for (const i of items) {
       assert.equal(i.kind, 'enum');
@@ -100,28 +101,28 @@ describe('completion: enum values', () => {
     }
   });
 
-  it('http method in a flow mapping, partly typed: replaces the typed prefix', () => {
+  it('http method in a flow mapping, partly typed: replaces the typed prefix', async () => {
     const marked = replaceOnce(CLEAN_RUNBOOK, '  - id: verify\n', '  - id: call\n    http: { method: P|, url: "https://x" }\n    undo: { url: "https://x" }\n  - id: verify\n');
-    const { items, offset } = completeAt(marked);
+    const { items, offset } = await completeAt(marked);
     assert.deepEqual(labels(items), METHODS);
     for (const i of items) assert.deepEqual(i.replace, { start: offset - 1, end: offset });
   });
 
-  it('communication `on` inside a flow sequence', () => {
-    const { items, offset } = completeAt(replaceOnce(CLEAN_RUNBOOK, 'on: [start, close]', 'on: [start, |]'));
+  it('communication `on` inside a flow sequence', async () => {
+    const { items, offset } = await completeAt(replaceOnce(CLEAN_RUNBOOK, 'on: [start, close]', 'on: [start, |]'));
     assert.deepEqual(labels(items), ['start', 'update', 'close']);
     for (const i of items) assert.deepEqual(i.replace, { start: offset, end: offset });
   });
 
-  it('apiVersion: the one version', () => {
-    const { items } = completeAt('apiVersion: |\nkind: RollbackRunbook\n');
+  it('apiVersion: the one version', async () => {
+    const { items } = await completeAt('apiVersion: |\nkind: RollbackRunbook\n');
     assert.deepEqual(labels(items), ['rollback-lens/v1']);
   });
 });
 
 describe('completion: references', () => {
-  it('step ids inside `requires: [`, excluding the step’s own id', () => {
-    const { items, offset } = completeAt(replaceOnce(CLEAN_RUNBOOK, 'requires: [repoint]', 'requires: [|]'));
+  it('step ids inside `requires: [`, excluding the step’s own id', async () => {
+    const { items, offset } = await completeAt(replaceOnce(CLEAN_RUNBOOK, 'requires: [repoint]', 'requires: [|]'));
     assert.deepEqual(
       items.map((i) => [i.label, i.kind, i.detail]),
       [
@@ -133,18 +134,18 @@ describe('completion: references', () => {
     for (const i of items) assert.deepEqual(i.replace, { start: offset, end: offset });
   });
 
-  it('step ids in a block `requires` list', () => {
-    const { items } = completeAt(replaceOnce(CLEAN_RUNBOOK, '    requires: [repoint]\n', '    requires:\n      - |\n'));
+  it('step ids in a block `requires` list', async () => {
+    const { items } = await completeAt(replaceOnce(CLEAN_RUNBOOK, '    requires: [repoint]\n', '    requires:\n      - |\n'));
     assert.deepEqual(labels(items), ['approve', 'flag-off', 'repoint']);
   });
 
-  it('step ids for the first step exclude only that step', () => {
-    const { items } = completeAt(replaceOnce(CLEAN_RUNBOOK, '    approve: [decisionMaker]\n', '    approve: [decisionMaker]\n    requires: [|]\n'));
+  it('step ids for the first step exclude only that step', async () => {
+    const { items } = await completeAt(replaceOnce(CLEAN_RUNBOOK, '    approve: [decisionMaker]\n', '    approve: [decisionMaker]\n    requires: [|]\n'));
     assert.deepEqual(labels(items), ['flag-off', 'repoint', 'verify']);
   });
 
-  it('declared roles inside `approve: [`', () => {
-    const { items, offset } = completeAt(replaceOnce(CLEAN_RUNBOOK, 'approve: [decisionMaker]', 'approve: [|]'));
+  it('declared roles inside `approve: [`', async () => {
+    const { items, offset } = await completeAt(replaceOnce(CLEAN_RUNBOOK, 'approve: [decisionMaker]', 'approve: [|]'));
     assert.deepEqual(
       items.map((i) => [i.label, i.kind, i.detail]),
       [
@@ -157,10 +158,10 @@ describe('completion: references', () => {
     for (const i of items) assert.deepEqual(i.replace, { start: offset, end: offset });
   });
 
-  it('declared roles in `signOff`, including one the document added, without the ones already listed', () => {
+  it('declared roles in `signOff`, including one the document added, without the ones already listed', async () => {
     let marked = replaceOnce(CLEAN_RUNBOOK, '  commsLiaison:  { name: Support lead, contact: "#support" }\n', '  commsLiaison:  { name: Support lead, contact: "#support" }\n  sre: { contact: "#sre" }\n');
     marked = replaceOnce(marked, 'signOff: [decisionMaker, dataSteward]', 'signOff: [decisionMaker, |]');
-    const { items } = completeAt(marked);
+    const { items } = await completeAt(marked);
     const refs = items.filter((i) => i.kind === 'reference');
     assert.deepEqual(
       refs.map((i) => [i.label, i.detail]),
@@ -168,20 +169,20 @@ describe('completion: references', () => {
     );
   });
 
-  it('declared roles after `owner: ` in a flow communication entry', () => {
-    const { items, offset } = completeAt(replaceOnce(CLEAN_RUNBOOK, 'owner: commsLiaison', 'owner: |'));
+  it('declared roles after `owner: ` in a flow communication entry', async () => {
+    const { items, offset } = await completeAt(replaceOnce(CLEAN_RUNBOOK, 'owner: commsLiaison', 'owner: |'));
     const refs = items.filter((i) => i.kind === 'reference');
     assert.deepEqual(labels(refs), ROLES);
     for (const i of refs) assert.deepEqual(i.replace, { start: offset, end: offset });
   });
 
-  it('declared roles after `owner: ` in a block communication entry, partly typed', () => {
+  it('declared roles after `owner: ` in a block communication entry, partly typed', async () => {
     const marked = replaceOnce(
       CLEAN_RUNBOOK,
       '  - { audience: customers, owner: commsLiaison, on: [start, close], template: "Scoring reverted to {{target.version}}." }',
       '  - audience: customers\n    owner: data|\n    template: hi',
     );
-    const { items, offset } = completeAt(marked);
+    const { items, offset } = await completeAt(marked);
     assert.deepEqual(labels(items.filter((i) => i.kind === 'reference')), ROLES);
     for (const i of items) assert.deepEqual(i.replace, { start: offset - 4, end: offset });
   });

@@ -15,6 +15,8 @@ import {
   type Diagnostic,
   type FileStat,
   type LanguageHost,
+  type LastContractRun,
+  type LastDrillRun,
   type Position,
   type Span,
   type TextDocumentInput,
@@ -33,8 +35,14 @@ export interface FakeHostOptions {
   now?: number;
   /** What `lastDrill` returns; leave out to have no `lastDrill` method at all. */
   lastDrill?: number | null | undefined | ((runbookPath: string) => number | null | undefined);
+  /** What `firstSeen` returns; leave out to have no `firstSeen` method at all. */
+  firstSeen?: number | undefined;
   /** Paths that `stat` reports as 'outside' (e.g. symlinks leaving the workspace). */
   outside?: string[];
+  /** What `lastDrillRun` returns; leave out to have no such method. */
+  lastDrillRun?: LastDrillRun | null;
+  /** What `lastContractRun` returns; leave out to have no such method. */
+  lastContractRun?: LastContractRun | null;
 }
 
 /** An in-memory workspace: no file system, a fixed clock. */
@@ -45,6 +53,9 @@ export class FakeHost implements LanguageHost {
   readonly stats: string[] = [];
   private readonly clock: number;
   lastDrill?: (runbookPath: string) => Promise<number | null | undefined>;
+  firstSeen?: (runbookPath: string) => Promise<number | undefined>;
+  lastDrillRun?: (runbookPath: string) => Promise<LastDrillRun | null | undefined>;
+  lastContractRun?: (contractPath: string) => Promise<LastContractRun | null | undefined>;
 
   constructor(options: FakeHostOptions = {}) {
     this.files = options.files instanceof Map ? new Map(options.files) : new Map(Object.entries(options.files ?? {}));
@@ -54,6 +65,12 @@ export class FakeHost implements LanguageHost {
       const ld = options.lastDrill;
       this.lastDrill = async (p) => (typeof ld === 'function' ? ld(p) : ld);
     }
+    if ('firstSeen' in options) {
+      const fs = options.firstSeen;
+      this.firstSeen = async () => fs;
+    }
+    if ('lastDrillRun' in options) this.lastDrillRun = async () => options.lastDrillRun;
+    if ('lastContractRun' in options) this.lastContractRun = async () => options.lastContractRun;
   }
 
   now(): number {

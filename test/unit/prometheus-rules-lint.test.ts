@@ -174,7 +174,7 @@ describe('editor: hover and completion on fromRule', () => {
     const t = runbook('{ fromRule: alerts.rules.yml#IrisHighLatency }');
     const { service, doc } = setup(t, { extraFiles: { 'alerts.rules.yml': RULES } });
     await service.validate(doc);
-    const h = service.hover(doc, offsetOf(t, 'IrisHighLatency'))!;
+    const h = (await service.hover(doc, offsetOf(t, 'IrisHighLatency')))!;
     const parts = h.contents.split('\n\n');
     assert.equal(parts[0], '**fromRule** · `string`');
     assert.deepEqual(parts.slice(2), [
@@ -191,7 +191,7 @@ describe('editor: hover and completion on fromRule', () => {
     await service.validate({ uri: 'mem://checked/iris.runbook.yaml', version: 1, path: 'iris.runbook.yaml', text: checked });
     const { text, offset } = cursor(runbook('{ fromRule: alerts.rules.yml#Iris| }'));
     const doc = { uri: 'mem://typing/iris.runbook.yaml', version: 1, path: 'iris.runbook.yaml', text };
-    const items = service.complete(doc, offset);
+    const items = await service.complete(doc, offset);
     assert.deepEqual(
       items.map((i) => [i.label, i.detail, i.documentation, text.slice(i.replace.start, i.replace.end)]),
       [
@@ -201,7 +201,7 @@ describe('editor: hover and completion on fromRule', () => {
     );
     const grouped = cursor(runbook('{ fromRule: "alerts.rules.yml#iris-drift/|" }'));
     assert.deepEqual(
-      service.complete({ ...doc, version: 2, text: grouped.text }, grouped.offset).map((i) => i.label),
+      (await service.complete({ ...doc, version: 2, text: grouped.text }, grouped.offset)).map((i) => i.label),
       ['IrisErrors'],
     );
     assert.ok(host.reads.filter((r) => r === 'alerts.rules.yml').length === 1, 'completion reads no file');

@@ -90,10 +90,10 @@ describe('regressions', () => {
   // and if/then, and completion.ts does not drop the branches the node already
   // excludes: a step with `run` is offered http/flag/approve/notify/verify,
   // each labelled "required", though adding one is a schema-exclusive error.
-  it('bug 7: completion in a step that has `run` offers no other kind key and labels nothing required', () => {
+  it('bug 7: completion in a step that has `run` offers no other kind key and labels nothing required', async () => {
     const { text, offset } = cursor(replaceOnce(CLEAN_RUNBOOK, '    requires: [flag-off]\n', '    requires: [flag-off]\n    |\n'));
     const { service, doc } = setup(text);
-    const items = service.complete(doc, offset);
+    const items = (await service.complete(doc, offset)).filter((i) => i.kind !== 'snippet');
     assert.deepEqual(items.map((i) => i.label).sort(), ['capture', 'check', 'cwd', 'description', 'env', 'owner', 'retries', 'retryDelay']);
     assert.deepEqual(items.filter((i) => i.detail?.startsWith('required')).map((i) => i.label), []);
   });
@@ -101,13 +101,13 @@ describe('regressions', () => {
   // src/core/language/analysis.ts returns no schema when the document is empty or its
   // kind is not (yet) valid, even when the file name decides the kind, so
   // completion.ts has nothing to offer in a new file.
-  it('bug 8: completion in an empty *.runbook.yaml offers apiVersion and kind; `kind: |` offers RollbackRunbook', () => {
+  it('bug 8: completion in an empty *.runbook.yaml offers apiVersion and kind; `kind: |` offers RollbackRunbook', async () => {
     const empty = setup('', { path: 'new.runbook.yaml' });
-    const labels = empty.service.complete(empty.doc, 0).map((i) => i.label);
+    const labels = (await empty.service.complete(empty.doc, 0)).map((i) => i.label);
     assert.ok(labels.includes('apiVersion') && labels.includes('kind'), JSON.stringify(labels));
     const { text, offset } = cursor('apiVersion: rollback-lens/v1\nkind: |\n');
     const s = setup(text, { path: 'new.runbook.yaml' });
-    assert.ok(s.service.complete(s.doc, offset).some((i) => i.label === 'RollbackRunbook'));
+    assert.ok((await s.service.complete(s.doc, offset)).some((i) => i.label === 'RollbackRunbook'));
   });
 
   // src/core/language/checks/runbook.ts declareRoleFix: with no `roles` key it appends a

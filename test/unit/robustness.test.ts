@@ -104,8 +104,8 @@ describe('robustness: nothing throws on odd inputs', () => {
         const actions = await service.codeActions(doc, { start: 0, end: text.length });
         assert.ok(Array.isArray(actions));
         for (const o of offsetsOf(text)) {
-          service.complete(doc, o);
-          service.hover(doc, o);
+          await service.complete(doc, o);
+          await service.hover(doc, o);
         }
         assert.ok(Array.isArray(service.symbols(doc)));
       }

@@ -52,15 +52,20 @@ describe('sign-off', () => {
 
 describe('overdue drills from the CLI', () => {
   const overdue = (out: string) => out.split('\n').filter((l) => l.includes('drill-overdue'));
-  it('quiet without an audit log; warns at drills.every when the log has no drill or an old one; quiet after a recent drill', async () => {
+  it('quiet without an audit log and right after the first record; warns at drills.every counted from the first record, or from an old drill; quiet after a recent drill', async () => {
     const dir = workspace();
     assert.deepEqual(overdue((await runCli(dir, 'validate', 'iris.runbook.yaml')).stdout), []);
-    await appendAuditRecord(dir, { kind: 'dry-run', path: 'iris.runbook.yaml', verdict: 'ready' });
-    let out = await runCli(dir, 'validate', 'iris.runbook.yaml');
-    assert.deepEqual(overdue(out.stdout), ['iris.runbook.yaml:43:10: warning drill-overdue no drill of this runbook is recorded; drills are due every 90d']);
-    assert.equal(out.code, 0, 'a warning does not fail validate');
-    // drills recorded relative to the calendar the CLI judges them by (ROLLBACK_LENS_NOW, pinned for the tests)
+    // records made relative to the calendar the CLI judges them by (ROLLBACK_LENS_NOW, pinned for the tests)
     const today = calendarClock()();
+    // the first dry-run starts the log: the cadence counts from it, nothing is overdue yet
+    await appendAuditRecord(dir, { kind: 'dry-run', path: 'iris.runbook.yaml', verdict: 'ready' }, { now: () => today });
+    assert.deepEqual(overdue((await runCli(dir, 'validate', 'iris.runbook.yaml')).stdout), []);
+    await appendAuditRecord(dir, { kind: 'dry-run', path: 'iris.runbook.yaml', verdict: 'ready' }, { now: () => today - 91 * DAY });
+    let out = await runCli(dir, 'validate', 'iris.runbook.yaml');
+    assert.deepEqual(overdue(out.stdout), [
+      `iris.runbook.yaml:43:10: warning drill-overdue no drill of this runbook is recorded in the 91 days since the audit log first saw it (${formatDate(today - 91 * DAY)}); drills are due every 90d`,
+    ]);
+    assert.equal(out.code, 0, 'a warning does not fail validate');
     await appendAuditRecord(dir, { kind: 'drill', path: 'iris.runbook.yaml', verdict: 'pass' }, { now: () => today - 100 * DAY });
     out = await runCli(dir, 'validate', 'iris.runbook.yaml');
     assert.deepEqual(overdue(out.stdout), [

@@ -653,6 +653,21 @@ describe('validate: dates and time against the injected clock (2026-11-22)', () 
     ]);
   });
 
+  it('no drill recorded: the cadence counts from when the log first saw the runbook (quiet until then, then a warning saying since when)', async () => {
+    // the log saw the runbook today (its first dry-run started the log): nothing is overdue yet
+    assert.deepEqual(await check(RB, { host: { lastDrill: null, firstSeen: NOW } }), []);
+    assert.deepEqual(await check(RB, { host: { lastDrill: null, firstSeen: NOW - 90 * DAY } }), []);
+    assert.deepEqual(await check(RB, { host: { lastDrill: null, firstSeen: NOW - 100 * DAY } }), [
+      warn(drillRange(), 'drill-overdue', 'no drill of this runbook is recorded in the 100 days since the audit log first saw it (2026-08-14); drills are due every 90d'),
+    ]);
+    // a log that never saw the runbook: its cadence has not started
+    assert.deepEqual(await check(RB, { host: { lastDrill: null, firstSeen: undefined } }), []);
+    // a drill recorded: judged by the drill, whenever the log first saw the runbook
+    assert.deepEqual(await check(RB, { host: { lastDrill: NOW - 100 * DAY, firstSeen: NOW - 200 * DAY } }), [
+      warn(drillRange(), 'drill-overdue', 'drill overdue: the last drill was on 2026-08-14 (100 days ago); drills are due every 90d'),
+    ]);
+  });
+
   it('no drill history available (undefined, or no lastDrill at all): nothing', async () => {
     assert.deepEqual(await check(RB, { host: { lastDrill: undefined } }), []);
     assert.deepEqual(await check(RB), []);

@@ -434,30 +434,30 @@ export async function runMain(main, tag, what) {
   return code;
 }
 
-// ---------------------------------------------------------------- driving the workbench as a user
-/** Opens a workspace file with Quick Open (Ctrl+P), as a user would, and waits for its editor. */
-export async function openFile(page, rel, { timeout = 45_000 } = {}) {
+// ---------------------------------------------------------------- workbench actions
+/** Opens `rel` (relative to the workspace) by Quick Open, as a user would, and waits for its editor. */
+export async function openFile(page, rel, waitMs) {
   await page.locator('.monaco-workbench').first().click({ position: { x: 700, y: 300 } }).catch(() => {});
   await page.keyboard.press('Control+P');
   const quickInput = page.locator('.quick-input-widget input');
-  await quickInput.waitFor({ timeout: timeout });
+  await quickInput.waitFor({ timeout: waitMs });
   await quickInput.fill(rel);
   // the file's own row (the list shows other rows first while the search runs), clicked
   const fileName = rel.split('/').pop();
   const row = page.locator(`.quick-input-list .monaco-list-row[aria-label*="${fileName}"]`).first();
-  await row.waitFor({ timeout: timeout });
+  await row.waitFor({ timeout: waitMs });
   await row.click();
-  await page.locator(`.tabs-container .tab.active[aria-label^="${fileName}"]`).first().waitFor({ timeout: timeout });
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: timeout });
+  await page.locator(`.tabs-container .tab.active[aria-label^="${fileName}"]`).first().waitFor({ timeout: waitMs });
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: waitMs });
   say(`opened ${rel}`);
 }
 
 /** Runs a command by its title through the command palette (F1). */
-export async function runCommand(page, title, { timeout = 45_000 } = {}) {
+export async function runCommand(page, title, waitMs) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: timeout });
+  await input.waitFor({ timeout: waitMs });
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: timeout });
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: waitMs });
   await page.keyboard.press('Enter');
 }

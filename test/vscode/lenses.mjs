@@ -154,7 +154,7 @@ async function main() {
 
 async function runbookVerdicts(page) {
   await closeAll(page);
-  await openFile(page, FLIP, { timeout: WAIT_MS });
+  await openFile(page, FLIP, WAIT_MS);
   const dryRun = async (verdict, recorded) => {
     const n = auditRecords().length;
     await clickLens(page, /^Dry-run$/);
@@ -181,7 +181,7 @@ async function runbookVerdicts(page) {
 
 async function contractVerdicts(page) {
   await closeAll(page);
-  await openFile(page, CONTRACT, { timeout: WAIT_MS });
+  await openFile(page, CONTRACT, WAIT_MS);
   await goToText(page, CONTRACT, '- id: parity');
   const run = async (verdict, recorded) => {
     const n = auditRecords().length;
@@ -201,7 +201,7 @@ async function contractVerdicts(page) {
 
 async function runningDrill(page) {
   await closeAll(page);
-  await openFile(page, RUNNING, { timeout: WAIT_MS });
+  await openFile(page, RUNNING, WAIT_MS);
   const n = auditRecords().length;
   await clickLens(page, /^Run drill$/);
   const running = /^running pin-serving… (\d+):(\d\d) \/ 2:00$/;
@@ -224,7 +224,7 @@ async function runningDrill(page) {
 
 async function signOffProgress(page) {
   await closeAll(page);
-  await openFile(page, FLIP, { timeout: WAIT_MS });
+  await openFile(page, FLIP, WAIT_MS);
   await expectLens(page, /^signed 0\/2: decisionMaker —, dataSteward —$/);
   const n = auditRecords().length;
   await clickLens(page, /^Sign off…$/);
@@ -323,7 +323,7 @@ async function waitRecord(n, kind, rel, verdict) {
 }
 
 async function closeAll(page) {
-  await runCommand(page, 'View: Close All Editors', { timeout: WAIT_MS });
+  await runCommand(page, 'View: Close All Editors', WAIT_MS);
 }
 
 /** Chooses the quick pick row whose label contains `label`. */

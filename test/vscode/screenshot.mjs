@@ -81,7 +81,7 @@ async function main() {
     await page.locator('.monaco-workbench .explorer-folders-view').first().waitFor({ timeout: WAIT_MS });
     say('workbench ready');
 
-    await openFile(page, rel);
+    await openFile(page, rel, WAIT_MS);
 
     // A squiggle in the editor.
     try {
@@ -97,7 +97,7 @@ async function main() {
     try {
       await panel.first().waitFor({ timeout: 10_000 });
     } catch {
-      await runCommand(page, 'View: Focus Problems');
+      await runCommand(page, 'View: Focus Problems', WAIT_MS);
       await panel.first().waitFor({ timeout: WAIT_MS });
     }
     const markerRows = panel.locator('.monaco-list-row .marker-message-details, .monaco-list-row .marker-message');
@@ -127,8 +127,8 @@ async function main() {
   let dryShot;
   if (!failures.length) {
     try {
-      await runCommand(page, 'View: Close Panel');
-      await openFile(page, 'iris/iris.runbook.yaml');
+      await runCommand(page, 'View: Close Panel', WAIT_MS);
+      await openFile(page, 'iris/iris.runbook.yaml', WAIT_MS);
       const lens = page.locator('.editor-instance .monaco-editor .codelens-decoration a', { hasText: 'Dry-run' }).first();
       await lens.waitFor({ timeout: WAIT_MS });
       await lens.click();

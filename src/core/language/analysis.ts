@@ -11,6 +11,7 @@ import { checkSyntaxValues } from './checks/syntax';
 import type { LanguageHost } from './host';
 import { keySpan as keySpanOf, parentKeySpan, schemaDiagnostics, valueSpan } from './schemaErrors';
 import { API_VERSION, KINDS, SCHEMAS, validatorFor, type JsonSchema } from './schemas';
+import { skeleton } from './skeletons';
 import type { Diagnostic, DocumentKind } from '../types';
 import { deref, getPair, parseYaml, type ParsedYaml } from '../yaml';
 
@@ -87,7 +88,12 @@ function analyzeUnguarded(input: DocumentInput, options: AnalysisOptions): Analy
   const wanted = expected ? `${expected === 'InterfaceContract' ? 'an' : 'a'} \`${expected}\`` : `a \`${KINDS.join('` or `')}\``;
   const root = deref(parsed.root);
   if (!root || (root.type === 'scalar' && (root.value === null || root.value === ''))) {
-    if (!parsed.hasSyntaxErrors) diagnostics.push({ span: firstLine, severity: 'error', code: 'empty-document', message: `empty document: expected ${wanted} with \`apiVersion\` and \`kind\`` });
+    if (!parsed.hasSyntaxErrors) {
+      // "Insert a skeleton": a minimal valid document of the kind the file name asks for, after whatever comments there are
+      const sep = text.length === 0 || text.endsWith('\n') ? '' : '\n';
+      const fixes = expected ? [{ title: 'Insert a skeleton', edits: [{ start: text.length, end: text.length, newText: sep + skeleton(expected, input.path) }], preferred: true }] : [];
+      diagnostics.push({ span: firstLine, severity: 'error', code: 'empty-document', message: `empty document: expected ${wanted} with \`apiVersion\` and \`kind\``, ...(fixes.length ? { fixes } : {}) });
+    }
     return { ...withParsed, syntactic: diagnostics };
   }
   if (root.type !== 'map') {
@@ -182,7 +188,7 @@ export async function semanticDiagnostics(analysis: Analysis, host: LanguageHost
     host,
   };
   const [files, specific, references] = await Promise.all([
-    checkFileRefs(ctx, analysis.schema),
+    checkFileRefs(ctx, analysis.schema, analysis.kind),
     analysis.kind === 'RollbackRunbook' ? checkRunbook(ctx) : checkContract(ctx),
     analysis.kind === 'RollbackRunbook' ? checkReferences(ctx) : Promise.resolve([]),
   ]);

@@ -2,6 +2,7 @@
 // Codes are stable: tools (CI, SARIF consumers) may key on them.
 export const DIAGNOSTIC_CODES: Record<string, string> = {
   'yaml-syntax': 'The file is not valid YAML.',
+  'yaml-unquoted-indicator': 'A value starts with an unquoted `>` or `|` (`when: > 250`), which YAML reads as a block scalar: quote it (`when: "> 250"`).',
   'yaml-warning': 'YAML that parses but is probably not what was meant.',
   'yaml-alias-limit': 'Aliases expand to too many nodes (a YAML alias bomb); validation stops.',
   'yaml-too-deep': 'The document nests too deeply to be checked.',
@@ -31,6 +32,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'unknown-step': '`requires`, or a drill scenario\'s `failStep` / `hangStep`, names a step that does not exist.',
   'dependency-cycle': 'Steps require each other in a cycle.',
   'missing-undo': 'A mutating (`run` or `http`) step has no `undo`.',
+  'undo-placeholder': 'A step\'s `undo` is a placeholder that could never reverse it (the quick fix\'s `exit 1` stub, a command that always fails, a request to `url: TODO`); a warning until it is replaced.',
   'undeclared-role': 'A role used in approve, signOff, communication, a step `owner`, a notification `to`, a drill\'s `approvals` or a reintroduction stage\'s `approve` is not declared.',
   'missing-decision-maker': 'No `decisionMaker` role is declared.',
   'unknown-metric': 'A trigger, a drill\'s injected metric or a reintroduction check names a metric the metrics source does not provide.',

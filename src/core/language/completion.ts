@@ -1,10 +1,17 @@
-// Completion from the schemas and the document: keys valid at the cursor,
-// enum values and examples, step ids inside `requires`, declared roles inside
-// `approve`/`signOff`/`owner`. The cursor's place in the tree is found by
-// parsing a copy of the text with a probe token at the cursor, so incomplete
-// lines resolve the way the YAML parser itself sees them. After a trigger's
-// `fromRule: file#`, the rule file's alert names (ruleInfo.ts).
+// Completion from the schemas, the document and the workspace: keys valid at
+// the cursor, enum values and examples, step ids inside `requires`, declared
+// roles in every role position (`owner`, `approve`, `signOff`, `notify.to`,
+// reintroduction `approve`), the metrics source's names (with their current
+// values) for a trigger's or check's `metric`, and a snapshot's nested numbers
+// for `metrics.paths`. Where the document or the workspace declares the names,
+// the schema's examples are not offered. The cursor's place in the tree is
+// found by parsing a copy of the text with a probe token at the cursor, so
+// incomplete lines resolve the way the YAML parser itself sees them. After a
+// trigger's `fromRule: file#`, the rule file's alert names (ruleInfo.ts).
+// Snippets (snippets/*.code-snippets.json, the same files the manifest
+// contributes) are offered in key positions only, never in a value position.
 import type { Analysis } from './analysis';
+import type { Facts } from './facts';
 import type { LanguageHost } from './host';
 import { ruleCompletion } from './ruleInfo';
 import { requiredOnlyKey } from './schemaErrors';
@@ -12,10 +19,12 @@ import { describe, propertiesAt, resolveRef, schemasAt, typeLabel, type JsonSche
 import type { CompletionItem, Span } from '../types';
 import { deref, locate, parseYaml, type PNode, type PathSegment } from '../yaml';
 import { STEP_KINDS } from '../runbook/steps';
+import runbookSnippets from '../../../snippets/runbook.code-snippets.json';
+import contractSnippets from '../../../snippets/contract.code-snippets.json';
 
 const PROBE = '__rl_probe__';
 
-export function complete(analysis: Analysis, offset: number, host?: LanguageHost): CompletionItem[] {
+export function complete(analysis: Analysis, offset: number, host?: LanguageHost, facts: Facts = {}): CompletionItem[] {
   const schema = analysis.schema;
   if (!schema) return [];
   const text = analysis.input.text;
@@ -40,16 +49,40 @@ export function complete(analysis: Analysis, offset: number, host?: LanguageHost
     if (probe) {
       const parentPath = probe.path.slice(0, -1);
       const parentSchemas = schemasAt(schema, parentPath);
+      // a snippet goes where a key or a list item starts (its body brings its own `- `)
+      const snippets = !hasColon && /^\s*$/.test(before) ? snippetItems(analysis, replace) : [];
       if (parentSchemas.length > 0 && !acceptsObject(parentSchemas)) {
         // a list of plain values (`- |`): complete values, not keys
-        return valueItems(analysis, schema, parentPath, replace, probe.root);
+        return [...valueItems(analysis, schema, parentPath, replace, probe.root, facts), ...snippets];
       }
-      return keyItems(schema, parentPath, probe.root, replace, indentFor(before), hasColon);
+      return [...keyItems(schema, parentPath, probe.root, replace, indentFor(before), hasColon), ...snippets];
     }
   }
   const probe = probePath(text, wordStart, wordEnd, PROBE, false);
   if (!probe) return [];
-  return valueItems(analysis, schema, probe.path, replace, probe.root);
+  return valueItems(analysis, schema, probe.path, replace, probe.root, facts);
+}
+
+interface Snippet {
+  prefix: string | string[];
+  body: string | string[];
+  description?: string;
+}
+
+const SNIPPETS: Record<string, Record<string, Snippet>> = { RollbackRunbook: runbookSnippets, InterfaceContract: contractSnippets };
+
+/** The document kind's snippets, one item per prefix (as VS Code lists contributed snippets). */
+function snippetItems(analysis: Analysis, replace: Span): CompletionItem[] {
+  const all = analysis.kind ? SNIPPETS[analysis.kind] : undefined;
+  if (!all) return [];
+  const out: CompletionItem[] = [];
+  for (const [name, s] of Object.entries(all)) {
+    const body = Array.isArray(s.body) ? s.body.join('\n') : s.body;
+    for (const prefix of Array.isArray(s.prefix) ? s.prefix : [s.prefix]) {
+      out.push({ label: prefix, kind: 'snippet', insertText: body, snippet: true, replace, detail: name, ...(s.description ? { documentation: s.description } : {}) });
+    }
+  }
+  return out;
 }
 
 interface Probe {
@@ -121,7 +154,7 @@ function keyItems(schema: JsonSchema, parentPath: PathSegment[], root: PNode | n
     });
 }
 
-function valueItems(analysis: Analysis, schema: JsonSchema, path: PathSegment[], replace: Span, probeRoot: PNode | null): CompletionItem[] {
+function valueItems(analysis: Analysis, schema: JsonSchema, path: PathSegment[], replace: Span, probeRoot: PNode | null, facts: Facts): CompletionItem[] {
   const items = new Map<string, CompletionItem>();
   const add = (label: string, kind: CompletionItem['kind'], detail?: string, documentation?: string): void => {
     if (!items.has(label)) items.set(label, { label, kind, insertText: label, replace, ...(detail ? { detail } : {}), ...(documentation ? { documentation } : {}) });
@@ -129,7 +162,8 @@ function valueItems(analysis: Analysis, schema: JsonSchema, path: PathSegment[],
   // a list of references holds each one once: skip the ones already listed
   const parentList = typeof path[path.length - 1] === 'number' ? deref(locate(probeRoot, path.slice(0, -1)).node) : null;
   const listed = new Set(parentList?.type === 'seq' ? parentList.items.map((i) => (i?.type === 'scalar' ? String(i.value) : '')) : []);
-  for (const ref of referenceValues(analysis, path, probeRoot)) if (!listed.has(ref.label)) add(ref.label, 'reference', ref.detail);
+  const refs = referenceValues(analysis, path, probeRoot, facts);
+  for (const ref of refs) if (!listed.has(ref.label)) add(ref.label, 'reference', ref.detail, ref.documentation);
   const schemas = schemasAt(schema, path);
   for (const s of schemas) {
     for (const e of s.enum ?? []) if (isScalar(e)) add(String(e), 'enum', typeLabel([s]), describe([s]));
@@ -139,6 +173,8 @@ function valueItems(analysis: Analysis, schema: JsonSchema, path: PathSegment[],
       add('false', 'enum');
     }
   }
+  // the schema's examples are guesses: where the document or the workspace names what can go here, only those
+  if (refs.length > 0) return [...items.values()];
   for (const s of schemas) {
     for (const e of s.examples ?? []) if (isScalar(e)) add(String(e), 'value', 'example');
     if (s.default !== undefined && isScalar(s.default)) add(String(s.default), 'value', 'default');
@@ -153,12 +189,38 @@ function isScalar(v: unknown): v is string | number | boolean {
 interface RefValue {
   label: string;
   detail: string;
+  documentation?: string;
 }
 
-/** Values that name something declared elsewhere in the same document. */
-function referenceValues(analysis: Analysis, path: PathSegment[], probeRoot: PNode | null): RefValue[] {
+/** Every place a role is named (`#`: a list index). */
+const ROLE_PLACES = new Set(
+  ['steps/#/approve', 'steps/#/owner', 'steps/#/notify/to', 'closure/signOff', 'communication/#/owner', 'reintroduction/stages/#/approve'].flatMap((p) =>
+    p.endsWith('owner') ? [p] : [p, `${p}/#`],
+  ),
+);
+/** Every place a metric of the metrics source is named. */
+const METRIC_PLACES = new Set(['triggers/#/metric', 'reintroduction/stages/#/checks/#/metric']);
+
+/** How a number reads in a detail: as written in the snapshot. */
+const shown = (n: number): string => String(n);
+
+/** Values that name something declared elsewhere in the document or in the workspace. */
+function referenceValues(analysis: Analysis, path: PathSegment[], probeRoot: PNode | null, facts: Facts): RefValue[] {
   if (analysis.kind !== 'RollbackRunbook') return [];
   const p = path.map((s) => (typeof s === 'number' ? '#' : s)).join('/');
+  if (METRIC_PLACES.has(p)) {
+    const m = facts.metrics;
+    if (!m) return [];
+    return m.names.map((n) => ({
+      label: n.name,
+      detail: n.query !== undefined ? 'metric · Prometheus query' : n.value !== undefined ? `metric · ${shown(n.value)} now (${m.source})` : `metric · ${m.source}`,
+      ...(n.query !== undefined ? { documentation: `\`\`\`promql\n${n.query}\n\`\`\`` } : {}),
+    }));
+  }
+  if (path.length === 3 && path[0] === 'metrics' && path[1] === 'paths' && facts.metrics) {
+    const m = facts.metrics;
+    return m.leaves.map((l) => ({ label: l.path, detail: `${shown(l.value)} in ${m.source}` }));
+  }
   // Read declarations from the probed text: it is the freshest view of the document.
   const root = probeRoot;
   if (p === 'steps/#/requires/#' || p === 'steps/#/requires') {
@@ -178,7 +240,7 @@ function referenceValues(analysis: Analysis, path: PathSegment[], probeRoot: PNo
     }
     return out;
   }
-  if (p === 'steps/#/approve/#' || p === 'steps/#/approve' || p === 'closure/signOff/#' || p === 'closure/signOff' || p === 'communication/#/owner') {
+  if (ROLE_PLACES.has(p)) {
     const roles = deref(locate(root, ['roles']).node);
     if (!roles || roles.type !== 'map') return [];
     return roles.pairs

@@ -1,7 +1,28 @@
 // What the language service needs from the world, injected. The core never
 // touches files itself; the node layer and the editor adapter implement this.
+// The audit log's last runs (lastDrillRun, lastContractRun) are optional: a
+// host without them gives hovers without "last result" lines.
 
 export type FileStat = 'file' | 'directory' | 'missing' | 'outside';
+
+/** The newest drill of a runbook the audit log recorded, with what each step did. */
+export interface LastDrillRun {
+  /** Epoch milliseconds. */
+  at: number;
+  scenario: string;
+  verdict: string;
+  /** By step id: its outcome (done, failed, skipped, …), how long it took, and its undo's outcome when the drill undid it. */
+  steps: Record<string, { outcome: string; durationMs?: number; undo?: string }>;
+}
+
+/** The newest contract-test run of a contract the audit log recorded, with each test's rule results. */
+export interface LastContractRun {
+  /** Epoch milliseconds. */
+  at: number;
+  verdict: string;
+  /** By test id: its rules as the report measured them (`probability.abs`: value 0.012 against threshold 0.05). */
+  tests: Record<string, Array<{ id: string; field?: string; threshold?: number; value?: number; verdict: string }>>;
+}
 
 export interface LanguageHost {
   /** Reads a workspace file by workspace-relative posix path; undefined when it cannot be read. */
@@ -15,4 +36,15 @@ export interface LanguageHost {
    * null when none is recorded, undefined when no drill history is available.
    */
   lastDrill?(runbookPath: string): Promise<number | null | undefined>;
+  /**
+   * When the drill history first saw the runbook (the oldest audit record of
+   * any kind about it): its drill cadence counts from then. Undefined when it
+   * never saw it. A host without this method cannot tell, and a runbook with
+   * no drill recorded is then overdue at once.
+   */
+  firstSeen?(runbookPath: string): Promise<number | undefined>;
+  /** The newest recorded drill of a runbook with its steps' outcomes; null when none, undefined when no history is available. */
+  lastDrillRun?(runbookPath: string): Promise<LastDrillRun | null | undefined>;
+  /** The newest recorded contract-test run of a contract with its rule results; null when none, undefined when no history is available. */
+  lastContractRun?(contractPath: string): Promise<LastContractRun | null | undefined>;
 }

@@ -1,8 +1,11 @@
 // The language service: one analysis per document version, reused by every
-// request on that version. Pure: the host brings files and time.
+// request on that version. Pure: the host brings files, time and the audit
+// log's last runs; completion and hover gather what they need of those first
+// (facts.ts), then answer synchronously over the analysis.
 import { analyze, semanticDiagnostics, DEFAULT_ANALYSIS_OPTIONS, type Analysis, type AnalysisOptions } from './analysis';
 import { complete } from './completion';
 import { contractTests } from './contractTests';
+import { gatherFacts, type Facts } from './facts';
 import type { LanguageHost } from './host';
 import { hover } from './hover';
 import { symbols } from './symbols';
@@ -71,12 +74,26 @@ export class LanguageService {
     return e.diagnostics;
   }
 
-  complete(doc: TextDocumentInput, offset: number): CompletionItem[] {
-    return guard(() => complete(this.entry(doc).analysis, offset, this.host), []);
+  /** Completion at `offset`, with what the workspace declares (facts.ts: the metrics source's names and values). */
+  async complete(doc: TextDocumentInput, offset: number): Promise<CompletionItem[]> {
+    const analysis = this.entry(doc).analysis;
+    const facts = await this.facts(analysis);
+    return guard(() => complete(analysis, offset, this.host, facts), []);
   }
 
-  hover(doc: TextDocumentInput, offset: number): HoverResult | null {
-    return guard(() => hover(this.entry(doc).analysis, offset, this.host), null);
+  /** Hover at `offset`, with what references name in the workspace (current metric values, the last recorded runs). */
+  async hover(doc: TextDocumentInput, offset: number): Promise<HoverResult | null> {
+    const analysis = this.entry(doc).analysis;
+    const facts = await this.facts(analysis);
+    return guard(() => hover(analysis, offset, this.host, facts), null);
+  }
+
+  private async facts(analysis: Analysis): Promise<Facts> {
+    try {
+      return await gatherFacts(analysis, this.host);
+    } catch {
+      return {};
+    }
   }
 
   symbols(doc: TextDocumentInput): DocumentSymbol[] {

@@ -18,10 +18,38 @@ export type StepKind = (typeof STEP_KINDS)[number];
  * mapping and in a flow one. A flag step is undone by the variant it
  * replaced and needs none.
  */
-export const UNDO_STUBS: Readonly<Partial<Record<StepKind, { block: string; flow: string }>>> = {
-  run: { block: 'exit 1  # TODO: the command that reverses this step', flow: '"exit 1"' },
-  http: { block: '{ method: POST, url: TODO }', flow: '{ method: POST, url: TODO }' },
+export const UNDO_STUBS: Readonly<Partial<Record<StepKind, UndoStub>>> = {
+  run: {
+    block: 'exit 1  # TODO: the command that reverses this step',
+    flow: '"exit 1"',
+    placeholder: (undo) => {
+      if (typeof undo !== 'string' || !FAILING_COMMAND.test(undo.trim())) return undefined;
+      const command = undo.trim().replace(/\s*#.*$/, '');
+      return { at: [], why: `\`${command}\` always fails, so this step could not be reversed`, replaceWith: 'the command' };
+    },
+  },
+  http: {
+    block: '{ method: POST, url: TODO }',
+    flow: '{ method: POST, url: TODO }',
+    placeholder: (undo) => (asString(asObject(undo).url) === 'TODO' ? { at: ['url'], why: 'its `url` is `TODO`', replaceWith: 'the request' } : undefined),
+  },
 };
+
+/**
+ * The `undo` stub of a kind: what the quick fix writes (block and flow
+ * mapping), and how to tell that an `undo` is still that stub, or as good as
+ * one (a command that always fails, a request to `url: TODO`): `at` is the
+ * path inside the `undo` where it stands, `why` says why it cannot reverse the
+ * step, `replaceWith` what should stand there instead.
+ */
+export interface UndoStub {
+  block: string;
+  flow: string;
+  placeholder(undo: unknown): { at: string[]; why: string; replaceWith: string } | undefined;
+}
+
+/** A run command that always fails, as the stub writes it (`exit 1`, with or without its `# TODO` comment), or `false`. */
+const FAILING_COMMAND = /^(?:exit\s+0*[1-9]\d*|false)\s*(?:#.*)?$/;
 
 export interface StepInfo {
   index: number;

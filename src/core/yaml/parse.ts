@@ -4,6 +4,10 @@
 // not copied, and their expansion is bounded, so an alias bomb costs O(nodes)
 // and produces a located error instead of exhausting memory. An unclosed
 // quote is reported where the quote opens (the library reports end of file).
+// A value that starts with an unquoted `>` or `|` followed by text (`when: >
+// 250`: YAML reads a block-scalar indicator and then fails) is read as the
+// plain text it was meant to be: one located `yaml-unquoted-indicator` error
+// with a "Quote it" fix, and the rest of the document is checked as usual.
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, Parser, type Document, type Node as YNode } from 'yaml';
 import { parseYamlFast } from './fast';
 import type { Diagnostic, Span } from '../types';
@@ -63,7 +67,91 @@ export function parseYamlRecovering(text: string, limits: ParseLimits = DEFAULT_
       ],
     };
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, strict: true });
+  const doc = parseDocument(text, YAML_OPTIONS);
+  if (doc.errors.length > 0) {
+    const recovered = withIndicatorsAsText(text, doc, limits);
+    if (recovered) return recovered;
+  }
+  return fromDocument(text, doc, limits);
+}
+
+const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, strict: true } as const;
+
+/** What a misused indicator is replaced with while parsing (same length, so every offset stays), and back. */
+const SENTINEL: Record<string, string> = { '>': '\uE000', '|': '\uE001' };
+const RESTORE = /[\uE000\uE001]/g;
+const restoreIndicators = (s: string): string => s.replace(RESTORE, (c) => (c === '\uE000' ? '>' : '|'));
+
+/**
+ * Offsets of `>` / `|` that open a value (after `key: `, `- `, `[` or `,`) and
+ * are followed on their line by what no block-scalar header allows (a header
+ * is an indentation digit and/or a chomping `+`/`-`, then only a comment).
+ * Candidates only: the parse confirms each one (a plain scalar starts there).
+ */
+function misusedIndicators(text: string): number[] {
+  const out: number[] = [];
+  const re = /(?:^[ \t]*(?:-[ \t]+)*|:[ \t]+|[[,][ \t]*)([>|])(.*)$/gm;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const rest = m[2]!;
+    if (/^(?:[1-9][+-]?|[+-][1-9]?)?(?:[ \t]+#.*)?[ \t]*$/.test(rest)) continue; // a real block scalar's header
+    out.push(m.index + m[0].length - rest.length - 1);
+  }
+  return out;
+}
+
+/** The parse with each misused indicator read as text, plus its error; undefined when there is none. */
+function withIndicatorsAsText(text: string, original: Document, limits: ParseLimits): ParsedYaml | undefined {
+  if (/[\uE000\uE001]/.test(text)) return undefined; // the sentinels are taken: leave the document as it is
+  let candidates = misusedIndicators(text);
+  for (let attempt = 0; attempt < 2 && candidates.length; attempt++) {
+    let patched = text;
+    for (const at of candidates) patched = patched.slice(0, at) + SENTINEL[text[at]!]! + patched.slice(at + 1);
+    const doc = parseDocument(patched, YAML_OPTIONS);
+    // the same errors or more: the indicators were not the problem
+    if (doc.errors.length >= original.errors.length) return undefined;
+    const parsed = fromDocument(text, doc, limits, restoreIndicators);
+    const starts = new Map<number, { node: PScalar; key?: string }>();
+    collectScalars(parsed.root, undefined, starts);
+    const confirmed = candidates.filter((at) => {
+      const s = starts.get(at);
+      return s && typeof s.node.value === 'string' && s.node.value.startsWith(text[at]!);
+    });
+    if (confirmed.length !== candidates.length) {
+      candidates = confirmed;
+      continue;
+    }
+    const own = confirmed.map((at) => unquotedIndicator(text, at, starts.get(at)!));
+    parsed.diagnostics.unshift(...own);
+    parsed.diagnostics.sort((a, b) => a.span.start - b.span.start);
+    return parsed;
+  }
+  return undefined;
+}
+
+/** Every scalar by its start offset, with how its place is written (`when: `, `- `, or nothing in a flow list). */
+function collectScalars(n: PNode | null, place: string | undefined, out: Map<number, { node: PScalar; key?: string }>): void {
+  if (!n) return;
+  if (n.type === 'scalar') out.set(n.start, { node: n, ...(place !== undefined ? { key: place } : {}) });
+  else if (n.type === 'map') for (const p of n.pairs) collectScalars(p.value, `${p.keyText}: `, out);
+  else if (n.type === 'seq') for (const it of n.items) collectScalars(it, n.flow ? '' : '- ', out);
+}
+
+function unquotedIndicator(text: string, at: number, found: { node: PScalar; key?: string }): Diagnostic {
+  const indicator = text[at]!;
+  const value = String(found.node.value);
+  const quoted = JSON.stringify(value);
+  const span = { start: found.node.start, end: found.node.end };
+  return {
+    span,
+    severity: 'error',
+    code: 'yaml-unquoted-indicator',
+    message: `YAML reads \`${indicator}\` at the start of a value as a ${indicator === '>' ? 'folded' : 'literal'} block scalar, so \`${value}\` is not the text it looks like; quote it: \`${found.key ?? ''}${quoted}\``,
+    fixes: [{ title: `Quote it: \`${quoted}\``, edits: [{ ...span, newText: quoted }], preferred: true }],
+  };
+}
+
+/** The located diagnostics, the tree and the value of a parsed document (`restore` maps each scalar string back). */
+function fromDocument(text: string, doc: Document, limits: ParseLimits, restore?: (s: string) => string): ParsedYaml {
   const diagnostics: Diagnostic[] = [];
   // one broken construct can cascade into hundreds of errors: show the first ones
   for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
@@ -83,7 +171,7 @@ export function parseYamlRecovering(text: string, limits: ParseLimits = DEFAULT_
   for (const w of doc.warnings) {
     diagnostics.push({ span: errorSpan(text, w.pos), severity: 'warning', code: 'yaml-warning', message: yamlMessage(w.message, w.code) });
   }
-  const builder = new TreeBuilder(text, doc, limits, diagnostics);
+  const builder = new TreeBuilder(text, doc, limits, diagnostics, restore);
   const built = doc.contents ? builder.build(doc.contents as YNode) : null;
   return {
     text,
@@ -176,6 +264,7 @@ class TreeBuilder {
     private readonly doc: Document,
     private readonly limits: ParseLimits,
     private readonly diagnostics: Diagnostic[],
+    private readonly restore?: (s: string) => string,
   ) {}
 
   build(n: YNode): Built {
@@ -185,7 +274,8 @@ class TreeBuilder {
     let end = trimEnd(this.text, start, range[1]);
     let built: Built;
     if (isScalar(n)) {
-      built = { node: { type: 'scalar', start, end, value: n.value }, value: n.value, size: 1 };
+      const value = this.restore && typeof n.value === 'string' ? this.restore(n.value) : n.value;
+      built = { node: { type: 'scalar', start, end, value }, value, size: 1 };
     } else if (isMap(n)) {
       const pairs: PPair[] = [];
       const obj: Record<string, unknown> = {};

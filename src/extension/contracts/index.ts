@@ -24,6 +24,7 @@ export class ContractTests implements vscode.Disposable {
   private readonly reports = new LastReports();
   private readonly tree: ContractTree;
   private readonly runs: ContractRuns;
+  private readonly lenses: ContractLenses;
   /** Fires after every run with what was reported to the Test Explorer. */
   readonly onDidFinishRun: vscode.Event<RunRecord[]>;
 
@@ -38,7 +39,7 @@ export class ContractTests implements vscode.Disposable {
     this.tree = new ContractTree(this.controller, client, log);
     this.runs = new ContractRuns(this.controller, this.tree, this.reports, log, settings, workerPath);
     this.onDidFinishRun = this.runs.onDidFinishRun;
-    const lenses = new ContractLenses(this.tree, this.reports);
+    const lenses = (this.lenses = new ContractLenses(this.tree, this.reports));
     const statusBar = new ContractStatusBar(this.tree, this.reports);
     this.controller.resolveHandler = async (item) => {
       if (!item) await this.discoverAll();
@@ -67,7 +68,7 @@ export class ContractTests implements vscode.Disposable {
       }),
       vscode.languages.registerCodeLensProvider({ language: 'rollback-contract' }, lenses),
       vscode.commands.registerCommand('rollbackLens.runContractTest', (uri?: vscode.Uri | string, testId?: string) => this.runFromCommand(uri, testId)),
-      vscode.commands.registerCommand('rollbackLens.recordBaseline', (uri: vscode.Uri | string, testId: string, version?: string) => this.recordBaseline(uri, testId, version)),
+      vscode.commands.registerCommand('rollbackLens.recordBaseline', (uri: vscode.Uri | string, testId: string, version?: string, confirmed?: boolean) => this.recordBaseline(uri, testId, version, confirmed)),
       vscode.commands.registerCommand('rollbackLens.explainRestricted', () => vscode.window.showInformationMessage(UNTRUSTED, 'Manage Workspace Trust').then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'))),
       vscode.workspace.onDidGrantWorkspaceTrust(() => lenses.refresh()),
     );
@@ -120,9 +121,21 @@ export class ContractTests implements vscode.Disposable {
     );
   }
 
-  /** Runs the source on the test's inputs and replaces its baseline (after asking). */
-  recordBaseline(uri: vscode.Uri | string, testId: string, version?: string): Promise<string | undefined> {
-    return recordBaseline(this.log, this.toolVersion, uri, testId, version);
+  /**
+   * Runs the source on the test's inputs and replaces its baseline (after
+   * asking). A replaced baseline makes the test's last result stale: its
+   * verdict lens goes and the Test Explorer marks it outdated.
+   */
+  async recordBaseline(uriArg: vscode.Uri | string, testId: string, version?: string, confirmed?: boolean): Promise<string | undefined> {
+    const said = await recordBaseline(this.log, this.toolVersion, uriArg, testId, version, confirmed);
+    if (said) {
+      const uri = typeof uriArg === 'string' ? vscode.Uri.parse(uriArg) : uriArg;
+      this.reports.delete(uri, testId);
+      const item = this.tree.test(uri, testId);
+      if (item) this.controller.invalidateTestResults(item);
+      this.lenses.refresh();
+    }
+    return said;
   }
 
   dispose(): void {

@@ -36,6 +36,11 @@ export class LastReports {
     const key = contract.toString();
     (this.byContract.get(key) ?? this.byContract.set(key, new Map()).get(key)!).set(testId, report);
   }
+
+  /** Forgets the test's last report (its baseline was replaced, so the verdict no longer holds). */
+  delete(contract: vscode.Uri, testId: string): void {
+    this.byContract.get(contract.toString())?.delete(testId);
+  }
 }
 
 export class ContractRuns implements vscode.Disposable {

@@ -116,42 +116,67 @@ export async function scanAuditLog(file: string, onEntry: (e: AuditEntry) => voi
  * Records on broken lines are skipped; a broken chain does not hide drills.
  */
 export function lastDrillFromAudit(workspaceRoot: string): (runbookPath: string) => Promise<number | null | undefined> {
+  return drillHistoryFromAudit(workspaceRoot).lastDrill;
+}
+
+/**
+ * Both LanguageHost methods the overdue-drill check uses, over one cached
+ * read of the log: `lastDrill` (above) and `firstSeen`, the time of the
+ * oldest record of any kind about the runbook (when the log first saw it:
+ * its drill cadence counts from then), undefined when the log has none or
+ * there is no log.
+ */
+export function drillHistoryFromAudit(workspaceRoot: string): {
+  lastDrill: (runbookPath: string) => Promise<number | null | undefined>;
+  firstSeen: (runbookPath: string) => Promise<number | undefined>;
+} {
   const file = auditLogPath(workspaceRoot);
-  let cache: { key: string; drills: Promise<Map<string, number> | undefined> } | undefined;
-  return async (runbookPath) => {
+  let cache: { key: string; history: Promise<History | undefined> } | undefined;
+  const history = async (): Promise<History | undefined> => {
     let st: Stats;
     try {
       st = await fs.stat(file);
-    } catch (e) {
+    } catch {
       cache = undefined;
       // no log: this workspace keeps no drill history (yet), so nothing is overdue
       return undefined;
     }
     const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
-    if (cache?.key !== key) cache = { key, drills: newestDrills(file) };
+    if (cache?.key !== key) cache = { key, history: readHistory(file) };
     const mine = cache;
-    const drills = await mine.drills;
-    if (!drills) {
-      if (cache === mine) cache = undefined;
-      return undefined;
-    }
-    return drills.get(normalizeRel(runbookPath)) ?? null;
+    const h = await mine.history;
+    if (!h && cache === mine) cache = undefined;
+    return h;
+  };
+  return {
+    lastDrill: async (runbookPath) => {
+      const h = await history();
+      return h ? (h.newestDrill.get(normalizeRel(runbookPath)) ?? null) : undefined;
+    },
+    firstSeen: async (runbookPath) => (await history())?.firstSeen.get(normalizeRel(runbookPath)),
   };
 }
 
-async function newestDrills(file: string): Promise<Map<string, number> | undefined> {
-  const newest = new Map<string, number>();
+interface History {
+  newestDrill: Map<string, number>;
+  firstSeen: Map<string, number>;
+}
+
+async function readHistory(file: string): Promise<History | undefined> {
+  const h: History = { newestDrill: new Map(), firstSeen: new Map() };
   try {
     await scanAuditLog(file, ({ record }) => {
-      if (record.kind !== 'drill' || record.verdict === 'cancelled' || record.outcome === 'cancelled') return;
       const t = Date.parse(record.time);
+      if (!Number.isFinite(t) || typeof record.path !== 'string') return;
       const p = normalizeRel(record.path);
-      if (Number.isFinite(t) && t > (newest.get(p) ?? -Infinity)) newest.set(p, t);
+      if (t < (h.firstSeen.get(p) ?? Infinity)) h.firstSeen.set(p, t);
+      if (record.kind !== 'drill' || record.verdict === 'cancelled' || record.outcome === 'cancelled') return;
+      if (t > (h.newestDrill.get(p) ?? -Infinity)) h.newestDrill.set(p, t);
     });
   } catch {
     return undefined;
   }
-  return newest;
+  return h;
 }
 
 function normalizeRel(p: string): string {

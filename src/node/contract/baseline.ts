@@ -19,10 +19,18 @@
 // failing, cancelled or crashing run leaves the old baseline and sidecar as
 // they were. (A crash between the two renames leaves a new baseline beside
 // the old sidecar; its digest then no longer matches, which checkSidecar says.)
+//
+// Recording is in two steps so nothing is replaced unseen: prepareBaseline()
+// runs the source into the temporary files and says what would change
+// (baselineChange.ts: the baseline it replaces, how many rows differ, where
+// the version entered disagrees with the file name or the old sidecar);
+// commit() first copies the baseline and sidecar it replaces to a dated copy
+// in `keepDir` (when given), then renames; discard() drops the new files.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { sha256File } from '../jsonl';
 import { obtainOutputChunks, prepareFile, prepareOutputs, SourceError, type ObtainOptions, type SourceSpec } from '../sources';
+import { describeChange, keepCopies, type BaselineChange } from './baselineChange';
 
 export const TOOL_NAME = 'rollback-lens';
 
@@ -123,6 +131,10 @@ export interface RecordBaselineOptions {
   obtain?: Omit<ObtainOptions, 'cwd' | 'inputsFile' | 'seed' | 'signal'>;
   /** The recording time (default: now). */
   now?: Date;
+  /** The outputs' key field: rows of the old and the new baseline are paired by it (without: by position). */
+  key?: string;
+  /** Where commit() keeps a dated copy of the baseline and sidecar it replaces (absolute; created when needed). */
+  keepDir?: string;
 }
 
 export interface RecordedBaseline {
@@ -131,12 +143,39 @@ export interface RecordedBaseline {
   sidecar: string;
   meta: Sidecar;
   rows: number;
+  /** What replacing the old baseline changed (prepareBaseline's). */
+  change: BaselineChange;
+  /** The dated copies of the baseline and sidecar it replaced (absolute), when there was one and keepDir was given. */
+  kept?: { baseline: string; sidecar?: string };
+}
+
+/** New outputs in temporary files beside the baseline, and what replacing the baseline with them would change. */
+export interface PendingBaseline {
+  baseline: string;
+  sidecar: string;
+  meta: Sidecar;
+  rows: number;
+  change: BaselineChange;
+  /** Keeps the replaced files (keepDir), then puts the new ones in place. */
+  commit(): Promise<RecordedBaseline>;
+  /** Drops the new files; the baseline stays as it was. A no-op after commit(). */
+  discard(): Promise<void>;
 }
 
 const posix = (p: string): string => p.split(path.sep).join('/');
 
 /** Runs the source on the test's inputs and replaces the baseline and its sidecar; see the top of this file. */
 export async function recordBaseline(o: RecordBaselineOptions): Promise<RecordedBaseline> {
+  const pending = await prepareBaseline(o);
+  try {
+    return await pending.commit();
+  } finally {
+    await pending.discard();
+  }
+}
+
+/** Runs the source on the test's inputs into temporary files and says what replacing the baseline would change; see the top of this file. */
+export async function prepareBaseline(o: RecordBaselineOptions): Promise<PendingBaseline> {
   const dir = path.resolve(o.contractDir);
   const inputsFile = path.resolve(dir, o.test.inputs);
   const baseline = path.resolve(dir, o.test.baseline);
@@ -150,6 +189,7 @@ export async function recordBaseline(o: RecordBaselineOptions): Promise<Recorded
 
   const rows = obtainOutputChunks(o.source, { ...o.obtain, cwd: dir, inputsFile, ...(seed !== undefined ? { seed } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   const outputs = await prepareOutputs(rows, baseline);
+  let side: Awaited<ReturnType<typeof prepareFile>> | undefined;
   try {
     if (outputs.rows === 0) throw new SourceError('bad-output', `the source gave no outputs; ${o.test.baseline} was not recorded`);
     const folder = path.dirname(baseline);
@@ -169,17 +209,40 @@ export async function recordBaseline(o: RecordBaselineOptions): Promise<Recorded
       digest: outputs.digest,
       tool: { name: TOOL_NAME, version: o.toolVersion },
     };
-    const side = await prepareFile(sidecar, JSON.stringify(meta, null, 2) + '\n');
-    try {
-      if (o.signal?.aborted) throw new SourceError('cancelled', `cancelled; ${o.test.baseline} was not recorded`);
-      await outputs.commit();
-    } catch (e) {
-      await side.discard();
-      throw e;
-    }
-    await side.commit();
-    return { baseline, sidecar, meta, rows: outputs.rows };
-  } finally {
-    await outputs.discard(); // no-op once committed
+    const previous = await readSidecar(baseline).catch(() => undefined);
+    const change = await describeChange({ baseline, next: outputs.tmp, rows: outputs.rows, version, ...(previous ? { previous } : {}), ...(o.key ? { key: o.key } : {}) });
+    side = await prepareFile(sidecar, JSON.stringify(meta, null, 2) + '\n');
+    const newSidecar = side;
+    let done = false;
+    return {
+      baseline,
+      sidecar,
+      meta,
+      rows: outputs.rows,
+      change,
+      async commit() {
+        if (o.signal?.aborted) throw new SourceError('cancelled', `cancelled; ${o.test.baseline} was not recorded`);
+        const kept = o.keepDir && change.previous ? await keepCopies(baseline, sidecar, o.keepDir, meta.recordedAt!) : undefined;
+        try {
+          await outputs.commit();
+        } catch (e) {
+          await newSidecar.discard();
+          throw e;
+        }
+        await newSidecar.commit();
+        done = true;
+        return { baseline, sidecar, meta, rows: outputs.rows, change, ...(kept ? { kept } : {}) };
+      },
+      async discard() {
+        if (done) return;
+        done = true;
+        await outputs.discard();
+        await newSidecar.discard();
+      },
+    };
+  } catch (e) {
+    await outputs.discard();
+    await side?.discard();
+    throw e;
   }
 }

@@ -1,6 +1,7 @@
 // What the audit log keeps of each run, the same from the CLI and the editor:
-// one record per contract-test run, dry-run and drill, one per answer at a
-// drill's approval gate (before the drill's own record), one per sign-off.
+// one record per contract-test run (with each rule's measured value and limit),
+// dry-run and drill (with each step's outcome), one per answer at a drill's
+// approval gate (before the drill's own record), one per sign-off.
 import type { ContractReport } from '../../core/contract/report';
 import type { DrillReport, DryRunReport } from '../../core/runbook/report';
 import { appendAuditRecord, type AuditInput } from '../audit';
@@ -12,6 +13,13 @@ export function contractTestRecord(file: string, report: ContractReport): AuditI
     verdict: report.verdict,
     timings: { durationMs: report.tests.reduce((s, t) => s + (t.durationMs ?? 0), 0) },
     findings: Object.fromEntries(report.tests.map((t) => [t.testId, t.verdict === 'pass' ? 'pass' : (t.reason ?? t.rules.filter((r) => r.verdict === 'fail').map((r) => r.id).join(', '))])),
+    // what each rule measured against its limit: the editor's hover on a tolerance shows the last run's
+    rules: Object.fromEntries(
+      report.tests.map((t) => [
+        t.testId,
+        t.rules.map((r) => ({ id: r.id, ...(r.field !== undefined ? { field: r.field } : {}), ...(r.threshold !== undefined ? { threshold: r.threshold } : {}), ...(r.value !== undefined ? { value: r.value } : {}), verdict: r.verdict })),
+      ]),
+    ),
   };
 }
 
@@ -46,8 +54,18 @@ export function drillRecords(file: string, report: DrillReport): AuditInput[] {
       outcome: report.outcome,
       timings: report.timings,
       findings: { restored: report.restored, ...(report.reason ? { reason: report.reason } : {}), ...capturedOf(report) },
+      // what each step did (its undo is the step's own `undone`): the editor's hover on a step id shows the last drill's
+      steps: stepsOf(report),
     },
   ];
+}
+
+/** Each step's outcome and duration, and its undo's outcome when the drill undid it. */
+function stepsOf(report: DrillReport): Record<string, { outcome: string; durationMs: number; undo?: string }> {
+  const out: Record<string, { outcome: string; durationMs: number; undo?: string }> = {};
+  for (const st of report.steps) if (st.kind !== 'undo') out[st.id] = { outcome: st.outcome, durationMs: st.durationMs };
+  for (const st of report.steps) if (st.kind === 'undo' && out[st.id]) out[st.id]!.undo = st.outcome;
+  return out;
 }
 
 /** What the drill's steps captured before they acted (the values their undos put back), by step: `{ captured: { champion: { previous: "3" } } }`; nothing when none captured. */

@@ -2,8 +2,9 @@
 // blocks the editor's extension host: parsing and validation run here.
 import { parentPort } from 'node:worker_threads';
 import { DEFAULT_ANALYSIS_OPTIONS, LanguageService, type TextDocumentInput } from '../../core';
-import { lastDrillFromAudit } from '../audit';
+import { drillHistoryFromAudit } from '../audit';
 import { NodeHost } from './host';
+import { lastRunsFromAudit } from './lastRuns';
 import type { DocRef, Requests } from './protocol';
 import { serve, type Handlers } from '../rpc';
 
@@ -19,7 +20,9 @@ function serviceFor(root: string): LanguageService {
   let s = services.get(root);
   if (!s) {
     // the overdue-drill check reads the workspace's audit log
-    s = new LanguageService(new NodeHost(root, { lastDrill: lastDrillFromAudit(root) }), { ...DEFAULT_ANALYSIS_OPTIONS, maxSize });
+    // and hovers show the last drill's step results and the last contract run's measured values
+    const runs = lastRunsFromAudit(root);
+    s = new LanguageService(new NodeHost(root, { ...drillHistoryFromAudit(root), lastDrillRun: runs.lastDrillRun, lastContractRun: runs.lastContractRun }), { ...DEFAULT_ANALYSIS_OPTIONS, maxSize });
     services.set(root, s);
   }
   return s;

@@ -19,9 +19,9 @@ import { CaptureError, withCaptures } from './capture';
 import { Unavailable } from './effects';
 import type { Diagnostic } from '../../core/types';
 import type { LineIndex } from '../../core/util/text';
-import { parseDuration } from '../../core/util/values';
+import { formatDate, parseDuration } from '../../core/util/values';
 import { locate, type PathSegment } from '../../core/yaml';
-import { lastDrillFromAudit } from '../audit';
+import { drillHistoryFromAudit } from '../audit';
 import { NodeHost } from '../language/host';
 import { confine, readConfined } from '../workspace';
 import { evaluateTriggers } from '../metrics';
@@ -53,7 +53,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   // a runbook whose checks found errors is dry-run (its errors are findings: not ready); one that cannot be read as a runbook is refused
   const doc = await loadDocument(file, 'RollbackRunbook', { workspace: options.workspace, allowErrors: true });
   const { rel, dir, index, analysis, root, value } = doc;
-  const host = new NodeHost(options.workspace, { lastDrill: lastDrillFromAudit(options.workspace), ...(options.now ? { now: options.now } : {}) });
+  const host = new NodeHost(options.workspace, { ...drillHistoryFromAudit(options.workspace), ...(options.now ? { now: options.now } : {}) });
   const findings: Finding[] = [];
   // a finding's place is a span of offsets; its line and column are computed once, at the end
   const spanOf = (n: { start: number; end: number } | null | undefined): Place => (n ? { span: { start: n.start, end: n.end } } : {});
@@ -173,6 +173,8 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   const closure = obj(value.closure);
   for (const r of (Array.isArray(closure.signOff) ? closure.signOff : []).map(String)) phases.close.push(`sign-off: ${who(r)}`);
   for (const c of Array.isArray(closure.checklist) ? closure.checklist : []) phases.close.push(`checklist: ${String(c)}`);
+  const cadence = await drillCadence(obj(value.drills).every, rel, host);
+  if (cadence) phases.close.push(cadence);
   for (const role of new Set([...(Array.isArray(closure.signOff) ? closure.signOff : []), ...stepsRaw.flatMap((s) => (Array.isArray(obj(s).approve) ? (obj(s).approve as unknown[]) : []))].map(String))) {
     if (roles[role] && !obj(roles[role]).contact) findings.push({ severity: 'error', code: 'role-without-contact', message: `role \`${role}\` must approve or sign off but has no contact`, ...at(['roles', role]) });
   }
@@ -314,4 +316,23 @@ function propertySchema(schema: Record<string, unknown>, p: string): Record<stri
   let s: Record<string, unknown> | undefined = schema;
   for (const part of p.split('.')) s = s ? (obj(s.properties)[part] as Record<string, unknown> | undefined) : undefined;
   return s;
+}
+
+/**
+ * When drills are due, as the close phase says it: from the last drill, or,
+ * with none, from when the audit log first saw the runbook (so a first
+ * dry-run, which starts the log, says that the cadence starts with it).
+ */
+async function drillCadence(every: unknown, rel: string, host: NodeHost): Promise<string | undefined> {
+  if (typeof every !== 'string') return undefined;
+  const cadence = parseDuration(every);
+  if (!cadence.ok || !host.lastDrill) return undefined;
+  const now = host.now();
+  const day = (t: number) => formatDate(t);
+  const last = await host.lastDrill(rel);
+  if (typeof last === 'number') return `drills every ${every}: last drill on ${day(last)} (${Math.floor((now - last) / 86_400_000)} days ago), next due by ${day(last + cadence.value)}`;
+  if (last === undefined) return `drills every ${every}: no audit log yet; this run's record starts it (.rollback-lens/audit.jsonl), and the cadence counts from then (${day(now)})`;
+  const since = await host.firstSeen?.(rel);
+  if (since === undefined) return `drills every ${every}: the audit log has no record of this runbook yet; the cadence counts from this run's record (${day(now)})`;
+  return `drills every ${every}: none recorded since the audit log first saw this runbook on ${day(since)}; due by ${day(since + cadence.value)}`;
 }

@@ -1,9 +1,11 @@
 // Every value the schema types as `#/definitions/filePath` must name a file
 // inside the workspace that exists. Paths are relative to the document's folder.
+// A missing one offers to create it (a stub of its kind, skeletons.ts).
 import { resolveWorkspacePath } from '../../util/path';
 import type { FileStat } from '../host';
 import { pathsToDefinition, type JsonSchema } from '../schemas';
-import type { Diagnostic } from '../../types';
+import { stubFor } from '../skeletons';
+import type { Diagnostic, DocumentKind } from '../../types';
 import type { PathSegment } from '../../yaml';
 import { diag, valueAt, type CheckContext } from './context';
 
@@ -46,7 +48,7 @@ function collect(v: unknown, pattern: string[], i: number, path: PathSegment[], 
   else if (Object.prototype.hasOwnProperty.call(obj, seg)) collect(obj[seg], pattern, i + 1, [...path, seg], out);
 }
 
-export async function checkFileRefs(ctx: CheckContext, schema: JsonSchema): Promise<Diagnostic[]> {
+export async function checkFileRefs(ctx: CheckContext, schema: JsonSchema, kind: DocumentKind): Promise<Diagnostic[]> {
   const refs = fileRefs(schema, ctx.value);
   // many steps name the same file: ask the host once per path
   const stats = new Map<string, Promise<FileStat>>();
@@ -61,7 +63,13 @@ export async function checkFileRefs(ctx: CheckContext, schema: JsonSchema): Prom
       if (found === 'outside') {
         return diag(valueAt(ctx, path), 'error', 'file-outside-workspace', `\`${ref}\` resolves outside the workspace (through a link); referenced files must live inside it`);
       }
-      if (found === 'missing') return diag(valueAt(ctx, path), 'error', 'missing-file', `file \`${ref}\` does not exist (looked for \`${resolved}\`)`);
+      if (found === 'missing') {
+        // "Create it": the least the file's reader accepts, written by the editor
+        const create = stubFor(kind, path, resolved);
+        return diag(valueAt(ctx, path), 'error', 'missing-file', `file \`${ref}\` does not exist (looked for \`${resolved}\`)`, {
+          ...(create ? { fixes: [{ title: `Create \`${resolved}\``, edits: [], create }] } : {}),
+        });
+      }
       if (found === 'directory') return diag(valueAt(ctx, path), 'error', 'missing-file', `\`${ref}\` is a folder, not a file`);
       return undefined;
     }),

@@ -115,7 +115,11 @@ function checkUndo(ctx: CheckContext, steps: StepInfo[]): Diagnostic[] {
   for (const s of steps) {
     if (!s.kind || !UNDO_STUBS[s.kind]) continue;
     const raw = asObject(asArray(ctx.value.steps)[s.index]);
-    if ('undo' in raw) continue;
+    if ('undo' in raw) {
+      const placeholder = undoPlaceholder(ctx, s, raw.undo);
+      if (placeholder) out.push(placeholder);
+      continue;
+    }
     const kindKey = keyAt(ctx, ['steps', s.index, s.kind]);
     const name = s.id ? `step \`${s.id}\`` : `step ${s.index + 1}`;
     out.push(
@@ -125,6 +129,21 @@ function checkUndo(ctx: CheckContext, steps: StepInfo[]): Diagnostic[] {
     );
   }
   return out;
+}
+
+/**
+ * An `undo` that is still its kind's stub, or as good as one (UNDO_STUBS): it
+ * would let the lint pass while the step could never be reversed, so it stays
+ * a warning until replaced. On a one-line stub the range takes in its comment.
+ */
+function undoPlaceholder(ctx: CheckContext, s: StepInfo, undo: unknown): Diagnostic | undefined {
+  const found = s.kind && UNDO_STUBS[s.kind]?.placeholder(undo);
+  if (!found) return undefined;
+  const span = valueAt(ctx, ['steps', s.index, 'undo', ...found.at]);
+  const rest = ctx.text.slice(span.end, endOfLine(ctx.text, span.end));
+  const at = /^[ \t]+#/.test(rest) ? { start: span.start, end: span.end + rest.trimEnd().length } : span;
+  const name = s.id ? `step \`${s.id}\`` : `step ${s.index + 1}`;
+  return diag(at, 'warning', 'undo-placeholder', `the \`undo\` of ${name} is a placeholder (${found.why}): replace it with ${found.replaceWith} that reverses the step`);
 }
 
 function undoFix(ctx: CheckContext, s: StepInfo): QuickFix[] | undefined {
@@ -363,7 +382,14 @@ async function checkDrills(ctx: CheckContext): Promise<Diagnostic[]> {
   const span = valueAt(ctx, ['drills', 'every']);
   const now = ctx.host.now();
   if (last === null) {
-    return [diag(span, 'warning', 'drill-overdue', `no drill of this runbook is recorded; drills are due every ${every}`)];
+    if (!ctx.host.firstSeen) return [diag(span, 'warning', 'drill-overdue', `no drill of this runbook is recorded; drills are due every ${every}`)];
+    // the cadence counts from when the history first saw the runbook: a runbook it has just met is not overdue
+    const since = await ctx.host.firstSeen(ctx.documentPath);
+    if (since === undefined || now - since <= cadence.value) return [];
+    const days = Math.floor((now - since) / 86_400_000);
+    return [
+      diag(span, 'warning', 'drill-overdue', `no drill of this runbook is recorded in the ${days} days since the audit log first saw it (${formatDate(since)}); drills are due every ${every}`),
+    ];
   }
   if (now - last <= cadence.value) return [];
   const days = Math.floor((now - last) / 86_400_000);
