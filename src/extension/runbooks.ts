@@ -2,20 +2,30 @@
 // scenario; once one has run, its result above every step (would run, ran in
 // 1.2 s, failed, undone); the last dry-run's findings as diagnostics until the
 // file changes; the report as a Markdown preview; approval gates of a drill
-// asked with a quick pick naming the role; sign-offs. Every run and answer is
-// recorded in the workspace's audit log. Running needs a trusted workspace.
+// asked with a quick pick naming the role; sign-offs, and the closure's
+// sign-off progress from the audit log. Every run and answer is recorded in
+// the workspace's audit log. Running needs a trusted workspace.
+// While a drill runs its step lenses follow the drill's progress events: the
+// running step with its clock against its timeout (ticking each second) and a
+// Cancel lens, the steps after it waiting; once it ended, steps it never got
+// to are skipped. The lenses show each run's result as soon as it is stored,
+// although the report preview takes the editor's focus (lensEvents.ts says
+// why that matters).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isDryRunCode } from '../core/runbook/codes';
-import { dryRunMarkdown, drillMarkdown, humanDuration } from '../core/runbook/render';
-import type { DrillReport, DrillStep, DryRunReport, Finding, StepResult } from '../core/runbook/report';
+import { dryRunMarkdown, drillMarkdown } from '../core/runbook/render';
+import { drillLensTitle, drillStepStates, drillStepTitle, drillVerdictWord, dryRunStepTitle, runningStepTitle, signOffTitle, stepResultsTitle } from '../core/runbook/glance';
+import type { DrillProgress, DrillReport, DrillStep, DryRunReport, Finding } from '../core/runbook/report';
 import type { DocumentSymbol } from '../core/types';
 import type { LanguageClient } from '../node/language/client';
 import { drill } from '../node/runbook/drill';
 import { dryRun } from '../node/runbook/dryrun';
 import { appendAll, drillRecords, dryRunRecord } from '../node/contract/records';
-import { runbookRoles, signOff, signOffRoles } from '../node/runbook/signoff';
+import { closureSignOffs, runbookRoles, signOff, signOffRoles } from '../node/runbook/signoff';
+import { AUDIT_LOG } from '../node/audit';
 import { docRef } from './documents';
+import { LensEvents } from './lensEvents';
 import { plural } from '../core/util/plural';
 
 const UNTRUSTED = 'Dry-runs and drills run commands from this runbook (dryRun variants, checks, the steps themselves), so they need a trusted workspace (Restricted Mode is on).';
@@ -34,6 +44,17 @@ interface RunbookState {
   /** Which run the step lenses show: the newest. */
   latest?: { kind: 'dry-run' } | { kind: 'drill'; scenario: string };
   running?: string;
+  /** Stops the run that is going on (the Cancel lens; undo runs as after any cancel). */
+  cancel?: () => void;
+  /** The drill that runs now, as its progress events told it: the step lenses show it instead of the last run. */
+  progress?: DrillInProgress;
+}
+
+interface DrillInProgress {
+  /** The planned steps, once the triggers fired (before that every step waits). */
+  plan?: string[];
+  results: DrillStep[];
+  current?: { id: string; phase: 'do' | 'undo'; timeoutMs: number; startedAt: number };
 }
 
 /** What a finished run left, for the integration tests and other views. */
@@ -49,7 +70,7 @@ export class Runbooks implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly state = new Map<string, RunbookState>();
   private readonly findings = vscode.languages.createDiagnosticCollection('rollback-lens-dry-run');
-  private readonly lensChanged = new vscode.EventEmitter<void>();
+  private readonly lensChanged = new LensEvents('rollback-runbook');
   private readonly reportChanged = new vscode.EventEmitter<vscode.Uri>();
   private readonly reports = new Map<string, string>();
   private readonly finished = new vscode.EventEmitter<RunbookRunEvent>();
@@ -63,21 +84,28 @@ export class Runbooks implements vscode.Disposable {
     private readonly client: LanguageClient,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    const auditWatcher = vscode.workspace.createFileSystemWatcher(`**/${AUDIT_LOG}`);
     this.disposables.push(
       this.findings,
       this.lensChanged,
       this.reportChanged,
       this.finished,
       this.asking,
-      vscode.languages.registerCodeLensProvider({ language: 'rollback-runbook' }, { provideCodeLenses: (doc) => this.lenses(doc), onDidChangeCodeLenses: this.lensChanged.event }),
+      vscode.languages.registerCodeLensProvider({ language: 'rollback-runbook' }, { provideCodeLenses: (doc, token) => this.lenses(doc, token), onDidChangeCodeLenses: this.lensChanged.event }),
       vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, { provideTextDocumentContent: (u) => this.reports.get(u.toString()) ?? '', onDidChange: this.reportChanged.event }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         // findings point into the text the dry-run saw: an edit makes them stale
         if (e.contentChanges.length && this.findings.has(e.document.uri)) this.findings.delete(e.document.uri);
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.lensChanged.fire()),
+      // a sign-off recorded from the CLI (or another window) moves the closure's progress too
+      auditWatcher,
+      auditWatcher.onDidChange(() => this.lensChanged.fire()),
+      auditWatcher.onDidCreate(() => this.lensChanged.fire()),
+      auditWatcher.onDidDelete(() => this.lensChanged.fire()),
       vscode.commands.registerCommand('rollbackLens.dryRun', (uri?: vscode.Uri | string) => this.dryRun(uri)),
       vscode.commands.registerCommand('rollbackLens.runDrill', (uri?: vscode.Uri | string, scenario?: string) => this.drill(uri, scenario)),
+      vscode.commands.registerCommand('rollbackLens.cancelRun', (uri?: vscode.Uri | string) => this.cancel(uri)),
       vscode.commands.registerCommand('rollbackLens.showRunbookReport', (uri: vscode.Uri | string, scenario?: string) => this.showReport(toUri(uri)!, scenario)),
       vscode.commands.registerCommand('rollbackLens.signOff', (uri?: vscode.Uri | string, role?: string, decision?: 'approve' | 'reject') => this.signOff(uri, role, decision)),
       vscode.commands.registerCommand('rollbackLens.explainRestrictedRunbook', () =>
@@ -151,7 +179,26 @@ export class Runbooks implements vscode.Disposable {
     const rel = vscode.workspace.asRelativePath(doc.uri);
     const roles = await runbookRoles(doc.uri.fsPath).catch(() => new Map<string, { role: string; name?: string; contact?: string }>());
     return this.running(doc.uri, `drill ${scenario}`, `Rollback Lens: drill ${scenario} of ${rel}`, token, async (signal) => {
-      const report = await drill(doc.uri.fsPath, { workspace, scenario, signal, ...formatsSetting(), ask: (role, step) => this.askApproval(scenario, role, step, roles) });
+      // the step lenses follow the drill as it goes; the running step's clock ticks each second
+      const progress: DrillInProgress = { results: [] };
+      s.progress = progress;
+      const tick = setInterval(() => progress.current && this.lensChanged.fire(), 1000);
+      const onProgress = (e: DrillProgress) => {
+        if (e.kind === 'plan') progress.plan = e.steps.map((x) => x.id);
+        else if (e.kind === 'start') progress.current = { id: e.id, phase: e.phase, timeoutMs: e.timeoutMs, startedAt: Date.now() };
+        else {
+          progress.results.push(e.step);
+          progress.current = undefined;
+        }
+        this.lensChanged.fire();
+      };
+      let report: DrillReport;
+      try {
+        report = await drill(doc.uri.fsPath, { workspace, scenario, signal, onProgress, ...formatsSetting(), ask: (role, step) => this.askApproval(scenario, role, step, roles) });
+      } finally {
+        clearInterval(tick);
+        s.progress = undefined;
+      }
       s.drills.set(scenario, { report, version: doc.version, at: Date.now() });
       s.latest = { kind: 'drill', scenario };
       this.log.info(`drill ${scenario} of ${rel}: ${report.verdict}, ${report.outcome}${report.reason ? ` — ${report.reason}` : ''}`);
@@ -214,6 +261,7 @@ export class Runbooks implements vscode.Disposable {
       const r = await signOff(doc.uri.fsPath, { workspace: workspaceOf(doc.uri), role, decision });
       const message = `${role} ${r.verdict} ${r.path}`;
       this.log.info(`sign-off: ${message}`);
+      this.lensChanged.fire();
       void vscode.window.showInformationMessage(`Rollback Lens: ${message} (recorded in the audit log)`);
       return message;
     } catch (e) {
@@ -254,10 +302,11 @@ export class Runbooks implements vscode.Disposable {
   private running<T>(uri: vscode.Uri, what: string, title: string, extra: vscode.CancellationToken | undefined, f: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
     const s = this.stateOf(uri);
     s.running = what;
+    const controller = new AbortController();
+    s.cancel = () => controller.abort();
     this.lensChanged.fire();
     return Promise.resolve(
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_p, token) => {
-        const controller = new AbortController();
         const sub = token.onCancellationRequested(() => controller.abort());
         const subExtra = extra?.onCancellationRequested(() => controller.abort());
         try {
@@ -272,6 +321,7 @@ export class Runbooks implements vscode.Disposable {
           sub.dispose();
           subExtra?.dispose();
           s.running = undefined;
+          s.cancel = undefined;
           this.lensChanged.fire();
         }
       }),
@@ -326,7 +376,14 @@ export class Runbooks implements vscode.Disposable {
 
   // ---- CodeLens --------------------------------------------------------------------------
 
-  private async lenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+  private async lenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    const answered = this.lensChanged.asking(doc);
+    const out = await this.computeLenses(doc);
+    if (!token.isCancellationRequested) answered();
+    return out;
+  }
+
+  private async computeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const symbols = await this.symbols(doc);
     if (!symbols.length) return [];
     const at = (offset: number) => {
@@ -359,24 +416,49 @@ export class Runbooks implements vscode.Disposable {
       const last = s?.drills.get(c.name)?.report;
       if (last) out.push(new vscode.CodeLens(range, { title: drillLensTitle(last), command: 'rollbackLens.showRunbookReport', arguments: [uri, c.name] }));
     }
-    // each step: what the newest run did with it
+    // each step: what the drill that runs does with it, else what the newest run did
     const latest = s?.latest;
-    const stepResults = new Map<string, string>();
-    if (latest?.kind === 'dry-run' && s?.dryRun) for (const r of s.dryRun.report.steps) stepResults.set(r.id, dryRunStepTitle(r));
-    if (latest?.kind === 'drill') {
-      for (const r of s?.drills.get(latest.scenario)?.report.steps ?? []) stepResults.set(r.id, drillStepTitle(r, stepResults.get(r.id)));
+    const steps = (symbols.find((x) => x.kind === 'section' && x.name === 'steps')?.children ?? []).filter((x) => x.kind === 'step');
+    const progress = s?.progress;
+    if (progress) {
+      const current = progress.current;
+      for (const st of drillStepStates(steps.map((c) => c.name), progress.results, current?.id, false)) {
+        const range = at(steps.find((c) => c.name === st.id)!.span.start);
+        if (st.state === 'running' && current) {
+          out.push(new vscode.CodeLens(range, { title: `$(sync~spin) ${runningStepTitle(st.id, current.phase, Date.now() - current.startedAt, current.timeoutMs)}`, command: '' }));
+          out.push(new vscode.CodeLens(range, { title: '$(debug-stop) Cancel', command: 'rollbackLens.cancelRun', arguments: [uri], tooltip: 'Cancel the drill: the running step is stopped and the completed steps are undone' }));
+        } else if (st.state === 'ran') out.push(new vscode.CodeLens(range, { title: stepResultsTitle(st.results), command: '' }));
+        else out.push(new vscode.CodeLens(range, { title: '$(clock) waiting', command: '' }));
+      }
+    } else {
+      const drillReport = latest?.kind === 'drill' ? s?.drills.get(latest.scenario)?.report : undefined;
+      const stepResults = new Map<string, string>();
+      if (latest?.kind === 'dry-run' && s?.dryRun) for (const r of s.dryRun.report.steps) stepResults.set(r.id, dryRunStepTitle(r));
+      for (const r of drillReport?.steps ?? []) stepResults.set(r.id, drillStepTitle(r, stepResults.get(r.id)));
+      for (const c of steps) {
+        // a drill that ended before a step (a failure, a cancel, no trigger fired) skipped it
+        const title = stepResults.get(c.name) ?? (drillReport ? drillStepTitle({ id: c.name, kind: '', outcome: 'skipped', durationMs: 0 }) : undefined);
+        if (title) out.push(new vscode.CodeLens(at(c.span.start), { title, command: 'rollbackLens.showRunbookReport', arguments: latest?.kind === 'drill' ? [uri, latest.scenario] : [uri] }));
+      }
     }
-    const steps = symbols.find((x) => x.kind === 'section' && x.name === 'steps');
-    for (const c of steps?.children.filter((x) => x.kind === 'step') ?? []) {
-      const title = stepResults.get(c.name);
-      if (title) out.push(new vscode.CodeLens(at(c.span.start), { title, command: 'rollbackLens.showRunbookReport', arguments: latest?.kind === 'drill' ? [uri, latest.scenario] : [uri] }));
-    }
-    // sign-off of the closure
+    // sign-off of the closure, and how far it got (the audit log's sign-off records of the closure.signOff roles)
     const closure = symbols.find((x) => x.kind === 'section' && x.name === 'closure');
     if (closure && doc.getText(new vscode.Range(doc.positionAt(closure.span.start), doc.positionAt(closure.span.end))).includes('signOff')) {
       out.push(new vscode.CodeLens(at(closure.span.start), { title: '$(pass-filled) Sign off…', command: 'rollbackLens.signOff', arguments: [uri], tooltip: 'Record a closure.signOff role signing the rollback off, in the audit log' }));
+      const progress = await closureSignOffs(doc.uri.fsPath, workspaceOf(doc.uri)).catch((e: Error) => void this.log.warn(`sign-off progress of ${vscode.workspace.asRelativePath(doc.uri)}: ${e.message}`));
+      if (progress) out.push(new vscode.CodeLens(at(closure.span.start), { title: `$(checklist) ${signOffTitle(progress)}`, command: '', tooltip: 'From the sign-off records of the audit log (.rollback-lens/audit.jsonl): the latest of each role' }));
     }
     return out;
+  }
+
+  /** Cancels the dry-run or drill of a runbook that is going on (its Cancel lens). */
+  cancel(uriArg?: vscode.Uri | string): void {
+    const uri = toUri(uriArg) ?? vscode.window.activeTextEditor?.document.uri;
+    const s = uri ? this.state.get(uri.toString()) : undefined;
+    if (uri && s?.cancel) {
+      this.log.info(`${s.running} of ${vscode.workspace.asRelativePath(uri)}: cancelled from its lens`);
+      s.cancel();
+    }
   }
 
   dispose(): void {
@@ -389,51 +471,6 @@ const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
   warning: vscode.DiagnosticSeverity.Warning,
   info: vscode.DiagnosticSeverity.Information,
 };
-
-export function dryRunStepTitle(r: StepResult): string {
-  switch (r.outcome) {
-    case 'ran':
-      return `$(pass) dry-run variant ran in ${humanDuration(r.durationMs ?? 0)}`;
-    case 'failed':
-      return `$(error) failed: ${r.action}`.slice(0, 120);
-    case 'would-run':
-      return '$(circle-outline) would run (no dryRun variant)';
-    case 'shown':
-      return `$(eye) ${r.action}`.slice(0, 120);
-  }
-}
-
-function drillVerdictWord(r: DrillReport): string {
-  return r.verdict === 'pass' ? 'passed' : r.verdict === 'fail' ? 'failed' : 'cancelled';
-}
-
-/** The scenario's lens after a run: a cancelled drill says so, it is neither passed nor failed. */
-export function drillLensTitle(r: DrillReport): string {
-  if (r.verdict === 'cancelled') return '$(circle-slash) drill cancelled';
-  return `${r.verdict === 'pass' ? '$(pass)' : '$(error)'} drill ${drillVerdictWord(r)}: ${r.outcome}`;
-}
-
-/** A step's drill result; an undo after a failure adds to what the step did. */
-export function drillStepTitle(r: DrillStep, before?: string): string {
-  switch (r.outcome) {
-    case 'done':
-      return `$(pass) ran in ${humanDuration(r.durationMs)}`;
-    case 'failed':
-      return `$(error) failed after ${humanDuration(r.durationMs)}${r.message ? `: ${r.message}` : ''}`.slice(0, 120);
-    case 'undone':
-      return `${before ? `${before.replace(/^\$\([a-z-]+\) /, '')} · ` : ''}$(discard) undone`;
-    case 'undo-failed':
-      return `$(error) undo failed${r.message ? `: ${r.message}` : ''}`.slice(0, 120);
-    case 'approved':
-      return `$(pass) approved${r.message ? ` (${r.message})` : ''}`;
-    case 'rejected':
-      return '$(error) rejected';
-    case 'skipped':
-      return '$(circle-slash) skipped';
-    case 'cancelled':
-      return `$(circle-slash) cancelled after ${humanDuration(r.durationMs)}`;
-  }
-}
 
 function toUri(u: vscode.Uri | string | undefined): vscode.Uri | undefined {
   return typeof u === 'string' ? vscode.Uri.parse(u) : u;

@@ -68,10 +68,13 @@ describe('Rollback Lens in Restricted Mode', function () {
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(runbook));
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', runbook);
     const titles = lenses.map((l) => l.command?.title);
+    // signing off runs nothing: it and the closure's progress (read from the audit log) stay
+    const signOff = ['$(pass-filled) Sign off…', '$(checklist) signed 0/2: decisionMaker —, dataSteward —'];
     assert.deepEqual(
-      titles.filter((t) => t !== '$(pass-filled) Sign off…'),
+      titles.filter((t) => !signOff.includes(t!)),
       ['$(lock) Dry-run — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace'],
     );
+    assert.deepEqual(titles.filter((t) => signOff.includes(t!)), signOff);
     assert.ok(lenses.filter((l) => l.command?.title.startsWith('$(lock)')).every((l) => l.command?.command === 'rollbackLens.explainRestrictedRunbook'));
     assert.equal(await api.runbooks.dryRun(runbook), undefined);
     assert.equal(await api.runbooks.drill(runbook, 'repoint-fails'), undefined);

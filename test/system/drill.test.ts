@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { drillText } from '../../src/core/runbook/render';
 import { drill } from '../../src/node/runbook/drill';
+import type { DrillProgress } from '../../src/core/runbook/report';
 import { dryRun } from '../../src/node/runbook/dryrun';
 import { appendAuditRecord, readAuditLog } from '../../src/node/audit';
 import { calendarClock } from '../../src/node/clock';
@@ -161,6 +162,30 @@ describe('drill', function () {
     assert.ok(r.timings.decideMs >= 120_000, 'the scenario answers the approval after 2m');
     assert.deepEqual(r.expectations.map((e) => [e.what, e.met]), [['decideWithin', true], ['restoreWithin', true]]);
     assert.deepEqual(r.triggers, [{ id: 'slow', metric: 'p99_latency_ms', value: 400, fired: true, message: 'p99_latency_ms is 400 > 250: fires' }]);
+  });
+
+  it('says how it goes: the plan with each timeout, each step and undo as it starts, each result as the report will hold it', async () => {
+    const dir = sandbox();
+    const events: DrillProgress[] = [];
+    const r = await drill(path.join(dir, 'r.runbook.yaml'), { workspace: dir, scenario: 'pin-fails', onProgress: (e) => events.push(e) });
+    const said = events.map((e) => (e.kind === 'plan' ? `plan ${e.steps.map((x) => `${x.id}/${x.timeoutMs}`).join(' ')}` : e.kind === 'start' ? `start ${e.phase} ${e.id} ${e.timeoutMs}` : `result ${e.step.id}:${e.step.outcome}`));
+    assert.deepEqual(said, [
+      'plan approve/60000 flag-off/60000 repoint/2000 pin/2000',
+      'start do approve 60000',
+      'result approve:approved',
+      'start do flag-off 60000',
+      'result flag-off:done',
+      'start do repoint 2000',
+      'result repoint:done',
+      'start do pin 2000',
+      'result pin:failed',
+      'start undo repoint 2000',
+      'result repoint:undone',
+      'start undo flag-off 60000',
+      'result flag-off:undone',
+    ]);
+    // the results are the report's steps, in its order
+    assert.deepEqual(events.flatMap((e) => (e.kind === 'result' ? [e.step] : [])), r.steps);
   });
 
   it('an unavailable endpoint fails its step; every completed step is undone in reverse order', async () => {

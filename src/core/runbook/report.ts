@@ -102,3 +102,14 @@ export interface DrillReport {
   approvals: DrillApproval[];
   restored: string[];
 }
+
+/**
+ * What a drill says while it runs (DrillOptions.onProgress), in order: the
+ * plan once the triggers fired and every step's setup was checked, then for
+ * each step (and, after a failure or cancel, each undo) its start and the
+ * result the report will hold.
+ */
+export type DrillProgress =
+  | { kind: 'plan'; steps: Array<{ id: string; timeoutMs: number }> }
+  | { kind: 'start'; id: string; phase: 'do' | 'undo'; timeoutMs: number }
+  | { kind: 'result'; step: DrillStep };

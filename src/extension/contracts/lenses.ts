@@ -1,15 +1,18 @@
 // CodeLens above each contract test: run it (or, in Restricted Mode, why it
 // cannot run), record its baseline when it compares with one, its last
 // verdict, and its diff once a run compared rows. A contract not yet in the
-// tree is discovered first; its lenses follow when the tree changes.
+// tree is discovered first; its lenses follow when the tree changes. The
+// change event reaches the editor after each run even when a failure's peek
+// takes its focus (../lensEvents.ts).
 import * as vscode from 'vscode';
 import type { TestReport } from '../../core/contract/report';
 import type { LastReports } from './run';
 import { UNTRUSTED } from './shared';
 import type { ContractTree } from './tree';
+import { LensEvents } from '../lensEvents';
 
 export class ContractLenses implements vscode.CodeLensProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = new LensEvents('rollback-contract');
   readonly onDidChangeCodeLenses = this.changed.event;
 
   constructor(
@@ -22,6 +25,8 @@ export class ContractLenses implements vscode.CodeLensProvider, vscode.Disposabl
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    // computed at once from the tree and the last reports: answered when returned
+    this.changed.asking(doc)();
     if (!this.tree.file(doc.uri)) {
       void this.tree.discoverDocument(doc);
       return [];

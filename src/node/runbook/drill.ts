@@ -21,6 +21,9 @@
 // kind of step does (and undoes) is its module under steps/ (a flag step, for
 // one, edits only the defaultVariant's bytes and its undo restores the file's
 // exact bytes: steps/flag.ts), looked up in the table of steps/index.ts.
+// `onProgress` hears the plan, each step's (and undo's) start and each result
+// as it happens, in the report's order (the editor's lenses show a drill as it
+// runs from it).
 import { capturedText, resolvePlan, templateValues } from '../../core/runbook/plan';
 import { withCaptures } from './capture';
 import { LineIndex } from '../../core/util/text';
@@ -34,7 +37,7 @@ import { durationMsOf as ms, stepSetup } from './shell';
 import { stepModule, type DrillContext, type StepInput } from './steps';
 import { DEFAULT_OBSERVE_LIMITS, observeState, verifyStep, type ObserveLimits } from './stepState';
 import { asObject as obj } from '../../core/language/checks/context';
-import type { DrillApproval, DrillExpectation, DrillFault, DrillReport, DrillStep } from '../../core/runbook/report';
+import type { DrillApproval, DrillExpectation, DrillFault, DrillProgress, DrillReport, DrillStep } from '../../core/runbook/report';
 
 export interface DrillOptions {
   workspace: string;
@@ -47,6 +50,8 @@ export interface DrillOptions {
   observeLimits?: Partial<ObserveLimits>;
   /** Answers an approval gate the scenario does not answer (a person on a TTY, a quick pick in the editor). */
   ask?: (role: string, stepId: string) => Promise<boolean>;
+  /** Hears the drill as it goes (see DrillProgress); a listener that throws is ignored. */
+  onProgress?: (e: DrillProgress) => void;
 }
 
 export type { DrillReport, DrillStep, DrillApproval, DrillFault, DrillExpectation } from '../../core/runbook/report';
@@ -56,6 +61,22 @@ export { DrillError };
 interface Undo {
   id: string;
   run: () => Promise<string | undefined>;
+  /** The step's timeout, which also bounds its undo. */
+  timeoutMs: number;
+}
+
+function tell(options: DrillOptions, e: DrillProgress): void {
+  try {
+    options.onProgress?.(e);
+  } catch {
+    // a listener's failure is not the drill's
+  }
+}
+
+/** Adds a step's result to the report, and says so. */
+function result(run: Run, step: DrillStep): void {
+  run.steps.push(step);
+  tell(run.options, { kind: 'result', step });
 }
 
 /** A drill as it goes: what the steps did, what can be undone, and the time of each phase. The report is judged from it. */
@@ -135,12 +156,14 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
     inputs.push({ step: s, raw: obj(raws[s.index]), setup, timeoutMs: s.timeoutMs || 60_000 });
   }
 
+  tell(options, { kind: 'plan', steps: inputs.map((i) => ({ id: i.step.id, timeoutMs: i.timeoutMs })) });
   let stop: Stop | undefined;
   for (const input of inputs) {
     if (options.signal?.aborted) {
       stop = { kind: 'cancelled', step: input.step.id, when: 'before' };
       break;
     }
+    tell(options, { kind: 'start', id: input.step.id, phase: 'do', timeoutMs: input.timeoutMs });
     stop = await runStep(run, input);
     if (stop) break;
   }
@@ -149,13 +172,14 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   if (!stop) return judge(judged, run, 'restored', undefined, undefined);
   // the rollback of the rollback: undo every completed step, newest first
   for (const u of [...run.undos].reverse()) {
+    tell(options, { kind: 'start', id: u.id, phase: 'undo', timeoutMs: u.timeoutMs });
     const started = Date.now();
     try {
       const m = await u.run();
       run.restored.push(u.id);
-      run.steps.push({ id: u.id, kind: 'undo', outcome: 'undone', durationMs: Date.now() - started, ...(m ? { message: m } : {}) });
+      result(run, { id: u.id, kind: 'undo', outcome: 'undone', durationMs: Date.now() - started, ...(m ? { message: m } : {}) });
     } catch (e) {
-      run.steps.push({ id: u.id, kind: 'undo', outcome: 'undo-failed', durationMs: Date.now() - started, message: (e as Error).message });
+      result(run, { id: u.id, kind: 'undo', outcome: 'undo-failed', durationMs: Date.now() - started, message: (e as Error).message });
     }
   }
   const undoFailed = run.steps.some((s) => s.outcome === 'undo-failed');
@@ -177,7 +201,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
  * why the steps stop here, or undefined to go on.
  */
 async function runStep(run: Run, input: StepInput): Promise<Stop | undefined> {
-  const { ctx, options, inject, steps, timings } = run;
+  const { ctx, options, inject, timings } = run;
   const s = input.step;
   const started = Date.now();
   const kind = stepModule(s.kind);
@@ -188,10 +212,10 @@ async function runStep(run: Run, input: StepInput): Promise<Stop | undefined> {
     const took = Date.now() - started + a.simulatedMs;
     timings.decideMs += took;
     if (options.signal?.aborted) {
-      steps.push({ id: s.id, kind: kind.kind, outcome: 'cancelled', durationMs: took });
+      result(run, { id: s.id, kind: kind.kind, outcome: 'cancelled', durationMs: took });
       return { kind: 'cancelled', step: s.id, when: 'during' };
     }
-    steps.push({ id: s.id, kind: kind.kind, outcome: a.approved ? 'approved' : 'rejected', durationMs: took, ...(a.simulatedMs ? { message: `answered after ${formatDuration(a.simulatedMs)} (scenario)` } : {}) });
+    result(run, { id: s.id, kind: kind.kind, outcome: a.approved ? 'approved' : 'rejected', durationMs: took, ...(a.simulatedMs ? { message: `answered after ${formatDuration(a.simulatedMs)} (scenario)` } : {}) });
     return a.approved ? undefined : { kind: 'rejected', step: s.id };
   }
   let captured: Record<string, string> | undefined;
@@ -224,25 +248,25 @@ async function runStep(run: Run, input: StepInput): Promise<Stop | undefined> {
       const m = done.mutation;
       if (!options.verifyIdempotent) {
         const t = await m.act();
-        if (m.undo) run.undos.push({ id: s.id, run: () => m.undo!(t) });
+        if (m.undo) run.undos.push({ id: s.id, run: () => m.undo!(t), timeoutMs: input.timeoutMs });
         message = m.said(t);
       } else {
         const check = checkOf(input.raw.check, input.setup, input.timeoutMs, stepCtx.values, ctx.unavailable, options.signal);
         const observe = () => observeState(ctx.dir, m.files ?? [], check, { ...DEFAULT_OBSERVE_LIMITS, ...options.observeLimits });
-        message = await verifyStep(m, observe, (u) => run.undos.push({ id: s.id, run: u }));
+        message = await verifyStep(m, observe, (u) => run.undos.push({ id: s.id, run: u, timeoutMs: input.timeoutMs }));
       }
     } else message = done.message;
     message = [capturedText(captured), message].filter(Boolean).join('; ') || undefined;
-    steps.push({ id: s.id, kind: s.kind ?? 'unknown', outcome: 'done', durationMs: took(), ...(message ? { message } : {}), ...(captured ? { captured } : {}) });
+    result(run, { id: s.id, kind: s.kind ?? 'unknown', outcome: 'done', durationMs: took(), ...(message ? { message } : {}), ...(captured ? { captured } : {}) });
     return undefined;
   } catch (e) {
     const t = took();
     if (options.signal?.aborted) {
       // whatever the step said, it stopped because of the cancel
-      steps.push({ id: s.id, kind: s.kind ?? 'unknown', outcome: 'cancelled', durationMs: t });
+      result(run, { id: s.id, kind: s.kind ?? 'unknown', outcome: 'cancelled', durationMs: t });
       return { kind: 'cancelled', step: s.id, when: 'during' };
     }
-    steps.push({ id: s.id, kind: s.kind ?? 'unknown', outcome: 'failed', durationMs: t, message: (e as Error).message, ...(captured ? { captured } : {}) });
+    result(run, { id: s.id, kind: s.kind ?? 'unknown', outcome: 'failed', durationMs: t, message: (e as Error).message, ...(captured ? { captured } : {}) });
     return { kind: 'failed', step: s.id, message: (e as Error).message, injected: e instanceof InjectedFault };
   }
 }

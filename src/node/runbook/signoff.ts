@@ -1,10 +1,14 @@
 // Sign-offs: the roles a runbook's `closure.signOff` names confirm (or
 // refuse) that the rollback may be closed. Each answer is an audit record.
+// closureSignOffs: how far a runbook's closure got, from those records (the
+// log is read again only when its size or mtime changed).
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { asObject as obj } from '../../core/language/checks/context';
 import { loadDocument } from '../documents';
 import { toWorkspacePath } from '../workspace';
-import { appendAuditRecord, type AuditRecord } from '../audit';
+import { appendAuditRecord, AUDIT_LOG, readAuditLog, type AuditRecord } from '../audit';
+import { signOffProgress, type SignOffProgress } from '../../core/runbook/glance';
 import { signOffRecord } from '../contract/records';
 
 export class SignOffError extends Error {}
@@ -58,4 +62,28 @@ export async function signOff(file: string, options: SignOffOptions): Promise<Au
     );
   }
   return appendAuditRecord(options.workspace, signOffRecord(file, options.role, options.decision, options.note, options.user));
+}
+
+const logCache = new Map<string, { stamp: string; records: AuditRecord[] }>();
+
+/** The audit log's records, read again only when the file changed (the editor asks each second while a drill runs). */
+async function auditRecords(workspace: string): Promise<AuditRecord[]> {
+  const st = await fs.stat(path.join(workspace, AUDIT_LOG)).catch(() => undefined);
+  const stamp = st ? `${st.mtimeMs}:${st.size}` : 'none';
+  const cached = logCache.get(workspace);
+  if (cached?.stamp === stamp) return cached.records;
+  const records = st ? (await readAuditLog(workspace)).entries.map((e) => e.record) : [];
+  logCache.set(workspace, { stamp, records });
+  return records;
+}
+
+/** The closure.signOff roles of a runbook, each by its latest sign-off record in the workspace's audit log. */
+export async function closureSignOffs(file: string, workspace: string): Promise<SignOffProgress> {
+  const roles = (await signOffRoles(file)).map((r) => r.role);
+  const rel = toWorkspacePath(workspace, path.resolve(file));
+  const records = (await auditRecords(workspace)).filter((r) => r.kind === 'sign-off' && r.path === rel);
+  return signOffProgress(
+    roles,
+    records.map((r) => ({ role: String(r.role), verdict: r.verdict, user: r.user, time: r.time })),
+  );
 }
