@@ -2,15 +2,14 @@
 // Exit codes: 0 every test passed, 1 a test failed, 2 an error (usage, I/O,
 // an invalid contract, a model that could not be run).
 import * as path from 'node:path';
-import { measured } from '../core/util/number';
-import type { ContractReport, RuleResult, TestReport } from '../core/contract/report';
+import type { ContractReport } from '../core/contract/report';
 import { writeFileAtomic } from '../node/atomic';
 import { ContractError, runContractTests } from '../node/contract/run';
 import { UsageError, type CliIO } from './io';
 import { contractTestRecord } from '../node/contract/records';
 import { auditRun } from './auditRun';
 import { findWorkspace } from '../node/workspace';
-import { plural } from '../core/util/plural';
+import { contractReportText as toText, contractSummaryLine as summaryLine } from '../core/contract/text';
 
 /** `rollback-lens test <contract>`, its options parsed by main() (src/cli/commands.ts). */
 export async function testCommand(
@@ -68,46 +67,6 @@ function parseTimeout(s: string): number {
   const m = /^(\d+)(ms|s|m|h)$/.exec(s);
   if (!m) throw new UsageError(`--timeout must be a duration like 30s or 5m, not \`${s}\``);
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-}
-
-const MARK: Record<RuleResult['verdict'], string> = { pass: '✓', fail: '✗', warn: '!' };
-
-export function toText(report: ContractReport): string {
-  const lines: string[] = [];
-  const name = report.contract.name ? ` (${report.contract.name}${report.contract.version !== undefined ? ` v${report.contract.version}` : ''})` : '';
-  lines.push(`${report.contract.path}${name}`);
-  for (const t of report.tests) {
-    const c = t.counts;
-    const rows = t.rules.some((r) => r.kind === 'accept' || r.kind === 'reject')
-      ? `${t.rules.length} cases`
-      : `${c.matched} rows matched, ${c.missing} missing, ${c.extra} extra`;
-    lines.push(`  ${t.verdict.toUpperCase()} ${t.testId} — ${t.reason ?? rows}${t.durationMs !== undefined ? ` (${(t.durationMs / 1000).toFixed(1)} s)` : ''}`);
-    const shown = t.verdict === 'pass' ? t.rules.filter((r) => r.verdict === 'warn') : t.rules.filter((r) => r.verdict !== 'pass');
-    for (const r of shown) lines.push(`    ${MARK[r.verdict]} ${r.id}: ${r.message}`);
-    const passed = t.rules.filter((r) => r.verdict === 'pass').length;
-    if (t.verdict !== 'error' && passed) lines.push(`    ${MARK.pass} ${plural(passed, 'rule')} passed`);
-    for (const o of t.offending.slice(0, 3)) {
-      const f = o.fields[0]!;
-      // an array compared element-wise: its worst element
-      const at = (v: unknown) => (f.index !== undefined && Array.isArray(v) ? v[f.index] : v);
-      lines.push(
-        `      ${o.key} (baseline line ${o.baselineLine}, current line ${o.currentLine}): ${f.field}${f.index !== undefined ? `[${f.index}]` : ''} ${show(at(f.baseline))} → ${show(at(f.current))}${f.delta !== undefined ? ` (Δ ${measured(f.delta)})` : ''}`,
-      );
-    }
-    for (const p of t.problems.slice(0, 3)) lines.push(`      ${p.file} line ${p.line}: ${p.message}`);
-    if (t.problemsTotal > 3) lines.push(`      … ${t.problemsTotal - 3} more line problems (see --format json)`);
-  }
-  lines.push(summaryLine(report));
-  return lines.join('\n');
-}
-
-function summaryLine(report: ContractReport): string {
-  const count = (v: TestReport['verdict']) => report.tests.filter((t) => t.verdict === v).length;
-  return `${count('pass')} passed, ${count('fail')} failed${count('error') ? `, ${count('error')} errored` : ''}`;
-}
-
-function show(v: unknown): string {
-  return typeof v === 'number' ? measured(v) : JSON.stringify(v);
 }
 
 function xml(s: string): string {

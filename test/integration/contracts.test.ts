@@ -4,8 +4,9 @@
 // "Run All" covers every contract of the workspace (a copy of examples/), the
 // penguins example's too, with its model served on a free port for the run.
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../src/extension/contracts';
 import type { RollbackLensApi } from '../../src/extension/extension';
@@ -85,6 +86,13 @@ describe('contract tests in VS Code', function () {
     // after the run the lens shows the verdict
     const after = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', contract);
     assert.ok(after.some((l) => l.command?.title === '$(error) failed: probability.abs'), after.map((l) => l.command?.title).join(', '));
+    // the Test Results output holds what the CLI prints for the same test (durations aside)
+    const cli = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'cli.js');
+    const printed = spawnSync(process.execPath, [cli, 'test', 'iris/iris.contract.yaml', '--test', 'parity'], { cwd: workspaceRoot().fsPath, encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    assert.equal(printed.status, 1, printed.stderr);
+    const timeless = (text: string) => text.replace(/ \(\d+\.\d s\)$/gm, '').trimEnd();
+    assert.equal(timeless(records[0]!.output!), timeless(printed.stdout));
+    assert.match(records[0]!.output!, /^iris\/iris\.contract\.yaml \(iris-classifier v3\)\n {2}FAIL parity — 150 rows matched, 0 missing, 0 extra/);
   });
 
   it('runs every test through the TestController (Test Explorer "Run All"): the iris contract, and the penguins contracts with their model served over open-inference', async () => {

@@ -6,6 +6,7 @@
 // and into the last reports the lenses, status bar and diff view show; every
 // run leaves a record in the workspace's audit log. Nothing runs untrusted.
 // Which test an item is comes from the tree's WeakMap, not its id string.
+import { contractReportText } from '../../core/contract/text';
 import * as vscode from 'vscode';
 import { measured } from '../../core/util/number';
 import type { ContractReport, RuleResult, TestReport } from '../../core/contract/report';
@@ -22,6 +23,8 @@ export interface RunRecord {
   /** Where each message points in the contract, `line:character` (0-based). */
   locations?: string[];
   report?: TestReport;
+  /** The report text the run appended to the Test Results output (the CLI's text for the same run). */
+  output?: string;
 }
 
 /** The report of each test's last run, per contract. */
@@ -127,6 +130,10 @@ export class ContractRuns implements vscode.Disposable {
       sub.dispose();
     }
     await this.recordRun(workspace, uri.fsPath, report);
+    // the Test Results output holds what `rollback-lens test` prints for the same run
+    const text = contractReportText(report);
+    run.appendOutput(`${text.replace(/\n/g, '\r\n')}\r\n`);
+    const first = records.length;
     for (const { item, testId } of tests) {
       const t = report.tests.find((x) => x.testId === testId);
       if (!t) {
@@ -137,6 +144,7 @@ export class ContractRuns implements vscode.Disposable {
       this.reports.set(uri, testId, t);
       records.push(await this.report(run, item, uri, t));
     }
+    for (const r of records.slice(first)) r.output = text;
   }
 
   /** Every run leaves a record in the workspace's audit log, as from the CLI. */
