@@ -13,7 +13,7 @@
 // share the batch's and the join's state and run once per row; split into
 // modules, that state would travel through calls on the hot path that
 // `npm run bench` ("contract comparison") measures.
-import { emptyCounts, type Counts, type KeySample, type LineProblem, type OffendingRow, type TestReport } from './report';
+import { emptyCounts, type Counts, type KeySample, type LineProblem, type OffendingRow, type RowUnits, type TestReport } from './report';
 import { assembleReport, offendingFields, type ReportMeta } from './assemble';
 import { baseArrayAt, newFieldState, SMALL_CODES, storeBaseArray, unusable, valueAt, type FieldState } from './fieldState';
 import { hashKey, KeyTable } from './keys';
@@ -46,6 +46,8 @@ export interface CompareOptions {
   problemLimit?: number;
   /** Missing/extra/duplicate key samples kept. */
   keySampleLimit?: number;
+  /** Files read as tables (CSV, Parquet, JSON array): their numbers are rows, and messages say so. */
+  units?: RowUnits;
 }
 
 /** Lines per batch (see flush). */
@@ -134,6 +136,18 @@ export class Comparison {
     }
   }
 
+  /** An input row already parsed (a CSV, Parquet or JSON array row; `line`: its row number). */
+  addInputRow(line: number, row: Record<string, unknown>): void {
+    this.flush();
+    this.counts.inputRows++;
+    const err = this.options.validateInput?.(row);
+    if (err) {
+      this.counts.invalidInputs++;
+      this.inputSchemaFailures++;
+      this.problem('inputs', line, `does not match the input schema: ${err}`);
+    }
+  }
+
   // ---- baseline and current lines, in batches -------------------------------------
   //
   // Baseline and current lines are taken in batches of BATCH lines. A batch is
@@ -153,6 +167,13 @@ export class Comparison {
 
   addCurrent(line: number, text: string): void {
     this.queue('current', line, text);
+  }
+
+  /** A baseline row already parsed (a CSV, Parquet or JSON array row; `line`: its row number). Handled at once. */
+  addBaselineRow(line: number, row: Record<string, unknown>): void {
+    this.flush();
+    const key = keyString(valueAt(row, this.keyPath));
+    this.baselineLine(line, '', row, key, key === undefined ? 0 : hashKey(key));
   }
 
   /** A current output already parsed (sources parse what they read). Handled at once: the row object is not kept. */
@@ -520,6 +541,7 @@ export class Comparison {
         extraSample: this.extraSample,
         duplicateSample: this.duplicateSample,
         offending: this.offending.items(),
+        units: this.options.units,
         // no more lookups: the hash table's memory becomes the sort's second buffer (saves 8 MB at 1M rows)
         scratch: this.keys.releaseSlots(),
       },

@@ -97,6 +97,9 @@ export interface LineProblem {
   message: string;
 }
 
+/** Files whose record numbers are row numbers (CSV, Parquet, JSON array); a file not named counts lines (JSONL). */
+export type RowUnits = Partial<Record<LineProblem['file'], 'row'>>;
+
 export interface KeySample {
   key: string;
   line: number;
@@ -158,6 +161,12 @@ export interface TestReport {
    * diff view tells it from a later run's or an edited one.
    */
   files?: { inputs?: string; baseline?: string; current?: string; currentDigest?: string };
+  /**
+   * Which files count rows rather than lines: every `line` of a problem, a
+   * key sample or an offending row in such a file is its 1-based data row.
+   * Absent: all three are JSONL.
+   */
+  units?: RowUnits;
   /** The run that made the report (`r` and 12 hex digits); names the outputs it kept. */
   runId?: string;
   /** How rows were joined and checked: the key and each field's tolerance (the diff view re-checks rows with it). */

@@ -34,7 +34,8 @@ export async function recordBaseline(log: vscode.LogOutputChannel, toolVersion: 
       try {
         const r = await record({
           contractDir: contract.dir,
-          test: { id: test.id, inputs: test.inputs!, baseline: test.baseline! },
+          test: { id: test.id, inputs: test.inputs!, baseline: test.baseline!, ...(test.inputsFormat ? { inputsFormat: test.inputsFormat } : {}), ...(test.baselineFormat ? { baselineFormat: test.baselineFormat } : {}) },
+          ...(contract.inputSchema ? { inputSchema: contract.inputSchema } : {}),
           source: contract.model.source!,
           model: { name: contract.model.model ?? contract.model.name ?? 'model', version: modelVersion },
           toolVersion,
