@@ -3,12 +3,16 @@
 // CSV inputs handed to the example's command source. The tables are the
 // example's own JSONL files converted here, so every number is derived from
 // a JSONL run of the same data: the same rules, the same counts. The CLI
-// runs as a real process (its bundle beside the tabular bundle).
+// runs as a real process (its bundle beside the tabular bundle). The diff
+// view's row index pages the same tables.
 import * as assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { DEFAULT_QUERY } from '../../src/core/diff/protocol';
+import { runContractTests } from '../../src/node/contract/run';
 import { writeTable } from '../../src/node/tabular';
+import { assertSameCounts, indexOf } from '../support/rowIndex';
 import { runCliProcess } from '../unit/helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
@@ -166,4 +170,49 @@ describe('contract tests on CSV, Parquet and JSON array files', function () {
     assert.equal(code, 0, JSON.stringify(report.tests[0]!.rules));
     assert.deepEqual([report.tests[0]!.counts.matched, report.tests[0]!.units], [150, { baseline: 'row' }]);
   });
+});
+
+describe('diff view: the row index pages tables', function () {
+  this.timeout(120_000);
+
+  for (const [baselineName, currentName] of [
+    ['baseline-1.4.2.parquet', 'outputs.csv'],
+    ['baseline-1.4.2.csv', 'outputs.json'],
+  ] as const) {
+    it(`a ${path.extname(baselineName)} baseline and ${path.extname(currentName)} outputs: the engine's counts, rows read back by row number`, async () => {
+      const dir = workspace([fileSource(`data/${currentName}`), files('data/inputs.jsonl', `data/${baselineName}`)]);
+      rmSync(path.join(dir, 'data', 'baseline-1.4.2.meta.json'));
+      const baseline = jsonl(path.join(dir, 'data', 'baseline-1.4.2.jsonl'));
+      const flat = (rows: Row[]): Row[] => rows.map(({ scores: _s, ...r }) => r);
+      for (const [name, rows] of [
+        [baselineName, flat(baseline)],
+        [currentName, flat(changed(baseline))],
+      ] as const) {
+        if (name.endsWith('.csv')) writeFileSync(path.join(dir, 'data', name), csv(rows));
+        else await table(path.join(dir, 'data', name), rows);
+      }
+      const report = (await runContractTests(path.join(dir, 'iris.contract.yaml'), { workspace: dir, testIds: ['parity'] })).tests[0]!;
+      assert.equal(report.counts.matched, 150);
+      const index = await indexOf(report, dir);
+      assertSameCounts(report, index);
+      assert.equal(index.counts().outside, 2);
+      const page = await index.page(DEFAULT_QUERY, 0, 2);
+      assert.deepEqual(
+        page.rows.map((r) => [r.key, r.baselineLine, r.currentLine]),
+        [
+          ['iris-069', 69, 69],
+          ['iris-120', 120, 120],
+        ],
+      );
+      const b69 = baseline[68]!;
+      const prob = page.rows[0]!.cells.find((c) => c.field === 'probability')!;
+      assert.deepEqual([prob.baseline, prob.current, prob.outside], [b69.probability, changed(baseline)[68]!.probability, true]);
+      const label = page.rows[1]!.cells.find((c) => c.field === 'label')!;
+      assert.deepEqual([label.baseline, label.current, label.outside], [baseline[119]!.label, changed(baseline)[119]!.label, true]);
+      // rows on the last page too (the last Parquet row group, the end of the CSV)
+      const last = await index.page({ ...DEFAULT_QUERY, sort: 'line', desc: false }, 149, 1);
+      assert.deepEqual([last.rows[0]!.key, last.rows[0]!.baselineLine, last.rows[0]!.cells.find((c) => c.field === 'probability')!.baseline], ['iris-150', 150, baseline[149]!.probability]);
+      await index.dispose();
+    });
+  }
 });

@@ -68,8 +68,8 @@ describe('tabular: CSV', () => {
       ],
     );
     const bytes = Buffer.from(text, 'utf8');
-    assert.equal(got.rows[0]!.at.offset, bytes.indexOf('1,0.5'));
-    assert.equal(got.rows[1]!.at.offset, bytes.indexOf('2,1e-3'));
+    assert.deepEqual(got.rows[0]!.at, { offset: bytes.indexOf('1,0.5'), length: bytes.indexOf('2,1e-3') - bytes.indexOf('1,0.5') });
+    assert.deepEqual(got.rows[1]!.at, { offset: bytes.indexOf('2,1e-3'), length: bytes.length - bytes.indexOf('2,1e-3') });
   });
 
   it('without a schema every cell is a string', async () => {
@@ -143,8 +143,8 @@ describe('tabular: JSON array', () => {
     assert.deepEqual(
       got.rows.map((r) => [r.n, r.value, r.at]),
       [
-        [1, { id: 1, score: 0.5 }, { offset: 1, line: 1 }],
-        [2, { id: 2, score: null, tags: ['x,]'] }, { offset: oneText.indexOf('{"id":2'), line: 1 }],
+        [1, { id: 1, score: 0.5 }, { offset: 1, length: '{"id":1,"score":0.5}'.length, line: 1 }],
+        [2, { id: 2, score: null, tags: ['x,]'] }, { offset: oneText.indexOf('{"id":2'), length: oneText.length - 1 - oneText.indexOf('{"id":2'), line: 1 }],
       ],
     );
     const text = '\ufeff[\n  {"id": 1},\n  {"id": 2, "s": "a\\"b"}\n]\n';

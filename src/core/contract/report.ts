@@ -158,9 +158,11 @@ export interface TestReport {
    * or for `command` and `http` sources the copy of the outputs the run kept
    * (under `.rollback-lens/outputs/`, named by `runId`), so the diff view can
    * page every row; `currentDigest` is that copy's sha256, with which the
-   * diff view tells it from a later run's or an edited one.
+   * diff view tells it from a later run's or an edited one. `formats`: the
+   * contract's explicit `format:` of the baseline or current file, when it
+   * gave one (else the extension says).
    */
-  files?: { inputs?: string; baseline?: string; current?: string; currentDigest?: string };
+  files?: { inputs?: string; baseline?: string; current?: string; currentDigest?: string; formats?: { baseline?: 'jsonl' | 'csv' | 'parquet' | 'json'; current?: 'jsonl' | 'csv' | 'parquet' | 'json' } };
   /**
    * Which files count rows rather than lines: every `line` of a problem, a
    * key sample or an offending row in such a file is its 1-based data row.

@@ -274,6 +274,9 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
       baseline: test.baseline,
       ...(source.file && !shapedFile ? { current: source.file } : keptCurrent ? { current: keptCurrent, ...(keptDigest ? { currentDigest: keptDigest } : {}) } : {}),
     };
+    if (test.baselineFormat || (source.fileFormat && !shapedFile)) {
+      report.files.formats = { ...(test.baselineFormat ? { baseline: baselineFormat } : {}), ...(source.fileFormat && !shapedFile ? { current: currentFormat } : {}) };
+    }
     report.compare = { key: test.compare!.key, tolerance: test.compare!.tolerance, drift: test.compare!.drift };
     return finish(report);
   } catch (e) {

@@ -11,6 +11,7 @@
 // more or fewer cells than the header, is a bad row; the next row is read.
 import { createReadStream } from 'node:fs';
 import { parse, type Info } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { TableError, type ReadOptions, type RowSink } from './types';
 
 type Cell = (text: string) => unknown;
@@ -19,8 +20,23 @@ const BAD = Symbol('bad cell');
 
 const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 
-function converter(name: string, types: Set<string> | undefined, fail: (m: string) => typeof BAD): Cell {
-  if (!types || types.size === 0) return (t) => t;
+/** A cell typed by its text (ReadOptions.guess). */
+function guessed(t: string): unknown {
+  if (t === '') return null;
+  if (NUMBER.test(t)) return Number(t);
+  if (t === 'true' || t === 'false') return t === 'true';
+  if (t[0] === '[' || t[0] === '{') {
+    try {
+      return JSON.parse(t) as unknown;
+    } catch {
+      return t;
+    }
+  }
+  return t;
+}
+
+function converter(name: string, types: Set<string> | undefined, fail: (m: string) => typeof BAD, guess: boolean): Cell {
+  if (!types || types.size === 0) return guess ? guessed : (t) => t;
   const nullable = types.has('null');
   const numeric = types.has('number') || types.has('integer');
   const integerOnly = types.has('integer') && !types.has('number');
@@ -74,13 +90,13 @@ export async function readCsv(file: string, sink: RowSink, options: ReadOptions 
   let offset = 0;
   try {
     for await (const rec of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-      const at = { offset };
+      const at = { offset, length: rec.info.bytes - offset };
       offset = rec.info.bytes;
       if (!header) {
         header = rec.record.map((h) => h.trim());
         const dup = header.find((h, i) => header!.indexOf(h) !== i);
         if (dup !== undefined) throw new TableError(`the header row names column \`${dup}\` twice`);
-        cells = header.map((h) => converter(h, options.types?.get(h), fail));
+        cells = header.map((h) => converter(h, options.types?.get(h), fail, options.guess === true));
         continue;
       }
       n++;
@@ -109,4 +125,43 @@ export async function readCsv(file: string, sink: RowSink, options: ReadOptions 
     throw e;
   }
   if (!header) throw new TableError('the file has no header row');
+}
+
+/**
+ * The header of a CSV file and a parser of one of its records read back by
+ * offset and length (the diff view's paging): cells typed as readCsv types
+ * them with the same options.
+ */
+export async function csvRecordReader(file: string, options: ReadOptions = {}): Promise<(bytes: Buffer) => Record<string, unknown> | undefined> {
+  let header: string[] | undefined;
+  await readCsvHead(file, (h) => (header = h));
+  if (!header) throw new TableError('the file has no header row');
+  let failure = '';
+  const fail = (m: string): typeof BAD => {
+    failure = m;
+    return BAD;
+  };
+  const names = header;
+  const cells = names.map((h) => converter(h, options.types?.get(h), fail, options.guess === true));
+  return (bytes) => {
+    const r = parseSync(bytes, { relax_column_count: true, skip_empty_lines: true, to_line: undefined })[0] as string[] | undefined;
+    if (!r || r.length !== names.length) return undefined;
+    const value: Record<string, unknown> = {};
+    for (let i = 0; i < r.length; i++) {
+      const v = cells[i]!(r[i]!);
+      if (v === BAD) return void failure;
+      value[names[i]!] = v;
+    }
+    return value;
+  };
+}
+
+async function readCsvHead(file: string, onHeader: (h: string[]) => void): Promise<void> {
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, to_line: 1 });
+  createReadStream(file, { highWaterMark: 64 * 1024 }).pipe(parser);
+  for await (const rec of parser as AsyncIterable<string[]>) {
+    onHeader(rec.map((h) => h.trim()));
+    break;
+  }
+  parser.destroy();
 }

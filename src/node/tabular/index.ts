@@ -12,7 +12,7 @@ import type { ColumnTypes, ReadOptions, RowSink } from './types';
 
 export { formatOf, isFormat, unitOf, FORMATS, type TabularFormat } from './format';
 export { TableError, type ColumnTypes, type ReadOptions, type RowPlace, type RowSink } from './types';
-export { readCsv } from './csv';
+export { readCsv, csvRecordReader } from './csv';
 export { readJsonArray } from './jsonArray';
 export { readParquet, openParquet, parquetFooter, groupsOf, readGroupRows, plain, type ParquetGroups } from './parquet';
 export { writeTable, type TableWriter } from './write';
@@ -21,7 +21,7 @@ export { writeTable, type TableWriter } from './write';
 async function readJsonlRows(file: string, sink: RowSink, options: ReadOptions): Promise<void> {
   for await (const items of readJsonlChunks(file, options.signal ? { signal: options.signal } : {})) {
     for (const item of items) {
-      const at = { line: item.line, offset: item.offset };
+      const at = { line: item.line, offset: item.offset, ...('text' in item ? { length: Buffer.byteLength(item.text) } : {}) };
       if (!('text' in item)) {
         sink.bad(item.line, `line is ${item.length} bytes, longer than the 1 MiB limit`, at);
         continue;

@@ -44,10 +44,11 @@ export async function readJsonArray(file: string, sink: RowSink, options: ReadOp
   let first = true;
 
   const emit = (): void => {
-    const text = Buffer.concat(parts).toString('utf8');
+    const bytes = Buffer.concat(parts);
+    const text = bytes.toString('utf8');
     parts = [];
     n++;
-    const at = { offset: start, line: startLine };
+    const at = { offset: start, length: bytes.length, line: startLine };
     let v: unknown;
     try {
       v = JSON.parse(text);

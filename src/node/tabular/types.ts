@@ -9,6 +9,8 @@
 export interface RowPlace {
   /** Byte offset of the row's first byte (CSV, JSON array, JSONL). */
   offset?: number;
+  /** Its length in bytes (CSV: with its line break; JSON array: the element; JSONL: the line). */
+  length?: number;
   /** 1-based line the row starts on (JSONL, JSON array). */
   line?: number;
   /** Parquet: the row group's index (0-based) and the row's index within it. */
@@ -27,8 +29,14 @@ export interface RowSink {
 export type ColumnTypes = Map<string, Set<string>>;
 
 export interface ReadOptions {
-  /** How CSV cells are typed; absent: every cell is a string. */
+  /** How CSV cells are typed; absent: every cell is a string (unless `guess`). */
   types?: ColumnTypes;
+  /**
+   * CSV columns without a type in `types` are typed by their text: a JSON
+   * number is a number, true/false a boolean, an empty cell null, JSON
+   * array/object text parsed. For the diff view, which has no schema.
+   */
+  guess?: boolean;
   signal?: AbortSignal;
 }
 
