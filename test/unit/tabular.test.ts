@@ -200,3 +200,34 @@ describe('tabular: writing a baseline', () => {
     });
   }
 });
+
+describe('tabular: odd headers', () => {
+  it('a column named __proto__ is a field, not the prototype (CSV and Parquet)', async () => {
+    const got = await read(write('p.csv', 'id,__proto__\n1,x\n'), 'csv');
+    assert.equal(Object.getPrototypeOf(got.rows[0]!.value), Object.prototype);
+    assert.deepEqual(Object.entries(got.rows[0]!.value), [
+      ['id', '1'],
+      ['__proto__', 'x'],
+    ]);
+    const f = path.join(dir, 'p.parquet');
+    parquetWriteFile({ filename: f, columnData: [{ name: '__proto__', data: ['y'], type: 'STRING' }] });
+    const pq = await read(f, 'parquet');
+    assert.equal(Object.getPrototypeOf(pq.rows[0]!.value), Object.prototype);
+    assert.deepEqual(Object.entries(pq.rows[0]!.value), [['__proto__', 'y']]);
+  });
+
+  it('numbers: decimal text only (no hex, no Infinity), signs and exponents', async () => {
+    const got = await read(write('n.csv', 'score\n-1.5e3\n+2\n.5\n0x10\nInfinity\n'), 'csv', SCHEMA);
+    assert.deepEqual(
+      got.rows.map((r) => r.value.score),
+      [-1500, 2, 0.5],
+    );
+    assert.deepEqual(
+      got.bad.map((b) => [b.n, b.message]),
+      [
+        [4, 'column `score` is "0x10", expected number'],
+        [5, 'column `score` is "Infinity", expected number'],
+      ],
+    );
+  });
+});

@@ -80,7 +80,7 @@ export async function feedTable(
           onRow?.(rows);
         },
       },
-      { ...(schema ? { types: t.columnTypes(schema) } : {}), ...options },
+      { ...(schema ? { types: t.columnTypes(schema) } : {}), noPlaces: true, ...options },
     );
   } catch (e) {
     throw tableError(e, which, name);

@@ -12,13 +12,43 @@
 import { createReadStream } from 'node:fs';
 import { parse, type Info } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
-import { TableError, type ReadOptions, type RowSink } from './types';
+import { TableError, type ReadOptions, type RowPlace, type RowSink } from './types';
 
 type Cell = (text: string) => unknown;
 /** A cell's value, or this (with the reason in `failure`) when it does not fit. */
 const BAD = Symbol('bad cell');
 
 const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+/**
+ * A decimal number's text, as NUMBER says, without a regular expression on
+ * the hot path: starts with a digit, sign or point, and is not a hex, octal
+ * or binary literal (which `+t` would take); `+t` then refuses the rest.
+ */
+function looksNumeric(t: string): boolean {
+  const c = t.charCodeAt(0);
+  if (!((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46)) return NUMBER.test(t);
+  if (t.length > 1 && c === 48) {
+    const d = t.charCodeAt(1) | 32;
+    if (d === 120 || d === 111 || d === 98) return false; // 0x 0o 0b
+  }
+  return true;
+}
+
+/** Row objects of one shape: one object literal over the converted cells (one hidden class for every row). */
+function rowMaker(names: string[]): (cells: unknown[]) => Record<string, unknown> {
+  if (names.includes('__proto__')) {
+    // a literal's `__proto__:` would set the prototype: such a header is copied key by key
+    return (v) => {
+      const o: Record<string, unknown> = {};
+      names.forEach((n, j) => Object.defineProperty(o, n, { value: v[j], enumerable: true, writable: true, configurable: true }));
+      return o;
+    };
+  }
+  const body = names.map((n, j) => `${JSON.stringify(n)}: v[${j}]`).join(', ');
+  // generated from the header's names, each quoted by JSON.stringify
+  return new Function('v', `return { ${body} };`) as (cells: unknown[]) => Record<string, unknown>;
+}
 
 /** A cell typed by its text (ReadOptions.guess). */
 function guessed(t: string): unknown {
@@ -50,9 +80,9 @@ function converter(name: string, types: Set<string> | undefined, fail: (m: strin
       if (string) return '';
       return fail(`column \`${name}\` is empty, and its schema does not allow null`);
     }
-    if (numeric && NUMBER.test(t)) {
-      const v = Number(t);
-      if (!integerOnly || Number.isInteger(v)) return v;
+    if (numeric && looksNumeric(t)) {
+      const v = +t;
+      if (Number.isFinite(v) && (!integerOnly || Number.isInteger(v))) return v;
     }
     if (boolean) {
       const l = t.toLowerCase();
@@ -75,12 +105,15 @@ function converter(name: string, types: Set<string> | undefined, fail: (m: strin
 
 /** Reads a CSV file row by row into `sink`; see the top of this file. */
 export async function readCsv(file: string, sink: RowSink, options: ReadOptions = {}): Promise<void> {
-  const parser = parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true });
+  const places = options.noPlaces !== true;
+  const parser = parse({ bom: true, info: places, relax_column_count: true, skip_empty_lines: true });
   const input = createReadStream(file, { highWaterMark: 256 * 1024, ...(options.signal ? { signal: options.signal } : {}) });
   input.on('error', (e) => parser.destroy(e));
   input.pipe(parser);
   let header: string[] | undefined;
   let cells: Cell[] = [];
+  let make: (cells: unknown[]) => Record<string, unknown> = () => ({});
+  let values: unknown[] = [];
   let failure = '';
   const fail = (m: string): typeof BAD => {
     failure = m;
@@ -89,23 +122,33 @@ export async function readCsv(file: string, sink: RowSink, options: ReadOptions 
   let n = 0;
   let offset = 0;
   try {
-    for await (const rec of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-      const at = { offset, length: rec.info.bytes - offset };
-      offset = rec.info.bytes;
+    const none = {};
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: Info } | string[]>) {
+      let r: string[];
+      let at: RowPlace;
+      if (places) {
+        const rec = item as { record: string[]; info: Info };
+        r = rec.record;
+        at = { offset, length: rec.info.bytes - offset };
+        offset = rec.info.bytes;
+      } else {
+        r = item as string[];
+        at = none;
+      }
       if (!header) {
-        header = rec.record.map((h) => h.trim());
+        header = r.map((h) => h.trim());
         const dup = header.find((h, i) => header!.indexOf(h) !== i);
         if (dup !== undefined) throw new TableError(`the header row names column \`${dup}\` twice`);
         cells = header.map((h) => converter(h, options.types?.get(h), fail, options.guess === true));
+        make = rowMaker(header);
+        values = new Array<unknown>(header.length);
         continue;
       }
       n++;
-      const r = rec.record;
       if (r.length !== header.length) {
         sink.bad(n, `has ${r.length} cells, the header has ${header.length}`, at);
         continue;
       }
-      const value: Record<string, unknown> = {};
       let ok = true;
       for (let i = 0; i < r.length; i++) {
         const v = cells[i]!(r[i]!);
@@ -113,9 +156,9 @@ export async function readCsv(file: string, sink: RowSink, options: ReadOptions 
           ok = false;
           break;
         }
-        value[header[i]!] = v;
+        values[i] = v;
       }
-      if (ok) sink.row(n, value, at);
+      if (ok) sink.row(n, make(values), at);
       else sink.bad(n, failure, at);
     }
   } catch (e) {

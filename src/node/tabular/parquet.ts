@@ -100,6 +100,14 @@ function columnArray(pieces: Array<{ start: number; data: ArrayLike<unknown> }>,
  * computed key assignment is needed.
  */
 function rowMaker(names: string[]): (cols: ArrayLike<unknown>[]) => (i: number) => Record<string, unknown> {
+  if (names.includes('__proto__')) {
+    // a literal's `__proto__:` would set the prototype: such columns are copied key by key
+    return (cols) => (i) => {
+      const o: Record<string, unknown> = {};
+      names.forEach((n, j) => Object.defineProperty(o, n, { value: cols[j]![i], enumerable: true, writable: true, configurable: true }));
+      return o;
+    };
+  }
   const body = names.map((n, j) => `${JSON.stringify(n)}: c${j}[i]`).join(', ');
   const params = names.map((_n, j) => `c${j}`).join(', ');
   // generated from the file's column names, each quoted by JSON.stringify
