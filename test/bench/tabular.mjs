@@ -125,7 +125,7 @@ async function compare(format, baseline, current) {
   // as src/node/contract/tables.ts reads them: typed by the schema, no byte offsets
   const options = { types: tabular.columnTypes(SCHEMA), noPlaces: true };
   await tabular.readTable(baseline, format, { row: (n, v) => c.addBaselineRow(n, v), bad: (n, m) => c.unusableLine('baseline', n, m) }, options);
-  await tabular.readTable(current, format, { row: (n, v) => c.addCurrentRow(n, v), bad: (n, m) => c.unusableLine('current', n, m) }, options);
+  await tabular.readTable(current, format, { row: (n, v) => c.addCurrentTableRow(n, v), bad: (n, m) => c.unusableLine('current', n, m) }, options);
   const r = c.finish({ contractPath: 'bench' });
   return { matched: r.counts.matched, verdict: r.verdict };
 }
@@ -152,12 +152,14 @@ export async function runTabularBench({ quick = false } = {}) {
     for (const format of ['parquet', 'csv']) {
       const [b, c] = files[format];
       const ms = { floor: [], compare: [] };
+      const cpu = { floor: [], compare: [] };
       const rss = { floor: [], compare: [] };
       let matched;
       for (let i = 0; i < runs; i++) {
         for (const what of ['floor', 'compare']) {
           const r = inChild(what, format, b, c);
           ms[what].push(r.ms);
+          cpu[what].push(r.cpuMs);
           rss[what].push(r.maxRSSKB / 1024);
           if (what === 'compare') matched = r.matched;
         }
@@ -165,10 +167,11 @@ export async function runTabularBench({ quick = false } = {}) {
       const floor = median(ms.floor);
       const engine = median(ms.compare);
       const peak = Math.max(...rss.compare);
-      const res = { rows: n, bytes: statSync(b).size, floorMs: Math.round(floor), compareMs: Math.round(engine), ratio: Math.round((engine / floor) * 100) / 100, floorPeakRssMB: Math.round(Math.max(...rss.floor)), peakRssMB: Math.round(peak), matched };
+      const cpuRatio = median(cpu.compare) / median(cpu.floor);
+      const res = { cpuRatio: Math.round(cpuRatio * 100) / 100, floorCpuMs: Math.round(median(cpu.floor)), compareCpuMs: Math.round(median(cpu.compare)), rows: n, bytes: statSync(b).size, floorMs: Math.round(floor), compareMs: Math.round(engine), ratio: Math.round((engine / floor) * 100) / 100, floorPeakRssMB: Math.round(Math.max(...rss.floor)), peakRssMB: Math.round(peak), matched };
       out[format] = res;
       console.log(
-        `  ${format.padEnd(8)} floor ${String(res.floorMs).padStart(6)} ms  compare ${String(res.compareMs).padStart(6)} ms  ${res.ratio.toFixed(2)}× (target ≤ 1.30×)  peak RSS ${res.peakRssMB} MB (floor ${res.floorPeakRssMB} MB; target ≤ 200 MB)  matched ${matched}`,
+        `  ${format.padEnd(8)} floor ${String(res.floorMs).padStart(6)} ms  compare ${String(res.compareMs).padStart(6)} ms  ${res.ratio.toFixed(2)}× (target ≤ 1.30×; CPU time ${res.cpuRatio.toFixed(2)}×)  peak RSS ${res.peakRssMB} MB (floor ${res.floorPeakRssMB} MB; target ≤ 200 MB)  matched ${matched}`,
       );
     }
     mergeBenchResults('tabular', out);
@@ -182,10 +185,12 @@ if (process.argv[1] === here) {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
     const [, what, format, baseline, current] = argv;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const r = await MEASURES[what](format, baseline, current);
     const ms = performance.now() - t0;
-    process.stdout.write(JSON.stringify({ ms, maxRSSKB: process.resourceUsage().maxRSS, ...r }));
+    const cpu = process.cpuUsage(c0);
+    process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRSSKB: process.resourceUsage().maxRSS, ...r }));
   } else {
     await runTabularBench({ quick: argv.includes('--quick') });
   }

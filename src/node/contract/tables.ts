@@ -63,7 +63,7 @@ export async function feedTable(
 ): Promise<number> {
   const t = tabular();
   let rows = 0;
-  const add = which === 'inputs' ? comparison.addInputRow.bind(comparison) : which === 'baseline' ? comparison.addBaselineRow.bind(comparison) : comparison.addCurrentRow.bind(comparison);
+  const add = which === 'inputs' ? comparison.addInputRow.bind(comparison) : which === 'baseline' ? comparison.addBaselineRow.bind(comparison) : comparison.addCurrentTableRow.bind(comparison);
   try {
     await t.readTable(
       file,
