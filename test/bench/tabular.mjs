@@ -54,7 +54,7 @@ function mulberry32(seed) {
 const r6 = (x) => Math.round(x * 1e6) / 1e6;
 
 /** Baseline and current row i: the contracts bench's rows, the scores as three columns. */
-function rowPair(i) {
+export function rowPair(i) {
   const rnd = mulberry32(Math.imul(i + 1, 0x9e3779b1) ^ SEED);
   const w = [rnd() + 0.05, rnd() + 0.05, rnd() + 0.05];
   const sum = w[0] + w[1] + w[2];
