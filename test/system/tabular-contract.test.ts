@@ -98,6 +98,8 @@ describe('contract tests on CSV, Parquet and JSON array files', function () {
     const { code, report } = test(dir);
     const t = report.tests[0]!;
     assert.equal(code, 1, JSON.stringify(t.reason ?? t.problems));
+    const text = runCliProcess(dir, ['test', 'iris.contract.yaml', '--test', 'parity']).stdout;
+    assert.match(text, /^ {6}iris-069 \(baseline row 69, current row 69\): probability /m);
     assert.deepEqual(t.units, { inputs: 'row', baseline: 'row', current: 'row' });
     assert.deepEqual(t.counts, { ...reference.counts, inputRows: 150 });
     assert.deepEqual(t.rules, reference.rules);
@@ -123,7 +125,7 @@ describe('contract tests on CSV, Parquet and JSON array files', function () {
     assert.equal(t.counts.matched, 149);
     assert.equal(t.rules.find((r) => r.id === 'invalid-lines')!.message, '1 record could not be used (0 baseline, 1 current, 0 inputs); first: current row 5: column `probability` is "high", expected number');
     const text2 = runCliProcess(dir, ['test', 'iris.contract.yaml', '--test', 'parity']).stdout;
-    assert.match(text2, /current row 5: column `probability` is "high", expected number/);
+    assert.match(text2, /^ {6}current row 5: column `probability` is "high", expected number$/m);
     void stdout;
   });
 
