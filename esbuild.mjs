@@ -1,4 +1,5 @@
-// Bundles the extension, the language-service worker and the CLI (node, cjs)
+// Bundles the extension, the language-service worker, the CLI and the tabular
+// readers they share (node, cjs)
 // and the diff view's webview (browser, iife) into dist/ and media/.
 import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
@@ -28,6 +29,8 @@ const builds = [
   { ...common, entryPoints: { 'language-worker': 'src/node/language/worker.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { 'contract-worker': 'src/node/contract/worker.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { 'diff-worker': 'src/node/diff/worker.ts' }, outdir: 'dist' },
+  // the CSV, Parquet and JSON array readers (hyparquet, csv-parse), once: the bundles above load it at run time (src/node/tabularModule.ts)
+  { ...common, entryPoints: { tabular: 'src/node/tabular/index.ts' }, outdir: 'dist' },
   // the diff view in the webview: a browser bundle and its stylesheet, nothing loaded from the network
   {
     bundle: true,

@@ -48,7 +48,8 @@ export async function baselineCommand(
     }
     const recorded = await recordBaseline({
       contractDir: contract.dir,
-      test: { id: test.id, inputs: test.inputs, baseline: test.baseline },
+      test: { id: test.id, inputs: test.inputs, baseline: test.baseline, ...(test.inputsFormat ? { inputsFormat: test.inputsFormat } : {}), ...(test.baselineFormat ? { baselineFormat: test.baselineFormat } : {}) },
+      ...(contract.inputSchema ? { inputSchema: contract.inputSchema } : {}),
       source: contract.model.source,
       model: { name: contract.model.model ?? contract.model.name ?? 'model', version, ...(values['model-file'] ? { file: values['model-file'] } : {}) },
       toolVersion: VERSION,
@@ -67,7 +68,7 @@ export async function baselineCommand(
     );
     return 0;
   } catch (e) {
-    if (e instanceof ContractError || (e as { name?: string }).name === 'SourceError') {
+    if (e instanceof ContractError || (e as { name?: string }).name === 'SourceError' || (e as { name?: string }).name === 'TableFileError') {
       io.stderr.write(`rollback-lens: ${(e as Error).message}\n`);
       return 2;
     }

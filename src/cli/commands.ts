@@ -64,8 +64,9 @@ const TEST_HELP = `  test <contract> [--test id]... Run a contract's tests: obta
     --no-formats                 do not check \`format\` keywords (email, date-time, ...) of the schemas`;
 
 const BASELINE_HELP = `  baseline record <contract> --test <id>
-                                 Run the source on the test's inputs; write its baseline JSONL and the
-                                 sidecar <baseline>.meta.json (model, version, seed, digests, time).
+                                 Run the source on the test's inputs; write its baseline (JSONL, or CSV,
+                                 Parquet or a JSON array by the baseline's extension) and the sidecar
+                                 <baseline>.meta.json (model, version, seed, digests, time).
     --model-version <v>          the version of the model recorded (default: the contract's metadata.modelVersion, else "unknown")
     --model-file <path>          a model file to record the digest of (relative to the contract)
     --force                      replace a baseline whose sidecar names another model version (refused without it);

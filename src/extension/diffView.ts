@@ -144,7 +144,8 @@ export class DiffViews implements vscode.Disposable {
       report,
       title: title(report),
       origin: o.origin,
-      canOpen: !('reason' in files),
+      // rows of a table (CSV, Parquet, JSON array) are not lines an editor can open at
+      canOpen: !('reason' in files) && !report.units?.baseline && !report.units?.current,
       rows,
       post: (m) => panel.webview.postMessage(o.restore && m.type === 'init' ? { ...m, restore: o.restore } : m),
       onIndexState: (s) => {

@@ -138,12 +138,18 @@ export class RowsView {
     this.onIndex();
   }
 
+  /** What the numbers of a file count: JSONL lines, or the rows of a table (the report's `units`). */
+  private unit(file: 'baseline' | 'current'): 'line' | 'row' {
+    return this.r.units?.[file] ?? 'line';
+  }
+
   private visibleFields(): string[] {
     return this.ctx.query.field ? [this.ctx.query.field] : this.fields;
   }
 
   private renderHead(): void {
-    const cols = [h('span', { class: 'c key', role: 'columnheader' }, 'key'), h('span', { class: 'c line', role: 'columnheader' }, 'lines b / c')];
+    const [b, c] = [this.unit('baseline'), this.unit('current')];
+    const cols = [h('span', { class: 'c key', role: 'columnheader' }, 'key'), h('span', { class: 'c line', role: 'columnheader' }, b === c ? `${b}s b / c` : `${b} / ${c}`)];
     for (const f of this.visibleFields()) {
       cols.push(h('span', { class: 'c val', role: 'columnheader' }, `${f} baseline`), h('span', { class: 'c val', role: 'columnheader' }, `${f} current`), h('span', { class: 'c delta', role: 'columnheader' }, 'Δ'));
     }
@@ -311,6 +317,7 @@ export class RowsView {
           );
         }
         if (this.ctx.canOpen) el.title = `line ${row.baselineLine} of the baseline, line ${row.currentLine} of the current outputs: Enter or click opens both`;
+        else if (this.r.units) el.title = `${this.unit('baseline')} ${row.baselineLine} of the baseline, ${this.unit('current')} ${row.currentLine} of the current outputs`;
       }
       els.push(el);
     }

@@ -25,6 +25,10 @@ if (args.has('--contracts-only')) {
   runContracts();
   process.exit(0);
 }
+if (args.has('--tabular-only')) {
+  runTabular();
+  process.exit(0);
+}
 if (args.has('--diffview-only')) {
   runDiffView();
   process.exit(0);
@@ -139,6 +143,11 @@ if (!args.has('--no-contracts')) {
   runContracts();
   // a big contract test from the editor: the extension host stays responsive (test/bench/contract-slices.mjs)
   execFileSync(process.execPath, [join(root, 'test/bench/contract-slices.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
+}
+// Contract comparisons of 1M-row Parquet and CSV files against their readers alone (test/bench/tabular.mjs).
+if (!args.has('--no-tabular')) runTabular();
+function runTabular() {
+  execFileSync(process.execPath, [join(root, 'test/bench/tabular.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
 }
 // The diff view at a million rows (test/bench/diffview.mjs), also in a fresh process.
 if (!args.has('--no-diffview')) runDiffView();

@@ -222,8 +222,9 @@ const NODE_ROOMS: Record<string, string[]> = {
   audit: [],
   sources: [],
   metrics: [],
-  diff: [],
-  contract: ['audit', 'sources', 'diff'],
+  diff: ['tabular'],
+  tabular: [],
+  contract: ['audit', 'sources', 'diff', 'tabular'],
   language: ['audit'],
   runbook: ['audit', 'contract', 'language', 'metrics', 'sources'],
 };

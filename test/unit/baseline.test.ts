@@ -42,6 +42,11 @@ describe('baseline: sidecar', () => {
   it('sidecarPath: <name>.jsonl -> <name>.meta.json; other names get .meta.json appended', () => {
     assert.equal(sidecarPath('data/baseline-1.4.2.jsonl'), 'data/baseline-1.4.2.meta.json');
     assert.equal(sidecarPath('/x/out.ndjson'), '/x/out.ndjson.meta.json');
+    // tables are named as JSONL baselines are
+    assert.deepEqual(
+      ['data/b.parquet', 'data/b.csv', 'data/b.json'].map(sidecarPath),
+      ['data/b.meta.json', 'data/b.meta.json', 'data/b.meta.json'],
+    );
   });
 
   it('readSidecar: the example sidecar; undefined when there is none', async () => {

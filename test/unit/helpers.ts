@@ -295,6 +295,16 @@ export function cliBundle(): string {
     // as esbuild.mjs: jsonc-parser's UMD `main` cannot be bundled, its ESM build can
     alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   });
+  // as esbuild.mjs: the tabular readers are a bundle of their own beside the CLI's (src/node/tabularModule.ts)
+  buildSync({
+    entryPoints: [path.resolve(__dirname, '../../src/node/tabular/index.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: path.join(path.dirname(out), 'tabular.js'),
+    logLevel: 'silent',
+  });
   return (bundled = out);
 }
 

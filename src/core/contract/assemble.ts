@@ -14,6 +14,7 @@ import {
   type LineProblem,
   type OffendingField,
   type OffendingRow,
+  type RowUnits,
   type RuleResult,
   type TestReport,
 } from './report';
@@ -50,6 +51,8 @@ export interface Tally {
   duplicateSample: Array<KeySample & { file: 'baseline' | 'current' }>;
   /** The offending sample, worst first. */
   offending: OffendingRow[];
+  /** Files whose records are rows (CSV, Parquet, JSON array), not lines: their numbers are row numbers. */
+  units?: RowUnits | undefined;
   /** A second buffer for the radix sort of the numeric fields (or undefined: one is allocated). */
   scratch: Uint32Array | undefined;
 }
@@ -58,6 +61,11 @@ export interface ReportMeta {
   contractPath: string;
   contractName?: string;
   contractVersion?: string | number;
+}
+
+/** What a file's record numbers count: `line` (JSONL, the default) or `row` (CSV, Parquet, JSON array). */
+export function unitIn(units: RowUnits | undefined, file: LineProblem['file']): 'line' | 'row' {
+  return units?.[file] ?? 'line';
 }
 
 export function assembleReport(tally: Tally, meta: ReportMeta): TestReport {
@@ -91,6 +99,7 @@ export function assembleReport(tally: Tally, meta: ReportMeta): TestReport {
     missingSample: tally.missingSample,
     extraSample: tally.extraSample,
     duplicateSample: tally.duplicateSample,
+    ...(tally.units && Object.keys(tally.units).length ? { units: tally.units } : {}),
   };
 }
 
@@ -284,7 +293,7 @@ function keyRules(tally: Tally): RuleResult[] {
     message:
       dups === 0
         ? 'every key is unique'
-        : `duplicate keys: ${c.duplicateBaseline} in the baseline, ${c.duplicateCurrent} in the current outputs${dupExample(tally.duplicateSample[0])}`,
+        : `duplicate keys: ${c.duplicateBaseline} in the baseline, ${c.duplicateCurrent} in the current outputs${dupExample(tally.duplicateSample[0], tally.units)}`,
   });
   if (tally.labelSet) {
     const v = tally.labelViolations;
@@ -296,7 +305,7 @@ function keyRules(tally: Tally): RuleResult[] {
       message:
         v === 0
           ? `every label is one of ${[...tally.labelSet].map((l) => `\`${l}\``).join(', ')}`
-          : `${v} output${v === 1 ? ' has a label' : 's have labels'} outside the contract's labels (e.g. \`${tally.firstLabelViolation!.label}\` at line ${tally.firstLabelViolation!.line})`,
+          : `${v} output${v === 1 ? ' has a label' : 's have labels'} outside the contract's labels (e.g. \`${tally.firstLabelViolation!.label}\` at ${unitIn(tally.units, 'current')} ${tally.firstLabelViolation!.line})`,
     });
   }
   return rules;
@@ -314,7 +323,7 @@ function lineRules(tally: Tally): RuleResult[] {
       kind: 'invalid-lines',
       value: unusable,
       verdict: 'fail',
-      message: `${plural(unusable, 'line')} could not be used (${c.invalidBaseline} baseline, ${c.invalidCurrent} current, ${c.invalidInputs - tally.inputSchemaFailures} inputs)${firstProblem(tally)}`,
+      message: `${plural(unusable, unusableWord(tally))} could not be used (${c.invalidBaseline} baseline, ${c.invalidCurrent} current, ${c.invalidInputs - tally.inputSchemaFailures} inputs)${firstProblem(tally)}`,
     });
   }
   return rules;
@@ -333,7 +342,13 @@ function schemaRule(tally: Tally, which: 'input' | 'output', failures: number, f
 
 function firstProblem(tally: Tally, file?: LineProblem['file'], containing?: string): string {
   const p = tally.problems.find((x) => (!file || x.file === file) && (!containing || x.message.includes(containing)));
-  return p ? `; first: ${p.file} line ${p.line}: ${p.message}` : '';
+  return p ? `; first: ${p.file} ${unitIn(tally.units, p.file)} ${p.line}: ${p.message}` : '';
+}
+
+/** `line` when every file counts lines, `row` when every file counts rows, else `record`. */
+function unusableWord(tally: Tally): string {
+  const all = new Set((['inputs', 'baseline', 'current'] as const).map((f) => unitIn(tally.units, f)));
+  return all.size === 1 ? [...all][0]! : 'record';
 }
 
 /**
@@ -423,8 +438,8 @@ function summary(sorted: Float64Array): FieldReport['baseline'] {
 }
 
 /** ` (e.g. \`k\` at baseline line 3)`, or nothing when no sample is kept (keySampleLimit 0). */
-function dupExample(d: (KeySample & { file: string }) | undefined): string {
-  return d ? ` (e.g. \`${d.key}\` at ${d.file} line ${d.line})` : '';
+function dupExample(d: (KeySample & { file: 'baseline' | 'current' }) | undefined, units: RowUnits | undefined): string {
+  return d ? ` (e.g. \`${d.key}\` at ${d.file} ${unitIn(units, d.file)} ${d.line})` : '';
 }
 
 function pct(x: number): string {

@@ -13,7 +13,7 @@
 // share the batch's and the join's state and run once per row; split into
 // modules, that state would travel through calls on the hot path that
 // `npm run bench` ("contract comparison") measures.
-import { emptyCounts, type Counts, type KeySample, type LineProblem, type OffendingRow, type TestReport } from './report';
+import { emptyCounts, type Counts, type KeySample, type LineProblem, type OffendingRow, type RowUnits, type TestReport } from './report';
 import { assembleReport, offendingFields, type ReportMeta } from './assemble';
 import { baseArrayAt, newFieldState, SMALL_CODES, storeBaseArray, unusable, valueAt, type FieldState } from './fieldState';
 import { hashKey, KeyTable } from './keys';
@@ -46,6 +46,8 @@ export interface CompareOptions {
   problemLimit?: number;
   /** Missing/extra/duplicate key samples kept. */
   keySampleLimit?: number;
+  /** Files read as tables (CSV, Parquet, JSON array): their numbers are rows, and messages say so. */
+  units?: RowUnits;
 }
 
 /** Lines per batch (see flush). */
@@ -134,6 +136,18 @@ export class Comparison {
     }
   }
 
+  /** An input row already parsed (a CSV, Parquet or JSON array row; `line`: its row number). */
+  addInputRow(line: number, row: Record<string, unknown>): void {
+    this.flush();
+    this.counts.inputRows++;
+    const err = this.options.validateInput?.(row);
+    if (err) {
+      this.counts.invalidInputs++;
+      this.inputSchemaFailures++;
+      this.problem('inputs', line, `does not match the input schema: ${err}`);
+    }
+  }
+
   // ---- baseline and current lines, in batches -------------------------------------
   //
   // Baseline and current lines are taken in batches of BATCH lines. A batch is
@@ -155,6 +169,16 @@ export class Comparison {
     this.queue('current', line, text);
   }
 
+  /** A baseline row already parsed (a CSV, Parquet or JSON array row; `line`: its row number). Batched as a line is (see flush). */
+  addBaselineRow(line: number, row: Record<string, unknown>): void {
+    this.queueRow('baseline', line, row);
+  }
+
+  /** A current row of a table already parsed: batched as a line is, so the join's reads overlap (see flush). */
+  addCurrentTableRow(line: number, row: Record<string, unknown>): void {
+    this.queueRow('current', line, row);
+  }
+
   /** A current output already parsed (sources parse what they read). Handled at once: the row object is not kept. */
   addCurrentRow(line: number, row: Record<string, unknown>): void {
     this.flush();
@@ -168,6 +192,19 @@ export class Comparison {
     this.counts[counter]++;
     this.counts[file === 'inputs' ? 'invalidInputs' : file === 'baseline' ? 'invalidBaseline' : 'invalidCurrent']++;
     this.problem(file, line, message);
+  }
+
+  /** A row already parsed into the batch: its text stays undefined, and parseBatch takes the value as it is. */
+  private queueRow(file: 'baseline' | 'current', line: number, row: Record<string, unknown>): void {
+    if (this.batchFile !== file) {
+      this.flush();
+      this.batchFile = file;
+    }
+    const i = this.batchSize++;
+    this.batchLines[i] = line;
+    this.batchTexts[i] = undefined;
+    this.batchValues[i] = row;
+    if (this.batchSize === BATCH) this.flush();
   }
 
   private queue(file: 'baseline' | 'current', line: number, text: string): void {
@@ -193,7 +230,7 @@ export class Comparison {
       // 2. read ahead what the rows will read
       this.lookAheadBaseline(n);
       // 3. each row in order
-      for (let i = 0; i < n; i++) this.baselineLine(lines[i]!, texts[i]!, values[i], keys[i], hashes[i]!);
+      for (let i = 0; i < n; i++) this.baselineLine(lines[i]!, texts[i] ?? '', values[i], keys[i], hashes[i]!);
     } else {
       this.lookAheadCurrent(n);
       for (let i = 0; i < n; i++) {
@@ -201,7 +238,7 @@ export class Comparison {
         if (v === NOT_JSON || v === null || typeof v !== 'object' || Array.isArray(v)) {
           this.counts.currentRows++;
           this.counts.invalidCurrent++;
-          this.notAnObject('current', lines[i]!, texts[i]!, v);
+          this.notAnObject('current', lines[i]!, texts[i] ?? '', v);
         } else this.currentRow(lines[i]!, v as Record<string, unknown>, keys[i], looked[i] ? hashes[i]! : NO_HASH);
       }
     }
@@ -215,11 +252,15 @@ export class Comparison {
   private parseBatch(n: number): void {
     const { batchTexts: texts, batchValues: values, batchKeys: keys, keyPath } = this;
     for (let i = 0; i < n; i++) {
+      const text = texts[i];
       let v: unknown;
-      try {
-        v = JSON.parse(texts[i]!);
-      } catch {
-        v = NOT_JSON;
+      if (text === undefined) v = values[i]; // a row already parsed (queueRow)
+      else {
+        try {
+          v = JSON.parse(text);
+        } catch {
+          v = NOT_JSON;
+        }
       }
       values[i] = v;
       keys[i] = v !== null && typeof v === 'object' && !Array.isArray(v) ? keyString(valueAt(v, keyPath)) : undefined;
@@ -520,6 +561,7 @@ export class Comparison {
         extraSample: this.extraSample,
         duplicateSample: this.duplicateSample,
         offending: this.offending.items(),
+        units: this.options.units,
         // no more lookups: the hash table's memory becomes the sort's second buffer (saves 8 MB at 1M rows)
         scratch: this.keys.releaseSlots(),
       },

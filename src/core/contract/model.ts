@@ -6,7 +6,9 @@ import { asObject as obj } from '../util/object';
 import { outputShapeOf, type OutputShape } from './outputShape';
 
 export interface SourceSpec {
+  /** The outputs file (`source.file: { file, format }` is read into `file` and `fileFormat`). */
   file?: string;
+  fileFormat?: string;
   command?: string;
   http?: Record<string, unknown>;
   seed?: number;
@@ -22,6 +24,9 @@ export interface ContractTestSpec {
   description?: string;
   inputs?: string;
   baseline?: string;
+  /** An explicit `format:` of the inputs / baseline (`{ file, format }` in the contract); absent: by extension. */
+  inputsFormat?: string;
+  baselineFormat?: string;
   compare?: CompareSpec;
   schemaOnly?: { against: 'input' | 'output'; accept: unknown[]; reject: unknown[] };
 }
@@ -60,8 +65,8 @@ export function contractModel(value: unknown): ContractModel {
     const base = {
       id,
       ...(typeof t.description === 'string' ? { description: t.description } : {}),
-      ...(typeof t.inputs === 'string' ? { inputs: t.inputs } : {}),
-      ...(typeof t.baseline === 'string' ? { baseline: t.baseline } : {}),
+      ...fileRef(t.inputs, 'inputs'),
+      ...fileRef(t.baseline, 'baseline'),
     };
     if (Array.isArray(t.accept) || Array.isArray(t.reject)) {
       return { ...base, schemaOnly: { against: t.against === 'output' ? 'output' : 'input', accept: Array.isArray(t.accept) ? t.accept : [], reject: Array.isArray(t.reject) ? t.reject : [] } };
@@ -91,7 +96,21 @@ export function contractModel(value: unknown): ContractModel {
     ...(input.schema !== undefined ? { inputSchema: input.schema } : {}),
     ...(output.schema !== undefined ? { outputSchema: output.schema } : {}),
     ...(shape ? { outputShape: shape } : {}),
-    ...(c.source ? { source: obj(c.source) as SourceSpec } : {}),
+    ...(c.source ? { source: sourceOf(obj(c.source)) } : {}),
     tests,
   };
+}
+
+/** A file named as a path or as `{ file, format }`: `{ [name]: path, [name + 'Format']: format }`. */
+function fileRef<N extends string>(v: unknown, name: N): Partial<Record<N | `${N}Format`, string>> {
+  if (typeof v === 'string') return { [name]: v } as Partial<Record<N | `${N}Format`, string>>;
+  const o = obj(v);
+  if (typeof o.file !== 'string') return {};
+  return { [name]: o.file, ...(typeof o.format === 'string' ? { [`${name}Format`]: o.format } : {}) } as Partial<Record<N | `${N}Format`, string>>;
+}
+
+function sourceOf(s: Record<string, unknown>): SourceSpec {
+  if (s.file === undefined || typeof s.file === 'string') return s as SourceSpec;
+  const { file: _f, ...rest } = s;
+  return { ...rest, ...fileRef(s.file, 'file') } as SourceSpec;
 }

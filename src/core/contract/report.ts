@@ -97,6 +97,9 @@ export interface LineProblem {
   message: string;
 }
 
+/** Files whose record numbers are row numbers (CSV, Parquet, JSON array); a file not named counts lines (JSONL). */
+export type RowUnits = Partial<Record<LineProblem['file'], 'row'>>;
+
 export interface KeySample {
   key: string;
   line: number;
@@ -155,9 +158,17 @@ export interface TestReport {
    * or for `command` and `http` sources the copy of the outputs the run kept
    * (under `.rollback-lens/outputs/`, named by `runId`), so the diff view can
    * page every row; `currentDigest` is that copy's sha256, with which the
-   * diff view tells it from a later run's or an edited one.
+   * diff view tells it from a later run's or an edited one. `formats`: the
+   * contract's explicit `format:` of the baseline or current file, when it
+   * gave one (else the extension says).
    */
-  files?: { inputs?: string; baseline?: string; current?: string; currentDigest?: string };
+  files?: { inputs?: string; baseline?: string; current?: string; currentDigest?: string; formats?: { baseline?: 'jsonl' | 'csv' | 'parquet' | 'json'; current?: 'jsonl' | 'csv' | 'parquet' | 'json' } };
+  /**
+   * Which files count rows rather than lines: every `line` of a problem, a
+   * key sample or an offending row in such a file is its 1-based data row.
+   * Absent: all three are JSONL.
+   */
+  units?: RowUnits;
   /** The run that made the report (`r` and 12 hex digits); names the outputs it kept. */
   runId?: string;
   /** How rows were joined and checked: the key and each field's tolerance (the diff view re-checks rows with it). */

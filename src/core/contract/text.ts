@@ -24,15 +24,17 @@ export function contractReportText(report: ContractReport): string {
     for (const r of shown) lines.push(`    ${MARK[r.verdict]} ${r.id}: ${r.message}`);
     const passed = t.rules.filter((r) => r.verdict === 'pass').length;
     if (t.verdict !== 'error' && passed) lines.push(`    ${MARK.pass} ${plural(passed, 'rule')} passed`);
+    // JSONL files number lines, tables (CSV, Parquet, JSON array) rows: the report's `units`
+    const unit = (file: 'inputs' | 'baseline' | 'current'): string => t.units?.[file] ?? 'line';
     for (const o of t.offending.slice(0, 3)) {
       const f = o.fields[0]!;
       // an array compared element-wise: its worst element
       const at = (v: unknown) => (f.index !== undefined && Array.isArray(v) ? v[f.index] : v);
       lines.push(
-        `      ${o.key} (baseline line ${o.baselineLine}, current line ${o.currentLine}): ${f.field}${f.index !== undefined ? `[${f.index}]` : ''} ${show(at(f.baseline))} → ${show(at(f.current))}${f.delta !== undefined ? ` (Δ ${measured(f.delta)})` : ''}`,
+        `      ${o.key} (baseline ${unit('baseline')} ${o.baselineLine}, current ${unit('current')} ${o.currentLine}): ${f.field}${f.index !== undefined ? `[${f.index}]` : ''} ${show(at(f.baseline))} → ${show(at(f.current))}${f.delta !== undefined ? ` (Δ ${measured(f.delta)})` : ''}`,
       );
     }
-    for (const p of t.problems.slice(0, 3)) lines.push(`      ${p.file} line ${p.line}: ${p.message}`);
+    for (const p of t.problems.slice(0, 3)) lines.push(`      ${p.file} ${unit(p.file)} ${p.line}: ${p.message}`);
     if (t.problemsTotal > 3) lines.push(`      … ${t.problemsTotal - 3} more line problems (see --format json)`);
   }
   lines.push(contractSummaryLine(report));

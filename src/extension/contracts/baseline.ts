@@ -85,7 +85,8 @@ export async function recordBaseline(
       try {
         return await prepareBaseline({
           contractDir: contract.dir,
-          test: { id: test.id, inputs: test.inputs!, baseline: test.baseline! },
+          test: { id: test.id, inputs: test.inputs!, baseline: test.baseline!, ...(test.inputsFormat ? { inputsFormat: test.inputsFormat } : {}), ...(test.baselineFormat ? { baselineFormat: test.baselineFormat } : {}) },
+          ...(contract.inputSchema ? { inputSchema: contract.inputSchema } : {}),
           source: contract.model.source!,
           model: { name: model, version: modelVersion },
           toolVersion,

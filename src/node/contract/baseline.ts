@@ -31,6 +31,9 @@ import * as path from 'node:path';
 import { sha256File } from '../jsonl';
 import { obtainOutputChunks, prepareFile, prepareOutputs, SourceError, type ObtainOptions, type SourceSpec } from '../sources';
 import { describeChange, keepCopies, type BaselineChange } from './baselineChange';
+import { prepareWritten } from '../sources/write';
+import { inputsAsJsonl, tableFormat } from './tables';
+import { tabular } from '../tabularModule';
 
 export const TOOL_NAME = 'rollback-lens';
 
@@ -50,9 +53,15 @@ export interface Sidecar {
   [k: string]: unknown;
 }
 
-/** `data/baseline-1.4.2.jsonl` -> `data/baseline-1.4.2.meta.json`; other names get `.meta.json` appended. */
+/**
+ * `data/baseline-1.4.2.jsonl` -> `data/baseline-1.4.2.meta.json`, and the same
+ * for the tabular baselines (`.csv`, `.parquet`, `.json`); other names get
+ * `.meta.json` appended.
+ */
 export function sidecarPath(baselinePath: string): string {
-  return baselinePath.endsWith('.jsonl') ? `${baselinePath.slice(0, -'.jsonl'.length)}.meta.json` : `${baselinePath}.meta.json`;
+  const ext = /\.(jsonl|csv|parquet|json)$/.exec(baselinePath);
+  if (ext && !/\.meta\.json$/i.test(baselinePath)) return `${baselinePath.slice(0, -ext[0].length)}.meta.json`;
+  return `${baselinePath}.meta.json`;
 }
 
 /**
@@ -119,7 +128,10 @@ export function checkSidecar(sidecar: Sidecar, current: { seed?: number; inputsD
 export interface RecordBaselineOptions {
   /** The contract's folder; the test's paths and the source's are relative to it. */
   contractDir: string;
-  test: { id?: string; inputs: string; baseline: string };
+  /** The test's files; `inputsFormat` / `baselineFormat`: an explicit `format:` (else by extension; see tables.ts). */
+  test: { id?: string; inputs: string; baseline: string; inputsFormat?: string; baselineFormat?: string };
+  /** The contract's input schema: types the cells of a CSV of inputs. */
+  inputSchema?: object;
   source: SourceSpec;
   /** Overrides source.seed. */
   seed?: number;
@@ -187,8 +199,17 @@ export async function prepareBaseline(o: RecordBaselineOptions): Promise<Pending
   const modelDigest = o.model.digest ?? (o.model.file ? await sha256File(path.resolve(dir, o.model.file)) : undefined);
   await fs.mkdir(path.dirname(baseline), { recursive: true });
 
-  const rows = obtainOutputChunks(o.source, { ...o.obtain, cwd: dir, inputsFile, ...(seed !== undefined ? { seed } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-  const outputs = await prepareOutputs(rows, baseline);
+  const inputsFormat = tableFormat(inputsFile, o.test.inputsFormat);
+  const baselineFormat = tableFormat(baseline, o.test.baselineFormat);
+  // a table of inputs reaches the source as a JSONL copy (tables.ts); the baseline is written in its own format
+  const copy = inputsFormat === 'jsonl' ? undefined : await inputsAsJsonl(inputsFile, inputsFormat, o.inputSchema, o.test.inputs, o.signal ? { signal: o.signal } : {});
+  let outputs: Awaited<ReturnType<typeof prepareOutputs>>;
+  try {
+    const rows = obtainOutputChunks(o.source, { ...o.obtain, cwd: dir, inputsFile: copy?.file ?? inputsFile, ...(seed !== undefined ? { seed } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+    outputs = baselineFormat === 'jsonl' ? await prepareOutputs(rows, baseline) : await prepareWritten(baseline, (tmp) => writeRows(rows, tmp, baselineFormat));
+  } finally {
+    await copy?.remove();
+  }
   let side: Awaited<ReturnType<typeof prepareFile>> | undefined;
   try {
     if (outputs.rows === 0) throw new SourceError('bad-output', `the source gave no outputs; ${o.test.baseline} was not recorded`);
@@ -210,7 +231,7 @@ export async function prepareBaseline(o: RecordBaselineOptions): Promise<Pending
       tool: { name: TOOL_NAME, version: o.toolVersion },
     };
     const previous = await readSidecar(baseline).catch(() => undefined);
-    const change = await describeChange({ baseline, next: outputs.tmp, rows: outputs.rows, version, ...(previous ? { previous } : {}), ...(o.key ? { key: o.key } : {}) });
+    const change = await describeChange({ baseline, next: outputs.tmp, format: baselineFormat, rows: outputs.rows, version, ...(previous ? { previous } : {}), ...(o.key ? { key: o.key } : {}) });
     side = await prepareFile(sidecar, JSON.stringify(meta, null, 2) + '\n');
     const newSidecar = side;
     let done = false;
@@ -245,4 +266,24 @@ export async function prepareBaseline(o: RecordBaselineOptions): Promise<Pending
     await side?.discard();
     throw e;
   }
+}
+
+/** Writes the source's outputs to `file` as a table (tabular/write.ts); returns how many. */
+async function writeRows(rows: AsyncIterable<ReadonlyArray<{ value: Record<string, unknown> }>>, file: string, format: 'csv' | 'parquet' | 'json'): Promise<number> {
+  const w = await tabular().writeTable(file, format);
+  let n = 0;
+  try {
+    for await (const group of rows) {
+      for (const r of group) {
+        await w.add(r.value);
+        n++;
+      }
+    }
+    await w.finish();
+  } catch (e) {
+    await w.abort();
+    if ((e as { name?: string }).name === 'TableError') throw new SourceError('bad-output', `${(e as Error).message}; the baseline was not recorded`);
+    throw e;
+  }
+  return n;
 }

@@ -2,7 +2,7 @@
 // dated copy of what it replaces.
 //
 // describeChange() reads the baseline on disk (when there is one) and the new
-// outputs, pairs their rows by the contract's output key (rows without the
+// outputs (JSONL, or a table read by src/node/tabular), pairs their rows by the contract's output key (rows without the
 // key, or no key: by position), and counts the rows that differ (values
 // compared as parsed JSON, so `0.5` and `0.50` or another key order are the
 // same row), the keys only the new outputs have and the ones only the old
@@ -20,6 +20,8 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readJsonl } from '../jsonl';
+import type { TabularFormat } from '../tabular';
+import { tabular } from '../tabularModule';
 
 export interface BaselineChange {
   /** The baseline it replaces; absent when there is none yet. */
@@ -72,7 +74,17 @@ function keyOf(text: string, key: string | undefined, index: number): string {
 
 const digest = (text: string): string => createHash('sha1').update(canonical(text)).digest('base64');
 
-export async function describeChange(o: { baseline: string; next: string; rows: number; version: string; previous?: { model?: string; version?: string; recordedAt?: string }; key?: string }): Promise<BaselineChange> {
+/** Each usable row of a file (JSONL lines as they are, a table's rows as JSON), in order. */
+async function eachRow(file: string, format: TabularFormat, fn: (text: string) => void): Promise<void> {
+  if (format === 'jsonl') {
+    for await (const l of readJsonl(file)) if ('text' in l) fn(l.text);
+    return;
+  }
+  await fs.stat(file); // a missing file is ENOENT, as for JSONL
+  await tabular().readTable(file, format, { row: (_n, v) => fn(JSON.stringify(v)), bad: () => undefined });
+}
+
+export async function describeChange(o: { baseline: string; next: string; format?: TabularFormat; rows: number; version: string; previous?: { model?: string; version?: string; recordedAt?: string }; key?: string }): Promise<BaselineChange> {
   const fileVersion = versionInFileName(o.baseline);
   const name = path.basename(o.baseline);
   const warnings: string[] = [];
@@ -81,7 +93,7 @@ export async function describeChange(o: { baseline: string; next: string; rows: 
   let exists = true;
   try {
     let i = 0;
-    for await (const l of readJsonl(o.baseline)) if ('text' in l) old.set(keyOf(l.text, o.key, i++), digest(l.text));
+    await eachRow(o.baseline, o.format ?? 'jsonl', (text) => old.set(keyOf(text, o.key, i++), digest(text)));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     exists = false;
@@ -98,15 +110,14 @@ export async function describeChange(o: { baseline: string; next: string; rows: 
   };
   const seen = new Set<string>();
   let i = 0;
-  for await (const l of readJsonl(o.next)) {
-    if (!('text' in l)) continue;
-    const k = keyOf(l.text, o.key, i++);
-    if (seen.has(k)) continue;
+  await eachRow(o.next, o.format ?? 'jsonl', (text) => {
+    const k = keyOf(text, o.key, i++);
+    if (seen.has(k)) return;
     seen.add(k);
     const before = old.get(k);
     if (before === undefined) change.added++;
-    else if (before !== digest(l.text)) change.differ++;
-  }
+    else if (before !== digest(text)) change.differ++;
+  });
   for (const k of old.keys()) if (!seen.has(k)) change.removed++;
   return change;
 }

@@ -20,6 +20,8 @@ import { loadDocument } from '../documents';
 import { mlflowSignatureRef, readMlflowSignature } from './mlflow';
 import { readJsonl, sha256File } from '../jsonl';
 import { obtainOutputs } from '../sources';
+import type { RowUnits } from '../../core/contract/report';
+import { feedTable, inputsAsJsonl, notParquet, tableFormat } from './tables';
 
 export interface RunOptions {
   /** Workspace root: every file the contract names must be inside it. */
@@ -48,6 +50,9 @@ export interface LoadedContract {
   model: ContractModel;
   validateInput?: RowValidator;
   validateOutput?: RowValidator;
+  /** The resolved schemas: CSV cells are typed by them (inputs by the input schema, baseline and outputs by the output schema). */
+  inputSchema?: object;
+  outputSchema?: object;
 }
 
 export async function loadContract(file: string, workspace: string, options: { formats?: boolean } = {}): Promise<LoadedContract> {
@@ -56,8 +61,15 @@ export async function loadContract(file: string, workspace: string, options: { f
   const loaded: LoadedContract = { file: abs, dir, relPath, model };
   const inputSchema = await resolveSchema(model.inputSchema, loaded, workspace, 'input', options);
   const outputSchema = await resolveSchema(model.outputSchema, loaded, workspace, 'output', options);
-  if (inputSchema) loaded.validateInput = rowValidator(inputSchema);
-  if (outputSchema) loaded.validateOutput = rowValidator(outputSchema);
+  // the compiled validators, and the root schemas the table readers type CSV cells by
+  if (inputSchema) {
+    loaded.validateInput = rowValidator(inputSchema);
+    loaded.inputSchema = inputSchema.schema as object;
+  }
+  if (outputSchema) {
+    loaded.validateOutput = rowValidator(outputSchema);
+    loaded.outputSchema = outputSchema.schema as object;
+  }
   return loaded;
 }
 
@@ -177,18 +189,35 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
         return finish(r);
       }
     }
+    // JSONL, CSV, Parquet or JSON array, by extension or an explicit `format:` (tables.ts)
+    const inputsFormat = tableFormat(inputsFile, test.inputsFormat);
+    const baselineFormat = tableFormat(baselineFile, test.baselineFormat);
+    const currentFormat = typeof source.file === 'string' ? tableFormat(source.file, source.fileFormat) : 'jsonl';
+    await notParquet(inputsFile, inputsFormat, 'inputs', test.inputs);
+    await notParquet(baselineFile, baselineFormat, 'baseline', test.baseline);
+    const units: RowUnits = {
+      ...(inputsFormat !== 'jsonl' ? { inputs: 'row' as const } : {}),
+      ...(baselineFormat !== 'jsonl' ? { baseline: 'row' as const } : {}),
+      ...(currentFormat !== 'jsonl' ? { current: 'row' as const } : {}),
+    };
     const comparison = new Comparison(test.compare!, {
       ...(contract.validateInput ? { validateInput: contract.validateInput } : {}),
       ...(contract.validateOutput ? { validateOutput: contract.validateOutput } : {}),
+      units,
     });
-    for await (const l of readJsonl(inputsFile)) {
-      if ('text' in l) comparison.addInput(l.line, l.text);
-      else comparison.unusableLine('inputs', l.line, `line is ${l.length} bytes, longer than the 1 MiB limit`);
-    }
-    for await (const l of readJsonl(baselineFile)) {
-      if ('text' in l) comparison.addBaseline(l.line, l.text);
-      else comparison.unusableLine('baseline', l.line, `line is ${l.length} bytes, longer than the 1 MiB limit`);
-    }
+    const signal = options.signal ? { signal: options.signal } : {};
+    if (inputsFormat === 'jsonl') {
+      for await (const l of readJsonl(inputsFile)) {
+        if ('text' in l) comparison.addInput(l.line, l.text);
+        else comparison.unusableLine('inputs', l.line, `line is ${l.length} bytes, longer than the 1 MiB limit`);
+      }
+    } else await feedTable(comparison, 'inputs', inputsFile, inputsFormat, contract.inputSchema, test.inputs, signal);
+    if (baselineFormat === 'jsonl') {
+      for await (const l of readJsonl(baselineFile)) {
+        if ('text' in l) comparison.addBaseline(l.line, l.text);
+        else comparison.unusableLine('baseline', l.line, `line is ${l.length} bytes, longer than the 1 MiB limit`);
+      }
+    } else await feedTable(comparison, 'baseline', baselineFile, baselineFormat, contract.outputSchema, test.baseline, signal);
     const timeout = options.timeoutMs ?? (source.timeout ? parseDuration(source.timeout) : undefined);
     let rows = 0;
     let keptCurrent: string | undefined;
@@ -201,19 +230,29 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
       // is reported by its line number while the others are still compared
       const outputs = await contractFile(contract.dir, options.workspace, source.file, 'the outputs file');
       if (!(await exists(outputs))) throw new ContractError(`the outputs file \`${source.file}\` does not exist`);
-      for await (const l of readJsonl(outputs, options.signal ? { signal: options.signal } : {})) {
-        if ('text' in l) comparison.addCurrent(l.line, l.text);
-        else comparison.unusableLine('current', l.line, `line is ${l.length} bytes, longer than the 1 MiB limit`);
-        if (++rows % 1000 === 0) options.onProgress?.({ testId: test.id, phase: 'outputs', rows });
+      await notParquet(outputs, currentFormat, 'current', source.file);
+      if (currentFormat === 'jsonl') {
+        for await (const l of readJsonl(outputs, options.signal ? { signal: options.signal } : {})) {
+          if ('text' in l) comparison.addCurrent(l.line, l.text);
+          else comparison.unusableLine('current', l.line, `line is ${l.length} bytes, longer than the 1 MiB limit`);
+          if (++rows % 1000 === 0) options.onProgress?.({ testId: test.id, phase: 'outputs', rows });
+        }
+      } else {
+        rows = await feedTable(comparison, 'current', outputs, currentFormat, contract.outputSchema, source.file, signal, (n) => {
+          if (n % 1000 === 0) options.onProgress?.({ testId: test.id, phase: 'outputs', rows: n });
+        });
       }
     } else {
+      if (shapedFile && currentFormat !== 'jsonl') throw new ContractError(`a ${currentFormat} outputs file is read as it is: \`output.key.fromInput\` and \`output.fields\` shape JSONL outputs files only`);
       // the outputs exist only during the run (a shaped file's only as shaped): keep a copy for the diff view's row table
       const from = shapedFile ? { ...source, file: await contractFile(contract.dir, options.workspace, String(source.file), 'the outputs file') } : source;
+      // a command or endpoint reads JSONL inputs: a table of inputs is handed to it as a JSONL copy
+      const sourceInputs = inputsFormat === 'jsonl' ? undefined : await inputsAsJsonl(inputsFile, inputsFormat, contract.inputSchema, test.inputs, signal);
       const keeper = options.keepOutputs === false ? undefined : await OutputKeeper.open(keptOutputsPath(options.workspace, contract.relPath, test.id, runId)).catch(() => undefined);
       try {
         for await (const out of obtainOutputs(from, {
           cwd: contract.dir,
-          inputsFile,
+          inputsFile: sourceInputs?.file ?? inputsFile,
           ...(source.seed !== undefined ? { seed: source.seed } : {}),
           ...(typeof timeout === 'number' ? { timeoutMs: timeout } : timeout && timeout.ok ? { timeoutMs: timeout.value } : {}),
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
@@ -230,6 +269,7 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
         }, () => undefined);
       } finally {
         if (!keptCurrent) await keeper?.discard();
+        await sourceInputs?.remove();
       }
     }
     const report = comparison.finish(m);
@@ -246,10 +286,13 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
       baseline: test.baseline,
       ...(source.file && !shapedFile ? { current: source.file } : keptCurrent ? { current: keptCurrent, ...(keptDigest ? { currentDigest: keptDigest } : {}) } : {}),
     };
+    if (test.baselineFormat || (source.fileFormat && !shapedFile)) {
+      report.files.formats = { ...(test.baselineFormat ? { baseline: baselineFormat } : {}), ...(source.fileFormat && !shapedFile ? { current: currentFormat } : {}) };
+    }
     report.compare = { key: test.compare!.key, tolerance: test.compare!.tolerance, drift: test.compare!.drift };
     return finish(report);
   } catch (e) {
-    if (e instanceof ContractError || (e as { name?: string }).name === 'SourceError') return finish(errorReport(contract, test.id, (e as Error).message));
+    if (e instanceof ContractError || (e as { name?: string }).name === 'SourceError' || (e as { name?: string }).name === 'TableFileError') return finish(errorReport(contract, test.id, (e as Error).message));
     throw e;
   }
 }

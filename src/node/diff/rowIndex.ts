@@ -1,16 +1,20 @@
 // The diff view's row index: every matched row of a baseline/current pair of
-// JSONL files, joined by the contract's key the way the engine joins them
+// JSONL, CSV, Parquet or JSON array files, joined by the contract's key the way the engine joins them
 // (first baseline row of a key wins, first current row of a key wins,
 // unusable lines skipped), with per row the byte offsets and line numbers of
 // both lines, whether and how far it is outside tolerance, and per numeric
 // field the delta: typed arrays, not a million objects. Sorting, filtering
 // and key search run here over the index; pages of rows are read back from
-// the files by offset. Built in a worker thread by the editor (worker.ts).
+// the files by offset (JSONL lines, CSV records and JSON array elements by
+// byte offset and length; Parquet rows by row number, each row group a page
+// needs read once). A table's "line" is its 1-based row number. Built in a worker thread by the editor (worker.ts).
 import { promises as fs, type Stats } from 'node:fs';
 import { numericArray } from '../../core/contract/tolerance';
 import { checkLabel, checkNumericValue, getPath, numericValue, RULE_EXACT, ruleIds, SKIPPED as NOT_COMPARED, type DiffSpec } from '../../core/diff/rowCheck';
 import type { DiffCell, DiffRow, RowQuery } from '../../core/diff/protocol';
-import { readJsonlChunks, sha256File } from '../jsonl';
+import { sha256File } from '../jsonl';
+import { formatOf, type TabularFormat } from '../tabular/format';
+import { eachRecord, RecordReader } from './records';
 
 export interface IndexFiles {
   /** Absolute paths. */
@@ -18,6 +22,8 @@ export interface IndexFiles {
   current: string;
   /** The sha256 the current file must have (the outputs a run kept), and that run's id: build() refuses another file. */
   expect?: { digest: string; runId: string };
+  /** An explicit format of either file (the contract's `format:`); absent: by extension (src/node/tabular/format.ts). */
+  formats?: { baseline?: TabularFormat; current?: TabularFormat };
 }
 
 export interface BuildProgress {
@@ -69,7 +75,7 @@ interface FieldColumns {
 
 export class RowIndex {
   private readonly selections = new Map<string, Uint32Array>();
-  private handles: { baseline: fs.FileHandle; current: fs.FileHandle } | undefined;
+  private readers: { baseline: RecordReader; current: RecordReader } | undefined;
 
   private constructor(
     readonly spec: DiffSpec,
@@ -86,6 +92,7 @@ export class RowIndex {
     readonly outside: Uint8Array,
     private readonly columns: Map<string, FieldColumns>,
     readonly buildMs: number,
+    private readonly formats: { baseline: TabularFormat; current: TabularFormat },
   ) {}
 
   get rows(): number {
@@ -99,18 +106,11 @@ export class RowIndex {
     }
     const [bs, cs] = await Promise.all([fs.stat(files.baseline), fs.stat(files.current)]);
     const totalBytes = Math.max(1, bs.size + cs.size);
+    const formats = { baseline: formatOf(files.baseline, files.formats?.baseline), current: formatOf(files.current, files.formats?.current) };
     const keyPath = spec.key.split('.');
     const keyOf = (row: unknown): string | undefined => {
       const k = getPath(row, keyPath);
       return typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)) ? String(k) : undefined;
-    };
-    const parse = (text: string): Record<string, unknown> | undefined => {
-      try {
-        const v: unknown = JSON.parse(text);
-        return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-      } catch {
-        return undefined;
-      }
     };
     let lastReport = 0;
     const progress = (bytes: number, rows: number) => {
@@ -129,30 +129,24 @@ export class RowIndex {
     const baseText = spec.fields.map((f): (string | undefined)[] | undefined => (f.kind === 'numeric' ? undefined : []));
     // baseline arrays of numeric fields, by baseline row (only fields and rows that hold one)
     const baseArrays = spec.fields.map(() => undefined as Map<number, number[]> | undefined);
-    for await (const items of readJsonlChunks(files.baseline, options.signal ? { signal: options.signal } : {})) {
-      for (const it of items) {
-        if (!('text' in it)) continue;
-        const row = parse(it.text);
-        const key = row && keyOf(row);
-        if (key === undefined || keyIndex.has(key)) continue;
-        keyIndex.set(key, bLine.length);
-        bLine.push(it.line);
-        bOff.push(it.offset);
-        bLen.push(Buffer.byteLength(it.text));
-        spec.fields.forEach((f, i) => {
-          const v = getPath(row, f.path);
-          if (f.kind === 'numeric') {
-            baseNum[i]!.push(numericValue(v));
-            const elems = numericArray(v);
-            if (elems) (baseArrays[i] ??= new Map()).set(bLine.length - 1, elems);
-          }
-          else if (f.kind === 'categorical') baseText[i]!.push(v === undefined || v === null ? undefined : String(v));
-          else baseText[i]!.push(JSON.stringify(v) ?? 'undefined');
-        });
-      }
-      const last = items[items.length - 1]!;
-      progress(last.offset, 0);
-    }
+    await eachRecord(files.baseline, formats.baseline, options.signal, (line, offset, length, row) => {
+      const key = row && keyOf(row);
+      if (key === undefined || keyIndex.has(key)) return;
+      keyIndex.set(key, bLine.length);
+      bLine.push(line);
+      bOff.push(offset);
+      bLen.push(length);
+      spec.fields.forEach((f, i) => {
+        const v = getPath(row, f.path);
+        if (f.kind === 'numeric') {
+          baseNum[i]!.push(numericValue(v));
+          const elems = numericArray(v);
+          if (elems) (baseArrays[i] ??= new Map()).set(bLine.length - 1, elems);
+        }
+        else if (f.kind === 'categorical') baseText[i]!.push(v === undefined || v === null ? undefined : String(v));
+        else baseText[i]!.push(JSON.stringify(v) ?? 'undefined');
+      });
+    }, (bytes) => progress(bytes, 0));
     const baseLineAll = bLine.done();
     const baseOffAll = bOff.done();
     const baseLenAll = bLen.done();
@@ -173,49 +167,43 @@ export class RowIndex {
     const compared = spec.fields.map(() => u8());
     const deltas = spec.fields.map((f) => (f.kind === 'numeric' ? f64() : undefined));
     let cursor = 0;
-    for await (const items of readJsonlChunks(files.current, options.signal ? { signal: options.signal } : {})) {
-      for (const it of items) {
-        if (!('text' in it)) continue;
-        const row = parse(it.text);
-        const key = row && keyOf(row);
-        if (key === undefined) continue;
-        const idx = baseKeys[cursor] === key ? cursor : keyIndex.get(key);
-        if (idx === undefined) continue; // extra key
-        cursor = idx + 1;
-        if (matched[idx]) continue; // duplicate
-        matched[idx] = 1;
-        keys.push(key);
-        baseIdx.push(idx);
-        cLine.push(it.line);
-        cOff.push(it.offset);
-        cLen.push(Buffer.byteLength(it.text));
-        let s = 0;
-        let out = 0;
-        for (let i = 0; i < spec.fields.length; i++) {
-          const f = spec.fields[i]!;
-          const v = getPath(row, f.path);
-          let check;
-          if (f.kind === 'numeric') check = checkNumericValue(f.tolerance, baseNums[i]![idx]!, baseArrays[i]?.get(idx), v);
-          else if (f.kind === 'categorical') check = checkLabel(baseText[i]![idx], v);
-          else if (v === undefined && baseText[i]![idx] === 'undefined') check = NOT_COMPARED; // absent on both sides, as the engine skips it
-          else {
-            const same = baseText[i]![idx] === (JSON.stringify(v) ?? 'undefined');
-            check = { compared: true, rules: same ? 0 : RULE_EXACT, score: same ? 0 : 1, delta: NaN };
-          }
-          bits[i]!.push(check.rules);
-          compared[i]!.push(check.compared ? 1 : 0);
-          deltas[i]?.push(check.delta);
-          if (check.rules) {
-            out = 1;
-            if (check.score > s) s = check.score;
-          }
+    await eachRecord(files.current, formats.current, options.signal, (line, offset, length, row) => {
+      const key = row && keyOf(row);
+      if (key === undefined) return;
+      const idx = baseKeys[cursor] === key ? cursor : keyIndex.get(key);
+      if (idx === undefined) return; // extra key
+      cursor = idx + 1;
+      if (matched[idx]) return; // duplicate
+      matched[idx] = 1;
+      keys.push(key);
+      baseIdx.push(idx);
+      cLine.push(line);
+      cOff.push(offset);
+      cLen.push(length);
+      let s = 0;
+      let out = 0;
+      for (let i = 0; i < spec.fields.length; i++) {
+        const f = spec.fields[i]!;
+        const v = getPath(row, f.path);
+        let check;
+        if (f.kind === 'numeric') check = checkNumericValue(f.tolerance, baseNums[i]![idx]!, baseArrays[i]?.get(idx), v);
+        else if (f.kind === 'categorical') check = checkLabel(baseText[i]![idx], v);
+        else if (v === undefined && baseText[i]![idx] === 'undefined') check = NOT_COMPARED; // absent on both sides, as the engine skips it
+        else {
+          const same = baseText[i]![idx] === (JSON.stringify(v) ?? 'undefined');
+          check = { compared: true, rules: same ? 0 : RULE_EXACT, score: same ? 0 : 1, delta: NaN };
         }
-        score.push(s);
-        outside.push(out);
+        bits[i]!.push(check.rules);
+        compared[i]!.push(check.compared ? 1 : 0);
+        deltas[i]?.push(check.delta);
+        if (check.rules) {
+          out = 1;
+          if (check.score > s) s = check.score;
+        }
       }
-      const last = items[items.length - 1]!;
-      progress(bs.size + last.offset, keys.length);
-    }
+      score.push(s);
+      outside.push(out);
+    }, (bytes) => progress(bs.size + bytes, keys.length));
     const bi = baseIdx.done();
     const gather = <T extends Float64Array | Int32Array>(src: T, make: (n: number) => T): T => {
       const out = make(bi.length);
@@ -240,6 +228,7 @@ export class RowIndex {
       outside.done(),
       columns,
       performance.now() - started,
+      formats,
     );
   }
 
@@ -355,17 +344,16 @@ export class RowIndex {
     const sel = this.select(q);
     const ids = sel.subarray(Math.min(offset, sel.length), Math.min(offset + count, sel.length));
     await this.checkUnchanged();
-    this.handles ??= { baseline: await fs.open(this.files.baseline, 'r'), current: await fs.open(this.files.current, 'r') };
-    const h = this.handles;
-    const read = async (fh: fs.FileHandle, off: number, len: number): Promise<unknown> => {
-      const buf = Buffer.allocUnsafe(len);
-      await fh.read(buf, 0, len, off);
-      return JSON.parse(buf.toString('utf8'));
-    };
+    this.readers ??= { baseline: new RecordReader(this.files.baseline, this.formats.baseline), current: new RecordReader(this.files.current, this.formats.current) };
+    const idList = Array.from(ids);
+    const [bs, cs] = await Promise.all([
+      this.readers.baseline.read(idList.map((id) => ({ offset: this.baseOff[id]!, length: this.baseLen[id]! }))),
+      this.readers.current.read(idList.map((id) => ({ offset: this.curOff[id]!, length: this.curLen[id]! }))),
+    ]);
     const fields = q.field ? this.spec.fields.filter((f) => f.name === q.field) : this.spec.fields;
     const rows = await Promise.all(
-      Array.from(ids, async (id): Promise<DiffRow> => {
-        const [b, c] = await Promise.all([read(h.baseline, this.baseOff[id]!, this.baseLen[id]!), read(h.current, this.curOff[id]!, this.curLen[id]!)]);
+      idList.map(async (id, k): Promise<DiffRow> => {
+        const [b, c] = [bs[k], cs[k]];
         const cells = fields.map((f): DiffCell => {
           const col = this.columns.get(f.name)!;
           const bitsOf = col.bits[id]!;
@@ -397,9 +385,9 @@ export class RowIndex {
   }
 
   async dispose(): Promise<void> {
-    const h = this.handles;
-    this.handles = undefined;
-    await Promise.all([h?.baseline.close(), h?.current.close()]);
+    const r = this.readers;
+    this.readers = undefined;
+    await Promise.all([r?.baseline.close(), r?.current.close()]);
   }
 }
 
@@ -408,3 +396,4 @@ function identity(n: number): Uint32Array {
   for (let i = 0; i < n; i++) ids[i] = i;
   return ids;
 }
+

@@ -47,7 +47,8 @@ export function resolveRowFiles(report: TestReport, roots: string[]): RowFiles {
       }
       if (!existsSync(f)) return { reason: `the ${which} file \`${path.relative(root, f)}\` does not exist (any more)` };
     }
-    return { spec, files: kept ? { ...files, expect: { digest: report.files.currentDigest!, runId: report.runId! } } : files };
+    const formats = report.files.formats ? { formats: report.files.formats } : {};
+    return { spec, files: kept ? { ...files, ...formats, expect: { digest: report.files.currentDigest!, runId: report.runId! } } : { ...files, ...formats } };
   }
   return { reason: `cannot find the contract \`${report.contract.path}\` the report was made from` };
 }

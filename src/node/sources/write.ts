@@ -119,6 +119,35 @@ export async function prepareOutputs(rows: AsyncIterable<{ text: string } | Read
   return { ...prepared(file, tmp, bytes, `sha256:${hash.digest('hex')}`), rows: n };
 }
 
+/**
+ * A file written by `write` (given the temporary path beside `file`, it
+ * writes and fsyncs it and returns how many rows it holds); its bytes are
+ * hashed afterwards. For outputs written in another format than JSONL
+ * (src/node/contract/baseline.ts). If `write` throws, the temporary file is removed.
+ */
+export async function prepareWritten(file: string, write: (tmp: string) => Promise<number>): Promise<WrittenOutputs> {
+  const tmp = tmpName(file);
+  let rows: number;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  try {
+    rows = await write(tmp);
+    const h = await fs.open(tmp, 'r');
+    try {
+      for await (const chunk of h.createReadStream({ highWaterMark: 256 * 1024, autoClose: false })) {
+        hash.update(chunk as Buffer);
+        bytes += (chunk as Buffer).length;
+      }
+    } finally {
+      await h.close();
+    }
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+  return { ...prepared(file, tmp, bytes, `sha256:${hash.digest('hex')}`), rows };
+}
+
 /** Writes the rows (or groups of rows, as obtainOutputChunks gives them) to `file` atomically; returns how many, the size and the digest. */
 export async function writeOutputs(rows: AsyncIterable<{ text: string } | ReadonlyArray<{ text: string }>>, file: string): Promise<WrittenOutputs> {
   const out = await prepareOutputs(rows, file);

@@ -1,0 +1,140 @@
+// Contract files that are tables (CSV, Parquet, JSON array; see
+// src/node/tabular): their format, streaming their rows into a Comparison
+// (a bad row is an unusable row, reported by its row number, exactly like a
+// bad JSONL line; a file that cannot be read as a table at all is a
+// ContractError naming it), and a JSONL copy of a table of inputs for the
+// sources that read JSONL (command, http), removed after the run. The
+// readers are loaded from their own bundle (../tabularModule.ts) only when a
+// file is a table.
+import { createWriteStream, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { once } from 'node:events';
+import type { Comparison } from '../../core/contract/compare';
+import type { LineProblem } from '../../core/contract/report';
+import { tabular } from '../tabularModule';
+import { formatOf, FORMATS, isFormat, type TabularFormat } from '../tabular/format';
+
+/** A table that cannot be used: run.ts reports it like a ContractError (the test errors with this message). */
+export class TableFileError extends Error {
+  override name = 'TableFileError';
+}
+
+/** The format of a contract file: `explicit` (the contract's `format:`) or by extension. */
+export function tableFormat(file: string, explicit: string | undefined): TabularFormat {
+  if (explicit !== undefined && !isFormat(explicit)) throw new TableFileError(`\`format: ${explicit}\` is not one of ${FORMATS.join(', ')}`);
+  return formatOf(file, explicit);
+}
+
+/**
+ * Refuses a Parquet file read as JSONL or JSON (its name says `.jsonl`, or
+ * `format:` does): its bytes would otherwise be reported as lines that are
+ * not JSON. Parquet files start with `PAR1`.
+ */
+export async function notParquet(file: string, format: TabularFormat, which: LineProblem['file'], name: string): Promise<void> {
+  if (format === 'parquet' || format === 'csv') return;
+  const h = await fs.open(file, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await h.read(head, 0, 4, 0);
+    if (bytesRead === 4 && head.toString('latin1') === 'PAR1') throw new TableFileError(`the ${WHAT[which]} file \`${name}\` is a Parquet file (it starts with \`PAR1\`): name it \`.parquet\` or give \`format: parquet\``);
+  } finally {
+    await h.close();
+  }
+}
+
+const WHAT: Record<LineProblem['file'], string> = { inputs: 'inputs', baseline: 'baseline', current: 'outputs' };
+
+function tableError(e: unknown, which: LineProblem['file'], name: string): unknown {
+  if ((e as { name?: string }).name === 'TableError') return new TableFileError(`the ${WHAT[which]} file \`${name}\`: ${(e as Error).message}`);
+  return e;
+}
+
+/** Streams the rows of a table into the comparison; returns how many rows were read. */
+export async function feedTable(
+  comparison: Comparison,
+  which: LineProblem['file'],
+  file: string,
+  format: Exclude<TabularFormat, 'jsonl'>,
+  schema: object | undefined,
+  name: string,
+  options: { signal?: AbortSignal },
+  onRow?: (n: number) => void,
+): Promise<number> {
+  const t = tabular();
+  let rows = 0;
+  const add = which === 'inputs' ? comparison.addInputRow.bind(comparison) : which === 'baseline' ? comparison.addBaselineRow.bind(comparison) : comparison.addCurrentTableRow.bind(comparison);
+  try {
+    await t.readTable(
+      file,
+      format,
+      {
+        row(n, value) {
+          add(n, value);
+          rows++;
+          onRow?.(rows);
+        },
+        bad(n, message) {
+          comparison.unusableLine(which, n, message);
+          rows++;
+          onRow?.(rows);
+        },
+      },
+      { ...(schema ? { types: t.columnTypes(schema) } : {}), noPlaces: true, ...options },
+    );
+  } catch (e) {
+    throw tableError(e, which, name);
+  }
+  return rows;
+}
+
+/**
+ * A JSONL copy of a table of inputs, in the system's temporary folder, for a
+ * command or http source. Every row must be usable: a source answers inputs
+ * by position, so a row left out would shift every answer after it.
+ */
+export async function inputsAsJsonl(file: string, format: Exclude<TabularFormat, 'jsonl'>, schema: object | undefined, name: string, options: { signal?: AbortSignal }): Promise<{ file: string; remove: () => Promise<void> }> {
+  const t = tabular();
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rollback-lens-inputs-'));
+  const copy = path.join(dir, 'inputs.jsonl');
+  const remove = (): Promise<void> => fs.rm(dir, { recursive: true, force: true });
+  const out = createWriteStream(copy);
+  let bad: string | undefined;
+  let parts: string[] = [];
+  let size = 0;
+  const pending: Promise<unknown>[] = [];
+  const flush = (): void => {
+    if (!parts.length) return;
+    if (!out.write(parts.join(''))) pending.push(once(out, 'drain'));
+    parts = [];
+    size = 0;
+  };
+  try {
+    await t.readTable(
+      file,
+      format,
+      {
+        row(_n, value) {
+          const line = JSON.stringify(value) + '\n';
+          parts.push(line);
+          size += line.length;
+          if (size >= 256 * 1024) flush();
+        },
+        bad(n, message) {
+          bad ??= `the inputs file \`${name}\` row ${n}: ${message}; a command or http source is given every input row, so every row must be usable`;
+        },
+      },
+      { ...(schema ? { types: t.columnTypes(schema) } : {}), ...options },
+    );
+    flush();
+    await Promise.all(pending);
+    out.end();
+    await once(out, 'finish');
+    if (bad) throw new TableFileError(bad);
+  } catch (e) {
+    out.destroy();
+    await remove();
+    throw tableError(e, 'inputs', name);
+  }
+  return { file: copy, remove };
+}

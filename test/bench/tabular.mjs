@@ -1,0 +1,197 @@
+// npm run bench, the tables: a contract comparison of 1M-row Parquet and CSV
+// baseline/current pairs (src/node/tabular's readers, bundled as
+// dist/tabular.js, feeding the core Comparison row by row, as
+// src/node/contract/tables.ts does), against a floor that reads the same two
+// files with the same reader doing nothing else: hyparquet decoding every
+// column of every row group (one row group at a time, as the reader does),
+// csv-parse yielding every record (the options the contract run uses: no
+// record info). Modules are loaded before the clock starts. Every run in a
+// fresh child process, median of 3, with the child's peak RSS.
+//
+//   node test/bench/tabular.mjs [--quick]        (also: run.mjs --tabular-only)
+//   node test/bench/tabular.mjs --child <floor|compare> <parquet|csv> <baseline> <current>
+//
+// Targets: comparison ≤ 1.3× the floor; peak RSS ≤ 200 MB at 1M rows.
+import { createRequire } from 'node:module';
+import { createReadStream, mkdtempSync, openSync, rmSync, writeSync, closeSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mergeBenchResults } from './results.mjs';
+
+const require = createRequire(import.meta.url);
+const here = fileURLToPath(import.meta.url);
+const root = join(dirname(here), '..', '..');
+const tabular = require(join(root, 'dist/tabular.js'));
+// loaded before any timing starts, in the floor's process too: what is measured is reading and comparing
+const core = require(join(root, 'dist/bench/core.js'));
+require('hyparquet');
+require('hyparquet-compressors');
+require('csv-parse');
+
+const LABELS = ['setosa', 'versicolor', 'virginica'];
+const SPEC = {
+  testId: 'bench',
+  key: 'id',
+  labels: LABELS,
+  tolerance: { probability: { abs: 0.05 }, label: { agreement: 0.98 } },
+  drift: { probability: { psi: 0.1, ks: 0.1 } },
+};
+const SCHEMA = { properties: { id: { type: 'string' }, label: { type: 'string' }, probability: { type: 'number' }, setosa: { type: 'number' }, versicolor: { type: 'number' }, virginica: { type: 'number' } } };
+const SEED = 20270115;
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const r6 = (x) => Math.round(x * 1e6) / 1e6;
+
+/** Baseline and current row i: the contracts bench's rows, the scores as three columns. */
+export function rowPair(i) {
+  const rnd = mulberry32(Math.imul(i + 1, 0x9e3779b1) ^ SEED);
+  const w = [rnd() + 0.05, rnd() + 0.05, rnd() + 0.05];
+  const sum = w[0] + w[1] + w[2];
+  const p = w.map((x) => r6(x / sum));
+  let best = 0;
+  if (p[1] > p[best]) best = 1;
+  if (p[2] > p[best]) best = 2;
+  const id = `r${String(i + 1).padStart(7, '0')}`;
+  const prob = r6(Math.min(1, Math.max(0, p[best] + (rnd() * 2 - 1) * 0.01)));
+  const label = rnd() < 0.018 ? LABELS[(best + 1 + Math.floor(rnd() * 2)) % 3] : LABELS[best];
+  const scores = { setosa: p[0], versicolor: p[1], virginica: p[2] };
+  return [{ id, label: LABELS[best], probability: p[best], ...scores }, { id, label, probability: prob, ...scores }];
+}
+
+export async function generate(dir, n) {
+  const files = { parquet: [join(dir, 'baseline.parquet'), join(dir, 'current.parquet')], csv: [join(dir, 'baseline.csv'), join(dir, 'current.csv')] };
+  const pw = [await tabular.writeTable(files.parquet[0], 'parquet'), await tabular.writeTable(files.parquet[1], 'parquet')];
+  const fds = files.csv.map((f) => openSync(f, 'w'));
+  const header = 'id,label,probability,setosa,versicolor,virginica\n';
+  fds.forEach((fd) => writeSync(fd, header));
+  let parts = [[], []];
+  for (let i = 0; i < n; i++) {
+    const pair = rowPair(i);
+    for (let k = 0; k < 2; k++) {
+      await pw[k].add(pair[k]);
+      const r = pair[k];
+      parts[k].push(`${r.id},${r.label},${r.probability},${r.setosa},${r.versicolor},${r.virginica}\n`);
+      if (parts[k].length === 8192) {
+        writeSync(fds[k], parts[k].join(''));
+        parts[k] = [];
+      }
+    }
+  }
+  for (let k = 0; k < 2; k++) {
+    writeSync(fds[k], parts[k].join(''));
+    closeSync(fds[k]);
+    await pw[k].finish();
+  }
+  return files;
+}
+
+// ---- what a child measures ---------------------------------------------------------
+
+async function floorParquet(file) {
+  const { parquetRead } = require('hyparquet');
+  const { compressors } = require('hyparquet-compressors');
+  const { buffer, close } = await tabular.openParquet(file);
+  const groups = tabular.groupsOf(await tabular.parquetFooter(buffer));
+  let cells = 0;
+  for (let g = 0; g < groups.metadata.row_groups.length; g++) {
+    await parquetRead({ file: buffer, metadata: groups.metadata, rowStart: groups.starts[g], rowEnd: groups.starts[g + 1], compressors, onChunk: (c) => (cells += c.columnData.length) });
+  }
+  await close();
+  return cells;
+}
+
+async function floorCsv(file) {
+  const { parse } = require('csv-parse');
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
+  createReadStream(file, { highWaterMark: 256 * 1024 }).pipe(parser);
+  let n = 0;
+  for await (const rec of parser) n += rec.length;
+  return n;
+}
+
+async function compare(format, baseline, current) {
+  const c = new core.Comparison(SPEC, { units: { baseline: 'row', current: 'row' } });
+  // as src/node/contract/tables.ts reads them: typed by the schema, no byte offsets
+  const options = { types: tabular.columnTypes(SCHEMA), noPlaces: true };
+  await tabular.readTable(baseline, format, { row: (n, v) => c.addBaselineRow(n, v), bad: (n, m) => c.unusableLine('baseline', n, m) }, options);
+  await tabular.readTable(current, format, { row: (n, v) => c.addCurrentTableRow(n, v), bad: (n, m) => c.unusableLine('current', n, m) }, options);
+  const r = c.finish({ contractPath: 'bench' });
+  return { matched: r.counts.matched, verdict: r.verdict };
+}
+
+const MEASURES = {
+  floor: async (format, b, c) => ({ cells: format === 'parquet' ? (await floorParquet(b)) + (await floorParquet(c)) : (await floorCsv(b)) + (await floorCsv(c)) }),
+  compare,
+};
+
+function inChild(what, format, baseline, current) {
+  return JSON.parse(execFileSync(process.execPath, [here, '--child', what, format, baseline, current], { encoding: 'utf8', maxBuffer: 1 << 20 }));
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function runTabularBench({ quick = false } = {}) {
+  const n = quick ? 100_000 : 1_000_000;
+  const runs = 3;
+  const dir = mkdtempSync(join(tmpdir(), 'rl-bench-tabular-'));
+  const out = {};
+  try {
+    console.log(`\ncontract comparison on tables, ${n.toLocaleString('en')} rows (fresh process per run, median of ${runs}; floor: the same reader, nothing else)`);
+    const files = await generate(dir, n);
+    for (const format of ['parquet', 'csv']) {
+      const [b, c] = files[format];
+      const ms = { floor: [], compare: [] };
+      const cpu = { floor: [], compare: [] };
+      const rss = { floor: [], compare: [] };
+      let matched;
+      for (let i = 0; i < runs; i++) {
+        for (const what of ['floor', 'compare']) {
+          const r = inChild(what, format, b, c);
+          ms[what].push(r.ms);
+          cpu[what].push(r.cpuMs);
+          rss[what].push(r.maxRSSKB / 1024);
+          if (what === 'compare') matched = r.matched;
+        }
+      }
+      const floor = median(ms.floor);
+      const engine = median(ms.compare);
+      const peak = Math.max(...rss.compare);
+      const cpuRatio = median(cpu.compare) / median(cpu.floor);
+      const res = { cpuRatio: Math.round(cpuRatio * 100) / 100, floorCpuMs: Math.round(median(cpu.floor)), compareCpuMs: Math.round(median(cpu.compare)), rows: n, bytes: statSync(b).size, floorMs: Math.round(floor), compareMs: Math.round(engine), ratio: Math.round((engine / floor) * 100) / 100, floorPeakRssMB: Math.round(Math.max(...rss.floor)), peakRssMB: Math.round(peak), matched };
+      out[format] = res;
+      console.log(
+        `  ${format.padEnd(8)} floor ${String(res.floorMs).padStart(6)} ms  compare ${String(res.compareMs).padStart(6)} ms  ${res.ratio.toFixed(2)}× (target ≤ 1.30×; CPU time ${res.cpuRatio.toFixed(2)}×)  peak RSS ${res.peakRssMB} MB (floor ${res.floorPeakRssMB} MB; target ≤ 200 MB)  matched ${matched}`,
+      );
+    }
+    mergeBenchResults('tabular', out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+if (process.argv[1] === here) {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--child') {
+    const [, what, format, baseline, current] = argv;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = await MEASURES[what](format, baseline, current);
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
+    process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRSSKB: process.resourceUsage().maxRSS, ...r }));
+  } else {
+    await runTabularBench({ quick: argv.includes('--quick') });
+  }
+}
