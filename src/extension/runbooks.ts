@@ -298,6 +298,11 @@ export class Runbooks implements vscode.Disposable {
     this.reportChanged.fire(r);
   }
 
+  /** Whether this window holds a report of the runbook's last dry-run (or drill of `scenario`). */
+  hasReport(uri: vscode.Uri, scenario?: string): boolean {
+    return this.reports.has(this.reportUri(uri, scenario).toString());
+  }
+
   /** Opens the last report of a runbook (a drill's when `scenario` is given) as a Markdown preview beside it. */
   async showReport(uri: vscode.Uri, scenario?: string): Promise<vscode.Uri | undefined> {
     const r = this.reportUri(uri, scenario);
