@@ -17,6 +17,8 @@ import { DOCUMENT_GLOB, DOCUMENT_IGNORE } from './documents';
 export const OVERVIEW_VIEW = 'rollbackLens.overview';
 
 export interface OverviewRow {
+  /** Stable across rebuilds (the file, and the row's label under it): the view keeps what the user collapsed. */
+  id?: string;
   label: string;
   description: string;
   tooltip?: string;
@@ -66,6 +68,7 @@ export class Overview implements vscode.TreeDataProvider<OverviewRow>, vscode.Di
 
   getTreeItem(row: OverviewRow): vscode.TreeItem {
     const item = new vscode.TreeItem(row.label, row.children.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    if (row.id) item.id = row.id;
     item.description = row.description;
     if (row.tooltip) item.tooltip = row.tooltip;
     item.iconPath = new vscode.ThemeIcon(row.icon);
@@ -103,7 +106,10 @@ export class Overview implements vscode.TreeDataProvider<OverviewRow>, vscode.Di
       }
       const rel = path.relative(root, uri.fsPath).split(path.sep).join('/');
       const latest = logs.get(root)!.get(rel) ?? { drills: new Map() };
-      rows.push(/\.runbook\.ya?ml$/.test(uri.path) ? this.runbookRow(uri, latest, now) : this.contractRow(uri, latest, now));
+      const row = /\.runbook\.ya?ml$/.test(uri.path) ? this.runbookRow(uri, latest, now) : this.contractRow(uri, latest, now);
+      row.id = uri.toString();
+      for (const c of row.children) c.id = `${row.id}#${c.label}`;
+      rows.push(row);
     }
     return rows;
   }
@@ -155,7 +161,9 @@ export class Overview implements vscode.TreeDataProvider<OverviewRow>, vscode.Di
 
   private contractRow(uri: vscode.Uri, latest: LatestOfFile, now: number): OverviewRow {
     const c = latest.contract;
-    const children: OverviewRow[] = Object.entries(c?.tests ?? {}).map(([testId, result]) => ({
+    // a row even before any run: a file row always has children, so the view shows it expanded from the start
+    const never: OverviewRow = { label: 'Tests', description: 'never run', icon: 'circle-outline', command: { command: 'vscode.open', arguments: [uri] }, children: [] };
+    const children: OverviewRow[] = !c ? [never] : Object.entries(c.tests).map(([testId, result]) => ({
       label: testId,
       description: result === 'pass' ? 'pass' : `fail: ${result}`,
       icon: result === 'pass' ? 'pass' : 'error',
@@ -164,7 +172,7 @@ export class Overview implements vscode.TreeDataProvider<OverviewRow>, vscode.Di
     }));
     return {
       label: vscode.workspace.asRelativePath(uri),
-      description: c ? `tests ${c.verdict}${c.durationMs !== undefined ? ` in ${humanDuration(c.durationMs)}` : ''} · ${ago(c.time, now)}` : 'tests never run',
+      description: c ? `tests ${c.verdict}${c.durationMs !== undefined ? ` in ${humanDuration(c.durationMs)}` : ''} · ${ago(c.time, now)}` : '',
       ...(c ? { tooltip: `Last contract test run ${new Date(c.time).toISOString()}: ${c.verdict}` } : {}),
       icon: 'symbol-interface',
       command: { command: 'vscode.open', arguments: [uri] },
