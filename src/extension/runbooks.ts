@@ -4,6 +4,8 @@
 // file changes; the report as a Markdown preview; approval gates of a drill
 // asked with a quick pick naming the role; sign-offs. Every run and answer is
 // recorded in the workspace's audit log. Running needs a trusted workspace.
+// Run from the palette or the walkthrough with no runbook given, a command acts
+// on the active or the one visible runbook, else asks which (pickRunbook).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isDryRunCode } from '../core/runbook/codes';
@@ -226,7 +228,7 @@ export class Runbooks implements vscode.Disposable {
 
   /** The runbook to act on, saved; undefined (and said why) when it is not one, the workspace is untrusted (`trust`) or a run of it is going on (`idle`). */
   private async runbookDocument(uriArg: vscode.Uri | string | undefined, needs: { trust: boolean; idle: boolean }): Promise<vscode.TextDocument | undefined> {
-    const uri = toUri(uriArg) ?? vscode.window.activeTextEditor?.document.uri;
+    const uri = toUri(uriArg) ?? (await this.pickRunbook());
     if (!uri) return undefined;
     if (needs.trust && !vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(UNTRUSTED);
@@ -248,6 +250,29 @@ export class Runbooks implements vscode.Disposable {
       return undefined;
     }
     return doc;
+  }
+
+  /**
+   * The runbook a command from the palette or the walkthrough (no argument) acts on: the active
+   * editor's, else the one visible runbook editor (the walkthrough beside it has the focus), else
+   * the workspace's only runbook, else the one picked from the workspace's runbooks.
+   */
+  private async pickRunbook(): Promise<vscode.Uri | undefined> {
+    const active = vscode.window.activeTextEditor?.document;
+    if (active?.languageId === 'rollback-runbook') return active.uri;
+    const visible = [...new Set(vscode.window.visibleTextEditors.filter((e) => e.document.languageId === 'rollback-runbook').map((e) => e.document.uri.toString()))];
+    if (visible.length === 1) return vscode.Uri.parse(visible[0]!);
+    const files = (await vscode.workspace.findFiles('**/*.runbook.{yaml,yml}', '**/{node_modules,.git,.vscode-test}/**')).sort((a, b) => a.path.localeCompare(b.path));
+    if (files.length === 0) {
+      void vscode.window.showInformationMessage('Rollback Lens: no runbook in this workspace yet: create one with Rollback Lens: New Runbook', 'New Runbook').then((a) => a && vscode.commands.executeCommand('rollbackLens.newRunbook'));
+      return undefined;
+    }
+    if (files.length === 1) return files[0];
+    const pick = await vscode.window.showQuickPick(
+      files.map((f) => ({ label: vscode.workspace.asRelativePath(f), uri: f })),
+      { title: 'Which runbook?', placeHolder: 'The runbook to act on' },
+    );
+    return pick?.uri;
   }
 
   /** Runs with a cancellable notification; the lenses say what is running. */

@@ -13,10 +13,11 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { DryRunReport } from '../../src/core/runbook/report';
 import { plural } from '../../src/core/util/plural';
 import type { RollbackLensApi } from '../../src/extension/extension';
 import type { OverviewRow } from '../../src/extension/overview';
-import { brief, EXTENSION_ID, workspaceRoot } from './util';
+import { brief, EXTENSION_ID, sleep, workspaceRoot } from './util';
 
 const START_COMMANDS = ['rollbackLens.newRunbook', 'rollbackLens.newContract', 'rollbackLens.validateWorkspace', 'rollbackLens.runAllContractTests', 'rollbackLens.showLog'];
 
@@ -150,6 +151,17 @@ describe('a newcomer in VS Code', function () {
     assert.deepEqual(row().children[1]!.command, { command: 'rollbackLens.showRunbookReport', arguments: [runbook.toString(), 'latency-spike'] });
     const opened = await vscode.commands.executeCommand<vscode.Uri>(row().children[1]!.command!.command, ...row().children[1]!.command!.arguments);
     assert.equal(opened.path, '/new.runbook drill latency-spike.md');
+  });
+
+  it('the walkthrough\'s Dry-run button (the command with no argument) acts on the runbook beside the walkthrough', async () => {
+    const runbook = vscode.Uri.joinPath(workspaceRoot(), 'new.runbook.yaml');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(runbook), vscode.ViewColumn.One);
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#gettingStarted`, true);
+    for (let i = 0; i < 50 && vscode.window.activeTextEditor; i++) await sleep(100);
+    assert.equal(vscode.window.activeTextEditor, undefined, 'the walkthrough has the focus');
+    const report = await vscode.commands.executeCommand<DryRunReport | undefined>('rollbackLens.dryRun');
+    assert.deepEqual(report?.findings.filter((f) => f.severity === 'error').map((f) => f.code), ['trigger-unreadable']);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   it('Run All Contract Tests runs every test of every contract, and the view shows each contract\'s last run', async () => {
