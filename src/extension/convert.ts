@@ -28,7 +28,7 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   hint: vscode.DiagnosticSeverity.Hint,
 };
 
-export function diagnostic(doc: vscode.TextDocument, d: Diagnostic): vscode.Diagnostic {
+export function diagnostic(doc: Positions & Pick<vscode.TextDocument, 'uri'>, d: Diagnostic): vscode.Diagnostic {
   const out = new vscode.Diagnostic(range(doc, d.span), d.message, SEVERITY[d.severity]);
   out.source = 'rollback-lens';
   out.code = d.code;

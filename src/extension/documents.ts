@@ -5,6 +5,9 @@ import * as vscode from 'vscode';
 import type { DocRef } from '../node/language/protocol';
 
 export const LANGUAGE_IDS = ['rollback-runbook', 'rollback-contract'] as const;
+/** Every runbook and contract of a workspace, as the CLI's `validate .` finds them (src/node/documents.ts). */
+export const DOCUMENT_GLOB = '**/*.{runbook,contract}.{yaml,yml}';
+export const DOCUMENT_IGNORE = '**/{node_modules,.git,.vscode-test}/**';
 export const SELECTOR: vscode.DocumentSelector = LANGUAGE_IDS.map((language) => ({ language }));
 
 export function isOurs(doc: vscode.TextDocument): boolean {

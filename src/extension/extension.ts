@@ -10,8 +10,10 @@ import { ContractTests } from './contracts';
 import { registerCreateFile } from './createFile';
 import { DiagnosticsController } from './diagnostics';
 import { DiffViews } from './diffView';
+import { Overview } from './overview';
 import { registerProviders } from './providers';
 import { Runbooks } from './runbooks';
+import { registerStartCommands } from './start';
 
 const moduleLoadStart = performance.now();
 
@@ -24,8 +26,12 @@ export interface RollbackLensApi {
   readonly runbooks: Runbooks;
   /** Diff views of contract-test reports. */
   readonly diffViews: DiffViews;
+  /** The Rollback Lens view: each runbook's and contract's last runs. */
+  readonly overview: Overview;
   /** Resolves when diagnostics of `uri` were published after this call. */
   diagnosticsUpdated(uri: vscode.Uri): Promise<void>;
+  /** Resolves once the diagnostics of the open document `uri` are those of its current text. */
+  diagnosticsCurrent(uri: vscode.Uri): Promise<void>;
 }
 
 export function activate(context: vscode.ExtensionContext): RollbackLensApi {
@@ -64,8 +70,15 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     (uri, testId) => contracts.lastReport(uri, testId),
     (item) => contracts.testOf(item),
   );
+  const overview = new Overview(
+    { hasRunbookReport: (uri, scenario) => runbooks.hasReport(uri, scenario), hasTestReport: (uri, testId) => contracts.lastReport(uri, testId) !== undefined },
+    log,
+    [runbooks.onDidFinishRun, contracts.onDidFinishRun, auditLog.onDidCreate, auditLog.onDidChange, auditLog.onDidDelete],
+  );
   context.subscriptions.push(
     auditLog,
+    overview,
+    ...registerStartCommands({ diagnostics, contracts, log, overview }),
     auditLog.onDidCreate(onAudit),
     auditLog.onDidChange(onAudit),
     auditLog.onDidDelete(onAudit),
@@ -93,6 +106,8 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     contracts,
     runbooks,
     diffViews,
+    overview,
+    diagnosticsCurrent: (uri) => diagnostics.current(uri),
     diagnosticsUpdated: (uri) =>
       new Promise((resolve) => {
         const sub = diagnostics.onDidUpdate((u) => {

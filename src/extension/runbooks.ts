@@ -11,8 +11,11 @@
 // to are skipped. The lenses show each run's result as soon as it is stored,
 // although the report preview takes the editor's focus (lensEvents.ts says
 // why that matters).
+// Run from the palette or the walkthrough with no runbook given, a command acts
+// on the active or the one visible runbook, else asks which (pickRunbook.ts).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { pickRunbook } from './pickRunbook';
 import { isDryRunCode } from '../core/runbook/codes';
 import { dryRunMarkdown, drillMarkdown } from '../core/runbook/render';
 import { drillLensTitle, drillStepStates, drillStepTitle, drillVerdictWord, dryRunStepTitle, runningStepTitle, signOffTitle, stepResultsTitle } from '../core/runbook/glance';
@@ -274,7 +277,7 @@ export class Runbooks implements vscode.Disposable {
 
   /** The runbook to act on, saved; undefined (and said why) when it is not one, the workspace is untrusted (`trust`) or a run of it is going on (`idle`). */
   private async runbookDocument(uriArg: vscode.Uri | string | undefined, needs: { trust: boolean; idle: boolean }): Promise<vscode.TextDocument | undefined> {
-    const uri = toUri(uriArg) ?? vscode.window.activeTextEditor?.document.uri;
+    const uri = toUri(uriArg) ?? (await pickRunbook());
     if (!uri) return undefined;
     if (needs.trust && !vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(UNTRUSTED);
@@ -346,6 +349,11 @@ export class Runbooks implements vscode.Disposable {
     const r = this.reportUri(uri, scenario);
     this.reports.set(r.toString(), markdown);
     this.reportChanged.fire(r);
+  }
+
+  /** Whether this window holds a report of the runbook's last dry-run (or drill of `scenario`). */
+  hasReport(uri: vscode.Uri, scenario?: string): boolean {
+    return this.reports.has(this.reportUri(uri, scenario).toString());
   }
 
   /** Opens the last report of a runbook (a drill's when `scenario` is given) as a Markdown preview beside it. */

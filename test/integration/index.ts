@@ -19,6 +19,8 @@ export async function run(): Promise<void> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   if (process.env.ROLLBACK_LENS_TEST_MODE === 'restricted') require('./restricted.test');
   else {
+    // first: it needs a workspace with no audit log yet, and leaves none behind
+    require('./newcomer.test');
     require('./language.test');
     require('./contracts.test');
     require('./runbooks.test');

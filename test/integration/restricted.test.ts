@@ -1,5 +1,7 @@
 // Restricted Mode (an untrusted workspace): the extension activates with its
-// limited support and the language features work; nothing runs.
+// limited support and the language features work; nothing runs. The
+// newcomer's commands: New Runbook and Validate Workspace work, Run All
+// Contract Tests skips every test with the reason.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { RollbackLensApi } from '../../src/extension/extension';
@@ -79,5 +81,21 @@ describe('Rollback Lens in Restricted Mode', function () {
     assert.equal(await api.runbooks.dryRun(runbook), undefined);
     assert.equal(await api.runbooks.drill(runbook, 'repoint-fails'), undefined);
     assert.deepEqual(api.runbooks.lastRuns(runbook), { drills: {} }, 'nothing ran');
+  });
+
+  it('New Runbook and Validate Workspace work untrusted; Run All Contract Tests skips every test and says why', async () => {
+    const api = await vscode.extensions.getExtension<RollbackLensApi>(EXTENSION_ID)!.activate();
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('rollbackLens.newRunbook');
+    assert.equal(vscode.window.activeTextEditor?.document.languageId, 'rollback-runbook');
+    await api.diagnosticsCurrent(uri);
+    assert.deepEqual(vscode.languages.getDiagnostics(uri).map(brief), []);
+    const check = await vscode.commands.executeCommand<{ files: number; errors: number }>('rollbackLens.validateWorkspace');
+    assert.ok(check.files > 0 && check.errors > 0, JSON.stringify(check)); // the fixtures' broken files
+    const records = await vscode.commands.executeCommand<Array<{ state: string; messages: string[] }>>('rollbackLens.runAllContractTests');
+    assert.ok(records.length > 0);
+    assert.deepEqual([...new Set(records.map((r) => `${r.state}: ${r.messages.join()}`))], [
+      'skipped: Running contract tests executes the model command from this workspace, so it needs a trusted workspace (Restricted Mode is on).',
+    ]);
+    await vscode.workspace.fs.delete(uri);
   });
 });
