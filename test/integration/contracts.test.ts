@@ -229,8 +229,11 @@ describe('contract tests in VS Code', function () {
     const started = Date.now();
     const running = contracts.run(new vscode.TestRunRequest([item]), cts.token);
     const pidFile = vscode.Uri.joinPath(workspaceRoot(), dir, 'pid.txt').fsPath;
-    for (let i = 0; i < 100 && !existsSync(pidFile); i++) await sleep(100);
-    const pid = Number(readFileSync(pidFile, 'utf8'));
+    // the model writes its pid: wait for the number, not only the file (it exists, empty, a moment before)
+    const written = () => (existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim() : '');
+    for (let i = 0; i < 100 && !written(); i++) await sleep(100);
+    const pid = Number(written());
+    assert.ok(pid > 0, `the model wrote its pid: "${written()}"`);
     cts.cancel();
     const records = await running;
     assert.ok(Date.now() - started < 20_000, 'cancel ends the run quickly');
