@@ -261,11 +261,13 @@ export function installVsix(sb, vsix) {
   );
   if (r.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed:\n${r.stdout}\n${r.stderr}`);
   say(`installed ${vsix}`);
-  // every bundle the build makes (the extension, its workers, the CLI) must be in the package:
-  // .vscodeignore is an allowlist, and a forgotten worker only fails when that feature runs
+  // every bundle the extension loads (the extension, its workers, the table readers) must be in the package:
+  // .vscodeignore is an allowlist, and a forgotten worker only fails when that feature runs. The CLI is
+  // not one of them: it ships as the npm package's bin, and the extension never runs it.
   const installed = readdirSync(sb.extensions).find((d) => d.startsWith('rollback-lens.rollback-lens-'));
   if (!installed) throw new Error(`the vsix did not install into ${sb.extensions}`);
-  const built = readdirSync(join(ROOT, 'dist')).filter((f) => f.endsWith('.js'));
+  const built = readdirSync(join(ROOT, 'dist')).filter((f) => f.endsWith('.js') && f !== 'cli.js');
+  if (existsSync(join(sb.extensions, installed, 'dist', 'cli.js'))) throw new Error('the vsix carries dist/cli.js, which the extension never runs (the npm package ships the CLI)');
   const missing = built.filter((f) => !existsSync(join(sb.extensions, installed, 'dist', f)));
   if (missing.length) throw new Error(`the vsix lacks ${missing.map((f) => `dist/${f}`).join(', ')} (add them to .vscodeignore's allowlist)`);
 }
