@@ -8,6 +8,7 @@
 // with the 2020-12 validator's reasons, the batch contract reports what the
 // served model does. The model scripts reproduce the committed files byte for
 // byte, and the server answers a malformed request with the protocol's 400.
+import { parquetReadObjects } from 'hyparquet';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -86,6 +87,7 @@ interface Test {
   counts: { matched: number; missing: number; extra: number; inputRows: number; baselineRows: number; currentRows: number };
   rules: Rule[];
   offending: Array<{ key: string; fields: Array<{ field: string; baseline: unknown; current: unknown }> }>;
+  units?: Record<string, string>;
 }
 
 function report(dir: string, ...argv: string[]): { code: number | null; tests: Test[]; stderr: string } {
@@ -289,31 +291,24 @@ describe('examples/penguins: the Open Inference Protocol server and the contract
     assert.equal((JSON.parse(readFileSync(path.join(dir, 'data/baseline-3.1.0.meta.json'), 'utf8')) as { url: string }).url, s.url);
   });
 
-  it('the batch contract: score.mjs rewrites the committed scores byte for byte, and testing them reports what the served model does', async () => {
+  it('the batch contract: score.mjs rewrites the committed Parquet scores byte for byte, and testing them reports what the served model does', async () => {
     const dir = copy();
-    const scored = spawnSync(process.execPath, ['model/score.mjs', '--model', 'model/v2.json', '--inputs', 'data/inputs.jsonl', '--out', 'data/scores-3.2.0.jsonl'], { cwd: dir, encoding: 'utf8' });
-    assert.deepEqual([scored.status, scored.stdout, scored.stderr], [0, 'data/scores-3.2.0.jsonl: 333 rows from penguin-species 3.2.0 (jsonl)\n', '']);
-    assert.equal(readFileSync(path.join(dir, 'data/scores-3.2.0.jsonl'), 'utf8'), readFileSync(path.join(EXAMPLE, 'data/scores-3.2.0.jsonl'), 'utf8'));
+    // score.mjs of the repository (where hyparquet-writer is installed), writing into the copy
+    const scored = spawnSync(process.execPath, [path.join(EXAMPLE, 'model/score.mjs'), '--model', 'model/v2.json', '--inputs', 'data/inputs.jsonl', '--out', 'data/scores-3.2.0.parquet'], { cwd: dir, encoding: 'utf8' });
+    assert.deepEqual([scored.status, scored.stdout, scored.stderr], [0, 'data/scores-3.2.0.parquet: 333 rows from penguin-species 3.2.0 (parquet)\n', '']);
+    assert.ok(readFileSync(path.join(dir, 'data/scores-3.2.0.parquet')).equals(readFileSync(path.join(EXAMPLE, 'data/scores-3.2.0.parquet'))));
+    // the rows are 3.2.0's answers: the JSONL the same script writes, read back from the Parquet file with hyparquet
+    const jsonl = spawnSync(process.execPath, [path.join(EXAMPLE, 'model/score.mjs'), '--model', 'model/v2.json', '--inputs', 'data/inputs.jsonl', '--out', 'scores.jsonl'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(jsonl.status, 0, jsonl.stderr);
+    const bytes = readFileSync(path.join(dir, 'data/scores-3.2.0.parquet'));
+    const rows = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer });
+    assert.deepEqual(rows, readFileSync(path.join(dir, 'scores.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>));
     const r = report(dir, BATCH);
     assert.equal(r.code, 1, r.stderr);
     assert.deepEqual(r.tests.map((t) => [t.testId, t.verdict]), [['parity', 'fail']]);
     assert.deepEqual(statistics(r.tests[0]!), PARITY_3_2_0);
     assert.equal(r.tests[0]!.rules.find((x) => x.id === 'probability.abs')!.message, ABS_FAILURE);
-  });
-
-  it('score.mjs --out <file>.parquet writes the same rows as Parquet (id, species, probability), read back with hyparquet', async () => {
-    const out = path.join(mkdtempSync(path.join(tmpdir(), 'rl-penguins-parquet-')), 'scores-3.2.0.parquet');
-    // run from the repository, where hyparquet-writer is installed
-    const scored = spawnSync(process.execPath, [path.join(EXAMPLE, 'model/score.mjs'), '--model', path.join(EXAMPLE, 'model/v2.json'), '--inputs', path.join(EXAMPLE, 'data/inputs.jsonl'), '--out', out], { encoding: 'utf8' });
-    assert.deepEqual([scored.status, scored.stderr], [0, ''], scored.stderr);
-    assert.equal(scored.stdout, `${out}: 333 rows from penguin-species 3.2.0 (parquet)\n`);
-    // a package name in a variable: the reader arrives with the tabular-outputs work of issue 10
-    const reader = 'hyparquet';
-    const { parquetReadObjects } = (await import(reader)) as { parquetReadObjects(o: { file: ArrayBuffer }): Promise<Array<Record<string, unknown>>> };
-    const bytes = readFileSync(out);
-    const rows = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
-    const jsonl = readFileSync(path.join(EXAMPLE, 'data/scores-3.2.0.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(rows, jsonl);
+    assert.deepEqual(r.tests[0]!.units, { current: 'row' }); // the outputs are a table: rows, not lines
   });
 
   it('train.mjs rewrites data/inputs.jsonl, model/v1.json and model/v2.json byte for byte', () => {

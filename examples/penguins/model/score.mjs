@@ -3,7 +3,7 @@
 // release and writes the outputs file the batch contract
 // (penguins-batch.contract.yaml) reads through `source.file`.
 //
-//   node model/score.mjs --model model/v2.json --inputs data/inputs.jsonl --out data/scores-3.2.0.jsonl
+//   node model/score.mjs --model model/v2.json --inputs data/inputs.jsonl --out data/scores-3.2.0.jsonl   (JSONL)
 //   node model/score.mjs --model model/v2.json --inputs data/inputs.jsonl --out data/scores-3.2.0.parquet
 //
 // One output row per input, in input order, keyed by the input's id:
