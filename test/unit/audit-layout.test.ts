@@ -165,6 +165,7 @@ describe('audit log: source layout', () => {
       'auditHead',
       'auditLockPath',
       'auditLogPath',
+      'cachedAuditRead',
       'currentUser',
       'drillHistoryFromAudit',
       'lastDrillFromAudit',

@@ -13,7 +13,7 @@
 export { appendAuditRecord, currentUser, type AppendOptions } from './append';
 export type { AuditCheck, AuditCheckName } from './check';
 export { acquireAuditLock, auditLockPath, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_LOCK_MS, EMPTY_LOCK_STALE_MS, type AuditLock, type LockOptions } from './lock';
-export { drillHistoryFromAudit, lastDrillFromAudit, readAuditLog, type AuditEntry, type AuditLog, type AuditProblem } from './read';
+export { cachedAuditRead, drillHistoryFromAudit, lastDrillFromAudit, readAuditLog, type AuditEntry, type AuditLog, type AuditProblem } from './read';
 export {
   AUDIT_KINDS,
   AUDIT_LOG,

@@ -130,30 +130,40 @@ export function drillHistoryFromAudit(workspaceRoot: string): {
   lastDrill: (runbookPath: string) => Promise<number | null | undefined>;
   firstSeen: (runbookPath: string) => Promise<number | undefined>;
 } {
-  const file = auditLogPath(workspaceRoot);
-  let cache: { key: string; history: Promise<History | undefined> } | undefined;
-  const history = async (): Promise<History | undefined> => {
-    let st: Stats;
-    try {
-      st = await fs.stat(file);
-    } catch {
-      cache = undefined;
-      // no log: this workspace keeps no drill history (yet), so nothing is overdue
-      return undefined;
-    }
-    const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
-    if (cache?.key !== key) cache = { key, history: readHistory(file) };
-    const mine = cache;
-    const h = await mine.history;
-    if (!h && cache === mine) cache = undefined;
-    return h;
-  };
+  const history = cachedAuditRead(workspaceRoot, readHistory);
   return {
     lastDrill: async (runbookPath) => {
       const h = await history();
       return h ? (h.newestDrill.get(normalizeRel(runbookPath)) ?? null) : undefined;
     },
     firstSeen: async (runbookPath) => (await history())?.firstSeen.get(normalizeRel(runbookPath)),
+  };
+}
+
+/**
+ * What `read` makes of the workspace's audit log, read again only when the
+ * log changes (its inode, size or mtime; each call only stats it): the one
+ * cache every reader of the log's history shares. No log, or a read that
+ * gives undefined (a log that cannot be read), is undefined, and is not kept.
+ */
+export function cachedAuditRead<T>(workspaceRoot: string, read: (file: string) => Promise<T | undefined>): () => Promise<T | undefined> {
+  const file = auditLogPath(workspaceRoot);
+  let cache: { key: string; value: Promise<T | undefined> } | undefined;
+  return async () => {
+    let st: Stats;
+    try {
+      st = await fs.stat(file);
+    } catch {
+      cache = undefined;
+      // no log: this workspace keeps no history (yet)
+      return undefined;
+    }
+    const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    if (cache?.key !== key) cache = { key, value: read(file) };
+    const mine = cache;
+    const value = await mine.value;
+    if (value === undefined && cache === mine) cache = undefined;
+    return value;
   };
 }
 

@@ -4,14 +4,13 @@
 // contract with its rules' measured values and limits (node/contract/records.ts
 // writes them; records written before they did give a run with no steps or
 // rules). The log (through node/audit's readAuditLog) is read at most once per
-// change of its mtime and size, and each call only stats it; no log, or one
+// change of its mtime and size (cachedAuditRead), and each call only stats it; no log, or one
 // that cannot be read, is "no history" (undefined). Records on broken lines
 // are skipped.
-import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { LastContractRun, LastDrillRun } from '../../core/language/host';
 import { isObject } from '../../core/util/object';
-import { auditLogPath, readAuditLog } from '../audit';
+import { cachedAuditRead, readAuditLog } from '../audit';
 
 interface Index {
   drills: Map<string, LastDrillRun>;
@@ -24,23 +23,7 @@ export interface LastRuns {
 }
 
 export function lastRunsFromAudit(workspaceRoot: string): LastRuns {
-  const file = auditLogPath(workspaceRoot);
-  let cache: { key: string; index: Promise<Index | undefined> } | undefined;
-  const index = async (): Promise<Index | undefined> => {
-    let st: Stats;
-    try {
-      st = await fs.stat(file);
-    } catch {
-      cache = undefined;
-      return undefined;
-    }
-    const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
-    if (cache?.key !== key) cache = { key, index: build(workspaceRoot) };
-    const mine = cache;
-    const built = await mine.index;
-    if (!built && cache === mine) cache = undefined;
-    return built;
-  };
+  const index = cachedAuditRead(workspaceRoot, () => build(workspaceRoot));
   return {
     lastDrillRun: async (p) => {
       const i = await index();
