@@ -16,19 +16,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   ROOT,
-  VERBOSE,
-  checkSetup,
-  ensureBuilt,
-  installVsix,
-  isInterestingWorkbenchLog,
-  launchChromium,
-  makeSandbox,
   openFile,
-  openWorkbench,
-  remoteUri,
   runMain,
   say,
-  startCodeServer,
+  startWorkbench,
 } from './harness.mjs';
 
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -37,21 +28,8 @@ const RESULTS = join(ROOT, 'test-results');
 const WAIT_MS = 45_000;
 
 async function main() {
-  checkSetup();
-  if (!VSIX) ensureBuilt();
   mkdirSync(RESULTS, { recursive: true });
-  const sb = makeSandbox('baseline');
-  if (VSIX) installVsix(sb, VSIX);
-  const server = await startCodeServer(sb, { env: { ROLLBACK_LENS_TEST_WORKSPACE: sb.workspace } });
-  const browser = await launchChromium();
-  const page = await openWorkbench(browser, server, {
-    folder: sb.workspace,
-    payload: VSIX ? [] : [['extensionDevelopmentPath', remoteUri(server.port, ROOT)]],
-    onHostLog: (severity, text) => console.log(`[extension host ${severity}] ${text}`),
-    onWorkbenchLog: (type, text) => {
-      if (VERBOSE || isInterestingWorkbenchLog(type, text)) console.log(`[workbench ${type}] ${text}`);
-    },
-  });
+  const { sb, page } = await startWorkbench('baseline', { vsix: VSIX, hostLog: true });
   const baseline = join(sb.workspace, 'iris/data/baseline-1.4.2.jsonl');
   const sidecar = join(sb.workspace, 'iris/data/baseline-1.4.2.meta.json');
   const original = [readFileSync(baseline), readFileSync(sidecar)];

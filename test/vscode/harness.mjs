@@ -463,3 +463,32 @@ export async function runCommand(page, title, waitMs) {
   await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: waitMs });
   await page.keyboard.press('Enter');
 }
+
+/**
+ * A fresh sandbox (makeSandbox: a copy of examples/ and the fixtures), code-server on it with the
+ * extension (the repository as the extension under development, or `vsix` installed), and the
+ * workbench open in Chromium on its workspace: what every Playwright check starts with. `prepare(sb)`
+ * runs before the server starts (files of the check's own); `hostLog` prints the extension host's log.
+ */
+export async function startWorkbench(name, { vsix, prepare, hostLog = false } = {}) {
+  checkSetup();
+  if (!vsix) ensureBuilt();
+  const sb = makeSandbox(name);
+  if (prepare) await prepare(sb);
+  if (vsix) installVsix(sb, vsix);
+  const server = await startCodeServer(sb, { env: { ROLLBACK_LENS_TEST_WORKSPACE: sb.workspace } });
+  const browser = await launchChromium();
+  const shown = new Set();
+  const page = await openWorkbench(browser, server, {
+    folder: sb.workspace,
+    payload: vsix ? [] : [['extensionDevelopmentPath', remoteUri(server.port, ROOT)]],
+    onHostLog: (severity, text) => (hostLog || VERBOSE) && console.log(`[extension host ${severity}] ${text}`),
+    onWorkbenchLog: (type, text) => {
+      if (VERBOSE || (isInterestingWorkbenchLog(type, text) && !shown.has(text))) {
+        shown.add(text);
+        console.log(`[workbench ${type}] ${text}`);
+      }
+    },
+  });
+  return { sb, server, browser, page };
+}

@@ -23,20 +23,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   ROOT,
-  VERBOSE,
-  checkSetup,
-  ensureBuilt,
-  installVsix,
-  isInterestingWorkbenchLog,
-  launchChromium,
-  makeSandbox,
   openFile,
-  openWorkbench,
-  remoteUri,
   runCommand,
   runMain,
   say,
-  startCodeServer,
+  startWorkbench,
 } from './harness.mjs';
 
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -113,28 +104,15 @@ drills:
 `;
 
 async function main() {
-  checkSetup();
-  if (!VSIX) ensureBuilt();
   mkdirSync(RESULTS, { recursive: true });
-  const sb = makeSandbox('lenses');
-  WORKSPACE = sb.workspace;
-  mkdirSync(join(sb.workspace, 'glance'), { recursive: true });
-  writeFileSync(join(sb.workspace, FLIP), FLIP_TEXT);
-  writeFileSync(join(sb.workspace, RUNNING), RUNNING_TEXT);
-  writeFileSync(join(sb.workspace, 'glance/metrics.json'), '{"p99_ms": 100}\n');
-  if (VSIX) installVsix(sb, VSIX);
-  const server = await startCodeServer(sb, { env: { ROLLBACK_LENS_TEST_WORKSPACE: sb.workspace } });
-  const browser = await launchChromium();
-  const shown = new Set();
-  const page = await openWorkbench(browser, server, {
-    folder: sb.workspace,
-    payload: VSIX ? [] : [['extensionDevelopmentPath', remoteUri(server.port, ROOT)]],
-    onHostLog: (severity, text) => VERBOSE && console.log(`[extension host ${severity}] ${text}`),
-    onWorkbenchLog: (type, text) => {
-      if (VERBOSE || (isInterestingWorkbenchLog(type, text) && !shown.has(text))) {
-        shown.add(text);
-        console.log(`[workbench ${type}] ${text}`);
-      }
+  const { sb, page } = await startWorkbench('lenses', {
+    vsix: VSIX,
+    prepare: (sb) => {
+      WORKSPACE = sb.workspace;
+      mkdirSync(join(sb.workspace, 'glance'), { recursive: true });
+      writeFileSync(join(sb.workspace, FLIP), FLIP_TEXT);
+      writeFileSync(join(sb.workspace, RUNNING), RUNNING_TEXT);
+      writeFileSync(join(sb.workspace, 'glance/metrics.json'), '{"p99_ms": 100}\n');
     },
   });
   try {

@@ -20,20 +20,11 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   ROOT,
-  VERBOSE,
-  checkSetup,
-  runMain,
-  ensureBuilt,
-  installVsix,
-  isInterestingWorkbenchLog,
-  launchChromium,
-  makeSandbox,
   openFile,
-  openWorkbench,
-  remoteUri,
   runCommand,
+  runMain,
   say,
-  startCodeServer,
+  startWorkbench,
 } from './harness.mjs';
 
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -45,33 +36,18 @@ const DEFAULT_FILE = 'fixtures/broken/iris-broken.runbook.yaml';
 const WAIT_MS = 45_000;
 
 async function main() {
-  checkSetup();
-  if (!VSIX) ensureBuilt();
   mkdirSync(RESULTS, { recursive: true });
-
-  const sb = makeSandbox('screenshot');
   let rel = arg('file') ?? DEFAULT_FILE;
-  if (!existsSync(join(sb.workspace, rel))) {
-    if (arg('file')) throw new Error(`${rel} is not in the workspace (a copy of examples/)`);
-    // Until examples/ has its broken runbook: a file that cannot parse.
-    rel = 'x.runbook.yaml';
-    writeFileSync(join(sb.workspace, rel), 'kind: [\n');
-    say(`${DEFAULT_FILE} not in examples/: using a temporary ${rel} containing "kind: ["`);
-  }
-  if (VSIX) installVsix(sb, VSIX);
-
-  const server = await startCodeServer(sb, { env: { ROLLBACK_LENS_TEST_WORKSPACE: sb.workspace } });
-  const browser = await launchChromium();
-  const shown = new Set();
-  const page = await openWorkbench(browser, server, {
-    folder: sb.workspace,
-    payload: VSIX ? [] : [['extensionDevelopmentPath', remoteUri(server.port, ROOT)]],
-    onHostLog: (severity, text) => console.log(`[extension host ${severity}] ${text}`),
-    onWorkbenchLog: (type, text) => {
-      if (VERBOSE || (isInterestingWorkbenchLog(type, text) && !shown.has(text))) {
-        shown.add(text);
-        console.log(`[workbench ${type}] ${text}`);
-      }
+  const { page } = await startWorkbench('screenshot', {
+    vsix: VSIX,
+    hostLog: true,
+    prepare: (sb) => {
+      if (existsSync(join(sb.workspace, rel))) return;
+      if (arg('file')) throw new Error(`${rel} is not in the workspace (a copy of examples/)`);
+      // Until examples/ has its broken runbook: a file that cannot parse.
+      rel = 'x.runbook.yaml';
+      writeFileSync(join(sb.workspace, rel), 'kind: [\n');
+      say(`${DEFAULT_FILE} not in examples/: using a temporary ${rel} containing "kind: ["`);
     },
   });
 

@@ -17,20 +17,11 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:
 import { join, resolve } from 'node:path';
 import {
   ROOT,
-  VERBOSE,
-  checkSetup,
-  ensureBuilt,
-  installVsix,
-  isInterestingWorkbenchLog,
-  launchChromium,
-  makeSandbox,
   openFile,
-  openWorkbench,
-  remoteUri,
   runCommand,
   runMain,
   say,
-  startCodeServer,
+  startWorkbench,
 } from './harness.mjs';
 
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -42,26 +33,11 @@ const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const WALKTHROUGH = PKG.contributes.walkthroughs[0];
 
 async function main() {
-  checkSetup();
-  if (!VSIX) ensureBuilt();
   mkdirSync(RESULTS, { recursive: true });
-  const sb = makeSandbox('walkthrough');
-  // the example alone, as a newcomer's clone has it (the test fixtures would crowd the view)
-  rmSync(join(sb.workspace, 'fixtures'), { recursive: true, force: true });
-  if (VSIX) installVsix(sb, VSIX);
-  const server = await startCodeServer(sb, { env: { ROLLBACK_LENS_TEST_WORKSPACE: sb.workspace } });
-  const browser = await launchChromium();
-  const shown = new Set();
-  const page = await openWorkbench(browser, server, {
-    folder: sb.workspace,
-    payload: VSIX ? [] : [['extensionDevelopmentPath', remoteUri(server.port, ROOT)]],
-    onHostLog: (severity, text) => VERBOSE && console.log(`[extension host ${severity}] ${text}`),
-    onWorkbenchLog: (type, text) => {
-      if (VERBOSE || (isInterestingWorkbenchLog(type, text) && !shown.has(text))) {
-        shown.add(text);
-        console.log(`[workbench ${type}] ${text}`);
-      }
-    },
+  const { sb, page } = await startWorkbench('walkthrough', {
+    vsix: VSIX,
+    // the example alone, as a newcomer's clone has it (the test fixtures would crowd the view)
+    prepare: (sb) => rmSync(join(sb.workspace, 'fixtures'), { recursive: true, force: true }),
   });
   const shots = {};
   try {
