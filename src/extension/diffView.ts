@@ -1,7 +1,8 @@
 // The diff view in VS Code: a webview panel per report (from a contract
 // test's CodeLens or Test Explorer item after a run, or from a saved report
-// JSON), a serializer that restores it after a restart, and opening a row's
-// line in both JSONL files. Each panel's listeners belong to its DiffPanel
+// JSON), a serializer that restores it after a restart, and opening a row in
+// VS Code's own diff editor (its baseline and current lines formatted, the
+// row's input beside them; src/node/diff/rowTexts.ts). Each panel's listeners belong to its DiffPanel
 // (diffPanel.ts); the view-wide list holds only the commands and serializer. The page, the paging and the row index live in
 // src/webview and src/node/diff; this file only wires them to the editor.
 import { randomBytes } from 'node:crypto';
@@ -13,6 +14,7 @@ import type { IndexState, WebviewMessage } from '../core/diff/protocol';
 import { keepReport } from '../node/diff/keptOutputs';
 import { workerRows } from '../node/diff/rows';
 import { DiffSession, readReportFile, resolveRowFiles, rootsFor, type RowFiles } from '../node/diff/session';
+import { rowTexts } from '../node/diff/rowTexts';
 import { DiffPanel } from './diffPanel';
 
 export const DIFF_VIEW_TYPE = 'rollbackLens.diff';
@@ -37,6 +39,9 @@ export interface DiffHandle {
 export class DiffViews implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly open = new Set<DiffHandle>();
+  /** The texts the diff editor shows for opened rows, by their ROW_SCHEME uri (kept for the window's life: a few KB a row). */
+  private readonly rowDocs = new Map<string, string>();
+  private rowCount = 0;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -50,6 +55,7 @@ export class DiffViews implements vscode.Disposable {
       vscode.commands.registerCommand('rollbackLens.openDiff', (arg?: vscode.Uri | string | vscode.TestItem, testId?: string) => this.openFromRun(arg, testId)),
       vscode.commands.registerCommand('rollbackLens.openReport', (uri?: vscode.Uri, testId?: string) => this.openReportFile(uri, testId)),
       vscode.window.registerWebviewPanelSerializer(DIFF_VIEW_TYPE, { deserializeWebviewPanel: (panel, state) => this.restore(panel, state) }),
+      vscode.workspace.registerTextDocumentContentProvider(ROW_SCHEME, { provideTextDocumentContent: (u) => this.rowDocs.get(u.toString()) ?? '' }),
     );
   }
 
@@ -155,7 +161,7 @@ export class DiffViews implements vscode.Disposable {
     });
     const receive = async (raw: unknown) => {
       const m = await session.handle(raw);
-      if (m?.type === 'open' && !('reason' in files)) await openLines(files.files, m.baselineLine, m.currentLine, panel.viewColumn ?? vscode.ViewColumn.One);
+      if (m?.type === 'open' && !('reason' in files)) await this.openRow(files, m, panel.viewColumn ?? vscode.ViewColumn.One);
     };
     const handle: DiffHandle = { panel, report, files, indexed: indexedP, receive };
     this.open.add(handle);
@@ -177,6 +183,28 @@ export class DiffViews implements vscode.Disposable {
     return handle;
   }
 
+  /**
+   * A row opened from the diff view: VS Code's own diff editor on the row's baseline and current
+   * lines (formatted, keys sorted, so a differing field is a changed line), right of the diff view,
+   * and the row's input beside it.
+   */
+  private async openRow(files: Exclude<RowFiles, { reason: string }>, m: { key: string; baselineLine: number; currentLine: number }, panelColumn: vscode.ViewColumn): Promise<void> {
+    const t = await rowTexts({ ...files.files, ...(files.inputs ? { inputs: files.inputs } : {}) }, { ...m, keyField: files.spec.key });
+    const n = ++this.rowCount;
+    const uri = (name: string, text: string): vscode.Uri => {
+      const u = vscode.Uri.from({ scheme: ROW_SCHEME, path: `/${n}/${name}` });
+      this.rowDocs.set(u.toString(), text);
+      return u;
+    };
+    const left = uri(`${m.key} baseline line ${m.baselineLine}.json`, t.baseline);
+    const right = uri(`${m.key} current line ${m.currentLine}.json`, t.current);
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${m.key}: baseline line ${m.baselineLine} ↔ current line ${m.currentLine}`, { viewColumn: panelColumn + 1, preview: true, preserveFocus: true });
+    if (t.input !== undefined) {
+      const doc = await vscode.workspace.openTextDocument(uri(`${m.key} input.json`, t.input));
+      await vscode.window.showTextDocument(doc, { viewColumn: panelColumn + 2, preview: true, preserveFocus: true });
+    }
+  }
+
   dispose(): void {
     for (const h of this.open) h.panel.dispose();
     for (const d of this.disposables) d.dispose();
@@ -187,10 +215,5 @@ function title(r: TestReport): string {
   return `Diff: ${r.testId} (${r.verdict})`;
 }
 
-/** Opens the row's line in both files, right of the diff view: the baseline, then the current outputs beside it. */
-async function openLines(files: { baseline: string; current: string }, baselineLine: number, currentLine: number, panelColumn: vscode.ViewColumn): Promise<void> {
-  const at = (line: number) => new vscode.Range(Math.max(0, line - 1), 0, Math.max(0, line - 1), 0);
-  const [baseline, current] = await Promise.all([vscode.workspace.openTextDocument(vscode.Uri.file(files.baseline)), vscode.workspace.openTextDocument(vscode.Uri.file(files.current))]);
-  await vscode.window.showTextDocument(baseline, { viewColumn: panelColumn + 1, selection: at(baselineLine), preview: true, preserveFocus: true });
-  await vscode.window.showTextDocument(current, { viewColumn: panelColumn + 2, selection: at(currentLine), preview: true, preserveFocus: true });
-}
+/** Where a row's formatted lines live while VS Code's diff editor shows them: `rollback-lens-row:/<n>/<name>`. */
+export const ROW_SCHEME = 'rollback-lens-row';

@@ -31,7 +31,7 @@ describe('diff view in VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('after a run, the CodeLens opens the diff; the row index agrees with the report; a row opens both lines', async () => {
+  it('after a run, the CodeLens opens the diff; the row index agrees with the report; a row opens in the diff editor with its input beside', async () => {
     await vscode.commands.executeCommand('rollbackLens.runContractTest', contract.toString(), 'parity');
     const lens = (await lensTitles(contract)).find((c) => c?.title === '$(diff) Open diff' && c.arguments?.[1] === 'parity');
     assert.ok(lens, 'an Open diff lens on parity after its run');
@@ -51,12 +51,27 @@ describe('diff view in VS Code', function () {
     // kept under this run's own id, so a later run cannot replace what this report shows
     const kept = `iris_iris.contract.yaml--parity--${handle.report.runId}.jsonl`;
     assert.equal(path.relative(workspaceRoot().fsPath, handle.files.files.current), `.rollback-lens/outputs/${kept}`);
-    // clicking a row: the baseline line and the current line, side by side
+    // clicking a row: VS Code's diff editor on its baseline and current lines (formatted, keys sorted), its input beside
     await handle.receive({ type: 'open', key: 'iris-069', baselineLine: 69, currentLine: 69 });
-    const editors = vscode.window.visibleTextEditors.map((e) => `${path.basename(e.document.uri.fsPath)}:${e.selection.active.line + 1}:${e.viewColumn}`);
-    assert.deepEqual(editors.sort(), ['baseline-1.4.2.jsonl:69:2', `${kept}:69:3`]);
-    const line = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath.endsWith(kept))!;
-    assert.match(line.document.lineAt(68).text, /^\{"id":"iris-069",/);
+    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputTextDiff);
+    assert.ok(tab, vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label)).join(', '));
+    assert.equal(tab.label, 'iris-069: baseline line 69 ↔ current line 69');
+    assert.equal(tab.group.viewColumn, 2);
+    const diff = tab.input as vscode.TabInputTextDiff;
+    const [left, right] = await Promise.all([vscode.workspace.openTextDocument(diff.original), vscode.workspace.openTextDocument(diff.modified)]);
+    const lines = (d: vscode.TextDocument) => d.getText().split('\n');
+    // one field a line, in the same order on both sides: the probability (and the scores) are the changed lines
+    const f = handle.report.offending.find((o) => o.key === 'iris-069')!.fields.find((x) => x.field === 'probability')!;
+    const changed = (a: vscode.TextDocument, b: vscode.TextDocument) => lines(a).filter((l) => !lines(b).includes(l));
+    assert.ok(changed(left, right).includes(`  "probability": ${String(f.baseline)},`), changed(left, right).join('|'));
+    assert.ok(changed(right, left).includes(`  "probability": ${String(f.current)},`), changed(right, left).join('|'));
+    for (const l of [...changed(left, right), ...changed(right, left)]) assert.match(l, /^ {2,4}"(probability|setosa|versicolor|virginica)": /);
+    assert.equal(lines(left).length, lines(right).length);
+    assert.equal(JSON.parse(left.getText()).id, 'iris-069');
+    const input = vscode.window.visibleTextEditors.find((e) => e.document.uri.path.endsWith('iris-069 input.json'));
+    assert.ok(input, vscode.window.visibleTextEditors.map((e) => e.document.uri.toString()).join(', '));
+    assert.equal(input.viewColumn, 3);
+    assert.deepEqual(Object.keys(JSON.parse(input.document.getText())), ['id', 'petal_length', 'petal_width', 'sepal_length', 'sepal_width']);
     handle.panel.dispose();
   });
 

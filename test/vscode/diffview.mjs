@@ -146,17 +146,22 @@ async function main() {
     await webview().locator('#filter-outside').uncheck();
     await webview().locator('#rows-status', { hasText: '150 rows of 150 matched' }).waitFor({ timeout: WAIT });
 
-    // a click opens the row's line in both files
+    // a click opens the row in VS Code's diff editor (its two lines formatted, the changed field marked), its input beside
     await row.click();
-    const baseTab = page.locator('.tabs-container .tab[aria-label*="baseline-1.4.2.jsonl"]');
-    // the kept outputs are named by the run's id: iris.contract.yaml--parity--r<id>.jsonl
-    const curTab = page.locator('.tabs-container .tab[aria-label*="--parity--r"]');
-    await baseTab.first().waitFor({ timeout: WAIT });
-    await curTab.first().waitFor({ timeout: WAIT });
-    const lines = await page.locator('.editor-instance .view-line', { hasText: '"id":"iris-069"' }).count();
-    check(lines >= 2, `line 69 (iris-069) shown in the baseline and the current outputs (${lines} editors)`);
+    const diffTab = page.locator('.tabs-container .tab[aria-label*="iris-069: baseline line 69"]');
+    await diffTab.first().waitFor({ timeout: WAIT });
+    const diffEditor = page.locator('.monaco-diff-editor');
+    await diffEditor.first().waitFor({ timeout: WAIT });
+    // the diff editor computes its changes after it opens: wait for the first mark, then count them
+    const marks = diffEditor.first().locator('.line-insert, .char-insert, .line-delete, .char-delete');
+    await marks.first().waitFor({ state: 'attached', timeout: WAIT }).catch(() => {});
+    const changed = await marks.count();
+    const probability = await diffEditor.first().locator('.view-line', { hasText: '"probability": 0.657031' }).count();
+    check(changed > 0 && probability >= 1, `row iris-069 in the diff editor: its baseline probability shown, ${changed} changed marks`);
+    const inputTab = page.locator('.tabs-container .tab[aria-label*="iris-069 input.json"]');
+    check(await inputTab.first().waitFor({ timeout: WAIT }).then(() => true, () => false), "the row's input beside the diff (iris-069 input.json)");
     const groups = await page.locator('.editor-group-container').count();
-    check(groups === 3, `diff view, baseline and current side by side (${groups} editor groups)`);
+    check(groups === 3, `diff view, the row's diff and its input side by side (${groups} editor groups)`);
     await page.screenshot({ path: join(RESULTS, 'diffview-vscode-opened.png') });
 
     // a reload: the serializer restores the view from the kept report

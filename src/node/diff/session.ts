@@ -14,7 +14,8 @@ import { KEPT_OUTPUTS_DIR } from './keptOutputs';
 import type { IndexFiles } from './rowIndex';
 import type { RowSource } from './rows';
 
-export type RowFiles = { spec: DiffSpec; files: IndexFiles } | { reason: string };
+/** `inputs`: the test's inputs file (absolute, inside the workspace), when the report names one that exists: a row's input is shown beside it. */
+export type RowFiles = { spec: DiffSpec; files: IndexFiles; inputs?: string } | { reason: string };
 
 /**
  * The baseline and current files of a report, resolved and confined to the
@@ -48,7 +49,9 @@ export function resolveRowFiles(report: TestReport, roots: string[]): RowFiles {
       if (!existsSync(f)) return { reason: `the ${which} file \`${path.relative(root, f)}\` does not exist (any more)` };
     }
     const formats = report.files.formats ? { formats: report.files.formats } : {};
-    return { spec, files: kept ? { ...files, ...formats, expect: { digest: report.files.currentDigest!, runId: report.runId! } } : { ...files, ...formats } };
+    const inputsFile = report.files.inputs ? path.resolve(dir, report.files.inputs) : undefined;
+    const inputs = inputsFile && isWithin(root, inputsFile) && existsSync(inputsFile) ? { inputs: inputsFile } : {};
+    return { spec, files: kept ? { ...files, ...formats, expect: { digest: report.files.currentDigest!, runId: report.runId! } } : { ...files, ...formats }, ...inputs };
   }
   return { reason: `cannot find the contract \`${report.contract.path}\` the report was made from` };
 }
