@@ -1,7 +1,8 @@
 // Runbooks in the editor: CodeLens to dry-run a runbook and to run each drill
 // scenario; once one has run, its result above every step (would run, ran in
 // 1.2 s, failed, undone); the last dry-run's findings as diagnostics until the
-// file changes; the report as a Markdown preview; approval gates of a drill
+// file changes; the report as a Markdown preview (written under
+// .rollback-lens/reports/, so its links to the runbook work); approval gates of a drill
 // asked with a quick pick naming the role; sign-offs, and the closure's
 // sign-off progress from the audit log. Every run and answer is recorded in
 // the workspace's audit log. Running needs a trusted workspace.
@@ -13,9 +14,11 @@
 // why that matters).
 // Run from the palette or the walkthrough with no runbook given, a command acts
 // on the active or the one visible runbook, else asks which (pickRunbook.ts).
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { pickRunbook } from './pickRunbook';
+import { reportFile } from './reportFile';
 import { isDryRunCode } from '../core/runbook/codes';
 import { dryRunMarkdown, drillMarkdown } from '../core/runbook/render';
 import { drillLensTitle, drillStepStates, drillStepTitle, drillVerdictWord, dryRunStepTitle, runningStepTitle, signOffTitle, stepResultsTitle } from '../core/runbook/glance';
@@ -32,7 +35,6 @@ import { LensEvents } from './lensEvents';
 import { plural } from '../core/util/plural';
 
 const UNTRUSTED = 'Dry-runs and drills run commands from this runbook (dryRun variants, checks, the steps themselves), so they need a trusted workspace (Restricted Mode is on).';
-export const REPORT_SCHEME = 'rollback-lens-report';
 
 interface Last<R> {
   report: R;
@@ -74,8 +76,8 @@ export class Runbooks implements vscode.Disposable {
   private readonly state = new Map<string, RunbookState>();
   private readonly findings = vscode.languages.createDiagnosticCollection('rollback-lens-dry-run');
   private readonly lensChanged = new LensEvents('rollback-runbook');
-  private readonly reportChanged = new vscode.EventEmitter<vscode.Uri>();
-  private readonly reports = new Map<string, string>();
+  /** The reports this window wrote (their file uris): what showReport can open. */
+  private readonly reports = new Set<string>();
   private readonly finished = new vscode.EventEmitter<RunbookRunEvent>();
   /** Fires after every dry-run and drill. */
   readonly onDidFinishRun = this.finished.event;
@@ -91,11 +93,9 @@ export class Runbooks implements vscode.Disposable {
     this.disposables.push(
       this.findings,
       this.lensChanged,
-      this.reportChanged,
       this.finished,
       this.asking,
       vscode.languages.registerCodeLensProvider({ language: 'rollback-runbook' }, { provideCodeLenses: (doc, token) => this.lenses(doc, token), onDidChangeCodeLenses: this.lensChanged.event }),
-      vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, { provideTextDocumentContent: (u) => this.reports.get(u.toString()) ?? '', onDidChange: this.reportChanged.event }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         // findings point into the text the dry-run saw: an edit makes them stale
         if (e.contentChanges.length && this.findings.has(e.document.uri)) this.findings.delete(e.document.uri);
@@ -139,7 +139,10 @@ export class Runbooks implements vscode.Disposable {
       const errors = report.findings.filter((f) => f.severity === 'error').length;
       this.log.info(`dry-run of ${rel}: ${report.verdict}${errors ? ` (${errors} error(s))` : ''}`);
       await this.record(workspace, [dryRunRecord(doc.uri.fsPath, report)]);
-      this.setReport(doc.uri, undefined, dryRunMarkdown(report, (line, column) => `${doc.uri.toString()}#L${line},${column}`));
+      // a finding's place links to the runbook, relative to the report file (the preview opens relative file links, not file: URIs)
+      const from = path.dirname(reportFile(doc.uri).fsPath);
+      const link = encodeURI(path.relative(from, doc.uri.fsPath).split(path.sep).join('/'));
+      await this.setReport(doc.uri, undefined, dryRunMarkdown(report, (line, column) => `${link}#L${line},${column}`));
       this.finished.fire({ uri: doc.uri.toString(), kind: 'dry-run', dryRun: report });
       void this.showReport(doc.uri);
       void vscode.window.showInformationMessage(`Rollback Lens: dry-run of ${rel}: ${report.verdict === 'ready' ? 'ready' : `not ready, ${errors} error(s)`}; nothing was changed.`);
@@ -206,7 +209,7 @@ export class Runbooks implements vscode.Disposable {
       s.latest = { kind: 'drill', scenario };
       this.log.info(`drill ${scenario} of ${rel}: ${report.verdict}, ${report.outcome}${report.reason ? ` — ${report.reason}` : ''}`);
       await this.record(workspace, drillRecords(doc.uri.fsPath, report));
-      this.setReport(doc.uri, scenario, drillMarkdown(report));
+      await this.setReport(doc.uri, scenario, drillMarkdown(report));
       this.finished.fire({ uri: doc.uri.toString(), kind: 'drill', drill: report });
       void this.showReport(doc.uri, scenario);
       const say = report.verdict === 'fail' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
@@ -340,25 +343,25 @@ export class Runbooks implements vscode.Disposable {
     }
   }
 
-  private reportUri(uri: vscode.Uri, scenario?: string): vscode.Uri {
-    const base = path.basename(uri.fsPath).replace(/\.ya?ml$/, '');
-    return vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${base} ${scenario ? `drill ${scenario}` : 'dry-run'}.md`, query: uri.toString() });
-  }
-
-  private setReport(uri: vscode.Uri, scenario: string | undefined, markdown: string): void {
-    const r = this.reportUri(uri, scenario);
-    this.reports.set(r.toString(), markdown);
-    this.reportChanged.fire(r);
+  private async setReport(uri: vscode.Uri, scenario: string | undefined, markdown: string): Promise<void> {
+    const r = reportFile(uri, scenario);
+    try {
+      await fs.mkdir(path.dirname(r.fsPath), { recursive: true });
+      await fs.writeFile(r.fsPath, markdown);
+      this.reports.add(r.toString());
+    } catch (e) {
+      this.log.warn(`could not write the report ${r.fsPath}: ${(e as Error).message}`);
+    }
   }
 
   /** Whether this window holds a report of the runbook's last dry-run (or drill of `scenario`). */
   hasReport(uri: vscode.Uri, scenario?: string): boolean {
-    return this.reports.has(this.reportUri(uri, scenario).toString());
+    return this.reports.has(reportFile(uri, scenario).toString());
   }
 
   /** Opens the last report of a runbook (a drill's when `scenario` is given) as a Markdown preview beside it. */
   async showReport(uri: vscode.Uri, scenario?: string): Promise<vscode.Uri | undefined> {
-    const r = this.reportUri(uri, scenario);
+    const r = reportFile(uri, scenario);
     if (!this.reports.has(r.toString())) {
       void vscode.window.showInformationMessage(`Rollback Lens: no ${scenario ? `drill ${scenario}` : 'dry-run'} of ${vscode.workspace.asRelativePath(uri)} has run yet`);
       return undefined;

@@ -150,7 +150,7 @@ describe('a newcomer in VS Code', function () {
     assert.deepEqual(shown([row()]), ['new.runbook.yaml — not ready', '  Dry-run — not ready (1 error) · just now', `  Drill latency-spike — pass: restored · restored in ${human} · just now`]);
     assert.deepEqual(row().children[1]!.command, { command: 'rollbackLens.showRunbookReport', arguments: [runbook.toString(), 'latency-spike'] });
     const opened = await vscode.commands.executeCommand<vscode.Uri>(row().children[1]!.command!.command, ...row().children[1]!.command!.arguments);
-    assert.equal(opened.path, '/new.runbook drill latency-spike.md');
+    assert.equal(opened.fsPath, vscode.Uri.joinPath(workspaceRoot(), '.rollback-lens/reports/new.runbook drill latency-spike.md').fsPath);
   });
 
   it('the walkthrough\'s Dry-run button (the command with no argument) acts on the runbook beside the walkthrough', async () => {

@@ -78,9 +78,10 @@ describe('runbooks in VS Code', function () {
       `${lineOf(doc, '- id: flag-off')}: $(eye) would change flags.flagd.json: flags.iris-v2.defaultVariant "on" → "off"`,
     );
     // the report: a readable Markdown document, shown in the preview
-    const md = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'rollback-lens-report', path: '/iris.runbook dry-run.md', query: runbook.toString() }));
+    // (written under .rollback-lens/reports/, mirroring the runbook's folder, so its links are relative file links)
+    const md = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(workspaceRoot(), '.rollback-lens/reports/iris/iris.runbook dry-run.md'));
     assert.match(md.getText(), /^# Dry-run of iris\/iris\\\.runbook\\\.yaml\n\n\*\*Verdict: READY\*\* — nothing was changed; \d+ warning\(s\)\.\n/);
-    assert.ok(md.getText().includes('| 4 | `repoint` | run | ran in '), md.getText());
+    assert.ok(md.getText().includes('4. `repoint` (run), **ran in '), md.getText());
     for (let i = 0; i < 50 && !previewOpen('iris.runbook dry-run.md'); i++) await sleep(100);
     assert.ok(previewOpen('iris.runbook dry-run.md'), `a Markdown preview of the report is open: ${openTabs().join(', ')}`);
     // the run is in the audit log

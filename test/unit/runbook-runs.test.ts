@@ -101,8 +101,10 @@ describe('Markdown reports', () => {
     const text = dryRunMarkdown(r, (l, c) => `r.runbook.yaml#L${l},${c}`);
     assert.ok(!/<script|<\/script|\]\(javascript/.test(text), text);
     assert.ok(text.includes('**Verdict: NOT READY** — 1 error(s), 0 warning(s); nothing was changed.'));
-    assert.ok(text.includes('| ❌ error | [7:3](r.runbook.yaml#L7,3) | `dry-run-failed` | &lt;script&gt;alert\\(1\\)&lt;/script&gt; \\[x\\]\\(javascript\\:alert\\(1\\)\\) \\`\\|\\` \\*\\*b\\*\\* |'), text);
-    assert.ok(text.includes('| 1 | `a b c` | run | would run |'), 'a code span cannot be closed or split');
+    // a finding: its severity in words, its place a link, its message escaped (a code span stays one, made inert)
+    assert.ok(text.includes('- **error** at [7:3](r.runbook.yaml#L7,3) `dry-run-failed`: &lt;script&gt;alert\\(1\\)&lt;/script&gt; \\[x\\]\\(javascript\\:alert\\(1\\)\\) ` ` \\*\\*b\\*\\*\n'), text);
+    assert.ok(text.includes('1. `a b c` (run), **would run**: '), 'a code span cannot be closed or split');
+    assert.ok(!/^\|/m.test(text.split('## Steps')[1]!), 'steps are a list, not a wide table');
     assert.ok(text.includes('Worst case 1m30s along `a b c`.'), text);
   });
 
@@ -123,9 +125,11 @@ describe('Markdown reports', () => {
     const text = drillMarkdown(r);
     assert.ok(text.startsWith('# Drill `ok` of r\\.runbook\\.yaml\n\n**Verdict: PASS** — restored\n'), text);
     assert.ok(text.includes('| 12 ms | 2m | 1\\.5 s | 0 ms | 1\\.5 s |'), text);
-    assert.ok(text.includes('- ✅ decideWithin 5m: took 2m'));
+    assert.ok(text.includes('- met: decideWithin 5m: took 2m'));
+    assert.ok(text.includes('- `slow` **fired**: p99 is 400 &gt; 250\\: fires'), text);
+    assert.ok(!/[\u{1F300}-\u{1FAFF}\u2705\u274C]/u.test(text), 'no emoji carries a meaning alone');
     assert.ok(text.includes('- `approve`: decisionMaker approved (scenario, after 2m)'));
-    assert.ok(text.includes('| `repoint` | run | done | 1\\.2 s |  |'), text);
+    assert.ok(text.includes('- `repoint` (run): **done** in 1\\.2 s\n'), text);
   });
 
   it('a drill: a phase not measured, injected faults reached or not, and a cancelled drill', () => {
@@ -147,11 +151,13 @@ describe('Markdown reports', () => {
       restored: [],
     };
     const text = drillMarkdown(base);
-    assert.ok(text.includes('- ❌ restoreWithin 10m: not measured — no step ran\n'), text);
-    assert.ok(text.includes('## Injected faults\n\n- ❌ hangStep `pin`: never reached\n- ✅ unavailable `http://x`: reached\n'), text);
+    assert.ok(text.includes('- **not met**: restoreWithin 10m: not measured — no step ran\n'), text);
+    assert.ok(text.includes('## Injected faults\n\n- hangStep `pin`: **never reached**\n- unavailable `http://x`: reached\n'), text);
+    // a code span in a reason renders as one
+    assert.ok(text.includes('**Verdict: FAIL** — undone: step `approve` was rejected; undid nothing\n'), text);
     const cancelled = drillMarkdown({ ...base, verdict: 'cancelled', outcome: 'cancelled', reason: 'the drill was cancelled during step `pin`; undid nothing' });
-    assert.ok(cancelled.includes('**Verdict: CANCELLED** — the drill was cancelled during step \\`pin\\`; undid nothing\n'), cancelled);
-    assert.ok(cancelled.includes('| `pin` | http | cancelled | 1\\.5 s |  |'), cancelled);
+    assert.ok(cancelled.includes('**Verdict: CANCELLED** — the drill was cancelled during step `pin`; undid nothing\n'), cancelled);
+    assert.ok(cancelled.includes('- `pin` (http): **cancelled** in 1\\.5 s\n'), cancelled);
   });
 });
 

@@ -1,7 +1,11 @@
 // Dry-run and drill reports as text (the CLI) and as Markdown (the editor's
 // report view). Every value that came from the runbook or a command is
 // escaped for Markdown, so a step id or a command's output cannot inject
-// markup or links into the preview.
+// markup or links into the preview; a message's `code` spans stay code spans
+// (their text can neither close them nor hold markup). The Markdown is made
+// for a narrow side preview: findings and steps are lists, not wide tables,
+// and every mark says its meaning in words (an emoji is never the only
+// carrier). A finding's place is a link the caller makes (linkTo).
 import { formatDuration } from '../util/values';
 import { PHASES, type DrillReport, type DryRunReport, type Phase } from './report';
 
@@ -59,6 +63,18 @@ export function md(text: string): string {
     .replace(/\r?\n/g, ' ');
 }
 
+/** Like md(), but a `code` span of the text stays one (its content made safe by code()). */
+export function mdc(text: string): string {
+  const out: string[] = [];
+  let last = 0;
+  for (const m of text.matchAll(/`([^`\r\n]+)`/g)) {
+    out.push(md(text.slice(last, m.index)), `\`${code(m[1]!)}\``);
+    last = m.index! + m[0].length;
+  }
+  out.push(md(text.slice(last)));
+  return out.join('');
+}
+
 /** A location in the runbook as a link the preview can open (`file.yaml#L12`); plain text when there is none. */
 export type LinkTo = (line: number, column: number) => string | undefined;
 
@@ -74,24 +90,25 @@ export function dryRunMarkdown(r: DryRunReport, linkTo: LinkTo = () => undefined
     '',
   );
   if (r.findings.length) {
-    out.push('## Findings', '', '| | Where | Code | Finding |', '|---|---|---|---|');
+    out.push('## Findings', '');
     for (const f of r.findings) {
       const where = f.line ? `${f.line}:${f.column}` : '';
       const link = f.line ? linkTo(f.line, f.column ?? 1) : undefined;
-      out.push(`| ${f.severity === 'error' ? '❌' : f.severity === 'warning' ? '⚠️' : 'ℹ️'} ${f.severity} | ${link ? `[${where}](${link})` : where} | \`${code(f.code)}\` | ${md(f.message)} |`);
+      const at = where ? ` at ${link ? `[${where}](${link})` : where}` : '';
+      out.push(`- **${f.severity}**${at} \`${code(f.code)}\`: ${mdc(f.message)}`);
     }
     out.push('');
   }
-  out.push('## Steps', '', '| # | Step | Kind | Outcome | What |', '|---|---|---|---|---|');
+  out.push('## Steps', '');
   for (const s of r.steps) {
     const outcome = s.outcome === 'ran' ? `ran${s.durationMs !== undefined ? ` in ${duration(s.durationMs)}` : ''}` : s.outcome === 'would-run' ? 'would run' : s.outcome;
-    out.push(`| ${s.order} | \`${code(s.id)}\` | ${md(s.kind)} | ${md(outcome)} | ${md(s.action)} |`);
+    out.push(`${s.order}. \`${code(s.id)}\` (${md(s.kind)}), **${md(outcome)}**: ${mdc(s.action)}`);
   }
   out.push('');
   for (const phase of PHASES) {
     if (!r.phases[phase].length) continue;
     out.push(`## ${TITLES[phase]}`, '');
-    for (const p of r.phases[phase]) out.push(`- ${md(p)}`);
+    for (const p of r.phases[phase]) out.push(`- ${mdc(p)}`);
     out.push('');
   }
   return out.join('\n');
@@ -100,29 +117,29 @@ export function dryRunMarkdown(r: DryRunReport, linkTo: LinkTo = () => undefined
 export function drillMarkdown(r: DrillReport): string {
   const out: string[] = [];
   out.push(`# Drill \`${code(r.scenario)}\` of ${md(r.runbook)}`, '');
-  out.push(r.verdict === 'cancelled' ? `**Verdict: CANCELLED**${r.reason ? ` — ${md(r.reason)}` : ''}` : `**Verdict: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}** — ${md(r.outcome)}${r.reason ? `: ${md(r.reason)}` : ''}`, '');
+  out.push(r.verdict === 'cancelled' ? `**Verdict: CANCELLED**${r.reason ? ` — ${mdc(r.reason)}` : ''}` : `**Verdict: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}** — ${md(r.outcome)}${r.reason ? `: ${mdc(r.reason)}` : ''}`, '');
   const t = r.timings;
   out.push('| Detect | Decide | Execute | Verify | Restore |', '|---|---|---|---|---|', `| ${[t.detectMs, t.decideMs, t.executeMs, t.verifyMs, t.restoreMs].map((x) => md(duration(x))).join(' | ')} |`, '');
   if (r.expectations.length) {
     out.push('## Expectations', '');
-    for (const e of r.expectations) out.push(`- ${e.met ? '✅' : '❌'} ${md(e.what)} ${md(duration(e.limitMs))}: ${e.notReached ? `not measured — ${md(e.notReached)}` : `took ${md(duration(e.actualMs))}`}`);
+    for (const e of r.expectations) out.push(`- ${e.met ? 'met' : '**not met**'}: ${md(e.what)} ${md(duration(e.limitMs))}: ${e.notReached ? `not measured — ${mdc(e.notReached)}` : `took ${md(duration(e.actualMs))}`}`);
     out.push('');
   }
   if (r.faults.length) {
     out.push('## Injected faults', '');
-    for (const f of r.faults) out.push(`- ${f.reached ? '✅' : '❌'} ${md(f.fault)} \`${code(f.target)}\`: ${f.reached ? 'reached' : 'never reached'}`);
+    for (const f of r.faults) out.push(`- ${md(f.fault)} \`${code(f.target)}\`: ${f.reached ? 'reached' : '**never reached**'}`);
     out.push('');
   }
   out.push('## Triggers', '');
-  for (const x of r.triggers) out.push(`- ${x.fired ? '🔥' : '·'} \`${code(x.id)}\`: ${md(x.message)}`);
+  for (const x of r.triggers) out.push(`- \`${code(x.id)}\` ${x.fired ? '**fired**' : 'quiet'}: ${mdc(x.message)}`);
   out.push('');
   if (r.approvals.length) {
     out.push('## Approvals', '');
     for (const a of r.approvals) out.push(`- \`${code(a.step)}\`: ${md(a.role)} ${a.decision === 'approve' ? 'approved' : 'rejected'} (${a.by === 'scenario' ? `scenario${a.afterMs ? `, after ${md(duration(a.afterMs))}` : ''}` : 'asked'})`);
     out.push('');
   }
-  out.push('## Steps', '', '| Step | Kind | Outcome | Took | Note |', '|---|---|---|---|---|');
-  for (const s of r.steps) out.push(`| \`${code(s.id)}\` | ${md(s.kind)} | ${md(s.outcome)} | ${md(duration(s.durationMs))} | ${s.message ? md(s.message) : ''} |`);
+  out.push('## Steps', '');
+  for (const s of r.steps) out.push(`- \`${code(s.id)}\` (${md(s.kind)}): **${md(s.outcome)}** in ${md(duration(s.durationMs))}${s.message ? ` — ${mdc(s.message)}` : ''}`);
   out.push('');
   if (r.restored.length) out.push(`Restored (undone, newest first): ${r.restored.map((x) => `\`${code(x)}\``).join(', ')}`, '');
   return out.join('\n');
