@@ -20,6 +20,8 @@ const moduleLoadStart = performance.now();
 export interface RollbackLensApi {
   /** Milliseconds from this module starting to load to the end of activate(). */
   readonly activationMs: number;
+  /** This extension's logs folder: VS Code writes the Rollback Lens output channel beside it. */
+  readonly logUri: vscode.Uri;
   /** Contract tests: the controller and what each run reported (for tests and other views). */
   readonly contracts: ContractTests;
   /** Runbooks: dry-runs, drills, sign-offs and what each run reported. */
@@ -103,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
   log.info(`activated in ${activationMs.toFixed(1)} ms (trusted workspace: ${vscode.workspace.isTrusted})`);
   return {
     activationMs,
+    logUri: context.logUri,
     contracts,
     runbooks,
     diffViews,

@@ -20,7 +20,8 @@ import * as vscode from 'vscode';
 import { pickRunbook } from './pickRunbook';
 import { reportFile } from './reportFile';
 import { isDryRunCode } from '../core/runbook/codes';
-import { dryRunMarkdown, drillMarkdown } from '../core/runbook/render';
+import { commandLogLine, dryRunMarkdown, drillMarkdown } from '../core/runbook/render';
+import type { CommandLog } from '../node/runbook/shell';
 import { drillLensTitle, drillStepStates, drillStepTitle, drillVerdictWord, dryRunStepTitle, runningStepTitle, signOffTitle, stepResultsTitle } from '../core/runbook/glance';
 import type { DrillProgress, DrillReport, DrillStep, DryRunReport, Finding } from '../core/runbook/report';
 import type { DocumentSymbol } from '../core/types';
@@ -132,7 +133,7 @@ export class Runbooks implements vscode.Disposable {
     const workspace = workspaceOf(doc.uri);
     const rel = vscode.workspace.asRelativePath(doc.uri);
     return this.running(doc.uri, 'dry-run', `Rollback Lens: dry-run of ${rel}`, undefined, async (signal) => {
-      const report = await dryRun(doc.uri.fsPath, { workspace, signal, ...formatsSetting() });
+      const report = await dryRun(doc.uri.fsPath, { workspace, signal, onCommand: (step, c) => this.log.info(`dry-run of ${rel}: ${commandLogLine(step, c)}`), ...formatsSetting() });
       s.dryRun = { report, version: doc.version, at: Date.now() };
       s.latest = { kind: 'dry-run' };
       this.showFindings(doc, report.findings);
@@ -200,7 +201,8 @@ export class Runbooks implements vscode.Disposable {
       };
       let report: DrillReport;
       try {
-        report = await drill(doc.uri.fsPath, { workspace, scenario, signal, onProgress, ...formatsSetting(), ask: (role, step) => this.askApproval(scenario, role, step, roles) });
+        const onCommand = (step: string, c: CommandLog) => this.log.info(`drill ${scenario} of ${rel}: ${commandLogLine(step, c)}`);
+        report = await drill(doc.uri.fsPath, { workspace, scenario, signal, onProgress, onCommand, ...formatsSetting(), ask: (role, step) => this.askApproval(scenario, role, step, roles) });
       } finally {
         clearInterval(tick);
         s.progress = undefined;

@@ -4,7 +4,8 @@
 // CodeLens with its audit record, an approval gate answered in a quick pick,
 // and a sign-off.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DrillReport, DryRunReport } from '../../src/core/runbook/report';
 import type { RollbackLensApi } from '../../src/extension/extension';
@@ -34,6 +35,20 @@ function lineOf(doc: vscode.TextDocument, text: string): number {
   const i = doc.getText().split('\n').findIndex((l) => l.includes(text));
   assert.ok(i >= 0, `no line with ${text}`);
   return i;
+}
+
+/** The text of the Rollback Lens output channel, as VS Code writes it to the extension host's logs (beside the extension's logUri), once `until` holds (5 s at most). */
+async function channelLog(until: (text: string) => boolean): Promise<string> {
+  const logs = path.dirname((await api()).logUri.fsPath);
+  const find = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? find(path.join(dir, e.name)) : e.name.endsWith('Rollback Lens.log') ? [path.join(dir, e.name)] : []));
+  let text = '';
+  for (let i = 0; i < 50; i++) {
+    text = find(logs).map((f) => readFileSync(f, 'utf8')).join('\n');
+    if (until(text)) return text;
+    await sleep(100);
+  }
+  return text;
 }
 
 describe('runbooks in VS Code', function () {
@@ -69,6 +84,9 @@ describe('runbooks in VS Code', function () {
     const report = await vscode.commands.executeCommand<DryRunReport>(lens.command!.command, ...lens.command!.arguments!);
     assert.equal(report.verdict, 'ready', JSON.stringify(report.findings));
     assert.deepEqual(report.steps.map((s) => `${s.id}:${s.outcome}`), ['approve:shown', 'announce-start:shown', 'flag-off:shown', 'repoint:ran', 'pin-serving:shown', 'verify:shown', 'announce-done:shown']);
+    // the output channel logs each command a step ran: the command, how it ended, the stderr tail (VS Code writes the channel to a file)
+    const logged = await channelLog((text) => text.includes('dry-run of iris/iris.runbook.yaml: repoint: $ '));
+    assert.match(logged, /dry-run of iris\/iris\.runbook\.yaml: repoint: \$ \.\/scripts\/set-alias\.sh --dry-run iris champion 1\.4\.2 → exit 0 after \d+/);
     const ls = titles(await lenses(runbook));
     assert.ok(ls.includes(`${lineOf(doc, 'apiVersion:')}: $(pass) dry-run: ready`), ls.join('\n'));
     const repoint = ls.find((t) => t.startsWith(`${lineOf(doc, '- id: repoint')}: `));

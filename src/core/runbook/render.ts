@@ -149,3 +149,13 @@ export function drillMarkdown(r: DrillReport): string {
 function code(text: string): string {
   return text.replace(/[`|\r\n]/g, ' ');
 }
+
+/**
+ * One command a step ran, as the output channel logs it:
+ * `repoint: $ ./scripts/set-alias.sh iris champion 1.4.2 → exit 3 after 12 ms; stderr: no such alias`.
+ */
+export function commandLogLine(step: string, c: { command: string; status: string; code: number; ms: number; tries: number; stderrTail?: string }): string {
+  const end = c.status === 'ok' ? 'exit 0' : c.status === 'exit' ? `exit ${c.code}` : c.status === 'timeout' ? 'timed out, killed' : c.status === 'cancelled' ? 'cancelled' : 'could not start';
+  const tries = c.tries > 1 ? ` (${c.tries} tries)` : '';
+  return `${step}: $ ${c.command} → ${end} after ${humanDuration(c.ms)}${tries}${c.stderrTail ? `; stderr: ${c.stderrTail.replace(/\s*\n\s*/g, ' ⏎ ')}` : ''}`;
+}

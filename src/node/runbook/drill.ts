@@ -33,7 +33,7 @@ import { evaluateTriggers } from '../metrics';
 import { loadDocument } from '../documents';
 import { checkOf, sleep, Unavailable } from './effects';
 import { DrillError, InjectedFault } from './errors';
-import { durationMsOf as ms, stepSetup } from './shell';
+import { durationMsOf as ms, stepSetup, type CommandLog } from './shell';
 import { stepModule, type DrillContext, type StepInput } from './steps';
 import { DEFAULT_OBSERVE_LIMITS, observeState, verifyStep, type ObserveLimits } from './stepState';
 import { asObject as obj } from '../../core/language/checks/context';
@@ -42,6 +42,8 @@ import type { DrillApproval, DrillExpectation, DrillFault, DrillProgress, DrillR
 export interface DrillOptions {
   workspace: string;
   scenario: string;
+  /** Each command a step ran (do, undo, check), with its step: how it ended and its stderr tail (the editor's log). */
+  onCommand?: (step: string, c: CommandLog) => void;
   verifyIdempotent?: boolean;
   /** Check `format` keywords in the schemas of the contracts verify steps test (default true; `--no-formats`). */
   formats?: boolean;
@@ -148,6 +150,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   const inputs: StepInput[] = [];
   for (const s of plan.steps) {
     const setup = await stepSetup(obj(raws[s.index]), dir, options.workspace, baseEnv, forcedEnv);
+    if (setup.error === undefined && options.onCommand) setup.log = (c) => options.onCommand!(s.id, c);
     if (setup.error !== undefined) {
       const n = locate(analysis.parsed!.root, ['steps', s.index, 'cwd']).pair?.key;
       const at = n ? new LineIndex(text).positionAt(n.start) : undefined;

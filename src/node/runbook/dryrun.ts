@@ -29,7 +29,7 @@ import { evaluateTriggers } from '../metrics';
 import { loadDocument } from '../documents';
 import { readJsonl } from '../jsonl';
 import { DryRunError } from './errors';
-import { runStepCommand, stepSetup } from './shell';
+import { runStepCommand, stepSetup, type CommandLog } from './shell';
 import { stepModule, type DryRunContext, type Place } from './steps';
 import { asObject as obj } from '../../core/language/checks/context';
 import type { DryRunReport, Finding, Phase, StepResult } from '../../core/runbook/report';
@@ -38,6 +38,8 @@ export type { DryRunReport, Finding, Phase, StepResult } from '../../core/runboo
 
 export interface DryRunOptions {
   workspace: string;
+  /** Each command a step ran (dryRun variants, checks), with its step: how it ended and its stderr tail (the editor's log). */
+  onCommand?: (step: string, c: CommandLog) => void;
   /** One clock for the calendar and the metrics (tests). Default: the calendar of src/node/clock.ts, metrics read at the real time. */
   now?: () => number;
   signal?: AbortSignal;
@@ -119,6 +121,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     const base = { id: s.id, order: s.order, kind: s.kind ?? 'unknown' };
     // the step's cwd and env for its commands; its retries for its dryRun
     const setup = await stepSetup(raw, dir, options.workspace, process.env, DRY_RUN_MARK);
+    if (setup.error === undefined && options.onCommand) setup.log = (c) => options.onCommand!(s.id, c);
     // a read-only precondition runs first, when it is a command
     if (typeof raw.check === 'string') {
       const c = await runStepCommand(raw.check, setup, { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });

@@ -26,6 +26,18 @@ export interface CommandResult {
   ms: number;
   /** The first 2000 characters of stdout, trimmed. */
   output: string;
+  /** The tail of stderr, when it wrote any. */
+  stderrTail?: string;
+}
+
+/** One command a step ran, as the editor's log shows it: what, how it ended, how long, what it said on stderr. */
+export interface CommandLog {
+  command: string;
+  status: CommandResult['status'];
+  code: number;
+  ms: number;
+  tries: number;
+  stderrTail?: string;
 }
 
 export async function runCommand(command: string, o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; signal?: AbortSignal }): Promise<CommandResult> {
@@ -47,19 +59,19 @@ export async function runCommand(command: string, o: { cwd: string; env: NodeJS.
   clearTimeout(timer);
   o.signal?.removeEventListener('abort', onAbort);
   await run.settled();
-  const result = { ms: Date.now() - started, output: out.trim().slice(0, 2000) };
+  const stderr = run.stderrTail();
+  const result = { ms: Date.now() - started, output: out.trim().slice(0, 2000), ...(stderr ? { stderrTail: stderr } : {}) };
   if (timedOut) return { ...result, status: 'timeout', code: -1, reason: `did not finish within ${formatDuration(o.timeoutMs)}; killed` };
   if (o.signal?.aborted) return { ...result, status: 'cancelled', code: -1, reason: 'cancelled' };
   if (status.error) return { ...result, status: 'spawn', code: -1, reason: `could not start: ${status.error.message}` };
   if (status.code !== 0) {
-    const tail = run.stderrTail();
-    return { ...result, status: 'exit', code: status.code ?? -1, reason: `exited with code ${status.code ?? status.signal}${tail ? `: ${tail}` : ''}` };
+    return { ...result, status: 'exit', code: status.code ?? -1, reason: `exited with code ${status.code ?? status.signal}${stderr ? `: ${stderr}` : ''}` };
   }
   return { ...result, status: 'ok', code: 0, reason: 'ok' };
 }
 
 /** Where and with what environment a step's commands run; `error` says why they cannot. */
-export type StepSetup = { cwd: string; env: NodeJS.ProcessEnv; workspace: string; error?: undefined } | { error: string };
+export type StepSetup = { cwd: string; env: NodeJS.ProcessEnv; workspace: string; error?: undefined; log?: (c: CommandLog) => void } | { error: string };
 
 /**
  * The folder and environment of a step's commands: `cwd` resolved against the
@@ -138,7 +150,9 @@ export async function runStepCommand(command: string, setup: StepSetup, o: { tim
   );
   // a try killed at the deadline ran out of the step's time, whatever was left for it
   const reason = result.status === 'timeout' ? `did not finish within ${formatDuration(o.timeoutMs)}; killed` : result.reason;
-  return { ...result, ms: Date.now() - (deadline - o.timeoutMs), tries, reason: tries > 1 && result.status !== 'ok' ? `${reason} (${tries} tries)` : reason };
+  const done = { ...result, ms: Date.now() - (deadline - o.timeoutMs), tries, reason: tries > 1 && result.status !== 'ok' ? `${reason} (${tries} tries)` : reason };
+  setup.log?.({ command, status: done.status, code: done.code, ms: done.ms, tries, ...(done.stderrTail ? { stderrTail: done.stderrTail } : {}) });
+  return done;
 }
 
 /** The leading word of a command when it is a relative path to run (`./x.sh`, `scripts/x.sh`, `../x`), else undefined. */
