@@ -57,6 +57,8 @@ describe('Rollback Lens in VS Code', function () {
 
   before(async () => {
     assert.ok(vscode.extensions.getExtension(EXTENSION_ID), `${EXTENSION_ID} is installed`);
+    // the script the broken runbooks' repoint step runs: present, so that what they get wrong is only what they mean to
+    await writeFile('broken/scripts/set-alias.sh', '#!/bin/sh\n');
   });
 
   it('gives runbooks and contracts their own languages and activates on them', async () => {
@@ -358,9 +360,17 @@ describe('Help where the cursor is (issue 11)', function () {
     assert.equal(await vscode.commands.executeCommand('rollbackLens.createFile', doc.uri, { path: 'broken/data/it-created.jsonl', content: 'x' }), false);
   });
 
-  it('creates a script with its shebang, executable', async () => {
-    const doc = await open('broken/it-script.runbook.yaml', BROKEN);
-    assert.equal(await vscode.commands.executeCommand('rollbackLens.createFile', doc.uri, { path: 'broken/scripts/it-new.sh', content: '#!/bin/sh\nset -eu\n', executable: true }), true);
+  it('creates a script with its shebang, executable, from the missing-file error of a step that runs it', async () => {
+    const doc = await open('broken/it-script.runbook.yaml', BROKEN.replace('    undoo: ./scripts/set-alias.sh iris champion 2.0.0\n', '    undo: ./scripts/it-new.sh iris champion 2.0.0\n'));
+    const mine = (x: vscode.Diagnostic) => x.code === 'missing-file' && x.message.includes('it-new.sh');
+    const found = await waitForDiagnostics(doc.uri, (d) => d.some(mine));
+    const missing = found.find(mine)!;
+    assert.equal(missing.message, 'script `./scripts/it-new.sh` does not exist (looked for `broken/scripts/it-new.sh`)');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, missing.range, vscode.CodeActionKind.QuickFix.value);
+    const create = actions.find((a) => a.title === 'Create `broken/scripts/it-new.sh`');
+    assert.ok(create?.command, actions.map((a) => a.title).join(', '));
+    assert.equal(await vscode.commands.executeCommand(create.command.command, ...(create.command.arguments ?? [])), true);
+    await waitForDiagnostics(doc.uri, (d) => !d.some(mine));
     const file = vscode.Uri.joinPath(workspaceRoot(), 'broken/scripts/it-new.sh');
     assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)), '#!/bin/sh\nset -eu\n');
     const { statSync } = await import('node:fs');

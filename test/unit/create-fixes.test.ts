@@ -3,7 +3,7 @@
 // with no diagnostics), and "Create `path`" on a missing referenced file (a
 // stub of its kind, which the editor writes: src/extension/createFile.ts).
 import * as assert from 'node:assert/strict';
-import { CLEAN_CONTRACT, CLEAN_RUNBOOK, applyEdits, replaceOnce, setup } from './helpers';
+import { CLEAN_CONTRACT, CLEAN_RUNBOOK, applyEdits, rangeOf, rangeOfText, replaceOnce, setup } from './helpers';
 import { skeleton, stubFor } from '../../src/core/language/skeletons';
 
 const SCHEMA_STUB = '{\n  "$schema": "http://json-schema.org/draft-07/schema#",\n  "type": "object",\n  "properties": {}\n}\n';
@@ -129,5 +129,29 @@ describe('quick fix: Create a missing referenced file', () => {
   it('the contract skeleton a runbook creates validates clean', async () => {
     const s = setup(skeleton('InterfaceContract', 'contracts/iris-v1.contract.yaml'), { path: 'contracts/iris-v1.contract.yaml' });
     assert.deepEqual(await s.service.validate(s.doc), []);
+  });
+});
+
+describe('lint: a step command that runs a script that does not exist', () => {
+  it('missing-file at the command, the script looked for relative to the step cwd, with "Create it" (a shell script, executable)', async () => {
+    const t = CLEAN_RUNBOOK.replace('undo: ./scripts/set-alias.sh iris champion 2.0.0', 'undo: ./scripts/unset-alias.sh iris champion');
+    const { service, doc } = setup(t);
+    const ds = (await service.validate(doc)).filter((d) => d.code === 'missing-file');
+    assert.deepEqual(
+      ds.map((d) => [rangeOf(t, d.span), d.severity, d.message, d.fixes?.map((f) => [f.title, f.create])]),
+      [
+        [
+          rangeOfText(t, './scripts/unset-alias.sh iris champion'),
+          'error',
+          'script `./scripts/unset-alias.sh` does not exist (looked for `scripts/unset-alias.sh`)',
+          [['Create `scripts/unset-alias.sh`', { path: 'scripts/unset-alias.sh', content: '#!/bin/sh\nset -eu\n', executable: true }]],
+        ],
+      ],
+    );
+    // with a cwd, the script is looked for there; a command that is no script path is not checked
+    const inTools = CLEAN_RUNBOOK.replace('    run: ./scripts/set-alias.sh iris champion 1.4.2\n', '    cwd: tools\n    run: ./scripts/set-alias.sh iris champion 1.4.2\n');
+    const s2 = setup(inTools, { extraFiles: { 'tools/.keep': '' } });
+    const ms = (await s2.service.validate(s2.doc)).filter((d) => d.code === 'missing-file').map((d) => d.message);
+    assert.ok(ms.includes('script `./scripts/set-alias.sh` does not exist (looked for `tools/scripts/set-alias.sh`)'), ms.join('\n'));
   });
 });

@@ -56,10 +56,10 @@ describe('validate: clean documents', () => {
     const host = new FakeHost({ files: { 'iris.runbook.yaml': RB } });
     const service = new LanguageService(host);
     const missing = (await service.validate(doc('iris.runbook.yaml', RB))).filter((d) => d.code === 'missing-file');
-    // 2 release contracts, metrics file, 3 state files, flag file, verify contract
-    assert.equal(missing.length, 8);
+    // 2 release contracts, metrics file, 3 state files, flag file, verify contract; the script of run, dryRun and undo
+    assert.equal(missing.length, 11);
     for (const d of missing) {
-      const ref = /^file `([^`]+)`/.exec(d.message)![1]!;
+      const ref = /^(?:file|script) `([^`]+)` does not exist \(looked for `([^`]+)`\)/.exec(d.message)![2]!;
       assert.ok(CLEAN_FILES.has(ref), ref);
     }
   });

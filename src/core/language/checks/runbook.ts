@@ -19,6 +19,7 @@ export async function checkRunbook(ctx: CheckContext): Promise<Diagnostic[]> {
   const cycles = checkCycles(ctx, steps);
   out.push(...cycles);
   out.push(...checkUndo(ctx, steps));
+  out.push(...(await checkScripts(ctx, steps)));
   out.push(...checkRoles(ctx));
   if (cycles.length === 0) out.push(...checkRestoreWindow(ctx, steps));
   out.push(...(await checkRuleTriggers(ctx)));
@@ -396,4 +397,41 @@ async function checkDrills(ctx: CheckContext): Promise<Diagnostic[]> {
   return [
     diag(span, 'warning', 'drill-overdue', `drill overdue: the last drill was on ${formatDate(last)} (${days} days ago); drills are due every ${every}`),
   ];
+}
+
+/** The leading word of a command when it is a relative path to a script (`./x.sh`, `scripts/x.sh`, `../x`), else undefined (as the runs read it). */
+export function leadingScript(command: string): string | undefined {
+  const m = /^\s*(?:"([^"]+)"|'([^']+)'|(\S+))/.exec(command);
+  const word = m?.[1] ?? m?.[2] ?? m?.[3];
+  if (!word || !word.includes('/') || word.startsWith('/') || word.startsWith('~') || word.includes('$')) return undefined;
+  return word;
+}
+
+/**
+ * A step command (`run`, `dryRun`, `check`, a string `undo`) whose leading
+ * word is a script path must name a script that exists, relative to the
+ * step's `cwd` (the runbook's folder by default): `missing-file` at the
+ * command, with "Create it" (a shell script with a shebang, made executable).
+ * A script outside the workspace is left to the runs, which refuse it.
+ */
+async function checkScripts(ctx: CheckContext, steps: StepInfo[]): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  for (const s of steps) {
+    const raw = asObject(asArray(ctx.value.steps)[s.index]);
+    const cwd = asString(raw.cwd) ?? '.';
+    for (const key of ['run', 'dryRun', 'check', 'undo'] as const) {
+      const command = raw[key];
+      if (typeof command !== 'string') continue;
+      const script = leadingScript(command);
+      if (!script) continue;
+      const resolved = resolveWorkspacePath(ctx.documentPath, `${cwd.replace(/\/+$/, '')}/${script}`);
+      if (resolved === undefined || (await ctx.host.stat(resolved)) !== 'missing') continue;
+      out.push(
+        diag(valueAt(ctx, ['steps', s.index, key]), 'error', 'missing-file', `script \`${script}\` does not exist (looked for \`${resolved}\`)`, {
+          fixes: [{ title: `Create \`${resolved}\``, edits: [], create: { path: resolved, content: '#!/bin/sh\nset -eu\n', executable: true } }],
+        }),
+      );
+    }
+  }
+  return out;
 }
