@@ -52,3 +52,10 @@ export function hasOwn(o: Record<string, unknown>, k: string): boolean {
 export function unionKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
   return [...new Set([...Object.keys(a), ...Object.keys(b)])];
 }
+
+/** `v` with every object's keys sorted, recursively (arrays keep their order): two values that differ only in key order become equal. */
+export function sortKeysDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeysDeep);
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeysDeep((v as Record<string, unknown>)[k])]));
+}

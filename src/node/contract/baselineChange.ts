@@ -16,6 +16,7 @@
 // `<keepDir>/<name>.replaced-<time><ext>` before they are replaced, so a
 // baseline replaced by mistake can be put back by hand (the CLI and the
 // editor keep them under `<workspace>/.rollback-lens/baselines/`).
+import { sortKeysDeep } from '../../core/util/object';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -55,9 +56,7 @@ function canonical(text: string): string {
   } catch {
     return text;
   }
-  const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
-  return JSON.stringify(sort(value));
+  return JSON.stringify(sortKeysDeep(value));
 }
 
 function keyOf(text: string, key: string | undefined, index: number): string {

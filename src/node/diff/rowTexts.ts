@@ -6,6 +6,7 @@
 // line with the row's key), formatted the same way, for beside them. A line
 // that is not JSON is shown as it is. JSONL only: a table's rows have no line
 // an editor can show (the diff view does not offer to open them).
+import { sortKeysDeep } from '../../core/util/object';
 import { readJsonl } from '../jsonl';
 
 export interface RowTexts {
@@ -23,9 +24,7 @@ export function formatRow(text: string): string {
   } catch {
     return text;
   }
-  const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
-  return `${JSON.stringify(sort(value), null, 2)}\n`;
+  return `${JSON.stringify(sortKeysDeep(value), null, 2)}\n`;
 }
 
 async function lineOf(file: string, n: number): Promise<string | undefined> {
