@@ -27,6 +27,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeBenchResults } from './results.mjs';
+import { mulberry32, r6 } from './random.mjs';
 
 const require = createRequire(import.meta.url);
 const here = fileURLToPath(import.meta.url);
@@ -49,18 +50,7 @@ const IRIS = join(root, 'examples', 'iris');
 
 // ---- deterministic data ---------------------------------------------------------
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const r6 = (x) => Math.round(x * 1e6) / 1e6;
 const clamp01 = (x) => (x < 0 ? 0 : x > 1 ? 1 : x);
 
 /** Baseline and current line of row i (0-based), each a function of (SEED, i) only. */

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeBenchResults } from './results.mjs';
+import { mulberry32, r6 } from './random.mjs';
 
 const require = createRequire(import.meta.url);
 const here = fileURLToPath(import.meta.url);
@@ -41,17 +42,6 @@ const SPEC = {
 const SCHEMA = { properties: { id: { type: 'string' }, label: { type: 'string' }, probability: { type: 'number' }, setosa: { type: 'number' }, versicolor: { type: 'number' }, virginica: { type: 'number' } } };
 const SEED = 20270115;
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const r6 = (x) => Math.round(x * 1e6) / 1e6;
 
 /** Baseline and current row i: the contracts bench's rows, the scores as three columns. */
 export function rowPair(i) {
