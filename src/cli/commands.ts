@@ -15,6 +15,7 @@ import { compatCommand } from './compat';
 import { drillCommand } from './drill';
 import { dryRunCommand } from './dryrun';
 import type { CliIO } from './io';
+import { postmortemCommand } from './postmortem';
 import { signOffCommand } from './signoff';
 import { testCommand } from './test';
 import { validateCommand } from './validate';
@@ -92,6 +93,15 @@ const SIGN_OFF_HELP = `  sign-off <runbook> --role <r>  Record in the audit log 
                                  the rollback's closure. Exit 0 recorded, 2 usage or I/O error.
     --reject                     record a refusal instead
     --note <text>                a note kept with the record
+    --workspace <dir>            workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)`;
+
+const POSTMORTEM_HELP = `  postmortem <runbook>           Write the after-action review (Markdown) of the runbook's newest drill or
+                                 rollback record to postmortems/<runbook>/<day>-<kind>[-<scenario>].md beside
+                                 it: timeline, triggers, steps, fidelity, verification, root cause, human
+                                 factors, action items. Never overwrites. Exit 0 written, 2 error.
+    --record <id>                the record: its line in the audit log as \`audit list\` shows it (12),
+                                 or its hash prefix (sha256:1a2b3c4d, at least 8 hex digits)
+    --format text|json           text (default) or where it was written as JSON
     --workspace <dir>            workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)`;
 
 export const AUDIT_USAGE = `Usage: rollback-lens audit verify [--expect-head <sha256>] [options]
@@ -189,6 +199,13 @@ export const COMMANDS: readonly Command[] = [
     help: SIGN_OFF_HELP,
     usage: usageOf('sign-off <runbook> --role <role> [options]', SIGN_OFF_HELP),
     run: signOffCommand,
+  }),
+  command({
+    name: 'postmortem',
+    options: { record: { type: 'string' }, format: { type: 'string', default: 'text' }, workspace: { type: 'string' } },
+    help: POSTMORTEM_HELP,
+    usage: usageOf('postmortem <runbook> [--record <id>] [options]', POSTMORTEM_HELP),
+    run: postmortemCommand,
   }),
   command({
     name: 'audit',

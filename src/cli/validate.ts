@@ -1,6 +1,7 @@
 // `rollback-lens validate`: the language service over files on disk
-// (validatePaths), and the command that prints its findings as text, JSON or
-// SARIF (validateCommand). Exit 0 no errors, 1 errors found, 2 usage or I/O
+// (validatePaths), with each runbook's post-mortems (their action items:
+// src/node/runbook/postmortem.ts), and the command that prints its findings
+// as text, JSON or SARIF (validateCommand). Exit 0 no errors, 1 errors found, 2 usage or I/O
 // error (a path that matches nothing, a file that cannot be read).
 import * as path from 'node:path';
 import { DEFAULT_ANALYSIS_OPTIONS, DIAGNOSTIC_CODES, fileTooLarge, LanguageService, LineIndex } from '../core';
@@ -14,6 +15,8 @@ import { toFileDiagnostic, toJson, toSarif, toText, type FileDiagnostic } from '
 import { UsageError, type CliIO } from './io';
 import { VERSION } from './version';
 import { plural } from '../core/util/plural';
+import { postmortemDiagnostics } from '../node/runbook/postmortem';
+import { calendarClockOrReal } from '../node/clock';
 
 export interface ValidateOptions {
   cwd: string;
@@ -65,6 +68,13 @@ export async function validatePaths(args: string[], options: ValidateOptions): P
     service.close(file);
     const index = new LineIndex(read.text);
     for (const d of found) diagnostics.push(toFileDiagnostic(shown, d, (o) => index.positionAt(o)));
+    // a runbook's post-mortems (postmortems/<runbook>/*.md beside it): overdue action items, owners that are not roles, malformed tables
+    if (/\.runbook\.ya?ml$/i.test(file)) {
+      for (const p of await postmortemDiagnostics(file, root, (options.now ?? calendarClockOrReal())())) {
+        const at = new LineIndex(p.text);
+        for (const d of p.diagnostics) diagnostics.push(toFileDiagnostic(displayPath(options.cwd, p.file), d, (o) => at.positionAt(o)));
+      }
+    }
   }
   return { files: files.length, diagnostics, unmatched, ioErrors };
 }

@@ -58,5 +58,8 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'internal-error': 'Rollback Lens failed while checking; please report it.',
   'invalid-rule-file': 'The Prometheus rule file a `fromRule` trigger names is not valid YAML, or not in the rule-file format (`groups`, each with a `name` and `rules`; each alerting rule with `alert`, `expr` and a Prometheus-duration `for`).',
   'unknown-alert-rule': 'A `fromRule` trigger names no alerting rule of its file: a misspelt alert or group, a recording rule (`record:`), or an alert in several groups without its group.',
+  'postmortem-action-overdue': "An open action item of a runbook's post-mortem (postmortems/<runbook>/*.md) is past its due date.",
+  'postmortem-owner-unknown': "An action item of a runbook's post-mortem is owned by a name that is not a role of the runbook.",
+  'postmortem-table-malformed': "A post-mortem's action items cannot be read: no `## Action items` section or table, a missing column (Action, Owner, Due, Status), a row with the wrong number of cells, a due date that is not YYYY-MM-DD, a status that is not open or done.",
   'rule-trigger-conflict': 'A `fromRule` trigger also sets `when`, `for` or `confidence`, which come from the rule.',
 };
