@@ -40,7 +40,7 @@ export function parseRecordId(id: string): { line: number } | { prefix: string }
   return /^[0-9a-f]{8,64}$/.test(hex) ? { prefix: hex } : undefined;
 }
 
-const describe = (e: AuditEntry) => `line ${e.line} is a ${e.record.kind} record of ${e.record.path}`;
+const describe = (e: AuditEntry) => `the record at line ${e.line} is of kind ${e.record.kind} (about ${e.record.path})`;
 
 /** The record a post-mortem of `rel` is written from: the newest drill or rollback of it, or the one `id` names. */
 export async function selectRecord(workspace: string, rel: string, id?: string): Promise<PostmortemRecord> {
