@@ -11,6 +11,7 @@ import { registerCreateFile } from './createFile';
 import { DiagnosticsController } from './diagnostics';
 import { DiffViews } from './diffView';
 import { Overview } from './overview';
+import { Postmortems } from './postmortems';
 import { registerProviders } from './providers';
 import { Runbooks } from './runbooks';
 import { registerStartCommands } from './start';
@@ -26,6 +27,8 @@ export interface RollbackLensApi {
   readonly contracts: ContractTests;
   /** Runbooks: dry-runs, drills, sign-offs and what each run reported. */
   readonly runbooks: Runbooks;
+  /** Post-mortems: the Write post-mortem lens and the action items' problems. */
+  readonly postmortems: Postmortems;
   /** Diff views of contract-test reports. */
   readonly diffViews: DiffViews;
   /** The Rollback Lens view: each runbook's and contract's last runs. */
@@ -59,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     return { ...(timeout.ok && timeout.value > 0 ? { timeoutMs: timeout.value } : {}), ...(concurrency > 0 ? { concurrency } : {}), ...(formats === false ? { formats: false } : {}) };
   }, String(context.extension.packageJSON.version), path.join(context.extensionPath, 'dist', 'contract-worker.js'));
   const runbooks = new Runbooks(client, log);
+  const postmortems = new Postmortems(log);
   // the overdue-drill check reads the audit log: a drill (from here or a terminal) changes its answer
   const auditLog = vscode.workspace.createFileSystemWatcher('**/.rollback-lens/audit.jsonl');
   const onAudit = () =>
@@ -87,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     runbooks.onDidFinishRun(onAudit),
     contracts,
     runbooks,
+    postmortems,
     diffViews,
     log,
     { dispose: () => client.dispose() },
@@ -108,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     logUri: context.logUri,
     contracts,
     runbooks,
+    postmortems,
     diffViews,
     overview,
     diagnosticsCurrent: (uri) => diagnostics.current(uri),

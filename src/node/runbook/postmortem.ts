@@ -7,15 +7,17 @@
 // and a record that already has its post-mortem is refused, naming the file),
 // and the findings of every post-mortem of a runbook (postmortemDiagnostics:
 // overdue open action items, owners that are not roles, malformed tables),
-// which `validate` prints and the editor shows in the problems panel.
+// which `validate` prints and the editor shows in the problems panel; and,
+// for the editor, the runbook a post-mortem belongs to (postmortemRunbook) and
+// whether the log holds a record to write one from (hasPostmortemRecord).
 // Every path is confined to the workspace; the file is created with O_EXCL, so
 // two writers cannot both create one name.
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../../core/types';
 import { asObject } from '../../core/util/object';
 import { checkPostmortem, postmortemFileName, recordHashOf, renderPostmortem, type PostmortemRecord } from '../../core/runbook/postmortem';
-import { AUDIT_LOG, readAuditLog, type AuditEntry } from '../audit';
+import { AUDIT_LOG, cachedAuditRead, readAuditLog, type AuditEntry } from '../audit';
 import { loadDocument } from '../documents';
 import { confinePath, toWorkspacePath } from '../workspace';
 
@@ -148,4 +150,36 @@ export async function postmortemDiagnostics(runbookFile: string, workspace: stri
     out.push({ file, text, diagnostics: checkPostmortem(text, roles, now) });
   }
   return out;
+}
+
+/** The runbook a post-mortem belongs to (`<dir>/postmortems/<name>/<file>.md` → `<dir>/<name>.runbook.yaml` or `.yml`, whichever exists); undefined for any other file. */
+export function postmortemRunbook(file: string): string | undefined {
+  const abs = path.resolve(file);
+  if (!abs.toLowerCase().endsWith('.md')) return undefined;
+  const name = path.dirname(abs);
+  const folder = path.dirname(name);
+  if (path.basename(folder) !== POSTMORTEMS_DIR) return undefined;
+  for (const ext of ['.runbook.yaml', '.runbook.yml']) {
+    const runbook = path.join(path.dirname(folder), path.basename(name) + ext);
+    if (existsSync(runbook)) return runbook;
+  }
+  return undefined;
+}
+
+const recorded = new Map<string, () => Promise<Set<string> | undefined>>();
+
+/** Whether the workspace's audit log holds a drill or rollback record of the runbook `rel` (workspace-relative): the log is read again only when it changed. */
+export async function hasPostmortemRecord(workspace: string, rel: string): Promise<boolean> {
+  let read = recorded.get(workspace);
+  if (!read) {
+    read = cachedAuditRead(workspace, async () => {
+      try {
+        return new Set((await readAuditLog(workspace)).entries.filter((e) => POSTMORTEM_KINDS.includes(e.record.kind)).map((e) => e.record.path));
+      } catch {
+        return undefined;
+      }
+    });
+    recorded.set(workspace, read);
+  }
+  return (await read())?.has(rel) ?? false;
 }
