@@ -205,7 +205,7 @@ describe("postmortem: the after-action review of a real drill of examples/iris",
     );
     assert.equal(
       s.get("Triggers that fired"),
-      "\n- `slow`: p99_latency_ms = 400 (p99_latency_ms is 400 &gt; 250 (a single value, taken to hold for 5m): fires)\n\n",
+      "\n- `slow`: p99_latency_ms = 400 — `p99_latency_ms is 400 > 250 (a single value, taken to hold for 5m): fires`\n\n",
     );
     const steps = rec.steps as Record<string, { durationMs: number }>;
     const took = (id: string) => humanDuration(steps[id]!.durationMs);
@@ -337,7 +337,7 @@ describe("postmortem: the after-action review of a real drill of examples/iris",
     const repoint = sections(readFileSync(path.join(dir, second), "utf8"));
     assert.equal(
       repoint.get("Triggers that fired"),
-      "\n- `drift`: score_psi = 0.35 (score_psi is 0.35 &gt; 0.2: fires)\n\n",
+      "\n- `drift`: score_psi = 0.35 — `score_psi is 0.35 > 0.2: fires`\n\n",
     );
     assert.match(
       repoint.get("Steps")!,

@@ -56,7 +56,7 @@ describe('postmortem: rendering a record', () => {
       timings: { detectMs: 1000, decideMs: 20 * 60_000, executeMs: 90_000, verifyMs: 0, restoreMs: 90_000 },
       findings: { restored: ['flag-off'], reason: 'step `repoint` failed: exit 3', fidelity: { rows: 150, withinTolerance: 149, agreement: 0.993 } },
       steps: { approve: { outcome: 'approved', durationMs: 20 * 60_000 }, 'flag-off': { outcome: 'done', durationMs: 50, undo: 'undo-failed' }, repoint: { outcome: 'failed', durationMs: 89_950 } },
-      triggers: [{ id: 'slow', metric: 'p99_latency_ms', value: 400, message: 'p99 <b>high</b>' }],
+      triggers: [{ id: 'slow', metric: 'p99_latency_ms', value: 400, message: 'p99 <b>high</b> `x`' }],
       expectations: [{ what: 'verifyWithin', limitMs: 60_000, actualMs: 0, met: false, notReached: 'no verify step ran' }],
       verify: [],
     },
@@ -94,7 +94,7 @@ describe('postmortem: rendering a record', () => {
         '',
       ].join('\n'),
     );
-    assert.equal(s.get('Triggers that fired'), '\n- `slow`: p99_latency_ms = 400 (p99 &lt;b&gt;high&lt;/b&gt;)\n\n');
+    assert.equal(s.get('Triggers that fired'), "\n- `slow`: p99_latency_ms = 400 — `p99 <b>high</b> 'x'`\n\n");
     assert.equal(s.get('Fidelity'), '\n- rows: 150\n- withinTolerance: 149\n- agreement: 0.993\n\n');
     assert.equal(s.get('Verification'), '\nNo verify step ran: nothing compared the outputs with the baseline.\n\n');
     assert.deepEqual(s.get('Steps')!.split('\n').slice(3, 7), [

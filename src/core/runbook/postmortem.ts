@@ -181,7 +181,7 @@ export function renderPostmortem(r: PostmortemRecord, ctx: PostmortemContext): s
     if (!fired.length) out.push('None fired, so the rollback would not have started.');
     for (const t of fired) {
       const v = t.value !== undefined ? `${cell(String(t.metric ?? '?'))} = ${cell(String(t.value))}` : `${cell(String(t.metric ?? '?'))}: no value recorded`;
-      out.push(`- ${code(String(t.id))}: ${v}${asString(t.message) ? ` (${cell(asString(t.message)!)})` : ''}`);
+      out.push(`- ${code(String(t.id))}: ${v}${asString(t.message) ? ` — ${code(asString(t.message)!)}` : ''}`);
     }
   }
   out.push('');
