@@ -58,7 +58,7 @@ describe('postmortem: rendering a record', () => {
       steps: { approve: { outcome: 'approved', durationMs: 20 * 60_000 }, 'flag-off': { outcome: 'done', durationMs: 50, undo: 'undo-failed' }, repoint: { outcome: 'failed', durationMs: 89_950 } },
       triggers: [{ id: 'slow', metric: 'p99_latency_ms', value: 400, message: 'p99 <b>high</b> `x`' }],
       expectations: [{ what: 'verifyWithin', limitMs: 60_000, actualMs: 0, met: false, notReached: 'no verify step ran' }],
-      verify: [],
+      stepMessages: { repoint: 'exit 3' },
     },
   };
 
@@ -123,7 +123,7 @@ describe('postmortem: rendering a record', () => {
     );
     const s = sections(md);
     assert.equal(s.get('Triggers that fired'), '\nNot recorded: the record does not list its triggers (it was written before Rollback Lens kept them).\n\n');
-    assert.equal(s.get('Verification'), '\nNot recorded: the record does not list its verify steps.\n\n');
+    assert.equal(s.get('Verification'), '\nNot recorded: the record does not hold what its steps said.\n\n');
     assert.equal(s.get('Fidelity'), '\nNot measured: the record holds no fidelity findings.\n\n');
     assert.deepEqual(s.get('Timeline')!.split('\n').slice(3, 8), [
       '| detect | 5 ms | — | — |',

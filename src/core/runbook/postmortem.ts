@@ -216,12 +216,12 @@ export function renderPostmortem(r: PostmortemRecord, ctx: PostmortemContext): s
     for (const [k, v] of Object.entries(fidelity as Record<string, unknown>)) out.push(`- ${cell(k)}: ${cell(typeof v === 'object' ? JSON.stringify(v) : String(v))}`);
   } else out.push('Not measured: the record holds no fidelity findings.');
   out.push('', '## Verification', '');
-  if (!Array.isArray(rec.verify)) out.push('Not recorded: the record does not list its verify steps.');
-  else {
-    const verify = (rec.verify as unknown[]).map(asObject);
-    if (!verify.length) out.push('No verify step ran: nothing compared the outputs with the baseline.');
-    for (const v of verify) out.push(`- ${code(String(v.step))}: ${cell(String(v.outcome))}${asString(v.message) ? ` — ${cell(asString(v.message)!)}` : ''}`);
-  }
+  // the runbook's verify steps (those with a `verify:` block) the run reached, with what each said
+  const said = rec.stepMessages && typeof rec.stepMessages === 'object' ? asObject(rec.stepMessages) : undefined;
+  const verify = raws.filter((s) => s.verify !== undefined && asString(s.id) !== undefined && asString(s.id)! in steps).map((s) => asString(s.id)!);
+  if (!said) out.push('Not recorded: the record does not hold what its steps said.');
+  else if (!verify.length) out.push('No verify step ran: nothing compared the outputs with the baseline.');
+  for (const id of said ? verify : []) out.push(`- ${code(id)}: ${cell(String(asObject(steps[id]).outcome))}${asString(said![id]) ? ` — ${cell(asString(said![id])!)}` : ''}`);
   out.push('');
 
   // ---- what people fill in

@@ -1,7 +1,7 @@
 // What the audit log keeps of each run, the same from the CLI and the editor:
 // one record per contract-test run (with each rule's measured value and limit),
 // dry-run and drill (with each step's outcome, the triggers that fired, the
-// expectations and the verify steps' results: what a post-mortem tells), one per answer at a drill's
+// expectations and what each step said: what a post-mortem tells), one per answer at a drill's
 // approval gate (before the drill's own record), one per sign-off.
 import type { ContractReport } from '../../core/contract/report';
 import type { DrillReport, DryRunReport } from '../../core/runbook/report';
@@ -57,10 +57,10 @@ export function drillRecords(file: string, report: DrillReport): AuditInput[] {
       findings: { restored: report.restored, ...(report.reason ? { reason: report.reason } : {}), ...capturedOf(report) },
       // what each step did (its undo is the step's own `undone`): the editor's hover on a step id shows the last drill's
       steps: stepsOf(report),
-      // what the after-action review tells (src/node/runbook/postmortem.ts): the triggers that fired with their values, each expectation against its limit, each verify step's result
+      // what the after-action review tells (src/node/runbook/postmortem.ts): the triggers that fired with their values, each expectation against its limit, what each step said (a verify step its test's result)
       triggers: report.triggers.filter((t) => t.fired).map((t) => ({ id: t.id, metric: t.metric, ...(t.value !== undefined ? { value: t.value } : {}), message: t.message })),
       expectations: report.expectations,
-      verify: report.steps.filter((s) => s.kind === 'verify').map((s) => ({ step: s.id, outcome: s.outcome, ...(s.message ? { message: s.message } : {}) })),
+      stepMessages: Object.fromEntries(report.steps.filter((s) => s.kind !== 'undo' && s.message).map((s) => [s.id, s.message!])),
     },
   ];
 }
