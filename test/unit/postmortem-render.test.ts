@@ -5,14 +5,18 @@
 // by the step's owner or the sign-off role); an old drill record without the
 // triggers, expectations and verify results (said not recorded, the
 // scenario's expect judged on its timings); and the editor's adapters: which
-// runbook a post-mortem file belongs to, and whether the log holds a record.
+// runbook a post-mortem file belongs to, and whether the log holds a record;
+// a postmortems folder linked outside the workspace, a huge post-mortem, and
+// the command's JSON output.
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { checkPostmortem, postmortemFileName, recordHashOf, renderPostmortem, type PostmortemRecord } from '../../src/core/runbook/postmortem';
 import { appendAuditRecord } from '../../src/node/audit';
 import { hasPostmortemRecord, postmortemRunbook } from '../../src/node/runbook/postmortem';
+import { FIXTURES, runCli } from './helpers';
 
 const HASH = `sha256:${'ab'.repeat(32)}`;
 const TODAY = Date.UTC(2026, 10, 22);
@@ -156,5 +160,49 @@ describe('postmortem: the editor adapters', () => {
     assert.equal(await hasPostmortemRecord(dir, 'iris.runbook.yaml'), false, 'a dry-run, and a drill of another runbook');
     await appendAuditRecord(dir, { kind: 'drill', path: 'iris.runbook.yaml', verdict: 'fail' }, { durable: false });
     assert.equal(await hasPostmortemRecord(dir, 'iris.runbook.yaml'), true);
+  });
+});
+
+describe('postmortem: confined to the workspace, bounded, and --format json', () => {
+  const DRILL = { kind: 'drill' as const, path: 'iris.runbook.yaml', verdict: 'pass', scenario: 'latency-spike', outcome: 'restored', timings: { detectMs: 1, decideMs: 2, executeMs: 3, verifyMs: 0, restoreMs: 3 }, steps: {} };
+
+  function workspace(): string {
+    const dir = fs.mkdtempSync(path.join(tmpdir(), 'rl-postmortem-ws-'));
+    fs.cpSync(path.join(FIXTURES, 'clean'), dir, { recursive: true });
+    return dir;
+  }
+
+  it('a postmortems folder that links outside the workspace: nothing written there, nothing read from there', async () => {
+    const dir = workspace();
+    const outside = fs.mkdtempSync(path.join(tmpdir(), 'rl-postmortem-outside-'));
+    fs.mkdirSync(path.join(outside, 'iris'));
+    fs.writeFileSync(path.join(outside, 'iris', 'planted.md'), '# x\n');
+    fs.symlinkSync(outside, path.join(dir, 'postmortems'));
+    await appendAuditRecord(dir, DRILL, { durable: false });
+    const r = await runCli(dir, 'postmortem', 'iris.runbook.yaml');
+    assert.deepEqual(r, { code: 2, stdout: '', stderr: 'rollback-lens: the post-mortem folder `postmortems/iris` is outside the workspace (through a link)\n' });
+    assert.deepEqual(fs.readdirSync(path.join(outside, 'iris')), ['planted.md']);
+    const v = await runCli(dir, 'validate', 'iris.runbook.yaml');
+    assert.deepEqual([v.code, v.stdout], [0, ''], 'the planted post-mortem outside is not read');
+  });
+
+  it('a post-mortem over 5 MiB is one error, not read whole', async () => {
+    const dir = workspace();
+    fs.mkdirSync(path.join(dir, 'postmortems', 'iris'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'postmortems', 'iris', 'huge.md'), '#'.repeat(5 * 1024 * 1024 + 1));
+    const v = await runCli(dir, 'validate', 'iris.runbook.yaml');
+    assert.deepEqual([v.code, v.stdout], [1, `postmortems/iris/huge.md:1:1: error file-too-large the file is ${5 * 1024 * 1024 + 1} bytes; a post-mortem is checked up to ${5 * 1024 * 1024} bytes\n`]);
+  });
+
+  it('--format json says where it wrote and which record', async () => {
+    const dir = workspace();
+    const rec = await appendAuditRecord(dir, DRILL, { durable: false });
+    const r = await runCli(dir, 'postmortem', 'iris.runbook.yaml', '--format', 'json');
+    assert.equal(r.code, 0, r.stderr);
+    const line = fs.readFileSync(path.join(dir, '.rollback-lens', 'audit.jsonl'), 'utf8').split('\n')[0]!;
+    assert.deepEqual(JSON.parse(r.stdout), {
+      file: `postmortems/iris/${rec.time.slice(0, 10)}-drill-latency-spike.md`,
+      record: { hash: `sha256:${createHash('sha256').update(line).digest('hex')}`, line: 1, kind: 'drill', scenario: 'latency-spike', time: rec.time, verdict: 'pass' },
+    });
   });
 });

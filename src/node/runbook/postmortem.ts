@@ -10,8 +10,10 @@
 // which `validate` prints and the editor shows in the problems panel; and,
 // for the editor, the runbook a post-mortem belongs to (postmortemRunbook) and
 // whether the log holds a record to write one from (hasPostmortemRecord).
-// Every path is confined to the workspace; the file is created with O_EXCL, so
-// two writers cannot both create one name.
+// Every path is confined to the workspace (a postmortems folder linked
+// outside is refused, and not read); a post-mortem over MAX_POSTMORTEM_BYTES
+// is one error, never read whole; the file is created with O_EXCL, so two
+// writers cannot both create one name.
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../../core/types';
@@ -87,7 +89,7 @@ export async function writePostmortem(runbookFile: string, options: WriteOptions
   const confined = await confinePath(options.workspace, folder, toWorkspacePath(options.workspace, folder), 'the post-mortem folder');
   if (!confined.ok) throw new PostmortemError(confined.message);
   for (const existing of await markdownFiles(folder)) {
-    const text = await fs.readFile(existing, 'utf8').catch(() => '');
+    const text = await head(existing);
     if (recordHashOf(text) === record.hash) {
       throw new PostmortemError(
         `the post-mortem of ${record.record.kind} record ${record.hash.slice(0, 'sha256:'.length + 12)}… (line ${record.line} of ${AUDIT_LOG}) is already written: ${toWorkspacePath(options.workspace, existing)}; edit it, or choose another record with --record`,
@@ -113,6 +115,23 @@ export async function writePostmortem(runbookFile: string, options: WriteOptions
     }
   }
   throw new PostmortemError(`${toWorkspacePath(options.workspace, folder)} already holds 999 post-mortems named ${name}`);
+}
+
+/** Largest post-mortem checked (as validate's default for runbooks); a larger one is one error, never read whole. */
+export const MAX_POSTMORTEM_BYTES = 5 * 1024 * 1024;
+/** How much of an existing post-mortem is read to find the record it names (its `**Audit record**` line is near the top). */
+const HEAD_BYTES = 64 * 1024;
+
+async function head(file: string): Promise<string> {
+  const h = await fs.open(file, 'r').catch(() => undefined);
+  if (!h) return '';
+  try {
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await h.read(buf, 0, HEAD_BYTES, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await h.close();
+  }
 }
 
 async function markdownFiles(folder: string): Promise<string[]> {
@@ -145,6 +164,13 @@ export async function postmortemDiagnostics(runbookFile: string, workspace: stri
   for (const file of files) {
     const real = await confinePath(workspace, file);
     if (!real.ok) continue;
+    const size = (await fs.stat(real.real).catch(() => undefined))?.size;
+    if (size === undefined) continue;
+    if (size > MAX_POSTMORTEM_BYTES) {
+      const message = `the file is ${size} bytes; a post-mortem is checked up to ${MAX_POSTMORTEM_BYTES} bytes`;
+      out.push({ file, text: '', diagnostics: [{ span: { start: 0, end: 0 }, severity: 'error', code: 'file-too-large', message }] });
+      continue;
+    }
     const text = await fs.readFile(real.real, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
     out.push({ file, text, diagnostics: checkPostmortem(text, roles, now) });
