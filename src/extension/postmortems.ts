@@ -7,6 +7,7 @@
 // an open post-mortem is checked as it is edited, the others as they are on
 // disk whenever a runbook, a post-mortem or the audit log changes. Writing a
 // post-mortem runs nothing from the runbook, so it needs no trusted workspace.
+// From the palette with no runbook given, it acts on the one pickRunbook.ts finds.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { checkPostmortem } from '../core/runbook/postmortem';
@@ -15,6 +16,7 @@ import { hasPostmortemRecord, postmortemDiagnostics, postmortemRunbook, writePos
 import { runbookRoles } from '../node/runbook/signoff';
 import { AUDIT_LOG } from '../node/audit';
 import { toWorkspacePath } from '../node/workspace';
+import { pickRunbook } from './pickRunbook';
 import type { Diagnostic } from '../core/types';
 import { LineIndex } from '../core/util/text';
 
@@ -134,7 +136,7 @@ export class Postmortems implements vscode.Disposable {
 
   /** Writes the post-mortem of the runbook's newest drill or rollback record and opens it; undefined (and says why) when it cannot. */
   async write(uriArg?: vscode.Uri | string): Promise<vscode.Uri | undefined> {
-    const uri = typeof uriArg === 'string' ? vscode.Uri.parse(uriArg) : (uriArg ?? vscode.window.activeTextEditor?.document.uri);
+    const uri = typeof uriArg === 'string' ? vscode.Uri.parse(uriArg) : (uriArg ?? (await pickRunbook()));
     if (!uri) return undefined;
     try {
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
