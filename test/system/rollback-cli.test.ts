@@ -232,6 +232,41 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     assert.deepEqual([rollback.kind, rollback.forced, (rollback.findings as { dryRun: string }).dryRun], ['rollback', 'registry outage, paged by SRE', 'not-ready']);
   });
 
+  it('on a terminal the gate asks, naming the role, its name and contact; `y` approves, recorded as by person with the user who answered', async () => {
+    const dir = example();
+    // script(1) runs the CLI on a real pseudo-terminal; what the test writes to script's stdin is typed there
+    const prompt = 'approve: does decisionMaker (On-call ML lead, #ml-oncall) approve rolling back iris-classifier 2.0.0 → iris-classifier 1.4.2? [y/N] ';
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(cliBundle())} rollback iris.runbook.yaml`, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+      let stdout = '';
+      let typed = false;
+      child.stdout!.on('data', (d: Buffer) => {
+        stdout += d.toString('utf8');
+        if (!typed && stdout.includes(prompt)) {
+          typed = true;
+          child.stdin!.write('y\r');
+        }
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+    assert.equal(out.code, 0, out.stdout);
+    assert.ok(out.stdout.includes(prompt), out.stdout);
+    assert.match(out.stdout, /\n {2}decide \d+(\.\d+)? (ms|s): approve: decisionMaker approved by \S+ \(asked\)\r?\n/);
+    const [approval, rollback] = await records(dir);
+    assert.deepEqual([approval!.kind, approval!.verdict, approval!.by, approval!.name], ['approval', 'approved', 'person', approval!.user]);
+    assert.deepEqual([rollback!.verdict, rollback!.outcome], ['pass', 'restored']);
+  });
+
+  it('no trigger firing does not stop a rollback a person started: detect says so, with how many were evaluated', async () => {
+    const dir = example();
+    writeFileSync(path.join(dir, 'metrics', 'now.json'), read(EXAMPLE, 'metrics/now.json'));
+    const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana']);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    assert.ok(timeless(out.stdout).includes('\n  detect T: no trigger fired (6 evaluated against the metrics source): the rollback was started by hand\n'), out.stdout);
+    assert.deepEqual((await records(dir)).at(-1)!.findings, { restored: [], dryRun: 'ready', fired: [] });
+  });
+
   it('usage errors exit 2 with the usage: a malformed --approve, a role the runbook does not declare, an empty --force reason', async () => {
     const dir = example();
     const bad = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker']);
