@@ -14,6 +14,10 @@
 // why that matters).
 // Run from the palette or the walkthrough with no runbook given, a command acts
 // on the active or the one visible runbook, else asks which (pickRunbook.ts).
+// Roll back… performs the rollback for real (src/node/runbook/rollback.ts)
+// behind a modal confirmation naming the release pair and the approvals
+// (rollback.ts here); its gates are asked in quick picks, its steps followed
+// live like a drill's; a NOT READY dry-run refuses it, its findings shown.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -34,6 +38,9 @@ import { AUDIT_LOG } from '../node/audit';
 import { docRef } from './documents';
 import { LensEvents } from './lensEvents';
 import { plural } from '../core/util/plural';
+import { rollback, RollbackRefused, rollbackPlan, rollbackRecords } from '../node/runbook/rollback';
+import { rollbackMarkdown, type RollbackReport } from '../core/runbook/rollback';
+import { askRollbackApproval, confirmRollback, rollbackReportFile } from './rollback';
 
 const UNTRUSTED = 'Dry-runs and drills run commands from this runbook (dryRun variants, checks, the steps themselves), so they need a trusted workspace (Restricted Mode is on).';
 
@@ -47,8 +54,9 @@ interface Last<R> {
 interface RunbookState {
   dryRun?: Last<DryRunReport>;
   drills: Map<string, Last<DrillReport>>;
+  rollback?: Last<RollbackReport>;
   /** Which run the step lenses show: the newest. */
-  latest?: { kind: 'dry-run' } | { kind: 'drill'; scenario: string };
+  latest?: { kind: 'dry-run' } | { kind: 'drill'; scenario: string } | { kind: 'rollback' };
   running?: string;
   /** Stops the run that is going on (the Cancel lens; undo runs as after any cancel). */
   cancel?: () => void;
@@ -66,9 +74,10 @@ interface DrillInProgress {
 /** What a finished run left, for the integration tests and other views. */
 export interface RunbookRunEvent {
   uri: string;
-  kind: 'dry-run' | 'drill';
+  kind: 'dry-run' | 'drill' | 'rollback';
   dryRun?: DryRunReport;
   drill?: DrillReport;
+  rollback?: RollbackReport;
   error?: string;
 }
 
@@ -85,6 +94,9 @@ export class Runbooks implements vscode.Disposable {
   private readonly asking = new vscode.EventEmitter<{ role: string; step: string }>();
   /** Fires when a drill's approval gate is about to ask in a quick pick. */
   readonly onWillAskApproval = this.asking.event;
+  private readonly confirming = new vscode.EventEmitter<{ message: string; detail: string }>();
+  /** Fires when a rollback is about to ask its modal confirmation (what it says). */
+  readonly onWillConfirmRollback = this.confirming.event;
 
   constructor(
     private readonly client: LanguageClient,
@@ -96,6 +108,7 @@ export class Runbooks implements vscode.Disposable {
       this.lensChanged,
       this.finished,
       this.asking,
+      this.confirming,
       vscode.languages.registerCodeLensProvider({ language: 'rollback-runbook' }, { provideCodeLenses: (doc, token) => this.lenses(doc, token), onDidChangeCodeLenses: this.lensChanged.event }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         // findings point into the text the dry-run saw: an edit makes them stale
@@ -109,6 +122,7 @@ export class Runbooks implements vscode.Disposable {
       auditWatcher.onDidDelete(() => this.lensChanged.fire()),
       vscode.commands.registerCommand('rollbackLens.dryRun', (uri?: vscode.Uri | string) => this.dryRun(uri)),
       vscode.commands.registerCommand('rollbackLens.runDrill', (uri?: vscode.Uri | string, scenario?: string) => this.drill(uri, scenario)),
+      vscode.commands.registerCommand('rollbackLens.rollback', (uri?: vscode.Uri | string) => this.rollback(uri)),
       vscode.commands.registerCommand('rollbackLens.cancelRun', (uri?: vscode.Uri | string) => this.cancel(uri)),
       vscode.commands.registerCommand('rollbackLens.showRunbookReport', (uri: vscode.Uri | string, scenario?: string) => this.showReport(toUri(uri)!, scenario)),
       vscode.commands.registerCommand('rollbackLens.signOff', (uri?: vscode.Uri | string, role?: string, decision?: 'approve' | 'reject') => this.signOff(uri, role, decision)),
@@ -186,19 +200,7 @@ export class Runbooks implements vscode.Disposable {
     const rel = vscode.workspace.asRelativePath(doc.uri);
     const roles = await runbookRoles(doc.uri.fsPath).catch(() => new Map<string, { role: string; name?: string; contact?: string }>());
     return this.running(doc.uri, `drill ${scenario}`, `Rollback Lens: drill ${scenario} of ${rel}`, token, async (signal) => {
-      // the step lenses follow the drill as it goes; the running step's clock ticks each second
-      const progress: DrillInProgress = { results: [] };
-      s.progress = progress;
-      const tick = setInterval(() => progress.current && this.lensChanged.fire(), 1000);
-      const onProgress = (e: DrillProgress) => {
-        if (e.kind === 'plan') progress.plan = e.steps.map((x) => x.id);
-        else if (e.kind === 'start') progress.current = { id: e.id, phase: e.phase, timeoutMs: e.timeoutMs, startedAt: Date.now() };
-        else {
-          progress.results.push(e.step);
-          progress.current = undefined;
-        }
-        this.lensChanged.fire();
-      };
+      const { onProgress, tick } = this.follow(s);
       let report: DrillReport;
       try {
         const onCommand = (step: string, c: CommandLog) => this.log.info(`drill ${scenario} of ${rel}: ${commandLogLine(step, c)}`);
@@ -216,6 +218,77 @@ export class Runbooks implements vscode.Disposable {
       void this.showReport(doc.uri, scenario);
       const say = report.verdict === 'fail' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
       void say(`Rollback Lens: drill ${scenario}: ${drillVerdictWord(report)}${report.verdict === 'cancelled' ? '' : ` (${report.outcome})`}${report.reason ? ` — ${report.reason}` : ''}`);
+      return report;
+    });
+  }
+
+  /** The step lenses follow a drill (or rollback) as it goes; the running step's clock ticks each second (clear `tick` and the progress when it ends). */
+  private follow(s: RunbookState): { onProgress: (e: DrillProgress) => void; tick: ReturnType<typeof setInterval> } {
+    const progress: DrillInProgress = { results: [] };
+    s.progress = progress;
+    const tick = setInterval(() => progress.current && this.lensChanged.fire(), 1000);
+    const onProgress = (e: DrillProgress) => {
+      if (e.kind === 'plan') progress.plan = e.steps.map((x) => x.id);
+      else if (e.kind === 'start') progress.current = { id: e.id, phase: e.phase, timeoutMs: e.timeoutMs, startedAt: Date.now() };
+      else {
+        progress.results.push(e.step);
+        progress.current = undefined;
+      }
+      this.lensChanged.fire();
+    };
+    return { onProgress, tick };
+  }
+
+  // ---- rollback --------------------------------------------------------------------------
+
+  /** Rolls back for real once confirmed; undefined when not confirmed, refused (NOT READY) or it could not start. */
+  async rollback(uriArg?: vscode.Uri | string, token?: vscode.CancellationToken): Promise<RollbackReport | undefined> {
+    const doc = await this.runbookDocument(uriArg, { trust: true, idle: true });
+    if (!doc) return undefined;
+    const rel = vscode.workspace.asRelativePath(doc.uri);
+    let plan: Awaited<ReturnType<typeof rollbackPlan>>;
+    try {
+      plan = await rollbackPlan(doc.uri.fsPath);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Rollback Lens: ${(e as Error).message}`);
+      return undefined;
+    }
+    let unshown: string | undefined;
+    if (!(await confirmRollback(plan, rel, (c) => this.confirming.fire(c), (m) => (unshown = m)))) {
+      this.log.info(`rollback of ${rel}: not confirmed${unshown ? ` (the confirmation could not be shown: ${unshown})` : ''}, nothing ran`);
+      return undefined;
+    }
+    const s = this.stateOf(doc.uri);
+    const workspace = workspaceOf(doc.uri);
+    return this.running(doc.uri, 'rollback', `Rollback Lens: rolling back ${plan.current} → ${plan.target} (${rel})`, token, async (signal) => {
+      const { onProgress, tick } = this.follow(s);
+      let report: RollbackReport;
+      try {
+        const onCommand = (step: string, c: CommandLog) => this.log.info(`rollback of ${rel}: ${commandLogLine(step, c)}`);
+        report = await rollback(doc.uri.fsPath, { workspace, signal, onProgress, onCommand, ...formatsSetting(), ask: (role, step) => (this.asking.fire({ role, step }), askRollbackApproval(plan, role, step)) });
+      } catch (e) {
+        // refused: the dry-run's findings where they are, as after a dry-run
+        if (e instanceof RollbackRefused) this.showFindings(doc, e.dryRun.findings);
+        throw e;
+      } finally {
+        clearInterval(tick);
+        s.progress = undefined;
+      }
+      s.rollback = { report, version: doc.version, at: Date.now() };
+      s.latest = { kind: 'rollback' };
+      this.log.info(`rollback of ${rel}: ${report.verdict}, ${report.outcome}${report.reason ? ` — ${report.reason}` : ''}`);
+      await this.record(workspace, rollbackRecords(doc.uri.fsPath, report));
+      const file = rollbackReportFile(doc.uri);
+      try {
+        await fs.mkdir(path.dirname(file.fsPath), { recursive: true });
+        await fs.writeFile(file.fsPath, rollbackMarkdown({ ...report, runbook: rel }));
+        void vscode.commands.executeCommand('markdown.showPreviewToSide', file);
+      } catch (e) {
+        this.log.warn(`could not write the report ${file.fsPath}: ${(e as Error).message}`);
+      }
+      this.finished.fire({ uri: doc.uri.toString(), kind: 'rollback', rollback: report });
+      const say = report.verdict === 'pass' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+      void say(`Rollback Lens: rollback of ${rel}: ${report.verdict === 'pass' ? `restored and verified (${plan.target})` : report.verdict === 'cancelled' ? 'cancelled' : `failed (${report.outcome})`}${report.reason ? ` — ${report.reason}` : ''}`);
       return report;
     });
   }
@@ -323,7 +396,7 @@ export class Runbooks implements vscode.Disposable {
           const message = (e as Error).message;
           this.log.error(`${what} of ${vscode.workspace.asRelativePath(uri)}: ${message}`);
           void vscode.window.showErrorMessage(`Rollback Lens: ${what}: ${message}`);
-          this.finished.fire({ uri: uri.toString(), kind: what === 'dry-run' ? 'dry-run' : 'drill', error: message });
+          this.finished.fire({ uri: uri.toString(), kind: what === 'dry-run' || what === 'rollback' ? what : 'drill', error: message });
           return undefined;
         } finally {
           sub.dispose();
@@ -410,10 +483,16 @@ export class Runbooks implements vscode.Disposable {
     const uri = doc.uri.toString();
     if (!trusted) {
       out.push(new vscode.CodeLens(top, { title: '$(lock) Dry-run — needs a trusted workspace', command: 'rollbackLens.explainRestrictedRunbook', tooltip: UNTRUSTED }));
+      out.push(new vscode.CodeLens(top, { title: '$(lock) Roll back — needs a trusted workspace', command: 'rollbackLens.explainRestrictedRunbook', tooltip: UNTRUSTED }));
     } else if (s?.running) {
       out.push(new vscode.CodeLens(top, { title: `$(sync~spin) ${s.running} running…`, command: '' }));
     } else {
       out.push(new vscode.CodeLens(top, { title: '$(debug-alt) Dry-run', command: 'rollbackLens.dryRun', arguments: [uri], tooltip: 'Resolve the plan, run only dryRun variants and checks, evaluate the triggers; change nothing' }));
+      out.push(new vscode.CodeLens(top, { title: '$(history) Roll back…', command: 'rollbackLens.rollback', arguments: [uri], tooltip: 'Perform the rollback for real (asks first): the steps without the drill sandbox, approvals asked, undone on a failure or cancel' }));
+    }
+    if (s?.rollback) {
+      const r = s.rollback.report;
+      out.push(new vscode.CodeLens(top, { title: r.verdict === 'pass' ? '$(pass) rollback: restored and verified' : r.verdict === 'cancelled' ? '$(circle-slash) rollback: cancelled' : `$(error) rollback: failed (${r.outcome})`, command: 'markdown.showPreviewToSide', arguments: [rollbackReportFile(doc.uri)] }));
     }
     if (s?.dryRun) {
       const r = s.dryRun.report;
@@ -444,14 +523,15 @@ export class Runbooks implements vscode.Disposable {
         else out.push(new vscode.CodeLens(range, { title: '$(clock) waiting', command: '' }));
       }
     } else {
-      const drillReport = latest?.kind === 'drill' ? s?.drills.get(latest.scenario)?.report : undefined;
+      const drillReport = latest?.kind === 'drill' ? s?.drills.get(latest.scenario)?.report : latest?.kind === 'rollback' ? s?.rollback?.report : undefined;
       const stepResults = new Map<string, string>();
       if (latest?.kind === 'dry-run' && s?.dryRun) for (const r of s.dryRun.report.steps) stepResults.set(r.id, dryRunStepTitle(r));
       for (const r of drillReport?.steps ?? []) stepResults.set(r.id, drillStepTitle(r, stepResults.get(r.id)));
       for (const c of steps) {
         // a drill that ended before a step (a failure, a cancel, no trigger fired) skipped it
         const title = stepResults.get(c.name) ?? (drillReport ? drillStepTitle({ id: c.name, kind: '', outcome: 'skipped', durationMs: 0 }) : undefined);
-        if (title) out.push(new vscode.CodeLens(at(c.span.start), { title, command: 'rollbackLens.showRunbookReport', arguments: latest?.kind === 'drill' ? [uri, latest.scenario] : [uri] }));
+        if (title && latest?.kind === 'rollback') out.push(new vscode.CodeLens(at(c.span.start), { title, command: 'markdown.showPreviewToSide', arguments: [rollbackReportFile(doc.uri)] }));
+        else if (title) out.push(new vscode.CodeLens(at(c.span.start), { title, command: 'rollbackLens.showRunbookReport', arguments: latest?.kind === 'drill' ? [uri, latest.scenario] : [uri] }));
       }
     }
     // sign-off of the closure, and how far it got (the audit log's sign-off records of the closure.signOff roles)
