@@ -14,10 +14,8 @@
 // why that matters).
 // Run from the palette or the walkthrough with no runbook given, a command acts
 // on the active or the one visible runbook, else asks which (pickRunbook.ts).
-// Roll back… performs the rollback for real (src/node/runbook/rollback.ts)
-// behind a modal confirmation naming the release pair and the approvals
-// (rollback.ts here); its gates are asked in quick picks, its steps followed
-// live like a drill's; a NOT READY dry-run refuses it, its findings shown.
+// Roll back… performs the rollback for real, behind a modal confirmation
+// (rollback.ts here); its steps are followed live like a drill's.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -27,7 +25,7 @@ import { isDryRunCode } from '../core/runbook/codes';
 import { commandLogLine, dryRunMarkdown, drillMarkdown } from '../core/runbook/render';
 import type { CommandLog } from '../node/runbook/shell';
 import { drillLensTitle, drillStepStates, drillStepTitle, drillVerdictWord, dryRunStepTitle, runningStepTitle, signOffTitle, stepResultsTitle } from '../core/runbook/glance';
-import type { DrillProgress, DrillReport, DrillStep, DryRunReport, Finding } from '../core/runbook/report';
+import type { DrillProgress, DrillReport, DryRunReport, Finding } from '../core/runbook/report';
 import type { DocumentSymbol } from '../core/types';
 import type { LanguageClient } from '../node/language/client';
 import { drill } from '../node/runbook/drill';
@@ -38,20 +36,22 @@ import { AUDIT_LOG } from '../node/audit';
 import { docRef } from './documents';
 import { LensEvents } from './lensEvents';
 import { plural } from '../core/util/plural';
-import { rollback, RollbackRefused, rollbackPlan, rollbackRecords } from '../node/runbook/rollback';
-import { rollbackMarkdown, type RollbackReport } from '../core/runbook/rollback';
-import { askRollbackApproval, confirmRollback, rollbackReportFile } from './rollback';
+import { rollbackLensTitle, type RollbackReport } from '../core/runbook/rollback';
+import { rollbackReportFile, runRollback } from './rollback';
+import { askDrillGate } from './approvals';
+import { followProgress, type DrillInProgress } from './progress';
+import { formatsSetting, workspaceOf } from './runOptions';
 
 const UNTRUSTED = 'Dry-runs and drills run commands from this runbook (dryRun variants, checks, the steps themselves), so they need a trusted workspace (Restricted Mode is on).';
 
-interface Last<R> {
+export interface Last<R> {
   report: R;
   /** The document version the run saw. */
   version: number;
   at: number;
 }
 
-interface RunbookState {
+export interface RunbookState {
   dryRun?: Last<DryRunReport>;
   drills: Map<string, Last<DrillReport>>;
   rollback?: Last<RollbackReport>;
@@ -62,13 +62,6 @@ interface RunbookState {
   cancel?: () => void;
   /** The drill that runs now, as its progress events told it: the step lenses show it instead of the last run. */
   progress?: DrillInProgress;
-}
-
-interface DrillInProgress {
-  /** The planned steps, once the triggers fired (before that every step waits). */
-  plan?: string[];
-  results: DrillStep[];
-  current?: { id: string; phase: 'do' | 'undo'; timeoutMs: number; startedAt: number };
 }
 
 /** What a finished run left, for the integration tests and other views. */
@@ -88,19 +81,19 @@ export class Runbooks implements vscode.Disposable {
   private readonly lensChanged = new LensEvents('rollback-runbook');
   /** The reports this window wrote (their file uris): what showReport can open. */
   private readonly reports = new Set<string>();
-  private readonly finished = new vscode.EventEmitter<RunbookRunEvent>();
+  readonly finished = new vscode.EventEmitter<RunbookRunEvent>();
   /** Fires after every dry-run and drill. */
   readonly onDidFinishRun = this.finished.event;
-  private readonly asking = new vscode.EventEmitter<{ role: string; step: string }>();
+  readonly asking = new vscode.EventEmitter<{ role: string; step: string }>();
   /** Fires when a drill's approval gate is about to ask in a quick pick. */
   readonly onWillAskApproval = this.asking.event;
-  private readonly confirming = new vscode.EventEmitter<{ message: string; detail: string }>();
+  readonly confirming = new vscode.EventEmitter<{ message: string; detail: string }>();
   /** Fires when a rollback is about to ask its modal confirmation (what it says). */
   readonly onWillConfirmRollback = this.confirming.event;
 
   constructor(
     private readonly client: LanguageClient,
-    private readonly log: vscode.LogOutputChannel,
+    readonly log: vscode.LogOutputChannel,
   ) {
     const auditWatcher = vscode.workspace.createFileSystemWatcher(`**/${AUDIT_LOG}`);
     this.disposables.push(
@@ -166,7 +159,7 @@ export class Runbooks implements vscode.Disposable {
   }
 
   /** The dry-run's own findings (the language service's are already shown live; src/core/runbook/codes.ts tells them apart) as diagnostics at their span. */
-  private showFindings(doc: vscode.TextDocument, findings: Finding[]): void {
+  showFindings(doc: vscode.TextDocument, findings: Finding[]): void {
     const own = findings.filter((f) => isDryRunCode(f.code));
     this.findings.set(
       doc.uri,
@@ -200,14 +193,13 @@ export class Runbooks implements vscode.Disposable {
     const rel = vscode.workspace.asRelativePath(doc.uri);
     const roles = await runbookRoles(doc.uri.fsPath).catch(() => new Map<string, { role: string; name?: string; contact?: string }>());
     return this.running(doc.uri, `drill ${scenario}`, `Rollback Lens: drill ${scenario} of ${rel}`, token, async (signal) => {
-      const { onProgress, tick } = this.follow(s);
+      const { onProgress, stop } = this.follow(s);
       let report: DrillReport;
       try {
         const onCommand = (step: string, c: CommandLog) => this.log.info(`drill ${scenario} of ${rel}: ${commandLogLine(step, c)}`);
-        report = await drill(doc.uri.fsPath, { workspace, scenario, signal, onProgress, onCommand, ...formatsSetting(), ask: (role, step) => this.askApproval(scenario, role, step, roles) });
+        report = await drill(doc.uri.fsPath, { workspace, scenario, signal, onProgress, onCommand, ...formatsSetting(), ask: (role, step) => (this.asking.fire({ role, step }), askDrillGate(scenario, role, roles.get(role) ?? { role }, step)) });
       } finally {
-        clearInterval(tick);
-        s.progress = undefined;
+        stop();
       }
       s.drills.set(scenario, { report, version: doc.version, at: Date.now() });
       s.latest = { kind: 'drill', scenario };
@@ -222,89 +214,16 @@ export class Runbooks implements vscode.Disposable {
     });
   }
 
-  /** The step lenses follow a drill (or rollback) as it goes; the running step's clock ticks each second (clear `tick` and the progress when it ends). */
-  private follow(s: RunbookState): { onProgress: (e: DrillProgress) => void; tick: ReturnType<typeof setInterval> } {
-    const progress: DrillInProgress = { results: [] };
-    s.progress = progress;
-    const tick = setInterval(() => progress.current && this.lensChanged.fire(), 1000);
-    const onProgress = (e: DrillProgress) => {
-      if (e.kind === 'plan') progress.plan = e.steps.map((x) => x.id);
-      else if (e.kind === 'start') progress.current = { id: e.id, phase: e.phase, timeoutMs: e.timeoutMs, startedAt: Date.now() };
-      else {
-        progress.results.push(e.step);
-        progress.current = undefined;
-      }
-      this.lensChanged.fire();
-    };
-    return { onProgress, tick };
+  /** The step lenses follow a drill (or rollback) while it runs (progress.ts); stop() when it ends. */
+  follow(s: RunbookState): { onProgress: (e: DrillProgress) => void; stop: () => void } {
+    const f = followProgress(() => this.lensChanged.fire());
+    s.progress = f.progress;
+    return { onProgress: f.onProgress, stop: () => (f.stop(), (s.progress = undefined)) };
   }
 
-  // ---- rollback --------------------------------------------------------------------------
-
-  /** Rolls back for real once confirmed; undefined when not confirmed, refused (NOT READY) or it could not start. */
-  async rollback(uriArg?: vscode.Uri | string, token?: vscode.CancellationToken): Promise<RollbackReport | undefined> {
-    const doc = await this.runbookDocument(uriArg, { trust: true, idle: true });
-    if (!doc) return undefined;
-    const rel = vscode.workspace.asRelativePath(doc.uri);
-    let plan: Awaited<ReturnType<typeof rollbackPlan>>;
-    try {
-      plan = await rollbackPlan(doc.uri.fsPath);
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Rollback Lens: ${(e as Error).message}`);
-      return undefined;
-    }
-    let unshown: string | undefined;
-    if (!(await confirmRollback(plan, rel, (c) => this.confirming.fire(c), (m) => (unshown = m)))) {
-      this.log.info(`rollback of ${rel}: not confirmed${unshown ? ` (the confirmation could not be shown: ${unshown})` : ''}, nothing ran`);
-      return undefined;
-    }
-    const s = this.stateOf(doc.uri);
-    const workspace = workspaceOf(doc.uri);
-    return this.running(doc.uri, 'rollback', `Rollback Lens: rolling back ${plan.current} → ${plan.target} (${rel})`, token, async (signal) => {
-      const { onProgress, tick } = this.follow(s);
-      let report: RollbackReport;
-      try {
-        const onCommand = (step: string, c: CommandLog) => this.log.info(`rollback of ${rel}: ${commandLogLine(step, c)}`);
-        report = await rollback(doc.uri.fsPath, { workspace, signal, onProgress, onCommand, ...formatsSetting(), ask: (role, step) => (this.asking.fire({ role, step }), askRollbackApproval(plan, role, step)) });
-      } catch (e) {
-        // refused: the dry-run's findings where they are, as after a dry-run
-        if (e instanceof RollbackRefused) this.showFindings(doc, e.dryRun.findings);
-        throw e;
-      } finally {
-        clearInterval(tick);
-        s.progress = undefined;
-      }
-      s.rollback = { report, version: doc.version, at: Date.now() };
-      s.latest = { kind: 'rollback' };
-      this.log.info(`rollback of ${rel}: ${report.verdict}, ${report.outcome}${report.reason ? ` — ${report.reason}` : ''}`);
-      await this.record(workspace, rollbackRecords(doc.uri.fsPath, report));
-      const file = rollbackReportFile(doc.uri);
-      try {
-        await fs.mkdir(path.dirname(file.fsPath), { recursive: true });
-        await fs.writeFile(file.fsPath, rollbackMarkdown({ ...report, runbook: rel }));
-        void vscode.commands.executeCommand('markdown.showPreviewToSide', file);
-      } catch (e) {
-        this.log.warn(`could not write the report ${file.fsPath}: ${(e as Error).message}`);
-      }
-      this.finished.fire({ uri: doc.uri.toString(), kind: 'rollback', rollback: report });
-      const say = report.verdict === 'pass' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-      void say(`Rollback Lens: rollback of ${rel}: ${report.verdict === 'pass' ? `restored and verified (${plan.target})` : report.verdict === 'cancelled' ? 'cancelled' : `failed (${report.outcome})`}${report.reason ? ` — ${report.reason}` : ''}`);
-      return report;
-    });
-  }
-
-  private async askApproval(scenario: string, role: string, step: string, roles: Map<string, { name?: string; contact?: string }>): Promise<boolean> {
-    this.asking.fire({ role, step });
-    const r = roles.get(role);
-    const who = r?.name || r?.contact ? `${role} (${[r.name, r.contact].filter(Boolean).join(', ')})` : role;
-    const pick = await vscode.window.showQuickPick(
-      [
-        { label: '$(check) Approve', description: `${who} approves the rollback`, approve: true },
-        { label: '$(x) Reject', description: `${who} rejects it: the drill undoes what ran`, approve: false },
-      ],
-      { title: `Drill ${scenario}: step ${step} needs the approval of ${role}`, placeHolder: `Does ${who} approve the rollback?`, ignoreFocusOut: true },
-    );
-    return pick?.approve === true;
+  /** Rolls back for real once confirmed (rollback.ts); undefined when not confirmed, refused or it could not start. */
+  rollback(uriArg?: vscode.Uri | string, token?: vscode.CancellationToken): Promise<RollbackReport | undefined> {
+    return runRollback(this, uriArg, token);
   }
 
   // ---- sign-off --------------------------------------------------------------------------
@@ -354,7 +273,7 @@ export class Runbooks implements vscode.Disposable {
   // ---- shared ----------------------------------------------------------------------------
 
   /** The runbook to act on, saved; undefined (and said why) when it is not one, the workspace is untrusted (`trust`) or a run of it is going on (`idle`). */
-  private async runbookDocument(uriArg: vscode.Uri | string | undefined, needs: { trust: boolean; idle: boolean }): Promise<vscode.TextDocument | undefined> {
+  async runbookDocument(uriArg: vscode.Uri | string | undefined, needs: { trust: boolean; idle: boolean }): Promise<vscode.TextDocument | undefined> {
     const uri = toUri(uriArg) ?? (await pickRunbook());
     if (!uri) return undefined;
     if (needs.trust && !vscode.workspace.isTrusted) {
@@ -380,7 +299,7 @@ export class Runbooks implements vscode.Disposable {
   }
 
   /** Runs with a cancellable notification; the lenses say what is running. */
-  private running<T>(uri: vscode.Uri, what: string, title: string, extra: vscode.CancellationToken | undefined, f: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+  running<T>(uri: vscode.Uri, what: string, title: string, extra: vscode.CancellationToken | undefined, f: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
     const s = this.stateOf(uri);
     s.running = what;
     const controller = new AbortController();
@@ -409,7 +328,7 @@ export class Runbooks implements vscode.Disposable {
     );
   }
 
-  private async record(workspace: string, records: Parameters<typeof appendAll>[1]): Promise<void> {
+  async record(workspace: string, records: Parameters<typeof appendAll>[1]): Promise<void> {
     try {
       await appendAll(workspace, records);
     } catch (e) {
@@ -445,7 +364,7 @@ export class Runbooks implements vscode.Disposable {
     return r;
   }
 
-  private stateOf(uri: vscode.Uri): RunbookState {
+  stateOf(uri: vscode.Uri): RunbookState {
     let s = this.state.get(uri.toString());
     if (!s) this.state.set(uri.toString(), (s = { drills: new Map() }));
     return s;
@@ -490,10 +409,7 @@ export class Runbooks implements vscode.Disposable {
       out.push(new vscode.CodeLens(top, { title: '$(debug-alt) Dry-run', command: 'rollbackLens.dryRun', arguments: [uri], tooltip: 'Resolve the plan, run only dryRun variants and checks, evaluate the triggers; change nothing' }));
       out.push(new vscode.CodeLens(top, { title: '$(history) Roll back…', command: 'rollbackLens.rollback', arguments: [uri], tooltip: 'Perform the rollback for real (asks first): the steps without the drill sandbox, approvals asked, undone on a failure or cancel' }));
     }
-    if (s?.rollback) {
-      const r = s.rollback.report;
-      out.push(new vscode.CodeLens(top, { title: r.verdict === 'pass' ? '$(pass) rollback: restored and verified' : r.verdict === 'cancelled' ? '$(circle-slash) rollback: cancelled' : `$(error) rollback: failed (${r.outcome})`, command: 'markdown.showPreviewToSide', arguments: [rollbackReportFile(doc.uri)] }));
-    }
+    if (s?.rollback) out.push(new vscode.CodeLens(top, { title: rollbackLensTitle(s.rollback.report), command: 'markdown.showPreviewToSide', arguments: [rollbackReportFile(doc.uri)] }));
     if (s?.dryRun) {
       const r = s.dryRun.report;
       const errors = r.findings.filter((f) => f.severity === 'error').length;
@@ -569,11 +485,3 @@ function toUri(u: vscode.Uri | string | undefined): vscode.Uri | undefined {
   return typeof u === 'string' ? vscode.Uri.parse(u) : u;
 }
 
-function workspaceOf(uri: vscode.Uri): string {
-  return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
-}
-
-/** `rollbackLens.validateFormats` (default true): false turns off the schemas' `format` checks, as `--no-formats` does. */
-function formatsSetting(): { formats?: false } {
-  return vscode.workspace.getConfiguration('rollbackLens').get<boolean>('validateFormats', true) === false ? { formats: false } : {};
-}

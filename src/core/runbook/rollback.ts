@@ -98,3 +98,8 @@ export function rollbackMarkdown(r: RollbackReport): string {
   out.push('## Steps', '', ...r.steps.map((s) => `- ${md(s.id)} (${md(s.kind)}): **${md(s.outcome)}** in ${md(humanDuration(s.durationMs))}${s.message ? ` — ${mdc(s.message)}` : ''}`), '');
   return out.join('\n');
 }
+
+/** The lens on a runbook after its last rollback. */
+export function rollbackLensTitle(r: RollbackReport): string {
+  return r.verdict === 'pass' ? '$(pass) rollback: restored and verified' : r.verdict === 'cancelled' ? '$(circle-slash) rollback: cancelled' : `$(error) rollback: failed (${r.outcome})`;
+}
