@@ -91,8 +91,8 @@ const DRILL_HELP = `  drill <runbook> --scenario <id> Run the rollback for real 
 
 const ROLLBACK_HELP = `  rollback <runbook>             Perform the rollback for real: the drill's steps without the sandbox or a
                                  scenario; each step printed as it starts and ends; undo in reverse on a
-                                 failure or Ctrl+C; detect, decide, execute, verify timed; recorded in the
-                                 audit log. Refused when the dry-run says NOT READY.
+                                 failure or Ctrl+C; detect, decide, execute, verify timed; kept in the audit
+                                 log. Refused when the dry-run says NOT READY.
                                  Exit 0 restored and verified, 1 failed/undone/rejected, 2 usage/refused/I-O.
     --approve <role>=<name>      answer the role's approval gates: <name> approves (repeatable; recorded
                                  as by flag). Without it a terminal asks; with no terminal the gate rejects
@@ -112,8 +112,8 @@ export const AUDIT_USAGE = `Usage: rollback-lens audit verify [--expect-head <sh
        rollback-lens audit head [options]
 
 The audit log (.rollback-lens/audit.jsonl in the workspace) records every
-dry-run, drill, contract test, approval and sign-off; each record carries the
-SHA-256 of the line before it.
+dry-run, drill, rollback, contract test, approval and sign-off; each record
+carries the SHA-256 of the line before it.
 
   verify                         Check every record and the hash chain; check that every version of the
                                  log committed to git (and the staged one) is a prefix of the file;

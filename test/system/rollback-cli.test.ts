@@ -267,6 +267,20 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     assert.deepEqual((await records(dir)).at(-1)!.findings, { restored: [], dryRun: 'ready', fired: [] });
   });
 
+  it('--format json: stdout is the report alone, the live lines go to stderr', async () => {
+    const dir = example();
+    const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana', '--format', 'json']);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const report = JSON.parse(out.stdout) as { mode: string; verdict: string; outcome: string; release: unknown; dryRun: unknown };
+    assert.deepEqual([report.mode, report.verdict, report.outcome, report.release, report.dryRun], ['rollback', 'pass', 'restored', { current: 'iris-classifier 2.0.0', target: 'iris-classifier 1.4.2' }, { verdict: 'ready', blocking: [] }]);
+    assert.deepEqual(timeless(out.stderr).split('\n').slice(0, 4), [
+      'Rolling back iris-classifier 2.0.0 → iris-classifier 1.4.2 with iris.runbook.yaml, for real (not a drill)',
+      'Dry-run: READY',
+      'Plan: approve → announce-start → flag-off → repoint → pin-serving → verify → announce-done',
+      '▶ approve (timeout 10m) …',
+    ]);
+  });
+
   it('usage errors exit 2 with the usage: a malformed --approve, a role the runbook does not declare, an empty --force reason', async () => {
     const dir = example();
     const bad = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker']);
