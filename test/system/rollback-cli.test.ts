@@ -232,30 +232,45 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     assert.deepEqual([rollback.kind, rollback.forced, (rollback.findings as { dryRun: string }).dryRun], ['rollback', 'registry outage, paged by SRE', 'not-ready']);
   });
 
-  it('on a terminal the gate asks, naming the role, its name and contact; `y` approves, recorded as by person with the user who answered', async () => {
-    const dir = example();
-    // script(1) runs the CLI on a real pseudo-terminal; what the test writes to script's stdin is typed there
-    const prompt = 'approve: does decisionMaker (On-call ML lead, #ml-oncall) approve rolling back iris-classifier 2.0.0 → iris-classifier 1.4.2? [y/N] ';
-    const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+  const PROMPT = 'approve: does decisionMaker (On-call ML lead, #ml-oncall) approve rolling back iris-classifier 2.0.0 → iris-classifier 1.4.2? [y/N] ';
+  /** The CLI on a real pseudo-terminal (script(1)); `keys` are typed there once the gate's prompt shows. */
+  function onTerminal(dir: string, keys: string): Promise<{ code: number | null; stdout: string }> {
+    return new Promise((resolve, reject) => {
       const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(cliBundle())} rollback iris.runbook.yaml`, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
       let stdout = '';
       let typed = false;
       child.stdout!.on('data', (d: Buffer) => {
         stdout += d.toString('utf8');
-        if (!typed && stdout.includes(prompt)) {
+        if (!typed && stdout.includes(PROMPT)) {
           typed = true;
-          child.stdin!.write('y\r');
+          child.stdin!.write(keys);
         }
       });
       child.on('error', reject);
       child.on('close', (code) => resolve({ code, stdout }));
     });
+  }
+
+  it('on a terminal the gate asks, naming the role, its name and contact; `y` approves, recorded as by person with the user who answered', async () => {
+    const dir = example();
+    const prompt = PROMPT;
+    const out = await onTerminal(dir, 'y\r');
     assert.equal(out.code, 0, out.stdout);
     assert.ok(out.stdout.includes(prompt), out.stdout);
     assert.match(out.stdout, /\n {2}decide \d+(\.\d+)? (ms|s): approve: decisionMaker approved by \S+ \(asked\)\r?\n/);
     const [approval, rollback] = await records(dir);
     assert.deepEqual([approval!.kind, approval!.verdict, approval!.by, approval!.name], ['approval', 'approved', 'person', approval!.user]);
     assert.deepEqual([rollback!.verdict, rollback!.outcome], ['pass', 'restored']);
+  });
+
+  it('Ctrl+C at the gate prompt cancels the rollback: nothing ran, nothing to undo; CANCELLED, exit 1', async () => {
+    const dir = example();
+    const out = await onTerminal(dir, '\x03');
+    assert.equal(out.code, 1, out.stdout);
+    assert.equal(out.stdout.trimEnd().split(/\r?\n/).at(-1), 'CANCELLED — the rollback was cancelled during step `approve`; undid nothing');
+    assert.equal(read(dir, 'flags.flagd.json'), read(EXAMPLE, 'flags.flagd.json'));
+    const [rollback, ...rest] = await records(dir);
+    assert.deepEqual([rest.length, rollback!.kind, rollback!.verdict, rollback!.outcome, rollback!.approvals], [0, 'rollback', 'cancelled', 'cancelled', []]);
   });
 
   it('no trigger firing does not stop a rollback a person started: detect says so, with how many were evaluated', async () => {

@@ -2,8 +2,9 @@
 // dry-run shows who must approve (by name and contact), within what time, and
 // warns when that time is longer than windows.decide. The drill answers it
 // from the scenario's `approvals` (`auto`, or a decision per role, with a
-// simulated answer time), else asks a person (`ask`); with neither it refuses
-// the drill. A gate is answered, not executed: its time counts in decide.
+// simulated answer time), else asks (`ask`: a person, or a rollback's
+// `--approve role=name`, which answers by flag with the name); with neither it
+// refuses the drill. A gate is answered, not executed: its time counts in decide.
 import { formatDuration } from '../../../core/util/values';
 import { asObject as obj } from '../../../core/language/checks/context';
 import type { DrillApproval } from '../../../core/runbook/report';
