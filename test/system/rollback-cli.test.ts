@@ -287,6 +287,7 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana', '--format', 'json']);
     assert.equal(out.code, 0, out.stdout + out.stderr);
     const report = JSON.parse(out.stdout) as { mode: string; verdict: string; outcome: string; release: unknown; dryRun: unknown };
+    assert.equal('scenario' in report, false, 'a rollback has no scenario');
     assert.deepEqual([report.mode, report.verdict, report.outcome, report.release, report.dryRun], ['rollback', 'pass', 'restored', { current: 'iris-classifier 2.0.0', target: 'iris-classifier 1.4.2' }, { verdict: 'ready', blocking: [] }]);
     assert.deepEqual(timeless(out.stderr).split('\n').slice(0, 4), [
       'Rolling back iris-classifier 2.0.0 → iris-classifier 1.4.2 with iris.runbook.yaml, for real (not a drill)',

@@ -24,7 +24,8 @@ export interface RollbackPlan {
   gates: Array<{ step: string; roles: RollbackRole[] }>;
 }
 
-export interface RollbackReport extends DrillReport {
+/** A drill's report without its scenario (a rollback has none), and what only a rollback has. */
+export interface RollbackReport extends Omit<DrillReport, 'scenario'> {
   mode: 'rollback';
   release: { current: string; target: string };
   dryRun: { verdict: DryRunReport['verdict']; blocking: Finding[] };

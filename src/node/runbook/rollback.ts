@@ -67,7 +67,7 @@ export async function rollback(file: string, options: RollbackOptions): Promise<
   onDryRun?.(dry);
   if (dry.verdict !== 'ready' && force === undefined) throw new RollbackRefused(dry, blocking);
   const plan = await rollbackPlan(file);
-  const report = await drill(file, { ...drillOptions, mode: 'rollback' });
+  const { scenario: _none, ...report } = await drill(file, { ...drillOptions, mode: 'rollback' });
   return {
     ...report,
     mode: 'rollback',
@@ -80,7 +80,7 @@ export async function rollback(file: string, options: RollbackOptions): Promise<
 
 /** The approvals given (by flag or person, with who), then the `rollback` record. */
 export function rollbackRecords(file: string, report: RollbackReport): AuditInput[] {
-  const drilled = drillRecords(file, report);
+  const drilled = drillRecords(file, { ...report, scenario: '' });
   const approvals = drilled
     .filter((r) => r.kind === 'approval')
     .map((r, i) => {
