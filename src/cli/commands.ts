@@ -14,6 +14,7 @@ import { baselineCommand } from './baseline';
 import { compatCommand } from './compat';
 import { drillCommand } from './drill';
 import { dryRunCommand } from './dryrun';
+import { rollbackCommand } from './rollback';
 import type { CliIO } from './io';
 import { postmortemCommand } from './postmortem';
 import { signOffCommand } from './signoff';
@@ -89,6 +90,18 @@ const DRILL_HELP = `  drill <runbook> --scenario <id> Run the rollback for real 
     --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)
     --no-formats                 do not check \`format\` keywords in the schemas of the contracts verify steps test`;
 
+const ROLLBACK_HELP = `  rollback <runbook>             Perform the rollback for real: the drill's steps without the sandbox or a
+                                 scenario; each step printed as it starts and ends; undo in reverse on a
+                                 failure or Ctrl+C; detect, decide, execute, verify timed; kept in the audit
+                                 log. Refused when the dry-run says NOT READY.
+                                 Exit 0 restored and verified, 1 failed/undone/rejected, 2 usage/refused/I-O.
+    --approve <role>=<name>      answer the role's approval gates: <name> approves (repeatable; recorded
+                                 as by flag). Without it a terminal asks; with no terminal the gate rejects
+    --force <reason>             start although the dry-run says NOT READY; the reason is recorded
+    --format text|json           text (default) or the report as JSON (progress then goes to stderr)
+    --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)
+    --no-formats                 do not check \`format\` keywords in the schemas of the contracts verify steps test`;
+
 const SIGN_OFF_HELP = `  sign-off <runbook> --role <r>  Record in the audit log that role <r> (one of closure.signOff) signs off
                                  the rollback's closure. Exit 0 recorded, 2 usage or I/O error.
     --reject                     record a refusal instead
@@ -109,8 +122,8 @@ export const AUDIT_USAGE = `Usage: rollback-lens audit verify [--expect-head <sh
        rollback-lens audit head [options]
 
 The audit log (.rollback-lens/audit.jsonl in the workspace) records every
-dry-run, drill, contract test, approval and sign-off; each record carries the
-SHA-256 of the line before it.
+dry-run, drill, rollback, contract test, approval and sign-off; each record
+carries the SHA-256 of the line before it.
 
   verify                         Check every record and the hash chain; check that every version of the
                                  log committed to git (and the staged one) is a prefix of the file;
@@ -192,6 +205,13 @@ export const COMMANDS: readonly Command[] = [
     help: DRILL_HELP,
     usage: usageOf('drill <runbook> --scenario <id> [options]', DRILL_HELP),
     run: drillCommand,
+  }),
+  command({
+    name: 'rollback',
+    options: { approve: { type: 'string', multiple: true }, force: { type: 'string' }, format: { type: 'string', default: 'text' }, workspace: { type: 'string' }, 'no-formats': { type: 'boolean' } },
+    help: ROLLBACK_HELP,
+    usage: usageOf('rollback <runbook> [options]', ROLLBACK_HELP),
+    run: rollbackCommand,
   }),
   command({
     name: 'sign-off',

@@ -14,6 +14,8 @@
 // why that matters).
 // Run from the palette or the walkthrough with no runbook given, a command acts
 // on the active or the one visible runbook, else asks which (pickRunbook.ts).
+// Roll back… performs the rollback for real, behind a modal confirmation
+// (rollback.ts here); its steps are followed live like a drill's.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -23,7 +25,7 @@ import { isDryRunCode } from '../core/runbook/codes';
 import { commandLogLine, dryRunMarkdown, drillMarkdown } from '../core/runbook/render';
 import type { CommandLog } from '../node/runbook/shell';
 import { drillLensTitle, drillStepStates, drillStepTitle, drillVerdictWord, dryRunStepTitle, runningStepTitle, signOffTitle, stepResultsTitle } from '../core/runbook/glance';
-import type { DrillProgress, DrillReport, DrillStep, DryRunReport, Finding } from '../core/runbook/report';
+import type { DrillProgress, DrillReport, DryRunReport, Finding } from '../core/runbook/report';
 import type { DocumentSymbol } from '../core/types';
 import type { LanguageClient } from '../node/language/client';
 import { drill } from '../node/runbook/drill';
@@ -34,21 +36,27 @@ import { AUDIT_LOG } from '../node/audit';
 import { docRef } from './documents';
 import { LensEvents } from './lensEvents';
 import { plural } from '../core/util/plural';
+import { rollbackLensTitle, type RollbackReport } from '../core/runbook/rollback';
+import { rollbackReportFile, runRollback } from './rollback';
+import { askDrillGate } from './approvals';
+import { followProgress, type DrillInProgress } from './progress';
+import { formatsSetting, workspaceOf } from './runOptions';
 
 const UNTRUSTED = 'Dry-runs and drills run commands from this runbook (dryRun variants, checks, the steps themselves), so they need a trusted workspace (Restricted Mode is on).';
 
-interface Last<R> {
+export interface Last<R> {
   report: R;
   /** The document version the run saw. */
   version: number;
   at: number;
 }
 
-interface RunbookState {
+export interface RunbookState {
   dryRun?: Last<DryRunReport>;
   drills: Map<string, Last<DrillReport>>;
+  rollback?: Last<RollbackReport>;
   /** Which run the step lenses show: the newest. */
-  latest?: { kind: 'dry-run' } | { kind: 'drill'; scenario: string };
+  latest?: { kind: 'dry-run' } | { kind: 'drill'; scenario: string } | { kind: 'rollback' };
   running?: string;
   /** Stops the run that is going on (the Cancel lens; undo runs as after any cancel). */
   cancel?: () => void;
@@ -56,19 +64,13 @@ interface RunbookState {
   progress?: DrillInProgress;
 }
 
-interface DrillInProgress {
-  /** The planned steps, once the triggers fired (before that every step waits). */
-  plan?: string[];
-  results: DrillStep[];
-  current?: { id: string; phase: 'do' | 'undo'; timeoutMs: number; startedAt: number };
-}
-
 /** What a finished run left, for the integration tests and other views. */
 export interface RunbookRunEvent {
   uri: string;
-  kind: 'dry-run' | 'drill';
+  kind: 'dry-run' | 'drill' | 'rollback';
   dryRun?: DryRunReport;
   drill?: DrillReport;
+  rollback?: RollbackReport;
   error?: string;
 }
 
@@ -79,16 +81,19 @@ export class Runbooks implements vscode.Disposable {
   private readonly lensChanged = new LensEvents('rollback-runbook');
   /** The reports this window wrote (their file uris): what showReport can open. */
   private readonly reports = new Set<string>();
-  private readonly finished = new vscode.EventEmitter<RunbookRunEvent>();
+  readonly finished = new vscode.EventEmitter<RunbookRunEvent>();
   /** Fires after every dry-run and drill. */
   readonly onDidFinishRun = this.finished.event;
-  private readonly asking = new vscode.EventEmitter<{ role: string; step: string }>();
+  readonly asking = new vscode.EventEmitter<{ role: string; step: string }>();
   /** Fires when a drill's approval gate is about to ask in a quick pick. */
   readonly onWillAskApproval = this.asking.event;
+  readonly confirming = new vscode.EventEmitter<{ message: string; detail: string }>();
+  /** Fires when a rollback is about to ask its modal confirmation (what it says). */
+  readonly onWillConfirmRollback = this.confirming.event;
 
   constructor(
     private readonly client: LanguageClient,
-    private readonly log: vscode.LogOutputChannel,
+    readonly log: vscode.LogOutputChannel,
   ) {
     const auditWatcher = vscode.workspace.createFileSystemWatcher(`**/${AUDIT_LOG}`);
     this.disposables.push(
@@ -96,6 +101,7 @@ export class Runbooks implements vscode.Disposable {
       this.lensChanged,
       this.finished,
       this.asking,
+      this.confirming,
       vscode.languages.registerCodeLensProvider({ language: 'rollback-runbook' }, { provideCodeLenses: (doc, token) => this.lenses(doc, token), onDidChangeCodeLenses: this.lensChanged.event }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         // findings point into the text the dry-run saw: an edit makes them stale
@@ -109,6 +115,7 @@ export class Runbooks implements vscode.Disposable {
       auditWatcher.onDidDelete(() => this.lensChanged.fire()),
       vscode.commands.registerCommand('rollbackLens.dryRun', (uri?: vscode.Uri | string) => this.dryRun(uri)),
       vscode.commands.registerCommand('rollbackLens.runDrill', (uri?: vscode.Uri | string, scenario?: string) => this.drill(uri, scenario)),
+      vscode.commands.registerCommand('rollbackLens.rollback', (uri?: vscode.Uri | string) => this.rollback(uri)),
       vscode.commands.registerCommand('rollbackLens.cancelRun', (uri?: vscode.Uri | string) => this.cancel(uri)),
       vscode.commands.registerCommand('rollbackLens.showRunbookReport', (uri: vscode.Uri | string, scenario?: string) => this.showReport(toUri(uri)!, scenario)),
       vscode.commands.registerCommand('rollbackLens.signOff', (uri?: vscode.Uri | string, role?: string, decision?: 'approve' | 'reject') => this.signOff(uri, role, decision)),
@@ -152,7 +159,7 @@ export class Runbooks implements vscode.Disposable {
   }
 
   /** The dry-run's own findings (the language service's are already shown live; src/core/runbook/codes.ts tells them apart) as diagnostics at their span. */
-  private showFindings(doc: vscode.TextDocument, findings: Finding[]): void {
+  showFindings(doc: vscode.TextDocument, findings: Finding[]): void {
     const own = findings.filter((f) => isDryRunCode(f.code));
     this.findings.set(
       doc.uri,
@@ -186,26 +193,13 @@ export class Runbooks implements vscode.Disposable {
     const rel = vscode.workspace.asRelativePath(doc.uri);
     const roles = await runbookRoles(doc.uri.fsPath).catch(() => new Map<string, { role: string; name?: string; contact?: string }>());
     return this.running(doc.uri, `drill ${scenario}`, `Rollback Lens: drill ${scenario} of ${rel}`, token, async (signal) => {
-      // the step lenses follow the drill as it goes; the running step's clock ticks each second
-      const progress: DrillInProgress = { results: [] };
-      s.progress = progress;
-      const tick = setInterval(() => progress.current && this.lensChanged.fire(), 1000);
-      const onProgress = (e: DrillProgress) => {
-        if (e.kind === 'plan') progress.plan = e.steps.map((x) => x.id);
-        else if (e.kind === 'start') progress.current = { id: e.id, phase: e.phase, timeoutMs: e.timeoutMs, startedAt: Date.now() };
-        else {
-          progress.results.push(e.step);
-          progress.current = undefined;
-        }
-        this.lensChanged.fire();
-      };
+      const { onProgress, stop } = this.follow(s);
       let report: DrillReport;
       try {
         const onCommand = (step: string, c: CommandLog) => this.log.info(`drill ${scenario} of ${rel}: ${commandLogLine(step, c)}`);
-        report = await drill(doc.uri.fsPath, { workspace, scenario, signal, onProgress, onCommand, ...formatsSetting(), ask: (role, step) => this.askApproval(scenario, role, step, roles) });
+        report = await drill(doc.uri.fsPath, { workspace, scenario, signal, onProgress, onCommand, ...formatsSetting(), ask: (role, step) => (this.asking.fire({ role, step }), askDrillGate(scenario, role, roles.get(role) ?? { role }, step)) });
       } finally {
-        clearInterval(tick);
-        s.progress = undefined;
+        stop();
       }
       s.drills.set(scenario, { report, version: doc.version, at: Date.now() });
       s.latest = { kind: 'drill', scenario };
@@ -220,18 +214,16 @@ export class Runbooks implements vscode.Disposable {
     });
   }
 
-  private async askApproval(scenario: string, role: string, step: string, roles: Map<string, { name?: string; contact?: string }>): Promise<boolean> {
-    this.asking.fire({ role, step });
-    const r = roles.get(role);
-    const who = r?.name || r?.contact ? `${role} (${[r.name, r.contact].filter(Boolean).join(', ')})` : role;
-    const pick = await vscode.window.showQuickPick(
-      [
-        { label: '$(check) Approve', description: `${who} approves the rollback`, approve: true },
-        { label: '$(x) Reject', description: `${who} rejects it: the drill undoes what ran`, approve: false },
-      ],
-      { title: `Drill ${scenario}: step ${step} needs the approval of ${role}`, placeHolder: `Does ${who} approve the rollback?`, ignoreFocusOut: true },
-    );
-    return pick?.approve === true;
+  /** The step lenses follow a drill (or rollback) while it runs (progress.ts); stop() when it ends. */
+  follow(s: RunbookState): { onProgress: (e: DrillProgress) => void; stop: () => void } {
+    const f = followProgress(() => this.lensChanged.fire());
+    s.progress = f.progress;
+    return { onProgress: f.onProgress, stop: () => (f.stop(), (s.progress = undefined)) };
+  }
+
+  /** Rolls back for real once confirmed (rollback.ts); undefined when not confirmed, refused or it could not start. */
+  rollback(uriArg?: vscode.Uri | string, token?: vscode.CancellationToken): Promise<RollbackReport | undefined> {
+    return runRollback(this, uriArg, token);
   }
 
   // ---- sign-off --------------------------------------------------------------------------
@@ -281,7 +273,7 @@ export class Runbooks implements vscode.Disposable {
   // ---- shared ----------------------------------------------------------------------------
 
   /** The runbook to act on, saved; undefined (and said why) when it is not one, the workspace is untrusted (`trust`) or a run of it is going on (`idle`). */
-  private async runbookDocument(uriArg: vscode.Uri | string | undefined, needs: { trust: boolean; idle: boolean }): Promise<vscode.TextDocument | undefined> {
+  async runbookDocument(uriArg: vscode.Uri | string | undefined, needs: { trust: boolean; idle: boolean }): Promise<vscode.TextDocument | undefined> {
     const uri = toUri(uriArg) ?? (await pickRunbook());
     if (!uri) return undefined;
     if (needs.trust && !vscode.workspace.isTrusted) {
@@ -307,7 +299,7 @@ export class Runbooks implements vscode.Disposable {
   }
 
   /** Runs with a cancellable notification; the lenses say what is running. */
-  private running<T>(uri: vscode.Uri, what: string, title: string, extra: vscode.CancellationToken | undefined, f: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+  running<T>(uri: vscode.Uri, what: string, title: string, extra: vscode.CancellationToken | undefined, f: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
     const s = this.stateOf(uri);
     s.running = what;
     const controller = new AbortController();
@@ -323,7 +315,7 @@ export class Runbooks implements vscode.Disposable {
           const message = (e as Error).message;
           this.log.error(`${what} of ${vscode.workspace.asRelativePath(uri)}: ${message}`);
           void vscode.window.showErrorMessage(`Rollback Lens: ${what}: ${message}`);
-          this.finished.fire({ uri: uri.toString(), kind: what === 'dry-run' ? 'dry-run' : 'drill', error: message });
+          this.finished.fire({ uri: uri.toString(), kind: what === 'dry-run' || what === 'rollback' ? what : 'drill', error: message });
           return undefined;
         } finally {
           sub.dispose();
@@ -336,7 +328,7 @@ export class Runbooks implements vscode.Disposable {
     );
   }
 
-  private async record(workspace: string, records: Parameters<typeof appendAll>[1]): Promise<void> {
+  async record(workspace: string, records: Parameters<typeof appendAll>[1]): Promise<void> {
     try {
       await appendAll(workspace, records);
     } catch (e) {
@@ -372,7 +364,7 @@ export class Runbooks implements vscode.Disposable {
     return r;
   }
 
-  private stateOf(uri: vscode.Uri): RunbookState {
+  stateOf(uri: vscode.Uri): RunbookState {
     let s = this.state.get(uri.toString());
     if (!s) this.state.set(uri.toString(), (s = { drills: new Map() }));
     return s;
@@ -410,11 +402,14 @@ export class Runbooks implements vscode.Disposable {
     const uri = doc.uri.toString();
     if (!trusted) {
       out.push(new vscode.CodeLens(top, { title: '$(lock) Dry-run — needs a trusted workspace', command: 'rollbackLens.explainRestrictedRunbook', tooltip: UNTRUSTED }));
+      out.push(new vscode.CodeLens(top, { title: '$(lock) Roll back — needs a trusted workspace', command: 'rollbackLens.explainRestrictedRunbook', tooltip: UNTRUSTED }));
     } else if (s?.running) {
       out.push(new vscode.CodeLens(top, { title: `$(sync~spin) ${s.running} running…`, command: '' }));
     } else {
       out.push(new vscode.CodeLens(top, { title: '$(debug-alt) Dry-run', command: 'rollbackLens.dryRun', arguments: [uri], tooltip: 'Resolve the plan, run only dryRun variants and checks, evaluate the triggers; change nothing' }));
+      out.push(new vscode.CodeLens(top, { title: '$(history) Roll back…', command: 'rollbackLens.rollback', arguments: [uri], tooltip: 'Perform the rollback for real (asks first): the steps without the drill sandbox, approvals asked, undone on a failure or cancel' }));
     }
+    if (s?.rollback) out.push(new vscode.CodeLens(top, { title: rollbackLensTitle(s.rollback.report), command: 'markdown.showPreviewToSide', arguments: [rollbackReportFile(doc.uri)] }));
     if (s?.dryRun) {
       const r = s.dryRun.report;
       const errors = r.findings.filter((f) => f.severity === 'error').length;
@@ -444,14 +439,15 @@ export class Runbooks implements vscode.Disposable {
         else out.push(new vscode.CodeLens(range, { title: '$(clock) waiting', command: '' }));
       }
     } else {
-      const drillReport = latest?.kind === 'drill' ? s?.drills.get(latest.scenario)?.report : undefined;
+      const drillReport = latest?.kind === 'drill' ? s?.drills.get(latest.scenario)?.report : latest?.kind === 'rollback' ? s?.rollback?.report : undefined;
       const stepResults = new Map<string, string>();
       if (latest?.kind === 'dry-run' && s?.dryRun) for (const r of s.dryRun.report.steps) stepResults.set(r.id, dryRunStepTitle(r));
       for (const r of drillReport?.steps ?? []) stepResults.set(r.id, drillStepTitle(r, stepResults.get(r.id)));
       for (const c of steps) {
         // a drill that ended before a step (a failure, a cancel, no trigger fired) skipped it
         const title = stepResults.get(c.name) ?? (drillReport ? drillStepTitle({ id: c.name, kind: '', outcome: 'skipped', durationMs: 0 }) : undefined);
-        if (title) out.push(new vscode.CodeLens(at(c.span.start), { title, command: 'rollbackLens.showRunbookReport', arguments: latest?.kind === 'drill' ? [uri, latest.scenario] : [uri] }));
+        if (title && latest?.kind === 'rollback') out.push(new vscode.CodeLens(at(c.span.start), { title, command: 'markdown.showPreviewToSide', arguments: [rollbackReportFile(doc.uri)] }));
+        else if (title) out.push(new vscode.CodeLens(at(c.span.start), { title, command: 'rollbackLens.showRunbookReport', arguments: latest?.kind === 'drill' ? [uri, latest.scenario] : [uri] }));
       }
     }
     // sign-off of the closure, and how far it got (the audit log's sign-off records of the closure.signOff roles)
@@ -489,11 +485,3 @@ function toUri(u: vscode.Uri | string | undefined): vscode.Uri | undefined {
   return typeof u === 'string' ? vscode.Uri.parse(u) : u;
 }
 
-function workspaceOf(uri: vscode.Uri): string {
-  return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
-}
-
-/** `rollbackLens.validateFormats` (default true): false turns off the schemas' `format` checks, as `--no-formats` does. */
-function formatsSetting(): { formats?: false } {
-  return vscode.workspace.getConfiguration('rollbackLens').get<boolean>('validateFormats', true) === false ? { formats: false } : {};
-}

@@ -24,6 +24,7 @@ export async function run(): Promise<void> {
     require('./language.test');
     require('./contracts.test');
     require('./runbooks.test');
+    require('./rollback.test');
     require('./postmortems.test');
     require('./diffview.test');
   }

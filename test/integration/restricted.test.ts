@@ -65,7 +65,7 @@ describe('Rollback Lens in Restricted Mode', function () {
     );
   });
 
-  it('refuses dry-runs and drills and says why in the CodeLens; runs nothing', async () => {
+  it('refuses dry-runs, drills and rollbacks and says why in the CodeLens; runs nothing', async () => {
     const ext = vscode.extensions.getExtension<RollbackLensApi>(EXTENSION_ID)!;
     const api = await ext.activate();
     const runbook = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'iris/iris.runbook.yaml');
@@ -76,12 +76,15 @@ describe('Rollback Lens in Restricted Mode', function () {
     const signOff = ['$(pass-filled) Sign off…', '$(checklist) signed 0/2: decisionMaker —, dataSteward —'];
     assert.deepEqual(
       titles.filter((t) => !signOff.includes(t!)),
-      ['$(lock) Dry-run — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace'],
+      ['$(lock) Dry-run — needs a trusted workspace', '$(lock) Roll back — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace'],
     );
     assert.deepEqual(titles.filter((t) => signOff.includes(t!)), signOff);
     assert.ok(lenses.filter((l) => l.command?.title.startsWith('$(lock)')).every((l) => l.command?.command === 'rollbackLens.explainRestrictedRunbook'));
     assert.equal(await api.runbooks.dryRun(runbook), undefined);
     assert.equal(await api.runbooks.drill(runbook, 'repoint-fails'), undefined);
+    // Roll back is never enabled here: its lens explains, its command refuses before it confirms or runs anything
+    assert.ok(!titles.includes('$(history) Roll back…'));
+    assert.equal(await api.runbooks.rollback(runbook), undefined);
     assert.deepEqual(api.runbooks.lastRuns(runbook), { drills: {} }, 'nothing ran');
   });
 

@@ -63,10 +63,18 @@ export interface DrillApproval {
   step: string;
   role: string;
   decision: 'approve' | 'reject';
-  by: 'scenario' | 'person';
+  /** `flag`: a rollback's `--approve role=name`. */
+  by: 'scenario' | 'person' | 'flag';
+  /** Who answered for the role (a rollback's approver). */
+  name?: string;
+  /** Why, when the gate said it itself (no one could be asked). */
+  note?: string;
   /** The scenario's simulated answer time. */
   afterMs?: number;
 }
+
+/** An answer to DrillOptions.ask: yes or no (a person), or who answered and how. */
+export type GateReply = boolean | { approve: boolean; by?: 'person' | 'flag'; name?: string; note?: string };
 
 /** One fault the scenario injects, and whether the drill got to it. */
 export interface DrillFault {

@@ -1,5 +1,5 @@
 // The audit log: `.rollback-lens/audit.jsonl` in the workspace root, one JSON
-// record per dry-run, drill, contract test, approval and sign-off, each chained
+// record per dry-run, drill, rollback, contract test, approval and sign-off, each chained
 // to the line before it by its hash. This is its public API; importers use
 // `node/audit` and nothing below it. Where each part lives:
 //   record.ts   the record format, its constants and checks, the chain's hash

@@ -24,6 +24,10 @@
 // `onProgress` hears the plan, each step's (and undo's) start and each result
 // as it happens, in the report's order (the editor's lenses show a drill as it
 // runs from it).
+// With `mode: 'rollback'` the same loop performs the rollback for real: no
+// scenario, no sandbox env and no drill markers, no injected metrics or faults;
+// every gate is asked (`ask`), a trigger that did not fire does not stop it (a
+// person decided), and it passes only when it restored and a verify step ran.
 import { capturedText, resolvePlan, templateValues } from '../../core/runbook/plan';
 import { withCaptures } from './capture';
 import { LineIndex } from '../../core/util/text';
@@ -37,11 +41,14 @@ import { durationMsOf as ms, stepSetup, type CommandLog } from './shell';
 import { stepModule, type DrillContext, type StepInput } from './steps';
 import { DEFAULT_OBSERVE_LIMITS, observeState, verifyStep, type ObserveLimits } from './stepState';
 import { asObject as obj } from '../../core/language/checks/context';
-import type { DrillApproval, DrillExpectation, DrillFault, DrillProgress, DrillReport, DrillStep } from '../../core/runbook/report';
+import type { DrillApproval, DrillExpectation, DrillFault, DrillProgress, DrillReport, DrillStep, GateReply } from '../../core/runbook/report';
 
 export interface DrillOptions {
   workspace: string;
-  scenario: string;
+  /** The drill scenario (a drill needs one; a rollback has none). */
+  scenario?: string;
+  /** `rollback`: for real, outside the sandbox (default `drill`). */
+  mode?: 'drill' | 'rollback';
   /** Each command a step ran (do, undo, check), with its step: how it ended and its stderr tail (the editor's log). */
   onCommand?: (step: string, c: CommandLog) => void;
   verifyIdempotent?: boolean;
@@ -51,7 +58,7 @@ export interface DrillOptions {
   /** Bounds of the state walk of `verifyIdempotent` (defaults: 10 000 files, 16 MiB per file, 256 MiB in all). */
   observeLimits?: Partial<ObserveLimits>;
   /** Answers an approval gate the scenario does not answer (a person on a TTY, a quick pick in the editor). */
-  ask?: (role: string, stepId: string) => Promise<boolean>;
+  ask?: (role: string, stepId: string) => Promise<GateReply>;
   /** Hears the drill as it goes (see DrillProgress); a listener that throws is ignored. */
   onProgress?: (e: DrillProgress) => void;
 }
@@ -114,16 +121,17 @@ type Stop =
 export async function drill(file: string, options: DrillOptions): Promise<DrillReport> {
   const { rel, dir, text, analysis, value } = await loadDocument(file, 'RollbackRunbook', { workspace: options.workspace });
   const drills = obj(value.drills);
-  const scenario = (Array.isArray(drills.scenarios) ? drills.scenarios : []).map(obj).find((s) => s.id === options.scenario);
-  if (!scenario) throw new DrillError(`${rel} has no drill scenario \`${options.scenario}\``);
+  const rollback = options.mode === 'rollback';
+  const scenario = rollback ? {} : (Array.isArray(drills.scenarios) ? drills.scenarios : []).map(obj).find((s) => s.id === options.scenario);
+  if (!scenario) throw new DrillError(`${rel} has no drill scenario \`${options.scenario ?? ''}\``);
   const inject = obj(scenario.inject);
   const injected = obj(inject.metrics) as Record<string, number>;
   const unavailable = new Unavailable((Array.isArray(inject.unavailable) ? inject.unavailable : []).map(String));
   const stepFaults = (['failStep', 'hangStep'] as const).filter((f) => typeof inject[f] === 'string').map((f) => ({ fault: f, target: String(inject[f]) }));
   // every command sees the sandbox's env and its step's env; the drill markers always win
-  const baseEnv: NodeJS.ProcessEnv = { ...process.env, ...(obj(obj(drills.sandbox).env) as Record<string, string>) };
-  const forcedEnv = { ROLLBACK_LENS_DRILL: '1', ROLLBACK_LENS_SCENARIO: options.scenario };
-  const values = templateValues(value, 'drill');
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env, ...(rollback ? {} : (obj(obj(drills.sandbox).env) as Record<string, string>)) };
+  const forcedEnv: Record<string, string> = rollback ? {} : { ROLLBACK_LENS_DRILL: '1', ROLLBACK_LENS_SCENARIO: options.scenario ?? '' };
+  const values = templateValues(value, rollback ? 'rollback' : 'drill');
   const ctx: DrillContext = { dir, workspace: options.workspace, values, unavailable, approvals: scenario.approvals, ...(options.formats === false ? { formats: false } : {}), ...(options.ask ? { ask: options.ask } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   const run: Run = { ctx, options, inject, steps: [], undos: [], restored: [], given: [], reachedSteps: new Set(), timings: { detectMs: 0, decideMs: 0, executeMs: 0, verifyMs: 0 } };
 
@@ -142,7 +150,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   run.timings.detectMs = Date.now() - t0;
   const plan = resolvePlan(value);
   const judged: Judged = { rel, expect: obj(scenario.expect), plan, triggers, stepFaults };
-  if (!triggers.some((t) => t.fired)) return judge(judged, run, 'aborted', 'no trigger fired, so the rollback would not start', undefined);
+  if (!rollback && !triggers.some((t) => t.fired)) return judge(judged, run, 'aborted', 'no trigger fired, so the rollback would not start', undefined);
 
   if (plan.blocked.length) throw new DrillError(`steps ${plan.blocked.map((s) => `\`${s.id}\``).join(', ')} cannot be scheduled (a cycle or a missing step)`);
   const raws = Array.isArray(value.steps) ? value.steps : [];
@@ -188,12 +196,12 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   const undoFailed = run.steps.some((s) => s.outcome === 'undo-failed');
   const what =
     stop.kind === 'cancelled'
-      ? `the drill was cancelled ${stop.when === 'after' ? 'after its last step' : `${stop.when} step \`${stop.step}\``}`
+      ? `the ${rollback ? 'rollback' : 'drill'} was cancelled ${stop.when === 'after' ? 'after its last step' : `${stop.when} step \`${stop.step}\``}`
       : stop.kind === 'rejected'
         ? `step \`${stop.step}\` was rejected`
         : stop.injected
           ? `step \`${stop.step}\` ${stop.message}`
-          : `step \`${stop.step}\` failed, which the scenario did not inject: ${stop.message}`;
+          : `step \`${stop.step}\` failed${rollback ? '' : ', which the scenario did not inject'}: ${stop.message}`;
   return judge(judged, run, stop.kind === 'cancelled' ? 'cancelled' : 'undone', `${what}; ${undoFailed ? 'an undo failed' : `undid ${run.restored.length ? run.restored.join(', ') : 'nothing'}`}`, stop);
 }
 
@@ -311,17 +319,20 @@ function judge(j: Judged, run: Run, outcome: DrillReport['outcome'], happened: s
   ];
   const problems = [
     ...faults.filter((f) => !f.reached).map((f) => `the injected ${f.fault} \`${f.target}\` was never reached`),
-    ...(outcome !== wanted && outcome !== 'aborted' ? [`the scenario expects the rollback to end ${wanted}, it ended ${outcome}`] : []),
+    ...(outcome !== wanted && outcome !== 'aborted' && run.options.mode !== 'rollback' ? [`the scenario expects the rollback to end ${wanted}, it ended ${outcome}`] : []),
     ...expectations.filter((e) => !e.met).map((e) => (e.notReached ? `${e.what} ${formatDuration(e.limitMs)} was not measured: ${e.notReached}` : `${e.what} ${formatDuration(e.limitMs)} was not met: took ${formatDuration(e.actualMs)}`)),
   ];
+  // a rollback that restored must show it: a verify step that ran (and passed)
+  if (run.options.mode === 'rollback' && outcome === 'restored' && !ran('verify')) problems.push('no verify step ran, so the restore is not verified');
   const undoFailed = steps.some((x) => x.outcome === 'undo-failed');
   const unexpected = stop?.kind === 'failed' && !stop.injected;
   // a cancelled drill is not judged: it is neither a pass nor a fail
   const reason = (outcome === 'cancelled' ? [happened] : [happened, ...problems]).filter(Boolean).join('; ');
   return {
     runbook: j.rel,
-    scenario: run.options.scenario,
-    verdict: outcome === 'cancelled' ? 'cancelled' : outcome === 'aborted' || unexpected || undoFailed || problems.length ? 'fail' : 'pass',
+    scenario: run.options.scenario ?? '',
+    // a rollback passes only when it restored (an undone rollback, even a clean undo, did not)
+    verdict: outcome === 'cancelled' ? 'cancelled' : outcome === 'aborted' || unexpected || undoFailed || problems.length || (run.options.mode === 'rollback' && outcome !== 'restored') ? 'fail' : 'pass',
     outcome,
     ...(reason ? { reason } : {}),
     timings,

@@ -2,8 +2,9 @@
 // dry-run shows who must approve (by name and contact), within what time, and
 // warns when that time is longer than windows.decide. The drill answers it
 // from the scenario's `approvals` (`auto`, or a decision per role, with a
-// simulated answer time), else asks a person (`ask`); with neither it refuses
-// the drill. A gate is answered, not executed: its time counts in decide.
+// simulated answer time), else asks (`ask`: a person, or a rollback's
+// `--approve role=name`, which answers by flag with the name); with neither it
+// refuses the drill. A gate is answered, not executed: its time counts in decide.
 import { formatDuration } from '../../../core/util/values';
 import { asObject as obj } from '../../../core/language/checks/context';
 import type { DrillApproval } from '../../../core/runbook/report';
@@ -40,11 +41,12 @@ export const approve: StepKindModule = {
         if (answer.decision !== 'approve') approved = false;
         given.push({ step: step.id, role, decision: answer.decision === 'approve' ? 'approve' : 'reject', by: 'scenario', ...(after ? { afterMs: after } : {}) });
       } else if (ctx.ask) {
-        const yes = await ctx.ask(role, step.id);
+        const reply = await ctx.ask(role, step.id);
         // a cancel while the question is open is no one's answer
         if (ctx.signal?.aborted) break;
-        given.push({ step: step.id, role, decision: yes ? 'approve' : 'reject', by: 'person' });
-        approved = yes && approved;
+        const r = typeof reply === 'boolean' ? { approve: reply } : reply;
+        given.push({ step: step.id, role, decision: r.approve ? 'approve' : 'reject', by: r.by ?? 'person', ...(r.name ? { name: r.name } : {}), ...(r.note ? { note: r.note } : {}) });
+        approved = r.approve && approved;
       } else throw new DrillError(`step \`${step.id}\` needs an approval from ${role}, and the scenario gives none (add approvals, or run on a terminal)`);
     }
     return { approved, given, simulatedMs };

@@ -8,7 +8,7 @@
 // The pure parts of a kind (the kind list, the undo stub the lint offers, the
 // flag edit) live in the core (src/core/runbook/steps.ts, flag.ts).
 import type { PlannedStep } from '../../../core/runbook/plan';
-import type { DrillApproval, Finding, StepResult } from '../../../core/runbook/report';
+import type { DrillApproval, Finding, GateReply, StepResult } from '../../../core/runbook/report';
 import type { StepKind } from '../../../core/runbook/steps';
 import type { PathSegment } from '../../../core/yaml';
 import type { Unavailable } from '../effects';
@@ -61,7 +61,7 @@ export interface DrillContext {
   /** The scenario's `approvals`. */
   approvals: unknown;
   /** Answers an approval the scenario does not give (a person). */
-  ask?: (role: string, stepId: string) => Promise<boolean>;
+  ask?: (role: string, stepId: string) => Promise<GateReply>;
   /** Check `format` keywords in the schemas of the contracts a verify step tests (default true). */
   formats?: boolean;
   signal?: AbortSignal;

@@ -1,0 +1,313 @@
+// `rollback-lens rollback`, the CLI as a real process on a copy of the iris
+// example: its steps run for real (the flagd file edited, the alias script
+// moving the champion alias in the example's own .registry, not the drill
+// sandbox's store), the pin-serving request sent to a loopback server, and the
+// verify step testing the model the alias now points at (the copy's contract
+// source serves whatever the champion alias names, so the verify sees the
+// restore the steps made). Each step is printed as it starts and ends; a
+// failing step and Ctrl+C undo the completed steps in reverse; a NOT READY
+// dry-run refuses unless forced with a reason; every approval and the
+// rollback are in the audit log, field by field.
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { readAuditLog } from '../../src/node/audit';
+import { cliBundle } from '../unit/helpers';
+
+const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
+const PIN_URL = 'http://iris-serving.ml.svc:8080/admin/models/iris-classifier/pin';
+
+/** The CLI in `cwd`, stdin not a terminal; `during` may act on the running process. */
+function cli(cwd: string, args: string[], during?: (child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliBundle(), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    during?.(child);
+  });
+}
+
+/** Durations vary: `in 12 ms`, `in 1.2 s` -> `in T`. */
+const timeless = (text: string) => text.replace(/\b(in|detect|decide|execute|verify) \d+(\.\d+)? (ms|s)\b/g, '$1 T');
+
+const SERVE = `#!/bin/sh
+# serves the release the champion alias names (the example's local alias store)
+v=$(cat "$(dirname "$0")/../.registry/iris/champion" 2>/dev/null || echo 2.0.0)
+case "$v" in 1.4.2) m=model/v1.json ;; *) m=model/v2.json ;; esac
+exec node model/predict.mjs --model "$m"
+`;
+
+describe('rollback-lens rollback (the CLI as a real process on the iris example)', function () {
+  this.timeout(60_000);
+  let server: http.Server;
+  let port: number;
+  const requests: string[] = [];
+  /** How the server answers a PUT: 204, 500, or never (`hang`). */
+  let answer: 204 | 500 | 'hang' = 204;
+  let onRequest: (() => void) | undefined;
+  const hanging: http.ServerResponse[] = [];
+  before(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        requests.push(`${req.method} ${req.url} ${body}`);
+        onRequest?.();
+        if (answer === 'hang') hanging.push(res);
+        else res.writeHead(answer).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => {
+    for (const r of hanging) r.destroy();
+    server.close();
+  });
+  beforeEach(() => {
+    requests.length = 0;
+    answer = 204;
+    onRequest = undefined;
+  });
+
+  /** A copy of the example: the pin request to the loopback server, the contract serving the alias's release, `slow` firing (p99 400 ms). */
+  function example(edit: (runbook: string) => string = (t) => t): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rl-rollback-'));
+    cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes('.rollback-lens') && !src.includes('.registry') });
+    const runbook = path.join(dir, 'iris.runbook.yaml');
+    writeFileSync(runbook, edit(readFileSync(runbook, 'utf8').split(PIN_URL).join(`http://127.0.0.1:${port}/admin/models/iris-classifier/pin`)));
+    const contract = path.join(dir, 'iris.contract.yaml');
+    writeFileSync(contract, readFileSync(contract, 'utf8').replace('command: node model/predict.mjs --model model/v2.json', 'command: sh scripts/serve.sh'));
+    writeFileSync(path.join(dir, 'scripts', 'serve.sh'), SERVE);
+    chmodSync(path.join(dir, 'scripts', 'serve.sh'), 0o755);
+    const metrics = path.join(dir, 'metrics', 'now.json');
+    writeFileSync(metrics, readFileSync(metrics, 'utf8').replace('"p99_latency_ms": 182', '"p99_latency_ms": 400'));
+    return dir;
+  }
+  const read = (dir: string, rel: string) => readFileSync(path.join(dir, rel), 'utf8');
+  const records = async (dir: string) => (await readAuditLog(dir)).entries.map((e) => e.record);
+
+  it('restores for real with --approve: each step printed as it starts and ends, the phases timed, the fired trigger with its value; exit 0; approval and rollback recorded', async () => {
+    const dir = example();
+    const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana Lima']);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    assert.equal(out.stderr, '');
+    assert.deepEqual(timeless(out.stdout).trimEnd().split('\n'), [
+      'Rolling back iris-classifier 2.0.0 → iris-classifier 1.4.2 with iris.runbook.yaml, for real (not a drill)',
+      'Dry-run: READY',
+      'Plan: approve → announce-start → flag-off → repoint → pin-serving → verify → announce-done',
+      '▶ approve (timeout 10m) …',
+      '✓ approve: decisionMaker (On-call ML lead, #ml-oncall) approved by Ana Lima (--approve)',
+      '✓ approve approved in T',
+      '▶ announce-start (timeout 1m) …',
+      '✓ announce-start done in T — rendered, not sent (drill)',
+      '▶ flag-off (timeout 30s) …',
+      '✓ flag-off done in T — iris-v2: on → off',
+      '▶ repoint (timeout 1m) …',
+      '✓ repoint done in T',
+      '▶ pin-serving (timeout 2m) …',
+      '✓ pin-serving done in T',
+      '▶ verify (timeout 5m) …',
+      '✓ verify done in T — contract test parity passed',
+      '▶ announce-done (timeout 1m) …',
+      '✓ announce-done done in T — rendered, not sent (drill)',
+      'Rollback of iris.runbook.yaml: iris-classifier 2.0.0 → iris-classifier 1.4.2',
+      '  dry-run: READY',
+      '  detect T: slow fired (p99_latency_ms = 400)',
+      '  decide T: approve: decisionMaker approved by Ana Lima (--approve)',
+      '  execute T, verify T',
+      ...out.stdout.split('\n').filter((l) => /^ {2}(approved|done) {4,}/.test(l)).map(timeless),
+      'RESTORED and verified: iris-classifier 1.4.2',
+    ]);
+    // every step ran for real, outside the sandbox (whose env points the alias script at another store): the example's own alias store, the flag file, the request
+    assert.equal(read(dir, '.registry/iris/champion'), '1.4.2\n');
+    assert.equal(JSON.parse(read(dir, 'flags.flagd.json')).flags['iris-v2'].defaultVariant, 'off');
+    assert.deepEqual(requests, ['PUT /admin/models/iris-classifier/pin {"version":"1.4.2"}']);
+    const [approval, rollback, ...rest] = await records(dir);
+    assert.equal(rest.length, 0);
+    const { time: _t1, digest: d1, commit: _c1, user: u1, prev: _p1, ...a } = approval!;
+    assert.deepEqual(a, { v: 1, kind: 'approval', path: 'iris.runbook.yaml', verdict: 'approved', role: 'decisionMaker', step: 'approve', by: 'flag', context: 'rollback', name: 'Ana Lima' });
+    const { time: _t2, digest: d2, commit: _c2, user: u2, prev: _p2, timings, steps, ...r } = rollback!;
+    assert.equal(d1, d2);
+    assert.equal(u1, u2);
+    assert.deepEqual(r, {
+      v: 1,
+      kind: 'rollback',
+      path: 'iris.runbook.yaml',
+      verdict: 'pass',
+      findings: { restored: [], dryRun: 'ready', fired: [{ id: 'slow', metric: 'p99_latency_ms', value: 400 }] },
+      outcome: 'restored',
+      release: { current: 'iris-classifier 2.0.0', target: 'iris-classifier 1.4.2' },
+      approvals: [{ step: 'approve', role: 'decisionMaker', decision: 'approve', by: 'flag', name: 'Ana Lima' }],
+    });
+    assert.deepEqual(Object.keys(timings as object), ['detectMs', 'decideMs', 'executeMs', 'verifyMs', 'restoreMs']);
+    assert.deepEqual(
+      Object.entries(steps as Record<string, { outcome: string; undo?: string }>).map(([id, s]) => `${id}:${s.outcome}${s.undo ? `/${s.undo}` : ''}`),
+      ['approve:approved', 'announce-start:done', 'flag-off:done', 'repoint:done', 'pin-serving:done', 'verify:done', 'announce-done:done'],
+    );
+  });
+
+  it('a failing step: the completed steps are undone newest first, the flag file byte for byte; FAILED, exit 1, recorded undone', async () => {
+    const dir = example();
+    answer = 500;
+    const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana']);
+    assert.equal(out.code, 1, out.stdout + out.stderr);
+    const lines = timeless(out.stdout).trimEnd().split('\n');
+    assert.deepEqual(
+      lines.filter((l) => /^[▶✓✗↺] (undo )?(pin-serving|repoint|flag-off)\b/.test(l)).slice(-6),
+      [
+        '▶ pin-serving (timeout 2m) …',
+        lines.find((l) => l.startsWith('✗ pin-serving failed in T'))!,
+        '▶ undo repoint (timeout 1m) …',
+        '↺ repoint undone in T — pointed iris@champion at 2.0.0 (was: 1.4.2)',
+        '▶ undo flag-off (timeout 30s) …',
+        '↺ flag-off undone in T — restored flags.flagd.json byte for byte',
+      ],
+    );
+    assert.match(lines.at(-1)!, /^FAILED: undone — step `pin-serving` failed: PUT http:\/\/127\.0\.0\.1:\d+\/admin\/models\/iris-classifier\/pin answered 500.*; undid repoint, flag-off$/);
+    assert.equal(read(dir, 'flags.flagd.json'), read(EXAMPLE, 'flags.flagd.json'));
+    assert.equal(read(dir, '.registry/iris/champion'), '2.0.0\n');
+    const rollback = (await records(dir)).at(-1)!;
+    assert.deepEqual([rollback.kind, rollback.verdict, rollback.outcome, (rollback.findings as { restored: string[] }).restored], ['rollback', 'fail', 'undone', ['repoint', 'flag-off']]);
+  });
+
+  it('Ctrl+C (SIGINT) during a step stops it and undoes the completed steps; CANCELLED, exit 1, recorded cancelled', async () => {
+    const dir = example();
+    answer = 'hang';
+    const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana'], (child) => {
+      onRequest = () => child.kill('SIGINT');
+    });
+    assert.equal(out.code, 1, out.stdout + out.stderr);
+    assert.equal(out.stdout.trimEnd().split('\n').at(-1), 'CANCELLED — the rollback was cancelled during step `pin-serving`; undid repoint, flag-off');
+    assert.equal(read(dir, 'flags.flagd.json'), read(EXAMPLE, 'flags.flagd.json'));
+    assert.equal(read(dir, '.registry/iris/champion'), '2.0.0\n');
+    const rollback = (await records(dir)).at(-1)!;
+    assert.deepEqual([rollback.kind, rollback.verdict, rollback.outcome], ['rollback', 'cancelled', 'cancelled']);
+  });
+
+  it('no terminal and no --approve: the gate rejects, says why, nothing runs; exit 1; the rejection recorded', async () => {
+    const dir = example();
+    const out = await cli(dir, ['rollback', 'iris.runbook.yaml']);
+    assert.equal(out.code, 1, out.stdout + out.stderr);
+    const lines = out.stdout.trimEnd().split('\n');
+    assert.ok(lines.includes('✗ approve: decisionMaker (On-call ML lead, #ml-oncall): no one to answer for decisionMaker: not a terminal, and no --approve decisionMaker=<name>; the gate rejects'), out.stdout);
+    assert.equal(lines.at(-1), 'FAILED: undone — step `approve` was rejected; undid nothing');
+    assert.equal(read(dir, 'flags.flagd.json'), read(EXAMPLE, 'flags.flagd.json'));
+    assert.deepEqual(requests, []);
+    const [approval, rollback] = await records(dir);
+    assert.deepEqual([approval!.verdict, approval!.by, approval!.note], ['rejected', 'person', 'no one to answer for decisionMaker: not a terminal, and no --approve decisionMaker=<name>']);
+    assert.deepEqual([rollback!.verdict, rollback!.outcome, rollback!.approvals], ['fail', 'undone', [{ step: 'approve', role: 'decisionMaker', decision: 'reject', by: 'person' }]]);
+  });
+
+  it('a NOT READY dry-run refuses with its blocking findings at file:line:col, exit 2, nothing run or recorded; --force <reason> starts it and records the reason', async () => {
+    const dir = example((t) => t.replace('name: iris-v2, variant: "off"', 'name: iris-v2, variant: "nope"'));
+    const text = read(dir, 'iris.runbook.yaml');
+    const lines = text.split('\n');
+    const row = lines.findIndex((l) => l.includes('variant: "nope"'));
+    const refused = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana']);
+    assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+    assert.deepEqual(refused.stdout.trimEnd().split('\n').slice(1), [
+      'Dry-run: NOT READY, 2 blocking finding(s):',
+      `  iris.runbook.yaml:${row + 1}:${lines[row]!.indexOf('"nope"') + 1}: error unknown-flag-variant flag \`iris-v2\` in \`flags.flagd.json\` has no variant \`nope\` (its variants: \`on\`, \`off\`)`,
+      `  iris.runbook.yaml:${row + 1}:${lines[row]!.indexOf('flag:') + 1}: error flag-invalid step \`flag-off\`: flag \`iris-v2\` has no variant \`nope\` (it has \`on\`, \`off\`)`,
+    ]);
+    assert.equal(refused.stderr, 'rollback-lens: refused: the dry-run says NOT READY (2 blocking findings); nothing was run. Fix them, or give --force <reason>\n');
+    assert.equal(existsSync(path.join(dir, '.rollback-lens', 'audit.jsonl')), false);
+    assert.deepEqual(requests, []);
+
+    const forced = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana', '--force', 'registry outage, paged by SRE']);
+    assert.equal(forced.code, 1, forced.stdout + forced.stderr);
+    assert.ok(forced.stdout.includes('\nForced: registry outage, paged by SRE\n'), forced.stdout);
+    assert.ok(forced.stdout.includes('\n  dry-run: NOT READY, forced: registry outage, paged by SRE\n'), forced.stdout);
+    assert.equal(forced.stdout.trimEnd().split('\n').at(-1), 'FAILED: undone — step `flag-off` failed: flag `iris-v2` has no variant `nope` (it has `on`, `off`); undid nothing');
+    const rollback = (await records(dir)).at(-1)!;
+    assert.deepEqual([rollback.kind, rollback.forced, (rollback.findings as { dryRun: string }).dryRun], ['rollback', 'registry outage, paged by SRE', 'not-ready']);
+  });
+
+  const PROMPT = 'approve: does decisionMaker (On-call ML lead, #ml-oncall) approve rolling back iris-classifier 2.0.0 → iris-classifier 1.4.2? [y/N] ';
+  /** The CLI on a real pseudo-terminal (script(1)); `keys` are typed there once the gate's prompt shows. */
+  function onTerminal(dir: string, keys: string): Promise<{ code: number | null; stdout: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(cliBundle())} rollback iris.runbook.yaml`, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+      let stdout = '';
+      let typed = false;
+      child.stdout!.on('data', (d: Buffer) => {
+        stdout += d.toString('utf8');
+        if (!typed && stdout.includes(PROMPT)) {
+          typed = true;
+          child.stdin!.write(keys);
+        }
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+  }
+
+  it('on a terminal the gate asks, naming the role, its name and contact; `y` approves, recorded as by person with the user who answered', async () => {
+    const dir = example();
+    const prompt = PROMPT;
+    const out = await onTerminal(dir, 'y\r');
+    assert.equal(out.code, 0, out.stdout);
+    assert.ok(out.stdout.includes(prompt), out.stdout);
+    assert.match(out.stdout, /\n {2}decide \d+(\.\d+)? (ms|s): approve: decisionMaker approved by \S+ \(asked\)\r?\n/);
+    const [approval, rollback] = await records(dir);
+    assert.deepEqual([approval!.kind, approval!.verdict, approval!.by, approval!.name], ['approval', 'approved', 'person', approval!.user]);
+    assert.deepEqual([rollback!.verdict, rollback!.outcome], ['pass', 'restored']);
+  });
+
+  it('Ctrl+C at the gate prompt cancels the rollback: nothing ran, nothing to undo; CANCELLED, exit 1', async () => {
+    const dir = example();
+    const out = await onTerminal(dir, '\x03');
+    assert.equal(out.code, 1, out.stdout);
+    assert.equal(out.stdout.trimEnd().split(/\r?\n/).at(-1), 'CANCELLED — the rollback was cancelled during step `approve`; undid nothing');
+    assert.equal(read(dir, 'flags.flagd.json'), read(EXAMPLE, 'flags.flagd.json'));
+    const [rollback, ...rest] = await records(dir);
+    assert.deepEqual([rest.length, rollback!.kind, rollback!.verdict, rollback!.outcome, rollback!.approvals], [0, 'rollback', 'cancelled', 'cancelled', []]);
+  });
+
+  it('no trigger firing does not stop a rollback a person started: detect says so, with how many were evaluated', async () => {
+    const dir = example();
+    writeFileSync(path.join(dir, 'metrics', 'now.json'), read(EXAMPLE, 'metrics/now.json'));
+    const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana']);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    assert.ok(timeless(out.stdout).includes('\n  detect T: no trigger fired (6 evaluated against the metrics source): the rollback was started by hand\n'), out.stdout);
+    assert.deepEqual((await records(dir)).at(-1)!.findings, { restored: [], dryRun: 'ready', fired: [] });
+  });
+
+  it('--format json: stdout is the report alone, the live lines go to stderr', async () => {
+    const dir = example();
+    const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana', '--format', 'json']);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const report = JSON.parse(out.stdout) as { mode: string; verdict: string; outcome: string; release: unknown; dryRun: unknown };
+    assert.equal('scenario' in report, false, 'a rollback has no scenario');
+    assert.deepEqual([report.mode, report.verdict, report.outcome, report.release, report.dryRun], ['rollback', 'pass', 'restored', { current: 'iris-classifier 2.0.0', target: 'iris-classifier 1.4.2' }, { verdict: 'ready', blocking: [] }]);
+    assert.deepEqual(timeless(out.stderr).split('\n').slice(0, 4), [
+      'Rolling back iris-classifier 2.0.0 → iris-classifier 1.4.2 with iris.runbook.yaml, for real (not a drill)',
+      'Dry-run: READY',
+      'Plan: approve → announce-start → flag-off → repoint → pin-serving → verify → announce-done',
+      '▶ approve (timeout 10m) …',
+    ]);
+  });
+
+  it('usage errors exit 2 with the usage: a malformed --approve, a role the runbook does not declare, an empty --force reason', async () => {
+    const dir = example();
+    const bad = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker']);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr.split('\n')[0], 'rollback-lens rollback: --approve takes role=name (who approves for the role), not `decisionMaker`');
+    const unknown = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'boss=Ana']);
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.stderr.split('\n')[0], 'rollback-lens rollback: --approve boss=…: iris.runbook.yaml declares no role `boss` (it declares `decisionMaker`, `technicalLead`, `dataSteward`, `commsLiaison`, `sre`)');
+    const empty = await cli(dir, ['rollback', 'iris.runbook.yaml', '--force', ' ']);
+    assert.equal(empty.code, 2);
+    assert.equal(empty.stderr.split('\n')[0], 'rollback-lens rollback: --force needs a reason (it is recorded in the audit log)');
+    assert.equal(existsSync(path.join(dir, '.rollback-lens', 'audit.jsonl')), false);
+  });
+});
