@@ -120,8 +120,9 @@ describe('runbooks in VS Code', function () {
         'release:',
         '  current: { model: m, version: 2.0.0 }',
         '  target: { model: m, version: 1.4.2 }',
-        'roles:',
-        '  decisionMaker: { name: Lead, contact: "#lead" }',
+        // a technicalLead for the run step (the roles on two lines keep the places below)
+        'roles: { technicalLead: { name: Ops, contact: "#ops" },',
+        '  decisionMaker: { name: Lead, contact: "#lead" } }',
         'steps:',
         '  - id: repoint',
         '    run: echo moved > moved.txt',

@@ -172,6 +172,13 @@ describe('drill fidelity and detect timing (examples/iris, for real)', function 
     assert.equal(report.reason, message);
   });
 
+  it('a verify step that fails before its test reports (injected) measured nothing, and says so', async () => {
+    const dir = example(port, 'v1', [['  scenarios:\n', '  scenarios:\n    - id: verify-fails\n      inject: { metrics: { p99_latency_ms: 400 }, failStep: verify }\n      expect: { outcome: undone }\n      approvals: auto\n']]);
+    const { report } = await drillJson(dir, 'verify-fails');
+    assert.equal(report.verdict, 'pass', report.reason);
+    assert.equal(report.fidelity!.reason, 'the verify step `verify` failed before its contract test compared anything');
+  });
+
   it('a drill that stops before its verify step measured no fidelity, and says where it stopped', async () => {
     const dir = example(port, 'v1');
     const { report } = await drillJson(dir, 'repoint-fails');

@@ -328,9 +328,8 @@ function judge(j: Judged, run: Run, outcome: DrillReport['outcome'], happened: s
     expectations.push(why ? { what: 'windows.detect', limitMs, actualMs: timings.detectMs, met: false, notReached: why } : { what: 'windows.detect', limitMs, actualMs: timings.detectMs, met: timings.detectMs <= limitMs });
   }
   const verifySteps = plan.steps.filter((x) => phaseOf(x.kind ?? '') === 'verify').map((x) => x.id);
-  const stoppedAt = stop ? (stop.kind === 'cancelled' ? 'the drill was cancelled' : `the drill stopped at step \`${stop.step}\` (${stop.kind})`) : undefined;
   const wantFidelity = expect.fidelity && typeof expect.fidelity === 'object' ? obj(expect.fidelity) : undefined;
-  const fidelity = outcome === 'aborted' ? undefined : j.fidelity.result(verifySteps, stoppedAt, wantFidelity);
+  const fidelity = outcome === 'aborted' ? undefined : j.fidelity.result(verifySteps, stop, wantFidelity);
   const faults: DrillFault[] = [
     ...j.stepFaults.map((f) => ({ ...f, reached: run.reachedSteps.has(f.target) })),
     ...run.ctx.unavailable.endpoints.map((u) => ({ fault: 'unavailable' as const, target: u, reached: run.ctx.unavailable.reached.has(u) })),

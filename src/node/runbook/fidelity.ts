@@ -16,16 +16,18 @@ export class FidelityCollector {
 
   /**
    * The drill's fidelity: `verifySteps` are the plan's verify step ids (none:
-   * the runbook cannot measure fidelity), `stoppedAt` names where the drill
-   * stopped when it did, `expect` is the scenario's `expect.fidelity`.
+   * the runbook cannot measure fidelity), `stop` says where the drill stopped
+   * when it did, `expect` is the scenario's `expect.fidelity`.
    */
-  result(verifySteps: string[], stoppedAt: string | undefined, expect: Record<string, unknown> | undefined): Fidelity {
+  result(verifySteps: string[], stop: { kind: string; step?: string } | undefined, expect: Record<string, unknown> | undefined): Fidelity {
     const ran = new Set(this.tests.map((t) => t.step));
     const notRun = !verifySteps.length
       ? 'the runbook has no verify step (a contract test of the target release against its baseline)'
-      : !ran.size
-        ? `no verify step ran: ${stoppedAt ?? 'the drill ended before one'}`
-        : undefined;
+      : ran.size
+        ? undefined
+        : stop?.step !== undefined && verifySteps.includes(stop.step)
+          ? `the verify step \`${stop.step}\` ${stop.kind} before its contract test compared anything`
+          : `no verify step ran: ${stop?.kind === 'cancelled' ? 'the drill was cancelled' : stop?.step !== undefined ? `the drill stopped at step \`${stop.step}\` (${stop.kind})` : 'the drill ended before one'}`;
     const f = fidelityOf(this.tests, notRun);
     return expect ? { ...f, expectations: judgeFidelity(f, expect) } : f;
   }
