@@ -83,7 +83,9 @@ const DRY_RUN_HELP = `  dry-run <runbook>              Resolve the plan, run onl
     --no-formats                 do not check \`format\` keywords of the state schemas`;
 
 const DRILL_HELP = `  drill <runbook> --scenario <id> Run the rollback for real in the sandbox with the scenario's faults injected;
-                                 undo completed steps when one fails; time detect, decide, execute, verify.
+                                 undo completed steps when one fails; time detect (the triggers' for: windows,
+                                 simulated), decide, execute, verify; after the restore, the verify steps'
+                                 fidelity (rows within tolerance, label agreement, max |Δ| against the baseline).
     --verify-idempotent          run each mutating step do → do → undo → do, observing the runbook folder's
                                  files and the step's check: the step must be idempotent and reversible
     --format text|json           text (default) or the report as JSON

@@ -10,14 +10,16 @@ import * as vscode from 'vscode';
 import type { DrillReport } from '../../src/core/runbook/report';
 import { brief, EXTENSION_ID, sleep, waitForDiagnostics, workspaceRoot, writeFile } from './util';
 
+// The roles are a flow mapping on two lines: a technicalLead for the run step (so its
+// missing-role warning is not among what this runbook gets wrong) without moving the lines below.
 const BROKEN = `apiVersion: rollback-lens/v1
 kind: RollbackRunbook
 metadata: { name: broken, owner: ml-platform }
 release:
   current: { model: iris-classifier, version: 2.0.0 }
   target: { model: iris-classifier, version: 1.4.2 }
-roles:
-  decisionMaker: { name: On-call ML lead, contact: "#ml-oncall" }
+roles: { technicalLead: { name: Serving engineer, contact: "#serving" },
+  decisionMaker: { name: On-call ML lead, contact: "#ml-oncall" } }
 steps:
   - id: approve
     approve: [decisionMaker, dataSteward]

@@ -120,8 +120,9 @@ describe('runbooks in VS Code', function () {
         'release:',
         '  current: { model: m, version: 2.0.0 }',
         '  target: { model: m, version: 1.4.2 }',
-        'roles:',
-        '  decisionMaker: { name: Lead, contact: "#lead" }',
+        // a technicalLead for the run step (the roles on two lines keep the places below)
+        'roles: { technicalLead: { name: Ops, contact: "#ops" },',
+        '  decisionMaker: { name: Lead, contact: "#lead" } }',
         'steps:',
         '  - id: repoint',
         '    run: echo moved > moved.txt',
@@ -177,6 +178,11 @@ describe('runbooks in VS Code', function () {
       ],
     );
     assert.equal(added[1]!.outcome, 'undone');
+    // the drill stopped before its verify step: no fidelity measured, and the report file says why
+    const why = 'no verify step ran: the drill stopped at step `repoint` (failed)';
+    assert.equal(report.fidelity?.reason, why);
+    const md = readFileSync(vscode.Uri.joinPath(workspaceRoot(), '.rollback-lens/reports/iris/iris.runbook drill repoint-fails.md').fsPath, 'utf8');
+    assert.ok(md.includes('## Fidelity\n\n- fidelity not measured\\: no verify step ran\\: the drill stopped at step `repoint` \\(failed\\)\n'), md);
   });
 
   it('the overdue-drill check reads the audit log: quiet right after the first dry-run, warned once the log has known the runbook longer than drills.every without a drill, quiet once a drill is recorded', async () => {

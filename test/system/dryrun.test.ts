@@ -109,6 +109,7 @@ describe('dry-run findings: spans and codes', function () {
     });
     assert.deepEqual(shown, [
       ['missing-file', 'gone.contract.yaml'], // the language service's, at its own span
+      ['missing-role', 'run'], // no technicalLead for the run step: the language service's warning, at the step's `run` key
       ['dry-run-failed', 'dryRun'], // the key of what failed
       ['file-outside-workspace', '../outside.json'], // a file reference: the value
       ['no-template', 'notify'],

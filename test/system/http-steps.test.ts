@@ -125,7 +125,13 @@ describe('http steps on the wire', function () {
     assert.deepEqual([step.outcome, step.message, step.captured], ['done', 'captured previous = "1"', { previous: '1' }]);
     assert.deepEqual(registry.models.iris!.aliases, { champion: '1' });
     // the audit log's drill record keeps what was captured, which the undo put back
-    assert.deepEqual(drillRecords('r.runbook.yaml', r).at(-1)!.findings, { restored: ['champion'], reason: r.reason, captured: { champion: { previous: '1' } } });
+    assert.deepEqual(drillRecords('r.runbook.yaml', r).at(-1)!.findings, {
+      restored: ['champion'],
+      reason: r.reason,
+      captured: { champion: { previous: '1' } },
+      // the runbook has no verify step: the record says fidelity was not measured, and why
+      fidelity: { measured: false, reason: 'the runbook has no verify step (a contract test of the target release against its baseline)', rowsCompared: 0, rowsWithinTolerance: 0, tests: [] },
+    });
   });
 
   it('a capture that cannot be read fails its step before it acts: nothing is sent but the GET, nothing to undo', async () => {

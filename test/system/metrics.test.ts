@@ -244,6 +244,7 @@ describe('metrics: a real Prometheus', function () {
       'bad-input: the query for null_feature_rate returned no series over 10m',
       'unknown-label: the query for unknown_label_rate returned no series',
       'would fire now: slow, drift',
+      'worst case to detect: 30m (`accuracy-drop` must hold for 30m); windows.detect 35m',
     ]);
     assert.deepEqual(
       report.findings.filter((f) => f.code.startsWith('trigger-')).map((f) => `${f.line}:${f.column} ${f.severity} ${f.code}`),

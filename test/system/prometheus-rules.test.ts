@@ -50,6 +50,7 @@ release:
   target: { model: iris, version: 1.4.2 }
 roles:
   decisionMaker: { name: Lead, contact: "#lead" }
+  technicalLead: { name: Serving, contact: "#serving" }
 metrics: { prometheus: { url: "${url}", step: 30s, timeout: 5s } }
 triggers:
 ${triggers}windows: { decide: 15m, restore: 30m }
@@ -125,6 +126,8 @@ describe('prometheus rules: fromRule triggers against a real Prometheus, through
       'sustained: alert IrisSustainedLatency (`max(iris_p99_latency_ms) > 250`) returns 1 series > 0 for all 31 samples over 15m: fires',
       'errors: alert IrisErrors (`sum by (job) (iris_error_rate) > 0.02`) returns 0 series, not > 0: quiet',
       'would fire now: IrisHighLatency, sustained',
+      // a fromRule trigger's window is its rule's for:
+      'worst case to detect: 15m (`sustained` must hold for 15m)',
     ]);
     assert.deepEqual(report.findings.filter((f) => f.code.startsWith('trigger-')), []);
     assert.equal(r.code, 0, r.stdout);
@@ -189,6 +192,7 @@ describe('prometheus rules: fromRule triggers against a real Prometheus, through
     assert.deepEqual(report.phases.detect, [
       'IrisHighLatncy: `alerts.rules.yml` has no alerting rule `IrisHighLatncy` — did you mean `IrisHighLatency`?',
       'no trigger would fire now',
+      'worst case to detect: 0s (no trigger has a for: window)',
     ]);
   });
   it('a rule file linked from outside the workspace: refused at the fromRule value by validate and dry-run, never read', () => {

@@ -6,7 +6,8 @@
 // loopback server of this test; a second copy is broken in ten ways so that
 // every kind of dry-run finding, with its place, is pinned too. What depends
 // on the clock or the machine is removed before the comparison, and only that:
-// durations (durationMs, timings, an expectation's actualMs), the server's
+// durations (durationMs, timings, an expectation's actualMs, a drill's detect
+// evaluation), the server's
 // port and the temporary folder. A missing or different recording fails, and
 // the test says where (in a temporary folder) it wrote what it got.
 import * as assert from 'node:assert/strict';
@@ -44,12 +45,14 @@ function example(port: number, edits: Array<[string, string]> = []): string {
 
 /** The report without what depends on the clock, the port or the folder. */
 function stable(report: unknown, port: number, dir: string): unknown {
-  const drop = new Set(['durationMs', 'actualMs']);
+  // a drill's detect: its trigger and simulated for: window stay, the measured evaluation goes
+  const drop = new Set(['durationMs', 'actualMs', 'evaluationMs']);
   const walk = (v: unknown, key?: string): unknown => {
     if (typeof v === 'string') return v.split(String(port)).join('PORT').split(dir).join('DIR');
     if (Array.isArray(v)) return v.map((x) => walk(x));
     if (v && typeof v === 'object') {
       if (key === 'timings') return Object.fromEntries(Object.keys(v).map((k) => [k, 'ms']));
+      if (key === 'detect' && 'evaluationMs' in v) return { ...(walk(v) as object), ms: 'ms' };
       return Object.fromEntries(Object.entries(v).filter(([k]) => !drop.has(k)).map(([k, x]) => [k, walk(x, k)]));
     }
     return v;

@@ -67,7 +67,7 @@ describe('codeActions: add an undo stub', () => {
     const t =
       MINIMAL +
       yaml`
-        roles: { decisionMaker: { contact: "#a" } }
+        roles: { decisionMaker: { contact: "#a" }, technicalLead: { contact: "#b" } }
         steps:
           - id: a
             run: >
@@ -84,7 +84,7 @@ describe('codeActions: add an undo stub', () => {
     const t =
       MINIMAL +
       yaml`
-        roles: { decisionMaker: { contact: "#a" } }
+        roles: { decisionMaker: { contact: "#a" }, technicalLead: { contact: "#b" } }
         steps:
           - id: b
             http:
@@ -108,7 +108,7 @@ describe('codeActions: add an undo stub', () => {
     const t =
       MINIMAL +
       yaml`
-        roles: { decisionMaker: { contact: "#a" } }
+        roles: { decisionMaker: { contact: "#a" }, technicalLead: { contact: "#b" } }
         steps:
           - { id: a, run: echo hi }
       `;
@@ -124,7 +124,7 @@ describe('codeActions: add an undo stub', () => {
     const t =
       MINIMAL +
       yaml`
-        roles: { decisionMaker: { contact: "#a" } }
+        roles: { decisionMaker: { contact: "#a" }, technicalLead: { contact: "#b" } }
         steps:
           - { id: b, http: { url: "https://x" } }
       `;

@@ -16,7 +16,7 @@ const labels = (items: CompletionItem[]) => items.map((i) => i.label);
 const sorted = (xs: string[]) => [...xs].sort();
 
 const STEP_KEYS = ['id', 'description', 'requires', 'owner', 'timeout', 'retries', 'retryDelay', 'cwd', 'env', 'run', 'http', 'capture', 'flag', 'approve', 'notify', 'verify', 'dryRun', 'undo', 'check'];
-const RUNBOOK_TOP = ['apiVersion', 'kind', 'metadata', 'release', 'roles', 'metrics', 'triggers', 'windows', 'state', 'steps', 'closure', 'communication', 'drills', 'reintroduction'];
+const RUNBOOK_TOP = ['apiVersion', 'kind', 'metadata', 'release', 'roles', 'roleWaivers', 'metrics', 'triggers', 'windows', 'state', 'steps', 'closure', 'communication', 'drills', 'reintroduction'];
 const ROLES = ['decisionMaker', 'technicalLead', 'dataSteward', 'commsLiaison'];
 
 describe('completion: keys', () => {
@@ -66,9 +66,9 @@ describe('completion: keys', () => {
     assert.equal(byLabel.get('roles')!.detail, 'optional · object');
   });
 
-  it('top level of the clean runbook: only what is missing (`reintroduction`)', async () => {
+  it('top level of the clean runbook: only what is missing (`roleWaivers`, `reintroduction`)', async () => {
     const { items } = await completeAt(CLEAN_RUNBOOK + '|');
-    assert.deepEqual(labels(items), ['reintroduction']);
+    assert.deepEqual(labels(items), ['roleWaivers', 'reintroduction']);
   });
 
   it('top level of a contract: the contract keys', async () => {

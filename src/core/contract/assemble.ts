@@ -51,6 +51,8 @@ export interface Tally {
   duplicateSample: Array<KeySample & { file: 'baseline' | 'current' }>;
   /** The offending sample, worst first. */
   offending: OffendingRow[];
+  /** Matched rows outside a row tolerance of any field, all of them. */
+  outsideToleranceRows?: number;
   /** Files whose records are rows (CSV, Parquet, JSON array), not lines: their numbers are row numbers. */
   units?: RowUnits | undefined;
   /** A second buffer for the radix sort of the numeric fields (or undefined: one is allocated). */
@@ -94,6 +96,7 @@ export function assembleReport(tally: Tally, meta: ReportMeta): TestReport {
     rules,
     fields,
     offending: tally.offending,
+    ...(tally.outsideToleranceRows !== undefined ? { outsideToleranceRows: tally.outsideToleranceRows } : {}),
     problems: tally.problems,
     problemsTotal: tally.problemsTotal,
     missingSample: tally.missingSample,

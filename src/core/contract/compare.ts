@@ -76,6 +76,8 @@ export class Comparison {
   private readonly extraSample: KeySample[] = [];
   private readonly duplicateSample: Array<KeySample & { file: 'baseline' | 'current' }> = [];
   private readonly offending: TopK<OffendingRow>;
+  /** Matched rows outside a row tolerance of any field (the offending sample is bounded; this counts them all). */
+  private outsideToleranceRows = 0;
   private outputSchemaFailures = 0;
   private inputSchemaFailures = 0;
   private labelViolations = 0;
@@ -494,6 +496,7 @@ export class Comparison {
         }
       }
     }
+    if (flagged) this.outsideToleranceRows++;
     if (flagged) this.offending.offer(score, () => ({ key, baselineLine: this.baseLines.get(idx), currentLine: line, fields: offendingFields(this.fields, this.dictionaryNames, idx, row), score }));
   }
 
@@ -561,6 +564,7 @@ export class Comparison {
         extraSample: this.extraSample,
         duplicateSample: this.duplicateSample,
         offending: this.offending.items(),
+        outsideToleranceRows: this.outsideToleranceRows,
         units: this.options.units,
         // no more lookups: the hash table's memory becomes the sort's second buffer (saves 8 MB at 1M rows)
         scratch: this.keys.releaseSlots(),

@@ -144,6 +144,8 @@ export interface TestReport {
   fields: FieldReport[];
   /** Rows outside tolerance, worst first, bounded. */
   offending: OffendingRow[];
+  /** How many matched rows are outside a row tolerance (abs, rel, exact, label) of any field: every one, not only the sample's. */
+  outsideToleranceRows?: number;
   /** Lines that could not be used (not JSON, schema failures, wrong types), bounded. */
   problems: LineProblem[];
   /** Problem counts beyond the bounded list. */

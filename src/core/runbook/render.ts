@@ -8,6 +8,8 @@
 // carrier). A finding's place is a link the caller makes (linkTo).
 import { formatDuration } from '../util/values';
 import { PHASES, type DrillReport, type DryRunReport, type Phase } from './report';
+import { detectText } from './detect';
+import { fidelityLines, fidelityNumber } from './fidelity';
 
 const TITLES: Record<Phase, string> = { detect: 'Detect', decide: 'Decide', execute: 'Execute', verify: 'Verify', close: 'Close', communicate: 'Communicate' };
 
@@ -43,7 +45,10 @@ export function drillText(r: DrillReport): string {
   for (const s of r.steps) lines.push(`  ${s.outcome.padEnd(11)} ${s.id} (${s.kind}, ${formatDuration(Math.round(s.durationMs)) || '0s'})${s.message ? ` — ${s.message}` : ''}`);
   const t = r.timings;
   lines.push(`  detect ${formatDuration(t.detectMs)}, decide ${formatDuration(t.decideMs)}, execute ${formatDuration(t.executeMs)}, verify ${formatDuration(t.verifyMs)}`);
+  if (r.detect) lines.push(`  detect: ${detectText(r.detect)}`);
   for (const e of r.expectations) lines.push(`  ${e.met ? '✓' : '✗'} ${e.what} ${formatDuration(e.limitMs)}: ${e.notReached ? `not measured — ${e.notReached}` : `took ${formatDuration(e.actualMs)}`}`);
+  if (r.fidelity) for (const l of fidelityLines(r.fidelity)) lines.push(`  ${l}`);
+  for (const e of r.fidelity?.expectations ?? []) lines.push(`  ${e.met ? '✓' : '✗'} ${e.message}`);
   for (const f of r.faults) lines.push(`  ${f.reached ? '✓' : '✗'} injected ${f.fault} \`${f.target}\`: ${f.reached ? 'reached' : 'never reached'}`);
   lines.push(r.verdict === 'cancelled' ? `CANCELLED${r.reason ? ` — ${r.reason}` : ''}` : `${r.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${r.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
   return lines.join('\n');
@@ -120,9 +125,20 @@ export function drillMarkdown(r: DrillReport): string {
   out.push(r.verdict === 'cancelled' ? `**Verdict: CANCELLED**${r.reason ? ` — ${mdc(r.reason)}` : ''}` : `**Verdict: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}** — ${md(r.outcome)}${r.reason ? `: ${mdc(r.reason)}` : ''}`, '');
   const t = r.timings;
   out.push('| Detect | Decide | Execute | Verify | Restore |', '|---|---|---|---|---|', `| ${[t.detectMs, t.decideMs, t.executeMs, t.verifyMs, t.restoreMs].map((x) => md(duration(x))).join(' | ')} |`, '');
-  if (r.expectations.length) {
+  if (r.detect) out.push(`Detect: ${mdc(detectText(r.detect))}.`, '');
+  if (r.expectations.length || r.fidelity?.expectations?.length) {
     out.push('## Expectations', '');
     for (const e of r.expectations) out.push(`- ${e.met ? 'met' : '**not met**'}: ${md(e.what)} ${md(duration(e.limitMs))}: ${e.notReached ? `not measured — ${mdc(e.notReached)}` : `took ${md(duration(e.actualMs))}`}`);
+    for (const e of r.fidelity?.expectations ?? []) out.push(`- ${e.met ? 'met' : '**not met**'}: ${mdc(e.message)}`);
+    out.push('');
+  }
+  if (r.fidelity) {
+    out.push('## Fidelity', '');
+    for (const l of fidelityLines(r.fidelity)) out.push(`- ${mdc(l)}`);
+    for (const t of r.fidelity.tests) {
+      const parts = [`${t.rowsWithinTolerance}/${t.rowsCompared} rows within tolerance`, ...(t.agreement ? [`${t.agreement.agree}/${t.agreement.of} labels agree`] : []), ...(t.maxAbsDelta ? [`max |Δ| ${fidelityNumber(t.maxAbsDelta.value)} (\`${t.maxAbsDelta.field}\` at \`${t.maxAbsDelta.key}\`)`] : [])];
+      out.push(`- \`${code(t.step)}\`: contract test \`${code(t.test)}\` of ${md(t.contract)} ${md(t.verdict)}: ${mdc(parts.join(', '))}${t.reason ? ` — ${mdc(t.reason)}` : ''}`);
+    }
     out.push('');
   }
   if (r.faults.length) {

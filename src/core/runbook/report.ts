@@ -8,6 +8,8 @@
 // ran is not met (it says why it was not measured).
 
 import type { Span } from '../types';
+import type { DetectTiming } from './detect';
+import type { Fidelity } from './fidelity';
 
 export type Phase = 'detect' | 'decide' | 'execute' | 'verify' | 'close' | 'communicate';
 
@@ -44,7 +46,8 @@ export interface DryRunReport {
   phases: Record<Phase, string[]>;
   steps: StepResult[];
   findings: Finding[];
-  worstCase: { ms: number; path: string[]; restoreMs?: number; decideMs?: number };
+  /** restoreMs, decideMs, detectMs: the windows; `detect`: the worst case to detect, the slowest trigger's for: window (src/core/runbook/detect.ts). */
+  worstCase: { ms: number; path: string[]; restoreMs?: number; decideMs?: number; detectMs?: number; detect?: { ms: number; trigger?: string } };
 }
 
 export interface DrillStep {
@@ -109,6 +112,10 @@ export interface DrillReport {
   steps: DrillStep[];
   approvals: DrillApproval[];
   restored: string[];
+  /** What the verify steps compared after the restore (src/core/runbook/fidelity.ts); absent when the rollback did not start. */
+  fidelity?: Fidelity;
+  /** How detectMs was reached: the first trigger's for: window (simulated) + the evaluation (src/core/runbook/detect.ts). */
+  detect?: DetectTiming;
 }
 
 /**

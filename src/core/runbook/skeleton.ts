@@ -19,6 +19,7 @@ release:
 
 roles:
   decisionMaker: { name: On-call ML lead, contact: "#ml-oncall" }
+  technicalLead: { name: Serving engineer, contact: "#serving" }
 
 # Where trigger metrics come from, needed by a dry-run: a snapshot file or Prometheus.
 # metrics: { file: metrics/now.json }

@@ -54,7 +54,7 @@ export function drillRecords(file: string, report: DrillReport): AuditInput[] {
       scenario: report.scenario,
       outcome: report.outcome,
       timings: report.timings,
-      findings: { restored: report.restored, ...(report.reason ? { reason: report.reason } : {}), ...capturedOf(report) },
+      findings: { restored: report.restored, ...(report.reason ? { reason: report.reason } : {}), ...capturedOf(report), ...(report.fidelity ? { fidelity: report.fidelity } : {}) },
       // what each step did (its undo is the step's own `undone`): the editor's hover on a step id shows the last drill's
       steps: stepsOf(report),
       // what the after-action review tells (src/node/runbook/postmortem.ts): the triggers that fired with their values, each expectation against its limit, what each step said (a verify step its test's result)

@@ -28,6 +28,12 @@
 // scenario, no sandbox env and no drill markers, no injected metrics or faults;
 // every gate is asked (`ask`), a trigger that did not fire does not stop it (a
 // person decided), and it passes only when it restored and a verify step ran.
+// Detect honours the triggers' `for:` windows on a simulated clock (the first
+// trigger's window + the real evaluation: src/core/runbook/detect.ts) and is
+// checked against expect.detectWithin and windows.detect. After the restore
+// the verify steps' contract tests make the drill's fidelity (rows within
+// tolerance, label agreement, max |Δ|: ./fidelity.ts), which a scenario's
+// `expect.fidelity` may require; an unmeasured fidelity meets no requirement.
 import { capturedText, resolvePlan, templateValues } from '../../core/runbook/plan';
 import { withCaptures } from './capture';
 import { LineIndex } from '../../core/util/text';
@@ -37,6 +43,8 @@ import { evaluateTriggers } from '../metrics';
 import { loadDocument } from '../documents';
 import { checkOf, sleep, Unavailable } from './effects';
 import { DrillError, InjectedFault } from './errors';
+import { FidelityCollector } from './fidelity';
+import { detectTiming, type DetectTiming } from '../../core/runbook/detect';
 import { durationMsOf as ms, stepSetup, type CommandLog } from './shell';
 import { stepModule, type DrillContext, type StepInput } from './steps';
 import { DEFAULT_OBSERVE_LIMITS, observeState, verifyStep, type ObserveLimits } from './stepState';
@@ -109,6 +117,10 @@ interface Judged {
   plan: ReturnType<typeof resolvePlan>;
   triggers: DrillReport['triggers'];
   stepFaults: Array<{ fault: 'failStep' | 'hangStep'; target: string }>;
+  detect: DetectTiming;
+  fidelity: FidelityCollector;
+  /** windows.detect as written, when the runbook has one. */
+  detectWindow: string | undefined;
 }
 
 /** Why the steps stopped before the end. */
@@ -147,9 +159,13 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
     message: t.message,
     ...(t.rule ? { rule: { ref: t.rule.ref, expr: t.rule.expr, ...(t.rule.for !== undefined ? { for: t.rule.for } : {}) } } : {}),
   }));
-  run.timings.detectMs = Date.now() - t0;
+  const detect = detectTiming(results, Date.now() - t0);
+  run.timings.detectMs = detect.ms;
   const plan = resolvePlan(value);
-  const judged: Judged = { rel, expect: obj(scenario.expect), plan, triggers, stepFaults };
+  const fidelity = new FidelityCollector();
+  ctx.verified = fidelity.verified;
+  const detectWindow = typeof obj(value.windows).detect === 'string' ? String(obj(value.windows).detect) : undefined;
+  const judged: Judged = { rel, expect: obj(scenario.expect), plan, triggers, stepFaults, detect, fidelity, detectWindow };
   if (!rollback && !triggers.some((t) => t.fired)) return judge(judged, run, 'aborted', 'no trigger fired, so the rollback would not start', undefined);
 
   if (plan.blocked.length) throw new DrillError(`steps ${plan.blocked.map((s) => `\`${s.id}\``).join(', ')} cannot be scheduled (a cycle or a missing step)`);
@@ -313,6 +329,15 @@ function judge(j: Judged, run: Run, outcome: DrillReport['outcome'], happened: s
       const why = notReached[k];
       return why ? { what: k, limitMs, actualMs: actual, met: false, notReached: why } : { what: k, limitMs, actualMs: actual, met: actual <= limitMs };
     });
+  // windows.detect is checked like the scenario's detectWithin
+  if (j.detectWindow !== undefined && ms(j.detectWindow, -1) >= 0) {
+    const limitMs = ms(j.detectWindow);
+    const why = notReached.detectWithin;
+    expectations.push(why ? { what: 'windows.detect', limitMs, actualMs: timings.detectMs, met: false, notReached: why } : { what: 'windows.detect', limitMs, actualMs: timings.detectMs, met: timings.detectMs <= limitMs });
+  }
+  const verifySteps = plan.steps.filter((x) => phaseOf(x.kind ?? '') === 'verify').map((x) => x.id);
+  const wantFidelity = expect.fidelity && typeof expect.fidelity === 'object' ? obj(expect.fidelity) : undefined;
+  const fidelity = outcome === 'aborted' ? undefined : j.fidelity.result(verifySteps, stop, wantFidelity);
   const faults: DrillFault[] = [
     ...j.stepFaults.map((f) => ({ ...f, reached: run.reachedSteps.has(f.target) })),
     ...run.ctx.unavailable.endpoints.map((u) => ({ fault: 'unavailable' as const, target: u, reached: run.ctx.unavailable.reached.has(u) })),
@@ -321,6 +346,7 @@ function judge(j: Judged, run: Run, outcome: DrillReport['outcome'], happened: s
     ...faults.filter((f) => !f.reached).map((f) => `the injected ${f.fault} \`${f.target}\` was never reached`),
     ...(outcome !== wanted && outcome !== 'aborted' && run.options.mode !== 'rollback' ? [`the scenario expects the rollback to end ${wanted}, it ended ${outcome}`] : []),
     ...expectations.filter((e) => !e.met).map((e) => (e.notReached ? `${e.what} ${formatDuration(e.limitMs)} was not measured: ${e.notReached}` : `${e.what} ${formatDuration(e.limitMs)} was not met: took ${formatDuration(e.actualMs)}`)),
+    ...(fidelity?.expectations ?? []).filter((e) => !e.met).map((e) => e.message),
   ];
   // a rollback that restored must show it: a verify step that ran (and passed)
   if (run.options.mode === 'rollback' && outcome === 'restored' && !ran('verify')) problems.push('no verify step ran, so the restore is not verified');
@@ -342,5 +368,7 @@ function judge(j: Judged, run: Run, outcome: DrillReport['outcome'], happened: s
     steps,
     approvals: given,
     restored,
+    ...(fidelity ? { fidelity } : {}),
+    detect: j.detect,
   };
 }

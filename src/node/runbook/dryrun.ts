@@ -17,6 +17,8 @@ import { semanticDiagnostics } from '../../core/language/analysis';
 import { compareContracts, loadContractVersion } from '../../core/contract/compat';
 import { capturedText, renderDeep, renderTemplate, resolvePlan, templateValues } from '../../core/runbook/plan';
 import { CaptureError, withCaptures } from './capture';
+import { detectWorstCase, detectWorstText } from '../../core/runbook/detect';
+import { planTriggers } from '../../core/runbook/triggers';
 import { Unavailable } from './effects';
 import type { Diagnostic } from '../../core/types';
 import type { LineIndex } from '../../core/util/text';
@@ -107,6 +109,11 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   const windows = obj(value.windows);
   const decide = typeof windows.decide === 'string' ? parseDuration(windows.decide) : undefined;
   const restore = typeof windows.restore === 'string' ? parseDuration(windows.restore) : undefined;
+  // detect: the slowest trigger's for: window, against windows.detect (the lint's detect-window-exceeded is the finding)
+  const detectWindow = typeof windows.detect === 'string' ? parseDuration(windows.detect) : undefined;
+  // a fromRule trigger's window is its rule's for:
+  const worstDetect = detectWorstCase(planTriggers(value.triggers).map((p, i) => ({ id: p.id, forMs: p.forMs ?? (triggers[i]?.rule?.for !== undefined ? durationOr(triggers[i]!.rule!.for) : undefined) })));
+  phases.detect.push(detectWorstText(worstDetect, typeof windows.detect === 'string' ? windows.detect : undefined));
 
   // execute: the plan
   const plan = resolvePlan(value);
@@ -199,8 +206,14 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     phases,
     steps: results,
     findings: unique,
-    worstCase: { ms: plan.worstCaseMs, path: plan.criticalPath, ...(restore?.ok ? { restoreMs: restore.value } : {}), ...(decide?.ok ? { decideMs: decide.value } : {}) },
+    worstCase: { ms: plan.worstCaseMs, path: plan.criticalPath, ...(restore?.ok ? { restoreMs: restore.value } : {}), ...(decide?.ok ? { decideMs: decide.value } : {}), ...(detectWindow?.ok ? { detectMs: detectWindow.value } : {}), detect: worstDetect },
   };
+}
+
+/** A duration in milliseconds, or undefined when it does not parse. */
+function durationOr(text: string): number | undefined {
+  const d = parseDuration(text);
+  return d.ok ? d.value : undefined;
 }
 
 /** A finding with the line and column (1-based) of its span's start: the one place offsets become lines. */

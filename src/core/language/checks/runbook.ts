@@ -10,6 +10,7 @@ import { deref, getPair, type PMap } from '../../yaml';
 import { stepsOf, UNDO_STUBS, worstCasePath, type StepInfo } from '../../runbook/steps';
 import { parseRuleRef } from '../../runbook/rules';
 import { checkRuleTriggers } from './rules';
+import { checkDetectWindow, checkFidelityExpectations, checkRoleRequirements } from './requirements';
 import { asArray, asObject, asString, changeTo, diag, endOfLine, indentOfLine, keyAt, nodeAtPath, valueAt, type CheckContext } from './context';
 
 export async function checkRunbook(ctx: CheckContext): Promise<Diagnostic[]> {
@@ -21,6 +22,7 @@ export async function checkRunbook(ctx: CheckContext): Promise<Diagnostic[]> {
   out.push(...checkUndo(ctx, steps));
   out.push(...(await checkScripts(ctx, steps)));
   out.push(...checkRoles(ctx));
+  out.push(...checkRoleRequirements(ctx), ...checkDetectWindow(ctx), ...checkFidelityExpectations(ctx));
   if (cycles.length === 0) out.push(...checkRestoreWindow(ctx, steps));
   out.push(...(await checkRuleTriggers(ctx)));
   out.push(...(await checkMetrics(ctx)));

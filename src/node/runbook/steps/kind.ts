@@ -7,6 +7,7 @@
 // the do → do → undo → do of --verify-idempotent, timing) stays in the loops.
 // The pure parts of a kind (the kind list, the undo stub the lint offers, the
 // flag edit) live in the core (src/core/runbook/steps.ts, flag.ts).
+import type { TestReport } from '../../../core/contract/report';
 import type { PlannedStep } from '../../../core/runbook/plan';
 import type { DrillApproval, Finding, GateReply, StepResult } from '../../../core/runbook/report';
 import type { StepKind } from '../../../core/runbook/steps';
@@ -65,6 +66,8 @@ export interface DrillContext {
   /** Check `format` keywords in the schemas of the contracts a verify step tests (default true). */
   formats?: boolean;
   signal?: AbortSignal;
+  /** Hears each verify step's contract test report, passed or failed (the drill's fidelity: ../fidelity.ts). */
+  verified?: (step: string, contract: string, report: TestReport) => void;
 }
 
 /** What a kind's drill did with a step: a change the drill drives (do, undo, observed by --verify-idempotent), or a message. */
