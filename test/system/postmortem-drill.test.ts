@@ -194,7 +194,7 @@ describe("postmortem: the after-action review of a real drill of examples/iris",
         "",
         "| Phase | Took | Window | Scenario expects |",
         "| --- | --- | --- | --- |",
-        `| detect | ${ms(rec, "detectMs")} | 5m: within | detectWithin 5m: met |`,
+        `| detect | ${ms(rec, "detectMs")} | 35m: within | detectWithin 6m: met |`,
         "| decide | 2m | 15m: within | decideWithin 5m: met |",
         `| execute | ${ms(rec, "executeMs")} | — | — |`,
         `| verify | ${ms(rec, "verifyMs")} | — | — |`,
@@ -228,7 +228,14 @@ describe("postmortem: the after-action review of a real drill of examples/iris",
     );
     assert.equal(
       s.get("Fidelity"),
-      "\nNot measured: the record holds no fidelity findings.\n\n",
+      [
+        "",
+        "- fidelity\\: 150/150 rows within tolerance \\(1\\), label agreement 1 \\(150/150\\), max \\|Δ\\| 0 \\(`probability` at `iris-001`\\); `parity` of iris\\.contract\\.yaml against the 1\\.4\\.2 baseline",
+        "- `verify`: contract test `parity` of iris\\.contract\\.yaml pass: 150/150 rows within tolerance, 150/150 labels agree, max \\|Δ\\| 0 \\(`probability` at `iris-001`\\)",
+        "- met: fidelity agreement &gt;= 0\\.99 was met\\: 1 \\(150/150 rows agree\\)",
+        "",
+        "",
+      ].join("\n"),
     );
     assert.equal(
       s.get("Verification"),

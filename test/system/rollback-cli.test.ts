@@ -135,7 +135,14 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     assert.equal(rest.length, 0);
     const { time: _t1, digest: d1, commit: _c1, user: u1, prev: _p1, ...a } = approval!;
     assert.deepEqual(a, { v: 1, kind: 'approval', path: 'iris.runbook.yaml', verdict: 'approved', role: 'decisionMaker', step: 'approve', by: 'flag', context: 'rollback', name: 'Ana Lima' });
-    const { time: _t2, digest: d2, commit: _c2, user: u2, prev: _p2, timings, steps, ...r } = rollback!;
+    const { time: _t2, digest: d2, commit: _c2, user: u2, prev: _p2, timings, steps, expectations, stepMessages, triggers, ...r } = rollback!;
+    // what the drill's record carries too: the restore's fidelity, the triggers with their messages, each step's message
+    const { fidelity, ...findings } = r.findings as Record<string, unknown>;
+    r.findings = findings;
+    assert.deepEqual([(fidelity as { measured: boolean }).measured, (fidelity as { agreement: unknown }).agreement], [true, { agree: 150, of: 150, value: 1 }]);
+    assert.deepEqual(expectations, []); // windows.detect is a drill's: a rollback starts after the detection
+    assert.deepEqual(triggers, [{ id: 'slow', metric: 'p99_latency_ms', value: 400, message: 'p99_latency_ms is 400 > 250 (a single value, taken to hold for 5m): fires' }]);
+    assert.deepEqual(stepMessages, { 'announce-start': 'rendered, not sent (drill)', 'flag-off': 'iris-v2: on → off', verify: 'contract test parity passed', 'announce-done': 'rendered, not sent (drill)' });
     assert.equal(d1, d2);
     assert.equal(u1, u2);
     assert.deepEqual(r, {
@@ -279,7 +286,8 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana']);
     assert.equal(out.code, 0, out.stdout + out.stderr);
     assert.ok(timeless(out.stdout).includes('\n  detect T: no trigger fired (6 evaluated against the metrics source): the rollback was started by hand\n'), out.stdout);
-    assert.deepEqual((await records(dir)).at(-1)!.findings, { restored: [], dryRun: 'ready', fired: [] });
+    const { fidelity: _f, ...findings } = (await records(dir)).at(-1)!.findings!;
+    assert.deepEqual(findings, { restored: [], dryRun: 'ready', fired: [] });
   });
 
   it('--format json: stdout is the report alone, the live lines go to stderr', async () => {

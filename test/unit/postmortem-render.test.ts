@@ -58,7 +58,7 @@ describe('postmortem: rendering a record', () => {
       forced: 'the dry-run was NOT READY: registry | down',
       approvals: [{ role: 'decisionMaker', by: 'person', name: 'Dana' }],
       timings: { detectMs: 1000, decideMs: 20 * 60_000, executeMs: 90_000, verifyMs: 0, restoreMs: 90_000 },
-      findings: { restored: ['flag-off'], reason: 'step `repoint` failed: exit 3', fidelity: { rows: 150, withinTolerance: 149, agreement: 0.993 } },
+      findings: { restored: ['flag-off'], reason: 'step `repoint` failed: exit 3', fidelity: { measured: true, rowsCompared: 150, rowsWithinTolerance: 149, withinTolerance: 149 / 150, agreement: { value: 149 / 150, agree: 149, of: 150 }, tests: [{ step: 'verify', contract: 'iris.contract.yaml', test: 'parity', verdict: 'pass', rowsCompared: 150, rowsWithinTolerance: 149, agreement: { agree: 149, of: 150, fields: ['label'] }, baseline: { version: '1.4.2' } }], expectations: [{ what: 'agreement', want: '>= 0.995', actual: 149 / 150, met: false, message: 'fidelity agreement >= 0.995 was not met: 0.993333 (149/150 rows agree)' }] } },
       steps: { approve: { outcome: 'approved', durationMs: 20 * 60_000 }, 'flag-off': { outcome: 'done', durationMs: 50, undo: 'undo-failed' }, repoint: { outcome: 'failed', durationMs: 89_950 } },
       triggers: [{ id: 'slow', metric: 'p99_latency_ms', value: 400, message: 'p99 <b>high</b> `x`' }],
       expectations: [{ what: 'verifyWithin', limitMs: 60_000, actualMs: 0, met: false, notReached: 'no verify step ran' }],
@@ -99,7 +99,19 @@ describe('postmortem: rendering a record', () => {
       ].join('\n'),
     );
     assert.equal(s.get('Triggers that fired'), "\n- `slow`: p99_latency_ms = 400 — `p99 <b>high</b> 'x'`\n\n");
-    assert.equal(s.get('Fidelity'), '\n- rows: 150\n- withinTolerance: 149\n- agreement: 0.993\n\n');
+    assert.equal(
+      s.get('Fidelity'),
+      [
+        '',
+        '- fidelity\\: 149/150 rows within tolerance \\(0\\.993333\\), label agreement 0\\.993333 \\(149/150\\); `parity` of iris\\.contract\\.yaml against the 1\\.4\\.2 baseline',
+        '- `verify`: contract test `parity` of iris\\.contract\\.yaml pass: 149/150 rows within tolerance, 149/150 labels agree',
+        '- **not met**: fidelity agreement &gt;= 0\\.995 was not met\\: 0\\.993333 \\(149/150 rows agree\\)',
+        '',
+        '',
+      ].join('\n'),
+    );
+    // a fidelity of another shape is not read as one
+    assert.equal(renderPostmortem({ ...rollback, record: { ...rollback.record, findings: { fidelity: { rows: 150 } } } }, ctx).includes('Not measured: the record holds no fidelity findings.'), true);
     assert.equal(s.get('Verification'), '\nNo verify step ran: nothing compared the outputs with the baseline.\n\n');
     assert.deepEqual(s.get('Steps')!.split('\n').slice(3, 7), [
       '| `approve` | approve | — | approved | 20m | — |',

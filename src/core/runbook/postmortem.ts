@@ -15,7 +15,8 @@
 import type { Diagnostic, Span } from '../types';
 import { asArray, asObject, asString } from '../util/object';
 import { formatDate, formatDuration, parseDate, parseDuration } from '../util/values';
-import { humanDuration } from './render';
+import { fidelityMarkdown, humanDuration, mdc } from './render';
+import type { Fidelity } from './fidelity';
 import { stepsOf } from './steps';
 
 /** Days from the day a post-mortem is written to the due date of the action items it seeds. */
@@ -212,8 +213,9 @@ export function renderPostmortem(r: PostmortemRecord, ctx: PostmortemContext): s
   // ---- fidelity and verification
   out.push('## Fidelity', '');
   const fidelity = findings.fidelity;
-  if (fidelity && typeof fidelity === 'object' && !Array.isArray(fidelity)) {
-    for (const [k, v] of Object.entries(fidelity as Record<string, unknown>)) out.push(`- ${cell(k)}: ${cell(typeof v === 'object' ? JSON.stringify(v) : String(v))}`);
+  if (isFidelity(fidelity)) {
+    out.push(...fidelityMarkdown(fidelity));
+    for (const e of fidelity.expectations ?? []) out.push(`- ${e.met ? 'met' : '**not met**'}: ${mdc(e.message)}`);
   } else out.push('Not measured: the record holds no fidelity findings.');
   out.push('', '## Verification', '');
   // the runbook's verify steps (those with a `verify:` block) the run reached, with what each said
@@ -403,4 +405,10 @@ export function checkPostmortem(text: string, roles: readonly string[], now: num
     }
   }
   return out.sort((a, b) => a.span.start - b.span.start);
+}
+
+/** A record's `findings.fidelity` as the drill wrote it (src/core/runbook/fidelity.ts); anything else is not a fidelity. */
+function isFidelity(x: unknown): x is Fidelity {
+  const f = asObject(x);
+  return typeof f.measured === 'boolean' && typeof f.rowsCompared === 'number' && Array.isArray(f.tests);
 }

@@ -9,7 +9,7 @@
 import { formatDuration } from '../util/values';
 import { PHASES, type DrillReport, type DryRunReport, type Phase } from './report';
 import { detectText } from './detect';
-import { fidelityLines, fidelityNumber } from './fidelity';
+import { fidelityLines, fidelityNumber, type Fidelity } from './fidelity';
 
 const TITLES: Record<Phase, string> = { detect: 'Detect', decide: 'Decide', execute: 'Execute', verify: 'Verify', close: 'Close', communicate: 'Communicate' };
 
@@ -133,13 +133,7 @@ export function drillMarkdown(r: DrillReport): string {
     out.push('');
   }
   if (r.fidelity) {
-    out.push('## Fidelity', '');
-    for (const l of fidelityLines(r.fidelity)) out.push(`- ${mdc(l)}`);
-    for (const t of r.fidelity.tests) {
-      const parts = [`${t.rowsWithinTolerance}/${t.rowsCompared} rows within tolerance`, ...(t.agreement ? [`${t.agreement.agree}/${t.agreement.of} labels agree`] : []), ...(t.maxAbsDelta ? [`max |Δ| ${fidelityNumber(t.maxAbsDelta.value)} (\`${t.maxAbsDelta.field}\` at \`${t.maxAbsDelta.key}\`)`] : [])];
-      out.push(`- \`${code(t.step)}\`: contract test \`${code(t.test)}\` of ${md(t.contract)} ${md(t.verdict)}: ${mdc(parts.join(', '))}${t.reason ? ` — ${mdc(t.reason)}` : ''}`);
-    }
-    out.push('');
+    out.push('## Fidelity', '', ...fidelityMarkdown(r.fidelity), '');
   }
   if (r.faults.length) {
     out.push('## Injected faults', '');
@@ -174,4 +168,14 @@ export function commandLogLine(step: string, c: { command: string; status: strin
   const end = c.status === 'ok' ? 'exit 0' : c.status === 'exit' ? `exit ${c.code}` : c.status === 'timeout' ? 'timed out, killed' : c.status === 'cancelled' ? 'cancelled' : 'could not start';
   const tries = c.tries > 1 ? ` (${c.tries} tries)` : '';
   return `${step}: $ ${c.command} → ${end} after ${humanDuration(c.ms)}${tries}${c.stderrTail ? `; stderr: ${c.stderrTail.replace(/\s*\n\s*/g, ' ⏎ ')}` : ''}`;
+}
+
+/** A fidelity as Markdown list items: what was compared, then each verify step's test (the drill's report and a post-mortem). */
+export function fidelityMarkdown(f: Fidelity): string[] {
+  const out = fidelityLines(f).map((l) => `- ${mdc(l)}`);
+  for (const t of f.tests) {
+    const parts = [`${t.rowsWithinTolerance}/${t.rowsCompared} rows within tolerance`, ...(t.agreement ? [`${t.agreement.agree}/${t.agreement.of} labels agree`] : []), ...(t.maxAbsDelta ? [`max |Δ| ${fidelityNumber(t.maxAbsDelta.value)} (\`${t.maxAbsDelta.field}\` at \`${t.maxAbsDelta.key}\`)`] : [])];
+    out.push(`- \`${code(t.step)}\`: contract test \`${code(t.test)}\` of ${md(t.contract)} ${md(t.verdict)}: ${mdc(parts.join(', '))}${t.reason ? ` — ${mdc(t.reason)}` : ''}`);
+  }
+  return out;
 }

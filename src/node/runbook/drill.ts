@@ -159,7 +159,10 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
     message: t.message,
     ...(t.rule ? { rule: { ref: t.rule.ref, expr: t.rule.expr, ...(t.rule.for !== undefined ? { for: t.rule.for } : {}) } } : {}),
   }));
-  const detect = detectTiming(results, Date.now() - t0);
+  // a drill simulates the fired trigger's `for:` window; a rollback's trigger held in the real world
+  // before a person started it, so its detect is the evaluation alone
+  const evaluated = detectTiming(results, Date.now() - t0);
+  const detect = rollback ? { ...evaluated, simulatedMs: 0, ms: evaluated.evaluationMs } : evaluated;
   run.timings.detectMs = detect.ms;
   const plan = resolvePlan(value);
   const fidelity = new FidelityCollector();
@@ -330,7 +333,8 @@ function judge(j: Judged, run: Run, outcome: DrillReport['outcome'], happened: s
       return why ? { what: k, limitMs, actualMs: actual, met: false, notReached: why } : { what: k, limitMs, actualMs: actual, met: actual <= limitMs };
     });
   // windows.detect is checked like the scenario's detectWithin
-  if (j.detectWindow !== undefined && ms(j.detectWindow, -1) >= 0) {
+  // (not in a rollback: its fault was detected in the world before a person started it, so no run can time it)
+  if (j.detectWindow !== undefined && ms(j.detectWindow, -1) >= 0 && run.options.mode !== 'rollback') {
     const limitMs = ms(j.detectWindow);
     const why = notReached.detectWithin;
     expectations.push(why ? { what: 'windows.detect', limitMs, actualMs: timings.detectMs, met: false, notReached: why } : { what: 'windows.detect', limitMs, actualMs: timings.detectMs, met: timings.detectMs <= limitMs });
