@@ -25,6 +25,7 @@ export async function run(): Promise<void> {
     require('./contracts.test');
     require('./runbooks.test');
     require('./diffview.test');
+    require('./comms.test');
   }
   /* eslint-enable @typescript-eslint/no-require-imports */
   await new Promise<void>((resolve, reject) => {

@@ -6,7 +6,7 @@
 // loopback server of this test; a second copy is broken in ten ways so that
 // every kind of dry-run finding, with its place, is pinned too. What depends
 // on the clock or the machine is removed before the comparison, and only that:
-// durations (durationMs, timings, an expectation's actualMs), the server's
+// durations (durationMs, timings, an expectation's actualMs, a message's atMs), the server's
 // port and the temporary folder. A missing or different recording fails, and
 // the test says where (in a temporary folder) it wrote what it got.
 import * as assert from 'node:assert/strict';
@@ -44,7 +44,7 @@ function example(port: number, edits: Array<[string, string]> = []): string {
 
 /** The report without what depends on the clock, the port or the folder. */
 function stable(report: unknown, port: number, dir: string): unknown {
-  const drop = new Set(['durationMs', 'actualMs']);
+  const drop = new Set(['durationMs', 'actualMs', 'atMs']);
   const walk = (v: unknown, key?: string): unknown => {
     if (typeof v === 'string') return v.split(String(port)).join('PORT').split(dir).join('DIR');
     if (Array.isArray(v)) return v.map((x) => walk(x));

@@ -8,6 +8,7 @@
 // carrier). A finding's place is a link the caller makes (linkTo).
 import { formatDuration } from '../util/values';
 import { PHASES, type DrillReport, type DryRunReport, type Phase } from './report';
+import { messagesMarkdown, messagesText } from './comms';
 
 const TITLES: Record<Phase, string> = { detect: 'Detect', decide: 'Decide', execute: 'Execute', verify: 'Verify', close: 'Close', communicate: 'Communicate' };
 
@@ -45,6 +46,7 @@ export function drillText(r: DrillReport): string {
   lines.push(`  detect ${formatDuration(t.detectMs)}, decide ${formatDuration(t.decideMs)}, execute ${formatDuration(t.executeMs)}, verify ${formatDuration(t.verifyMs)}`);
   for (const e of r.expectations) lines.push(`  ${e.met ? '✓' : '✗'} ${e.what} ${formatDuration(e.limitMs)}: ${e.notReached ? `not measured — ${e.notReached}` : `took ${formatDuration(e.actualMs)}`}`);
   for (const f of r.faults) lines.push(`  ${f.reached ? '✓' : '✗'} injected ${f.fault} \`${f.target}\`: ${f.reached ? 'reached' : 'never reached'}`);
+  lines.push(...messagesText(r.messages ?? []));
   lines.push(r.verdict === 'cancelled' ? `CANCELLED${r.reason ? ` — ${r.reason}` : ''}` : `${r.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${r.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
   return lines.join('\n');
 }
@@ -142,6 +144,7 @@ export function drillMarkdown(r: DrillReport): string {
   for (const s of r.steps) out.push(`- \`${code(s.id)}\` (${md(s.kind)}): **${md(s.outcome)}** in ${md(duration(s.durationMs))}${s.message ? ` — ${mdc(s.message)}` : ''}`);
   out.push('');
   if (r.restored.length) out.push(`Restored (undone, newest first): ${r.restored.map((x) => `\`${code(x)}\``).join(', ')}`, '');
+  out.push(...messagesMarkdown(r.messages ?? [], md));
   return out.join('\n');
 }
 

@@ -24,8 +24,11 @@
 // `onProgress` hears the plan, each step's (and undo's) start and each result
 // as it happens, in the report's order (the editor's lenses show a drill as it
 // runs from it).
+// The `communication` messages are rendered on start (after the plan), each
+// result and the close, and sent only with `sendMessages` (comms.ts).
 import { capturedText, resolvePlan, templateValues } from '../../core/runbook/plan';
 import { withCaptures } from './capture';
+import { Communicator } from './comms';
 import { LineIndex } from '../../core/util/text';
 import { formatDuration } from '../../core/util/values';
 import { locate } from '../../core/yaml';
@@ -54,6 +57,8 @@ export interface DrillOptions {
   ask?: (role: string, stepId: string) => Promise<boolean>;
   /** Hears the drill as it goes (see DrillProgress); a listener that throws is ignored. */
   onProgress?: (e: DrillProgress) => void;
+  /** Post the `communication` messages to their webhooks (default false: a drill renders them and sends none). */
+  sendMessages?: boolean;
 }
 
 export type { DrillReport, DrillStep, DrillApproval, DrillFault, DrillExpectation } from '../../core/runbook/report';
@@ -79,6 +84,7 @@ function tell(options: DrillOptions, e: DrillProgress): void {
 function result(run: Run, step: DrillStep): void {
   run.steps.push(step);
   tell(run.options, { kind: 'result', step });
+  run.comms?.update(step, stepModule(step.kind)?.phase);
 }
 
 /** A drill as it goes: what the steps did, what can be undone, and the time of each phase. The report is judged from it. */
@@ -93,6 +99,7 @@ interface Run {
   /** The failStep and hangStep targets the drill got to. */
   reachedSteps: Set<string>;
   timings: { detectMs: number; decideMs: number; executeMs: number; verifyMs: number };
+  comms?: Communicator;
 }
 
 /** What the verdict is judged against: the scenario and what the drill found before the steps. */
@@ -142,7 +149,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   run.timings.detectMs = Date.now() - t0;
   const plan = resolvePlan(value);
   const judged: Judged = { rel, expect: obj(scenario.expect), plan, triggers, stepFaults };
-  if (!triggers.some((t) => t.fired)) return judge(judged, run, 'aborted', 'no trigger fired, so the rollback would not start', undefined);
+  if (!triggers.some((t) => t.fired)) return { ...judge(judged, run, 'aborted', 'no trigger fired, so the rollback would not start', undefined), messages: [] };
 
   if (plan.blocked.length) throw new DrillError(`steps ${plan.blocked.map((s) => `\`${s.id}\``).join(', ')} cannot be scheduled (a cycle or a missing step)`);
   const raws = Array.isArray(value.steps) ? value.steps : [];
@@ -160,6 +167,12 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   }
 
   tell(options, { kind: 'plan', steps: inputs.map((i) => ({ id: i.step.id, timeoutMs: i.timeoutMs })) });
+  const sum = (t: Run['timings']) => t.detectMs + t.decideMs + t.executeMs + t.verifyMs;
+  // run time: the real time since detect began, or more when the scenario simulated answer times
+  const clock = () => Math.max(Date.now() - t0, sum(run.timings));
+  const comms = (run.comms = new Communicator(value, { send: !!options.sendMessages, phase: 'drill', clock, state: () => ({ triggers, timings: run.timings }), source: { rel, text, root: analysis.parsed?.root } }));
+  comms.start();
+  const close = async (r: DrillReport): Promise<DrillReport> => ({ ...r, messages: await comms.close(r) });
   let stop: Stop | undefined;
   for (const input of inputs) {
     if (options.signal?.aborted) {
@@ -172,7 +185,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   }
   // a cancel that came while the last step finished still cancels the drill
   if (!stop && options.signal?.aborted) stop = { kind: 'cancelled', when: 'after' };
-  if (!stop) return judge(judged, run, 'restored', undefined, undefined);
+  if (!stop) return close(judge(judged, run, 'restored', undefined, undefined));
   // the rollback of the rollback: undo every completed step, newest first
   for (const u of [...run.undos].reverse()) {
     tell(options, { kind: 'start', id: u.id, phase: 'undo', timeoutMs: u.timeoutMs });
@@ -194,7 +207,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
         : stop.injected
           ? `step \`${stop.step}\` ${stop.message}`
           : `step \`${stop.step}\` failed, which the scenario did not inject: ${stop.message}`;
-  return judge(judged, run, stop.kind === 'cancelled' ? 'cancelled' : 'undone', `${what}; ${undoFailed ? 'an undo failed' : `undid ${run.restored.length ? run.restored.join(', ') : 'nothing'}`}`, stop);
+  return close(judge(judged, run, stop.kind === 'cancelled' ? 'cancelled' : 'undone', `${what}; ${undoFailed ? 'an undo failed' : `undid ${run.restored.length ? run.restored.join(', ') : 'nothing'}`}`, stop));
 }
 
 /**
