@@ -82,6 +82,7 @@ const DRY_RUN_HELP = `  dry-run <runbook>              Resolve the plan, run onl
 
 const DRILL_HELP = `  drill <runbook> --scenario <id> Run the rollback for real in the sandbox with the scenario's faults injected;
                                  undo completed steps when one fails; time detect, decide, execute, verify.
+                                 Renders the \`communication\` messages into the report and sends none.
     --verify-idempotent          run each mutating step do → do → undo → do, observing the runbook folder's
                                  files and the step's check: the step must be idempotent and reversible
     --format text|json           text (default) or the report as JSON

@@ -12,6 +12,7 @@ import {
   messageValues,
   nextDue,
   renderMessage,
+  staticMessageValues,
   webhookLabel,
   type MessageState,
   type RenderedMessage,
@@ -121,6 +122,12 @@ describe('communication messages (rendering)', () => {
     assert.match(renderMessage(internal, none), /^iris-rollback drill: fired none; slow 400 quiet,/);
   });
 
+  it('before the run (a dry-run): release and roles filled, what only the run knows left as written', () => {
+    const [customers, internal] = commsEntries(RUNBOOK);
+    assert.equal(renderMessage(customers!, staticMessageValues(RUNBOOK, 'dry-run')), 'iris-classifier is going back to 1.4.2 ({{event}}, {{verdict}}, {{outcome}}); ask Support lead at #support');
+    assert.match(renderMessage(internal!, staticMessageValues(RUNBOOK, 'dry-run')), /^iris-rollback dry-run: fired \{\{triggers\.fired\}\};/);
+  });
+
   it('fills the step that updated, with the phase it ran in', () => {
     const oncall = commsEntries(RUNBOOK)[2]!;
     const v = messageValues(RUNBOOK, {
@@ -208,7 +215,7 @@ describe('communication messages (rendering)', () => {
     ];
     assert.deepEqual(messagesText(ms), [
       '  messages: 2 rendered, 1 sent',
-      '    start → customers (status-page) at 30 ms: not sent: drill',
+      '    start → customers (status-page) at 30 ms: not sent: drill (webhook $STATUS_URL)',
       '      Going back to 1.4.2.',
       '    update repoint done → oncall at 2m2s: sent to webhook $ONCALL_URL (200)',
       '      step repoint done',
@@ -218,7 +225,7 @@ describe('communication messages (rendering)', () => {
       '',
       '2 rendered, 1 sent.',
       '',
-      '- **start** to customers (status\\-page) at 30 ms, not sent\\: drill: Going back to 1\\.4\\.2\\.',
+      '- **start** to customers (status\\-page) at 30 ms, not sent\\: drill \\(webhook $STATUS\\_URL\\): Going back to 1\\.4\\.2\\.',
       '- **update** repoint done to oncall at 2m2s, sent to webhook $ONCALL\\_URL \\(200\\): step repoint done',
       '',
     ]);

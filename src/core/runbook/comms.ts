@@ -122,6 +122,11 @@ export function firedText(t: DrillReport['triggers'][number]): string {
   return `${t.id}${t.value !== undefined ? ` (${t.metric} = ${t.value})` : ''}`;
 }
 
+/** What a message can be filled with before the run: the run's values and the roles (a dry-run leaves the rest as written). */
+export function staticMessageValues(runbook: Record<string, unknown>, phase: string): Record<string, unknown> {
+  return { ...templateValues(runbook, phase), roles: rolesOf(runbook) };
+}
+
 /** The values a message is filled from. */
 export function messageValues(runbook: Record<string, unknown>, s: MessageState): Record<string, unknown> {
   const t = s.timings;
@@ -146,8 +151,7 @@ export function messageValues(runbook: Record<string, unknown>, s: MessageState)
   };
   const verdict = s.report ? s.report.verdict.toUpperCase() : 'open';
   return {
-    ...templateValues(runbook, s.phase),
-    roles: rolesOf(runbook),
+    ...staticMessageValues(runbook, s.phase),
     triggers,
     timings: Object.fromEntries(TIMINGS.map((k) => [k, humanMs(ms[k])])),
     event: s.event,
@@ -247,7 +251,8 @@ function humanMs(ms: number): string {
 
 function delivery(m: RenderedMessage): string {
   if (m.sent) return `sent to ${m.to}${m.status !== undefined ? ` (${m.status})` : ''}`;
-  return `not sent: ${m.why ?? 'unknown'}`;
+  // a drill says where a run would post it
+  return `not sent: ${m.why ?? 'unknown'}${m.why === 'drill' && m.to ? ` (${m.to})` : ''}`;
 }
 
 function heading(m: RenderedMessage): string {
