@@ -82,8 +82,8 @@ describe('Communications in VS Code', function () {
       '',
       '2 rendered, 0 sent.',
       '',
-      `- **start** to customers at T, not sent\\: drill (webhook $RL\\_NO\\_SUCH\\_HOOK): ${esc('m is back on 1.4.2 (start, open); ask #support')}`,
-      `- **close** to customers at T, not sent\\: drill (webhook $RL\\_NO\\_SUCH\\_HOOK): ${esc('m is back on 1.4.2 (close, PASS); ask #support')}`,
+      `- **start** to customers at T, ${esc('not sent: drill (webhook $RL_NO_SUCH_HOOK)')}: ${esc('m is back on 1.4.2 (start, open); ask #support')}`,
+      `- **close** to customers at T, ${esc('not sent: drill (webhook $RL_NO_SUCH_HOOK)')}: ${esc('m is back on 1.4.2 (close, PASS); ask #support')}`,
     ]);
   });
 });

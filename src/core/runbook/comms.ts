@@ -14,7 +14,7 @@
 // `triggers.fired` and `triggers.<id>.*`, `timings.*`, `event`, `verdict` and
 // `outcome` (`open` until the close) and, only in an entry that fires on
 // `update` alone, `step.*` — so a rendered message never has a hole.
-import { formatDuration, parseDuration } from '../util/values';
+import { humanDuration as humanMs, parseDuration } from '../util/values';
 import { templateValues, renderTemplate } from './plan';
 import type { DrillReport, DrillStep, RenderedMessage } from './report';
 
@@ -83,9 +83,6 @@ export function commsEntries(runbook: Record<string, unknown>): CommsEntry[] {
 export function stepKnown(entry: Record<string, unknown>): boolean {
   return Array.isArray(entry.on) && entry.on.length === 1 && entry.on[0] === 'update' && entry.every === undefined;
 }
-
-/** The top-level names a communication template can use, beyond those of every template (TEMPLATE_ROOTS). */
-export const MESSAGE_ROOTS = ['roles', 'triggers', 'timings', 'event', 'verdict', 'outcome', 'step'] as const;
 
 const TIMINGS = ['detect', 'decide', 'execute', 'verify', 'restore', 'elapsed'] as const;
 const STEP_FIELDS = ['id', 'kind', 'phase', 'outcome', 'duration', 'message'] as const;
@@ -241,12 +238,6 @@ export function webhookLabel(w: WebhookRef): string {
   if ('env' in w) return `webhook $${w.env}`;
   const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)(.*)$/i.exec(w.url);
   return `webhook ${m ? `${m[1]}${m[2] && m[2] !== '/' ? '/…' : ''}` : '(not a URL)'}`;
-}
-
-function humanMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return formatDuration(Math.round(ms / 1000) * 1000);
 }
 
 function delivery(m: RenderedMessage): string {

@@ -6,18 +6,14 @@
 // for a narrow side preview: findings and steps are lists, not wide tables,
 // and every mark says its meaning in words (an emoji is never the only
 // carrier). A finding's place is a link the caller makes (linkTo).
-import { formatDuration } from '../util/values';
+import { formatDuration, humanDuration } from '../util/values';
 import { PHASES, type DrillReport, type DryRunReport, type Phase } from './report';
 import { messagesMarkdown, messagesText } from './comms';
 
 const TITLES: Record<Phase, string> = { detect: 'Detect', decide: 'Decide', execute: 'Execute', verify: 'Verify', close: 'Close', communicate: 'Communicate' };
 
-/** A measured time for people: `12 ms`, `1.2 s`, `2m30s`. */
-export function humanDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return formatDuration(Math.round(ms / 1000) * 1000);
-}
+/** A measured time for people (src/core/util/values.ts; messages use it too). */
+export { humanDuration };
 
 const duration = humanDuration;
 
