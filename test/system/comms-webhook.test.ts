@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { drill } from '../../src/node/runbook/drill';
+import { dryRun } from '../../src/node/runbook/dryrun';
 import { postWebhook } from '../../src/node/runbook/comms';
 import { runCliProcess } from '../unit/helpers';
 
@@ -302,6 +303,22 @@ describe('communication: messages to a loopback webhook', function () {
     const repointDone = received.find((x) => x.body.includes('repoint done'))!;
     // the first tick went out about 2 s before the 3 s step ended, not when it ended
     assert.ok(repointDone.at - ticks[0]!.at > 1000, `first tick ${repointDone.at - ticks[0]!.at} ms before the step's update`);
+  });
+
+  it('a dry-run: a notify step with its audience’s template fills the roles that template may use; Communicate lists each entry, what only the run knows as written', async () => {
+    const dir = sandbox();
+    const file = path.join(dir, 'r.runbook.yaml');
+    writeFileSync(file, runbook(port, dead).replace('    requires: [approve]\n', '    requires: [approve]\n  - id: tell\n    notify: customers\n    requires: [repoint]\n'));
+    const r = await dryRun(file, { workspace: dir });
+    assert.deepEqual(
+      r.steps.filter((s) => s.id === 'tell').map((s) => s.action),
+      ['would notify customers: "m back to 1.4.2 ({{event}}, {{verdict}}): #support"'],
+    );
+    assert.deepEqual(r.phases.communicate.slice(0, 2), [
+      'customers (commsLiaison, on start/close): "m back to 1.4.2 ({{event}}, {{verdict}}): #support"',
+      'oncall (decisionMaker, on update): "{{step.id}} {{step.outcome}} ({{step.phase}}); fired {{triggers.fired}}"',
+    ]);
+    assert.deepEqual(received, []);
   });
 
   it('a webhook that never answers: a failure after the timeout, naming the webhook and not its path', async () => {
