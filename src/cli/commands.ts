@@ -86,6 +86,7 @@ const DRILL_HELP = `  drill <runbook> --scenario <id> Run the rollback for real 
                                  undo completed steps when one fails; time detect (the triggers' for: windows,
                                  simulated), decide, execute, verify; after the restore, the verify steps'
                                  fidelity (rows within tolerance, label agreement, max |Δ| against the baseline).
+                                 Renders the \`communication\` messages into the report and sends none.
     --verify-idempotent          run each mutating step do → do → undo → do, observing the runbook folder's
                                  files and the step's check: the step must be idempotent and reversible
     --format text|json           text (default) or the report as JSON

@@ -27,6 +27,7 @@ export async function run(): Promise<void> {
     require('./rollback.test');
     require('./postmortems.test');
     require('./diffview.test');
+    require('./comms.test');
   }
   /* eslint-enable @typescript-eslint/no-require-imports */
   await new Promise<void>((resolve, reject) => {

@@ -36,7 +36,7 @@ describe('lint: references that must exist', () => {
           `${at('"of"')}: error unknown-flag-variant flag \`iris-v2\` in \`flags.flagd.json\` has no variant \`of\` — did you mean \`off\`? (its variants: \`on\`, \`off\`)`,
           `${at('technicalLaed')}: error undeclared-role role \`technicalLaed\` (step owner) is not declared under \`roles\` — did you mean \`technicalLead\`?`,
           `${at('parityy')}: error unknown-contract-test contract \`iris.contract.yaml\` has no test \`parityy\` — did you mean \`parity\`? (its tests: \`parity\`)`,
-          `${at('{{target.versoin}}')}: error unknown-placeholder \`{{target.versoin}}\` has no value — did you mean \`{{target.version}}\`? (a template can use \`metadata.*\`, \`current.*\`, \`target.*\` and \`phase\`)`,
+          `${at('{{target.versoin}}')}: error unknown-placeholder \`{{target.versoin}}\` has no value — did you mean \`{{target.version}}\`? (a message can use \`metadata.*\`, \`current.*\`, \`target.*\`, \`phase\`, \`roles.*\`, \`triggers.*\`, \`timings.*\`, \`event\`, \`verdict\` and \`outcome\`)`,
           `${at('p99_latency_msx')}: error unknown-metric drill scenario \`latency-spike\` injects metric \`p99_latency_msx\`, which is not in the metrics snapshot \`metrics/now.json\`: nothing collects it, so no trigger sees the fault — did you mean \`p99_latency_ms\`?`,
           `${at('drfit')}: error unknown-trigger \`abortOn\` names trigger \`drfit\`, which is not declared under \`triggers\` — did you mean \`drift\`?`,
           '',

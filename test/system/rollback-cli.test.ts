@@ -97,7 +97,9 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
 
   it('restores for real with --approve: each step printed as it starts and ends, the phases timed, the fired trigger with its value; exit 0; approval and rollback recorded', async () => {
     const dir = example();
-    const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana Lima']);
+    // a real rollback sends: the example's on-call entry posts each step's result to the webhook its variable names
+    process.env.IRIS_INCIDENT_WEBHOOK = `http://127.0.0.1:${port}/hook`;
+    const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana Lima']).finally(() => delete process.env.IRIS_INCIDENT_WEBHOOK);
     assert.equal(out.code, 0, out.stdout + out.stderr);
     assert.equal(out.stderr, '');
     assert.deepEqual(timeless(out.stdout).trimEnd().split('\n'), [
@@ -108,7 +110,7 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
       '✓ approve: decisionMaker (On-call ML lead, #ml-oncall) approved by Ana Lima (--approve)',
       '✓ approve approved in T',
       '▶ announce-start (timeout 1m) …',
-      '✓ announce-start done in T — rendered, not sent (drill)',
+      '✓ announce-start done in T — rendered, not sent: audience `internal` has no webhook under `to`',
       '▶ flag-off (timeout 30s) …',
       '✓ flag-off done in T — iris-v2: on → off',
       '▶ repoint (timeout 1m) …',
@@ -118,7 +120,7 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
       '▶ verify (timeout 5m) …',
       '✓ verify done in T — contract test parity passed',
       '▶ announce-done (timeout 1m) …',
-      '✓ announce-done done in T — rendered, not sent (drill)',
+      '✓ announce-done done in T — rendered, not sent: audience `customers` has no webhook under `to`',
       'Rollback of iris.runbook.yaml: iris-classifier 2.0.0 → iris-classifier 1.4.2',
       '  dry-run: READY',
       '  detect T: slow fired (p99_latency_ms = 400)',
@@ -130,7 +132,12 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     // every step ran for real, outside the sandbox (whose env points the alias script at another store): the example's own alias store, the flag file, the request
     assert.equal(read(dir, '.registry/iris/champion'), '1.4.2\n');
     assert.equal(JSON.parse(read(dir, 'flags.flagd.json')).flags['iris-v2'].defaultVariant, 'off');
-    assert.deepEqual(requests, ['PUT /admin/models/iris-classifier/pin {"version":"1.4.2"}']);
+    assert.deepEqual(requests.filter((r) => !r.startsWith('POST /hook ')), ['PUT /admin/models/iris-classifier/pin {"version":"1.4.2"}']);
+    const fired = 'fired: slow (p99_latency_ms = 400); questions to #serving';
+    assert.deepEqual(
+      requests.filter((r) => r.startsWith('POST /hook ')).map((r) => JSON.parse(r.slice('POST /hook '.length))),
+      [['approve', 'approved', 'decide'], ['announce-start', 'done', 'execute'], ['flag-off', 'done', 'execute'], ['repoint', 'done', 'execute'], ['pin-serving', 'done', 'execute'], ['verify', 'done', 'verify'], ['announce-done', 'done', 'execute']].map(([id, outcome, phase]) => ({ text: `iris-classifier-rollback: step ${id} ${outcome} (${phase}); ${fired}` })),
+    );
     const [approval, rollback, ...rest] = await records(dir);
     assert.equal(rest.length, 0);
     const { time: _t1, digest: d1, commit: _c1, user: u1, prev: _p1, ...a } = approval!;
@@ -142,7 +149,7 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     assert.deepEqual([(fidelity as { measured: boolean }).measured, (fidelity as { agreement: unknown }).agreement], [true, { agree: 150, of: 150, value: 1 }]);
     assert.deepEqual(expectations, []); // windows.detect is a drill's: a rollback starts after the detection
     assert.deepEqual(triggers, [{ id: 'slow', metric: 'p99_latency_ms', value: 400, message: 'p99_latency_ms is 400 > 250 (a single value, taken to hold for 5m): fires' }]);
-    assert.deepEqual(stepMessages, { 'announce-start': 'rendered, not sent (drill)', 'flag-off': 'iris-v2: on → off', verify: 'contract test parity passed', 'announce-done': 'rendered, not sent (drill)' });
+    assert.deepEqual(stepMessages, { 'announce-start': 'rendered, not sent: audience `internal` has no webhook under `to`', 'flag-off': 'iris-v2: on → off', verify: 'contract test parity passed', 'announce-done': 'rendered, not sent: audience `customers` has no webhook under `to`' });
     assert.equal(d1, d2);
     assert.equal(u1, u2);
     assert.deepEqual(r, {

@@ -7,7 +7,7 @@
 // every kind of dry-run finding, with its place, is pinned too. What depends
 // on the clock or the machine is removed before the comparison, and only that:
 // durations (durationMs, timings, an expectation's actualMs, a drill's detect
-// evaluation), the server's
+// evaluation, a message's atMs), the server's
 // port and the temporary folder. A missing or different recording fails, and
 // the test says where (in a temporary folder) it wrote what it got.
 import * as assert from 'node:assert/strict';
@@ -46,7 +46,7 @@ function example(port: number, edits: Array<[string, string]> = []): string {
 /** The report without what depends on the clock, the port or the folder. */
 function stable(report: unknown, port: number, dir: string): unknown {
   // a drill's detect: its trigger and simulated for: window stay, the measured evaluation goes
-  const drop = new Set(['durationMs', 'actualMs', 'evaluationMs']);
+  const drop = new Set(['durationMs', 'actualMs', 'evaluationMs', 'atMs']);
   const walk = (v: unknown, key?: string): unknown => {
     if (typeof v === 'string') return v.split(String(port)).join('PORT').split(dir).join('DIR');
     if (Array.isArray(v)) return v.map((x) => walk(x));

@@ -168,14 +168,14 @@ describe('lint: references that must exist', () => {
         range: rangeOfText(t, '{{target.versoin}}'),
         severity: 'error',
         code: 'unknown-placeholder',
-        message: '`{{target.versoin}}` has no value — did you mean `{{target.version}}`? (a template can use `metadata.*`, `current.*`, `target.*` and `phase`)',
+        message: '`{{target.versoin}}` has no value — did you mean `{{target.version}}`? (a message can use `metadata.*`, `current.*`, `target.*`, `phase`, `roles.*`, `triggers.*`, `timings.*`, `event`, `verdict` and `outcome`)',
         fixes: ['Change to `{{target.version}}`: {{target.version}}'],
       },
       {
         range: rangeOfText(t, '{{nope}}'),
         severity: 'error',
         code: 'unknown-placeholder',
-        message: '`{{nope}}` has no value (a template can use `metadata.*`, `current.*`, `target.*` and `phase`)',
+        message: '`{{nope}}` has no value (a message can use `metadata.*`, `current.*`, `target.*`, `phase`, `roles.*`, `triggers.*`, `timings.*`, `event`, `verdict` and `outcome`)',
       },
     ]);
   });

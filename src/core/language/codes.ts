@@ -46,6 +46,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'unknown-flag-variant': 'A flag change sets a variant the flag does not have in the flagd file.',
   'invalid-flag-file': 'The flagd file a flag change names is not valid JSON.',
   'unknown-placeholder': 'A `{{placeholder}}` in a template or request names no value the run fills in.',
+  'webhook-literal': "A `communication` entry's `to.webhook` is a URL written in the runbook (an incoming webhook's URL is its credential): read it from an environment variable, `webhook: { env: NAME }`.",
   'invalid-metrics-file': 'The metrics snapshot file is not valid JSON.',
   'missing-file': 'A referenced file does not exist.',
   'invalid-schema': "A JSON Schema the document names (a contract's input or output schema, a runbook's state schema) cannot be used: it is not valid JSON or YAML, cannot be compiled, declares an unknown dialect, or has a `$ref` that cannot be resolved inside the workspace.",

@@ -6,19 +6,16 @@
 // for a narrow side preview: findings and steps are lists, not wide tables,
 // and every mark says its meaning in words (an emoji is never the only
 // carrier). A finding's place is a link the caller makes (linkTo).
-import { formatDuration } from '../util/values';
+import { formatDuration, humanDuration } from '../util/values';
 import { PHASES, type DrillReport, type DryRunReport, type Phase } from './report';
 import { detectText } from './detect';
 import { fidelityLines, fidelityNumber, type Fidelity } from './fidelity';
+import { messagesMarkdown, messagesText } from './comms';
 
 const TITLES: Record<Phase, string> = { detect: 'Detect', decide: 'Decide', execute: 'Execute', verify: 'Verify', close: 'Close', communicate: 'Communicate' };
 
-/** A measured time for people: `12 ms`, `1.2 s`, `2m30s`. */
-export function humanDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return formatDuration(Math.round(ms / 1000) * 1000);
-}
+/** A measured time for people (src/core/util/values.ts; messages use it too). */
+export { humanDuration };
 
 const duration = humanDuration;
 
@@ -50,6 +47,7 @@ export function drillText(r: DrillReport): string {
   if (r.fidelity) for (const l of fidelityLines(r.fidelity)) lines.push(`  ${l}`);
   for (const e of r.fidelity?.expectations ?? []) lines.push(`  ${e.met ? '✓' : '✗'} ${e.message}`);
   for (const f of r.faults) lines.push(`  ${f.reached ? '✓' : '✗'} injected ${f.fault} \`${f.target}\`: ${f.reached ? 'reached' : 'never reached'}`);
+  lines.push(...messagesText(r.messages ?? []));
   lines.push(r.verdict === 'cancelled' ? `CANCELLED${r.reason ? ` — ${r.reason}` : ''}` : `${r.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${r.outcome}${r.reason ? ` — ${r.reason}` : ''}`);
   return lines.join('\n');
 }
@@ -152,6 +150,7 @@ export function drillMarkdown(r: DrillReport): string {
   for (const s of r.steps) out.push(`- \`${code(s.id)}\` (${md(s.kind)}): **${md(s.outcome)}** in ${md(duration(s.durationMs))}${s.message ? ` — ${mdc(s.message)}` : ''}`);
   out.push('');
   if (r.restored.length) out.push(`Restored (undone, newest first): ${r.restored.map((x) => `\`${code(x)}\``).join(', ')}`, '');
+  out.push(...messagesMarkdown(r.messages ?? [], md));
   return out.join('\n');
 }
 

@@ -116,6 +116,29 @@ export interface DrillReport {
   fidelity?: Fidelity;
   /** How detectMs was reached: the first trigger's for: window (simulated) + the evaluation (src/core/runbook/detect.ts). */
   detect?: DetectTiming;
+  /** The `communication` messages the run rendered, in the order they fired, each sent or not and why (src/core/runbook/comms.ts). */
+  messages?: RenderedMessage[];
+}
+
+/** One message a run rendered (src/core/runbook/comms.ts), and whether and where it went. */
+export interface RenderedMessage {
+  audience: string;
+  owner: string;
+  event: 'start' | 'update' | 'close' | 'every';
+  /** The step whose result an `update` tells, and that result (`done`, `undone`, ...). */
+  step?: string;
+  stepOutcome?: string;
+  channel?: string;
+  /** Run time (since detect began, with the scenario's simulated answer times) when it fired, in ms. */
+  atMs: number;
+  text: string;
+  sent: boolean;
+  /** Not sent: why (`drill`, no webhook); a failed send: what failed, located at the entry's `to` (file:line:col). */
+  why?: string;
+  /** Where it went or would have gone, without the secret: `webhook $SLACK_URL`, `webhook https://hooks.example.com/…`. */
+  to?: string;
+  /** The webhook's answer status, when it answered. */
+  status?: number;
 }
 
 /**

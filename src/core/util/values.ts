@@ -52,6 +52,13 @@ export function formatDuration(ms: number): string {
   return parts.join('');
 }
 
+/** A measured time for people: `12 ms`, `1.2 s`, `2m30s`. */
+export function humanDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return formatDuration(Math.round(ms / 1000) * 1000);
+}
+
 export type Operator = '>' | '>=' | '<' | '<=' | '==' | '!=';
 export const OPERATORS: Operator[] = ['>=', '<=', '==', '!=', '>', '<'];
 

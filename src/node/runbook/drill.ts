@@ -34,8 +34,11 @@
 // the verify steps' contract tests make the drill's fidelity (rows within
 // tolerance, label agreement, max |Δ|: ./fidelity.ts), which a scenario's
 // `expect.fidelity` may require; an unmeasured fidelity meets no requirement.
+// The `communication` messages are rendered on start (after the plan), each
+// result and the close, and sent only with `sendMessages` (comms.ts).
 import { capturedText, resolvePlan, templateValues } from '../../core/runbook/plan';
 import { withCaptures } from './capture';
+import { Communicator } from './comms';
 import { LineIndex } from '../../core/util/text';
 import { formatDuration } from '../../core/util/values';
 import { locate } from '../../core/yaml';
@@ -69,6 +72,8 @@ export interface DrillOptions {
   ask?: (role: string, stepId: string) => Promise<GateReply>;
   /** Hears the drill as it goes (see DrillProgress); a listener that throws is ignored. */
   onProgress?: (e: DrillProgress) => void;
+  /** Post the `communication` messages to their webhooks (default false: a drill renders them and sends none). */
+  sendMessages?: boolean;
 }
 
 export type { DrillReport, DrillStep, DrillApproval, DrillFault, DrillExpectation } from '../../core/runbook/report';
@@ -94,6 +99,7 @@ function tell(options: DrillOptions, e: DrillProgress): void {
 function result(run: Run, step: DrillStep): void {
   run.steps.push(step);
   tell(run.options, { kind: 'result', step });
+  run.comms?.update(step, stepModule(step.kind)?.phase);
 }
 
 /** A drill as it goes: what the steps did, what can be undone, and the time of each phase. The report is judged from it. */
@@ -108,6 +114,7 @@ interface Run {
   /** The failStep and hangStep targets the drill got to. */
   reachedSteps: Set<string>;
   timings: { detectMs: number; decideMs: number; executeMs: number; verifyMs: number };
+  comms?: Communicator;
 }
 
 /** What the verdict is judged against: the scenario and what the drill found before the steps. */
@@ -144,7 +151,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, ...(rollback ? {} : (obj(obj(drills.sandbox).env) as Record<string, string>)) };
   const forcedEnv: Record<string, string> = rollback ? {} : { ROLLBACK_LENS_DRILL: '1', ROLLBACK_LENS_SCENARIO: options.scenario ?? '' };
   const values = templateValues(value, rollback ? 'rollback' : 'drill');
-  const ctx: DrillContext = { dir, workspace: options.workspace, values, unavailable, approvals: scenario.approvals, ...(options.formats === false ? { formats: false } : {}), ...(options.ask ? { ask: options.ask } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+  const ctx: DrillContext = { dir, value, workspace: options.workspace, values, unavailable, approvals: scenario.approvals, ...(options.formats === false ? { formats: false } : {}), ...(options.ask ? { ask: options.ask } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   const run: Run = { ctx, options, inject, steps: [], undos: [], restored: [], given: [], reachedSteps: new Set(), timings: { detectMs: 0, decideMs: 0, executeMs: 0, verifyMs: 0 } };
 
   // detect: the triggers against injected (or real) metrics
@@ -169,7 +176,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   ctx.verified = fidelity.verified;
   const detectWindow = typeof obj(value.windows).detect === 'string' ? String(obj(value.windows).detect) : undefined;
   const judged: Judged = { rel, expect: obj(scenario.expect), plan, triggers, stepFaults, detect, fidelity, detectWindow };
-  if (!rollback && !triggers.some((t) => t.fired)) return judge(judged, run, 'aborted', 'no trigger fired, so the rollback would not start', undefined);
+  if (!rollback && !triggers.some((t) => t.fired)) return { ...judge(judged, run, 'aborted', 'no trigger fired, so the rollback would not start', undefined), messages: [] };
 
   if (plan.blocked.length) throw new DrillError(`steps ${plan.blocked.map((s) => `\`${s.id}\``).join(', ')} cannot be scheduled (a cycle or a missing step)`);
   const raws = Array.isArray(value.steps) ? value.steps : [];
@@ -187,6 +194,13 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   }
 
   tell(options, { kind: 'plan', steps: inputs.map((i) => ({ id: i.step.id, timeoutMs: i.timeoutMs })) });
+  const sum = (t: Run['timings']) => t.detectMs + t.decideMs + t.executeMs + t.verifyMs;
+  // run time: the real time since detect began, or more when the scenario simulated answer times
+  const clock = () => Math.max(Date.now() - t0, sum(run.timings));
+  const comms = (run.comms = new Communicator(value, { send: !!options.sendMessages, phase: options.mode ?? 'drill', clock, state: () => ({ triggers, timings: run.timings }), source: { rel, text, root: analysis.parsed?.root } }));
+  comms.start();
+  ctx.notify = (step, audience, text) => comms.notify(step, audience, text);
+  const close = async (r: DrillReport): Promise<DrillReport> => ({ ...r, messages: await comms.close(r) });
   let stop: Stop | undefined;
   for (const input of inputs) {
     if (options.signal?.aborted) {
@@ -199,7 +213,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   }
   // a cancel that came while the last step finished still cancels the drill
   if (!stop && options.signal?.aborted) stop = { kind: 'cancelled', when: 'after' };
-  if (!stop) return judge(judged, run, 'restored', undefined, undefined);
+  if (!stop) return close(judge(judged, run, 'restored', undefined, undefined));
   // the rollback of the rollback: undo every completed step, newest first
   for (const u of [...run.undos].reverse()) {
     tell(options, { kind: 'start', id: u.id, phase: 'undo', timeoutMs: u.timeoutMs });
@@ -221,7 +235,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
         : stop.injected
           ? `step \`${stop.step}\` ${stop.message}`
           : `step \`${stop.step}\` failed${rollback ? '' : ', which the scenario did not inject'}: ${stop.message}`;
-  return judge(judged, run, stop.kind === 'cancelled' ? 'cancelled' : 'undone', `${what}; ${undoFailed ? 'an undo failed' : `undid ${run.restored.length ? run.restored.join(', ') : 'nothing'}`}`, stop);
+  return close(judge(judged, run, stop.kind === 'cancelled' ? 'cancelled' : 'undone', `${what}; ${undoFailed ? 'an undo failed' : `undid ${run.restored.length ? run.restored.join(', ') : 'nothing'}`}`, stop));
 }
 
 /**

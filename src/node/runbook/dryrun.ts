@@ -16,6 +16,7 @@ import { loadSchema, schemaProblem } from '../../core/contract/schemas';
 import { semanticDiagnostics } from '../../core/language/analysis';
 import { compareContracts, loadContractVersion } from '../../core/contract/compat';
 import { capturedText, renderDeep, renderTemplate, resolvePlan, templateValues } from '../../core/runbook/plan';
+import { staticMessageValues } from '../../core/runbook/comms';
 import { CaptureError, withCaptures } from './capture';
 import { detectWorstCase, detectWorstText } from '../../core/runbook/detect';
 import { planTriggers } from '../../core/runbook/triggers';
@@ -195,7 +196,8 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   }
   for (const c of (Array.isArray(value.communication) ? value.communication : []).map(obj)) {
     if (typeof c.template !== 'string') continue;
-    const r = renderTemplate(c.template, values);
+    // the roles are known now; what only the run knows (triggers, timings, the step) stays as written
+    const r = renderTemplate(c.template, staticMessageValues(value, 'dry-run'));
     phases.communicate.push(`${String(c.audience)} (${String(c.owner ?? '')}, on ${Array.isArray(c.on) ? c.on.join('/') : 'start/update/close'}): "${r.text.trim()}"`);
   }
 

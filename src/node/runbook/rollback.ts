@@ -67,7 +67,7 @@ export async function rollback(file: string, options: RollbackOptions): Promise<
   onDryRun?.(dry);
   if (dry.verdict !== 'ready' && force === undefined) throw new RollbackRefused(dry, blocking);
   const plan = await rollbackPlan(file);
-  const { scenario: _none, ...report } = await drill(file, { ...drillOptions, mode: 'rollback' });
+  const { scenario: _none, ...report } = await drill(file, { sendMessages: true, ...drillOptions, mode: 'rollback' });
   return {
     ...report,
     mode: 'rollback',

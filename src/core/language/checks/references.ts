@@ -2,12 +2,15 @@
 // verify's contract test (in that contract), a drill's failStep/hangStep (in
 // `steps`), a flag and its variant (in the flagd file), a `{{placeholder}}`
 // (in what the renderers fill, `templateValues`, and in a step, the names its
-// `capture` declares), and the trigger ids that
+// `capture` declares; in a `communication` template, what a message is filled
+// from, `messageShape` of src/core/runbook/comms.ts), and the trigger ids that
 // reintroduction names (in `triggers`). Every finding is on the offending
 // value and names what exists instead. Files come through the host; one that
 // is missing or outside the workspace is reported by the file check, not here.
 import { resolveWorkspacePath } from '../../util/path';
 import { CAPTURED_ROOT, captureNamesOf, TEMPLATE_ROOTS, templateValues, unfilledPlaceholders } from '../../runbook/plan';
+import { messageShape, shapeHint } from '../../runbook/comms';
+import { checkComms } from './comms';
 import { suggest } from '../schemaErrors';
 import type { Diagnostic, Span } from '../../types';
 import { parseYaml, type PathSegment } from '../../yaml';
@@ -15,7 +18,7 @@ import { asArray, asObject, asString, changeTo, diag, valueAt, type CheckContext
 
 export async function checkReferences(ctx: CheckContext): Promise<Diagnostic[]> {
   const [tests, flags] = await Promise.all([checkContractTests(ctx), checkFlags(ctx)]);
-  return [...tests, ...checkDrillSteps(ctx), ...flags, ...checkPlaceholders(ctx), ...checkTriggerRefs(ctx)];
+  return [...tests, ...checkDrillSteps(ctx), ...flags, ...checkPlaceholders(ctx), ...checkTriggerRefs(ctx), ...checkComms(ctx)];
 }
 
 const list = (names: readonly string[]): string => names.map((n) => `\`${n}\``).join(', ');
@@ -149,8 +152,8 @@ function valueOf(value: unknown, path: readonly PathSegment[]): unknown {
  * (`{{captured.<name>}}`); a capture's own request is sent before any is
  * read, so it has `inCapture` and can use none.
  */
-function templates(value: Record<string, unknown>): Array<{ path: PathSegment[]; text: string; step?: { id: string; captures: string[] }; inCapture?: boolean }> {
-  const out: Array<{ path: PathSegment[]; text: string; step?: { id: string; captures: string[] }; inCapture?: boolean }> = [];
+function templates(value: Record<string, unknown>): Array<{ path: PathSegment[]; text: string; step?: { id: string; captures: string[] }; inCapture?: boolean; comms?: number }> {
+  const out: Array<{ path: PathSegment[]; text: string; step?: { id: string; captures: string[] }; inCapture?: boolean; comms?: number }> = [];
   const deep = (v: unknown, path: PathSegment[], step?: { id: string; captures: string[] }, inCapture?: boolean): void => {
     if (typeof v === 'string') out.push({ path, text: v, ...(step ? { step } : {}), ...(inCapture ? { inCapture } : {}) });
     else if (Array.isArray(v)) v.forEach((x, i) => deep(x, [...path, i], step, inCapture));
@@ -168,7 +171,7 @@ function templates(value: Record<string, unknown>): Array<{ path: PathSegment[];
   });
   asArray(value.communication).forEach((c, i) => {
     const template = asString(asObject(c).template);
-    if (template !== undefined) out.push({ path: ['communication', i, 'template'], text: template });
+    if (template !== undefined) out.push({ path: ['communication', i, 'template'], text: template, comms: i });
   });
   return out;
 }
@@ -194,16 +197,20 @@ function checkPlaceholders(ctx: CheckContext): Diagnostic[] {
   for (const t of templates(ctx.value)) {
     // inside a step, `captured.<name>` is each value its capture reads (a stand-in here: only the names matter)
     const captures = t.step && !t.inCapture ? t.step.captures : [];
-    const here = captures.length ? { ...values, [CAPTURED_ROOT]: Object.fromEntries(captures.map((c) => [c, ''])) } : values;
+    // a communication template: what a message is filled from (comms.ts)
+    const comms = t.comms !== undefined ? messageShape(ctx.value, t.comms) : undefined;
+    const here = comms ?? (captures.length ? { ...values, [CAPTURED_ROOT]: Object.fromEntries(captures.map((c) => [c, ''])) } : values);
     for (const p of unfilledPlaceholders(t.text, here)) {
       // `{{target.version}}` with no `release.target` at all: the schema already says what is missing
       const root = p.name.split('.')[0]!;
       if ((TEMPLATE_ROOTS as readonly string[]).includes(root) && root !== 'phase' && Object.keys(asObject(values[root])).length === 0) continue;
       const span = placeholderSpan(ctx.text, valueAt(ctx, t.path), t.text, p);
       const isCapture = root === CAPTURED_ROOT;
-      const guess = suggest(p.name, isCapture ? captures.map((c) => `${CAPTURED_ROOT}.${c}`) : names);
-      const why = !isCapture
-        ? can
+      const guess = suggest(p.name, isCapture ? captures.map((c) => `${CAPTURED_ROOT}.${c}`) : comms ? reachable(comms) : names);
+      const why = comms
+        ? shapeHint(asObject(asArray(ctx.value.communication)[t.comms!]), p.name)
+        : !isCapture
+          ? can
         : t.inCapture
           ? "(a capture's request is sent before any capture is read, so it cannot use `captured.*`)"
           : !t.step

@@ -56,6 +56,8 @@ export interface DryRunStep {
 
 export interface DrillContext {
   dir: string;
+  /** The runbook, parsed. */
+  value: Record<string, unknown>;
   workspace: string;
   values: Record<string, unknown>;
   unavailable: Unavailable;
@@ -66,6 +68,8 @@ export interface DrillContext {
   /** Check `format` keywords in the schemas of the contracts a verify step tests (default true). */
   formats?: boolean;
   signal?: AbortSignal;
+  /** A notify step's rendered message, kept with the run's messages and sent in a run that sends; says where it went (../comms.ts). */
+  notify?: (step: string, audience: string, text: string) => Promise<string>;
   /** Hears each verify step's contract test report, passed or failed (the drill's fidelity: ../fidelity.ts). */
   verified?: (step: string, contract: string, report: TestReport) => void;
 }
