@@ -15,6 +15,7 @@ import { compatCommand } from './compat';
 import { drillCommand } from './drill';
 import { dryRunCommand } from './dryrun';
 import type { CliIO } from './io';
+import { reintroduceCommand } from './reintroduce';
 import { signOffCommand } from './signoff';
 import { testCommand } from './test';
 import { validateCommand } from './validate';
@@ -87,6 +88,17 @@ const DRILL_HELP = `  drill <runbook> --scenario <id> Run the rollback for real 
     --format text|json           text (default) or the report as JSON
     --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)
     --no-formats                 do not check \`format\` keywords in the schemas of the contracts verify steps test`;
+
+const REINTRODUCE_HELP = `  reintroduce <runbook>          Walk reintroduction.stages: set each stage's flagd fractional split, wait its
+                                 hold, evaluate its checks and the abortOn triggers; on a breach put traffic
+                                 back to the previous stage's split and stop. Exit 0 completed, 1 stopped, 2 error.
+    --dry-run                    show the stage plan (percent, hold, checks, abort triggers, approvals, flag edit)
+    --scenario <id>              rehearse a drill scenario: holds not waited, its inject.reintroduction breach
+                                 injected, its expect.reintroduction (completed, aborted-at-N) the verdict
+    --approve <role=name>        approve a stage's gate for a role, recorded as given by flag (repeatable)
+    --format text|json           text (default) or the report as JSON
+    --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)
+    --no-formats                 do not check \`format\` keywords in the schemas of the contracts verify checks test`;
 
 const SIGN_OFF_HELP = `  sign-off <runbook> --role <r>  Record in the audit log that role <r> (one of closure.signOff) signs off
                                  the rollback's closure. Exit 0 recorded, 2 usage or I/O error.
@@ -182,6 +194,20 @@ export const COMMANDS: readonly Command[] = [
     help: DRILL_HELP,
     usage: usageOf('drill <runbook> --scenario <id> [options]', DRILL_HELP),
     run: drillCommand,
+  }),
+  command({
+    name: 'reintroduce',
+    options: {
+      scenario: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      approve: { type: 'string', multiple: true },
+      format: { type: 'string', default: 'text' },
+      workspace: { type: 'string' },
+      'no-formats': { type: 'boolean' },
+    },
+    help: REINTRODUCE_HELP,
+    usage: usageOf('reintroduce <runbook> [options]', REINTRODUCE_HELP),
+    run: reintroduceCommand,
   }),
   command({
     name: 'sign-off',
