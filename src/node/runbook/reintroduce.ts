@@ -117,15 +117,16 @@ interface Written {
 export async function reintroduce(file: string, options: ReintroduceOptions): Promise<ReintroductionReport> {
   const { rel, dir, index, analysis, value } = await loadDocument(file, 'RollbackRunbook', { workspace: options.workspace });
   const plan = stagePlan(value);
-  const where = (p: (string | number)[]): string => {
+  /** `file:line:col` of the key at `p` (`value`: of its value). */
+  const where = (p: (string | number)[], value = false): string => {
     const l = locate(analysis.parsed!.root, p);
-    const n = l.pair?.key ?? l.node;
+    const n = value ? (l.node ?? l.pair?.key) : (l.pair?.key ?? l.node);
     const at = n ? index.positionAt(n.start) : undefined;
     return `${rel}${at ? `:${at.line + 1}:${at.character + 1}` : ''}`;
   };
   if (!plan) throw new ReintroductionError(`${rel} has no \`reintroduction\``);
   const problem = stageProblems(value)[0];
-  if (problem) throw new ReintroductionError(`${where(problem.path)}: ${problem.message}`);
+  if (problem) throw new ReintroductionError(`${where(problem.path, !problem.key)}: ${problem.message}`);
   const flag = plan.flag!;
 
   // a drill scenario: its breach, its approvals, its expectation
