@@ -233,6 +233,28 @@ describe('rollback-lens reintroduce (real process, real files)', function () {
     assert.ok(readFileSync(path.join(dir, 'flags.flagd.json')).equals(before));
   });
 
+  it('the dry-run command\'s report carries the stage plan; a flag with a targeting rule of its own is a warning at reintroduction.flag', () => {
+    const dir = workspace();
+    const ok = runCliProcess(dir, ['dry-run', 'reintro.runbook.yaml', '--format', 'json']);
+    const report = JSON.parse(ok.stdout) as { reintroduction: { stages: Array<{ stage: number; percent: number; hold?: string; checks: string[]; approve: string[]; edit: string }> } };
+    assert.deepEqual(report.reintroduction.stages, [
+      { stage: 1, percent: 10, hold: '2s', checks: ['trigger errors stays quiet'], approve: [], edit: 'flags.iris-v2.targeting (not set) → { "fractional": [["on", 10], ["off", 90]] }' },
+      { stage: 2, percent: 50, hold: '2s', checks: ['error_rate < 0.02'], approve: [], edit: 'flags.iris-v2.targeting { "fractional": [["on", 10], ["off", 90]] } → { "fractional": [["on", 50], ["off", 50]] }' },
+      { stage: 3, percent: 100, checks: [], approve: ['decisionMaker (On-call ML lead, #ml-oncall)'], edit: 'flags.iris-v2.targeting { "fractional": [["on", 50], ["off", 50]] } → { "fractional": [["on", 100], ["off", 0]] }' },
+    ]);
+    assert.equal(readFileSync(path.join(dir, 'flags.flagd.json'), 'utf8'), FLAGS);
+    writeFileSync(path.join(dir, 'flags.flagd.json'), FLAGS.replace('"defaultVariant": "off"', '"defaultVariant": "off",\n      "targeting": { "if": [true, "on", "off"] }'));
+    const r = runCliProcess(dir, ['dry-run', 'reintro.runbook.yaml']);
+    const text = runbook(STAGES);
+    const upTo = text.slice(0, text.indexOf('  flag: { file: flags.flagd.json') + 2).split('\n');
+    assert.ok(
+      r.stdout.includes(
+        `  reintro.runbook.yaml:${upTo.length}:${upTo[upTo.length - 1]!.length + 1}: warning reintroduction-unplannable reintroduction: stage 1: flag \`iris-v2\` in \`flags.flagd.json\` has a targeting rule of its own ({ "if": [true, "on", "off"] }); a stage would replace it, so it is left untouched\n`,
+      ),
+      r.stdout,
+    );
+  });
+
   it("the example's drill scenario: the injected breach at stage 2 aborts it as expected, holds not waited, the flag file as before", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rl-reintro-example-'));
     cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes('.rollback-lens') && !src.includes('.registry') });

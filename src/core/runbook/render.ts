@@ -8,6 +8,7 @@
 // carrier). A finding's place is a link the caller makes (linkTo).
 import { formatDuration } from '../util/values';
 import { PHASES, type DrillReport, type DryRunReport, type Phase } from './report';
+import { stagePlanText } from './stages';
 
 const TITLES: Record<Phase, string> = { detect: 'Detect', decide: 'Decide', execute: 'Execute', verify: 'Verify', close: 'Close', communicate: 'Communicate' };
 
@@ -27,6 +28,7 @@ export function dryRunText(r: DryRunReport): string {
     lines.push(`${TITLES[phase]}:`);
     for (const p of r.phases[phase]) lines.push(`  ${p}`);
   }
+  if (r.reintroduction) lines.push('Reintroduction (stage plan):', ...stagePlanText(r.reintroduction).map((l) => `  ${l}`));
   const w = r.worstCase;
   lines.push(`Worst case: ${formatDuration(w.ms)}${w.path.length ? ` (${w.path.join(' → ')})` : ''}${w.restoreMs !== undefined ? `; windows.restore ${formatDuration(w.restoreMs)}` : ''}`);
   if (r.findings.length) {
@@ -109,6 +111,11 @@ export function dryRunMarkdown(r: DryRunReport, linkTo: LinkTo = () => undefined
     if (!r.phases[phase].length) continue;
     out.push(`## ${TITLES[phase]}`, '');
     for (const p of r.phases[phase]) out.push(`- ${mdc(p)}`);
+    out.push('');
+  }
+  if (r.reintroduction) {
+    out.push('## Reintroduction', '');
+    for (const l of stagePlanText(r.reintroduction)) out.push(l.startsWith('  ') ? `  - ${mdc(l.trim())}` : `- ${mdc(l)}`);
     out.push('');
   }
   return out.join('\n');

@@ -7,6 +7,7 @@
 // with whether the drill reached it, and an expectation of a phase that never
 // ran is not met (it says why it was not measured).
 
+import type { StagePlanReport } from './stages';
 import type { Span } from '../types';
 
 export type Phase = 'detect' | 'decide' | 'execute' | 'verify' | 'close' | 'communicate';
@@ -45,6 +46,8 @@ export interface DryRunReport {
   steps: StepResult[];
   findings: Finding[];
   worstCase: { ms: number; path: string[]; restoreMs?: number; decideMs?: number };
+  /** The staged reintroduction's plan, with each stage's flag edit (src/core/runbook/stages.ts); absent without `reintroduction`. */
+  reintroduction?: StagePlanReport;
 }
 
 export interface DrillStep {
