@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { editFractional } from '../../src/core/runbook/stages';
+import { editFractional } from '../../src/core/runbook/fractional';
 import { readAuditLog } from '../../src/node/audit';
 import { cliBundle, runCliProcess } from '../unit/helpers';
 

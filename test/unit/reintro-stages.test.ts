@@ -5,7 +5,8 @@
 // each at the exact key, ranges derived from the text.
 import * as assert from 'node:assert/strict';
 import { parseDocument } from 'yaml';
-import { editFractional, fractionalText, restoreTargeting, stagePlan, stageLine, describeTargetingEdit } from '../../src/core/runbook/stages';
+import { describeTargetingEdit, editFractional, fractionalText, restoreTargeting } from '../../src/core/runbook/fractional';
+import { stageLine, stagePlan } from '../../src/core/runbook/stages';
 import { CLEAN_FILES, CLEAN_RUNBOOK, rangeIn, setup, showAll, type Range, type Shown } from './helpers';
 
 const FLAGS = CLEAN_FILES.get('flags.flagd.json')!;

@@ -23,12 +23,10 @@
 import { promises as fs } from 'node:fs';
 import { compare, formatDuration, parseComparison } from '../../core/util/values';
 import { locate } from '../../core/yaml';
+import { describeTargetingEdit, editFractional, restoreTargeting } from '../../core/runbook/fractional';
 import {
-  describeTargetingEdit,
-  editFractional,
   holdsText,
   parseExpectation,
-  restoreTargeting,
   stagePlan,
   stageProblems,
   type ReintroductionReport,
