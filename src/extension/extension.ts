@@ -12,6 +12,7 @@ import { DiagnosticsController } from './diagnostics';
 import { DiffViews } from './diffView';
 import { Overview } from './overview';
 import { registerProviders } from './providers';
+import { Reintroductions } from './reintroduce';
 import { Runbooks } from './runbooks';
 import { registerStartCommands } from './start';
 
@@ -26,6 +27,8 @@ export interface RollbackLensApi {
   readonly contracts: ContractTests;
   /** Runbooks: dry-runs, drills, sign-offs and what each run reported. */
   readonly runbooks: Runbooks;
+  /** Staged reintroductions started from the editor. */
+  readonly reintroductions: Reintroductions;
   /** Diff views of contract-test reports. */
   readonly diffViews: DiffViews;
   /** The Rollback Lens view: each runbook's and contract's last runs. */
@@ -59,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     return { ...(timeout.ok && timeout.value > 0 ? { timeoutMs: timeout.value } : {}), ...(concurrency > 0 ? { concurrency } : {}), ...(formats === false ? { formats: false } : {}) };
   }, String(context.extension.packageJSON.version), path.join(context.extensionPath, 'dist', 'contract-worker.js'));
   const runbooks = new Runbooks(client, log);
+  const reintroductions = new Reintroductions(log);
   // the overdue-drill check reads the audit log: a drill (from here or a terminal) changes its answer
   const auditLog = vscode.workspace.createFileSystemWatcher('**/.rollback-lens/audit.jsonl');
   const onAudit = () =>
@@ -87,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     runbooks.onDidFinishRun(onAudit),
     contracts,
     runbooks,
+    reintroductions,
     diffViews,
     log,
     { dispose: () => client.dispose() },
@@ -108,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     logUri: context.logUri,
     contracts,
     runbooks,
+    reintroductions,
     diffViews,
     overview,
     diagnosticsCurrent: (uri) => diagnostics.current(uri),

@@ -153,7 +153,7 @@ export function drillMarkdown(r: DrillReport): string {
 }
 
 /** Text inside a code span: backticks and pipes cannot close it or break the table. */
-function code(text: string): string {
+export function code(text: string): string {
   return text.replace(/[`|\r\n]/g, ' ');
 }
 
