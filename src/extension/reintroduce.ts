@@ -8,6 +8,9 @@
 // file under .rollback-lens/reports/ opened beside the runbook. While it runs
 // the lens says which stage and offers Cancel (the flag goes back to the
 // previous stage's split); afterwards it shows the verdict and opens the report.
+// A drill scenario that rehearses the reintroduction (its faults all under
+// `inject.reintroduction`) gets a **Rehearse reintroduction** lens here
+// instead of runbooks.ts's Run drill (the drill would refuse it).
 // `confirmed` and `approvals` of the command are for automation (tests, other
 // extensions): the first skips the modal, the second answers gates (recorded
 // as by flag, with the name given).
@@ -15,7 +18,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { reintroductionMarkdown } from '../core/runbook/stagesMarkdown';
-import type { ReintroductionReport } from '../core/runbook/stages';
+import { rehearsesReintroduction, type ReintroductionReport } from '../core/runbook/stages';
+import { locate, parseYaml } from '../core/yaml';
 import { currentUser } from '../node/audit';
 import { appendAll } from '../node/contract/records';
 import { loadDocument } from '../node/documents';
@@ -65,13 +69,23 @@ export class Reintroductions implements vscode.Disposable {
   }
 
   private lenses(doc: vscode.TextDocument): vscode.CodeLens[] {
-    const m = /^reintroduction:/m.exec(doc.getText());
+    const text = doc.getText();
+    const m = /^reintroduction:/m.exec(text);
     if (!m) return [];
     const p = doc.positionAt(m.index);
     const range = new vscode.Range(p, p);
     const uri = doc.uri.toString();
-    if (!vscode.workspace.isTrusted) return [new vscode.CodeLens(range, { title: '$(lock) Reintroduce — needs a trusted workspace', command: 'rollbackLens.explainRestrictedRunbook', tooltip: UNTRUSTED })];
-    const out: vscode.CodeLens[] = [];
+    const trusted = vscode.workspace.isTrusted;
+    // the drill scenarios that rehearse the reintroduction: their lens runs it as a drill
+    const rehearsals = [...reintroductionScenarios(text)].map(([id, offset]) => {
+      const at = doc.positionAt(offset);
+      const r = new vscode.Range(at, at);
+      return trusted
+        ? new vscode.CodeLens(r, { title: '$(beaker) Rehearse reintroduction', command: 'rollbackLens.reintroduce', arguments: [uri, { scenario: id }], tooltip: `Walk the stages with ${id}'s breach injected, holds not waited; the flag file is put back afterwards` })
+        : new vscode.CodeLens(r, { title: '$(lock) Rehearse reintroduction — needs a trusted workspace', command: 'rollbackLens.explainRestrictedRunbook', tooltip: UNTRUSTED });
+    });
+    if (!trusted) return [new vscode.CodeLens(range, { title: '$(lock) Reintroduce — needs a trusted workspace', command: 'rollbackLens.explainRestrictedRunbook', tooltip: UNTRUSTED }), ...rehearsals];
+    const out: vscode.CodeLens[] = [...rehearsals];
     const run = this.running.get(uri);
     if (run) {
       out.push(new vscode.CodeLens(range, { title: `$(sync~spin) reintroduction: ${run.stage}`, command: '' }));
@@ -224,6 +238,20 @@ function progressText(e: ReintroductionProgress): string {
     case 'rollback':
       return `stage ${e.stage}: ${e.to}`;
   }
+}
+
+/** The drill scenarios of a runbook's text that rehearse the reintroduction only, by id, with the offset of each. */
+export function reintroductionScenarios(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const parsed = parseYaml(text);
+  const scenarios = (parsed.value as { drills?: { scenarios?: unknown } } | null)?.drills?.scenarios;
+  if (!Array.isArray(scenarios)) return out;
+  scenarios.forEach((sc, i) => {
+    const id = (sc as { id?: unknown } | null)?.id;
+    const node = locate(parsed.root, ['drills', 'scenarios', i]).node;
+    if (typeof id === 'string' && node && rehearsesReintroduction(sc)) out.set(id, node.start);
+  });
+  return out;
 }
 
 function toUri(u: vscode.Uri | string | undefined): vscode.Uri | undefined {

@@ -109,11 +109,18 @@ describe('the Reintroduce… lens', function () {
     assert.ok(titles.includes('$(pass) reintroduction: completed'), titles.join(', '));
   });
 
-  it("the example's drill scenario from the command: aborted at stage 2 as expected, the flag file as before", async () => {
+  it("the example's rehearsal scenario: its own lens (not Run drill), aborted at stage 2 as expected, the flag file as before", async () => {
     const uri = vscode.Uri.joinPath(workspaceRoot(), 'iris/iris.runbook.yaml');
     const flags = vscode.Uri.joinPath(workspaceRoot(), 'iris/flags.flagd.json').fsPath;
     const before = readFileSync(flags);
-    const report = await vscode.commands.executeCommand<{ verdict: string; outcome: string } | undefined>('rollbackLens.reintroduce', uri.toString(), { confirmed: true, scenario: 'reintro-latency' });
+    const scenarioLine = readFileSync(uri.fsPath, 'utf8').split('\n').findIndex((l) => l.includes('- id: reintro-latency'));
+    const onScenario = (await lenses(uri)).filter((l) => l.range.start.line === scenarioLine);
+    assert.deepEqual(
+      onScenario.map((l) => l.command?.title),
+      ['$(beaker) Rehearse reintroduction'],
+    );
+    const cmd = onScenario[0]!.command!;
+    const report = await vscode.commands.executeCommand<{ verdict: string; outcome: string } | undefined>(cmd.command, cmd.arguments![0], { ...(cmd.arguments![1] as object), confirmed: true });
     assert.ok(report);
     assert.deepEqual([report.verdict, report.outcome], ['pass', 'aborted-at-2']);
     assert.ok(readFileSync(flags).equals(before));

@@ -274,6 +274,13 @@ describe('rollback-lens reintroduce (real process, real files)', function () {
     assert.equal(rec.verdict, 'pass');
   });
 
+  it('`drill` refuses a scenario that rehearses the reintroduction, and says which command runs it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rl-reintro-example-'));
+    cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes('.rollback-lens') && !src.includes('.registry') });
+    const r = runCliProcess(dir, ['drill', 'iris.runbook.yaml', '--scenario', 'reintro-latency']);
+    assert.deepEqual([r.code, r.stdout, r.stderr], [2, '', 'rollback-lens: scenario `reintro-latency` rehearses the staged reintroduction: run it with `rollback-lens reintroduce iris.runbook.yaml --scenario reintro-latency`\n']);
+  });
+
   it('a drill scenario that expects completion fails when its breach aborts, and says what it expected', async () => {
     const dir = workspace();
     writeFileSync(

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { parseDocument } from 'yaml';
 import { describeTargetingEdit, editFractional, fractionalText, restoreTargeting } from '../../src/core/runbook/fractional';
-import { stageLine, stagePlan } from '../../src/core/runbook/stages';
+import { rehearsesReintroduction, stageLine, stagePlan } from '../../src/core/runbook/stages';
 import { CLEAN_FILES, CLEAN_RUNBOOK, rangeIn, setup, showAll, type Range, type Shown } from './helpers';
 
 const FLAGS = CLEAN_FILES.get('flags.flagd.json')!;
@@ -58,6 +58,13 @@ describe('reintroduction stage plan', () => {
       plan?.stages.map((s) => s.holdMs),
       [3_600_000, 14_400_000, 0, 0],
     );
+  });
+
+  it('tells a drill scenario that rehearses the reintroduction only from one that rehearses the rollback', () => {
+    assert.equal(rehearsesReintroduction({ id: 'a', inject: { reintroduction: { stage: 2, metrics: { x: 1 } } } }), true);
+    assert.equal(rehearsesReintroduction({ id: 'b', expect: { reintroduction: 'completed' } }), true);
+    assert.equal(rehearsesReintroduction({ id: 'c', inject: { metrics: { x: 1 }, reintroduction: { stage: 1, metrics: { x: 2 } } } }), false);
+    assert.equal(rehearsesReintroduction({ id: 'd', inject: { failStep: 'repoint' } }), false);
   });
 
   it('is undefined for a runbook without reintroduction', () => {
@@ -160,6 +167,18 @@ describe('reintroduction lint', () => {
   it('a reintroduction without a flag, at its key', async () => {
     const text = withReintro(REINTRO.replace('  flag: { file: flags.flagd.json, name: iris-v2, variant: "on" }\n', ''));
     assert.deepEqual(await lint(text), [err(rangeIn(text, 'reintroduction:', 'reintroduction'), 'reintroduction-no-flag', '`reintroduction` has no `flag`: add the flagd flag (file, name, variant) whose fractional split each stage sets')]);
+  });
+
+  it('a reintroduction that sets traffic with `run` only: a warning, since reintroduce drives a flag', async () => {
+    const text = withReintro(REINTRO.replace('  flag: { file: flags.flagd.json, name: iris-v2, variant: "on" }\n', '  run: ./scripts/set-alias.sh iris canary {{stage.percent}}\n'));
+    assert.deepEqual(await lint(text), [
+      {
+        range: rangeIn(text, 'reintroduction:', 'reintroduction'),
+        severity: 'warning',
+        code: 'reintroduction-no-flag',
+        message: '`reintroduction` sets traffic with `run`, which `rollback-lens reintroduce` does not drive: add a `flag` (a flagd file, name and variant) whose fractional split each stage sets',
+      },
+    ]);
   });
 
   it('a drill scenario injecting at, or expecting an abort at, a stage that does not exist', async () => {

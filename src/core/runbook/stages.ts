@@ -76,6 +76,8 @@ export interface StageProblem {
   code: 'stage-order' | 'stage-incomplete' | 'reintroduction-no-flag' | 'unknown-stage';
   path: PathSegment[];
   key?: boolean;
+  /** Default error; a `run` that reintroduce does not drive is a warning (the schema allows it). */
+  severity?: 'warning';
   message: string;
 }
 
@@ -90,6 +92,7 @@ export function stageProblems(runbook: unknown): StageProblem[] {
       code: 'reintroduction-no-flag',
       path: ['reintroduction'],
       key: true,
+      ...(reintro.run !== undefined ? { severity: 'warning' as const } : {}),
       message:
         reintro.run !== undefined
           ? '`reintroduction` sets traffic with `run`, which `rollback-lens reintroduce` does not drive: add a `flag` (a flagd file, name and variant) whose fractional split each stage sets'
@@ -121,6 +124,13 @@ export function stageProblems(runbook: unknown): StageProblem[] {
     }
   });
   return out;
+}
+
+/** Whether a drill scenario rehearses the reintroduction only (its faults are all under `inject.reintroduction`): `reintroduce --scenario` runs it, not `drill`. */
+export function rehearsesReintroduction(scenario: unknown): boolean {
+  const s = obj(scenario);
+  const keys = Object.keys(obj(s.inject));
+  return (keys.length > 0 && keys.every((k) => k === 'reintroduction')) || (!keys.length && obj(s.expect).reintroduction !== undefined);
 }
 
 /** `expect.reintroduction` of a drill scenario: `completed` or `aborted-at-N`. */

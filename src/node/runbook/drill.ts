@@ -25,6 +25,7 @@
 // as it happens, in the report's order (the editor's lenses show a drill as it
 // runs from it).
 import { capturedText, resolvePlan, templateValues } from '../../core/runbook/plan';
+import { rehearsesReintroduction } from '../../core/runbook/stages';
 import { withCaptures } from './capture';
 import { LineIndex } from '../../core/util/text';
 import { formatDuration } from '../../core/util/values';
@@ -116,6 +117,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   const drills = obj(value.drills);
   const scenario = (Array.isArray(drills.scenarios) ? drills.scenarios : []).map(obj).find((s) => s.id === options.scenario);
   if (!scenario) throw new DrillError(`${rel} has no drill scenario \`${options.scenario}\``);
+  if (rehearsesReintroduction(scenario)) throw new DrillError(`scenario \`${options.scenario}\` rehearses the staged reintroduction: run it with \`rollback-lens reintroduce ${rel} --scenario ${options.scenario}\``);
   const inject = obj(scenario.inject);
   const injected = obj(inject.metrics) as Record<string, number>;
   const unavailable = new Unavailable((Array.isArray(inject.unavailable) ? inject.unavailable : []).map(String));

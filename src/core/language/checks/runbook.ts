@@ -32,7 +32,7 @@ export async function checkRunbook(ctx: CheckContext): Promise<Diagnostic[]> {
 
 /** The staged reintroduction: percentages, the last stage, its flag, a drill scenario's stage (src/core/runbook/stages.ts). */
 function checkStages(ctx: CheckContext): Diagnostic[] {
-  return stageProblems(ctx.value).map((p) => diag(p.key ? keyAt(ctx, p.path) : valueAt(ctx, p.path), 'error', p.code, p.message));
+  return stageProblems(ctx.value).map((p) => diag(p.key ? keyAt(ctx, p.path) : valueAt(ctx, p.path), p.severity ?? 'error', p.code, p.message));
 }
 
 /** A reintroduction `run` check whose script does not exist, as for a step (looked for relative to the runbook). */
