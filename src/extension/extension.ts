@@ -62,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     return { ...(timeout.ok && timeout.value > 0 ? { timeoutMs: timeout.value } : {}), ...(concurrency > 0 ? { concurrency } : {}), ...(formats === false ? { formats: false } : {}) };
   }, String(context.extension.packageJSON.version), path.join(context.extensionPath, 'dist', 'contract-worker.js'));
   const runbooks = new Runbooks(client, log);
-  const reintroductions = new Reintroductions(log);
+  const reintroductions = new Reintroductions(client, log);
   // the overdue-drill check reads the audit log: a drill (from here or a terminal) changes its answer
   const auditLog = vscode.workspace.createFileSystemWatcher('**/.rollback-lens/audit.jsonl');
   const onAudit = () =>

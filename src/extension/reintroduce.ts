@@ -18,8 +18,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { reintroductionMarkdown } from '../core/runbook/stagesMarkdown';
-import { rehearsesReintroduction, type ReintroductionReport } from '../core/runbook/stages';
-import { locate, parseYaml } from '../core/yaml';
+import type { ReintroductionReport } from '../core/runbook/stages';
+import type { DocumentSymbol } from '../core/types';
+import type { LanguageClient } from '../node/language/client';
+import { docRef } from './documents';
 import { currentUser } from '../node/audit';
 import { appendAll } from '../node/contract/records';
 import { loadDocument } from '../node/documents';
@@ -50,12 +52,15 @@ export class Reintroductions implements vscode.Disposable {
   /** Fires with each stage's progress (what the notification says). */
   readonly onDidProgress = this.progressed.event;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly client: LanguageClient,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.disposables.push(
       this.lensChanged,
       this.finished,
       this.progressed,
-      vscode.languages.registerCodeLensProvider({ language: 'rollback-runbook' }, { provideCodeLenses: (doc) => this.lenses(doc), onDidChangeCodeLenses: this.lensChanged.event }),
+      vscode.languages.registerCodeLensProvider({ language: 'rollback-runbook' }, { provideCodeLenses: (doc, token) => this.lenses(doc, token), onDidChangeCodeLenses: this.lensChanged.event }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.lensChanged.fire()),
       vscode.commands.registerCommand('rollbackLens.reintroduce', (uri?: vscode.Uri | string, args?: ReintroduceArgs) => this.reintroduce(uri, args)),
       vscode.commands.registerCommand('rollbackLens.cancelReintroduction', (uri: vscode.Uri | string) => this.running.get(String(uri))?.cancel()),
@@ -68,17 +73,26 @@ export class Reintroductions implements vscode.Disposable {
     return this.last.get(uri.toString());
   }
 
-  private lenses(doc: vscode.TextDocument): vscode.CodeLens[] {
-    const text = doc.getText();
-    const m = /^reintroduction:/m.exec(text);
-    if (!m) return [];
-    const p = doc.positionAt(m.index);
+  private async lenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    const answered = this.lensChanged.asking(doc);
+    const out = await this.computeLenses(doc);
+    if (!token.isCancellationRequested) answered();
+    return out;
+  }
+
+  private async computeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    // the outline comes from the language worker (the extension host does not parse)
+    const symbols = await this.client.request('symbols', docRef(doc), {}).catch((e: Error) => (this.log.warn(`reintroduction lens: ${e.message}`), [] as DocumentSymbol[]));
+    const section = symbols.find((x) => x.kind === 'section' && x.name === 'reintroduction');
+    if (!section) return [];
+    const p = doc.positionAt(section.span.start);
     const range = new vscode.Range(p, p);
     const uri = doc.uri.toString();
     const trusted = vscode.workspace.isTrusted;
-    // the drill scenarios that rehearse the reintroduction: their lens runs it as a drill
-    const rehearsals = [...reintroductionScenarios(text)].map(([id, offset]) => {
-      const at = doc.positionAt(offset);
+    // the drill scenarios that rehearse the reintroduction (the outline marks them): their lens runs it as a drill
+    const scenarios = symbols.find((x) => x.kind === 'section' && x.name === 'drills')?.children.filter((x) => x.kind === 'scenario' && x.detail === 'reintroduction') ?? [];
+    const rehearsals = scenarios.map(({ name: id, span }) => {
+      const at = doc.positionAt(span.start);
       const r = new vscode.Range(at, at);
       return trusted
         ? new vscode.CodeLens(r, { title: '$(beaker) Rehearse reintroduction', command: 'rollbackLens.reintroduce', arguments: [uri, { scenario: id }], tooltip: `Walk the stages with ${id}'s breach injected, holds not waited; the flag file is put back afterwards` })
@@ -238,20 +252,6 @@ function progressText(e: ReintroductionProgress): string {
     case 'rollback':
       return `stage ${e.stage}: ${e.to}`;
   }
-}
-
-/** The drill scenarios of a runbook's text that rehearse the reintroduction only, by id, with the offset of each. */
-export function reintroductionScenarios(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const parsed = parseYaml(text);
-  const scenarios = (parsed.value as { drills?: { scenarios?: unknown } } | null)?.drills?.scenarios;
-  if (!Array.isArray(scenarios)) return out;
-  scenarios.forEach((sc, i) => {
-    const id = (sc as { id?: unknown } | null)?.id;
-    const node = locate(parsed.root, ['drills', 'scenarios', i]).node;
-    if (typeof id === 'string' && node && rehearsesReintroduction(sc)) out.set(id, node.start);
-  });
-  return out;
 }
 
 function toUri(u: vscode.Uri | string | undefined): vscode.Uri | undefined {

@@ -18,7 +18,6 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { pickRunbook } from './pickRunbook';
-import { reintroductionScenarios } from './reintroduce';
 import { reportFile } from './reportFile';
 import { isDryRunCode } from '../core/runbook/codes';
 import { commandLogLine, dryRunMarkdown, drillMarkdown } from '../core/runbook/render';
@@ -423,9 +422,7 @@ export class Runbooks implements vscode.Disposable {
     }
     // each drill scenario
     const drills = symbols.find((x) => x.kind === 'section' && x.name === 'drills');
-    // a scenario that rehearses the reintroduction has its lens on reintroduce.ts's provider
-    const reintroOnly = reintroductionScenarios(doc.getText());
-    for (const c of drills?.children.filter((x) => x.kind === 'scenario' && !reintroOnly.has(x.name)) ?? []) {
+    for (const c of drills?.children.filter((x) => x.kind === 'scenario' && x.detail !== 'reintroduction') ?? []) {
       const range = at(c.span.start);
       if (!trusted) out.push(new vscode.CodeLens(range, { title: '$(lock) Run drill — needs a trusted workspace', command: 'rollbackLens.explainRestrictedRunbook', tooltip: UNTRUSTED }));
       else if (!s?.running) out.push(new vscode.CodeLens(range, { title: '$(beaker) Run drill', command: 'rollbackLens.runDrill', arguments: [uri, c.name], tooltip: `Run the steps for real in the sandbox with the faults of ${c.name} injected` }));

@@ -67,6 +67,20 @@ describe('reintroduction stage plan', () => {
     assert.equal(rehearsesReintroduction({ id: 'd', inject: { failStep: 'repoint' } }), false);
   });
 
+  it('the outline marks a scenario that rehearses the reintroduction (detail `reintroduction`), and only that one', () => {
+    const text = withReintro(REINTRO).replace('reintroduction:\n', `    - id: late-breach\n      inject: { reintroduction: { stage: 2, metrics: { p99_latency_ms: 900 } } }\n      expect: { reintroduction: aborted-at-2 }\nreintroduction:\n`);
+    const { service, doc } = setup(text);
+    const drills = service.symbols(doc).find((x) => x.name === 'drills')!;
+    assert.deepEqual(
+      drills.children.map((c) => [c.name, c.detail]),
+      [
+        ['latency-spike', undefined],
+        ['late-breach', 'reintroduction'],
+      ],
+    );
+    assert.ok(service.symbols(doc).some((x) => x.kind === 'section' && x.name === 'reintroduction'));
+  });
+
   it('is undefined for a runbook without reintroduction', () => {
     assert.equal(stagePlan(parseDocument(CLEAN_RUNBOOK).toJSON()), undefined);
   });
