@@ -6,7 +6,9 @@
 import * as assert from 'node:assert/strict';
 import { parseDocument } from 'yaml';
 import { describeTargetingEdit, editFractional, fractionalText, restoreTargeting } from '../../src/core/runbook/fractional';
+import { dryRunMarkdown, dryRunText } from '../../src/core/runbook/render';
 import { rehearsesReintroduction, stageLine, stagePlan } from '../../src/core/runbook/stages';
+import { reintroductionMarkdown } from '../../src/core/runbook/stagesMarkdown';
 import { CLEAN_FILES, CLEAN_RUNBOOK, rangeIn, setup, showAll, type Range, type Shown } from './helpers';
 
 const FLAGS = CLEAN_FILES.get('flags.flagd.json')!;
@@ -226,5 +228,68 @@ describe('reintroduction lint', () => {
   it('a run check whose script does not exist', async () => {
     const text = withReintro(REINTRO.replace('{ run: "test -r flags.flagd.json" }', '{ run: "./scripts/canary-ok.sh" }'));
     assert.deepEqual(await lint(text), [err(rangeIn(text, '"./scripts/canary-ok.sh"', '"./scripts/canary-ok.sh"'), 'missing-file', 'script `./scripts/canary-ok.sh` does not exist (looked for `scripts/canary-ok.sh`)')]);
+  });
+});
+
+describe('reintroduction reports', () => {
+  const plan = {
+    flag: { file: 'flags.flagd.json', name: 'iris-v2', variant: 'on' },
+    abortOn: ['slow'],
+    stages: [{ stage: 1, percent: 5, hold: '1h', checks: ['trigger slow stays quiet'], approve: [], edit: 'flags.iris-v2.targeting (not set) → { "fractional": [["on", 5], ["off", 95]] }' }],
+  };
+
+  it('the dry-run shows the stage plan in its text and its Markdown', () => {
+    const report = { runbook: 'iris.runbook.yaml', verdict: 'ready' as const, phases: { detect: [], decide: [], execute: [], verify: [], close: [], communicate: [] }, steps: [], findings: [], worstCase: { ms: 0, path: [] }, reintroduction: plan };
+    assert.deepEqual(dryRunText(report).split('\n').slice(1, 5), [
+      'Reintroduction (stage plan):',
+      '  flag iris-v2 in flags.flagd.json: variant on by fractional split; abort on: slow',
+      '  stage 1: 5% for 1h; checks: trigger slow stays quiet',
+      '    would set flags.iris-v2.targeting (not set) → { "fractional": [["on", 5], ["off", 95]] }',
+    ]);
+    const md = dryRunMarkdown(report);
+    assert.ok(md.endsWith('## Reintroduction\n\n- flag iris\\-v2 in flags\\.flagd\\.json\\: variant on by fractional split; abort on\\: slow\n- stage 1\\: 5% for 1h; checks\\: trigger slow stays quiet\n  - would set flags\\.iris\\-v2\\.targeting \\(not set\\) → \\{ "fractional"\\: \\[\\["on", 5\\], \\["off", 95\\]\\] \\}\n'), md);
+  });
+
+  it('a run as Markdown: the verdict, each stage with what it compared, values escaped', () => {
+    const md = reintroductionMarkdown({
+      runbook: 'iris.runbook.yaml',
+      mode: 'reintroduce',
+      verdict: 'fail',
+      outcome: 'aborted-at-1',
+      reason: 'stage 1: abortOn trigger slow fired: p99_latency_ms is 900 > 250: fires',
+      flag: plan.flag,
+      stages: [
+        {
+          stage: 1,
+          percent: 5,
+          hold: '1h',
+          held: 'waited',
+          edit: plan.stages[0]!.edit,
+          checks: [{ check: 'trigger slow stays quiet', kind: 'trigger', outcome: 'fail', value: 900, message: 'fired: p99_latency_ms is 900 > 250: fires' }],
+          abortOn: [{ id: 'slow', state: 'fires', value: 900, message: 'p99_latency_ms is 900 > 250: fires' }],
+          approvals: [],
+          outcome: 'aborted',
+          durationMs: 3_600_000,
+        },
+      ],
+      rolledBack: "back to 0% (the flag file as before the reintroduction): flags.flagd.json restored byte for byte",
+      approvals: [],
+    });
+    assert.deepEqual(md.split('\n').slice(0, 14), [
+      '# Reintroduction of iris\\.runbook\\.yaml',
+      '',
+      '**Verdict: FAIL** — aborted\\-at\\-1: stage 1\\: abortOn trigger slow fired\\: p99\\_latency\\_ms is 900 &gt; 250\\: fires',
+      '',
+      'Flag `iris-v2` in flags\\.flagd\\.json: variant `on` by a flagd fractional split.',
+      '',
+      'Traffic: back to 0% \\(the flag file as before the reintroduction\\)\\: flags\\.flagd\\.json restored byte for byte',
+      '',
+      '## Stage 1: 5% — aborted',
+      '',
+      '- set: flags\\.iris\\-v2\\.targeting \\(not set\\) → \\{ "fractional"\\: \\[\\["on", 5\\], \\["off", 95\\]\\] \\}',
+      '- hold: 1h, waited',
+      '- check **fail** trigger slow stays quiet: fired\\: p99\\_latency\\_ms is 900 &gt; 250\\: fires',
+      '- abortOn `slow` **fires**: p99\\_latency\\_ms is 900 &gt; 250\\: fires',
+    ]);
   });
 });
