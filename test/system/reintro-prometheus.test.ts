@@ -21,14 +21,16 @@ const FLAGS = '{ "flags": { "iris-v2": { "state": "ENABLED", "variants": { "on":
 describe('rollback-lens reintroduce: a real Prometheus', function () {
   this.timeout(60_000);
   let prom: RunningPrometheus | undefined;
-  const END = Math.floor((Date.now() - 15 * S) / (15 * S)) * 15 * S;
-  const data: Series[] = [
-    { name: 'iris_p99_latency_ms', labels: { job: 'iris' }, samples: samples(END, 30 * M, 15 * S, () => 180) },
-    { name: 'iris_error_rate', labels: { job: 'iris' }, samples: samples(END, 30 * M, 15 * S, (ago) => (ago <= 2 * M ? 0.05 : 0.004)) },
-  ];
 
   before(async function () {
     needPrometheus(this);
+    // the data ends just before the server starts (not when this file loads: the suite may run minutes later,
+    // and an instant query sees a series only within Prometheus' 5-minute lookback)
+    const END = Math.floor((Date.now() - 15 * S) / (15 * S)) * 15 * S;
+    const data: Series[] = [
+      { name: 'iris_p99_latency_ms', labels: { job: 'iris' }, samples: samples(END, 30 * M, 15 * S, () => 180) },
+      { name: 'iris_error_rate', labels: { job: 'iris' }, samples: samples(END, 30 * M, 15 * S, (ago) => (ago <= 2 * M ? 0.05 : 0.004)) },
+    ];
     prom = await startPrometheus({ series: data, timeoutMs: 20_000 });
   });
 
@@ -74,6 +76,7 @@ reintroduction:
     );
     const r = runCliProcess(dir, ['reintroduce', 'reintro.runbook.yaml']);
     assert.equal(r.code, 1, r.stderr);
+    assert.ok(r.stdout.startsWith('reintro.runbook.yaml: reintroduction FAIL (aborted-at-2)\n'), r.stdout);
     const ten = editFractional(FLAGS, 'flags.flagd.json', 'iris-v2', 'on', 10);
     assert.ok(ten.ok);
     assert.equal(readFileSync(path.join(dir, 'flags.flagd.json'), 'utf8'), ten.text);
