@@ -94,7 +94,7 @@ const REINTRODUCE_HELP = `  reintroduce <runbook>          Walk reintroduction.s
                                  back to the previous stage's split and stop. Exit 0 completed, 1 stopped, 2 error.
     --dry-run                    show the stage plan (percent, hold, checks, abort triggers, approvals, flag edit)
     --scenario <id>              rehearse a drill scenario: holds not waited, its inject.reintroduction breach
-                                 injected, its expect.reintroduction (completed, aborted-at-N) the verdict
+                                 injected, its expect.reintroduction (completed, aborted-at-N, rejected-at-N) the verdict
     --approve <role=name>        approve a stage's gate for a role, recorded as given by flag (repeatable)
     --format text|json           text (default) or the report as JSON
     --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)

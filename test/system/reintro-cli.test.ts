@@ -274,6 +274,28 @@ describe('rollback-lens reintroduce (real process, real files)', function () {
     assert.equal(rec.verdict, 'pass');
   });
 
+  it('a scenario whose decision-maker rejects at stage 3, as it expects: rejected there, traffic back to stage 2\'s split, the answer recorded as the scenario\'s', async () => {
+    const dir = workspace(STAGES.replace(/hold: 2s/g, 'hold: 1s'));
+    writeFileSync(
+      path.join(dir, 'reintro.runbook.yaml'),
+      runbook(STAGES) + `drills:\n  every: 90d\n  scenarios:\n    - id: no-go\n      expect: { reintroduction: rejected-at-3 }\n      approvals: { decisionMaker: { decision: reject } }\n`,
+    );
+    const r = runCliProcess(dir, ['reintroduce', 'reintro.runbook.yaml', '--scenario', 'no-go']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.startsWith('reintro.runbook.yaml: reintroduction drill no-go PASS (rejected-at-3)\n'), r.stdout);
+    assert.ok(r.stdout.includes('    approval: decisionMaker rejected (scenario)\n'), r.stdout);
+    assert.ok(r.stdout.includes("  traffic: back to stage 2's split (50%): flags.flagd.json restored byte for byte\n"), r.stdout);
+    assert.ok(r.stdout.includes('  drill: expected rejected-at-3, got rejected-at-3: met\n'), r.stdout);
+    assert.equal(readFileSync(path.join(dir, 'flags.flagd.json'), 'utf8'), FLAGS);
+    assert.deepEqual((await lastRecord(dir)).approvals, [{ stage: 3, role: 'decisionMaker', decision: 'reject', by: 'scenario' }]);
+  });
+
+  it('--approve takes role=name', () => {
+    const r = runCliProcess(workspace(), ['reintroduce', 'reintro.runbook.yaml', '--approve', 'decisionMaker']);
+    assert.equal(r.code, 2);
+    assert.ok(r.stderr.startsWith('rollback-lens reintroduce: --approve takes role=name (who approves), not `decisionMaker`\n\nUsage: rollback-lens reintroduce <runbook> [options]\n'), r.stderr);
+  });
+
   it('`drill` refuses a scenario that rehearses the reintroduction, and says which command runs it', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rl-reintro-example-'));
     cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes('.rollback-lens') && !src.includes('.registry') });

@@ -205,7 +205,7 @@ describe('reintroduction lint', () => {
     const text = withReintro(REINTRO).replace('reintroduction:\n', `${scenario}reintroduction:\n`);
     assert.deepEqual(await lint(text), [
       err(rangeIn(text, 'stage: 7', '7'), 'unknown-stage', 'scenario `late-breach` injects at stage 7, but the reintroduction has 4 stages'),
-      err(rangeIn(text, 'reintroduction: aborted-at-5', 'aborted-at-5'), 'unknown-stage', 'scenario `late-breach` expects an abort at stage 5, but the reintroduction has 4 stages'),
+      err(rangeIn(text, 'reintroduction: aborted-at-5', 'aborted-at-5'), 'unknown-stage', 'scenario `late-breach` expects it to stop at stage 5, but the reintroduction has 4 stages'),
     ]);
   });
 

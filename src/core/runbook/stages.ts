@@ -120,7 +120,7 @@ export function stageProblems(runbook: unknown): StageProblem[] {
     }
     const want = parseExpectation(obj(s.expect).reintroduction);
     if (want?.abortedAt !== undefined && want.abortedAt > n) {
-      out.push({ code: 'unknown-stage', path: ['drills', 'scenarios', i, 'expect', 'reintroduction'], message: `scenario \`${String(s.id)}\` expects an abort at stage ${want.abortedAt}, but the reintroduction has ${n} stage${n === 1 ? '' : 's'}` });
+      out.push({ code: 'unknown-stage', path: ['drills', 'scenarios', i, 'expect', 'reintroduction'], message: `scenario \`${String(s.id)}\` expects it to stop at stage ${want.abortedAt}, but the reintroduction has ${n} stage${n === 1 ? '' : 's'}` });
     }
   });
   return out;
@@ -133,10 +133,10 @@ export function rehearsesReintroduction(scenario: unknown): boolean {
   return (keys.length > 0 && keys.every((k) => k === 'reintroduction')) || (!keys.length && obj(s.expect).reintroduction !== undefined);
 }
 
-/** `expect.reintroduction` of a drill scenario: `completed` or `aborted-at-N`. */
+/** `expect.reintroduction` of a drill scenario: `completed`, `aborted-at-N` (a breach or a failed check) or `rejected-at-N` (an approval refused); `abortedAt` is N. */
 export function parseExpectation(v: unknown): { text: string; abortedAt?: number } | undefined {
   if (v === 'completed') return { text: v };
-  const m = typeof v === 'string' ? /^aborted-at-([1-9][0-9]*)$/.exec(v) : null;
+  const m = typeof v === 'string' ? /^(?:aborted|rejected)-at-([1-9][0-9]*)$/.exec(v) : null;
   return m ? { text: v as string, abortedAt: Number(m[1]) } : undefined;
 }
 
