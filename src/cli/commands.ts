@@ -17,6 +17,7 @@ import { dryRunCommand } from './dryrun';
 import { rollbackCommand } from './rollback';
 import type { CliIO } from './io';
 import { postmortemCommand } from './postmortem';
+import { reintroduceCommand } from './reintroduce';
 import { signOffCommand } from './signoff';
 import { testCommand } from './test';
 import { validateCommand } from './validate';
@@ -105,6 +106,17 @@ const ROLLBACK_HELP = `  rollback <runbook>             Perform the rollback for
     --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)
     --no-formats                 do not check \`format\` keywords in the schemas of the contracts verify steps test`;
 
+const REINTRODUCE_HELP = `  reintroduce <runbook>          Walk reintroduction.stages: set each stage's flagd fractional split, wait its
+                                 hold, evaluate its checks and the abortOn triggers; on a breach put traffic
+                                 back to the previous stage's split and stop. Exit 0 completed, 1 stopped, 2 error.
+    --dry-run                    show the stage plan (percent, hold, checks, abort triggers, approvals, flag edit)
+    --scenario <id>              rehearse a drill scenario: holds not waited, its inject.reintroduction breach
+                                 injected, its expect.reintroduction (completed, aborted-at-N, rejected-at-N) the verdict
+    --approve <role=name>        approve a stage's gate for a role, recorded as given by flag (repeatable)
+    --format text|json           text (default) or the report as JSON
+    --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)
+    --no-formats                 do not check \`format\` keywords in the schemas of the contracts verify checks test`;
+
 const SIGN_OFF_HELP = `  sign-off <runbook> --role <r>  Record in the audit log that role <r> (one of closure.signOff) signs off
                                  the rollback's closure. Exit 0 recorded, 2 usage or I/O error.
     --reject                     record a refusal instead
@@ -125,8 +137,8 @@ export const AUDIT_USAGE = `Usage: rollback-lens audit verify [--expect-head <sh
        rollback-lens audit head [options]
 
 The audit log (.rollback-lens/audit.jsonl in the workspace) records every
-dry-run, drill, rollback, contract test, approval and sign-off; each record
-carries the SHA-256 of the line before it.
+dry-run, drill, rollback, staged reintroduction, contract test, approval and
+sign-off; each record carries the SHA-256 of the line before it.
 
   verify                         Check every record and the hash chain; check that every version of the
                                  log committed to git (and the staged one) is a prefix of the file;
@@ -215,6 +227,20 @@ export const COMMANDS: readonly Command[] = [
     help: ROLLBACK_HELP,
     usage: usageOf('rollback <runbook> [options]', ROLLBACK_HELP),
     run: rollbackCommand,
+  }),
+  command({
+    name: 'reintroduce',
+    options: {
+      scenario: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      approve: { type: 'string', multiple: true },
+      format: { type: 'string', default: 'text' },
+      workspace: { type: 'string' },
+      'no-formats': { type: 'boolean' },
+    },
+    help: REINTRODUCE_HELP,
+    usage: usageOf('reintroduce <runbook> [options]', REINTRODUCE_HELP),
+    run: reintroduceCommand,
   }),
   command({
     name: 'sign-off',

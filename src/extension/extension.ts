@@ -13,6 +13,7 @@ import { DiffViews } from './diffView';
 import { Overview } from './overview';
 import { Postmortems } from './postmortems';
 import { registerProviders } from './providers';
+import { Reintroductions } from './reintroduce';
 import { Runbooks } from './runbooks';
 import { registerStartCommands } from './start';
 
@@ -29,6 +30,8 @@ export interface RollbackLensApi {
   readonly runbooks: Runbooks;
   /** Post-mortems: the Write post-mortem lens and the action items' problems. */
   readonly postmortems: Postmortems;
+  /** Staged reintroductions started from the editor. */
+  readonly reintroductions: Reintroductions;
   /** Diff views of contract-test reports. */
   readonly diffViews: DiffViews;
   /** The Rollback Lens view: each runbook's and contract's last runs. */
@@ -63,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
   }, String(context.extension.packageJSON.version), path.join(context.extensionPath, 'dist', 'contract-worker.js'));
   const runbooks = new Runbooks(client, log);
   const postmortems = new Postmortems(log);
+  const reintroductions = new Reintroductions(client, log);
   // the overdue-drill check reads the audit log: a drill (from here or a terminal) changes its answer
   const auditLog = vscode.workspace.createFileSystemWatcher('**/.rollback-lens/audit.jsonl');
   const onAudit = () =>
@@ -92,6 +96,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     contracts,
     runbooks,
     postmortems,
+    reintroductions,
     diffViews,
     log,
     { dispose: () => client.dispose() },
@@ -114,6 +119,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     contracts,
     runbooks,
     postmortems,
+    reintroductions,
     diffViews,
     overview,
     diagnosticsCurrent: (uri) => diagnostics.current(uri),

@@ -417,7 +417,7 @@ export class Runbooks implements vscode.Disposable {
     }
     // each drill scenario
     const drills = symbols.find((x) => x.kind === 'section' && x.name === 'drills');
-    for (const c of drills?.children.filter((x) => x.kind === 'scenario') ?? []) {
+    for (const c of drills?.children.filter((x) => x.kind === 'scenario' && x.detail !== 'reintroduction') ?? []) {
       const range = at(c.span.start);
       if (!trusted) out.push(new vscode.CodeLens(range, { title: '$(lock) Run drill — needs a trusted workspace', command: 'rollbackLens.explainRestrictedRunbook', tooltip: UNTRUSTED }));
       else if (!s?.running) out.push(new vscode.CodeLens(range, { title: '$(beaker) Run drill', command: 'rollbackLens.runDrill', arguments: [uri, c.name], tooltip: `Run the steps for real in the sandbox with the faults of ${c.name} injected` }));

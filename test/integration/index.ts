@@ -17,7 +17,10 @@ export async function run(): Promise<void> {
   // test/vscode/run.mjs --restricted opens the workspace untrusted. require(), not import: an import would be
   // hoisted above the pre-require emit, and the suites would find no `describe`.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  if (process.env.ROLLBACK_LENS_TEST_MODE === 'restricted') require('./restricted.test');
+  if (process.env.ROLLBACK_LENS_TEST_MODE === 'restricted') {
+    require('./restricted.test');
+    require('./reintro-restricted.test');
+  }
   else {
     // first: it needs a workspace with no audit log yet, and leaves none behind
     require('./newcomer.test');
@@ -28,6 +31,7 @@ export async function run(): Promise<void> {
     require('./postmortems.test');
     require('./diffview.test');
     require('./comms.test');
+    require('./reintro-lens.test');
   }
   /* eslint-enable @typescript-eslint/no-require-imports */
   await new Promise<void>((resolve, reject) => {

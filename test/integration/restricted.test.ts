@@ -78,7 +78,16 @@ describe('Rollback Lens in Restricted Mode', function () {
     const signOff = ['$(pass-filled) Sign off…', '$(checklist) signed 0/2: decisionMaker —, dataSteward —'];
     assert.deepEqual(
       titles.filter((t) => !signOff.includes(t!)),
-      ['$(lock) Dry-run — needs a trusted workspace', '$(lock) Roll back — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace', '$(lock) Run drill — needs a trusted workspace'],
+      [
+        '$(lock) Dry-run — needs a trusted workspace',
+        '$(lock) Roll back — needs a trusted workspace',
+        '$(lock) Run drill — needs a trusted workspace',
+        '$(lock) Run drill — needs a trusted workspace',
+        '$(lock) Run drill — needs a trusted workspace',
+        // the staged reintroduction's (src/extension/reintroduce.ts): its rehearsal scenario, and the reintroduction key
+        '$(lock) Rehearse reintroduction — needs a trusted workspace',
+        '$(lock) Reintroduce — needs a trusted workspace',
+      ],
     );
     assert.deepEqual(titles.filter((t) => signOff.includes(t!)), signOff);
     assert.ok(lenses.filter((l) => l.command?.title.startsWith('$(lock)')).every((l) => l.command?.command === 'rollbackLens.explainRestrictedRunbook'));

@@ -43,6 +43,7 @@ const COMMAND_LINES: string[][] = [
   ['dry-run', 'iris.runbook.yaml'],
   ['drill', 'iris.runbook.yaml', '--scenario', 'repoint-fails'],
   ['rollback', 'iris.runbook.yaml'],
+  ['reintroduce', 'iris.runbook.yaml', '--scenario', 'reintro-latency'],
   ['sign-off', 'iris.runbook.yaml', '--role', 'decisionMaker'],
   ['postmortem', 'iris.runbook.yaml'],
   ['audit', 'verify'],
@@ -122,7 +123,7 @@ describe('cli: every usage error is `rollback-lens <command>: <what>`, then the 
 describe('cli: the commands table', () => {
   it('one row per command, each name once, in the order of `rollback-lens --help`, every one run by COMMAND_LINES above', () => {
     const names = COMMANDS.map((c) => c.name);
-    assert.deepEqual(names, ['validate', 'test', 'baseline', 'dry-run', 'drill', 'rollback', 'sign-off', 'postmortem', 'audit', 'compat']);
+    assert.deepEqual(names, ['validate', 'test', 'baseline', 'dry-run', 'drill', 'rollback', 'reintroduce', 'sign-off', 'postmortem', 'audit', 'compat']);
     assert.deepEqual(COMMAND_LINES.map((a) => a[0]), names);
     const at = names.map((n) => HELP.indexOf(`  ${n} `) >= 0 ? HELP.indexOf(`  ${n} `) : HELP.indexOf(`rollback-lens ${n} `));
     assert.deepEqual([...at].sort((a, b) => a - b), at);

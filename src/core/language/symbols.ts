@@ -36,7 +36,8 @@ export function symbols(analysis: Analysis): DocumentSymbol[] {
       if (scenarios?.type === 'seq') {
         scenarios.items.forEach((it, i) => {
           const m = deref(it);
-          if (m?.type === 'map') children.push(itemSymbol(m, 'scenario', 'id', [], i));
+          // a scenario that rehearses only the reintroduction says so (the editor gives it a Rehearse lens, not Run drill)
+          if (m?.type === 'map') children.push({ ...itemSymbol(m, 'scenario', 'id', [], i), ...(rehearsal(m) ? { detail: 'reintroduction' } : {}) });
         });
       }
     }
@@ -59,6 +60,16 @@ function itemSymbol(m: PMap, kind: SymbolKind, nameKey: string, detailKeys: stri
     .join(' ');
   const sel: PNode = namePair?.value ?? m;
   return { name, kind, span: { start: m.start, end: m.end }, selection: { start: sel.start, end: sel.end }, children: [], ...(detail ? { detail } : {}) };
+}
+
+/** Its faults all under `inject.reintroduction` (or, without inject, an `expect.reintroduction`): as rehearsesReintroduction (src/core/runbook/stages.ts) decides on values. */
+function rehearsal(m: PMap): boolean {
+  const keysOf = (key: string): string[] => {
+    const v = deref(m.pairs.find((p) => p.keyText === key)?.value ?? null);
+    return v?.type === 'map' ? v.pairs.map((p) => p.keyText) : [];
+  };
+  const inject = keysOf('inject');
+  return inject.length ? inject.every((k) => k === 'reintroduction') : keysOf('expect').includes('reintroduction');
 }
 
 function scalarOf(m: PMap, key: string): string | undefined {

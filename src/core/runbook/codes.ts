@@ -26,6 +26,7 @@ export const DRY_RUN_CODES: Record<string, string> = {
   'state-incompatible': 'A state sample the current model wrote is one the target cannot read (its schema rejects it).',
   'state-preserve-missing': 'A state sample lacks an attribute that must be preserved.',
   'state-preserve-dropped': "An attribute that must be preserved is not defined in the target's state schema.",
+  'reintroduction-unplannable': "A reintroduction stage's flag edit cannot be made: the flagd file is missing, unreadable or not valid JSON, the flag or variant is not in it, or the flag has a targeting rule of its own.",
   'state-preserve-retyped': 'An attribute that must be preserved has another type in what the target reads than in what the current model writes.',
 };
 

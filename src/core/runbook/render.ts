@@ -11,6 +11,7 @@ import { PHASES, type DrillReport, type DryRunReport, type Phase } from './repor
 import { detectText } from './detect';
 import { fidelityLines, fidelityNumber, type Fidelity } from './fidelity';
 import { messagesMarkdown, messagesText } from './comms';
+import { stagePlanText } from './stages';
 
 const TITLES: Record<Phase, string> = { detect: 'Detect', decide: 'Decide', execute: 'Execute', verify: 'Verify', close: 'Close', communicate: 'Communicate' };
 
@@ -26,6 +27,7 @@ export function dryRunText(r: DryRunReport): string {
     lines.push(`${TITLES[phase]}:`);
     for (const p of r.phases[phase]) lines.push(`  ${p}`);
   }
+  if (r.reintroduction) lines.push('Reintroduction (stage plan):', ...stagePlanText(r.reintroduction).map((l) => `  ${l}`));
   const w = r.worstCase;
   lines.push(`Worst case: ${formatDuration(w.ms)}${w.path.length ? ` (${w.path.join(' → ')})` : ''}${w.restoreMs !== undefined ? `; windows.restore ${formatDuration(w.restoreMs)}` : ''}`);
   if (r.findings.length) {
@@ -114,6 +116,11 @@ export function dryRunMarkdown(r: DryRunReport, linkTo: LinkTo = () => undefined
     for (const p of r.phases[phase]) out.push(`- ${mdc(p)}`);
     out.push('');
   }
+  if (r.reintroduction) {
+    out.push('## Reintroduction', '');
+    for (const l of stagePlanText(r.reintroduction)) out.push(l.startsWith('  ') ? `  - ${mdc(l.trim())}` : `- ${mdc(l)}`);
+    out.push('');
+  }
   return out.join('\n');
 }
 
@@ -155,7 +162,7 @@ export function drillMarkdown(r: DrillReport): string {
 }
 
 /** Text inside a code span: backticks and pipes cannot close it or break the table. */
-function code(text: string): string {
+export function code(text: string): string {
   return text.replace(/[`|\r\n]/g, ' ');
 }
 

@@ -7,6 +7,7 @@
 // with whether the drill reached it, and an expectation of a phase that never
 // ran is not met (it says why it was not measured).
 
+import type { StagePlanReport } from './stages';
 import type { Span } from '../types';
 import type { DetectTiming } from './detect';
 import type { Fidelity } from './fidelity';
@@ -48,6 +49,8 @@ export interface DryRunReport {
   findings: Finding[];
   /** restoreMs, decideMs, detectMs: the windows; `detect`: the worst case to detect, the slowest trigger's for: window (src/core/runbook/detect.ts). */
   worstCase: { ms: number; path: string[]; restoreMs?: number; decideMs?: number; detectMs?: number; detect?: { ms: number; trigger?: string } };
+  /** The staged reintroduction's plan, with each stage's flag edit (src/core/runbook/stages.ts); absent without `reintroduction`. */
+  reintroduction?: StagePlanReport;
 }
 
 export interface DrillStep {

@@ -37,6 +37,7 @@
 // The `communication` messages are rendered on start (after the plan), each
 // result and the close, and sent only with `sendMessages` (comms.ts).
 import { capturedText, resolvePlan, templateValues } from '../../core/runbook/plan';
+import { rehearsesReintroduction } from '../../core/runbook/stages';
 import { withCaptures } from './capture';
 import { Communicator } from './comms';
 import { LineIndex } from '../../core/util/text';
@@ -143,6 +144,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   const rollback = options.mode === 'rollback';
   const scenario = rollback ? {} : (Array.isArray(drills.scenarios) ? drills.scenarios : []).map(obj).find((s) => s.id === options.scenario);
   if (!scenario) throw new DrillError(`${rel} has no drill scenario \`${options.scenario ?? ''}\``);
+  if (rehearsesReintroduction(scenario)) throw new DrillError(`scenario \`${options.scenario}\` rehearses the staged reintroduction: run it with \`rollback-lens reintroduce ${rel} --scenario ${options.scenario}\``);
   const inject = obj(scenario.inject);
   const injected = obj(inject.metrics) as Record<string, number>;
   const unavailable = new Unavailable((Array.isArray(inject.unavailable) ? inject.unavailable : []).map(String));

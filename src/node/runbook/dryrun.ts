@@ -32,6 +32,7 @@ import { evaluateTriggers } from '../metrics';
 import { loadDocument } from '../documents';
 import { readJsonl } from '../jsonl';
 import { DryRunError } from './errors';
+import { planReintroduction } from './reintroduce';
 import { runStepCommand, stepSetup, type CommandLog } from './shell';
 import { stepModule, type DryRunContext, type Place } from './steps';
 import { asObject as obj } from '../../core/language/checks/context';
@@ -201,6 +202,10 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     phases.communicate.push(`${String(c.audience)} (${String(c.owner ?? '')}, on ${Array.isArray(c.on) ? c.on.join('/') : 'start/update/close'}): "${r.text.trim()}"`);
   }
 
+  // the staged reintroduction: the whole stage plan with each stage's flag edit (reintroduce.ts); nothing is written
+  const reintroduction = await planReintroduction(value, dir, options.workspace);
+  if (reintroduction?.problem && obj(value.reintroduction).flag !== undefined) findings.push({ severity: 'warning', code: 'reintroduction-unplannable', message: `reintroduction: ${reintroduction.problem}`, ...at(['reintroduction', 'flag']) });
+
   const unique = oneFindingPerProblem(findings.map((f) => withPosition(f, index)));
   return {
     runbook: rel,
@@ -209,6 +214,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     steps: results,
     findings: unique,
     worstCase: { ms: plan.worstCaseMs, path: plan.criticalPath, ...(restore?.ok ? { restoreMs: restore.value } : {}), ...(decide?.ok ? { decideMs: decide.value } : {}), ...(detectWindow?.ok ? { detectMs: detectWindow.value } : {}), detect: worstDetect },
+    ...(reintroduction ? { reintroduction } : {}),
   };
 }
 

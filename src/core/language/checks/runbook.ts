@@ -9,6 +9,7 @@ import { followValuePath, parseValuePath } from '../../util/valuePath';
 import { deref, getPair, type PMap } from '../../yaml';
 import { stepsOf, UNDO_STUBS, worstCasePath, type StepInfo } from '../../runbook/steps';
 import { parseRuleRef } from '../../runbook/rules';
+import { stagePlan, stageProblems } from '../../runbook/stages';
 import { checkRuleTriggers } from './rules';
 import { checkDetectWindow, checkFidelityExpectations, checkRoleRequirements } from './requirements';
 import { asArray, asObject, asString, changeTo, diag, endOfLine, indentOfLine, keyAt, nodeAtPath, valueAt, type CheckContext } from './context';
@@ -27,6 +28,28 @@ export async function checkRunbook(ctx: CheckContext): Promise<Diagnostic[]> {
   out.push(...(await checkRuleTriggers(ctx)));
   out.push(...(await checkMetrics(ctx)));
   out.push(...(await checkDrills(ctx)));
+  out.push(...checkStages(ctx), ...(await checkStageScripts(ctx)));
+  return out;
+}
+
+/** The staged reintroduction: percentages, the last stage, its flag, a drill scenario's stage (src/core/runbook/stages.ts). */
+function checkStages(ctx: CheckContext): Diagnostic[] {
+  return stageProblems(ctx.value).map((p) => diag(p.key ? keyAt(ctx, p.path) : valueAt(ctx, p.path), p.severity ?? 'error', p.code, p.message));
+}
+
+/** A reintroduction `run` check whose script does not exist, as for a step (looked for relative to the runbook). */
+async function checkStageScripts(ctx: CheckContext): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  for (const c of stagePlan(ctx.value)?.stages.flatMap((s) => s.checks) ?? []) {
+    const script = 'run' in c ? leadingScript(c.run) : undefined;
+    const resolved = script === undefined ? undefined : resolveWorkspacePath(ctx.documentPath, script);
+    if (resolved === undefined || (await ctx.host.stat(resolved)) !== 'missing') continue;
+    out.push(
+      diag(valueAt(ctx, [...c.path, 'run']), 'error', 'missing-file', `script \`${script}\` does not exist (looked for \`${resolved}\`)`, {
+        fixes: [{ title: `Create \`${resolved}\``, edits: [], create: { path: resolved, content: '#!/bin/sh\nset -eu\n', executable: true } }],
+      }),
+    );
+  }
   return out;
 }
 
@@ -357,6 +380,13 @@ async function checkMetrics(ctx: CheckContext): Promise<Diagnostic[]> {
         metric: m,
         span: keyAt(ctx, ['drills', 'scenarios', i, 'inject', 'metrics', m]),
         message: (x) => `${name} injects metric \`${x}\`, which is not in ${source}: nothing collects it, so no trigger sees the fault`,
+      });
+    }
+    for (const m of Object.keys(asObject(asObject(asObject(sc.inject).reintroduction).metrics))) {
+      uses.push({
+        metric: m,
+        span: keyAt(ctx, ['drills', 'scenarios', i, 'inject', 'reintroduction', 'metrics', m]),
+        message: (x) => `${name} injects metric \`${x}\` into the reintroduction, which is not in ${source}: no check or abortOn trigger sees it`,
       });
     }
   });
