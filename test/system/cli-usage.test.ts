@@ -43,6 +43,8 @@ const COMMAND_LINES: string[][] = [
   ['dry-run', 'iris.runbook.yaml'],
   ['drill', 'iris.runbook.yaml', '--scenario', 'repoint-fails'],
   ['sign-off', 'iris.runbook.yaml', '--role', 'decisionMaker'],
+  ['closure', 'iris.runbook.yaml'],
+  ['close', 'iris.runbook.yaml'],
   ['audit', 'verify'],
   ['compat', 'old.contract.yaml', 'iris.contract.yaml'],
 ];
@@ -93,6 +95,11 @@ describe('cli: every usage error is `rollback-lens <command>: <what>`, then the 
     [['drill', 'a.runbook.yaml', '--scenario', 's', '--format', 'xml'], '--format must be text or json, not `xml`'],
     [['sign-off', '--role', 'r'], 'give exactly one runbook file'],
     [['sign-off', 'a.runbook.yaml'], 'give --role <role>'],
+    [['closure'], 'give exactly one runbook file'],
+    [['closure', 'a.runbook.yaml', '--format', 'xml'], '--format must be text or json, not `xml`'],
+    [['closure', 'a.runbook.yaml', '--checklist'], '--checklist asks on a terminal; without one, give --confirm <n|text> for each item'],
+    [['close', 'a.runbook.yaml', 'b.runbook.yaml'], 'give exactly one runbook file'],
+    [['close', 'a.runbook.yaml', '--format', 'sarif'], '--format must be text or json, not `sarif`'],
     [['audit'], 'give a subcommand: verify, list or head'],
     [['compat'], 'give two contracts, or one contract and --against <git-revision>'],
     [['validate', '--format'], "Option '--format <value>' argument missing"],
@@ -118,7 +125,7 @@ describe('cli: every usage error is `rollback-lens <command>: <what>`, then the 
 describe('cli: the commands table', () => {
   it('one row per command, each name once, in the order of `rollback-lens --help`, every one run by COMMAND_LINES above', () => {
     const names = COMMANDS.map((c) => c.name);
-    assert.deepEqual(names, ['validate', 'test', 'baseline', 'dry-run', 'drill', 'sign-off', 'audit', 'compat']);
+    assert.deepEqual(names, ['validate', 'test', 'baseline', 'dry-run', 'drill', 'sign-off', 'closure', 'close', 'audit', 'compat']);
     assert.deepEqual(COMMAND_LINES.map((a) => a[0]), names);
     const at = names.map((n) => HELP.indexOf(`  ${n} `) >= 0 ? HELP.indexOf(`  ${n} `) : HELP.indexOf(`rollback-lens ${n} `));
     assert.deepEqual([...at].sort((a, b) => a - b), at);
