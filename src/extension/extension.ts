@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { LanguageClient } from '../node/language/client';
 import { clockProblem, NOW_ENV } from '../node/clock';
 import { parseDuration } from '../core/util/values';
+import { Closures } from './closure';
 import { ContractTests } from './contracts';
 import { registerCreateFile } from './createFile';
 import { DiagnosticsController } from './diagnostics';
@@ -26,6 +27,8 @@ export interface RollbackLensApi {
   readonly contracts: ContractTests;
   /** Runbooks: dry-runs, drills, sign-offs and what each run reported. */
   readonly runbooks: Runbooks;
+  /** The closure of each runbook's latest rollback: its status and steps. */
+  readonly closures: Closures;
   /** Diff views of contract-test reports. */
   readonly diffViews: DiffViews;
   /** The Rollback Lens view: each runbook's and contract's last runs. */
@@ -59,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     return { ...(timeout.ok && timeout.value > 0 ? { timeoutMs: timeout.value } : {}), ...(concurrency > 0 ? { concurrency } : {}), ...(formats === false ? { formats: false } : {}) };
   }, String(context.extension.packageJSON.version), path.join(context.extensionPath, 'dist', 'contract-worker.js'));
   const runbooks = new Runbooks(client, log);
+  const closures = new Closures(client, log);
   // the overdue-drill check reads the audit log: a drill (from here or a terminal) changes its answer
   const auditLog = vscode.workspace.createFileSystemWatcher('**/.rollback-lens/audit.jsonl');
   const onAudit = () =>
@@ -87,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     runbooks.onDidFinishRun(onAudit),
     contracts,
     runbooks,
+    closures,
     diffViews,
     log,
     { dispose: () => client.dispose() },
@@ -108,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     logUri: context.logUri,
     contracts,
     runbooks,
+    closures,
     diffViews,
     overview,
     diagnosticsCurrent: (uri) => diagnostics.current(uri),

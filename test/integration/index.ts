@@ -17,14 +17,17 @@ export async function run(): Promise<void> {
   // test/vscode/run.mjs --restricted opens the workspace untrusted. require(), not import: an import would be
   // hoisted above the pre-require emit, and the suites would find no `describe`.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  if (process.env.ROLLBACK_LENS_TEST_MODE === 'restricted') require('./restricted.test');
-  else {
+  if (process.env.ROLLBACK_LENS_TEST_MODE === 'restricted') {
+    require('./restricted.test');
+    require('./closure.test');
+  } else {
     // first: it needs a workspace with no audit log yet, and leaves none behind
     require('./newcomer.test');
     require('./language.test');
     require('./contracts.test');
     require('./runbooks.test');
     require('./diffview.test');
+    require('./closure.test');
   }
   /* eslint-enable @typescript-eslint/no-require-imports */
   await new Promise<void>((resolve, reject) => {
