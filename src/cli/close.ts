@@ -52,13 +52,25 @@ export async function closureCommand(
     }
     if (values.checklist) {
       const s = await closureStatus(file, workspace);
-      for (const it of s.checklist.items.filter((x) => !x.confirmed)) {
-        const rl = createInterface({ input: process.stdin, output: process.stdout });
-        const a = await rl.question(`confirm checklist item ${it.index}/${s.checklist.total}: ${it.text}? [y/N] `);
+      // one reader for every question, its lines queued: answers typed ahead (or piped into the terminal) wait
+      // for their question; Ctrl+D or Ctrl+C stops the asking, what was confirmed stays recorded
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      rl.on('SIGINT', () => rl.close());
+      const lines = rl[Symbol.asyncIterator]();
+      try {
+        for (const it of s.checklist.items.filter((x) => !x.confirmed)) {
+          io.stdout.write(`confirm checklist item ${it.index}/${s.checklist.total}: ${it.text}? [y/N] `);
+          const a = await lines.next();
+          if (a.done) {
+            io.stdout.write('\n');
+            break;
+          }
+          if (!/^y(es)?$/i.test(String(a.value).trim())) continue;
+          const c = await confirmItem(file, { workspace, item: it.index });
+          if (c.record) recorded.push(c.record);
+        }
+      } finally {
         rl.close();
-        if (!/^y(es)?$/i.test(a.trim())) continue;
-        const c = await confirmItem(file, { workspace, item: it.index });
-        if (c.record) recorded.push(c.record);
       }
     }
     const status = await closureStatus(file, workspace);

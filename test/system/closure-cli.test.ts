@@ -11,7 +11,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { appendAuditRecord, readAuditLog, type AuditRecord } from '../../src/node/audit';
-import { runCliProcess } from '../unit/helpers';
+import { spawnSync } from 'node:child_process';
+import { cliBundle, runCliProcess } from '../unit/helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 const RUNBOOK = 'iris.runbook.yaml';
@@ -215,5 +216,39 @@ describe('closure from the CLI, on a copy of the iris example', function () {
     );
     // the numbers the contract's comments give for 2.0.0 (20 rows over, max 0.215461 at iris-069)
     assert.equal(tests[0]!.reason, '`probability`: 20 of 150 rows differ from the baseline by more than 0.05 (max |Δ| 0.2155 at `iris-069`)');
+  });
+
+  it('--checklist on a terminal asks for each unconfirmed item in turn: y confirms, anything else skips, end of input stops', async () => {
+    const dir = exampleCopy('v1');
+    dirs.push(dir);
+    await rollbackRecord(dir);
+    assert.equal(cli(dir, 'closure', RUNBOOK, '--confirm', '2').code, 0);
+    // a real terminal: util-linux's script(1) runs the CLI on a pseudo-terminal and types what it is given, all at once
+    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const r = spawnSync('script', ['-qec', [process.execPath, cliBundle(), 'closure', RUNBOOK, '--checklist'].map(quote).join(' '), '/dev/null'], { cwd: dir, input: 'yes\nn\n', encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const asked = [...r.stdout.matchAll(/confirm checklist item (\d)\/4: ([^?]+)\? \[y\/N\] /g)].map((m) => `${m[1]}: ${m[2]}`);
+    assert.deepEqual(asked, [`1: ${ITEMS[0]}`, `3: ${ITEMS[2]}`, `4: ${ITEMS[3]}`]);
+    assert.deepEqual((await records(dir, 'checklist')).map((c) => [c.index, c.text]), [[2, ITEMS[1]], [1, ITEMS[0]]]);
+    assert.match(r.stdout, /checklist 2\/4:/);
+  });
+
+  it('bad input: a missing runbook, one outside the workspace, an unreadable contract in closure.verify: located messages, no stack trace', async () => {
+    const dir = exampleCopy('v1');
+    dirs.push(dir);
+    assert.deepEqual(cli(dir, 'closure', 'nope.runbook.yaml'), { code: 2, stdout: '', stderr: `rollback-lens: cannot read ${path.join(dir, 'nope.runbook.yaml')}: ENOENT\n` });
+    assert.deepEqual(cli(dir, 'close', RUNBOOK, '--workspace', 'data'), { code: 2, stdout: '', stderr: `rollback-lens: ${path.join(dir, RUNBOOK)} is outside the workspace ${path.join(dir, 'data')}\n` });
+    // closure.verify names a contract outside the workspace and a test the contract does not have: each an error, recorded
+    const runbook = path.join(dir, RUNBOOK);
+    writeFileSync(runbook, readFileSync(runbook, 'utf8').replace('- { contract: iris.contract.yaml, test: parity }\n    - { contract: iris.contract.yaml, test: input-edge-cases }', '- { contract: ../outside.contract.yaml }\n    - { contract: iris.contract.yaml, test: nope }'));
+    await rollbackRecord(dir);
+    const v = cli(dir, 'closure', RUNBOOK, '--verify');
+    assert.equal(v.code, 1, v.stderr);
+    const [verify] = await records(dir, 'closure-verify');
+    assert.equal(verify!.verdict, 'error');
+    assert.deepEqual(verify!.tests, [
+      { contract: '../outside.contract.yaml', test: '*', verdict: 'error', rows: 0, rules: 0, failed: 0, reason: 'contract `../outside.contract.yaml` is outside the workspace' },
+      { contract: 'iris.contract.yaml', test: 'nope', verdict: 'error', rows: 0, rules: 0, failed: 0, reason: 'iris.contract.yaml has no test `nope` (it has `parity`, `input-edge-cases`, `output-labels`)' },
+    ]);
   });
 });
