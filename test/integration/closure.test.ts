@@ -44,6 +44,9 @@ function auditRecords(): AuditRecord[] {
     .filter((r) => r.path === REL);
 }
 
+/** A schema-only test's counts: it reads no rows. */
+const ZERO = { inputRows: 0, baselineRows: 0, currentRows: 0, matched: 0, missing: 0, extra: 0, duplicateBaseline: 0, duplicateCurrent: 0, invalidInputs: 0, invalidBaseline: 0, invalidCurrent: 0 };
+
 const OURS = new Set(['rollbackLens.verifyClosure', 'rollbackLens.confirmChecklistItem', 'rollbackLens.closeRollback', 'rollbackLens.explainRestrictedClosure']);
 
 describe('closure in VS Code', function () {
@@ -101,7 +104,7 @@ describe('closure in VS Code', function () {
     };
     assert.equal(await run('$(beaker) Verify'), 'pass');
     const verify = auditRecords().at(-1)!;
-    assert.deepEqual([verify.kind, verify.verdict, verify.tests], ['closure-verify', 'pass', [{ contract: '../iris/iris.contract.yaml', test: 'input-edge-cases', verdict: 'pass', rows: 0, rules: 6, failed: 0 }]]);
+    assert.deepEqual([verify.kind, verify.verdict, verify.tests], ['closure-verify', 'pass', [{ contract: '../iris/iris.contract.yaml', test: 'input-edge-cases', verdict: 'pass', rows: 0, rules: 6, failed: 0, counts: ZERO }]]);
     assert.deepEqual(await closureLenses(), at('$(checklist) closure: verified — 0/2 checklist, signed 0/1', ...actions));
 
     assert.equal(await run('$(tasklist) Confirm checklist item…', 1), 'confirmed checklist item 1: outputs within tolerance');

@@ -81,6 +81,9 @@ function statusText(o: {
   return lines.join('\n') + '\n';
 }
 
+/** The contract engine's counts of a test of `n` rows, each matched, none missing, extra, duplicate or invalid. */
+const counts = (n: number) => ({ inputRows: n, baselineRows: n, currentRows: n, matched: n, missing: 0, extra: 0, duplicateBaseline: 0, duplicateCurrent: 0, invalidInputs: 0, invalidBaseline: 0, invalidCurrent: 0 });
+
 const PASSED = [
   '    ✓ parity of iris.contract.yaml: pass, 150 rows compared, 10/10 rules passed',
   '    ✓ input-edge-cases of iris.contract.yaml: pass, 0 rows compared, 6/6 rules passed',
@@ -128,8 +131,8 @@ describe('closure from the CLI, on a copy of the iris example', function () {
         rollback: hash,
         verify: [{ contract: 'iris.contract.yaml', test: 'parity' }, { contract: 'iris.contract.yaml', test: 'input-edge-cases' }],
         tests: [
-          { contract: 'iris.contract.yaml', test: 'parity', verdict: 'pass', rows: 150, rules: 10, failed: 0 },
-          { contract: 'iris.contract.yaml', test: 'input-edge-cases', verdict: 'pass', rows: 0, rules: 6, failed: 0 },
+          { contract: 'iris.contract.yaml', test: 'parity', verdict: 'pass', rows: 150, rules: 10, failed: 0, counts: counts(150) },
+          { contract: 'iris.contract.yaml', test: 'input-edge-cases', verdict: 'pass', rows: 0, rules: 6, failed: 0, counts: counts(0) },
         ],
         findings: { tests: 2, passed: 2, failed: 0, errors: 0, rows: 150 },
       },

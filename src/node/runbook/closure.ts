@@ -16,11 +16,12 @@
 // workspace. The status is read after, never before, the step's own checks,
 // and the check and the append are not one transaction: two people closing
 // at once may both record `close`.
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { asObject as obj } from '../../core/language/checks/context';
 import { closureStatus as deriveStatus, verifyVerdict, type ClosureSpec, type ClosureStatus, type VerifiedTest, type VerifyRef } from '../../core/runbook/closure';
 import type { TestReport } from '../../core/contract/report';
-import { appendAuditRecord, readAuditLog, type AuditRecord } from '../audit';
+import { appendAuditRecord, auditLogPath, readAuditLog, type AuditEntry, type AuditRecord } from '../audit';
 import { ContractError, runContractTests } from '../contract/run';
 import { loadDocument } from '../documents';
 import { confine, isWithin, toWorkspacePath } from '../workspace';
@@ -64,12 +65,24 @@ function relOf(file: string, workspace: string): string {
   return toWorkspacePath(workspace, abs);
 }
 
+const logCache = new Map<string, { stamp: string; entries: AuditEntry[] }>();
+
+/** The audit log's entries, read again only when the file changed (the editor asks on every lens refresh). */
+async function auditEntries(workspace: string): Promise<AuditEntry[]> {
+  const st = await fs.stat(auditLogPath(workspace)).catch(() => undefined);
+  const stamp = st ? `${st.ino}:${st.mtimeMs}:${st.size}` : 'none';
+  const cached = logCache.get(workspace);
+  if (cached?.stamp === stamp) return cached.entries;
+  const entries = st ? (await readAuditLog(workspace)).entries : [];
+  logCache.set(workspace, { stamp, entries });
+  return entries;
+}
+
 /** The closure status of the runbook's latest rollback, from the workspace's audit log. */
 export async function closureStatus(file: string, workspace: string): Promise<ClosureStatus> {
   const rel = relOf(file, workspace);
   const spec = await closureSpec(file);
-  const log = await readAuditLog(workspace);
-  const records = log.entries.filter((e) => e.record.path === rel).map((e) => ({ ...e.record, hash: e.hash }));
+  const records = (await auditEntries(workspace)).filter((e) => e.record.path === rel).map((e) => ({ ...e.record, hash: e.hash }));
   return deriveStatus(spec, records);
 }
 
@@ -97,7 +110,7 @@ function verified(contract: string, t: TestReport): VerifiedTest {
   const rows = t.counts.matched;
   const nothing = t.verdict === 'pass' && rows === 0 && t.rules.length === 0;
   const reason = nothing ? 'compared nothing (no rows, no rules)' : (t.reason ?? (failed ? t.rules.filter((r) => r.verdict === 'fail').map((r) => r.message).join('; ') : undefined));
-  return { contract, test: t.testId, verdict: nothing ? 'fail' : t.verdict, rows, rules: t.rules.length, failed, ...(reason ? { reason } : {}) };
+  return { contract, test: t.testId, verdict: nothing ? 'fail' : t.verdict, rows, rules: t.rules.length, failed, ...(reason ? { reason } : {}), counts: t.counts };
 }
 
 /** Runs closure.verify and records its verdict (`closure-verify`); resolves with the record. */
