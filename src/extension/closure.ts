@@ -9,21 +9,27 @@
 // the lenses follow the audit log, so a step taken from a terminal or
 // another window shows too. Sign-offs come from the Sign off… lens beside it
 // (runbooks.ts).
+// Refreshing: VS Code asks every CodeLens provider of a document again when
+// any of them fires, and the runbook lenses (runbooks.ts) fire on every
+// change of the audit log, on trust granted, and re-fire while an editor has
+// not asked again (lensEvents.ts). This provider answers with them and fires
+// only when a verify starts or ends. A second re-firing LensEvents for the
+// same editors would not help and does harm: the editor debounces its
+// re-query, and two independently timed re-fire loops kept postponing it,
+// so a drill's verdict lens stayed stale for seconds (test/vscode/lenses.mjs).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { closureTitle, type ClosureStatus } from '../core/runbook/closure';
 import type { LanguageClient } from '../node/language/client';
-import { AUDIT_LOG } from '../node/audit';
 import { closeRollback, closureStatus, confirmItem, ClosureRefused, verifyClosure } from '../node/runbook/closure';
 import { docRef } from './documents';
-import { LensEvents } from './lensEvents';
 import { pickRunbook } from './pickRunbook';
 
 const UNTRUSTED = 'Verifying the closure runs the contract tests of closure.verify (their source commands), so it needs a trusted workspace (Restricted Mode is on).';
 
 export class Closures implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly lensChanged = new LensEvents('rollback-runbook');
+  private readonly lensChanged = new vscode.EventEmitter<void>();
   /** Runbooks whose closure.verify runs now. */
   private readonly verifying = new Set<string>();
 
@@ -31,16 +37,9 @@ export class Closures implements vscode.Disposable {
     private readonly client: LanguageClient,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    const watcher = vscode.workspace.createFileSystemWatcher(`**/${AUDIT_LOG}`);
-    const fire = () => this.lensChanged.fire();
     this.disposables.push(
       this.lensChanged,
-      watcher,
-      watcher.onDidChange(fire),
-      watcher.onDidCreate(fire),
-      watcher.onDidDelete(fire),
-      vscode.workspace.onDidGrantWorkspaceTrust(fire),
-      vscode.languages.registerCodeLensProvider({ language: 'rollback-runbook' }, { provideCodeLenses: (doc, token) => this.lenses(doc, token), onDidChangeCodeLenses: this.lensChanged.event }),
+      vscode.languages.registerCodeLensProvider({ language: 'rollback-runbook' }, { provideCodeLenses: (doc) => this.lenses(doc), onDidChangeCodeLenses: this.lensChanged.event }),
       vscode.commands.registerCommand('rollbackLens.verifyClosure', (uri?: vscode.Uri | string) => this.verify(uri)),
       vscode.commands.registerCommand('rollbackLens.confirmChecklistItem', (uri?: vscode.Uri | string, item?: number | string) => this.confirm(uri, item)),
       vscode.commands.registerCommand('rollbackLens.closeRollback', (uri?: vscode.Uri | string) => this.close(uri)),
@@ -122,7 +121,6 @@ export class Closures implements vscode.Disposable {
       const c = await confirmItem(doc.uri.fsPath, { workspace: workspaceOf(doc.uri), item });
       const message = c.record ? `confirmed checklist item ${c.index}: ${c.text}` : `checklist item ${c.index} was already confirmed (${c.already!.user}, ${c.already!.time})`;
       this.log.info(`closure of ${vscode.workspace.asRelativePath(doc.uri)}: ${message}`);
-      this.lensChanged.fire();
       void vscode.window.showInformationMessage(`Rollback Lens: ${message}${c.record ? ' (recorded in the audit log)' : ''}`);
       return message;
     } catch (e) {
@@ -138,7 +136,6 @@ export class Closures implements vscode.Disposable {
       const r = await closeRollback(doc.uri.fsPath, { workspace: workspaceOf(doc.uri) });
       const message = `closed the rollback of ${r.path}`;
       this.log.info(message);
-      this.lensChanged.fire();
       void vscode.window.showInformationMessage(`Rollback Lens: ${message} (recorded in the audit log)`);
       return message;
     } catch (e) {
@@ -171,14 +168,11 @@ export class Closures implements vscode.Disposable {
 
   // ---- CodeLens --------------------------------------------------------------------------
 
-  private async lenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
-    const answered = this.lensChanged.asking(doc);
-    const out = await this.computeLenses(doc).catch((e: Error) => {
+  private lenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    return this.computeLenses(doc).catch((e: Error) => {
       this.log.warn(`closure lenses of ${vscode.workspace.asRelativePath(doc.uri)}: ${e.message}`);
       return [];
     });
-    if (!token.isCancellationRequested) answered();
-    return out;
   }
 
   private async computeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
