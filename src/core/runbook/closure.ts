@@ -17,7 +17,6 @@
 // - `missing` names exactly what stands between the status and `closed`.
 // - A closure.verify that names no contract test can never pass: nothing
 //   would have been compared.
-import type { Counts } from '../contract/report';
 import { signOffProgress, type SignOffProgress } from './glance';
 
 export interface VerifyRef {
@@ -57,8 +56,8 @@ export interface VerifiedTest {
   /** Rules that failed. */
   failed: number;
   reason?: string;
-  /** The contract engine's row counts (inputs, baseline, current, matched, missing, extra, duplicates, invalid); absent when the test did not run. */
-  counts?: Counts;
+  /** The contract engine's row counts by name (inputRows, baselineRows, currentRows, matched, missing, extra, duplicates, invalid: its Counts); absent when the test did not run. */
+  counts?: Record<string, number>;
 }
 
 export interface ClosureStatus {

@@ -110,7 +110,7 @@ function verified(contract: string, t: TestReport): VerifiedTest {
   const rows = t.counts.matched;
   const nothing = t.verdict === 'pass' && rows === 0 && t.rules.length === 0;
   const reason = nothing ? 'compared nothing (no rows, no rules)' : (t.reason ?? (failed ? t.rules.filter((r) => r.verdict === 'fail').map((r) => r.message).join('; ') : undefined));
-  return { contract, test: t.testId, verdict: nothing ? 'fail' : t.verdict, rows, rules: t.rules.length, failed, ...(reason ? { reason } : {}), counts: t.counts };
+  return { contract, test: t.testId, verdict: nothing ? 'fail' : t.verdict, rows, rules: t.rules.length, failed, ...(reason ? { reason } : {}), counts: { ...t.counts } };
 }
 
 /** Runs closure.verify and records its verdict (`closure-verify`); resolves with the record. */
