@@ -13,9 +13,8 @@
 // (else ClosureRefused: nothing to close) and refuses once it is closed; each
 // record carries `rollback`, the hash of the rollback record's line it
 // belongs to. The runbook and every contract it names stay inside the
-// workspace. The status is read after, never before, the step's own checks,
-// and the check and the append are not one transaction: two people closing
-// at once may both record `close`.
+// workspace. Each step reads the status, then appends: the two are not one
+// transaction, so two people closing at once may both record `close`.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { asObject as obj } from '../../core/language/checks/context';
