@@ -11,6 +11,7 @@ import type { parseArgs, ParseArgsConfig } from 'node:util';
 import { AUDIT_KINDS } from '../node/audit';
 import { auditCommand } from './audit';
 import { baselineCommand } from './baseline';
+import { closeCommand, closureCommand } from './close';
 import { compatCommand } from './compat';
 import { drillCommand } from './drill';
 import { dryRunCommand } from './dryrun';
@@ -123,6 +124,22 @@ const SIGN_OFF_HELP = `  sign-off <runbook> --role <r>  Record in the audit log 
     --note <text>                a note kept with the record
     --workspace <dir>            workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)`;
 
+const CLOSURE_HELP = `  closure <runbook>              Show the closure status of the runbook's latest rollback, from the audit
+                                 log: open → verified → signed → closed; do the steps asked for first.
+                                 Exit 0 done, 1 refused or verify did not pass, 2 usage or I/O error.
+    --verify                     run closure.verify (its contract tests) and record the verdict
+    --confirm <n|text>           confirm checklist item n (1-based) or the item with this exact text (repeatable)
+    --checklist                  on a terminal, ask for each unconfirmed checklist item in turn
+    --format text|json           text (default) or the status as JSON
+    --workspace <dir>            workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)
+    --no-formats                 do not check \`format\` keywords in the schemas of the contracts verify tests`;
+
+const CLOSE_HELP = `  close <runbook>                Record that the latest rollback is closed: only when closure.verify passed,
+                                 every checklist item is confirmed and every closure.signOff role signed off;
+                                 otherwise name what is missing. Exit 0 recorded, 1 refused, 2 usage or I/O error.
+    --format text|json           text (default) or JSON
+    --workspace <dir>            workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)`;
+
 const POSTMORTEM_HELP = `  postmortem <runbook>           Write the after-action review (Markdown) of the runbook's newest drill or
                                  rollback record to postmortems/<runbook>/<day>-<kind>[-<scenario>].md beside
                                  it: timeline, triggers, steps, fidelity, verification, root cause, human
@@ -137,8 +154,8 @@ export const AUDIT_USAGE = `Usage: rollback-lens audit verify [--expect-head <sh
        rollback-lens audit head [options]
 
 The audit log (.rollback-lens/audit.jsonl in the workspace) records every
-dry-run, drill, rollback, staged reintroduction, contract test, approval and
-sign-off; each record carries the SHA-256 of the line before it.
+dry-run, drill, rollback, staged reintroduction, contract test, approval,
+sign-off and closure step; each record carries the SHA-256 of the line before it.
 
   verify                         Check every record and the hash chain; check that every version of the
                                  log committed to git (and the staged one) is a prefix of the file;
@@ -248,6 +265,20 @@ export const COMMANDS: readonly Command[] = [
     help: SIGN_OFF_HELP,
     usage: usageOf('sign-off <runbook> --role <role> [options]', SIGN_OFF_HELP),
     run: signOffCommand,
+  }),
+  command({
+    name: 'closure',
+    options: { verify: { type: 'boolean' }, confirm: { type: 'string', multiple: true }, checklist: { type: 'boolean' }, format: { type: 'string', default: 'text' }, workspace: { type: 'string' }, 'no-formats': { type: 'boolean' } },
+    help: CLOSURE_HELP,
+    usage: usageOf('closure <runbook> [--verify] [--confirm <n|text>]... [--checklist] [options]', CLOSURE_HELP),
+    run: closureCommand,
+  }),
+  command({
+    name: 'close',
+    options: { format: { type: 'string', default: 'text' }, workspace: { type: 'string' } },
+    help: CLOSE_HELP,
+    usage: usageOf('close <runbook> [options]', CLOSE_HELP),
+    run: closeCommand,
   }),
   command({
     name: 'postmortem',

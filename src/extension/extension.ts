@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { LanguageClient } from '../node/language/client';
 import { clockProblem, NOW_ENV } from '../node/clock';
 import { parseDuration } from '../core/util/values';
+import { Closures } from './closure';
 import { ContractTests } from './contracts';
 import { registerCreateFile } from './createFile';
 import { DiagnosticsController } from './diagnostics';
@@ -32,6 +33,8 @@ export interface RollbackLensApi {
   readonly postmortems: Postmortems;
   /** Staged reintroductions started from the editor. */
   readonly reintroductions: Reintroductions;
+  /** The closure of each runbook's latest rollback: its status and steps. */
+  readonly closures: Closures;
   /** Diff views of contract-test reports. */
   readonly diffViews: DiffViews;
   /** The Rollback Lens view: each runbook's and contract's last runs. */
@@ -67,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
   const runbooks = new Runbooks(client, log);
   const postmortems = new Postmortems(log);
   const reintroductions = new Reintroductions(client, log);
+  const closures = new Closures(client, log);
   // the overdue-drill check reads the audit log: a drill (from here or a terminal) changes its answer
   const auditLog = vscode.workspace.createFileSystemWatcher('**/.rollback-lens/audit.jsonl');
   const onAudit = () =>
@@ -97,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     runbooks,
     postmortems,
     reintroductions,
+    closures,
     diffViews,
     log,
     { dispose: () => client.dispose() },
@@ -120,6 +125,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     runbooks,
     postmortems,
     reintroductions,
+    closures,
     diffViews,
     overview,
     diagnosticsCurrent: (uri) => diagnostics.current(uri),

@@ -20,8 +20,8 @@ export async function run(): Promise<void> {
   if (process.env.ROLLBACK_LENS_TEST_MODE === 'restricted') {
     require('./restricted.test');
     require('./reintro-restricted.test');
-  }
-  else {
+    require('./closure.test');
+  } else {
     // first: it needs a workspace with no audit log yet, and leaves none behind
     require('./newcomer.test');
     require('./language.test');
@@ -32,6 +32,7 @@ export async function run(): Promise<void> {
     require('./diffview.test');
     require('./comms.test');
     require('./reintro-lens.test');
+    require('./closure.test');
   }
   /* eslint-enable @typescript-eslint/no-require-imports */
   await new Promise<void>((resolve, reject) => {

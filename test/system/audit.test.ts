@@ -161,7 +161,7 @@ describe('audit log', function () {
 
     it('refuses bad input, with the reason, and writes nothing', async () => {
       const bad: Array<[unknown, string]> = [
-        [{ kind: 'postmortem', path: RUNBOOK, verdict: 'pass' }, '`kind` must be one of dry-run, drill, contract-test, approval, sign-off, rollback, reintroduction, not "postmortem"'],
+        [{ kind: 'postmortem', path: RUNBOOK, verdict: 'pass' }, '`kind` must be one of dry-run, drill, contract-test, approval, sign-off, rollback, reintroduction, closure-verify, checklist, close, not "postmortem"'],
         [{ kind: 'drill', path: RUNBOOK }, 'an audit record needs `verdict`: a non-empty string'],
         [{ kind: 'drill', verdict: 'pass' }, 'an audit record needs `path`: the runbook or contract it is about'],
         [drill({ prev: GENESIS }), '`prev` is set by the audit log, not by the caller'],
@@ -321,7 +321,7 @@ describe('audit log', function () {
         {
           line: 2,
           reason:
-            'unsupported version: v is 2, not 1; bad field time: not an ISO 8601 UTC time; bad field kind: "postmortem" is not one of dry-run, drill, contract-test, approval, sign-off, rollback, reintroduction; bad field path: not a non-empty string; bad field digest: not sha256:<hex> or null; bad field commit: not a commit id or null',
+            'unsupported version: v is 2, not 1; bad field time: not an ISO 8601 UTC time; bad field kind: "postmortem" is not one of dry-run, drill, contract-test, approval, sign-off, rollback, reintroduction, closure-verify, checklist, close; bad field path: not a non-empty string; bad field digest: not sha256:<hex> or null; bad field commit: not a commit id or null',
         },
         { line: 3, reason: 'empty line' },
         { line: 4, reason: 'not a JSON object' },
@@ -336,7 +336,7 @@ describe('audit log', function () {
       assert.deepEqual(await cli(['verify', 'x'], dir), usage('unexpected argument: x'));
       assert.deepEqual(await cli(['verify', '--format', 'sarif'], dir), usage('--format must be text or json, not `sarif`'));
       assert.deepEqual(await cli(['verify', '--kind', 'drill'], dir), usage('--kind and --path only apply to `audit list`'));
-      assert.deepEqual(await cli(['list', '--kind', 'postmortem'], dir), usage('--kind must be one of dry-run, drill, contract-test, approval, sign-off, rollback, reintroduction, not `postmortem`'));
+      assert.deepEqual(await cli(['list', '--kind', 'postmortem'], dir), usage('--kind must be one of dry-run, drill, contract-test, approval, sign-off, rollback, reintroduction, closure-verify, checklist, close, not `postmortem`'));
       const bogus = await cli(['verify', '--bogus'], dir);
       assert.equal(bogus.code, 2);
       assert.ok(bogus.stderr.startsWith("rollback-lens audit: Unknown option '--bogus'."), bogus.stderr);

@@ -45,6 +45,8 @@ const COMMAND_LINES: string[][] = [
   ['rollback', 'iris.runbook.yaml'],
   ['reintroduce', 'iris.runbook.yaml', '--scenario', 'reintro-latency'],
   ['sign-off', 'iris.runbook.yaml', '--role', 'decisionMaker'],
+  ['closure', 'iris.runbook.yaml'],
+  ['close', 'iris.runbook.yaml'],
   ['postmortem', 'iris.runbook.yaml'],
   ['audit', 'verify'],
   ['compat', 'old.contract.yaml', 'iris.contract.yaml'],
@@ -96,6 +98,11 @@ describe('cli: every usage error is `rollback-lens <command>: <what>`, then the 
     [['drill', 'a.runbook.yaml', '--scenario', 's', '--format', 'xml'], '--format must be text or json, not `xml`'],
     [['sign-off', '--role', 'r'], 'give exactly one runbook file'],
     [['sign-off', 'a.runbook.yaml'], 'give --role <role>'],
+    [['closure'], 'give exactly one runbook file'],
+    [['closure', 'a.runbook.yaml', '--format', 'xml'], '--format must be text or json, not `xml`'],
+    [['closure', 'a.runbook.yaml', '--checklist'], '--checklist asks on a terminal; without one, give --confirm <n|text> for each item'],
+    [['close', 'a.runbook.yaml', 'b.runbook.yaml'], 'give exactly one runbook file'],
+    [['close', 'a.runbook.yaml', '--format', 'sarif'], '--format must be text or json, not `sarif`'],
     [['postmortem'], 'give exactly one runbook file'],
     [['postmortem', 'a.runbook.yaml', '--format', 'html'], '--format must be text or json, not `html`'],
     [['audit'], 'give a subcommand: verify, list or head'],
@@ -123,7 +130,7 @@ describe('cli: every usage error is `rollback-lens <command>: <what>`, then the 
 describe('cli: the commands table', () => {
   it('one row per command, each name once, in the order of `rollback-lens --help`, every one run by COMMAND_LINES above', () => {
     const names = COMMANDS.map((c) => c.name);
-    assert.deepEqual(names, ['validate', 'test', 'baseline', 'dry-run', 'drill', 'rollback', 'reintroduce', 'sign-off', 'postmortem', 'audit', 'compat']);
+    assert.deepEqual(names, ['validate', 'test', 'baseline', 'dry-run', 'drill', 'rollback', 'reintroduce', 'sign-off', 'closure', 'close', 'postmortem', 'audit', 'compat']);
     assert.deepEqual(COMMAND_LINES.map((a) => a[0]), names);
     const at = names.map((n) => HELP.indexOf(`  ${n} `) >= 0 ? HELP.indexOf(`  ${n} `) : HELP.indexOf(`rollback-lens ${n} `));
     assert.deepEqual([...at].sort((a, b) => a - b), at);

@@ -5,7 +5,8 @@
 // bytes it is given.
 //
 // Record format (version 1), one per line, `\n`-terminated, UTF-8:
-//   { "v": 1, "time": ISO 8601 UTC, "kind": dry-run|drill|contract-test|approval|sign-off|rollback|reintroduction,
+//   { "v": 1, "time": ISO 8601 UTC, "kind": dry-run|drill|contract-test|approval|sign-off|rollback|
+//             reintroduction|closure-verify|checklist|close,
 //     "path": workspace-relative posix path of the runbook or contract,
 //     "digest": "sha256:<hex>" of the file's bytes at append time, or null (unreadable),
 //     "commit": git commit of the workspace (HEAD), or null (not a repository),
@@ -29,7 +30,7 @@ import { noun } from '../../core/util/plural';
 export const AUDIT_LOG = '.rollback-lens/audit.jsonl';
 export const AUDIT_VERSION = 1;
 export const GENESIS = `sha256:${'0'.repeat(64)}`;
-export const AUDIT_KINDS = ['dry-run', 'drill', 'contract-test', 'approval', 'sign-off', 'rollback', 'reintroduction'] as const;
+export const AUDIT_KINDS = ['dry-run', 'drill', 'contract-test', 'approval', 'sign-off', 'rollback', 'reintroduction', 'closure-verify', 'checklist', 'close'] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 /** Largest record line appended, and largest line parsed when reading, in bytes without the newline. */
 export const MAX_RECORD_BYTES = 1024 * 1024;
