@@ -77,11 +77,14 @@ async function auditRecords(workspace: string): Promise<AuditRecord[]> {
   return records;
 }
 
-/** The closure.signOff roles of a runbook, each by its latest sign-off record in the workspace's audit log. */
+/** The closure.signOff roles of a runbook, each by its latest sign-off record in the workspace's audit log since its latest rollback. */
 export async function closureSignOffs(file: string, workspace: string): Promise<SignOffProgress> {
   const roles = (await signOffRoles(file)).map((r) => r.role);
   const rel = toWorkspacePath(workspace, path.resolve(file));
-  const records = (await auditRecords(workspace)).filter((r) => r.kind === 'sign-off' && r.path === rel);
+  const mine = (await auditRecords(workspace)).filter((r) => r.path === rel && (r.kind === 'sign-off' || r.kind === 'rollback'));
+  // as the closure status counts them (src/core/runbook/closure.ts): a new rollback starts its sign-offs over
+  const since = mine.map((r) => r.kind).lastIndexOf('rollback');
+  const records = mine.slice(since + 1).filter((r) => r.kind === 'sign-off');
   return signOffProgress(
     roles,
     records.map((r) => ({ role: String(r.role), verdict: r.verdict, user: r.user, time: r.time })),
