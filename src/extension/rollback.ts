@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { roleText, rollbackConfirmation, rollbackMarkdown, type RollbackPlan, type RollbackReport } from '../core/runbook/rollback';
+import { roleText, rollbackConfirmation, rollbackTypedConfirmation, rollbackMarkdown, type RollbackPlan, type RollbackReport } from '../core/runbook/rollback';
 import type { DrillProgress, Finding, GateReply } from '../core/runbook/report';
 import { commandLogLine } from '../core/runbook/render';
 import type { AuditInput } from '../node/audit';
@@ -91,15 +91,18 @@ export async function runRollback<S extends { rollback?: unknown; latest?: unkno
 export const ROLL_BACK = 'Roll back';
 
 /**
- * Asks, modally, whether to roll back for real; true only when the person
- * pressed Roll back. A confirmation that cannot be shown (a workbench that
+ * Asks, modally, whether to roll back for real, then for the target version
+ * typed; true only when the person pressed Roll back and typed it. A confirmation that cannot be shown (a workbench that
  * refuses dialogs, as under test) is no confirmation: `onError` hears why.
  */
 export async function confirmRollback(plan: RollbackPlan, runbook: string, before?: (c: { message: string; detail: string }) => void, onError?: (message: string) => void): Promise<boolean> {
   const c = rollbackConfirmation(plan, runbook);
   before?.(c);
   try {
-    return (await vscode.window.showWarningMessage(c.message, { modal: true, detail: c.detail }, ROLL_BACK)) === ROLL_BACK;
+    if ((await vscode.window.showWarningMessage(c.message, { modal: true, detail: c.detail }, ROLL_BACK)) !== ROLL_BACK) return false;
+    const t = rollbackTypedConfirmation(plan);
+    const typed = await vscode.window.showInputBox({ title: t.title, prompt: t.prompt, placeHolder: t.version, ignoreFocusOut: true, validateInput: (v) => (v.trim() === t.version ? undefined : t.wrong) });
+    return typed?.trim() === t.version;
   } catch (e) {
     onError?.((e as Error).message);
     return false;

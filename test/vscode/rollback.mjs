@@ -2,7 +2,9 @@
 // playwright-core in Chromium (the integration runner's workbench refuses
 // dialogs, so the modal is checked here): the iris example's "Roll back…"
 // CodeLens opens a modal that names the release pair and the approvals
-// needed; Cancel runs and records nothing; Roll back runs the steps for real
+// needed; Cancel runs and records nothing; Roll back asks for the target
+// version typed (Enter on the empty box is refused, Escape runs nothing);
+// typed, the steps run for real
 // (the copy's serving API is a loopback server here, its contract serves the
 // release the champion alias names), the approval gate is a quick pick naming
 // the role and its contact, Enter approves; the rollback ends restored and
@@ -74,7 +76,7 @@ async function main() {
     };
     const button = (d, title) => d.locator('.dialog-buttons a, .dialog-buttons .monaco-button', { hasText: title }).first();
 
-    let dialog = await ask();
+    const dialog = await ask();
     const message = (await dialog.locator('.dialog-message-text').innerText()).trim();
     const detail = (await dialog.locator('.dialog-message-detail').innerText()).trim();
     say(`modal: ${message} | ${detail.replace(/\n/g, ' | ')}`);
@@ -87,9 +89,26 @@ async function main() {
     check(records().length === 0, 'Cancel records nothing');
     check(readFileSync(join(dir, 'flags.flagd.json'), 'utf8') === flags && requests.length === 0, 'Cancel changes nothing');
 
-    dialog = await ask();
-    await button(dialog, 'Roll back').click();
-    await dialog.waitFor({ state: 'detached', timeout: WAIT_MS });
+    // one Enter never starts it: after the modal, the target version must be typed
+    const versionBox = async () => {
+      const d = await ask();
+      await button(d, 'Roll back').click();
+      await d.waitFor({ state: 'detached', timeout: WAIT_MS });
+      const box = page.locator('.quick-input-widget input[type="text"]');
+      await box.waitFor({ timeout: WAIT_MS });
+      return box;
+    };
+    let box = await versionBox();
+    check((await box.getAttribute('placeholder')) === '1.4.2', `the box asks for the target version: "${await box.getAttribute('placeholder')}"`);
+    await page.keyboard.press('Enter');
+    const refusal = (await page.locator('.quick-input-widget .quick-input-message').innerText()).trim();
+    check(refusal === 'type 1.4.2 to start the rollback, or press Escape to run nothing', `Enter on the empty box is refused: "${refusal}"`);
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(1500);
+    check(records().length === 0 && requests.length === 0, 'Escape at the version box runs and records nothing');
+    box = await versionBox();
+    await page.keyboard.type('1.4.2');
+    await page.keyboard.press('Enter');
     const pick = page.locator('.quick-input-widget');
     await pick.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: WAIT_MS });
     const title = (await pick.locator('.quick-input-title').innerText()).trim();

@@ -50,6 +50,20 @@ export function rollbackConfirmation(plan: RollbackPlan, runbook: string): { mes
   };
 }
 
+/**
+ * After the modal, the box in which the target version must be typed: one
+ * Enter (the modal's default button) never starts a rollback for real.
+ */
+export function rollbackTypedConfirmation(plan: RollbackPlan): { version: string; title: string; prompt: string; wrong: string } {
+  const version = plan.target.split(' ').at(-1) ?? plan.target;
+  return {
+    version,
+    title: `Roll back ${plan.current} → ${plan.target}`,
+    prompt: `Type ${version}, the release to roll back to, to start the rollback for real; Escape runs nothing.`,
+    wrong: `type ${version} to start the rollback, or press Escape to run nothing`,
+  };
+}
+
 /** One line of the live progress: `▶ flag-off …`, `✓ flag-off done in 12 ms — …`, `↺ repoint undone in 8 ms`. */
 export function rollbackProgressLine(e: DrillProgress): string {
   if (e.kind === 'plan') return `Plan: ${e.steps.map((s) => s.id).join(' → ')}`;
