@@ -114,6 +114,8 @@ const REINTRODUCE_HELP = `  reintroduce <runbook>          Walk reintroduction.s
     --scenario <id>              rehearse a drill scenario: holds not waited, its inject.reintroduction breach
                                  injected, its expect.reintroduction (completed, aborted-at-N, rejected-at-N) the verdict
     --approve <role=name>        approve a stage's gate for a role, recorded as given by flag (repeatable)
+    --poll <duration>            how often the abortOn triggers are read while a stage holds (default 30s):
+                                 one that fires cuts the hold short and aborts the stage
     --format text|json           text (default) or the report as JSON
     --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)
     --no-formats                 do not check \`format\` keywords in the schemas of the contracts verify checks test`;
@@ -251,6 +253,7 @@ export const COMMANDS: readonly Command[] = [
       scenario: { type: 'string' },
       'dry-run': { type: 'boolean' },
       approve: { type: 'string', multiple: true },
+      poll: { type: 'string' },
       format: { type: 'string', default: 'text' },
       workspace: { type: 'string' },
       'no-formats': { type: 'boolean' },

@@ -11,7 +11,7 @@
 import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { reintroductionText, stagePlanText } from '../core/runbook/stages';
-import { formatDuration } from '../core/util/values';
+import { formatDuration, parseDuration } from '../core/util/values';
 import { currentUser } from '../node/audit';
 import { DocumentError, loadDocument } from '../node/documents';
 import { planReintroduction, reintroduce, reintroductionRecord, ReintroductionError, type ReintroductionProgress } from '../node/runbook/reintroduce';
@@ -20,7 +20,7 @@ import { auditRun } from './auditRun';
 import { UsageError, type CliIO } from './io';
 
 export async function reintroduceCommand(
-  { values, positionals }: { values: { scenario?: string; 'dry-run'?: boolean; approve?: string[]; format: string; workspace?: string; 'no-formats'?: boolean }; positionals: string[] },
+  { values, positionals }: { values: { scenario?: string; 'dry-run'?: boolean; approve?: string[]; poll?: string; format: string; workspace?: string; 'no-formats'?: boolean }; positionals: string[] },
   io: CliIO,
 ): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('give exactly one runbook file');
@@ -31,6 +31,8 @@ export async function reintroduceCommand(
     if (!m) throw new UsageError(`--approve takes role=name (who approves), not \`${a}\``);
     approvals[m[1]!] = m[2]!;
   }
+  const poll = values.poll === undefined ? undefined : parseDuration(values.poll);
+  if (poll && (!poll.ok || poll.value <= 0)) throw new UsageError(`--poll takes a duration such as 30s or 1m, not \`${values.poll}\``);
   const workspace = findWorkspace(io.cwd, values.workspace);
   const file = path.resolve(io.cwd, positionals[0]!);
   const shown = displayPath(io.cwd, file);
@@ -63,6 +65,7 @@ export async function reintroduceCommand(
       ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
       approvals,
       ...(values['no-formats'] ? { formats: false } : {}),
+      ...(poll?.ok ? { pollMs: poll.value } : {}),
       signal: controller.signal,
       ...(live ? { onProgress: live } : {}),
       ...(tty

@@ -160,6 +160,30 @@ describe('rollback-lens reintroduce (real process, real files)', function () {
     assert.deepEqual(rec.approvals, []);
   });
 
+  it('a breach while a long hold runs cuts it short: the abortOn triggers are read every --poll, not only at the end of the hold', async () => {
+    const dir = workspace(STAGES.replace(/hold: 2s/g, 'hold: 1h'));
+    const t0 = Date.now();
+    const r = await cli(dir, ['reintroduce', 'reintro.runbook.yaml', '--approve', 'decisionMaker=dana', '--poll', '200ms'], (line) => {
+      // stage 1 holds for an hour: the latency goes up a moment later
+      if (line.startsWith('stage 1: holding 1h')) setTimeout(() => writeFileSync(path.join(dir, 'now.json'), JSON.stringify({ ...HEALTHY, p99_latency_ms: 900 })), 300);
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(Date.now() - t0 < 30_000, 'the hour was not waited');
+    assert.equal(readFileSync(path.join(dir, 'flags.flagd.json'), 'utf8'), FLAGS, 'before stage 1: the file as it was');
+    const line = r.stdout.split('\n').find((l) => l.startsWith('  stage 1: abortOn trigger slow fired during the hold (after '));
+    assert.ok(line, r.stdout);
+    assert.match(line, /^ {2}stage 1: abortOn trigger slow fired during the hold \(after \d+(\.\d+)?(ms|s) of 1h\): p99_latency_ms is 900 > 250 \(a single value, taken to hold for 5m\): fires$/);
+    const rec = await lastRecord(dir);
+    assert.equal(rec.outcome, 'aborted-at-1');
+    assert.deepEqual((rec.stages as Array<{ held: string; abortOn: unknown }>).map((s) => [s.held, s.abortOn]), [['cut short', [{ id: 'slow', state: 'fires', value: 900 }]]]);
+  });
+
+  it('--poll must be a positive duration', async () => {
+    const r = await cli(workspace(), ['reintroduce', 'reintro.runbook.yaml', '--poll', 'soon']);
+    assert.equal(r.code, 2);
+    assert.ok(r.stderr.startsWith('rollback-lens reintroduce: --poll takes a duration such as 30s or 1m, not `soon`\n'), r.stderr);
+  });
+
   it('every stage healthy: 100% at the end, the approval given by flag recorded with the name', async () => {
     const dir = workspace(STAGES.replace(/hold: 2s/g, 'hold: 1s'));
     const r = await cli(dir, ['reintroduce', 'reintro.runbook.yaml', '--approve', 'decisionMaker=dana', '--format', 'json']);

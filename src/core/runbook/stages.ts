@@ -192,7 +192,7 @@ export interface StageResult {
   percent: number;
   hold?: string;
   /** How the hold went: waited, not waited (a drill), none, or cancelled while waiting. */
-  held: 'waited' | 'not waited (drill)' | 'none' | 'cancelled';
+  held: 'waited' | 'not waited (drill)' | 'none' | 'cancelled' | 'cut short';
   /** The flag edit, in words (describeTargetingEdit). */
   edit: string;
   /** Metric values a drill scenario injected at this stage. */

@@ -72,7 +72,11 @@ export interface ReintroduceOptions {
   onProgress?: (e: ReintroductionProgress) => void;
   /** Check `format` keywords in the schemas of the contracts verify checks test (default true). */
   formats?: boolean;
+  /** How often the abortOn triggers are evaluated while a stage holds (default 30 s; `--poll`). */
+  pollMs?: number;
 }
+
+export const DEFAULT_POLL_MS = 30_000;
 
 const CHECK_TIMEOUT_MS = 5 * 60_000;
 
@@ -194,7 +198,10 @@ export async function reintroduce(file: string, options: ReintroduceOptions): Pr
     let held: StageResult['held'] = s.holdMs ? 'waited' : 'none';
     if (s.holdMs && scenario) held = 'not waited (drill)';
     tell({ kind: 'hold', stage: s.number, holdMs: s.holdMs, waited: held === 'waited' });
-    if (held === 'waited') await sleep(s.holdMs, options.signal);
+    // while it holds, the abortOn triggers are watched: a breach cuts the hold short and is the stage's
+    let holdBreach: { trigger: StageTrigger; afterMs: number } | undefined;
+    if (held === 'waited') holdBreach = await watchHold(s.holdMs, options.pollMs ?? DEFAULT_POLL_MS, plan.abortOn, () => evaluateTriggers(value, dir, { workspace: options.workspace, now: Date.now(), ...(options.signal ? { signal: options.signal } : {}) }), options.signal);
+    if (holdBreach) held = 'cut short';
     if (options.signal?.aborted) {
       if (held === 'waited') held = 'cancelled';
       const r: StageResult = { ...base, held, edit, checks: [], abortOn: [], approvals: [], outcome: 'cancelled', durationMs: Date.now() - started };
@@ -214,10 +221,11 @@ export async function reintroduce(file: string, options: ReintroduceOptions): Pr
     const checks: StageCheckResult[] = [];
     for (const ch of s.checks) checks.push(await runCheck(ch, { value, dir, triggers, overrides, options, baseEnv, forcedEnv }));
     const stageApprovals: StageApproval[] = [];
-    const breach = abortOn.find((t) => t.state === 'fires') ?? abortOn.find((t) => t.state !== 'quiet');
+    const breach = abortOn.find((t) => t.state === 'fires') ?? holdBreach?.trigger ?? abortOn.find((t) => t.state !== 'quiet');
+    const during = holdBreach && breach?.id === holdBreach.trigger.id ? ` during the hold (after ${formatDuration(holdBreach.afterMs)} of ${s.hold})` : '';
     const failed = checks.find((x) => x.outcome === 'fail');
     let stop: { outcome: StageResult['outcome']; reason: string } | undefined;
-    if (breach) stop = { outcome: 'aborted', reason: breach.state === 'fires' ? `stage ${s.number}: abortOn trigger ${breach.id} fired: ${breach.message}` : `stage ${s.number}: abortOn trigger ${breach.id} could not be evaluated, so the stage is not known to be healthy: ${breach.message}` };
+    if (breach) stop = { outcome: 'aborted', reason: breach.state === 'fires' ? `stage ${s.number}: abortOn trigger ${breach.id} fired${during}: ${breach.message}` : `stage ${s.number}: abortOn trigger ${breach.id} could not be evaluated, so the stage is not known to be healthy: ${breach.message}` };
     else if (failed) stop = { outcome: 'aborted', reason: `stage ${s.number}: check failed: ${failed.check}: ${failed.message}` };
     else if (!checks.length && !abortOn.length) stop = { outcome: 'failed', reason: `stage ${s.number} has no checks and no abortOn triggers: nothing was compared, so it cannot pass` };
     else {
@@ -308,6 +316,24 @@ async function restoreOriginal(file: string, flag: { file: string; name: string 
   if (now.equals(original)) return `${flag.file} is as before the drill`;
   await writeFileAtomic(file, original);
   return `${flag.file} restored byte for byte to before the drill`;
+}
+
+/**
+ * Waits a stage's hold, evaluating the abortOn triggers every `pollMs`
+ * (the end of the hold is the stage's own evaluation): the first that fires
+ * ends the wait, with how far into the hold it was. A cancel ends it too.
+ */
+async function watchHold(holdMs: number, pollMs: number, abortOn: readonly string[], evaluate: () => Promise<TriggerResult[]>, signal?: AbortSignal): Promise<{ trigger: StageTrigger; afterMs: number } | undefined> {
+  const start = Date.now();
+  for (;;) {
+    const left = holdMs - (Date.now() - start);
+    if (left <= 0 || signal?.aborted) return undefined;
+    await sleep(Math.min(left, Math.max(pollMs, 10)), signal);
+    if (signal?.aborted || Date.now() - start >= holdMs || !abortOn.length) continue;
+    // a reading that fails here is the stage's own evaluation's to report, at the end of the hold
+    const fired = (await evaluate().catch(() => [] as TriggerResult[])).filter((t) => t.state === 'fires' && abortOn.includes(t.id));
+    if (fired.length) return { trigger: triggerOf(fired[0]!.id, fired), afterMs: Date.now() - start };
+  }
 }
 
 function triggerOf(id: string, triggers: TriggerResult[]): StageTrigger {
