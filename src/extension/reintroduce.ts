@@ -147,6 +147,18 @@ export class Reintroductions implements vscode.Disposable {
           .join('\n');
         const answer = await vscode.window.showWarningMessage(`Reintroduce ${what} in ${plan.stages.length} stages?`, { modal: true, detail }, GO);
         if (answer !== GO) return undefined;
+        // traffic moves for real: one Enter (the modal's default button) is not enough, the release is typed
+        const version = current?.version;
+        if (!args.scenario && version) {
+          const typed = await vscode.window.showInputBox({
+            title: `Reintroduce ${what}`,
+            prompt: `Type ${version}, the release to bring back, to start moving traffic for real; Escape changes nothing.`,
+            placeHolder: version,
+            ignoreFocusOut: true,
+            validateInput: (v) => (v.trim() === version ? undefined : `type ${version} to start the reintroduction, or press Escape to change nothing`),
+          });
+          if (typed?.trim() !== version) return undefined;
+        }
       }
     } catch (e) {
       void vscode.window.showErrorMessage(`Rollback Lens: ${(e as Error).message}`);

@@ -66,6 +66,19 @@ async function main() {
   await page.waitForTimeout(1500); // a reintroduction would have set stage 1 by now
   check(readFileSync(flags).equals(original), 'Cancel leaves the flag file byte for byte as it was');
   check(records().length === 0, 'Cancel records nothing');
+  // Reintroduce in the modal is not enough for a real one: the release must be typed, and Escape there changes nothing
+  dialog = await lensClick('Reintroduce…');
+  await button(dialog, 'Reintroduce').click();
+  await dialog.waitFor({ state: 'detached', timeout: WAIT_MS });
+  const box = page.locator('.quick-input-widget input[type="text"]');
+  await box.waitFor({ timeout: WAIT_MS });
+  check((await box.getAttribute('placeholder')) === '2.0.0', `the box asks for the release typed: "${await box.getAttribute('placeholder')}"`);
+  await page.keyboard.press('Enter');
+  const refusal = (await page.locator('.quick-input-widget .quick-input-message').innerText()).trim();
+  check(refusal === 'type 2.0.0 to start the reintroduction, or press Escape to change nothing', `Enter on the empty box is refused: "${refusal}"`);
+  await page.keyboard.press('Escape');
+  await page.waitForTimeout(1500);
+  check(readFileSync(flags).equals(original) && records().length === 0, 'Escape at the box leaves the flag file as it was and records nothing');
 
   await goTo(runbook.findIndex((l) => l.includes('- id: reintro-latency')) + 1);
   dialog = await lensClick('Rehearse reintroduction');
