@@ -26,24 +26,14 @@ export type FlagEdit =
  * removes the property.
  */
 export function editFlag(text: string, file: string, name: string, variant: string | undefined): FlagEdit {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return { ok: false, error: `flag file \`${file}\` is not valid JSON; left untouched` };
-  }
-  const root = parseTree(text);
-  const flagsNode = root && property(root, 'flags');
-  if (flagsNode === 'twice') return { ok: false, error: `\`${file}\` has \`flags\` twice; left untouched` };
-  const flagNode = flagsNode && property(flagsNode, name);
-  if (flagNode === 'twice') return { ok: false, error: `flag \`${name}\` is defined twice in \`${file}\`; left untouched` };
-  if (!flagNode || flagNode.type !== 'object') return { ok: false, error: `flag \`${name}\` is not defined in \`${file}\`` };
-  const flag = (data as { flags: Record<string, Record<string, unknown>> }).flags[name]!;
+  const found = flagNode(text, file, name);
+  if (!found.ok) return found;
+  const { flag, node } = found;
   const variants = flag.variants && typeof flag.variants === 'object' ? Object.keys(flag.variants) : [];
   if (variant !== undefined && !variants.includes(variant)) {
     return { ok: false, error: `flag \`${name}\` has no variant \`${variant}\`${variants.length ? ` (it has ${variants.map((v) => `\`${v}\``).join(', ')})` : ''}` };
   }
-  const current = property(flagNode, 'defaultVariant');
+  const current = property(node, 'defaultVariant');
   if (current === 'twice') return { ok: false, error: `flag \`${name}\` has \`defaultVariant\` twice in \`${file}\`; left untouched` };
   const from = typeof flag.defaultVariant === 'string' ? flag.defaultVariant : undefined;
   if (current && from === variant) return { ok: true, from, to: variant, text, changed: false };
@@ -68,8 +58,31 @@ export function describeFlagEdit(name: string, e: { from: string | undefined; to
   return `flags.${name}.defaultVariant ${show(e.from)} → ${show(e.to)}${e.from === undefined ? ' (added)' : e.to === undefined ? ' (removed)' : ''}`;
 }
 
+/**
+ * `flags.<name>` of a flag file: its value and its node in the text, or why
+ * it cannot be edited safely (not JSON, `flags` or the flag written twice, no
+ * such flag). The defaultVariant edit and a stage's fractional edit start here.
+ */
+export function flagNode(text: string, file: string, name: string): { ok: true; flag: Record<string, unknown>; node: Node } | { ok: false; error: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { ok: false, error: `flag file \`${file}\` is not valid JSON; left untouched` };
+  }
+  const root = parseTree(text);
+  const flags = root && property(root, 'flags');
+  if (flags === 'twice') return { ok: false, error: `\`${file}\` has \`flags\` twice; left untouched` };
+  const node = flags && property(flags, name);
+  if (node === 'twice') return { ok: false, error: `flag \`${name}\` is defined twice in \`${file}\`; left untouched` };
+  if (!node || node.type !== 'object') return { ok: false, error: `flag \`${name}\` is not defined in \`${file}\`` };
+  return { ok: true, flag: obj(obj(obj(data).flags)[name]), node };
+}
+
+const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
 /** The value node of `key` in an object node; 'twice' when the key is written more than once. */
-function property(node: Node, key: string): Node | undefined | 'twice' {
+export function property(node: Node, key: string): Node | undefined | 'twice' {
   if (node.type !== 'object') return undefined;
   const found = (node.children ?? []).filter((p) => p.children?.[0]?.value === key);
   if (found.length > 1) return 'twice';

@@ -10,7 +10,8 @@
 // targeting is some other rule is refused, never overwritten. The rest of the
 // traffic goes to the flag's other variant: the only other one, else its
 // defaultVariant. Text in, text out.
-import { parseTree, type Node } from 'jsonc-parser';
+import type { Node } from 'jsonc-parser';
+import { flagNode, property } from './flag';
 
 const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
@@ -94,23 +95,6 @@ export function describeTargetingEdit(name: string, e: { from: string | undefine
   return `flags.${name}.targeting ${e.from === undefined ? '(not set)' : oneLine(e.from)} → ${e.to}`;
 }
 
-function flagNode(text: string, file: string, name: string): { ok: true; flag: Record<string, unknown>; node: Node } | { ok: false; error: string } {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return { ok: false, error: `flag file \`${file}\` is not valid JSON; left untouched` };
-  }
-  const root = parseTree(text);
-  const flags = root && property(root, 'flags');
-  if (flags === 'twice') return { ok: false, error: `\`${file}\` has \`flags\` twice; left untouched` };
-  const node = flags && property(flags, name);
-  if (node === 'twice') return { ok: false, error: `flag \`${name}\` is defined twice in \`${file}\`; left untouched` };
-  if (!node || node.type !== 'object') return { ok: false, error: `flag \`${name}\` is not defined in \`${file}\`` };
-  return { ok: true, flag: obj(obj(obj(data).flags)[name]), node };
-}
-
-/** The text with the flag's targeting value replaced, or the property added after the flag's last one. */
 function setTargeting(text: string, flag: Node, targeting: Node | undefined, value: string): string {
   if (targeting) return text.slice(0, targeting.offset) + value + text.slice(targeting.offset + targeting.length);
   const props = flag.children ?? [];
@@ -132,13 +116,6 @@ function isSplitOrEmpty(t: unknown): boolean {
   const o = obj(t);
   const keys = Object.keys(o);
   return t !== null && typeof t === 'object' && !Array.isArray(t) && (keys.length === 0 || (keys.length === 1 && keys[0] === 'fractional'));
-}
-
-function property(node: Node, key: string): Node | undefined | 'twice' {
-  if (node.type !== 'object') return undefined;
-  const found = (node.children ?? []).filter((p) => p.children?.[0]?.value === key);
-  if (found.length > 1) return 'twice';
-  return found[0]?.children?.[1];
 }
 
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ');
