@@ -2,7 +2,6 @@
 // commands, a flagd file edited atomically, a real HTTP server on loopback,
 // faults injected, completed steps undone in reverse order.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,23 +14,11 @@ import { dryRun } from '../../src/node/runbook/dryrun';
 import { appendAuditRecord, readAuditLog } from '../../src/node/audit';
 import { calendarClock } from '../../src/node/clock';
 import { formatDate } from '../../src/core/util/values';
-import { cliBundle, runCli } from '../unit/helpers';
+import { runCli, spawnCliProcess } from '../unit/helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 
-/** Runs the bundled CLI in `cwd`; `during` may act on the running process (send it a signal). */
-function cliProcess(cwd: string, args: string[], during?: (child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliBundle(), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    during?.(child);
-  });
-}
+const cliProcess = spawnCliProcess;
 
 /** A copy of the example workspace, without its audit log. */
 function exampleCopy(edit?: (runbook: string) => string): string {

@@ -16,24 +16,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readAuditLog } from '../../src/node/audit';
-import { cliBundle } from '../unit/helpers';
+import { cliBundle, spawnCliProcess } from '../unit/helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 const PIN_URL = 'http://iris-serving.ml.svc:8080/admin/models/iris-classifier/pin';
 
-/** The CLI in `cwd`, stdin not a terminal; `during` may act on the running process. */
-function cli(cwd: string, args: string[], during?: (child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliBundle(), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    during?.(child);
-  });
-}
+const cli = spawnCliProcess;
 
 /** Durations vary: `in 12 ms`, `in 1.2 s` -> `in T`. */
 const timeless = (text: string) => text.replace(/\b(in|detect|decide|execute|verify) \d+(\.\d+)? (ms|s)\b/g, '$1 T');

@@ -3,7 +3,7 @@
 // so that expectations stay readable, and the CLI in-process (runCli) or as a
 // real process of its bundle (runCliProcess).
 import { main } from '../../src/cli/main';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -318,4 +318,18 @@ export function runCliProcess(cwd: string, argv: string[], env: Record<string, s
   const r = spawnSync(process.execPath, [cliBundle(), ...argv], { cwd, encoding: 'utf8', env: childEnv, timeout: 60_000 });
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The bundled CLI in `cwd` as a running process, stdin not a terminal; `during` may act on it (send it a signal). */
+export function spawnCliProcess(cwd: string, args: string[], during?: (child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliBundle(), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    during?.(child);
+  });
 }
