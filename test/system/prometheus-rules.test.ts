@@ -82,18 +82,23 @@ const TRIGGERS = `  - { fromRule: alerts.rules.yml#IrisHighLatency }
 describe('prometheus rules: fromRule triggers against a real Prometheus, through the CLI', function () {
   this.timeout(60_000);
   let prom: RunningPrometheus | undefined;
-  /** The end of the backfilled data, on a 15 s boundary in the recent past. */
-  const END = Math.floor((Date.now() - 15 * S) / (15 * S)) * 15 * S;
-  const every15s = (f: (msAgo: number) => number) => samples(END, 30 * M, 15 * S, f);
-  const data: Series[] = [
-    // above 250 for the last 20 minutes, below before
-    { name: 'iris_p99_latency_ms', labels: { job: 'iris' }, samples: every15s((ago) => (ago <= 20 * M ? 312 : 180)) },
-    { name: 'iris_error_rate', labels: { job: 'iris' }, samples: every15s(() => 0.01) },
-  ];
+  /**
+   * The end of the backfilled data, on a 15 s boundary in the recent past, set just before the server
+   * starts: not when this file loads, since the suite may run minutes later (on a loaded CI it did) and
+   * the CLI's dry-run and drill ask at the real now, seeing a series only within Prometheus' 5-minute lookback.
+   */
+  let END = 0;
   let dir = '';
 
   before(async function () {
     needPrometheus(this);
+    END = Math.floor((Date.now() - 15 * S) / (15 * S)) * 15 * S;
+    const every15s = (f: (msAgo: number) => number) => samples(END, 30 * M, 15 * S, f);
+    const data: Series[] = [
+      // above 250 for the last 20 minutes, below before
+      { name: 'iris_p99_latency_ms', labels: { job: 'iris' }, samples: every15s((ago) => (ago <= 20 * M ? 312 : 180)) },
+      { name: 'iris_error_rate', labels: { job: 'iris' }, samples: every15s(() => 0.01) },
+    ];
     prom = await startPrometheus({ series: data, timeoutMs: 20_000 });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-rules-'));
     fs.writeFileSync(path.join(dir, 'alerts.rules.yml'), RULES);
