@@ -98,13 +98,13 @@ export async function auditHead(workspaceRoot: string): Promise<{ file: string; 
   return { file: log.file, exists: log.exists, head: log.head, lines: log.lines };
 }
 
-function chainCheck(log: Omit<AuditLog, 'entries'>, records: number): AuditCheck {
+export function chainCheck(log: Omit<AuditLog, 'entries'>, records: number): AuditCheck {
   if (log.problems.length === 0) return { check: 'hash-chain', status: 'passed', message: `${plural(records, 'record')}, each chained to the line before it` };
   const first = log.problems[0]!;
   return { check: 'hash-chain', status: 'failed', message: `${plural(log.problems.length, 'broken line')}, the first at line ${first.line}`, line: first.line };
 }
 
-function headCheck(expected: string | undefined, foundAt: number | undefined, lines: number, head: string): AuditCheck {
+export function headCheck(expected: string | undefined, foundAt: number | undefined, lines: number, head: string): AuditCheck {
   if (expected === undefined) return { check: 'expected-head', status: 'not-checked', message: 'no head kept elsewhere was given (--expect-head; `audit head` prints the current one)' };
   if (foundAt === undefined) {
     return {
