@@ -192,24 +192,26 @@ export interface PushResult {
   location: string;
   copied: number;
   already: number;
+  /** The file log's first broken line: nothing was pushed. */
+  refused?: { line: number; reason: string };
 }
 
 /**
  * `audit push`: copies the workspace's file log into its database log (url:
  * given, else auditUrl()), in one transaction, idempotently: records already
  * there (by hash, or copied before from a line with that hash) are counted,
- * not copied again. A file log with a broken line is refused (AuditError
- * 'invalid', naming the line): `audit verify` it first.
+ * not copied again. A file log with a broken line is refused (`refused`,
+ * naming the first one; nothing is pushed): `audit verify` it first.
  */
 export async function pushAuditLog(options: { workspaceRoot: string; url?: string; log?: string }): Promise<PushResult> {
   const url = options.url ?? auditUrl();
   if (url === undefined) throw new AuditError('invalid', 'no database to push to: give --to postgres://… or set ROLLBACK_LENS_AUDIT_URL');
   const log = await readFileLog(options.workspaceRoot);
-  if (log.problems.length) {
-    const first = log.problems[0]!;
-    throw new AuditError('invalid', `${log.file}:${first.line}: ${first.reason}: the file log is broken there; nothing was pushed (run \`rollback-lens audit verify\`)`);
-  }
   const db = new PgAuditStore({ url, log: options.log ?? auditLogId(options.workspaceRoot) });
+  if (log.problems.length) {
+    await db.close();
+    return { file: log.file, location: db.location, copied: 0, already: 0, refused: log.problems[0]! };
+  }
   try {
     const entries = log.entries.map((e) => {
       const text = JSON.stringify(e.record);
