@@ -52,6 +52,8 @@ const builds = [
   },
   { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, external: [PG_NATIVE] },
   { ...common, entryPoints: { 'bench/core': 'test/bench/entry.ts' }, outdir: 'dist' },
+  // the audit store and a PostgreSQL server for test/bench/audit-pg.mjs
+  { ...common, entryPoints: { 'bench/audit': 'test/bench/audit-entry.ts' }, outdir: 'dist', external: [PG_NATIVE] },
   { ...common, entryPoints: { 'bench/diff': 'test/webview/bench-entry.ts' }, outdir: 'dist', external: ['playwright-core'] },
   {
     ...common,

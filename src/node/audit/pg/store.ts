@@ -6,10 +6,12 @@
 // SHA-256 of the previous row's body (GENESIS for line 1).
 //
 // Appending (append): one transaction per call, for one record or many:
-//   INSERT the log's row if it is new (ON CONFLICT DO NOTHING), then
-//   SELECT head, lines ... FOR UPDATE: concurrent writers of the same log wait
-//   here, one at a time, so `prev` is always the last committed line's hash;
-//   INSERT the rows, UPDATE the log's head and count; COMMIT. A writer that
+//   INSERT the log's row ... ON CONFLICT DO UPDATE ... RETURNING head, lines:
+//   creates the row of a new log, else takes the row's lock like SELECT ...
+//   FOR UPDATE and reads its latest head; concurrent writers of the same log
+//   wait here, one at a time, so `prev` is always the last committed line's
+//   hash; INSERT the rows and UPDATE the log's head and count (one
+//   statement); COMMIT. A writer that
 //   dies before COMMIT (SIGKILL, lost connection) leaves nothing: the server
 //   rolls its transaction back and releases the row lock.
 // Reading (read) recomputes every hash from `body` (the stored `hash` column
@@ -240,8 +242,13 @@ export class PgAuditStore {
     const c = await this.connect();
     try {
       await c.query('BEGIN');
-      await c.query('INSERT INTO rollback_lens_audit_log (log_id, head, lines) VALUES ($1, $2, 0) ON CONFLICT (log_id) DO NOTHING', [this.options.log, GENESIS]);
-      const row = (await c.query<{ head: string; lines: string }>('SELECT head, lines FROM rollback_lens_audit_log WHERE log_id = $1 FOR UPDATE', [this.options.log])).rows[0]!;
+      // creates the log's row if new, else locks it (waiting for the writer holding it) and reads its latest head: one round trip
+      const row = (
+        await c.query<{ head: string; lines: string }>(
+          'INSERT INTO rollback_lens_audit_log AS l (log_id, head, lines) VALUES ($1, $2, 0) ON CONFLICT (log_id) DO UPDATE SET log_id = l.log_id RETURNING l.head, l.lines',
+          [this.options.log, GENESIS],
+        )
+      ).rows[0]!;
       const result = await fn(c, row.head, Number(row.lines));
       await this.options.beforeCommit?.();
       await c.query('COMMIT');
@@ -258,13 +265,15 @@ export class PgAuditStore {
   private async insert(c: PoolClient, rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
     const col = <K extends keyof Row>(k: K): Array<Row[K]> => rows.map((r) => r[k]);
-    await c.query(
-      `INSERT INTO rollback_lens_audit_record (log_id, line, body, hash, origin_hash, kind, path, time)
-       SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])`,
-      [this.options.log, col('line'), col('body'), col('hash'), col('origin'), col('kind'), col('path'), col('time')],
-    );
     const last = rows[rows.length - 1]!;
-    await c.query('UPDATE rollback_lens_audit_log SET head = $2, lines = $3 WHERE log_id = $1', [this.options.log, last.hash, last.line]);
+    await c.query(
+      `WITH added AS (
+         INSERT INTO rollback_lens_audit_record (log_id, line, body, hash, origin_hash, kind, path, time)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+       )
+       UPDATE rollback_lens_audit_log SET head = $9, lines = $10 WHERE log_id = $1`,
+      [this.options.log, col('line'), col('body'), col('hash'), col('origin'), col('kind'), col('path'), col('time'), last.hash, last.line],
+    );
   }
 
   private migrated(): Promise<void> {
