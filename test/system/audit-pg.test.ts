@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { AUDIT_USAGE } from '../../src/cli/commands';
 import { main } from '../../src/cli/main';
 import { appendAuditRecord, auditLogPath, GENESIS, openAuditStore, readAuditLog, verifyAuditLog, type AuditInput } from '../../src/node/audit';
+import { closureSignOffs, signOff } from '../../src/node/runbook/signoff';
 import { startPostgres, type PgServer } from '../support/postgres';
 import { FIXTURES, runCliProcess } from '../unit/helpers';
 
@@ -146,6 +147,17 @@ describe('audit log in PostgreSQL', function () {
       ].join('\n'),
     );
     assert.equal(v.code, 0);
+  });
+
+  it("a sign-off goes to the database, and the closure's progress is read back from it (no file log)", async () => {
+    const runbook = path.join(dir, 'close.runbook.yaml');
+    fs.writeFileSync(runbook, 'apiVersion: rollback-lens/v1\nkind: RollbackRunbook\nroles: { decisionMaker: { name: Lead, contact: "#lead" }, sre: { name: Ops, contact: "#ops" } }\nclosure: { signOff: [decisionMaker, sre] }\n');
+    assert.deepEqual(await closureSignOffs(runbook, dir), { signed: 0, total: 2, roles: [{ role: 'decisionMaker', state: 'open' }, { role: 'sre', state: 'open' }] });
+    await signOff(runbook, { workspace: dir, role: 'sre', decision: 'approve', user: 'bo' });
+    assert.equal(fs.existsSync(auditLogPath(dir)), false);
+    assert.deepEqual((await bodies()).map((b) => (JSON.parse(b) as { kind: string; role: string }).role), ['sre']);
+    const progress = await closureSignOffs(runbook, dir);
+    assert.deepEqual([progress.signed, progress.roles.map((r) => [r.role, r.state, r.user ?? null])], [1, [['decisionMaker', 'open', null], ['sre', 'signed', 'bo']]]);
   });
 
   it('the bundled CLI, as a process, applies the migrations and verifies the database log', async () => {

@@ -144,8 +144,8 @@ export function auditHead(workspaceRoot: string): Promise<{ file: string; exists
 /**
  * What `read` makes of the workspace's log, read again only when the log
  * changes: the file's inode, size and mtime (read.ts), or, in the database,
- * the log's head and line count (one query per call). No log, a log that
- * cannot be read, or a read that gives undefined: undefined, not kept.
+ * the log's head and line count (one query per call). No log, or a read
+ * that gives undefined: undefined, not kept; a read that fails throws.
  */
 export function cachedAuditRead<T>(workspaceRoot: string, read: (file: string) => Promise<T | undefined>): () => Promise<T | undefined> {
   const file = cachedFileRead(workspaceRoot, read);
@@ -153,17 +153,18 @@ export function cachedAuditRead<T>(workspaceRoot: string, read: (file: string) =
   return async () => {
     if (auditUrl() === undefined) return file();
     const store = current(workspaceRoot);
-    let key: string;
-    try {
-      const h = await store.head();
-      if (!h.exists) return (cache = undefined);
-      key = `${store.location}:${h.lines}:${h.head}`;
-    } catch {
-      return (cache = undefined);
-    }
-    if (cache?.key !== key) cache = { key, value: read(store.location).catch(() => undefined) };
+    const h = await store.head();
+    if (!h.exists) return (cache = undefined);
+    const key = `${store.location}:${h.lines}:${h.head}`;
+    if (cache?.key !== key) cache = { key, value: read(store.location) };
     const mine = cache;
-    const value = await mine.value;
+    let value: T | undefined;
+    try {
+      value = await mine.value;
+    } catch (e) {
+      if (cache === mine) cache = undefined;
+      throw e;
+    }
     if (value === undefined && cache === mine) cache = undefined;
     return value;
   };
@@ -172,10 +173,9 @@ export function cachedAuditRead<T>(workspaceRoot: string, read: (file: string) =
 /** The overdue-drill check's history (read.ts drillHistoryFromAudit), from the store in use. */
 export function drillHistoryFromAudit(workspaceRoot: string): ReturnType<typeof fileDrillHistory> {
   const fromFile = fileDrillHistory(workspaceRoot);
-  const fromDb = fileDrillHistory(
-    workspaceRoot,
-    cachedAuditRead(workspaceRoot, async () => historyOf((await readAuditLog(workspaceRoot)).entries)),
-  );
+  const dbHistory = cachedAuditRead(workspaceRoot, async () => historyOf((await readAuditLog(workspaceRoot)).entries));
+  // a database that cannot be read keeps no drill history, as an unreadable file (the check stays quiet)
+  const fromDb = fileDrillHistory(workspaceRoot, () => dbHistory().catch(() => undefined));
   const pick = () => (auditUrl() === undefined ? fromFile : fromDb);
   return { lastDrill: (p) => pick().lastDrill(p), firstSeen: (p) => pick().firstSeen(p) };
 }
