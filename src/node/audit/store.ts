@@ -127,17 +127,17 @@ export async function appendAuditRecord(workspaceRoot: string, input: AuditInput
 }
 
 /** Reads the workspace's whole log (file or database), tolerantly: records, and problems with their line numbers. */
-export function readAuditLog(workspaceRoot: string): Promise<AuditLog> {
+export async function readAuditLog(workspaceRoot: string): Promise<AuditLog> {
   return current(workspaceRoot).read();
 }
 
 /** `audit verify` of the workspace's log (file or database). */
-export function verifyAuditLog(workspaceRoot: string, options: VerifyOptions = {}): Promise<AuditVerification> {
+export async function verifyAuditLog(workspaceRoot: string, options: VerifyOptions = {}): Promise<AuditVerification> {
   return current(workspaceRoot).verify(options);
 }
 
 /** The head of the workspace's log (file or database) and its number of lines. */
-export function auditHead(workspaceRoot: string): Promise<{ file: string; exists: boolean; head: string; lines: number }> {
+export async function auditHead(workspaceRoot: string): Promise<{ file: string; exists: boolean; head: string; lines: number }> {
   return current(workspaceRoot).head();
 }
 
