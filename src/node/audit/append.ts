@@ -1,5 +1,6 @@
 // Appending a record to the audit log (appendAuditRecord): the input checked
-// and completed (digest, commit, user) before the lock is taken, then, holding
+// and completed (digest, commit, user: prepareRecord, which the PostgreSQL
+// store of pg/store.ts uses too) before the lock is taken, then, holding
 // the cross-process lock of lock.ts (within one process, appends to a log are
 // also queued in memory):
 //   open the log with O_APPEND; if it does not end in a newline, an earlier

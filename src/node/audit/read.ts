@@ -3,7 +3,8 @@
 // a problem named at its line, the chain's head, and an interrupted append's
 // partial last line told apart (ignored; the next append repairs it). A
 // missing log is an empty one. Also the drill history the language service's
-// overdue-drill check reads (lastDrillFromAudit).
+// overdue-drill check reads (lastDrillFromAudit; historyOf builds it from the
+// entries another store read, store.ts).
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { AuditError, auditLogPath, CHUNK, checkLine, GENESIS, isJsonObject, lineHasher, MAX_RECORD_BYTES, NL, type AuditRecord, type LineCheck } from './record';

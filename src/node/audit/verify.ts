@@ -9,7 +9,8 @@
 //     were appended since (those are covered only by the chain).
 // Neither of the last two proves who wrote a record, nor anything about lines
 // appended after the last commit and the last kept head. ok means no check
-// failed; an incomplete last line is not a break.
+// failed; an incomplete last line is not a break. chainCheck and headCheck
+// also word the checks of the PostgreSQL store (pg/store.ts).
 import * as path from 'node:path';
 import { plural, type AuditCheck } from './check';
 import { historyCheck } from './history';
