@@ -22,11 +22,16 @@ const common = {
   inject: ['src/node/import-meta-url.js'],
   // jsonc-parser's `main` is a UMD build whose require() calls esbuild cannot follow; its ESM build bundles
   alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+  // the audit store's SQL migrations (src/node/audit/pg/migrations/*.sql) are bundled as text
+  loader: { '.sql': 'text' },
 };
 
+// pg's optional libpq binding, required only by `pg.native` (never used): left out of every bundle
+const PG_NATIVE = 'pg-native';
+
 const builds = [
-  { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
-  { ...common, entryPoints: { 'language-worker': 'src/node/language/worker.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode', PG_NATIVE] },
+  { ...common, entryPoints: { 'language-worker': 'src/node/language/worker.ts' }, outdir: 'dist', external: [PG_NATIVE] },
   { ...common, entryPoints: { 'contract-worker': 'src/node/contract/worker.ts' }, outdir: 'dist' },
   { ...common, entryPoints: { 'diff-worker': 'src/node/diff/worker.ts' }, outdir: 'dist' },
   // the CSV, Parquet and JSON array readers (hyparquet, csv-parse), once: the bundles above load it at run time (src/node/tabularModule.ts)
@@ -45,8 +50,10 @@ const builds = [
     outdir: 'media',
     entryNames: '[name]',
   },
-  { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, external: [PG_NATIVE] },
   { ...common, entryPoints: { 'bench/core': 'test/bench/entry.ts' }, outdir: 'dist' },
+  // the audit store and a PostgreSQL server for test/bench/audit-pg.mjs
+  { ...common, entryPoints: { 'bench/audit': 'test/bench/audit-entry.ts' }, outdir: 'dist', external: [PG_NATIVE] },
   { ...common, entryPoints: { 'bench/diff': 'test/webview/bench-entry.ts' }, outdir: 'dist', external: ['playwright-core'] },
   {
     ...common,
@@ -54,7 +61,7 @@ const builds = [
     sourcemap: 'inline',
     entryPoints: { 'test/integration/index': 'test/integration/index.ts' },
     outdir: 'dist',
-    external: ['vscode', 'mocha'],
+    external: ['vscode', 'mocha', PG_NATIVE],
   },
 ];
 

@@ -1,29 +1,35 @@
 // `rollback-lens audit`: checks, lists and prints the head of the workspace's
 // audit log (.rollback-lens/audit.jsonl; its format and chain in
-// src/node/audit/record.ts, the checks in src/node/audit/verify.ts). verify
-// names each check it ran (hash chain, git history, expected head) as passed,
-// FAILED or not checked, and which one caught a break.
+// src/node/audit/record.ts, the checks in src/node/audit/verify.ts), or of
+// its log in PostgreSQL when ROLLBACK_LENS_AUDIT_URL is set
+// (src/node/audit/store.ts); `push` copies the file log into the database
+// (--to, else that URL). verify names each check it ran (hash chain, git
+// history, expected head) as passed, FAILED or not checked, and which one
+// caught a break.
 // Exit codes: verify 0 no check failed (or no log yet), 1 a check failed, 2
-// usage or I/O error; list and head 0 (list names broken lines on stderr), 2
-// usage or I/O error.
+// usage or I/O error; list, head and push 0 (list names broken lines on
+// stderr), 2 usage or I/O error; push 1 when the file log is broken (nothing
+// pushed).
 import * as path from 'node:path';
-import { AUDIT_KINDS, AuditError, auditHead, parseHead, readAuditLog, verifyAuditLog, type AuditCheck, type AuditKind } from '../node/audit';
+import { AUDIT_KINDS, AuditError, auditHead, parseHead, pushAuditLog, readAuditLog, verifyAuditLog, type AuditCheck, type AuditKind } from '../node/audit';
 import { UsageError, type CliIO } from './io';
 import { findWorkspace } from '../node/workspace';
 import { noun, plural } from '../core/util/plural';
 
 /** `rollback-lens audit verify|list|head`, its options parsed by main() (src/cli/commands.ts). */
 export async function auditCommand(
-  { values, positionals }: { values: { workspace?: string; format: string; kind?: string; path?: string; 'expect-head'?: string }; positionals: string[] },
+  { values, positionals }: { values: { workspace?: string; format: string; kind?: string; path?: string; 'expect-head'?: string; to?: string }; positionals: string[] },
   io: CliIO,
 ): Promise<number> {
   const [sub, ...extra] = positionals;
-  if (sub === undefined) throw new UsageError('give a subcommand: verify, list or head');
-  if (sub !== 'verify' && sub !== 'list' && sub !== 'head') throw new UsageError(`unknown subcommand \`${sub}\`: use verify, list or head`);
+  if (sub === undefined) throw new UsageError('give a subcommand: verify, list, head or push');
+  if (sub !== 'verify' && sub !== 'list' && sub !== 'head' && sub !== 'push') throw new UsageError(`unknown subcommand \`${sub}\`: use verify, list, head or push`);
   if (extra.length) throw new UsageError(`unexpected ${noun(extra.length, 'argument')}: ${extra.join(' ')}`);
   const format = values.format;
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not \`${format}\``);
   if (sub !== 'list' && (values.kind !== undefined || values.path !== undefined)) throw new UsageError('--kind and --path only apply to `audit list`');
+  if (values.to !== undefined && sub !== 'push') throw new UsageError('--to only applies to `audit push`');
+  if (values.to !== undefined && !/^postgres(ql)?:\/\//i.test(values.to)) throw new UsageError('--to must be a postgres:// or postgresql:// URL');
   const expectHead = values['expect-head'];
   if (expectHead !== undefined && sub !== 'verify') throw new UsageError('--expect-head only applies to `audit verify`');
   if (expectHead !== undefined && !parseHead(expectHead)) throw new UsageError(`--expect-head must be sha256:<64 hex digits> or the 64 hex digits alone, not \`${expectHead}\``);
@@ -34,6 +40,7 @@ export async function auditCommand(
   try {
     if (sub === 'verify') return await verify(workspace, format, expectHead, io);
     if (sub === 'head') return await head(workspace, format, io);
+    if (sub === 'push') return await push(workspace, format, values.to, io);
     return await list(workspace, format, values.kind as AuditKind | undefined, values.path, io);
   } catch (e) {
     if (e instanceof AuditError) {
@@ -44,8 +51,9 @@ export async function auditCommand(
   }
 }
 
-/** The log's path as shown: relative to the current folder when inside it. */
+/** The log's path as shown: relative to the current folder when inside it; a database log as it is named. */
 function shown(file: string, cwd: string): string {
+  if (/^postgres(ql)?:\/\//.test(file)) return file;
   const rel = path.relative(cwd, file);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
 }
@@ -107,5 +115,18 @@ async function list(workspace: string, format: string, kind: AuditKind | undefin
       `rollback-lens audit: ${plural(log.problems.length, 'broken line')} skipped, the first ${name}:${first.line}: ${first.reason}; run \`rollback-lens audit verify\`\n`,
     );
   }
+  return 0;
+}
+
+async function push(workspace: string, format: string, to: string | undefined, io: CliIO): Promise<number> {
+  const r = await pushAuditLog({ workspaceRoot: workspace, ...(to !== undefined ? { url: to } : {}) });
+  const file = shown(r.file, io.cwd);
+  if (r.refused) {
+    if (format === 'json') io.stdout.write(JSON.stringify({ ...r, file }, null, 2) + '\n');
+    else io.stdout.write(`${file}:${r.refused.line}: ${r.refused.reason}\n${file}: broken at line ${r.refused.line}: nothing was pushed to ${r.location} (run \`rollback-lens audit verify\`)\n`);
+    return 1;
+  }
+  if (format === 'json') io.stdout.write(JSON.stringify({ ...r, file }, null, 2) + '\n');
+  else io.stdout.write(`${file} -> ${r.location}: ${plural(r.copied, 'record')} copied, ${r.already} already there\n`);
   return 0;
 }

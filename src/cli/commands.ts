@@ -154,16 +154,22 @@ const POSTMORTEM_HELP = `  postmortem <runbook>           Write the after-action
 export const AUDIT_USAGE = `Usage: rollback-lens audit verify [--expect-head <sha256>] [options]
        rollback-lens audit list [options]
        rollback-lens audit head [options]
+       rollback-lens audit push [--to <url>] [options]
 
 The audit log (.rollback-lens/audit.jsonl in the workspace) records every
 dry-run, drill, rollback, staged reintroduction, contract test, approval,
 sign-off and closure step; each record carries the SHA-256 of the line before it.
+With ROLLBACK_LENS_AUDIT_URL=postgres://… set, the log is in that database instead
+(the workspace's log id: ROLLBACK_LENS_AUDIT_LOG, else the workspace folder's name),
+and every command, these included, reads and appends there.
 
   verify                         Check every record and the hash chain; check that every version of the
                                  log committed to git (and the staged one) is a prefix of the file;
                                  with --expect-head, that a head kept elsewhere is still in the log
   list                           Print the records, oldest first
   head                           Print the hash of the last line (the next record's prev): keep it elsewhere
+  push                           Copy the workspace's file log into the database (--to, else ROLLBACK_LENS_AUDIT_URL);
+                                 records already there (by hash) are not copied again
 
 Options for audit:
   --workspace <dir>              Workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)
@@ -171,9 +177,11 @@ Options for audit:
   --expect-head <sha256>         verify: a head printed by \`audit head\` earlier (sha256:<hex> or the hex)
   --kind <kind>                  list: only records of this kind (${AUDIT_KINDS.join(', ')})
   --path <file>                  list: only records of this runbook or contract (workspace-relative)
+  --to <url>                     push: the database (postgres://user@host:port/db)
 ${HELP_LINE}
 
-Exit codes: verify 0 no check failed, 1 a check failed, 2 usage or I/O error; list and head 0, or 2 on usage or I/O error.`;
+Exit codes: verify 0 no check failed, 1 a check failed, 2 usage or I/O error; list, head and push 0, or 2 on usage or
+I/O error; push 1 when the file log is broken (nothing is pushed).`;
 
 export const COMPAT_USAGE = `Usage: rollback-lens compat <old.contract.yaml> <new.contract.yaml> [options]
        rollback-lens compat <contract.yaml> --against <git-revision> [options]
@@ -292,7 +300,14 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     name: 'audit',
-    options: { workspace: { type: 'string' }, format: { type: 'string', default: 'text' }, kind: { type: 'string' }, path: { type: 'string' }, 'expect-head': { type: 'string' } },
+    options: {
+      workspace: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      kind: { type: 'string' },
+      path: { type: 'string' },
+      'expect-head': { type: 'string' },
+      to: { type: 'string' },
+    },
     help: AUDIT_USAGE,
     usage: AUDIT_USAGE,
     run: auditCommand,

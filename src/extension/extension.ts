@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { setAuditUrl } from '../node/audit';
 import { LanguageClient } from '../node/language/client';
 import { clockProblem, NOW_ENV } from '../node/clock';
 import { parseDuration } from '../core/util/values';
@@ -58,7 +59,10 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     onLog: (m) => log.warn(m),
   });
   const maxFileSize = () => Math.max(1, config().get<number>('maxFileSize', 5 * 1024 * 1024));
-  void client.configure({ maxSize: maxFileSize() }).catch((e: Error) => log.error(`worker: ${e.message}`));
+  // where the audit log lives (src/node/audit/store.ts): the user's setting only, never a workspace's
+  const auditUrl = () => config().inspect<string>('auditUrl')?.globalValue?.trim() ?? '';
+  setAuditUrl(auditUrl());
+  void client.configure({ maxSize: maxFileSize(), auditUrl: auditUrl() }).catch((e: Error) => log.error(`worker: ${e.message}`));
   const diagnostics = new DiagnosticsController(client, log, () => config().get<number>('validationDelay', 250));
   // contract tests: settings are read at every run, so changes apply at once
   const contracts = new ContractTests(client, log, () => {
@@ -112,6 +116,13 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('rollbackLens.maxFileSize')) {
         void client.configure({ maxSize: maxFileSize() }).then(() => diagnostics.revalidateAll());
+      }
+      if (e.affectsConfiguration('rollbackLens.auditUrl')) {
+        setAuditUrl(auditUrl());
+        void client
+          .configure({ auditUrl: auditUrl() })
+          .then(() => diagnostics.revalidateAll())
+          .catch((err: Error) => log.warn(`worker: ${err.message}`));
       }
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: running contract tests and dry-runs is allowed')),

@@ -33,6 +33,10 @@ if (args.has('--diffview-only')) {
   runDiffView();
   process.exit(0);
 }
+if (args.has('--audit-pg-only')) {
+  runAuditPg();
+  process.exit(0);
+}
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -156,4 +160,9 @@ function runDiffView() {
 }
 function runContracts() {
   execFileSync(process.execPath, ['--expose-gc', join(root, 'test/bench/contracts.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
+}
+// The decision repository: the audit log in PostgreSQL against the file log, 8 writers and 10,000 drill records (test/bench/audit-pg.mjs), in a fresh process.
+if (!args.has('--no-audit-pg')) runAuditPg();
+function runAuditPg() {
+  execFileSync(process.execPath, [join(root, 'test/bench/audit-pg.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
 }

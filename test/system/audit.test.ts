@@ -331,8 +331,8 @@ describe('audit log', function () {
 
     it('the CLI: usage errors and I/O errors exit 2', async () => {
       const usage = (m: string) => ({ code: 2, stdout: '', stderr: `rollback-lens audit: ${m}\n\n${AUDIT_USAGE}\n` });
-      assert.deepEqual(await cli([], dir), usage('give a subcommand: verify, list or head'));
-      assert.deepEqual(await cli(['check'], dir), usage('unknown subcommand `check`: use verify, list or head'));
+      assert.deepEqual(await cli([], dir), usage('give a subcommand: verify, list, head or push'));
+      assert.deepEqual(await cli(['check'], dir), usage('unknown subcommand `check`: use verify, list, head or push'));
       assert.deepEqual(await cli(['verify', 'x'], dir), usage('unexpected argument: x'));
       assert.deepEqual(await cli(['verify', '--format', 'sarif'], dir), usage('--format must be text or json, not `sarif`'));
       assert.deepEqual(await cli(['verify', '--kind', 'drill'], dir), usage('--kind and --path only apply to `audit list`'));

@@ -105,7 +105,7 @@ describe('cli: every usage error is `rollback-lens <command>: <what>`, then the 
     [['close', 'a.runbook.yaml', '--format', 'sarif'], '--format must be text or json, not `sarif`'],
     [['postmortem'], 'give exactly one runbook file'],
     [['postmortem', 'a.runbook.yaml', '--format', 'html'], '--format must be text or json, not `html`'],
-    [['audit'], 'give a subcommand: verify, list or head'],
+    [['audit'], 'give a subcommand: verify, list, head or push'],
     [['compat'], 'give two contracts, or one contract and --against <git-revision>'],
     [['validate', '--format'], "Option '--format <value>' argument missing"],
   ];

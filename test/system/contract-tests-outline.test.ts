@@ -149,6 +149,9 @@ describe('contractTests through the language-service worker thread', function ()
       define: { 'import.meta.url': 'importMetaUrl' },
       inject: [path.join(ROOT, 'src/node/import-meta-url.js')],
       alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+      // as esbuild.mjs: the audit store's SQL migrations as text, pg's optional libpq binding left out
+      loader: { '.sql': 'text' },
+      external: ['pg-native'],
     });
     client = new LanguageClient(workerPath);
   });

@@ -16,7 +16,9 @@ import { importedModules } from './architecture.test';
 const SRC = path.resolve(__dirname, '..', '..', 'src');
 const AUDIT_DIR = path.join(SRC, 'node', 'audit');
 const GIT = path.join(SRC, 'node', 'git.ts');
-const FILES = ['append.ts', 'check.ts', 'history.ts', 'index.ts', 'lock.ts', 'read.ts', 'record.ts', 'verify.ts'];
+const FILES = ['append.ts', 'check.ts', 'history.ts', 'index.ts', 'lock.ts', 'pg', 'read.ts', 'record.ts', 'store.ts', 'verify.ts'];
+/** The PostgreSQL store (issue 13): its files under pg/. */
+const PG_FILES = ['migrate.ts', 'migrations', 'sql.d.ts', 'store.ts'];
 const MAX_LINES = 500;
 
 function sourceFiles(dir: string): string[] {
@@ -85,11 +87,12 @@ describe('audit log: source layout', () => {
   it('src/node/audit.ts is split into src/node/audit/, one file per job', () => {
     assert.equal(fs.existsSync(path.join(SRC, 'node', 'audit.ts')), false, 'src/node/audit.ts still exists');
     assert.deepEqual(fs.existsSync(AUDIT_DIR) ? fs.readdirSync(AUDIT_DIR).sort() : [], FILES);
+    assert.deepEqual(fs.readdirSync(path.join(AUDIT_DIR, 'pg')).sort(), PG_FILES);
   });
 
   it('every file of src/node/audit/ and src/node/git.ts opens with a header paragraph, and none is over 500 lines', () => {
     const problems: string[] = [];
-    for (const f of [...FILES.map((n) => path.join(AUDIT_DIR, n)), GIT]) {
+    for (const f of [...FILES.filter((n) => n.endsWith('.ts')).map((n) => path.join(AUDIT_DIR, n)), ...sourceFiles(path.join(AUDIT_DIR, 'pg')), GIT]) {
       if (!fs.existsSync(f)) {
         problems.push(`${rel(f)}: missing`);
         continue;
@@ -147,7 +150,7 @@ describe('audit log: source layout', () => {
     assert.equal(typeof git.headCommitFromFiles, 'function');
   });
 
-  it('src/node/audit exports what it did before the split, except readGitCommit (now headCommitFromFiles in git.ts)', () => {
+  it('src/node/audit exports what it did before the split, except readGitCommit (now headCommitFromFiles in git.ts), and the store (issue 13)', () => {
     assert.deepEqual(Object.keys(audit).sort(), [
       'AUDIT_KINDS',
       'AUDIT_LOG',
@@ -164,13 +167,18 @@ describe('audit log: source layout', () => {
       'appendAuditRecord',
       'auditHead',
       'auditLockPath',
+      'auditLogId',
       'auditLogPath',
+      'auditUrl',
       'cachedAuditRead',
       'currentUser',
       'drillHistoryFromAudit',
       'lastDrillFromAudit',
+      'openAuditStore',
       'parseHead',
+      'pushAuditLog',
       'readAuditLog',
+      'setAuditUrl',
       'verifyAuditLog',
     ]);
   });

@@ -294,6 +294,9 @@ export function cliBundle(): string {
     inject: [path.resolve(__dirname, '../../src/node/import-meta-url.js')],
     // as esbuild.mjs: jsonc-parser's UMD `main` cannot be bundled, its ESM build can
     alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+    // as esbuild.mjs: the audit store's SQL migrations as text, pg's optional libpq binding left out
+    loader: { '.sql': 'text' },
+    external: ['pg-native'],
   });
   // as esbuild.mjs: the tabular readers are a bundle of their own beside the CLI's (src/node/tabularModule.ts)
   buildSync({

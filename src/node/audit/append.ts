@@ -1,5 +1,6 @@
 // Appending a record to the audit log (appendAuditRecord): the input checked
-// and completed (digest, commit, user) before the lock is taken, then, holding
+// and completed (digest, commit, user: prepareRecord, which the PostgreSQL
+// store of pg/store.ts uses too) before the lock is taken, then, holding
 // the cross-process lock of lock.ts (within one process, appends to a log are
 // also queued in memory):
 //   open the log with O_APPEND; if it does not end in a newline, an earlier
@@ -52,16 +53,8 @@ export interface AppendOptions extends LockOptions {
 /** Appends one record; resolves with the record exactly as stored. */
 export async function appendAuditRecord(workspaceRoot: string, input: AuditInput, options: AppendOptions = {}): Promise<AuditRecord> {
   const root = path.resolve(workspaceRoot);
-  checkInput(input);
-  const rel = await workspacePath(root, input);
-  const now = (options.now ?? Date.now)();
   // the slow parts (hashing, git, user) happen before taking the lock
-  const [digest, commit] = await Promise.all([
-    input.digest !== undefined ? input.digest : sha256File(path.join(root, ...rel.split('/'))).catch(() => null),
-    input.commit !== undefined ? input.commit : headCommitFromFiles(root),
-  ]);
-  const body = recordBody(input, { time: new Date(now).toISOString(), path: rel, digest, commit, user: input.user ?? currentUser() });
-  checkRecordSize(body);
+  const body = await prepareRecord(root, input, options.now);
   const file = auditLogPath(root);
   return queued(file, async () => {
     const lock = await acquireAuditLock(root, options);
@@ -71,6 +64,25 @@ export async function appendAuditRecord(workspaceRoot: string, input: AuditInput
       await lock.release();
     }
   });
+}
+
+/**
+ * A record's body, checked and completed (time, workspace path, digest,
+ * commit, user), without `prev`: what any store appends. Throws AuditError
+ * 'invalid' for an input a caller may not append.
+ */
+export async function prepareRecord(workspaceRoot: string, input: AuditInput, now: (() => number) | undefined): Promise<Record<string, unknown>> {
+  const root = path.resolve(workspaceRoot);
+  checkInput(input);
+  const rel = await workspacePath(root, input);
+  const time = (now ?? Date.now)();
+  const [digest, commit] = await Promise.all([
+    input.digest !== undefined ? input.digest : sha256File(path.join(root, ...rel.split('/'))).catch(() => null),
+    input.commit !== undefined ? input.commit : headCommitFromFiles(root),
+  ]);
+  const body = recordBody(input, { time: new Date(time).toISOString(), path: rel, digest, commit, user: input.user ?? currentUser() });
+  checkRecordSize(body);
+  return body;
 }
 
 async function workspacePath(root: string, input: AuditInput): Promise<string> {

@@ -9,11 +9,14 @@
 //   verify.ts   verifyAuditLog (hash chain, expected head) and auditHead
 //   history.ts  verify's git-history check
 //   check.ts    the shape of one check's verdict
+//   store.ts    where the log lives: the file, or PostgreSQL (pg/store.ts,
+//               pg/migrate.ts) when an audit URL is set; the functions below
+//               that read or append go through it
 // The commit stamped on each record is read by ../git.ts (headCommitFromFiles).
-export { appendAuditRecord, currentUser, type AppendOptions } from './append';
+export { currentUser, type AppendOptions } from './append';
 export type { AuditCheck, AuditCheckName } from './check';
 export { acquireAuditLock, auditLockPath, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_LOCK_MS, EMPTY_LOCK_STALE_MS, type AuditLock, type LockOptions } from './lock';
-export { cachedAuditRead, drillHistoryFromAudit, lastDrillFromAudit, readAuditLog, type AuditEntry, type AuditLog, type AuditProblem } from './read';
+export type { AuditEntry, AuditLog, AuditProblem } from './read';
 export {
   AUDIT_KINDS,
   AUDIT_LOG,
@@ -28,4 +31,21 @@ export {
   type AuditKind,
   type AuditRecord,
 } from './record';
-export { auditHead, DEFAULT_MAX_COMMITS, parseHead, verifyAuditLog, type AuditVerification, type VerifyOptions } from './verify';
+export {
+  appendAuditRecord,
+  auditHead,
+  auditLogId,
+  auditUrl,
+  cachedAuditRead,
+  drillHistoryFromAudit,
+  lastDrillFromAudit,
+  openAuditStore,
+  pushAuditLog,
+  readAuditLog,
+  setAuditUrl,
+  verifyAuditLog,
+  type AuditStore,
+  type AuditStoreOptions,
+  type PushResult,
+} from './store';
+export { DEFAULT_MAX_COMMITS, parseHead, type AuditVerification, type VerifyOptions } from './verify';

@@ -3,7 +3,8 @@
 // a problem named at its line, the chain's head, and an interrupted append's
 // partial last line told apart (ignored; the next append repairs it). A
 // missing log is an empty one. Also the drill history the language service's
-// overdue-drill check reads (lastDrillFromAudit).
+// overdue-drill check reads (lastDrillFromAudit; historyOf builds it from the
+// entries another store read, store.ts).
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { AuditError, auditLogPath, CHUNK, checkLine, GENESIS, isJsonObject, lineHasher, MAX_RECORD_BYTES, NL, type AuditRecord, type LineCheck } from './record';
@@ -126,11 +127,13 @@ export function lastDrillFromAudit(workspaceRoot: string): (runbookPath: string)
  * its drill cadence counts from then), undefined when the log has none or
  * there is no log.
  */
-export function drillHistoryFromAudit(workspaceRoot: string): {
+export function drillHistoryFromAudit(
+  workspaceRoot: string,
+  history: () => Promise<History | undefined> = cachedAuditRead(workspaceRoot, readHistory),
+): {
   lastDrill: (runbookPath: string) => Promise<number | null | undefined>;
   firstSeen: (runbookPath: string) => Promise<number | undefined>;
 } {
-  const history = cachedAuditRead(workspaceRoot, readHistory);
   return {
     lastDrill: async (runbookPath) => {
       const h = await history();
@@ -167,7 +170,7 @@ export function cachedAuditRead<T>(workspaceRoot: string, read: (file: string) =
   };
 }
 
-interface History {
+export interface History {
   newestDrill: Map<string, number>;
   firstSeen: Map<string, number>;
 }
@@ -175,18 +178,27 @@ interface History {
 async function readHistory(file: string): Promise<History | undefined> {
   const h: History = { newestDrill: new Map(), firstSeen: new Map() };
   try {
-    await scanAuditLog(file, ({ record }) => {
-      const t = Date.parse(record.time);
-      if (!Number.isFinite(t) || typeof record.path !== 'string') return;
-      const p = normalizeRel(record.path);
-      if (t < (h.firstSeen.get(p) ?? Infinity)) h.firstSeen.set(p, t);
-      if (record.kind !== 'drill' || record.verdict === 'cancelled' || record.outcome === 'cancelled') return;
-      if (t > (h.newestDrill.get(p) ?? -Infinity)) h.newestDrill.set(p, t);
-    });
+    await scanAuditLog(file, ({ record }) => noteHistory(h, record));
   } catch {
     return undefined;
   }
   return h;
+}
+
+/** The drill history of entries read by another store (src/node/audit/store.ts). */
+export function historyOf(entries: AuditEntry[]): History {
+  const h: History = { newestDrill: new Map(), firstSeen: new Map() };
+  for (const { record } of entries) noteHistory(h, record);
+  return h;
+}
+
+function noteHistory(h: History, record: AuditRecord): void {
+  const t = Date.parse(record.time);
+  if (!Number.isFinite(t) || typeof record.path !== 'string') return;
+  const p = normalizeRel(record.path);
+  if (t < (h.firstSeen.get(p) ?? Infinity)) h.firstSeen.set(p, t);
+  if (record.kind !== 'drill' || record.verdict === 'cancelled' || record.outcome === 'cancelled') return;
+  if (t > (h.newestDrill.get(p) ?? -Infinity)) h.newestDrill.set(p, t);
 }
 
 function normalizeRel(p: string): string {

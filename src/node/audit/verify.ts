@@ -9,7 +9,8 @@
 //     were appended since (those are covered only by the chain).
 // Neither of the last two proves who wrote a record, nor anything about lines
 // appended after the last commit and the last kept head. ok means no check
-// failed; an incomplete last line is not a break.
+// failed; an incomplete last line is not a break. chainCheck and headCheck
+// also word the checks of the PostgreSQL store (pg/store.ts).
 import * as path from 'node:path';
 import { plural, type AuditCheck } from './check';
 import { historyCheck } from './history';
@@ -98,13 +99,13 @@ export async function auditHead(workspaceRoot: string): Promise<{ file: string; 
   return { file: log.file, exists: log.exists, head: log.head, lines: log.lines };
 }
 
-function chainCheck(log: Omit<AuditLog, 'entries'>, records: number): AuditCheck {
+export function chainCheck(log: Omit<AuditLog, 'entries'>, records: number): AuditCheck {
   if (log.problems.length === 0) return { check: 'hash-chain', status: 'passed', message: `${plural(records, 'record')}, each chained to the line before it` };
   const first = log.problems[0]!;
   return { check: 'hash-chain', status: 'failed', message: `${plural(log.problems.length, 'broken line')}, the first at line ${first.line}`, line: first.line };
 }
 
-function headCheck(expected: string | undefined, foundAt: number | undefined, lines: number, head: string): AuditCheck {
+export function headCheck(expected: string | undefined, foundAt: number | undefined, lines: number, head: string): AuditCheck {
   if (expected === undefined) return { check: 'expected-head', status: 'not-checked', message: 'no head kept elsewhere was given (--expect-head; `audit head` prints the current one)' };
   if (foundAt === undefined) {
     return {

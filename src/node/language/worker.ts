@@ -2,7 +2,7 @@
 // blocks the editor's extension host: parsing and validation run here.
 import { parentPort } from 'node:worker_threads';
 import { DEFAULT_ANALYSIS_OPTIONS, LanguageService, type TextDocumentInput } from '../../core';
-import { drillHistoryFromAudit } from '../audit';
+import { drillHistoryFromAudit, setAuditUrl } from '../audit';
 import { NodeHost } from './host';
 import { lastRunsFromAudit } from './lastRuns';
 import type { DocRef, Requests } from './protocol';
@@ -53,6 +53,10 @@ const handlers: Handlers<Requests> = {
   },
   configure: (p) => {
     if (p.maxSize && p.maxSize > 0) maxSize = p.maxSize;
+    if (p.auditUrl !== undefined) {
+      setAuditUrl(p.auditUrl);
+      for (const s of services.values()) s.invalidate();
+    }
     for (const s of services.values()) s.configure({ maxSize });
     return null;
   },

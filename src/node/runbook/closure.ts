@@ -15,12 +15,11 @@
 // belongs to. The runbook and every contract it names stay inside the
 // workspace. Each step reads the status, then appends: the two are not one
 // transaction, so two people closing at once may both record `close`.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { asObject as obj } from '../../core/language/checks/context';
 import { closureStatus as deriveStatus, verifyVerdict, type ClosureSpec, type ClosureStatus, type VerifiedTest, type VerifyRef } from '../../core/runbook/closure';
 import type { TestReport } from '../../core/contract/report';
-import { appendAuditRecord, auditLogPath, readAuditLog, type AuditEntry, type AuditRecord } from '../audit';
+import { appendAuditRecord, cachedAuditRead, readAuditLog, type AuditEntry, type AuditRecord } from '../audit';
 import { ContractError, runContractTests } from '../contract/run';
 import { loadDocument } from '../documents';
 import { confine, isWithin, toWorkspacePath } from '../workspace';
@@ -64,17 +63,13 @@ function relOf(file: string, workspace: string): string {
   return toWorkspacePath(workspace, abs);
 }
 
-const logCache = new Map<string, { stamp: string; entries: AuditEntry[] }>();
+const logReads = new Map<string, () => Promise<AuditEntry[] | undefined>>();
 
-/** The audit log's entries, read again only when the file changed (the editor asks on every lens refresh). */
+/** The audit log's entries, read again only when the log changed (the editor asks on every lens refresh); file or database (cachedAuditRead). */
 async function auditEntries(workspace: string): Promise<AuditEntry[]> {
-  const st = await fs.stat(auditLogPath(workspace)).catch(() => undefined);
-  const stamp = st ? `${st.ino}:${st.mtimeMs}:${st.size}` : 'none';
-  const cached = logCache.get(workspace);
-  if (cached?.stamp === stamp) return cached.entries;
-  const entries = st ? (await readAuditLog(workspace)).entries : [];
-  logCache.set(workspace, { stamp, entries });
-  return entries;
+  let read = logReads.get(workspace);
+  if (!read) logReads.set(workspace, (read = cachedAuditRead(workspace, async () => (await readAuditLog(workspace)).entries)));
+  return (await read()) ?? [];
 }
 
 /** The closure status of the runbook's latest rollback, from the workspace's audit log. */

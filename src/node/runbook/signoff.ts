@@ -2,12 +2,11 @@
 // refuse) that the rollback may be closed. Each answer is an audit record.
 // closureSignOffs: how far a runbook's closure got, from those records (the
 // log is read again only when its size or mtime changed).
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { asObject as obj } from '../../core/language/checks/context';
 import { loadDocument } from '../documents';
 import { toWorkspacePath } from '../workspace';
-import { appendAuditRecord, AUDIT_LOG, readAuditLog, type AuditRecord } from '../audit';
+import { appendAuditRecord, cachedAuditRead, readAuditLog, type AuditRecord } from '../audit';
 import { signOffProgress, type SignOffProgress } from '../../core/runbook/glance';
 import { signOffRecord } from '../contract/records';
 
@@ -64,17 +63,13 @@ export async function signOff(file: string, options: SignOffOptions): Promise<Au
   return appendAuditRecord(options.workspace, signOffRecord(file, options.role, options.decision, options.note, options.user));
 }
 
-const logCache = new Map<string, { stamp: string; records: AuditRecord[] }>();
+const logReads = new Map<string, () => Promise<AuditRecord[] | undefined>>();
 
-/** The audit log's records, read again only when the file changed (the editor asks each second while a drill runs). */
+/** The audit log's records, read again only when the log changed (the editor asks each second while a drill runs); file or database (cachedAuditRead). */
 async function auditRecords(workspace: string): Promise<AuditRecord[]> {
-  const st = await fs.stat(path.join(workspace, AUDIT_LOG)).catch(() => undefined);
-  const stamp = st ? `${st.mtimeMs}:${st.size}` : 'none';
-  const cached = logCache.get(workspace);
-  if (cached?.stamp === stamp) return cached.records;
-  const records = st ? (await readAuditLog(workspace)).entries.map((e) => e.record) : [];
-  logCache.set(workspace, { stamp, records });
-  return records;
+  let read = logReads.get(workspace);
+  if (!read) logReads.set(workspace, (read = cachedAuditRead(workspace, async () => (await readAuditLog(workspace)).entries.map((e) => e.record))));
+  return (await read()) ?? [];
 }
 
 /** The closure.signOff roles of a runbook, each by its latest sign-off record in the workspace's audit log since its latest rollback. */
