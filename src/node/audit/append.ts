@@ -1,5 +1,8 @@
 // Appending a record to the audit log (appendAuditRecord): the input checked
-// and completed (digest, commit, user) before the lock is taken, then, holding
+// and completed (digest, commit, user) and, when a `sign` hook is given, its
+// `signature` field added (made over the completed body, before the lock is
+// taken: src/node/signing runs ssh-keygen; src/core/audit/signature.ts says
+// what is signed), then, holding
 // the cross-process lock of lock.ts (within one process, appends to a log are
 // also queued in memory):
 //   open the log with O_APPEND; if it does not end in a newline, an earlier
@@ -47,6 +50,11 @@ export interface AppendOptions extends LockOptions {
   now?: () => number;
   /** fdatasync after each append (default true). */
   durable?: boolean;
+  /**
+   * Signs the completed record (every field but `prev`): the value is stored as
+   * its `signature` field. A throw stops the append (nothing is written).
+   */
+  sign?: (body: Record<string, unknown>) => Promise<object>;
 }
 
 /** Appends one record; resolves with the record exactly as stored. */
@@ -61,6 +69,10 @@ export async function appendAuditRecord(workspaceRoot: string, input: AuditInput
     input.commit !== undefined ? input.commit : headCommitFromFiles(root),
   ]);
   const body = recordBody(input, { time: new Date(now).toISOString(), path: rel, digest, commit, user: input.user ?? currentUser() });
+  if (options.sign) {
+    if ('signature' in body) throw new AuditError('invalid', 'the record already has a `signature`: it cannot be signed again');
+    body.signature = await options.sign(body);
+  }
   checkRecordSize(body);
   const file = auditLogPath(root);
   return queued(file, async () => {

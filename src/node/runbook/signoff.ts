@@ -48,6 +48,8 @@ export interface SignOffOptions {
   decision: 'approve' | 'reject';
   note?: string;
   user?: string;
+  /** Signs the record (appendAuditRecord's `sign` hook; src/node/signing makes one). */
+  sign?: (body: Record<string, unknown>) => Promise<object>;
 }
 
 /** Records a sign-off of `role` after checking the runbook asks that role for one. */
@@ -61,7 +63,7 @@ export async function signOff(file: string, options: SignOffOptions): Promise<Au
         : `${rel} has no closure.signOff roles`,
     );
   }
-  return appendAuditRecord(options.workspace, signOffRecord(file, options.role, options.decision, options.note, options.user));
+  return appendAuditRecord(options.workspace, signOffRecord(file, options.role, options.decision, options.note, options.user), options.sign ? { sign: options.sign } : {});
 }
 
 const logCache = new Map<string, { stamp: string; records: AuditRecord[] }>();
