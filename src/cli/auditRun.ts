@@ -6,9 +6,9 @@
 // approval of a role the signer holds is SSH-signed; an approval it may not
 // sign, or whose signing fails, is recorded unsigned and said on stderr: the
 // record of what happened is never lost for want of a signature.
-import { appendAuditRecord, type AuditInput } from '../node/audit';
+import type { AuditInput } from '../node/audit';
 import { appendAll } from '../node/contract/records';
-import { roleRefusal, type RecordSigner } from '../node/signing';
+import { appendSigningApprovals, type RecordSigner } from '../node/signing';
 import type { CliIO } from './io';
 
 export async function auditRun(io: CliIO, workspace: string, ...inputs: AuditInput[]): Promise<void> {
@@ -19,22 +19,11 @@ export async function auditRun(io: CliIO, workspace: string, ...inputs: AuditInp
   }
 }
 
-/** auditRun, signing the approvals `signer` may sign. */
+/** auditRun, signing the approvals `signer` may sign (the others recorded unsigned, said on stderr). */
 export async function auditRunSigned(io: CliIO, workspace: string, signer: RecordSigner | undefined, inputs: AuditInput[]): Promise<void> {
   if (!signer) return auditRun(io, workspace, ...inputs);
   try {
-    for (const input of inputs) {
-      const refusal = input.kind === 'approval' ? roleRefusal(signer, String(input.role)) : 'not an approval';
-      if (refusal === undefined) {
-        try {
-          await appendAuditRecord(workspace, input, { sign: signer.sign });
-          continue;
-        } catch (e) {
-          io.stderr.write(`rollback-lens: could not sign the approval of ${String(input.role)}: ${(e as Error).message}; recorded unsigned\n`);
-        }
-      } else if (input.kind === 'approval') io.stderr.write(`rollback-lens: the approval of ${String(input.role)} is recorded unsigned: ${refusal}\n`);
-      await appendAuditRecord(workspace, input);
-    }
+    await appendSigningApprovals(workspace, inputs, signer, (m) => io.stderr.write(`rollback-lens: ${m}\n`));
   } catch (e) {
     io.stderr.write(`rollback-lens: could not record this ${inputs[inputs.length - 1]?.kind ?? 'run'} in the audit log: ${(e as Error).message}\n`);
   }

@@ -21,6 +21,7 @@ export async function run(): Promise<void> {
     require('./restricted.test');
     require('./reintro-restricted.test');
     require('./closure.test');
+    require('./signing.test');
   } else {
     // first: it needs a workspace with no audit log yet, and leaves none behind
     require('./newcomer.test');
@@ -33,6 +34,7 @@ export async function run(): Promise<void> {
     require('./comms.test');
     require('./reintro-lens.test');
     require('./closure.test');
+    require('./signing.test');
   }
   /* eslint-enable @typescript-eslint/no-require-imports */
   await new Promise<void>((resolve, reject) => {

@@ -12,6 +12,8 @@
 // can verify is not recorded. The signer's roles come with it, so callers
 // refuse to sign for a role the person does not hold.
 //
+// appendSigningApprovals: a run's records with its approvals signed.
+//
 // Checking: every record with a `signature` is checked, each unsigned
 // approval or sign-off listed. A finding names the line, kind, role and the
 // fault: malformed, wrong namespace, unknown signer, wrong key (not the
@@ -34,7 +36,7 @@ import {
   type RecordSignature,
   type SignatureFault,
 } from '../../core/audit/signature';
-import type { AuditCheck, AuditEntry } from '../audit';
+import { appendAuditRecord, type AuditCheck, type AuditEntry, type AuditInput } from '../audit';
 import { SigningError, sshSign, sshVerify, type KeygenOptions } from './sshKeygen';
 
 export { SigningError, SSH_KEYGEN_MISSING } from './sshKeygen';
@@ -111,6 +113,30 @@ export async function openRecordSigner(options: SignerOptions): Promise<RecordSi
 export function roleRefusal(signer: RecordSigner, role: string): string | undefined {
   if (signer.roles.includes(role)) return undefined;
   return `${signer.principal} may not sign for role ${role}: ${ALLOWED_SIGNERS} gives ${signer.principal} ${signer.roles.length ? `the roles ${signer.roles.join(', ')}` : 'no role (add a `# roles:` line before the entry)'}`;
+}
+
+/**
+ * Appends a run's records (the CLI's rollback, the editor's rollbacks and
+ * drills), each approval of a role the signer holds signed; one it may not
+ * sign, or whose signing fails, is appended unsigned and said through `warn`:
+ * the record of what happened is never lost for want of a signature. The
+ * first append that fails stops and is thrown.
+ */
+export async function appendSigningApprovals(workspace: string, inputs: readonly AuditInput[], signer: RecordSigner, warn: (message: string) => void): Promise<void> {
+  for (const input of inputs) {
+    if (input.kind === 'approval') {
+      const refusal = roleRefusal(signer, String(input.role));
+      if (refusal === undefined) {
+        try {
+          await appendAuditRecord(workspace, input, { sign: signer.sign });
+          continue;
+        } catch (e) {
+          warn(`could not sign the approval of ${String(input.role)}: ${(e as Error).message}; recorded unsigned`);
+        }
+      } else warn(`the approval of ${String(input.role)} is recorded unsigned: ${refusal}`);
+    }
+    await appendAuditRecord(workspace, input);
+  }
 }
 
 export type SignatureStatus = 'good' | 'bad' | 'unsigned';
