@@ -13,7 +13,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { appendAuditRecord, readAuditLog, type AuditRecord } from '../../src/node/audit';
-import { checkSignatures, signedPayload } from '../../src/node/signing';
+import { appendSigningApprovals, checkSignatures, openRecordSigner, signedPayload } from '../../src/node/signing';
 import { sshSign } from '../../src/node/signing/sshKeygen';
 import { runCliProcess } from '../unit/helpers';
 
@@ -257,5 +257,20 @@ describe('signed approvals and sign-offs (real ssh-keygen)', function () {
     } finally {
       agent.kill();
     }
+  });
+
+  it("a run's approvals: those of the signer's roles signed, another role's recorded unsigned with a warning, a scenario's left unsigned", async () => {
+    const signer = await openRecordSigner({ workspaceRoot: dir, keyPath: key('alice') });
+    assert.deepEqual([signer.principal, signer.roles], ['alice@example.com', ['decisionMaker']]);
+    const warnings: string[] = [];
+    const approval = (role: string, by: string) => ({ kind: 'approval' as const, path: RUNBOOK, verdict: 'approved', role, step: 'approve', by, context: 'rollback' });
+    await appendSigningApprovals(dir, [approval('decisionMaker', 'person'), approval('dataSteward', 'flag'), approval('decisionMaker', 'scenario'), { kind: 'rollback', path: RUNBOOK, verdict: 'pass' }], signer, (m) => warnings.push(m));
+    assert.deepEqual((await records()).map((r) => [r.kind, r.role ?? null, (r.signature as { signer?: string } | undefined)?.signer ?? null]), [
+      ['approval', 'decisionMaker', 'alice@example.com'],
+      ['approval', 'dataSteward', null],
+      ['approval', 'decisionMaker', null],
+      ['rollback', null, null],
+    ]);
+    assert.deepEqual(warnings, [`the approval of dataSteward is recorded unsigned: alice@example.com may not sign for role dataSteward: ${AS} gives alice@example.com the roles decisionMaker`]);
   });
 });

@@ -119,12 +119,13 @@ export function roleRefusal(signer: RecordSigner, role: string): string | undefi
  * Appends a run's records (the CLI's rollback, the editor's rollbacks and
  * drills), each approval of a role the signer holds signed; one it may not
  * sign, or whose signing fails, is appended unsigned and said through `warn`:
- * the record of what happened is never lost for want of a signature. The
- * first append that fails stops and is thrown.
+ * the record of what happened is never lost for want of a signature. An
+ * approval a drill scenario gave (`by: scenario`) is no one's decision: it
+ * stays unsigned, unsaid. The first append that fails stops and is thrown.
  */
 export async function appendSigningApprovals(workspace: string, inputs: readonly AuditInput[], signer: RecordSigner, warn: (message: string) => void): Promise<void> {
   for (const input of inputs) {
-    if (input.kind === 'approval') {
+    if (input.kind === 'approval' && input.by !== 'scenario') {
       const refusal = roleRefusal(signer, String(input.role));
       if (refusal === undefined) {
         try {
