@@ -5,7 +5,10 @@
 // (src/node/audit/store.ts); `push` copies the file log into the database
 // (--to, else that URL). verify names each check it ran (hash chain, git
 // history, expected head) as passed, FAILED or not checked, and which one
-// caught a break.
+// caught a break. verify also checks every signature (src/node/signing:
+// ssh-keygen -Y verify against .rollback-lens/allowed_signers) and names each
+// unsigned approval and sign-off; --require-signed <roles> makes those of the
+// roles failures.
 // Exit codes: verify 0 no check failed (or no log yet), 1 a check failed, 2
 // usage or I/O error; list, head and push 0 (list names broken lines on
 // stderr), 2 usage or I/O error; push 1 when the file log is broken (nothing
@@ -14,11 +17,12 @@ import * as path from 'node:path';
 import { AUDIT_KINDS, AuditError, auditHead, parseHead, pushAuditLog, readAuditLog, verifyAuditLog, type AuditCheck, type AuditKind } from '../node/audit';
 import { UsageError, type CliIO } from './io';
 import { findWorkspace } from '../node/workspace';
+import { checkSignatures, SigningError, type SignatureReport } from '../node/signing';
 import { noun, plural } from '../core/util/plural';
 
 /** `rollback-lens audit verify|list|head`, its options parsed by main() (src/cli/commands.ts). */
 export async function auditCommand(
-  { values, positionals }: { values: { workspace?: string; format: string; kind?: string; path?: string; 'expect-head'?: string; to?: string }; positionals: string[] },
+  { values, positionals }: { values: { workspace?: string; format: string; kind?: string; path?: string; 'expect-head'?: string; to?: string; 'require-signed'?: string }; positionals: string[] },
   io: CliIO,
 ): Promise<number> {
   const [sub, ...extra] = positionals;
@@ -33,17 +37,23 @@ export async function auditCommand(
   const expectHead = values['expect-head'];
   if (expectHead !== undefined && sub !== 'verify') throw new UsageError('--expect-head only applies to `audit verify`');
   if (expectHead !== undefined && !parseHead(expectHead)) throw new UsageError(`--expect-head must be sha256:<64 hex digits> or the 64 hex digits alone, not \`${expectHead}\``);
+  const requireSigned = values['require-signed'];
+  if (requireSigned !== undefined && sub !== 'verify') throw new UsageError('--require-signed only applies to `audit verify`');
+  const roles = requireSigned === undefined ? [] : requireSigned.split(',').map((r) => r.trim());
+  if (requireSigned !== undefined && (roles.length === 0 || roles.some((r) => !/^[A-Za-z][\w-]*$/.test(r)))) {
+    throw new UsageError(`--require-signed takes role names separated by commas (decisionMaker,commsLiaison), not \`${requireSigned}\``);
+  }
   if (values.kind !== undefined && !(AUDIT_KINDS as readonly string[]).includes(values.kind)) {
     throw new UsageError(`--kind must be one of ${AUDIT_KINDS.join(', ')}, not \`${values.kind}\``);
   }
   const workspace = findWorkspace(io.cwd, values.workspace);
   try {
-    if (sub === 'verify') return await verify(workspace, format, expectHead, io);
+    if (sub === 'verify') return await verify(workspace, format, expectHead, roles, io);
     if (sub === 'head') return await head(workspace, format, io);
     if (sub === 'push') return await push(workspace, format, values.to, io);
     return await list(workspace, format, values.kind as AuditKind | undefined, values.path, io);
   } catch (e) {
-    if (e instanceof AuditError) {
+    if (e instanceof AuditError || e instanceof SigningError) {
       io.stderr.write(`rollback-lens audit: ${e.message}\n`);
       return 2;
     }
@@ -58,14 +68,19 @@ function shown(file: string, cwd: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
 }
 
-const LABEL: Record<AuditCheck['check'], string> = { 'hash-chain': 'hash chain', 'git-history': 'git history', 'expected-head': 'expected head' };
+const LABEL: Record<AuditCheck['check'], string> = { 'hash-chain': 'hash chain', 'git-history': 'git history', 'expected-head': 'expected head', signatures: 'signatures' };
 const STATUS: Record<AuditCheck['status'], string> = { passed: 'passed', failed: 'FAILED', 'not-checked': 'not checked' };
 
-async function verify(workspace: string, format: string, expectHead: string | undefined, io: CliIO): Promise<number> {
-  const v = await verifyAuditLog(workspace, expectHead !== undefined ? { expectHead } : {});
+async function verify(workspace: string, format: string, expectHead: string | undefined, requireSigned: string[], io: CliIO): Promise<number> {
+  const chained = await verifyAuditLog(workspace, expectHead !== undefined ? { expectHead } : {});
+  const sigs = await checkSignatures(workspace, (await readAuditLog(workspace)).entries, { requireSignedFor: requireSigned });
+  // a log without approvals or sign-offs, and no signature asked for: nothing to sign, no check to tell of
+  const told = sigs.signed > 0 || sigs.unsigned > 0 || requireSigned.length > 0;
+  const v = told ? { ...chained, checks: [...chained.checks, sigs.check], ok: chained.ok && sigs.check.status !== 'failed' } : chained;
   const name = shown(v.file, io.cwd);
   if (format === 'json') {
-    io.stdout.write(JSON.stringify({ ...v, file: name }, null, 2) + '\n');
+    const { check: _c, ...signatures } = sigs;
+    io.stdout.write(JSON.stringify({ ...v, file: name, ...(told ? { signatures } : {}) }, null, 2) + '\n');
     return v.ok ? 0 : 1;
   }
   if (!v.exists && v.ok) {
@@ -77,6 +92,7 @@ async function verify(workspace: string, format: string, expectHead: string | un
     const t = v.incompleteTail;
     io.stdout.write(`${name}:${t.line}: incomplete last line (${plural(t.bytes, 'byte')}, no newline), left by an interrupted append: ignored; the next append removes it\n`);
   }
+  signatureLines(sigs, name, io);
   for (const c of v.checks) io.stdout.write(`${name}${c.line ? `:${c.line}` : ''}: ${LABEL[c.check]}: ${STATUS[c.status]}: ${c.message}\n`);
   const records = plural(v.records, 'record');
   if (v.ok) io.stdout.write(`${name}: intact, ${records}, head ${v.head}\n`);
@@ -85,6 +101,18 @@ async function verify(workspace: string, format: string, expectHead: string | un
     io.stdout.write(`${name}: broken: caught by ${caught.join(', ')} (${records}, head ${v.head})\n`);
   }
   return v.ok ? 0 : 1;
+}
+
+/** Each signature that does not hold, and each unsigned approval or sign-off, at its line; then allowed_signers lines that are not entries. */
+function signatureLines(sigs: SignatureReport, name: string, io: CliIO): void {
+  for (const f of sigs.findings) {
+    if (f.status === 'good') continue;
+    const what = `${f.kind}${f.role !== undefined ? ` ${f.role}` : ''}`;
+    const tag = f.status === 'unsigned' ? (f.required ? 'UNSIGNED' : 'unsigned') : 'BAD SIGNATURE';
+    const text = f.status === 'unsigned' ? (f.required ? `role ${f.role} requires a signature` : 'no signature') : f.message;
+    io.stdout.write(`${name}:${f.line}: ${tag}: ${what}: ${text}\n`);
+  }
+  for (const p of sigs.allowedSignersProblems) io.stdout.write(`.rollback-lens/allowed_signers:${p.line}: ${p.reason}\n`);
 }
 
 async function head(workspace: string, format: string, io: CliIO): Promise<number> {

@@ -102,6 +102,10 @@ const ROLLBACK_HELP = `  rollback <runbook>             Perform the rollback for
                                  Exit 0 restored and verified, 1 failed/undone/rejected, 2 usage/refused/I-O.
     --approve <role>=<name>      answer the role's approval gates: <name> approves (repeatable; recorded
                                  as by flag). Without it a terminal asks; with no terminal the gate rejects
+    --sign-key <path>            sign the approval records with this SSH key (ssh-keygen -Y sign; a .pub
+                                 signs through ssh-agent; default $ROLLBACK_LENS_SIGNING_KEY); checked
+                                 against .rollback-lens/allowed_signers before the rollback starts
+    --signer <principal>         sign as this allowed_signers principal (default: the one listing the key)
     --force <reason>             start although the dry-run says NOT READY; the reason is recorded
     --format text|json           text (default) or the report as JSON (progress then goes to stderr)
     --workspace <dir>            files the runbook names must stay inside it (default: the enclosing git work tree, else cwd)
@@ -124,6 +128,10 @@ const SIGN_OFF_HELP = `  sign-off <runbook> --role <r>  Record in the audit log 
                                  the rollback's closure. Exit 0 recorded, 2 usage or I/O error.
     --reject                     record a refusal instead
     --note <text>                a note kept with the record
+    --sign-key <path>            sign the record with this SSH key (ssh-keygen -Y sign; a .pub signs through
+                                 ssh-agent; default $ROLLBACK_LENS_SIGNING_KEY); the signer must hold the
+                                 role in .rollback-lens/allowed_signers
+    --signer <principal>         sign as this allowed_signers principal (default: the one listing the key)
     --workspace <dir>            workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)`;
 
 const CLOSURE_HELP = `  closure <runbook>              Show the closure status of the runbook's latest rollback, from the audit
@@ -151,7 +159,7 @@ const POSTMORTEM_HELP = `  postmortem <runbook>           Write the after-action
     --format text|json           text (default) or where it was written as JSON
     --workspace <dir>            workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)`;
 
-export const AUDIT_USAGE = `Usage: rollback-lens audit verify [--expect-head <sha256>] [options]
+export const AUDIT_USAGE = `Usage: rollback-lens audit verify [--expect-head <sha256>] [--require-signed <role,...>] [options]
        rollback-lens audit list [options]
        rollback-lens audit head [options]
        rollback-lens audit push [--to <url>] [options]
@@ -165,7 +173,9 @@ and every command, these included, reads and appends there.
 
   verify                         Check every record and the hash chain; check that every version of the
                                  log committed to git (and the staged one) is a prefix of the file;
-                                 with --expect-head, that a head kept elsewhere is still in the log
+                                 with --expect-head, that a head kept elsewhere is still in the log;
+                                 check every signature with ssh-keygen -Y verify against
+                                 .rollback-lens/allowed_signers, and name unsigned approvals and sign-offs
   list                           Print the records, oldest first
   head                           Print the hash of the last line (the next record's prev): keep it elsewhere
   push                           Copy the workspace's file log into the database (--to, else ROLLBACK_LENS_AUDIT_URL);
@@ -175,6 +185,7 @@ Options for audit:
   --workspace <dir>              Workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)
   --format text|json             Output format (default text)
   --expect-head <sha256>         verify: a head printed by \`audit head\` earlier (sha256:<hex> or the hex)
+  --require-signed <role,...>    verify: unsigned approvals and sign-offs of these roles fail the signatures check
   --kind <kind>                  list: only records of this kind (${AUDIT_KINDS.join(', ')})
   --path <file>                  list: only records of this runbook or contract (workspace-relative)
   --to <url>                     push: the database (postgres://user@host:port/db)
@@ -250,7 +261,15 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     name: 'rollback',
-    options: { approve: { type: 'string', multiple: true }, force: { type: 'string' }, format: { type: 'string', default: 'text' }, workspace: { type: 'string' }, 'no-formats': { type: 'boolean' } },
+    options: {
+      approve: { type: 'string', multiple: true },
+      'sign-key': { type: 'string' },
+      signer: { type: 'string' },
+      force: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      workspace: { type: 'string' },
+      'no-formats': { type: 'boolean' },
+    },
     help: ROLLBACK_HELP,
     usage: usageOf('rollback <runbook> [options]', ROLLBACK_HELP),
     run: rollbackCommand,
@@ -272,7 +291,7 @@ export const COMMANDS: readonly Command[] = [
   }),
   command({
     name: 'sign-off',
-    options: { role: { type: 'string' }, reject: { type: 'boolean' }, note: { type: 'string' }, workspace: { type: 'string' } },
+    options: { role: { type: 'string' }, reject: { type: 'boolean' }, note: { type: 'string' }, 'sign-key': { type: 'string' }, signer: { type: 'string' }, workspace: { type: 'string' } },
     help: SIGN_OFF_HELP,
     usage: usageOf('sign-off <runbook> --role <role> [options]', SIGN_OFF_HELP),
     run: signOffCommand,
@@ -307,6 +326,7 @@ export const COMMANDS: readonly Command[] = [
       path: { type: 'string' },
       'expect-head': { type: 'string' },
       to: { type: 'string' },
+      'require-signed': { type: 'string' },
     },
     help: AUDIT_USAGE,
     usage: AUDIT_USAGE,

@@ -6,7 +6,10 @@
 // stays the JSON report). An approval gate's role is answered by its
 // `--approve role=name` (recorded as by flag), else asked on the terminal
 // (naming the role, its name and contact), else, with no terminal, the gate
-// rejects and says why: never a hang. Ctrl+C stops the running step and
+// rejects and says why: never a hang. With --sign-key (or
+// $ROLLBACK_LENS_SIGNING_KEY) the approvals are SSH-signed (src/cli/signing.ts,
+// auditRun.ts); the key and the signer's --approve roles are checked before
+// anything runs. Ctrl+C stops the running step and
 // undoes the completed ones. Exit 0 restored and verified, 1 failed, undone,
 // rejected or cancelled, 2 usage, refused or I/O error.
 import { userInfo } from 'node:os';
@@ -17,11 +20,13 @@ import { DrillError } from '../node/runbook/drill';
 import { rollback, RollbackRefused, rollbackRecords, rollbackPlan } from '../node/runbook/rollback';
 import { runbookRoles } from '../node/runbook/signoff';
 import { UsageError, type CliIO } from './io';
-import { auditRun } from './auditRun';
+import { auditRunSigned } from './auditRun';
+import { roleRefusal, SigningError } from '../node/signing';
+import { signerOf, type SigningFlags } from './signing';
 import { displayPath, findWorkspace } from '../node/workspace';
 import type { GateReply } from '../core/runbook/report';
 
-type Values = { approve?: string[]; force?: string; format: string; workspace?: string; 'no-formats'?: boolean };
+type Values = { approve?: string[]; force?: string; format: string; workspace?: string; 'no-formats'?: boolean } & SigningFlags;
 
 /** `--approve role=name`, each role once. */
 function approversOf(flags: string[]): Map<string, string> {
@@ -54,6 +59,12 @@ export async function rollbackCommand({ values, positionals }: { values: Values;
     const roles = await runbookRoles(file);
     for (const role of approvers.keys()) {
       if (!roles.has(role)) throw new UsageError(`--approve ${role}=…: ${shown} declares no role \`${role}\` (it declares ${[...roles.keys()].map((r) => `\`${r}\``).join(', ') || 'none'})`);
+    }
+    // a key that cannot sign, or a signer who may not sign for an --approve role, stops here, before anything runs
+    const signer = await signerOf(values, workspace, tty);
+    for (const role of signer ? approvers.keys() : []) {
+      const refusal = roleRefusal(signer!, role);
+      if (refusal) throw new UsageError(`--approve ${role}=…: cannot sign it: ${refusal}`);
     }
     const plan = await rollbackPlan(file);
     say(`Rolling back ${plan.current} → ${plan.target} with ${shown}, for real (not a drill)`);
@@ -98,7 +109,7 @@ export async function rollbackCommand({ values, positionals }: { values: Values;
       },
       onProgress: (e) => say(rollbackProgressLine(e)),
     });
-    await auditRun(io, workspace, ...rollbackRecords(file, report));
+    await auditRunSigned(io, workspace, signer, rollbackRecords(file, report));
     io.stdout.write((values.format === 'json' ? JSON.stringify(report, null, 2) : rollbackText({ ...report, runbook: shown })) + '\n');
     return report.verdict === 'pass' ? 0 : 1;
   } catch (e) {
@@ -106,7 +117,7 @@ export async function rollbackCommand({ values, positionals }: { values: Values;
       io.stderr.write(`rollback-lens: refused: ${e.message}\n`);
       return 2;
     }
-    if (e instanceof DrillError) {
+    if (e instanceof DrillError || e instanceof SigningError) {
       io.stderr.write(`rollback-lens: ${e.message}\n`);
       return 2;
     }

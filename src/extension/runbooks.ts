@@ -5,7 +5,8 @@
 // .rollback-lens/reports/, so its links to the runbook work); approval gates of a drill
 // asked with a quick pick naming the role; sign-offs, and the closure's
 // sign-off progress from the audit log. Every run and answer is recorded in
-// the workspace's audit log. Running needs a trusted workspace.
+// the workspace's audit log; with the user's `rollbackLens.signingKey`
+// (signing.ts) sign-offs and approvals are SSH-signed. Running needs a trusted workspace.
 // While a drill runs its step lenses follow the drill's progress events: the
 // running step with its clock against its timeout (ticking each second) and a
 // Cancel lens, the steps after it waiting; once it ended, steps it never got
@@ -30,9 +31,11 @@ import type { DocumentSymbol } from '../core/types';
 import type { LanguageClient } from '../node/language/client';
 import { drill } from '../node/runbook/drill';
 import { dryRun } from '../node/runbook/dryrun';
-import { appendAll, drillRecords, dryRunRecord } from '../node/contract/records';
+import { type appendAll, drillRecords, dryRunRecord } from '../node/contract/records';
 import { closureSignOffs, runbookRoles, signOff, signOffRoles } from '../node/runbook/signoff';
 import { AUDIT_LOG } from '../node/audit';
+import { roleRefusal } from '../node/signing';
+import { appendRecords, editorSigner } from './signing';
 import { docRef } from './documents';
 import { LensEvents } from './lensEvents';
 import { plural } from '../core/util/plural';
@@ -258,11 +261,15 @@ export class Runbooks implements vscode.Disposable {
           )
         )?.decision;
       if (!decision) return undefined;
-      const r = await signOff(doc.uri.fsPath, { workspace: workspaceOf(doc.uri), role, decision });
+      const workspace = workspaceOf(doc.uri);
+      const signer = await editorSigner(workspace);
+      const refusal = signer && roleRefusal(signer, role);
+      if (refusal) throw new Error(`cannot sign the sign-off (rollbackLens.signingKey): ${refusal}`);
+      const r = await signOff(doc.uri.fsPath, { workspace, role, decision, ...(signer ? { sign: signer.sign } : {}) });
       const message = `${role} ${r.verdict} ${r.path}`;
-      this.log.info(`sign-off: ${message}`);
+      this.log.info(`sign-off: ${message}${signer ? `, signed by ${signer.principal}` : ''}`);
       this.lensChanged.fire();
-      void vscode.window.showInformationMessage(`Rollback Lens: ${message} (recorded in the audit log)`);
+      void vscode.window.showInformationMessage(`Rollback Lens: ${message} (recorded in the audit log${signer ? `, signed by ${signer.principal}` : ''})`);
       return message;
     } catch (e) {
       void vscode.window.showErrorMessage(`Rollback Lens: ${(e as Error).message}`);
@@ -330,7 +337,11 @@ export class Runbooks implements vscode.Disposable {
 
   async record(workspace: string, records: Parameters<typeof appendAll>[1]): Promise<void> {
     try {
-      await appendAll(workspace, records);
+      // approvals signed with the user's key, when one is set (signing.ts); one left unsigned is said
+      await appendRecords(workspace, records, (m) => {
+        this.log.warn(m);
+        void vscode.window.showWarningMessage(`Rollback Lens: ${m}`);
+      });
     } catch (e) {
       this.log.warn(`could not record in the audit log: ${(e as Error).message}`);
       void vscode.window.showWarningMessage(`Rollback Lens: could not record this run in the audit log: ${(e as Error).message}`);

@@ -21,6 +21,7 @@ export async function run(): Promise<void> {
     require('./restricted.test');
     require('./reintro-restricted.test');
     require('./closure.test');
+    require('./signing.test');
   } else {
     // first: it needs a workspace with no audit log yet, and leaves none behind
     require('./newcomer.test');
@@ -34,6 +35,7 @@ export async function run(): Promise<void> {
     require('./reintro-lens.test');
     require('./closure.test');
     require('./audit-pg.test');
+    require('./signing.test');
   }
   /* eslint-enable @typescript-eslint/no-require-imports */
   await new Promise<void>((resolve, reject) => {

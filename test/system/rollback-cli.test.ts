@@ -7,16 +7,17 @@
 // restore the steps made). Each step is printed as it starts and ends; a
 // failing step and Ctrl+C undo the completed steps in reverse; a NOT READY
 // dry-run refuses unless forced with a reason; every approval and the
-// rollback are in the audit log, field by field.
+// rollback are in the audit log, field by field; with --sign-key the approval
+// is SSH-signed (real ssh-keygen, throwaway keys).
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readAuditLog } from '../../src/node/audit';
-import { cliBundle, spawnCliProcess } from '../unit/helpers';
+import { cliBundle, runCliProcess, spawnCliProcess } from '../unit/helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
 const PIN_URL = 'http://iris-serving.ml.svc:8080/admin/models/iris-classifier/pin';
@@ -312,5 +313,36 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     assert.equal(empty.code, 2);
     assert.equal(empty.stderr.split('\n')[0], 'rollback-lens rollback: --force needs a reason (it is recorded in the audit log)');
     assert.equal(existsSync(path.join(dir, '.rollback-lens', 'audit.jsonl')), false);
+  });
+
+  it('--sign-key signs the approval record (audit verify checks it with ssh-keygen); a signer without the --approve role is refused before anything runs', async () => {
+    const dir = example();
+    const keys = mkdtempSync(path.join(tmpdir(), 'rl-rollback-keys-'));
+    try {
+      for (const name of ['alice', 'bob']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', path.join(keys, name)]);
+      const pub = (name: string) => readFileSync(path.join(keys, `${name}.pub`), 'utf8').split(' ').slice(0, 2).join(' ');
+      mkdirSync(path.join(dir, '.rollback-lens'));
+      writeFileSync(path.join(dir, '.rollback-lens', 'allowed_signers'), `# roles: decisionMaker\nalice@example.com ${pub('alice')}\n# roles: sre\nbob@example.com ${pub('bob')}\n`);
+      const flags = read(dir, 'flags.flagd.json');
+      const refused = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana Lima', '--sign-key', path.join(keys, 'bob')]);
+      assert.equal(refused.code, 2);
+      assert.equal(
+        refused.stderr.split('\n')[0],
+        'rollback-lens rollback: --approve decisionMaker=…: cannot sign it: bob@example.com may not sign for role decisionMaker: .rollback-lens/allowed_signers gives bob@example.com the roles sre',
+      );
+      assert.equal(read(dir, 'flags.flagd.json'), flags);
+      assert.equal(existsSync(path.join(dir, '.rollback-lens', 'audit.jsonl')), false);
+
+      const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana Lima', '--sign-key', path.join(keys, 'alice')]);
+      assert.equal(out.code, 0, out.stdout + out.stderr);
+      assert.equal(out.stderr, '');
+      const [approval, rollback] = await records(dir);
+      assert.deepEqual([approval!.kind, (approval!.signature as { signer: string }).signer, rollback!.kind, 'signature' in rollback!], ['approval', 'alice@example.com', 'rollback', false]);
+      const verify = runCliProcess(dir, ['audit', 'verify']);
+      assert.equal(verify.code, 0, verify.stdout);
+      assert.match(verify.stdout, /^\.rollback-lens\/audit\.jsonl: signatures: passed: 1 good signature \(0 unsigned approvals or sign-offs\)$/m);
+    } finally {
+      rmSync(keys, { recursive: true, force: true });
+    }
   });
 });

@@ -229,6 +229,8 @@ const NODE_ROOMS: Record<string, string[]> = {
   contract: ['audit', 'sources', 'diff', 'tabular'],
   language: ['audit'],
   runbook: ['audit', 'contract', 'language', 'metrics', 'sources'],
+  // SSH-signed approvals and sign-offs: ssh-keygen, and the check of the log's signatures
+  signing: ['audit'],
 };
 
 /** `from`'s room imports of `to`'s that the table does not allow, as 'core/a/x.ts -> core/b/y.ts'. */

@@ -1,6 +1,9 @@
 // Appending a record to the audit log (appendAuditRecord): the input checked
 // and completed (digest, commit, user: prepareRecord, which the PostgreSQL
-// store of pg/store.ts uses too) before the lock is taken, then, holding
+// store of pg/store.ts uses too) and, when a `sign` hook is given, its
+// `signature` field added (made over the completed body, before the lock is
+// taken: src/node/signing runs ssh-keygen; src/core/audit/signature.ts says
+// what is signed), then, holding
 // the cross-process lock of lock.ts (within one process, appends to a log are
 // also queued in memory):
 //   open the log with O_APPEND; if it does not end in a newline, an earlier
@@ -48,13 +51,18 @@ export interface AppendOptions extends LockOptions {
   now?: () => number;
   /** fdatasync after each append (default true). */
   durable?: boolean;
+  /**
+   * Signs the completed record (every field but `prev`): the value is stored as
+   * its `signature` field. A throw stops the append (nothing is written).
+   */
+  sign?: (body: Record<string, unknown>) => Promise<object>;
 }
 
 /** Appends one record; resolves with the record exactly as stored. */
 export async function appendAuditRecord(workspaceRoot: string, input: AuditInput, options: AppendOptions = {}): Promise<AuditRecord> {
   const root = path.resolve(workspaceRoot);
   // the slow parts (hashing, git, user) happen before taking the lock
-  const body = await prepareRecord(root, input, options.now);
+  const body = await prepareRecord(root, input, options);
   const file = auditLogPath(root);
   return queued(file, async () => {
     const lock = await acquireAuditLock(root, options);
@@ -68,19 +76,24 @@ export async function appendAuditRecord(workspaceRoot: string, input: AuditInput
 
 /**
  * A record's body, checked and completed (time, workspace path, digest,
- * commit, user), without `prev`: what any store appends. Throws AuditError
- * 'invalid' for an input a caller may not append.
+ * commit, user) and signed when `options.sign` is given, without `prev`: what
+ * any store appends. Throws AuditError 'invalid' for an input a caller may not
+ * append.
  */
-export async function prepareRecord(workspaceRoot: string, input: AuditInput, now: (() => number) | undefined): Promise<Record<string, unknown>> {
+export async function prepareRecord(workspaceRoot: string, input: AuditInput, options: Pick<AppendOptions, 'now' | 'sign'> = {}): Promise<Record<string, unknown>> {
   const root = path.resolve(workspaceRoot);
   checkInput(input);
   const rel = await workspacePath(root, input);
-  const time = (now ?? Date.now)();
+  const time = (options.now ?? Date.now)();
   const [digest, commit] = await Promise.all([
     input.digest !== undefined ? input.digest : sha256File(path.join(root, ...rel.split('/'))).catch(() => null),
     input.commit !== undefined ? input.commit : headCommitFromFiles(root),
   ]);
   const body = recordBody(input, { time: new Date(time).toISOString(), path: rel, digest, commit, user: input.user ?? currentUser() });
+  if (options.sign) {
+    if ('signature' in body) throw new AuditError('invalid', 'the record already has a `signature`: it cannot be signed again');
+    body.signature = await options.sign(body);
+  }
   checkRecordSize(body);
   return body;
 }

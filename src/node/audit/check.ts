@@ -1,10 +1,12 @@
-// One check of `audit verify` (hash chain, git history, expected head) and
+// One check of `audit verify` (hash chain, git history, expected head, and
+// the signatures check of src/node/signing) and
 // how its verdict is told: passed, failed (with the line, and for git history
 // the commit), or not checked with the reason, which is never counted as a pass.
 // Shared by verify.ts and history.ts.
 
 
-export type AuditCheckName = 'hash-chain' | 'git-history' | 'expected-head';
+/** 'signatures' is src/node/signing's check, run beside these by `audit verify`. */
+export type AuditCheckName = 'hash-chain' | 'git-history' | 'expected-head' | 'signatures';
 
 /** One check of verify: passed, failed, or not checked (and why not: never counted as passed). */
 export interface AuditCheck {

@@ -12,7 +12,8 @@
 //     "commit": git commit of the workspace (HEAD), or null (not a repository),
 //     "user": who ran it, "verdict": the outcome (pass, fail, error, approved, ...),
 //     optional "timings" (name -> milliseconds), "findings" (a summary object),
-//     any further fields the caller adds, and last
+//     any further fields the caller adds, for a signed approval or sign-off
+//     "signature" (src/core/audit/signature.ts: what is signed, and how), and last
 //     "prev": "sha256:<hex>" }
 //
 // The chain: `prev` is the SHA-256 of the previous line's exact bytes, without

@@ -97,7 +97,7 @@ function pgStore(workspaceRoot: string, db: PgAuditStore, owned: boolean): Audit
     read: () => db.read(),
     append: async (inputs, options) => {
       const bodies = [];
-      for (const input of Array.isArray(inputs) ? inputs : [inputs]) bodies.push(await prepareRecord(workspaceRoot, input, options?.now));
+      for (const input of Array.isArray(inputs) ? inputs : [inputs]) bodies.push(await prepareRecord(workspaceRoot, input, options));
       return db.append(bodies);
     },
     verify: (options) => db.verify(options),

@@ -47,6 +47,8 @@ export interface SignOffOptions {
   decision: 'approve' | 'reject';
   note?: string;
   user?: string;
+  /** Signs the record (appendAuditRecord's `sign` hook; src/node/signing makes one). */
+  sign?: (body: Record<string, unknown>) => Promise<object>;
 }
 
 /** Records a sign-off of `role` after checking the runbook asks that role for one. */
@@ -60,7 +62,7 @@ export async function signOff(file: string, options: SignOffOptions): Promise<Au
         : `${rel} has no closure.signOff roles`,
     );
   }
-  return appendAuditRecord(options.workspace, signOffRecord(file, options.role, options.decision, options.note, options.user));
+  return appendAuditRecord(options.workspace, signOffRecord(file, options.role, options.decision, options.note, options.user), options.sign ? { sign: options.sign } : {});
 }
 
 const logReads = new Map<string, () => Promise<AuditRecord[] | undefined>>();
