@@ -47,7 +47,7 @@ async function nearestPolicy(workspace: string, documentPath: string): Promise<P
     if (!c.ok) continue;
     let names: string[];
     try {
-      names = (await fs.readdir(c.real, { withFileTypes: true })).filter((e) => e.isFile() && POLICY_FILE.test(e.name)).map((e) => e.name).sort();
+      names = (await fs.readdir(c.real, { withFileTypes: true })).filter((e) => (e.isFile() || e.isSymbolicLink()) && POLICY_FILE.test(e.name)).map((e) => e.name).sort();
     } catch {
       continue;
     }
@@ -77,7 +77,7 @@ async function explicitPolicy(workspace: string, choice: PolicyChoice): Promise<
   const pkg = m[1]!;
   const dir = path.join(workspace, 'node_modules', ...pkg.split('/'));
   if (!(await exists(path.join(dir, 'package.json')))) {
-    return notFound(`no policy \`${name}\`: no such file, and no package \`${pkg}\` is installed in the workspace (looked for \`node_modules/${pkg}/package.json\`)`);
+    return notFound(`no policy \`${name}\`: no such file (looked for \`${shownPath(workspace, asPath)}\`), and no package \`${pkg}\` is installed in the workspace (looked for \`node_modules/${pkg}/package.json\`)`);
   }
   let file: string | undefined = m[2];
   if (file === undefined) {
