@@ -24,7 +24,8 @@ export interface Requests {
   contractTests: { params: { doc: DocRef }; result: ContractTestOutline[] | null };
   codeActions: { params: { doc: DocRef; span: Span }; result: Array<QuickFix & { diagnostic: Diagnostic }> };
   close: { params: { uri: string }; result: null };
-  configure: { params: { maxSize?: number }; result: null };
+  /** `policy`: the `rollbackLens.policy` setting ('' = the nearest *.policy.yaml). */
+  configure: { params: { maxSize?: number; policy?: string }; result: null };
   /** The files the semantic checks read changed: validate again from scratch. */
   invalidate: { params: Record<string, never>; result: null };
 }
