@@ -76,11 +76,12 @@ describe('the JSON Schemas of the format', () => {
     assert.equal(vc(contract), true, JSON.stringify(vc.errors));
   });
 
-  it('package.json contributes both schemas to Red Hat YAML for both file patterns', () => {
+  it('package.json contributes the three schemas to Red Hat YAML for both file patterns of each', () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     assert.deepEqual(pkg.contributes.yamlValidation, [
       { fileMatch: ['*.runbook.yaml', '*.runbook.yml'], url: './src/schemas/runbook.schema.json' },
       { fileMatch: ['*.contract.yaml', '*.contract.yml'], url: './src/schemas/contract.schema.json' },
+      { fileMatch: ['*.policy.yaml', '*.policy.yml'], url: './src/schemas/policy.schema.json' },
     ]);
   });
 
@@ -99,6 +100,7 @@ describe('the JSON Schemas of the format', () => {
       schemas: [
         { uri: schemaUri('runbook.schema.json'), fileMatch: ['*.runbook.yaml'] },
         { uri: schemaUri('contract.schema.json'), fileMatch: ['*.contract.yaml'] },
+        { uri: schemaUri('policy.schema.json'), fileMatch: ['*.policy.yaml'] },
       ],
     });
     const check = async (rel: string) => {
@@ -110,6 +112,8 @@ describe('the JSON Schemas of the format', () => {
     assert.deepEqual(await check('examples/iris/iris.contract.yaml'), []);
     assert.deepEqual(await check('examples/penguins/penguins.contract.yaml'), []);
     assert.deepEqual(await check('examples/penguins/penguins-batch.contract.yaml'), []);
+    assert.deepEqual(await check('examples/policies/strict.policy.yaml'), []);
+    assert.deepEqual(await check('examples/policies/lenient.policy.yaml'), []);
     const broken = await check('test/fixtures/broken/iris-broken.runbook.yaml');
     // Red Hat sees what a schema can say: the misspelled key and the run steps without undo (lines are 0-based)
     assert.ok(broken.some((d) => d.range.start.line === 17 && /undoo/.test(d.message)), JSON.stringify(broken));
