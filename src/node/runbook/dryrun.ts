@@ -9,6 +9,7 @@
 // `file-outside-workspace` finding at the reference, never read. Each step's
 // `check` runs here; what the step itself would do is its kind's module under
 // steps/ (looked up in steps/index.ts), which this loop never names.
+import { recordedWaivers } from '../../core/policy/model';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ValidateFunction } from 'ajv';
@@ -207,6 +208,8 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   if (reintroduction?.problem && obj(value.reintroduction).flag !== undefined) findings.push({ severity: 'warning', code: 'reintroduction-unplannable', message: `reintroduction: ${reintroduction.problem}`, ...at(['reintroduction', 'flag']) });
 
   const unique = oneFindingPerProblem(findings.map((f) => withPosition(f, index)));
+  // the policy rules it waives, recorded with the run (src/core/policy/model.ts)
+  const waivers = recordedWaivers(value);
   return {
     runbook: rel,
     verdict: unique.some((f) => f.severity === 'error') ? 'not-ready' : 'ready',
@@ -215,6 +218,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     findings: unique,
     worstCase: { ms: plan.worstCaseMs, path: plan.criticalPath, ...(restore?.ok ? { restoreMs: restore.value } : {}), ...(decide?.ok ? { decideMs: decide.value } : {}), ...(detectWindow?.ok ? { detectMs: detectWindow.value } : {}), detect: worstDetect },
     ...(reintroduction ? { reintroduction } : {}),
+    ...(waivers.length ? { waivers } : {}),
   };
 }
 
