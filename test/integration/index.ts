@@ -33,6 +33,7 @@ export async function run(): Promise<void> {
     require('./comms.test');
     require('./reintro-lens.test');
     require('./closure.test');
+    require('./policy.test');
   }
   /* eslint-enable @typescript-eslint/no-require-imports */
   await new Promise<void>((resolve, reject) => {
