@@ -6,7 +6,7 @@
 // rule; a policy file's own checks. Ranges come from the text.
 import * as assert from 'node:assert/strict';
 import { CLEAN_CONTRACT, CLEAN_RUNBOOK, rangeIn, rangeOfText, replaceOnce, setup, showAll, type Shown } from './helpers';
-import { POLICY_RULE_IDS } from '../../src/core/policy/rules';
+import { POLICY_RULE_IDS, POLICY_RULES } from '../../src/core/policy/rules';
 import { DIAGNOSTIC_CODES } from '../../src/core';
 import type { PolicySource } from '../../src/core';
 import runbookSchema from '../../src/schemas/runbook.schema.json';
@@ -217,5 +217,16 @@ describe('policy: the file kind', () => {
     );
     const h = await service.hover(doc, text.indexOf('maxRestore') + 2);
     assert.match(h!.contents, /Longest `windows\.restore` a runbook may declare; a runbook without one breaks the rule too \(rule `max-restore-window`\)/);
+  });
+
+  it("hover on a waiver's rule says what the rule asks; completion offers the rule ids", async () => {
+    const text = CLEAN_RUNBOOK + 'waivers:\n  - rule: max-drift\n    reason: r\n';
+    const { service, doc } = setup(text);
+    const h = await service.hover(doc, text.indexOf('max-drift') + 2);
+    assert.ok(h!.contents.includes(`\`max-drift\`: ${POLICY_RULES['max-drift']}`), h!.contents);
+    const blank = CLEAN_RUNBOOK + 'waivers:\n  - rule: \n';
+    const b = setup(blank);
+    const items = await b.service.complete(b.doc, blank.length - 1);
+    assert.deepEqual(items.map((i) => i.label), POLICY_RULE_IDS);
   });
 });
