@@ -3,7 +3,8 @@
 // whose `waivers:` waive two rules (one more waiver gives no reason and is
 // left out), and the dry-run, drill and rollback records of the audit log
 // carry `waivers: [{ rule, reason }]` exactly; a runbook without waivers gets
-// no such field. The steps run for real as in rollback-cli.test.ts (the pin
+// no such field. A policy finding is a warning of the dry-run, so it never
+// makes a rollback refuse. The steps run for real as in rollback-cli.test.ts (the pin
 // request to a loopback server, the contract serving 1.4.2 so verify passes).
 import * as assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,13 +44,15 @@ describe('policy waivers on dry-run, drill and rollback records (the CLI as a re
   });
   after(() => new Promise<void>((r) => server.close(() => r())));
 
-  function example(waivers: string): string {
+  /** A copy of the example, its runbook ending in `waivers`, the strict example policy beside it when `policy`. */
+  function example(waivers: string, policy = false): string {
     const dir = mkdtempSync(path.join(tmpdir(), 'rl-policy-records-'));
     cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes('.rollback-lens') && !src.includes('.registry') });
     const runbook = path.join(dir, 'iris.runbook.yaml');
     let text = readFileSync(runbook, 'utf8').split(PIN_URL).join(`http://127.0.0.1:${port}/admin/models/iris-classifier/pin`);
     text = text.replace('ALIAS_STORE: /tmp/iris-drill-registry', 'ALIAS_STORE: .registry-drill');
     writeFileSync(runbook, text + waivers);
+    if (policy) cpSync(path.resolve(EXAMPLE, '..', 'policies', 'strict.policy.yaml'), path.join(dir, 'team.policy.yaml'));
     const contract = path.join(dir, 'iris.contract.yaml');
     writeFileSync(contract, readFileSync(contract, 'utf8').replace('command: node model/predict.mjs --model model/v2.json', 'command: node model/predict.mjs --model model/v1.json'));
     const metrics = path.join(dir, 'metrics', 'now.json');
@@ -57,14 +60,17 @@ describe('policy waivers on dry-run, drill and rollback records (the CLI as a re
     return dir;
   }
 
+  let dryOut = '';
   async function run(dir: string): Promise<Array<Record<string, unknown>>> {
     process.env.IRIS_INCIDENT_WEBHOOK = `http://127.0.0.1:${port}/hook`;
     try {
-      // with the waiver that gives no reason the dry-run is NOT READY (an error of the runbook), and recorded all the same
-      await spawnCliProcess(dir, ['dry-run', 'iris.runbook.yaml']);
+      // a policy finding (here the waiver that gives no reason) is a warning of the dry-run: READY, and no rollback needs --force for it
+      const dry = await spawnCliProcess(dir, ['dry-run', 'iris.runbook.yaml']);
+      assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+      dryOut = dry.stdout;
       const drill = await spawnCliProcess(dir, ['drill', 'iris.runbook.yaml', '--scenario', 'latency-spike']);
       assert.equal(drill.code, 0, drill.stdout + drill.stderr);
-      const rollback = await spawnCliProcess(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana Lima', '--force', 'rehearsing the policy record']);
+      const rollback = await spawnCliProcess(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana Lima']);
       assert.equal(rollback.code, 0, rollback.stdout + rollback.stderr);
     } finally {
       delete process.env.IRIS_INCIDENT_WEBHOOK;
@@ -73,7 +79,8 @@ describe('policy waivers on dry-run, drill and rollback records (the CLI as a re
   }
 
   it('each record carries the waivers that give a reason; the one without a reason is left out', async () => {
-    const records = await run(example(WAIVERS));
+    // the strict policy applies (nearest *.policy.yaml): the two waived rules are notes, the reasonless waiver a warning of the dry-run
+    const records = await run(example(WAIVERS, true));
     assert.deepEqual(
       records.map((r) => [r.kind, r.waivers]),
       [
@@ -82,8 +89,12 @@ describe('policy waivers on dry-run, drill and rollback records (the CLI as a re
         ['rollback', RECORDED],
       ],
     );
-    // the dry-run judged the reasonless waiver an error of the runbook
-    assert.deepEqual((records[0]!.findings as { codes: string[] }).codes, ['policy-waiver-without-reason']);
+    // the policy applied: the waived rules are notes of the dry-run, naming their reasons
+    const notes = dryOut.split('\n').filter((l) => / info (max-drill-cadence|required-signoff-roles) /.test(l));
+    assert.equal(notes.length, 2, dryOut);
+    assert.match(notes[0]!, /info required-signoff-roles waived policy rule `required-signoff-roles` of `ml-platform-strict` \(team\.policy\.yaml\): .*; reason: The technical lead signs the change ticket instead\.$/);
+    // the dry-run reported the reasonless waiver as a warning: READY
+    assert.deepEqual([records[0]!.verdict, records[0]!.findings], ['ready', { errors: 0, warnings: 1, codes: [] }]);
   });
 
   it('a runbook without waivers: no waivers field', async () => {

@@ -31,3 +31,8 @@ export const POLICY_CODES: Record<string, string> = {
   'policy-waiver-without-reason': 'A `waivers` entry gives no reason; it waives nothing until it does.',
   'policy-invalid-pattern': "A policy's `forbiddenSteps[].runMatches` is not a valid regular expression.",
 };
+
+/** A rule id or a code about policies: what a dry-run reports as a warning, never as an error. */
+export function isPolicyCode(code: string): boolean {
+  return isPolicyRule(code) || Object.prototype.hasOwnProperty.call(POLICY_CODES, code);
+}

@@ -10,6 +10,7 @@
 // `check` runs here; what the step itself would do is its kind's module under
 // steps/ (looked up in steps/index.ts), which this loop never names.
 import { recordedWaivers } from '../../core/policy/model';
+import { isPolicyCode } from '../../core/policy/rules';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ValidateFunction } from 'ajv';
@@ -76,7 +77,10 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     const n = locate(root, p).node;
     return n ? spanOf(n) : at(p);
   };
-  const fromDiagnostic = (d: Diagnostic): Finding => ({ severity: d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'info', code: d.code, message: d.message, span: { start: d.span.start, end: d.span.end } });
+  // a policy is governance, not readiness: its violations are warnings here, so they never make a rollback refuse (validate keeps them errors)
+  const severityOf = (d: Diagnostic): Finding['severity'] =>
+    d.severity === 'error' ? (isPolicyCode(d.code) ? 'warning' : 'error') : d.severity === 'warning' ? 'warning' : 'info';
+  const fromDiagnostic = (d: Diagnostic): Finding => ({ severity: severityOf(d), code: d.code, message: d.message, span: { start: d.span.start, end: d.span.end } });
   // everything the language service knows first: a runbook with errors is not ready
   for (const d of [...analysis.syntactic, ...(await semanticDiagnostics(analysis, host))]) findings.push(fromDiagnostic(d));
 
