@@ -230,3 +230,24 @@ describe('policy: the file kind', () => {
     assert.deepEqual(items.map((i) => i.label), POLICY_RULE_IDS);
   });
 });
+
+describe('policy: signatures and contract waivers', () => {
+  it('signatures.requiredFor takes role names: anything else is a schema error at the item', async () => {
+    const p = replaceOnce(POLICY, 'signatures: { requiredFor: [decisionMaker] }', 'signatures: { requiredFor: [decisionMaker, "data steward"] }');
+    const { service, doc } = setup(p, { path: 'policies/strict.policy.yaml' });
+    assert.deepEqual(
+      showAll(p, await service.validate(doc)).map((d) => [d.code, d.range]),
+      [['schema-pattern', rangeOfText(p, '"data steward"')]],
+    );
+  });
+
+  it('a contract waives a rule the same way: the drift finding becomes an info naming the reason', async () => {
+    const t = CLEAN_CONTRACT + 'waivers:\n  - { rule: max-drift, reason: The score is calibrated weekly; 0.1 is its normal movement. }\n';
+    const found = await check(t, SRC, 'iris.contract.yaml');
+    assert.deepEqual(
+      found.map((d) => [d.code, d.severity, d.range]),
+      [['max-drift', 'info', rangeIn(t, 'psi: 0.1', '0.1')]],
+    );
+    assert.match(found[0]!.message, /; reason: The score is calibrated weekly; 0\.1 is its normal movement\.$/);
+  });
+});
