@@ -51,11 +51,14 @@ function usageOf(synopsis: string, help: string): string {
   return `Usage: rollback-lens ${synopsis}\n\n${help}\n${HELP_LINE}`;
 }
 
-const VALIDATE_HELP = `  validate [paths or globs...]   Check runbooks (*.runbook.yaml) and contracts (*.contract.yaml).
-                                 Folders are searched; default: the current folder.
+const VALIDATE_HELP = `  validate [paths or globs...]   Check runbooks (*.runbook.yaml), contracts (*.contract.yaml) and
+                                 policies (*.policy.yaml). Folders are searched; default: the current folder.
     --format text|json|sarif     Output format (default text: file:line:col: severity code message)
     --workspace <dir>            Workspace root; referenced files must stay inside (default: the enclosing git work tree, else cwd)
     --max-file-size <bytes>      Largest file checked (default 5 MiB)
+    --policy <path|package>      The RollbackPolicy every runbook and contract must meet: a file (anywhere),
+                                 or an npm package in the workspace's node_modules (default: the nearest
+                                 *.policy.yaml in the document's folder or above, up to the workspace root)
     --out <file>                 Write the report to a file instead of stdout`;
 
 const TEST_HELP = `  test <contract> [--test id]... Run a contract's tests: obtain the model's outputs from its source
@@ -218,7 +221,7 @@ Exit codes: 0 compatible, 1 breaking changes (or risky ones with --strict), 2 us
 export const COMMANDS: readonly Command[] = [
   command({
     name: 'validate',
-    options: { format: { type: 'string', default: 'text' }, workspace: { type: 'string' }, 'max-file-size': { type: 'string' }, out: { type: 'string' } },
+    options: { format: { type: 'string', default: 'text' }, workspace: { type: 'string' }, 'max-file-size': { type: 'string' }, out: { type: 'string' }, policy: { type: 'string' } },
     help: VALIDATE_HELP,
     usage: usageOf('validate [paths or globs...] [options]', VALIDATE_HELP),
     run: validateCommand,

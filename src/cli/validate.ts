@@ -2,7 +2,9 @@
 // (validatePaths), with each runbook's post-mortems (their action items:
 // src/node/runbook/postmortem.ts), and the command that prints its findings
 // as text, JSON or SARIF (validateCommand). Exit 0 no errors, 1 errors found, 2 usage or I/O
-// error (a path that matches nothing, a file that cannot be read).
+// error (a path that matches nothing, a file that cannot be read, a `--policy` that cannot be
+// found). Each runbook and contract meets the policy that applies to it (src/node/policy.ts);
+// a policy named by `--policy` is validated too, so its own errors are reported where they are.
 import * as path from 'node:path';
 import { DEFAULT_ANALYSIS_OPTIONS, DIAGNOSTIC_CODES, fileTooLarge, LanguageService, LineIndex } from '../core';
 import { writeFileAtomic } from '../node/atomic';
@@ -17,6 +19,7 @@ import { VERSION } from './version';
 import { plural } from '../core/util/plural';
 import { postmortemDiagnostics } from '../node/runbook/postmortem';
 import { calendarClockOrReal } from '../node/clock';
+import { policyFor, type PolicyChoice } from '../node/policy';
 
 export interface ValidateOptions {
   cwd: string;
@@ -24,6 +27,8 @@ export interface ValidateOptions {
   workspace: string;
   maxFileSize?: number;
   now?: () => number;
+  /** `--policy`: the policy every document meets instead of the nearest one. */
+  policy?: PolicyChoice;
 }
 
 export interface ValidateResult {
@@ -41,7 +46,8 @@ export async function validatePaths(args: string[], options: ValidateOptions): P
   const serviceFor = (root: string) => {
     let h = hosts.get(root);
     if (!h) {
-      const host = new NodeHost(root, { ...drillHistoryFromAudit(root), ...(options.now ? { now: options.now } : {}) });
+      const policy = options.policy;
+      const host = new NodeHost(root, { ...drillHistoryFromAudit(root), ...(options.now ? { now: options.now } : {}), policy: () => policy });
       h = { host, service: new LanguageService(host, { ...DEFAULT_ANALYSIS_OPTIONS, maxSize }) };
       hosts.set(root, h);
     }
@@ -81,7 +87,7 @@ export async function validatePaths(args: string[], options: ValidateOptions): P
 
 /** `rollback-lens validate [paths...]`, its options parsed by main() (src/cli/commands.ts). */
 export async function validateCommand(
-  { values, positionals }: { values: { format: string; workspace?: string; 'max-file-size'?: string; out?: string }; positionals: string[] },
+  { values, positionals }: { values: { format: string; workspace?: string; 'max-file-size'?: string; out?: string; policy?: string }; positionals: string[] },
   io: CliIO,
 ): Promise<number> {
   const format = values.format;
@@ -89,7 +95,20 @@ export async function validateCommand(
   const maxFileSize = values['max-file-size'] !== undefined ? Number(values['max-file-size']) : undefined;
   if (maxFileSize !== undefined && !(maxFileSize > 0)) throw new UsageError('--max-file-size must be a positive number of bytes');
   const workspace = findWorkspace(io.cwd, values.workspace);
-  const result = await validatePaths(positionals.length ? positionals : ['.'], { cwd: io.cwd, workspace, ...(maxFileSize ? { maxFileSize } : {}) });
+  const args = positionals.length ? positionals : ['.'];
+  let policy: PolicyChoice | undefined;
+  if (values.policy !== undefined) {
+    if (values.policy.trim() === '') throw new UsageError('--policy needs a policy file or package');
+    policy = { name: values.policy, from: 'cli', cwd: io.cwd };
+    const found = await policyFor(workspace, '', policy);
+    if (found && 'code' in found) {
+      io.stderr.write(`rollback-lens: ${found.message}\n`);
+      return 2;
+    }
+    // the policy's own problems are reported where they are
+    if (found) args.push(path.resolve(workspace, found.shown));
+  }
+  const result = await validatePaths(args, { cwd: io.cwd, workspace, ...(maxFileSize ? { maxFileSize } : {}), ...(policy ? { policy } : {}) });
   for (const u of result.unmatched) io.stderr.write(`rollback-lens: no runbook or contract matches \`${u}\`\n`);
   for (const e of result.ioErrors) io.stderr.write(`rollback-lens: cannot read ${e.file}: ${e.message}\n`);
   const report =

@@ -47,7 +47,7 @@ export interface FileToCreate {
   executable?: boolean;
 }
 
-export type DocumentKind = 'RollbackRunbook' | 'InterfaceContract';
+export type DocumentKind = 'RollbackRunbook' | 'InterfaceContract' | 'RollbackPolicy';
 
 export type CompletionKind = 'property' | 'value' | 'enum' | 'reference' | 'snippet';
 

@@ -4,9 +4,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DocRef } from '../node/language/protocol';
 
-export const LANGUAGE_IDS = ['rollback-runbook', 'rollback-contract'] as const;
-/** Every runbook and contract of a workspace, as the CLI's `validate .` finds them (src/node/documents.ts). */
-export const DOCUMENT_GLOB = '**/*.{runbook,contract}.{yaml,yml}';
+export const LANGUAGE_IDS = ['rollback-runbook', 'rollback-contract', 'rollback-policy'] as const;
+/** Every runbook, contract and policy of a workspace, as the CLI's `validate .` finds them (src/node/documents.ts). */
+export const DOCUMENT_GLOB = '**/*.{runbook,contract,policy}.{yaml,yml}';
+/** The runbooks and contracts only (the Rollback Lens view lists these; a policy has no runs). */
+export const RUNBOOK_CONTRACT_GLOB = '**/*.{runbook,contract}.{yaml,yml}';
+/** The policies of a workspace: one changing changes what every runbook and contract near it is checked against. */
+export const POLICY_GLOB = '**/*.policy.{yaml,yml}';
 export const DOCUMENT_IGNORE = '**/{node_modules,.git,.vscode-test}/**';
 export const SELECTOR: vscode.DocumentSelector = LANGUAGE_IDS.map((language) => ({ language }));
 

@@ -11,6 +11,7 @@ import { Closures } from './closure';
 import { ContractTests } from './contracts';
 import { registerCreateFile } from './createFile';
 import { DiagnosticsController } from './diagnostics';
+import { POLICY_GLOB } from './documents';
 import { DiffViews } from './diffView';
 import { Overview } from './overview';
 import { Postmortems } from './postmortems';
@@ -62,7 +63,8 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
   // where the audit log lives (src/node/audit/store.ts): the user's setting only, never a workspace's
   const auditUrl = () => config().inspect<string>('auditUrl')?.globalValue?.trim() ?? '';
   setAuditUrl(auditUrl());
-  void client.configure({ maxSize: maxFileSize(), auditUrl: auditUrl() }).catch((e: Error) => log.error(`worker: ${e.message}`));
+  const policySetting = () => config().get<string>('policy', '');
+  void client.configure({ maxSize: maxFileSize(), auditUrl: auditUrl(), policy: policySetting() }).catch((e: Error) => log.error(`worker: ${e.message}`));
   const diagnostics = new DiagnosticsController(client, log, () => config().get<number>('validationDelay', 250));
   // contract tests: settings are read at every run, so changes apply at once
   const contracts = new ContractTests(client, log, () => {
@@ -77,6 +79,8 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
   const closures = new Closures(client, log);
   // the overdue-drill check reads the audit log: a drill (from here or a terminal) changes its answer
   const auditLog = vscode.workspace.createFileSystemWatcher('**/.rollback-lens/audit.jsonl');
+  // a policy changing changes what every runbook and contract near it is checked against
+  const policies = vscode.workspace.createFileSystemWatcher(POLICY_GLOB);
   const onAudit = () =>
     void client
       .invalidate()
@@ -95,6 +99,10 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
   );
   context.subscriptions.push(
     auditLog,
+    policies,
+    policies.onDidCreate(onAudit),
+    policies.onDidChange(onAudit),
+    policies.onDidDelete(onAudit),
     overview,
     ...registerStartCommands({ diagnostics, contracts, log, overview }),
     auditLog.onDidCreate(onAudit),
@@ -123,6 +131,9 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
           .configure({ auditUrl: auditUrl() })
           .then(() => diagnostics.revalidateAll())
           .catch((err: Error) => log.warn(`worker: ${err.message}`));
+      }
+      if (e.affectsConfiguration('rollbackLens.policy')) {
+        void client.configure({ policy: policySetting() }).then(() => diagnostics.revalidateAll());
       }
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: running contract tests and dry-runs is allowed')),

@@ -12,7 +12,7 @@ import { ago, latestRuns, type LastDrill, type LatestOfFile } from '../core/audi
 import { humanDuration } from '../core/runbook/render';
 import { plural } from '../core/util/plural';
 import { readAuditLog } from '../node/audit';
-import { DOCUMENT_GLOB, DOCUMENT_IGNORE } from './documents';
+import { DOCUMENT_IGNORE, RUNBOOK_CONTRACT_GLOB } from './documents';
 
 export const OVERVIEW_VIEW = 'rollbackLens.overview';
 
@@ -44,7 +44,7 @@ export class Overview implements vscode.TreeDataProvider<OverviewRow>, vscode.Di
     private readonly log: vscode.LogOutputChannel,
     refreshOn: Array<vscode.Event<unknown>>,
   ) {
-    const files = vscode.workspace.createFileSystemWatcher(DOCUMENT_GLOB, false, true, false);
+    const files = vscode.workspace.createFileSystemWatcher(RUNBOOK_CONTRACT_GLOB, false, true, false);
     this.disposables.push(
       this.changed,
       files,
@@ -90,7 +90,7 @@ export class Overview implements vscode.TreeDataProvider<OverviewRow>, vscode.Di
   }
 
   private async compute(): Promise<OverviewRow[]> {
-    const files = (await vscode.workspace.findFiles(DOCUMENT_GLOB, DOCUMENT_IGNORE)).sort((a, b) => vscode.workspace.asRelativePath(a).localeCompare(vscode.workspace.asRelativePath(b)));
+    const files = (await vscode.workspace.findFiles(RUNBOOK_CONTRACT_GLOB, DOCUMENT_IGNORE)).sort((a, b) => vscode.workspace.asRelativePath(a).localeCompare(vscode.workspace.asRelativePath(b)));
     const logs = new Map<string, Map<string, LatestOfFile>>();
     const now = Date.now();
     const rows: OverviewRow[] = [];

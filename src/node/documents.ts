@@ -15,7 +15,7 @@ import { LineIndex } from '../core/util/text';
 import type { PNode } from '../core/yaml';
 import { toWorkspacePath } from './workspace';
 
-export const DOCUMENT_GLOB = '**/*.{runbook,contract}.{yaml,yml}';
+export const DOCUMENT_GLOB = '**/*.{runbook,contract,policy}.{yaml,yml}';
 const IGNORE = ['**/node_modules/**', '**/.git/**', '**/.vscode-test/**'];
 
 export interface FoundFiles {

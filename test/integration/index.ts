@@ -36,6 +36,7 @@ export async function run(): Promise<void> {
     require('./closure.test');
     require('./audit-pg.test');
     require('./signing.test');
+    require('./policy.test');
   }
   /* eslint-enable @typescript-eslint/no-require-imports */
   await new Promise<void>((resolve, reject) => {

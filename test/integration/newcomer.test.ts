@@ -110,7 +110,7 @@ describe('a newcomer in VS Code', function () {
       stderr = String((e as { stderr: string }).stderr);
     }
     const cli = JSON.parse(out) as Array<{ file: string; range: { start: { line: number; character: number }; end: { line: number; character: number } }; severity: string; code: string }>;
-    const files = await vscode.workspace.findFiles('**/*.{runbook,contract}.{yaml,yml}');
+    const files = await vscode.workspace.findFiles('**/*.{runbook,contract,policy}.{yaml,yml}');
     const count = (sev: string) => cli.filter((d) => d.severity === sev).length;
     assert.equal(check.summary, `${plural(files.length, 'file')} checked: ${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}`, stderr);
     assert.deepEqual([check.files, check.errors, check.warnings], [files.length, count('error'), count('warning')]);

@@ -218,7 +218,9 @@ const CORE_ROOMS: Record<string, string[]> = {
   contract: ['util', 'yaml'],
   runbook: ['util', 'yaml'],
   diff: ['util', 'contract'],
-  language: ['util', 'yaml', 'contract', 'runbook'],
+  // RollbackPolicy rules and waivers over parsed values (the language service applies them)
+  policy: ['util', 'yaml'],
+  language: ['util', 'yaml', 'contract', 'runbook', 'policy'],
 };
 const NODE_ROOMS: Record<string, string[]> = {
   audit: [],

@@ -16,7 +16,7 @@ const labels = (items: CompletionItem[]) => items.map((i) => i.label);
 const sorted = (xs: string[]) => [...xs].sort();
 
 const STEP_KEYS = ['id', 'description', 'requires', 'owner', 'timeout', 'retries', 'retryDelay', 'cwd', 'env', 'run', 'http', 'capture', 'flag', 'approve', 'notify', 'verify', 'dryRun', 'undo', 'check'];
-const RUNBOOK_TOP = ['apiVersion', 'kind', 'metadata', 'release', 'roles', 'roleWaivers', 'metrics', 'triggers', 'windows', 'state', 'steps', 'closure', 'communication', 'drills', 'reintroduction'];
+const RUNBOOK_TOP = ['apiVersion', 'kind', 'metadata', 'release', 'roles', 'roleWaivers', 'metrics', 'triggers', 'windows', 'state', 'steps', 'closure', 'communication', 'drills', 'reintroduction', 'waivers'];
 const ROLES = ['decisionMaker', 'technicalLead', 'dataSteward', 'commsLiaison'];
 
 describe('completion: keys', () => {
@@ -66,14 +66,14 @@ describe('completion: keys', () => {
     assert.equal(byLabel.get('roles')!.detail, 'optional · object');
   });
 
-  it('top level of the clean runbook: only what is missing (`roleWaivers`, `reintroduction`)', async () => {
+  it('top level of the clean runbook: only what is missing (`roleWaivers`, `reintroduction`, `waivers`)', async () => {
     const { items } = await completeAt(CLEAN_RUNBOOK + '|');
-    assert.deepEqual(labels(items), ['roleWaivers', 'reintroduction']);
+    assert.deepEqual(labels(items), ['roleWaivers', 'reintroduction', 'waivers']);
   });
 
   it('top level of a contract: the contract keys', async () => {
     const { items } = await completeAt('apiVersion: rollback-lens/v1\nkind: InterfaceContract\n|\n', 'iris.contract.yaml');
-    assert.deepEqual(labels(items), ['metadata', 'input', 'output', 'deprecations', 'compatibility', 'source', 'tests']);
+    assert.deepEqual(labels(items), ['metadata', 'input', 'output', 'deprecations', 'compatibility', 'source', 'tests', 'waivers']);
   });
 
   it('property documentation comes from the schema', async () => {

@@ -17,18 +17,20 @@ describe('grammars and snippets in the manifest', () => {
   it('gives each language a grammar of its own scope', () => {
     const grammars = pkg.contributes.grammars as Array<{ language?: string; scopeName: string; path: string; injectTo?: string[] }>;
     const byLanguage = Object.fromEntries(grammars.filter((g) => g.language).map((g) => [g.language, g.scopeName]));
-    assert.deepEqual(byLanguage, { 'rollback-runbook': 'source.yaml.rollback-lens', 'rollback-contract': 'source.yaml.rollback-contract' });
+    assert.deepEqual(byLanguage, { 'rollback-runbook': 'source.yaml.rollback-lens', 'rollback-contract': 'source.yaml.rollback-contract', 'rollback-policy': 'source.yaml.rollback-policy' });
     for (const g of grammars) assert.equal(JSON.parse(read(g.path)).scopeName, g.scopeName, g.path);
     const injection = grammars.find((g) => !g.language)!;
     assert.deepEqual(injection.injectTo, ['source.yaml.rollback-lens', 'source.yaml.rollback-contract']);
     assert.equal(JSON.parse(read(injection.path)).injectionSelector, 'L:source.yaml.rollback-lens -comment, L:source.yaml.rollback-contract -comment');
   });
 
-  it('keeps the contract grammar the runbook grammar but for its scope, name and comment', () => {
+  it('keeps the contract and policy grammars the runbook grammar but for their scope, name and comment', () => {
     const strip = (g: Record<string, unknown>) => JSON.parse(JSON.stringify({ ...g, name: undefined, comment: undefined, scopeName: undefined }));
     const runbook = JSON.parse(read('syntaxes/rollback-lens.tmLanguage.json'));
     const contract = JSON.parse(read('syntaxes/rollback-contract.tmLanguage.json').replaceAll('source.yaml.rollback-contract', 'source.yaml.rollback-lens'));
     assert.deepEqual(strip(contract), strip(runbook));
+    const policy = JSON.parse(read('syntaxes/rollback-policy.tmLanguage.json').replaceAll('source.yaml.rollback-policy', 'source.yaml.rollback-lens'));
+    assert.deepEqual(strip(policy), strip(runbook));
   });
 
   it('contributes no snippets to VS Code: the language service offers them, in key positions only', () => {

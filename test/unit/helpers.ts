@@ -17,6 +17,7 @@ import {
   type LanguageHost,
   type LastContractRun,
   type LastDrillRun,
+  type PolicySource,
   type Position,
   type Span,
   type TextDocumentInput,
@@ -43,6 +44,8 @@ export interface FakeHostOptions {
   lastDrillRun?: LastDrillRun | null;
   /** What `lastContractRun` returns; leave out to have no such method. */
   lastContractRun?: LastContractRun | null;
+  /** What `policyFor` returns; leave out to have no such method. */
+  policy?: PolicySource | null;
 }
 
 /** An in-memory workspace: no file system, a fixed clock. */
@@ -56,6 +59,7 @@ export class FakeHost implements LanguageHost {
   firstSeen?: (runbookPath: string) => Promise<number | undefined>;
   lastDrillRun?: (runbookPath: string) => Promise<LastDrillRun | null | undefined>;
   lastContractRun?: (contractPath: string) => Promise<LastContractRun | null | undefined>;
+  policyFor?: (documentPath: string) => Promise<PolicySource | null>;
 
   constructor(options: FakeHostOptions = {}) {
     this.files = options.files instanceof Map ? new Map(options.files) : new Map(Object.entries(options.files ?? {}));
@@ -71,6 +75,7 @@ export class FakeHost implements LanguageHost {
     }
     if ('lastDrillRun' in options) this.lastDrillRun = async () => options.lastDrillRun;
     if ('lastContractRun' in options) this.lastContractRun = async () => options.lastContractRun;
+    if ('policy' in options) this.policyFor = async () => options.policy ?? null;
   }
 
   now(): number {

@@ -85,7 +85,7 @@ describe('validate: guards before parsing', () => {
   it('empty contract and empty file of unknown kind: the message names what is expected', async () => {
     assert.deepEqual(await check('', contract), [err(r(0, 0, 0, 0), 'empty-document', 'empty document: expected an `InterfaceContract` with `apiVersion` and `kind`')]);
     assert.deepEqual(await check('', { path: 'notes.yaml' }), [
-      err(r(0, 0, 0, 0), 'empty-document', 'empty document: expected a `RollbackRunbook` or `InterfaceContract` with `apiVersion` and `kind`'),
+      err(r(0, 0, 0, 0), 'empty-document', 'empty document: expected a `RollbackRunbook`, `InterfaceContract` or `RollbackPolicy` with `apiVersion` and `kind`'),
     ]);
   });
 
@@ -165,12 +165,12 @@ describe('validate: YAML and document shape', () => {
 
   it('unknown kind: on the value', async () => {
     const t = replaceOnce(RB, 'kind: RollbackRunbook', 'kind: RollbackRunBook');
-    assert.deepEqual(await check(t), [err(r(1, 6, 1, 21), 'unknown-kind', 'unknown kind `RollbackRunBook`; expected `RollbackRunbook` or `InterfaceContract`')]);
+    assert.deepEqual(await check(t), [err(r(1, 6, 1, 21), 'unknown-kind', 'unknown kind `RollbackRunBook`; expected `RollbackRunbook`, `InterfaceContract` or `RollbackPolicy`')]);
   });
 
   it('missing kind in a file whose name does not decide it: on the first key', async () => {
     const t = replaceOnce(RB, 'kind: RollbackRunbook\n', '');
-    assert.deepEqual(await check(t, { path: 'rollback.yaml' }), [err(r(0, 0, 0, 10), 'unknown-kind', 'missing `kind`; expected `RollbackRunbook` or `InterfaceContract`')]);
+    assert.deepEqual(await check(t, { path: 'rollback.yaml' }), [err(r(0, 0, 0, 10), 'unknown-kind', 'missing `kind`; expected `RollbackRunbook`, `InterfaceContract` or `RollbackPolicy`')]);
   });
 
   it('missing kind in a *.runbook.yaml: the file name decides the schema, which requires `kind`', async () => {

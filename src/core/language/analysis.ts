@@ -1,10 +1,11 @@
 // One analysis per document version: size and content guards, the YAML parse,
 // kind selection by apiVersion/kind (or the file name), then schema and
-// semantic checks. Nothing here throws for any input text. Text arrives
+// semantic checks (with the policy that applies: checks/policy.ts). Nothing here throws for any input text. Text arrives
 // decoded (by Node's reader or by the editor): bytes that were not UTF-8 are
 // U+FFFD there, and each run of them is reported where it stands.
 import { checkContract } from './checks/contract';
 import { checkFileRefs } from './checks/files';
+import { checkPolicy } from './checks/policy';
 import { checkReferences } from './checks/references';
 import { checkRunbook } from './checks/runbook';
 import { checkSchemas } from './checks/schemas';
@@ -45,6 +46,7 @@ export interface Analysis {
 export function expectedKind(path: string): DocumentKind | undefined {
   if (/\.runbook\.ya?ml$/i.test(path)) return 'RollbackRunbook';
   if (/\.contract\.ya?ml$/i.test(path)) return 'InterfaceContract';
+  if (/\.policy\.ya?ml$/i.test(path)) return 'RollbackPolicy';
   return undefined;
 }
 
@@ -86,7 +88,7 @@ function analyzeUnguarded(input: DocumentInput, options: AnalysisOptions): Analy
   // until the document says what it is, the file name decides (completion needs a schema)
   const withParsed = { ...base, parsed, kind: expected, schema: expected ? SCHEMAS[expected] : undefined };
   const diagnostics = [...invalidUtf8(text), ...parsed.diagnostics];
-  const wanted = expected ? `${expected === 'InterfaceContract' ? 'an' : 'a'} \`${expected}\`` : `a \`${KINDS.join('` or `')}\``;
+  const wanted = expected ? `${expected === 'InterfaceContract' ? 'an' : 'a'} \`${expected}\`` : `a ${kindList()}`;
   const root = deref(parsed.root);
   if (!root || (root.type === 'scalar' && (root.value === null || root.value === ''))) {
     if (!parsed.hasSyntaxErrors) {
@@ -127,14 +129,14 @@ function analyzeUnguarded(input: DocumentInput, options: AnalysisOptions): Analy
         span: valueSpan(ctx, ['kind']),
         severity: 'error',
         code: 'unknown-kind',
-        message: `unknown kind \`${String(k)}\`; expected ${KINDS.map((x) => `\`${x}\``).join(' or ')}`,
+        message: `unknown kind \`${String(k)}\`; expected ${kindList()}`,
         ...(expected ? { fixes: [{ title: `Change to \`${expected}\``, edits: [{ ...valueSpan(ctx, ['kind']), newText: expected }], preferred: true }] } : {}),
       });
       return { ...withParsed, syntactic: diagnostics };
     }
   } else if (!kind) {
     const at = getPair(root, 'kind') ? keySpanOf(getPair(root, 'kind')!.key) : parentKeySpan(ctx, []);
-    diagnostics.push({ span: at, severity: 'error', code: 'unknown-kind', message: `missing \`kind\`; expected ${KINDS.map((x) => `\`${x}\``).join(' or ')}` });
+    diagnostics.push({ span: at, severity: 'error', code: 'unknown-kind', message: `missing \`kind\`; expected ${kindList()}` });
     return { ...withParsed, syntactic: diagnostics };
   }
   const apiValue = deref(getPair(root, 'apiVersion')?.value ?? null);
@@ -156,6 +158,12 @@ function analyzeUnguarded(input: DocumentInput, options: AnalysisOptions): Analy
   diagnostics.push(...schemaDiagnostics(validate.errors ?? [], { text, root: parsed.root, schema, requiredHandledElsewhere: REQUIRED_HANDLED_ELSEWHERE }));
   diagnostics.push(...checkSyntaxValues({ text, root: parsed.root, value: parsed.value }, schema));
   return { ...withParsed, kind, schema, syntactic: diagnostics, checkable: true };
+}
+
+/** `RollbackRunbook`, `InterfaceContract` or `RollbackPolicy`. */
+function kindList(): string {
+  const names = KINDS.map((x) => `\`${x}\``);
+  return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 }
 
 /** At most this many invalid-UTF-8 runs are reported one by one (a Latin-1 file has one per accent). */
@@ -188,13 +196,15 @@ export async function semanticDiagnostics(analysis: Analysis, host: LanguageHost
     documentPath: analysis.input.path,
     host,
   };
-  const [files, specific, references, schemas] = await Promise.all([
-    checkFileRefs(ctx, analysis.schema, analysis.kind),
-    analysis.kind === 'RollbackRunbook' ? checkRunbook(ctx) : checkContract(ctx),
-    analysis.kind === 'RollbackRunbook' ? checkReferences(ctx) : Promise.resolve([]),
-    checkSchemas(ctx, analysis.kind),
+  const kind = analysis.kind;
+  const [files, specific, references, schemas, policy] = await Promise.all([
+    checkFileRefs(ctx, analysis.schema, kind),
+    kind === 'RollbackRunbook' ? checkRunbook(ctx) : kind === 'InterfaceContract' ? checkContract(ctx) : Promise.resolve([]),
+    kind === 'RollbackRunbook' ? checkReferences(ctx) : Promise.resolve([]),
+    kind === 'RollbackPolicy' ? Promise.resolve([]) : checkSchemas(ctx, kind),
+    checkPolicy(ctx, kind, (input) => analyze(input)),
   ]);
-  return [...specific, ...references, ...schemas, ...files];
+  return [...specific, ...references, ...schemas, ...files, ...policy];
 }
 
 /** The diagnostic for a document over the size limit (callers that never read it use this too). */

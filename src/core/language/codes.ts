@@ -1,6 +1,11 @@
 // Every diagnostic code the language service emits, with what it means.
-// Codes are stable: tools (CI, SARIF consumers) may key on them.
+// Codes are stable: tools (CI, SARIF consumers) may key on them. A policy
+// violation's code is its rule id (src/core/policy/rules.ts).
+import { POLICY_CODES, POLICY_RULES } from '../policy/rules';
+
 export const DIAGNOSTIC_CODES: Record<string, string> = {
+  ...POLICY_RULES,
+  ...POLICY_CODES,
   'yaml-syntax': 'The file is not valid YAML.',
   'yaml-unquoted-indicator': 'A value starts with an unquoted `>` or `|` (`when: > 250`), which YAML reads as a block scalar: quote it (`when: "> 250"`).',
   'yaml-warning': 'YAML that parses but is probably not what was meant.',
@@ -11,7 +16,7 @@ export const DIAGNOSTIC_CODES: Record<string, string> = {
   'invalid-utf8': 'Bytes that are not valid UTF-8 (read as U+FFFD, the replacement character).',
   'empty-document': 'The file has no content.',
   'not-a-mapping': 'The top level is not a mapping with apiVersion and kind.',
-  'unknown-kind': '`kind` is missing or not RollbackRunbook / InterfaceContract.',
+  'unknown-kind': '`kind` is missing or not RollbackRunbook / InterfaceContract / RollbackPolicy.',
   'kind-mismatch': 'The file name suggests one kind, the document declares another.',
   'unknown-api-version': '`apiVersion` is not one this version reads.',
   'schema-unknown-property': 'A property the schema does not define (often a typo).',

@@ -1,7 +1,9 @@
 // What the language service needs from the world, injected. The core never
 // touches files itself; the node layer and the editor adapter implement this.
 // The audit log's last runs (lastDrillRun, lastContractRun) are optional: a
-// host without them gives hovers without "last result" lines.
+// host without them gives hovers without "last result" lines. The policy
+// that applies to a document (policyFor) is optional too: a host without it
+// applies none.
 
 export type FileStat = 'file' | 'directory' | 'missing' | 'outside';
 
@@ -23,6 +25,13 @@ export interface LastContractRun {
   /** By test id: its rules as the report measured them (`probability.abs`: value 0.012 against threshold 0.05). */
   tests: Record<string, Array<{ id: string; field?: string; threshold?: number; value?: number; verdict: string }>>;
 }
+
+/**
+ * The RollbackPolicy that applies to a document: its text and how to name it
+ * (`shown`: a workspace-relative path, or the path or package the user named);
+ * or why none could be applied (`code` policy-not-found / policy-ambiguous).
+ */
+export type PolicySource = { shown: string; text: string } | { code: 'policy-not-found' | 'policy-ambiguous'; message: string };
 
 export interface LanguageHost {
   /** Reads a workspace file by workspace-relative posix path; undefined when it cannot be read. */
@@ -49,4 +58,6 @@ export interface LanguageHost {
   lastDrillRun?(runbookPath: string): Promise<LastDrillRun | null | undefined>;
   /** The newest recorded contract-test run of a contract with its rule results; null when none, undefined when no history is available. */
   lastContractRun?(contractPath: string): Promise<LastContractRun | null | undefined>;
+  /** The policy that applies to a runbook or contract (workspace-relative path); null when none does. */
+  policyFor?(documentPath: string): Promise<PolicySource | null>;
 }

@@ -5,7 +5,8 @@
 // `failStep` / `hangStep`) its description, kind and what it did in the last
 // recorded drill; a trigger's or check's metric its current value and whether
 // the condition holds now; a contract test's tolerance or drift rule the value
-// the last recorded run measured against its limit.
+// the last recorded run measured against its limit; a waiver's `rule` what the
+// policy rule it waives asks (src/core/policy/rules.ts).
 import type { Analysis } from './analysis';
 import type { Facts } from './facts';
 import type { LanguageHost } from './host';
@@ -16,6 +17,7 @@ import { asObject, asString } from '../util/object';
 import { compare, formatDate, formatDuration, parseComparison, parseDuration } from '../util/values';
 import { nodeAt, type PathSegment } from '../yaml';
 import { STEP_KINDS } from '../runbook/steps';
+import { isPolicyRule, POLICY_RULES } from '../policy/rules';
 
 export function hover(analysis: Analysis, offset: number, host?: LanguageHost, facts: Facts = {}): HoverResult | null {
   const schema = analysis.schema;
@@ -34,6 +36,7 @@ export function hover(analysis: Analysis, offset: number, host?: LanguageHost, f
   const doc = asObject(analysis.parsed?.value);
   if (analysis.kind === 'RollbackRunbook' && value !== undefined && at.on === 'value') parts.push(...runbookReference(doc, at.path, value, facts));
   if (analysis.kind === 'InterfaceContract') parts.push(...toleranceResult(doc, at.path, facts));
+  if (value !== undefined && at.on === 'value' && pattern(at.path) === 'waivers/#/rule' && isPolicyRule(value)) parts.push(`\`${value}\`: ${POLICY_RULES[value]}`);
   if (description) parts.push(description);
   const allowed = schemas.flatMap((s) => s.enum ?? []);
   if (allowed.length) parts.push(`Allowed: ${allowed.map((a) => `\`${String(a)}\``).join(', ')}`);

@@ -1,9 +1,10 @@
-// The two JSON Schemas of the format, compiled once, and a small navigator
+// The three JSON Schemas of the format (runbook, contract, policy), compiled once, and a small navigator
 // that answers "which schemas apply at this path" for completion, hover and
 // the schema-directed checks. The schemas are bundled JSON: no I/O here.
 import Ajv, { type ValidateFunction } from 'ajv';
 import runbookSchema from '../../schemas/runbook.schema.json';
 import contractSchema from '../../schemas/contract.schema.json';
+import policySchema from '../../schemas/policy.schema.json';
 import type { DocumentKind } from '../types';
 import type { PathSegment } from '../yaml';
 
@@ -33,11 +34,12 @@ export type JsonSchema = {
 };
 
 export const API_VERSION = 'rollback-lens/v1';
-export const KINDS: DocumentKind[] = ['RollbackRunbook', 'InterfaceContract'];
+export const KINDS: DocumentKind[] = ['RollbackRunbook', 'InterfaceContract', 'RollbackPolicy'];
 
 export const SCHEMAS: Record<DocumentKind, JsonSchema> = {
   RollbackRunbook: runbookSchema as unknown as JsonSchema,
   InterfaceContract: contractSchema as unknown as JsonSchema,
+  RollbackPolicy: policySchema as unknown as JsonSchema,
 };
 
 const validators = new Map<DocumentKind, ValidateFunction>();

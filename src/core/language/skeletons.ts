@@ -1,5 +1,5 @@
 // What a quick fix writes where there is nothing yet: the skeleton of an
-// empty runbook or contract ("Insert a skeleton"), and the stub of a file a
+// empty runbook, contract or policy ("Insert a skeleton"), and the stub of a file a
 // document names that does not exist ("Create it"). Each skeleton is a
 // minimal document of its kind that validates with no diagnostics on its own
 // (a unit test keeps it so); each stub is the least the file's reader accepts
@@ -12,7 +12,7 @@ import type { PathSegment } from '../yaml';
 /** A name for the document's `metadata.name` from its file name (`iris.runbook.yaml` -> `iris`). */
 function nameOf(documentPath: string): string {
   const base = documentPath.split('/').pop() ?? '';
-  const stem = base.replace(/\.(runbook|contract)\.ya?ml$/i, '').replace(/\.ya?ml$/i, '');
+  const stem = base.replace(/\.(runbook|contract|policy)\.ya?ml$/i, '').replace(/\.ya?ml$/i, '');
   const name = stem.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
   return name || 'model';
 }
@@ -35,6 +35,9 @@ export function skeleton(kind: DocumentKind, documentPath: string): string {
       '    approve: [decisionMaker]',
       '',
     ].join('\n');
+  }
+  if (kind === 'RollbackPolicy') {
+    return ['apiVersion: rollback-lens/v1', 'kind: RollbackPolicy', `metadata: { name: ${name} }`, 'roles:', '  required: [decisionMaker]', ''].join('\n');
   }
   return [
     'apiVersion: rollback-lens/v1',

@@ -51,6 +51,8 @@ export interface DryRunReport {
   worstCase: { ms: number; path: string[]; restoreMs?: number; decideMs?: number; detectMs?: number; detect?: { ms: number; trigger?: string } };
   /** The staged reintroduction's plan, with each stage's flag edit (src/core/runbook/stages.ts); absent without `reintroduction`. */
   reintroduction?: StagePlanReport;
+  /** The policy rules the runbook waives, with their reasons (its `waivers:` that give one); absent when none. */
+  waivers?: Array<{ rule: string; reason: string }>;
 }
 
 export interface DrillStep {
@@ -121,6 +123,8 @@ export interface DrillReport {
   detect?: DetectTiming;
   /** The `communication` messages the run rendered, in the order they fired, each sent or not and why (src/core/runbook/comms.ts). */
   messages?: RenderedMessage[];
+  /** The policy rules the runbook waives, with their reasons (its `waivers:` that give one); absent when none. */
+  waivers?: Array<{ rule: string; reason: string }>;
 }
 
 /** One message a run rendered (src/core/runbook/comms.ts), and whether and where it went. */

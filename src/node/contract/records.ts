@@ -2,7 +2,9 @@
 // one record per contract-test run (with each rule's measured value and limit),
 // dry-run and drill (with each step's outcome, the triggers that fired, the
 // expectations and what each step said: what a post-mortem tells), one per answer at a drill's
-// approval gate (before the drill's own record), one per sign-off.
+// approval gate (before the drill's own record), one per sign-off. Dry-run, drill
+// (and so rollback) records carry the policy rules the runbook waives, with their
+// reasons (`waivers: [{ rule, reason }]`), when it waives any.
 import type { ContractReport } from '../../core/contract/report';
 import type { DrillReport, DryRunReport } from '../../core/runbook/report';
 import { appendAuditRecord, type AuditInput } from '../audit';
@@ -31,6 +33,7 @@ export function dryRunRecord(file: string, report: DryRunReport): AuditInput {
     path: file,
     verdict: report.verdict,
     findings: { errors: errors.length, warnings: report.findings.filter((f) => f.severity === 'warning').length, codes: [...new Set(errors.map((f) => f.code))] },
+    ...waiversOf(report),
   };
 }
 
@@ -61,8 +64,14 @@ export function drillRecords(file: string, report: DrillReport): AuditInput[] {
       triggers: report.triggers.filter((t) => t.fired).map((t) => ({ id: t.id, metric: t.metric, ...(t.value !== undefined ? { value: t.value } : {}), message: t.message })),
       expectations: report.expectations,
       stepMessages: Object.fromEntries(report.steps.filter((s) => s.kind !== 'undo' && s.message).map((s) => [s.id, s.message!])),
+      ...waiversOf(report),
     },
   ];
+}
+
+/** The policy rules the runbook waives, with their reasons, as the record carries them (`waivers: [{ rule, reason }]`); nothing when none. */
+function waiversOf(report: { waivers?: Array<{ rule: string; reason: string }> }): { waivers?: Array<{ rule: string; reason: string }> } {
+  return report.waivers?.length ? { waivers: report.waivers } : {};
 }
 
 /** Each step's outcome and duration, and its undo's outcome when the drill undid it. */

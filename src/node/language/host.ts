@@ -3,9 +3,12 @@
 // to the workspace by src/node/workspace.ts (also through symlinks, refused
 // before the target is opened or stat-ed), and the calendar of src/node/clock.ts
 // (ROLLBACK_LENS_NOW when set, else the real clock) unless a clock is given.
+// The policy that applies to a document is found by src/node/policy.ts (the
+// one named by `--policy` / the setting, else the nearest *.policy.yaml).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { FileStat, LanguageHost } from '../../core/language/host';
+import type { FileStat, LanguageHost, PolicySource } from '../../core/language/host';
+import { policyFor, type PolicyChoice } from '../policy';
 import { calendarClockOrReal } from '../clock';
 import { confine } from '../workspace';
 
@@ -19,6 +22,8 @@ export interface NodeHostOptions {
   firstSeen?: LanguageHost['firstSeen'];
   lastDrillRun?: LanguageHost['lastDrillRun'];
   lastContractRun?: LanguageHost['lastContractRun'];
+  /** The policy the user named (`--policy`, the setting), read at each validation; none: the nearest *.policy.yaml. */
+  policy?: () => PolicyChoice | undefined;
 }
 
 export class NodeHost implements LanguageHost {
@@ -29,6 +34,7 @@ export class NodeHost implements LanguageHost {
   readonly lastDrillRun: LanguageHost['lastDrillRun'];
   readonly lastContractRun: LanguageHost['lastContractRun'];
   private readonly clock: () => number;
+  private readonly policy: () => PolicyChoice | undefined;
 
   constructor(
     readonly root: string,
@@ -41,6 +47,11 @@ export class NodeHost implements LanguageHost {
     this.firstSeen = options.firstSeen;
     this.lastDrillRun = options.lastDrillRun;
     this.lastContractRun = options.lastContractRun;
+    this.policy = options.policy ?? (() => undefined);
+  }
+
+  policyFor(documentPath: string): Promise<PolicySource | null> {
+    return policyFor(this.root, documentPath, this.policy());
   }
 
   now(): number {

@@ -24,8 +24,11 @@ export interface Requests {
   contractTests: { params: { doc: DocRef }; result: ContractTestOutline[] | null };
   codeActions: { params: { doc: DocRef; span: Span }; result: Array<QuickFix & { diagnostic: Diagnostic }> };
   close: { params: { uri: string }; result: null };
-  /** auditUrl: the editor's rollbackLens.auditUrl ('' for none): where the drill history is read (src/node/audit/store.ts). */
-  configure: { params: { maxSize?: number; auditUrl?: string }; result: null };
+  /**
+   * auditUrl: the editor's rollbackLens.auditUrl ('' for none): where the drill history is read (src/node/audit/store.ts);
+   * `policy`: the `rollbackLens.policy` setting ('' = the nearest *.policy.yaml).
+   */
+  configure: { params: { maxSize?: number; auditUrl?: string; policy?: string }; result: null };
   /** The files the semantic checks read changed: validate again from scratch. */
   invalidate: { params: Record<string, never>; result: null };
 }

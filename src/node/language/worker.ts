@@ -11,6 +11,8 @@ import { serve, type Handlers } from '../rpc';
 const services = new Map<string, LanguageService>();
 const texts = new Map<string, { version: number; text: string }>();
 let maxSize = DEFAULT_ANALYSIS_OPTIONS.maxSize;
+/** The `rollbackLens.policy` setting, confined to the workspace (src/node/policy.ts). */
+let policySetting = '';
 
 class MissingText extends Error {
   readonly data = { missingText: true };
@@ -22,7 +24,8 @@ function serviceFor(root: string): LanguageService {
     // the overdue-drill check reads the workspace's audit log
     // and hovers show the last drill's step results and the last contract run's measured values
     const runs = lastRunsFromAudit(root);
-    s = new LanguageService(new NodeHost(root, { ...drillHistoryFromAudit(root), lastDrillRun: runs.lastDrillRun, lastContractRun: runs.lastContractRun }), { ...DEFAULT_ANALYSIS_OPTIONS, maxSize });
+    const policy = () => (policySetting ? { name: policySetting, from: 'setting' as const } : undefined);
+    s = new LanguageService(new NodeHost(root, { ...drillHistoryFromAudit(root), lastDrillRun: runs.lastDrillRun, lastContractRun: runs.lastContractRun, policy }), { ...DEFAULT_ANALYSIS_OPTIONS, maxSize });
     services.set(root, s);
   }
   return s;
@@ -57,6 +60,7 @@ const handlers: Handlers<Requests> = {
       setAuditUrl(p.auditUrl);
       for (const s of services.values()) s.invalidate();
     }
+    if (p.policy !== undefined) policySetting = p.policy.trim();
     for (const s of services.values()) s.configure({ maxSize });
     return null;
   },

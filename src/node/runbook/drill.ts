@@ -36,6 +36,7 @@
 // `expect.fidelity` may require; an unmeasured fidelity meets no requirement.
 // The `communication` messages are rendered on start (after the plan), each
 // result and the close, and sent only with `sendMessages` (comms.ts).
+import { recordedWaivers } from '../../core/policy/model';
 import { capturedText, resolvePlan, templateValues } from '../../core/runbook/plan';
 import { rehearsesReintroduction } from '../../core/runbook/stages';
 import { withCaptures } from './capture';
@@ -140,6 +141,9 @@ type Stop =
 
 export async function drill(file: string, options: DrillOptions): Promise<DrillReport> {
   const { rel, dir, text, analysis, value } = await loadDocument(file, 'RollbackRunbook', { workspace: options.workspace });
+  // the policy rules it waives, recorded with the run (src/core/policy/model.ts)
+  const waivers = recordedWaivers(value);
+  const waived = (r: DrillReport): DrillReport => (waivers.length ? { ...r, waivers } : r);
   const drills = obj(value.drills);
   const rollback = options.mode === 'rollback';
   const scenario = rollback ? {} : (Array.isArray(drills.scenarios) ? drills.scenarios : []).map(obj).find((s) => s.id === options.scenario);
@@ -178,7 +182,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   ctx.verified = fidelity.verified;
   const detectWindow = typeof obj(value.windows).detect === 'string' ? String(obj(value.windows).detect) : undefined;
   const judged: Judged = { rel, expect: obj(scenario.expect), plan, triggers, stepFaults, detect, fidelity, detectWindow };
-  if (!rollback && !triggers.some((t) => t.fired)) return { ...judge(judged, run, 'aborted', 'no trigger fired, so the rollback would not start', undefined), messages: [] };
+  if (!rollback && !triggers.some((t) => t.fired)) return waived({ ...judge(judged, run, 'aborted', 'no trigger fired, so the rollback would not start', undefined), messages: [] });
 
   if (plan.blocked.length) throw new DrillError(`steps ${plan.blocked.map((s) => `\`${s.id}\``).join(', ')} cannot be scheduled (a cycle or a missing step)`);
   const raws = Array.isArray(value.steps) ? value.steps : [];
@@ -202,7 +206,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   const comms = (run.comms = new Communicator(value, { send: !!options.sendMessages, phase: options.mode ?? 'drill', clock, state: () => ({ triggers, timings: run.timings }), source: { rel, text, root: analysis.parsed?.root } }));
   comms.start();
   ctx.notify = (step, audience, text) => comms.notify(step, audience, text);
-  const close = async (r: DrillReport): Promise<DrillReport> => ({ ...r, messages: await comms.close(r) });
+  const close = async (r: DrillReport): Promise<DrillReport> => waived({ ...r, messages: await comms.close(r) });
   let stop: Stop | undefined;
   for (const input of inputs) {
     if (options.signal?.aborted) {

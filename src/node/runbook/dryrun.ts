@@ -9,6 +9,8 @@
 // `file-outside-workspace` finding at the reference, never read. Each step's
 // `check` runs here; what the step itself would do is its kind's module under
 // steps/ (looked up in steps/index.ts), which this loop never names.
+import { recordedWaivers } from '../../core/policy/model';
+import { isPolicyCode } from '../../core/policy/rules';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ValidateFunction } from 'ajv';
@@ -75,7 +77,10 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     const n = locate(root, p).node;
     return n ? spanOf(n) : at(p);
   };
-  const fromDiagnostic = (d: Diagnostic): Finding => ({ severity: d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'info', code: d.code, message: d.message, span: { start: d.span.start, end: d.span.end } });
+  // a policy is governance, not readiness: its violations are warnings here, so they never make a rollback refuse (validate keeps them errors)
+  const severityOf = (d: Diagnostic): Finding['severity'] =>
+    d.severity === 'error' ? (isPolicyCode(d.code) ? 'warning' : 'error') : d.severity === 'warning' ? 'warning' : 'info';
+  const fromDiagnostic = (d: Diagnostic): Finding => ({ severity: severityOf(d), code: d.code, message: d.message, span: { start: d.span.start, end: d.span.end } });
   // everything the language service knows first: a runbook with errors is not ready
   for (const d of [...analysis.syntactic, ...(await semanticDiagnostics(analysis, host))]) findings.push(fromDiagnostic(d));
 
@@ -207,6 +212,8 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
   if (reintroduction?.problem && obj(value.reintroduction).flag !== undefined) findings.push({ severity: 'warning', code: 'reintroduction-unplannable', message: `reintroduction: ${reintroduction.problem}`, ...at(['reintroduction', 'flag']) });
 
   const unique = oneFindingPerProblem(findings.map((f) => withPosition(f, index)));
+  // the policy rules it waives, recorded with the run (src/core/policy/model.ts)
+  const waivers = recordedWaivers(value);
   return {
     runbook: rel,
     verdict: unique.some((f) => f.severity === 'error') ? 'not-ready' : 'ready',
@@ -215,6 +222,7 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     findings: unique,
     worstCase: { ms: plan.worstCaseMs, path: plan.criticalPath, ...(restore?.ok ? { restoreMs: restore.value } : {}), ...(decide?.ok ? { decideMs: decide.value } : {}), ...(detectWindow?.ok ? { detectMs: detectWindow.value } : {}), detect: worstDetect },
     ...(reintroduction ? { reintroduction } : {}),
+    ...(waivers.length ? { waivers } : {}),
   };
 }
 
