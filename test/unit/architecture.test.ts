@@ -219,6 +219,8 @@ const CORE_ROOMS: Record<string, string[]> = {
   runbook: ['util', 'yaml'],
   diff: ['util', 'contract'],
   language: ['util', 'yaml', 'contract', 'runbook'],
+  // the readiness review's figures and pages over the audit records
+  review: ['util'],
 };
 const NODE_ROOMS: Record<string, string[]> = {
   audit: [],
@@ -229,6 +231,8 @@ const NODE_ROOMS: Record<string, string[]> = {
   contract: ['audit', 'sources', 'diff', 'tabular'],
   language: ['audit'],
   runbook: ['audit', 'contract', 'language', 'metrics', 'sources'],
+  // the readiness review: the log, the runbooks and their post-mortems
+  review: ['audit', 'runbook'],
 };
 
 /** `from`'s room imports of `to`'s that the table does not allow, as 'core/a/x.ts -> core/b/y.ts'. */
