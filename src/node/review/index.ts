@@ -7,7 +7,9 @@
 // post-mortems (src/node/runbook/postmortem.ts: confined, size-limited).
 // The figures are computed by src/core/review (pure). A runbook that cannot
 // be loaded is still reviewed from its records, with the reason as its note.
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
+import { REVIEW_CSS, reviewHtml } from '../../core/review/html';
 import { parseActionItems } from '../../core/runbook/postmortem';
 import { review, waiversOf, type ActionItemFact, type Review, type ReviewRecord, type RunbookFacts } from '../../core/review/review';
 import { parseDuration } from '../../core/util/values';
@@ -101,4 +103,16 @@ export async function loadReview(o: ReviewOptions): Promise<LoadedReview> {
     problems: log.problems,
     log: { file: log.file, exists: log.exists, records: records.length },
   };
+}
+
+/** The review as one self-contained HTML file: no script, the inline stylesheet allowed by its SHA-256 alone. */
+export function reviewFileHtml(r: Review, title: string): string {
+  const hash = createHash('sha256').update(REVIEW_CSS, 'utf8').digest('base64');
+  return reviewHtml(r, { title, styleSrc: `'sha256-${hash}'` });
+}
+
+/** The review as JSON: the figures, with the period's instants as ISO dates, and what the log held. */
+export function reviewJson(l: LoadedReview, workspace: string): Record<string, unknown> {
+  const { now, since, ...rest } = l.review;
+  return { workspace, period: { since: new Date(since).toISOString(), now: new Date(now).toISOString() }, log: { records: l.log.records, exists: l.log.exists, problems: l.problems }, ...rest };
 }
