@@ -166,7 +166,7 @@ export function reviewHtml(r: Review, o: ReviewHtmlOptions): string {
   const a = r.across;
   const across = dl([
     ['runbooks', String(a.runbooks)],
-    ['runs', `${a.drills} drills, ${a.rollbacks} rollbacks`],
+    ['runs', `${a.drills} ${a.drills === 1 ? 'drill' : 'drills'}, ${a.rollbacks} ${a.rollbacks === 1 ? 'rollback' : 'rollbacks'}`],
     ['success rate', successPhrase(a.successRate)],
     ['time to restore', durationPhrase(a.restore, 'restored runs', 'common window')],
     ['time to decide', durationPhrase(a.decide, 'judged runs', 'common window')],
@@ -188,7 +188,7 @@ export function reviewHtml(r: Review, o: ReviewHtmlOptions): string {
 </head>
 <body${o.state !== undefined ? ` data-state="${esc(o.state)}"` : ''}>
 <h1>${esc(`Readiness review: ${o.title}`)}</h1>
-<p class="period">${esc(`${periodPhrase(r)}; generated ${new Date(r.now).toISOString()}`)}</p>
+<p class="period">${esc(`${periodPhrase(r)} (as of ${new Date(r.now).toISOString()})`)}</p>
 ${attention}
 <h2>Across runbooks</h2>
 ${across}
