@@ -33,6 +33,10 @@ if (args.has('--diffview-only')) {
   runDiffView();
   process.exit(0);
 }
+if (args.has('--review-only')) {
+  runReview();
+  process.exit(0);
+}
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -156,4 +160,9 @@ function runDiffView() {
 }
 function runContracts() {
   execFileSync(process.execPath, ['--expose-gc', join(root, 'test/bench/contracts.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
+}
+// The readiness review of 10,000 drill records from the file log (test/bench/review.mjs), in fresh processes.
+if (!args.has('--no-review')) runReview();
+function runReview() {
+  execFileSync(process.execPath, [join(root, 'test/bench/review.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
 }
