@@ -6,7 +6,8 @@
 // and charts as rendered (alpha's success rate and time to restore, 5 restore
 // points, the window line; beta's hostile name as text, no element made of
 // it; the theme's foreground colour, not the page's fallback), then append a
-// drill of gamma to the audit log and see the open panel say so. Screenshot
+// drill of gamma to the audit log and see the open panel say so, then reload
+// the window and see the serializer bring the panel back. Screenshot
 // test-results/review-vscode.png (…-failed.png on failure). Exit 1 when an
 // assertion fails.
 //
@@ -96,6 +97,29 @@ async function main() {
     const gamma = webview().locator('section.runbook[data-path="gamma.runbook.yaml"] dd[data-figure="runs"]', { hasText: '1 drill (1 passed, 0 failed)' });
     const seen = await gamma.waitFor({ timeout: 20_000 }).then(() => true, () => false);
     check(seen, 'after a drill of gamma is appended, the panel shows it');
+
+    // a reload: the serializer reopens the panel on the period its page kept with setState
+    await page.locator('.tabs-container .tab[aria-label*="Readiness Review"]').first().click();
+    const quick = page.locator('.quick-input-widget input');
+    await page.keyboard.press('F1');
+    try {
+      await quick.waitFor({ timeout: 5000 });
+    } catch {
+      // the webview took the keyboard focus and kept F1: open the palette from the command centre
+      await page.locator('.command-center .search-label, .command-center').first().click();
+      await quick.waitFor({ timeout: WAIT_MS });
+    }
+    await quick.fill('>Developer: Reload Window');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Reload Window' }).first().waitFor({ timeout: WAIT_MS });
+    const reloaded = page.waitForEvent('domcontentloaded', { timeout: WAIT_MS });
+    await page.keyboard.press('Enter');
+    await reloaded;
+    await page.locator('.monaco-workbench .explorer-folders-view').first().waitFor({ timeout: WAIT_MS });
+    const tab = page.locator('.tabs-container .tab[aria-label*="Readiness Review"]').first();
+    await tab.waitFor({ timeout: WAIT_MS });
+    await tab.click();
+    const restored = webview().locator('section.runbook[data-path="gamma.runbook.yaml"] dd[data-figure="runs"]', { hasText: '1 drill (1 passed, 0 failed)' });
+    check(await restored.waitFor({ timeout: WAIT_MS }).then(() => true, () => false), 'the panel is restored after a reload, read again');
   } catch (e) {
     console.error(`[review] FAIL: ${e.message}`);
     console.error(`[review] frames: ${page.frames().map((f) => f.url().slice(0, 120)).join('\n  ')}`);
