@@ -40,7 +40,9 @@ export async function reviewCommand(
         : values.format === 'html'
           ? reviewFileHtml(loaded.review, title)
           : reviewText(loaded.review, displayPath(io.cwd, workspace) || '.') +
-            (loaded.problems.length ? `\n${loaded.problems.length} line(s) of the audit log are not well-formed records and were left out (rollback-lens audit verify names them)\n` : '');
+            (loaded.problems.length
+              ? `\nthe audit log has problems at ${loaded.problems.length === 1 ? 'line' : 'lines'} ${loaded.problems.map((p) => p.line).join(', ')}: a line that is no record is left out, a record whose chain link is broken still counts (\`rollback-lens audit verify\` says more)\n`
+              : '');
     if (values.out !== undefined) {
       const file = path.resolve(io.cwd, values.out);
       await writeFileAtomic(file, out);

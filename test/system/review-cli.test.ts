@@ -6,7 +6,7 @@
 // exit codes (1: something needs attention, 0: nothing, 2: usage), and a
 // real drill run by the CLI then counted by the next review.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runCliProcess } from '../unit/helpers';
@@ -95,6 +95,23 @@ describe('rollback-lens review (CLI process)', function () {
     } finally {
       rmSync(only, { recursive: true, force: true });
     }
+  });
+
+  it('a broken log line is left out and counted; a runbook that cannot be read is reviewed from its records with the reason', () => {
+    const log = path.join(ws, '.rollback-lens', 'audit.jsonl');
+    const lines = readFileSync(log, 'utf8').split('\n');
+    lines.splice(3, 0, '{not json');
+    writeFileSync(log, lines.join('\n'));
+    writeFileSync(path.join(ws, 'beta.runbook.yaml'), 'kind: RollbackRunbook\nsteps: [\n');
+    const r = runCliProcess(ws, ['review'], NOW);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, '');
+    // line 4 is no record; line 5 is one, but its prev no longer chains
+    assert.ok(r.stdout.endsWith('\nthe audit log has problems at lines 4, 5: a line that is no record is left out, a record whose chain link is broken still counts (`rollback-lens audit verify` says more)\n'), r.stdout);
+    assert.match(r.stdout, /\nbeta\.runbook\.yaml\n {2}note: .*beta\.runbook\.yaml:\d+:\d+: /);
+    // its drill still counts; without its cadence no overdue drill is claimed
+    assert.ok(r.stdout.includes('  runs: 1 drill (0 passed, 1 failed); no rollbacks\n'), r.stdout);
+    assert.ok(r.stdout.includes('  overdue drills: none\n'), r.stdout);
   });
 
   it('usage errors exit 2 with the command’s usage', () => {
