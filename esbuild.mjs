@@ -1,6 +1,6 @@
 // Bundles the extension, the language-service worker, the CLI and the tabular
 // readers they share (node, cjs)
-// and the diff view's webview (browser, iife) into dist/ and media/.
+// and the diff view's and readiness review's webviews (browser, iife) into dist/ and media/.
 import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
 
@@ -46,7 +46,7 @@ const builds = [
     sourcemap: false,
     legalComments: 'none',
     logLevel: 'warning',
-    entryPoints: { diffview: 'src/webview/main.ts', 'diffview-style': 'src/webview/diffview.css' },
+    entryPoints: { diffview: 'src/webview/main.ts', 'diffview-style': 'src/webview/diffview.css', review: 'src/webview/review.ts' },
     outdir: 'media',
     entryNames: '[name]',
   },

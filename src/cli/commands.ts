@@ -19,6 +19,7 @@ import { rollbackCommand } from './rollback';
 import type { CliIO } from './io';
 import { postmortemCommand } from './postmortem';
 import { reintroduceCommand } from './reintroduce';
+import { reviewCommand } from './review';
 import { signOffCommand } from './signoff';
 import { testCommand } from './test';
 import { validateCommand } from './validate';
@@ -160,6 +161,17 @@ const POSTMORTEM_HELP = `  postmortem <runbook>           Write the after-action
     --record <id>                the record: its line in the audit log as \`audit list\` shows it (12),
                                  or its hash prefix (sha256:1a2b3c4d, at least 8 hex digits)
     --format text|json           text (default) or where it was written as JSON
+    --workspace <dir>            workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)`;
+
+const REVIEW_HELP = `  review                         The readiness review of the audit log over a period, per runbook and across
+                                 them: drills and rollbacks, success rate, time to decide and to restore
+                                 (median, p90, trend) against the windows, fidelity, overdue drills, open
+                                 post-mortem action items, unsigned approvals and sign-offs, waivers.
+                                 Exit 0 nothing needs attention, 1 an overdue drill or action item or a
+                                 newest run that failed, 2 usage or I/O error.
+    --since <duration>           the period before now (default 90d)
+    --format text|json|html      text (default), the figures as JSON, or one self-contained HTML page
+    --out <file>                 write the review to a file (atomically) instead of stdout
     --workspace <dir>            workspace root holding .rollback-lens/ (default: the enclosing git work tree, else cwd)`;
 
 export const AUDIT_USAGE = `Usage: rollback-lens audit verify [--expect-head <sha256>] [--require-signed <role,...>] [options]
@@ -319,6 +331,13 @@ export const COMMANDS: readonly Command[] = [
     help: POSTMORTEM_HELP,
     usage: usageOf('postmortem <runbook> [--record <id>] [options]', POSTMORTEM_HELP),
     run: postmortemCommand,
+  }),
+  command({
+    name: 'review',
+    options: { since: { type: 'string', default: '90d' }, format: { type: 'string', default: 'text' }, out: { type: 'string' }, workspace: { type: 'string' } },
+    help: REVIEW_HELP,
+    usage: usageOf('review [--since 90d] [--format text|json|html] [--out file] [options]', REVIEW_HELP),
+    run: reviewCommand,
   }),
   command({
     name: 'audit',

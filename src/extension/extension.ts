@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { setAuditUrl } from '../node/audit';
 import { LanguageClient } from '../node/language/client';
 import { clockProblem, NOW_ENV } from '../node/clock';
+import { ReadinessReviews } from './review';
 import { parseDuration } from '../core/util/values';
 import { Closures } from './closure';
 import { ContractTests } from './contracts';
@@ -41,6 +42,8 @@ export interface RollbackLensApi {
   readonly diffViews: DiffViews;
   /** The Rollback Lens view: each runbook's and contract's last runs. */
   readonly overview: Overview;
+  /** The readiness review panel. */
+  readonly reviews: ReadinessReviews;
   /** Resolves when diagnostics of `uri` were published after this call. */
   diagnosticsUpdated(uri: vscode.Uri): Promise<void>;
   /** Resolves once the diagnostics of the open document `uri` are those of its current text. */
@@ -97,6 +100,8 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     log,
     [runbooks.onDidFinishRun, contracts.onDidFinishRun, auditLog.onDidCreate, auditLog.onDidChange, auditLog.onDidDelete],
   );
+  // the readiness review: re-rendered when the log changes
+  const reviews = new ReadinessReviews(context, log, [auditLog.onDidCreate, auditLog.onDidChange, auditLog.onDidDelete]);
   context.subscriptions.push(
     auditLog,
     policies,
@@ -104,6 +109,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     policies.onDidChange(onAudit),
     policies.onDidDelete(onAudit),
     overview,
+    reviews,
     ...registerStartCommands({ diagnostics, contracts, log, overview }),
     auditLog.onDidCreate(onAudit),
     auditLog.onDidChange(onAudit),
@@ -150,6 +156,7 @@ export function activate(context: vscode.ExtensionContext): RollbackLensApi {
     closures,
     diffViews,
     overview,
+    reviews,
     diagnosticsCurrent: (uri) => diagnostics.current(uri),
     diagnosticsUpdated: (uri) =>
       new Promise((resolve) => {

@@ -37,6 +37,10 @@ if (args.has('--audit-pg-only')) {
   runAuditPg();
   process.exit(0);
 }
+if (args.has('--review-only')) {
+  runReview();
+  process.exit(0);
+}
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -165,4 +169,9 @@ function runContracts() {
 if (!args.has('--no-audit-pg')) runAuditPg();
 function runAuditPg() {
   execFileSync(process.execPath, [join(root, 'test/bench/audit-pg.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
+}
+// The readiness review of 10,000 drill records from the file log (test/bench/review.mjs), in fresh processes.
+if (!args.has('--no-review')) runReview();
+function runReview() {
+  execFileSync(process.execPath, [join(root, 'test/bench/review.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
 }

@@ -48,6 +48,7 @@ const COMMAND_LINES: string[][] = [
   ['closure', 'iris.runbook.yaml'],
   ['close', 'iris.runbook.yaml'],
   ['postmortem', 'iris.runbook.yaml'],
+  ['review'],
   ['audit', 'verify'],
   ['compat', 'old.contract.yaml', 'iris.contract.yaml'],
 ];
@@ -82,6 +83,8 @@ describe('cli: every usage error is `rollback-lens <command>: <what>`, then the 
   const cases: Array<[string[], string]> = [
     [['validate', '--format', 'xml'], '--format must be text, json or sarif, not `xml`'],
     [['validate', '--max-file-size', '0'], '--max-file-size must be a positive number of bytes'],
+    [['review', '--format', 'xml'], '--format must be text, json or html, not `xml`'],
+    [['review', '--since', '0d'], '--since must be longer than 0'],
     [['test'], 'give exactly one contract file'],
     [['test', 'a.contract.yaml', '--format', 'xml'], '--format must be text, json or junit, not `xml`'],
     [['test', 'a.contract.yaml', '--timeout', '5x'], '--timeout must be a duration like 30s or 5m, not `5x`'],
@@ -130,7 +133,7 @@ describe('cli: every usage error is `rollback-lens <command>: <what>`, then the 
 describe('cli: the commands table', () => {
   it('one row per command, each name once, in the order of `rollback-lens --help`, every one run by COMMAND_LINES above', () => {
     const names = COMMANDS.map((c) => c.name);
-    assert.deepEqual(names, ['validate', 'test', 'baseline', 'dry-run', 'drill', 'rollback', 'reintroduce', 'sign-off', 'closure', 'close', 'postmortem', 'audit', 'compat']);
+    assert.deepEqual(names, ['validate', 'test', 'baseline', 'dry-run', 'drill', 'rollback', 'reintroduce', 'sign-off', 'closure', 'close', 'postmortem', 'review', 'audit', 'compat']);
     assert.deepEqual(COMMAND_LINES.map((a) => a[0]), names);
     const at = names.map((n) => HELP.indexOf(`  ${n} `) >= 0 ? HELP.indexOf(`  ${n} `) : HELP.indexOf(`rollback-lens ${n} `));
     assert.deepEqual([...at].sort((a, b) => a - b), at);

@@ -221,6 +221,8 @@ const CORE_ROOMS: Record<string, string[]> = {
   // RollbackPolicy rules and waivers over parsed values (the language service applies them)
   policy: ['util', 'yaml'],
   language: ['util', 'yaml', 'contract', 'runbook', 'policy'],
+  // the readiness review's figures and pages over the audit records
+  review: ['util'],
 };
 const NODE_ROOMS: Record<string, string[]> = {
   audit: [],
@@ -233,6 +235,8 @@ const NODE_ROOMS: Record<string, string[]> = {
   runbook: ['audit', 'contract', 'language', 'metrics', 'sources'],
   // SSH-signed approvals and sign-offs: ssh-keygen, and the check of the log's signatures
   signing: ['audit'],
+  // the readiness review: the log, the runbooks and their post-mortems
+  review: ['audit', 'runbook'],
 };
 
 /** `from`'s room imports of `to`'s that the table does not allow, as 'core/a/x.ts -> core/b/y.ts'. */
