@@ -19,9 +19,9 @@ import { keptOutputsPath, newRunId, OutputKeeper } from '../diff/keptOutputs';
 import { loadDocument } from '../documents';
 import { mlflowSignatureRef, readMlflowSignature } from './mlflow';
 import { readJsonl, sha256File } from '../jsonl';
-import { obtainOutputs } from '../sources';
+import { obtainOutputs, sourceFormatProblem } from '../sources';
 import type { RowUnits } from '../../core/contract/report';
-import { feedTable, inputsAsJsonl, keylessOutputsAsJsonl, notParquet, tableFormat } from './tables';
+import { feedTable, inputsAsJsonl, keylessOutputsAsJsonl, notParquet, stdoutRead, tableFormat } from './tables';
 
 export interface RunOptions {
   /** Workspace root: every file the contract names must be inside it. */
@@ -161,6 +161,8 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
     const baselineFile = await contractFile(contract.dir, options.workspace, test.baseline, 'baseline');
     const source = contract.model.source;
     if (!source) throw new ContractError('the contract has no `source` to obtain outputs from');
+    const formatProblem = sourceFormatProblem(source);
+    if (formatProblem) throw new ContractError(formatProblem);
     for (const [f, what] of [
       [inputsFile, 'inputs'],
       [baselineFile, 'baseline'],
@@ -267,6 +269,7 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
           ...(contract.model.outputShape ? { shape: contract.model.outputShape } : {}),
+          ...stdoutRead(source, contract.outputSchema, contract.model.outputShape),
         })) {
           keeper?.add(out.line, out.text);
           comparison.addCurrentRow(out.line, out.value);

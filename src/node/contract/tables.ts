@@ -167,11 +167,27 @@ export function inputsAsJsonl(file: string, format: Exclude<TabularFormat, 'json
  * schema describes the shaped output, not the file's columns.
  */
 export function keylessOutputsAsJsonl(file: string, format: Exclude<TabularFormat, 'jsonl'>, schema: object | undefined, shape: OutputShape, name: string, options: { signal?: AbortSignal }): Promise<{ file: string; remove: () => Promise<void> }> {
+  return tableAsJsonl(file, format, outputColumns(schema, shape), 'current', name, 'outputs without a key join by position, so every row must be usable', options);
+}
+
+/**
+ * How the cells of a table of outputs are typed: by the output schema's
+ * columns; when the outputs are shaped (`output.fields`, `output.key.fromInput`)
+ * the schema describes the shaped output, so a column a field takes whole
+ * (`label: "$.pred"`) is typed as that field and the others by their text.
+ */
+export function outputColumns(schema: object | undefined, shape: OutputShape | undefined): { types: ColumnTypes; guess?: boolean } {
   const types = schema ? tabular().columnTypes(schema) : new Map<string, Set<string>>();
+  if (!shape) return { types };
   for (const f of shape.fields ?? []) {
     const column = f.steps.length === 1 && typeof f.steps[0] === 'string' ? f.steps[0] : undefined;
     const type = types.get(f.name);
     if (column !== undefined && type && !types.has(column)) types.set(column, type);
   }
-  return tableAsJsonl(file, format, { types, guess: true }, 'current', name, 'outputs without a key join by position, so every row must be usable', options);
+  return { types, guess: true };
+}
+
+/** For a command whose stdout is CSV (`source.format: csv`): how its cells are typed (ObtainOptions.csv); nothing otherwise. */
+export function stdoutRead(source: { [k: string]: unknown }, schema: object | undefined, shape: OutputShape | undefined): { csv?: { types: ColumnTypes; guess?: boolean } } {
+  return source.format === 'csv' ? { csv: outputColumns(schema, shape) } : {};
 }
