@@ -66,7 +66,12 @@ export async function feedTable(
 ): Promise<number> {
   const t = tabular();
   let rows = 0;
-  const add = which === 'inputs' ? comparison.addInputRow.bind(comparison) : which === 'baseline' ? comparison.addBaselineRow.bind(comparison) : comparison.addCurrentTableRow.bind(comparison);
+  const columns = comparison.columnsNeeded(which);
+  // Parquet inputs and outputs are handled row by row at once (the comparison keeps no row), so the
+  // reader refills one object for every row (ReadOptions.reuseRow); baseline rows are batched (the key
+  // table's inserts overlap their memory reads, see Comparison.flush), so each is an object of its own
+  const reuse = format === 'parquet' && which !== 'baseline';
+  const add = which === 'inputs' ? comparison.addInputRow.bind(comparison) : which === 'baseline' ? comparison.addBaselineRow.bind(comparison) : reuse ? comparison.addCurrentRow.bind(comparison) : comparison.addCurrentTableRow.bind(comparison);
   try {
     await t.readTable(
       file,
@@ -82,8 +87,12 @@ export async function feedTable(
           rows++;
           onRow?.(rows);
         },
+        rows(total) {
+          comparison.expectRows(which, total);
+        },
       },
-      { ...(schema ? { types: t.columnTypes(schema) } : {}), noPlaces: true, ...options },
+      // a Parquet file's other columns are not decoded when no row is validated (Comparison.columnsNeeded)
+      { ...(schema ? { types: t.columnTypes(schema) } : {}), ...(columns ? { columns } : {}), ...(reuse ? { reuseRow: true } : {}), noPlaces: true, ...options },
     );
   } catch (e) {
     throw tableError(e, which, name);
