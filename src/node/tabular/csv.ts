@@ -76,6 +76,17 @@ function converter(name: string, types: Set<string> | undefined, fail: (m: strin
   const string = types.has('string');
   const structured = types.has('array') || types.has('object');
   const want = [...types].filter((t) => t !== 'null').join(' or ') || 'null';
+  // the usual columns, without the checks that cannot apply: a string column keeps every cell (an empty one is '')
+  if (types.size === 1 && string) return (t) => t;
+  if (types.size === 1 && types.has('number')) {
+    return (t) => {
+      if (t !== '' && looksNumeric(t)) {
+        const v = +t;
+        if (Number.isFinite(v)) return v;
+      }
+      return t === '' ? fail(`column \`${name}\` is empty, and its schema does not allow null`) : fail(`column \`${name}\` is ${JSON.stringify(t)}, expected ${want}`);
+    };
+  }
   return (t) => {
     if (t === '') {
       if (nullable) return null;
