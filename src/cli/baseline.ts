@@ -50,6 +50,7 @@ export async function baselineCommand(
       contractDir: contract.dir,
       test: { id: test.id, inputs: test.inputs, baseline: test.baseline, ...(test.inputsFormat ? { inputsFormat: test.inputsFormat } : {}), ...(test.baselineFormat ? { baselineFormat: test.baselineFormat } : {}) },
       ...(contract.inputSchema ? { inputSchema: contract.inputSchema } : {}),
+      ...(contract.outputSchema ? { outputSchema: contract.outputSchema } : {}),
       source: contract.model.source,
       model: { name: contract.model.model ?? contract.model.name ?? 'model', version, ...(values['model-file'] ? { file: values['model-file'] } : {}) },
       toolVersion: VERSION,

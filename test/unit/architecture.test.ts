@@ -226,7 +226,8 @@ const CORE_ROOMS: Record<string, string[]> = {
 };
 const NODE_ROOMS: Record<string, string[]> = {
   audit: [],
-  sources: [],
+  // a command's CSV stdout (`source.format: csv`) is typed by the table readers
+  sources: ['tabular'],
   metrics: [],
   diff: ['tabular'],
   tabular: [],

@@ -726,8 +726,8 @@ describe('compat: loading a contract version', () => {
 
   it('resolves a $ref schema relative to the contract, and an inline one in place', async () => {
     const v = await load('c/ok.contract.yaml');
-    assert.deepEqual(v.input, { schema: { type: 'object' }, doc: { file: 'ws:s/in.json', text: '{ "type": "object" }' }, pointer: '' });
-    assert.deepEqual(v.output, { schema: { type: 'object' }, doc: v.doc, pointer: '/output/schema' });
+    assert.deepEqual(v.input, { schema: { type: 'object' }, doc: { file: 'ws:s/in.json', text: '{ "type": "object" }' }, pointer: '', path: 's/in.json' });
+    assert.deepEqual(v.output, { schema: { type: 'object' }, doc: v.doc, pointer: '/output/schema', path: 'c/ok.contract.yaml' });
   });
 
   it('an MLflow signature (mlflowSignature): the schema of one row, from that MLmodel; a removed output column is field-removed there', async () => {

@@ -338,3 +338,92 @@ output:
     );
   });
 });
+
+describe('field checks and compat follow $refs into other files of the workspace (`common.schema.json#/$defs/...`)', () => {
+  const D2020 = 'https://json-schema.org/draft/2020-12/schema';
+  const output = json({
+    $schema: D2020,
+    type: 'object',
+    properties: { id: { type: 'string' }, label: { $ref: 'common.schema.json#/$defs/label' }, probability: { $ref: 'common.schema.json#/$defs/probability' }, scores: { $ref: 'common.schema.json#/$defs/scores' } },
+    unevaluatedProperties: false,
+  });
+  const common = (probability: unknown) =>
+    json({
+      $schema: D2020,
+      $defs: {
+        label: { type: 'string' },
+        probability,
+        // a ref inside the other file resolves in that file
+        scores: { type: 'object', additionalProperties: false, properties: { setosa: { $ref: '#/$defs/p' } } },
+        p: { type: 'number' },
+      },
+    });
+
+  it('a tolerance field defined in another file: its type is read there (field-not-numeric), a misspelt one below it is unknown-field', async () => {
+    const text = CLEAN_CONTRACT.replace('probability: { abs: 0.05 }', 'probability: { abs: 0.05 }\n      scores.setosaa: { abs: 0.01 }\n      scores.setosa: { abs: 0.01 }');
+    const ds = await validate(text, { path: 'iris.contract.yaml', extraFiles: { 'schemas/iris-output.schema.json': output, 'schemas/common.schema.json': common({ type: 'string' }) } });
+    assert.deepEqual(
+      ds.map((d) => [d.severity, d.code, d.message]),
+      [
+        ['error', 'field-not-numeric', '`probability` is a string in the output schema; `abs` compares numbers'],
+        ['error', 'unknown-field', '`scores.setosaa` is not a field of the output schema (`schemas/iris-output.schema.json`): `scores` has no property `setosaa`, so no row can be compared — did you mean `scores.setosa`?'],
+        ['error', 'field-not-numeric', '`probability` is a string in the output schema; `psi` compares numbers'],
+      ],
+    );
+    assert.deepEqual(await validate(text.replace(/\n {6}scores\.setosaa: \{ abs: 0\.01 \}/, ''), { path: 'iris.contract.yaml', extraFiles: { 'schemas/iris-output.schema.json': output, 'schemas/common.schema.json': common({ type: 'number' }) } }), []);
+  });
+
+  it('an output schema that is itself a $ref into another file; `output.fields` names are looked up there too', async () => {
+    const root = json({ $schema: D2020, $ref: 'common.schema.json#/$defs/out' });
+    const defs = json({ $schema: D2020, $defs: { out: { type: 'object', additionalProperties: false, properties: { id: { type: 'string' }, label: { type: 'string' }, probability: { type: 'number' } } } } });
+    const text = CLEAN_CONTRACT.replace('probability: { abs: 0.05 }', 'probabilty: { abs: 0.05 }').replace('output:\n  key: id\n', 'output:\n  key: { fromInput: id }\n  fields: { label: "$[0]", proba: "$[1]" }\n');
+    const ds = await validate(text, { path: 'iris.contract.yaml', extraFiles: { 'schemas/iris-output.schema.json': root, 'schemas/common.schema.json': defs } });
+    assert.deepEqual(
+      ds.filter((d) => d.code === 'unknown-field').map((d) => d.message),
+      [
+        '`output.fields` names `proba`, which is not a field of the output schema (`schemas/iris-output.schema.json`): the shaped output would not validate',
+        '`probabilty` is not a field of the output schema (`schemas/iris-output.schema.json`), so no row can be compared — did you mean `probability`?',
+      ],
+    );
+  });
+
+  const contractText = `apiVersion: rollback-lens/v1
+kind: InterfaceContract
+metadata: { name: scorer, version: 1 }
+input:
+  schema: { $ref: schemas/in.json }
+  key: id
+output:
+  schema: { type: object }
+  key: id
+`;
+  const input = (ref: string) => json({ type: 'object', additionalProperties: false, properties: { id: { $ref: ref }, tags: { $ref: 'common.schema.json#/$defs/tags' } } });
+  const commonDefs = (idType: string) => json({ $defs: { id: { type: idType }, tags: { type: 'array', items: { $ref: '#/$defs/tag' } }, tag: { type: 'string', maxLength: 10 } } });
+  const reader = (files: Record<string, string>) => async (p: string) => files[p];
+
+  it('compat: a definition changed in the other file is a change located there, its own refs followed in it', async () => {
+    const files = (idType: string, maxLength = 10) => ({ 'm.contract.yaml': contractText, 'schemas/in.json': input('common.schema.json#/$defs/id'), 'schemas/common.schema.json': commonDefs(idType).replace('"maxLength": 10', `"maxLength": ${maxLength}`) });
+    const before = await loadContractVersion('m.contract.yaml', reader(files('string')));
+    const after = await loadContractVersion('m.contract.yaml', reader(files('integer', 5)));
+    const r = compareContracts(before, after, { now: NOW });
+    assert.deepEqual(
+      r.changes.map((c) => [c.class, c.code, c.field ?? '', `${c.location.file}#${c.location.pointer}`]),
+      [
+        ['breaking', 'type-changed', 'input.id', 'schemas/common.schema.json#/$defs/id'],
+        ['breaking', 'constraint-tightened', 'input.tags[]', 'schemas/common.schema.json#/$defs/tag/maxLength'],
+        ['risky', 'version-not-bumped', '', 'm.contract.yaml#/metadata/version'],
+      ],
+    );
+    assert.deepEqual(compareContracts(before, before, { now: NOW }).changes, []);
+  });
+
+  it('compat: a $ref to a file that does not exist, or out of the folder tree (not read): an error naming the schema file and the $ref', async () => {
+    const read = async (p: string) => {
+      assert.ok(!p.startsWith('..'), `read ${p}`);
+      return { 'm.contract.yaml': contractText, 'schemas/in.json': input(p === 'schemas/in.json' ? 'nope.json#/$defs/id' : ''), 'schemas/common.schema.json': commonDefs('string') }[p];
+    };
+    await assert.rejects(loadContractVersion('m.contract.yaml', read), { message: 'schemas/in.json: $ref `nope.json#/$defs/id` names schemas/nope.json, which does not exist' });
+    const files = { 'm.contract.yaml': contractText, 'schemas/in.json': input('../../outside.json#/$defs/id'), 'schemas/common.schema.json': commonDefs('string') };
+    await assert.rejects(loadContractVersion('m.contract.yaml', reader(files)), { message: 'schemas/in.json: $ref `../../outside.json#/$defs/id` leaves the folder tree it is read from' });
+  });
+});

@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { columnTypes, formatOf, readTable, TableError, writeTable, type RowPlace, type TabularFormat } from '../../src/node/tabular';
+import { Comparison } from '../../src/core/contract/compare';
+import { feedTable } from '../../src/node/contract/tables';
 
 let dir: string;
 beforeEach(() => {
@@ -229,5 +231,75 @@ describe('tabular: odd headers', () => {
         [5, 'column `score` is "Infinity", expected number'],
       ],
     );
+  });
+});
+
+describe('tabular: a Parquet comparison reads only what it compares', () => {
+  // rows with columns the comparison does not read, a missing and a non-numeric value, a flipped
+  // label, a label outside the set, a duplicate and an extra key: every kind of row report
+  const rows = (side: 'baseline' | 'current'): Array<Record<string, unknown>> =>
+    Array.from({ length: 2500 }, (_, i) => {
+      const id = `k${String(i).padStart(5, '0')}`;
+      const p = Math.round(((i * 7919) % 1000) / 10) / 100;
+      const r: Record<string, unknown> = { id, label: ['a', 'b', 'c'][i % 3], probability: p, note: `row ${i}`, extra: i * 2 };
+      if (side === 'current') {
+        if (i % 97 === 0) r.probability = p + 0.2;
+        if (i === 5) r.probability = null;
+        if (i === 6) r.label = 'zzz';
+        if (i === 7) r.label = 'a';
+        if (i === 2499) r.id = 'k00010';
+      }
+      return r;
+    }).concat(side === 'current' ? [{ id: 'new-1', label: 'a', probability: 0.5, note: 'x', extra: 0 }] : []);
+  const spec = { testId: 't', key: 'id', labels: ['a', 'b', 'c'], tolerance: { probability: { abs: 0.05 }, label: { agreement: 0.9 } }, drift: { probability: { psi: 0.2, ks: 0.2 } } };
+
+  it('its report is the one the same rows give as JSONL, while the other columns are never decoded and outputs share one row object', async () => {
+    const jsonl = new Comparison(spec, { units: { baseline: 'row', current: 'row' } });
+    rows('baseline').forEach((r, i) => jsonl.addBaseline(i + 1, JSON.stringify(r)));
+    rows('current').forEach((r, i) => jsonl.addCurrent(i + 1, JSON.stringify(r)));
+    const want = jsonl.finish({ contractPath: 'c' });
+
+    const files: string[] = [];
+    for (const side of ['baseline', 'current'] as const) {
+      const f = path.join(dir, `${side}.parquet`);
+      const w = await writeTable(f, 'parquet');
+      for (const r of rows(side)) await w.add(r);
+      await w.finish();
+      files.push(f);
+    }
+    const c = new Comparison(spec, { units: { baseline: 'row', current: 'row' } });
+    assert.deepEqual([...c.columnsNeeded('baseline')!].sort(), ['id', 'label', 'probability']);
+    assert.deepEqual(c.columnsNeeded('inputs'), new Set());
+    assert.equal(new Comparison(spec, { validateOutput: () => undefined }).columnsNeeded('current'), undefined);
+    await feedTable(c, 'baseline', files[0]!, 'parquet', undefined, 'b', {});
+    await feedTable(c, 'current', files[1]!, 'parquet', undefined, 'c', {});
+    const got = c.finish({ contractPath: 'c' });
+    assert.deepEqual(got, want);
+    assert.deepEqual(got.problems.slice(0, 2), [
+      { file: 'current', line: 6, message: 'field `probability` is null, expected a number' },
+      { file: 'current', line: 7, message: 'label `zzz` is not one of `a`, `b`, `c`' },
+    ]);
+    assert.equal(got.counts.matched, 2499);
+    assert.equal(got.counts.extra, 1);
+    assert.equal(got.counts.duplicateCurrent, 1);
+  });
+
+  it('reuseRow hands every row in one object, refilled; without it each row is its own', async () => {
+    const f = path.join(dir, 't.parquet');
+    const w = await writeTable(f, 'parquet');
+    for (const r of rows('baseline').slice(0, 300)) await w.add(r);
+    await w.finish();
+    const seen = new Set<object>();
+    const ids: unknown[] = [];
+    await readTable(f, 'parquet', { row: (_n, v) => (seen.add(v), ids.push(v.id)), bad: () => undefined }, { reuseRow: true, columns: new Set(['id', 'nope']) });
+    assert.equal(seen.size, 1);
+    assert.deepEqual(Object.keys([...seen][0]!), ['id']);
+    assert.deepEqual([ids[0], ids[299]], ['k00000', 'k00299']);
+    const fresh = new Set<object>();
+    await readTable(f, 'parquet', { row: (_n, v) => fresh.add(v), bad: () => undefined });
+    assert.equal(fresh.size, 300);
+    let total: number | undefined;
+    await readTable(f, 'parquet', { row: () => undefined, bad: () => undefined, rows: (t) => (total = t) });
+    assert.equal(total, 300);
   });
 });

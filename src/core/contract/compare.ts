@@ -120,6 +120,46 @@ export class Comparison {
     }
   }
 
+  /**
+   * The top-level fields the comparison reads of a file's rows, when it reads
+   * only some: the key and the compared fields (and the label, for outputs);
+   * for inputs none (they are only counted). Undefined when a row validator
+   * needs whole rows. A table reader may leave the other columns out
+   * (ReadOptions.columns): what a row reports depends on these fields only.
+   */
+  columnsNeeded(file: LineProblem['file']): Set<string> | undefined {
+    if (file === 'inputs') return this.options.validateInput ? undefined : new Set();
+    if (file === 'current' && this.options.validateOutput) return undefined;
+    const out = new Set([this.keyPath[0]!, ...this.fields.map((f) => f.path[0]!)]);
+    if (file === 'current' && this.labelPath) out.add(this.labelPath[0]!);
+    return out;
+  }
+
+  /**
+   * A file's row count, when it is known before its rows are (a Parquet
+   * footer's): the baseline's key table and per-row arrays (or the current
+   * values the summary and drift keep) are sized once instead of grown while the rows come.
+   * A hint only: at most 4M rows are reserved, and nothing else changes.
+   */
+  expectRows(file: LineProblem['file'], n: number): void {
+    const rows = Math.min(Math.max(0, Math.floor(n)), 1 << 22);
+    if (file === 'baseline') {
+      this.keys.reserve(rows);
+      this.baseLines.reserve(rows);
+      for (const f of this.fields) {
+        if (f.kind === 'numeric') f.baseNum.reserve(rows);
+        else if (f.kind === 'categorical') f.baseCode.reserve(rows);
+      }
+    } else if (file === 'current') {
+      for (const f of this.fields) if (f.kind === 'numeric') f.curNum.reserve(rows);
+      if (this.matched.length < this.keys.size) {
+        const next = new Uint8Array(this.keys.size);
+        next.set(this.matched);
+        this.matched = next;
+      }
+    }
+  }
+
   // ---- input rows ---------------------------------------------------------------
 
   addInput(line: number, text: string): void {

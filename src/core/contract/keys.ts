@@ -59,6 +59,13 @@ export class KeyTable {
   /** What grow()'s look-ahead reads add up to, so that they are not optimised away. */
   private sink = 0;
 
+  /** Makes the hash table large enough for `n` keys in all, so that adding them does not grow (rehash) it again. */
+  reserve(n: number): void {
+    let bits = this.bits;
+    while (2 * n > 1 << bits && bits < 30) bits++;
+    if (bits > this.bits) this.grow(bits);
+  }
+
   /** Adds `key` as number `size` and returns that number, or returns -1 when the key is already there. */
   add(key: string, h: number = hashKey(key)): number {
     if (2 * (this.size + 1) > this.slots.length) this.grow();
@@ -265,8 +272,7 @@ export class KeyTable {
     }
   }
 
-  private grow(): void {
-    const bits = this.bits + 1;
+  private grow(bits = this.bits + 1): void {
     const slots = new Int32Array(1 << bits);
     const mask = slots.length - 1;
     const chars = this.units ?? this.bytes;

@@ -223,6 +223,13 @@ export function sortFloats(a: Float64Array, scratch?: Uint32Array): Float64Array
 export class Floats {
   private data = new Float64Array(1024);
   length = 0;
+  /** Makes room for `n` values in all, so that pushing them does not grow the array again. */
+  reserve(n: number): void {
+    if (n <= this.data.length) return;
+    const next = new Float64Array(n);
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
   push(v: number): void {
     if (this.length === this.data.length) {
       const next = new Float64Array(this.data.length * 2);
@@ -256,6 +263,13 @@ export class Floats {
 export class Ints {
   private data = new Int32Array(1024);
   length = 0;
+  /** Makes room for `n` values in all, so that pushing them does not grow the array again. */
+  reserve(n: number): void {
+    if (n <= this.data.length) return;
+    const next = new Int32Array(n);
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
   push(v: number): number {
     if (this.length === this.data.length) {
       const next = new Int32Array(this.data.length * 2);

@@ -87,6 +87,7 @@ export async function recordBaseline(
           contractDir: contract.dir,
           test: { id: test.id, inputs: test.inputs!, baseline: test.baseline!, ...(test.inputsFormat ? { inputsFormat: test.inputsFormat } : {}), ...(test.baselineFormat ? { baselineFormat: test.baselineFormat } : {}) },
           ...(contract.inputSchema ? { inputSchema: contract.inputSchema } : {}),
+          ...(contract.outputSchema ? { outputSchema: contract.outputSchema } : {}),
           source: contract.model.source!,
           model: { name: model, version: modelVersion },
           toolVersion,

@@ -32,7 +32,7 @@ import { sha256File } from '../jsonl';
 import { obtainOutputChunks, prepareFile, prepareOutputs, SourceError, type ObtainOptions, type SourceSpec } from '../sources';
 import { describeChange, keepCopies, type BaselineChange } from './baselineChange';
 import { prepareWritten } from '../sources/write';
-import { inputsAsJsonl, tableFormat } from './tables';
+import { inputsAsJsonl, stdoutRead, tableFormat } from './tables';
 import { tabular } from '../tabularModule';
 
 export const TOOL_NAME = 'rollback-lens';
@@ -132,6 +132,8 @@ export interface RecordBaselineOptions {
   test: { id?: string; inputs: string; baseline: string; inputsFormat?: string; baselineFormat?: string };
   /** The contract's input schema: types the cells of a CSV of inputs. */
   inputSchema?: object;
+  /** The contract's output schema: types the cells of a command's CSV stdout (`source.format: csv`). */
+  outputSchema?: object;
   source: SourceSpec;
   /** Overrides source.seed. */
   seed?: number;
@@ -205,7 +207,7 @@ export async function prepareBaseline(o: RecordBaselineOptions): Promise<Pending
   const copy = inputsFormat === 'jsonl' ? undefined : await inputsAsJsonl(inputsFile, inputsFormat, o.inputSchema, o.test.inputs, o.signal ? { signal: o.signal } : {});
   let outputs: Awaited<ReturnType<typeof prepareOutputs>>;
   try {
-    const rows = obtainOutputChunks(o.source, { ...o.obtain, cwd: dir, inputsFile: copy?.file ?? inputsFile, ...(seed !== undefined ? { seed } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+    const rows = obtainOutputChunks(o.source, { ...stdoutRead(o.source, o.outputSchema, o.obtain?.shape), ...o.obtain, cwd: dir, inputsFile: copy?.file ?? inputsFile, ...(seed !== undefined ? { seed } : {}), ...(o.signal ? { signal: o.signal } : {}) });
     outputs = baselineFormat === 'jsonl' ? await prepareOutputs(rows, baseline) : await prepareWritten(baseline, (tmp) => writeRows(rows, tmp, baselineFormat));
   } finally {
     await copy?.remove();

@@ -19,9 +19,9 @@ import { keptOutputsPath, newRunId, OutputKeeper } from '../diff/keptOutputs';
 import { loadDocument } from '../documents';
 import { mlflowSignatureRef, readMlflowSignature } from './mlflow';
 import { readJsonl, sha256File } from '../jsonl';
-import { obtainOutputs } from '../sources';
+import { obtainOutputs, sourceFormatProblem } from '../sources';
 import type { RowUnits } from '../../core/contract/report';
-import { feedTable, inputsAsJsonl, notParquet, tableFormat } from './tables';
+import { feedTable, inputsAsJsonl, keylessOutputsAsJsonl, notParquet, stdoutRead, tableFormat } from './tables';
 
 export interface RunOptions {
   /** Workspace root: every file the contract names must be inside it. */
@@ -161,6 +161,8 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
     const baselineFile = await contractFile(contract.dir, options.workspace, test.baseline, 'baseline');
     const source = contract.model.source;
     if (!source) throw new ContractError('the contract has no `source` to obtain outputs from');
+    const formatProblem = sourceFormatProblem(source);
+    if (formatProblem) throw new ContractError(formatProblem);
     for (const [f, what] of [
       [inputsFile, 'inputs'],
       [baselineFile, 'baseline'],
@@ -243,11 +245,20 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
         });
       }
     } else {
-      if (shapedFile && currentFormat !== 'jsonl') throw new ContractError(`a ${currentFormat} outputs file is read as it is: \`output.key.fromInput\` and \`output.fields\` shape JSONL outputs files only`);
       // the outputs exist only during the run (a shaped file's only as shaped): keep a copy for the diff view's row table
-      const from = shapedFile ? { ...source, file: await contractFile(contract.dir, options.workspace, String(source.file), 'the outputs file') } : source;
+      const shapedOutputs = shapedFile ? await contractFile(contract.dir, options.workspace, String(source.file), 'the outputs file') : undefined;
+      if (shapedOutputs !== undefined) {
+        if (!(await exists(shapedOutputs))) throw new ContractError(`the outputs file \`${source.file}\` does not exist`);
+        await notParquet(shapedOutputs, currentFormat, 'current', String(source.file));
+      }
+      // a table of outputs without a key is joined by position as JSONL is: through a JSONL copy (tables.ts)
+      const outputsCopy = shapedOutputs !== undefined && currentFormat !== 'jsonl' ? await keylessOutputsAsJsonl(shapedOutputs, currentFormat, contract.outputSchema, contract.model.outputShape!, String(source.file), signal) : undefined;
+      const from = shapedOutputs !== undefined ? { ...source, file: outputsCopy?.file ?? shapedOutputs } : source;
       // a command or endpoint reads JSONL inputs: a table of inputs is handed to it as a JSONL copy
-      const sourceInputs = inputsFormat === 'jsonl' ? undefined : await inputsAsJsonl(inputsFile, inputsFormat, contract.inputSchema, test.inputs, signal);
+      const sourceInputs = inputsFormat === 'jsonl' ? undefined : await inputsAsJsonl(inputsFile, inputsFormat, contract.inputSchema, test.inputs, signal).catch(async (e: unknown) => {
+        await outputsCopy?.remove();
+        throw e;
+      });
       const keeper = options.keepOutputs === false ? undefined : await OutputKeeper.open(keptOutputsPath(options.workspace, contract.relPath, test.id, runId)).catch(() => undefined);
       try {
         for await (const out of obtainOutputs(from, {
@@ -258,6 +269,7 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
           ...(contract.model.outputShape ? { shape: contract.model.outputShape } : {}),
+          ...stdoutRead(source, contract.outputSchema, contract.model.outputShape),
         })) {
           keeper?.add(out.line, out.text);
           comparison.addCurrentRow(out.line, out.value);
@@ -270,6 +282,7 @@ export async function runTest(contract: LoadedContract, test: ContractTestSpec, 
       } finally {
         if (!keptCurrent) await keeper?.discard();
         await sourceInputs?.remove();
+        await outputsCopy?.remove();
       }
     }
     const report = comparison.finish(m);

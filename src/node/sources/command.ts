@@ -1,5 +1,9 @@
 // The `command` source: a shell command that reads JSONL inputs on stdin and
-// writes one JSONL output per input on stdout.
+// writes one JSONL output per input on stdout, or with `format: csv` a CSV
+// header row and then one record per input, typed as a CSV outputs file is
+// (by the contract's output schema: CommandSettings.csv); the outputs are
+// then numbered as rows (header excluded, per run), and a record that cannot
+// be used is a `bad-output` error naming its row.
 //
 // Without `batch`, one run gets the whole inputs file streamed into its stdin
 // and its outputs are passed on as they come. With `batch: N`, the inputs go
@@ -9,7 +13,9 @@
 import { createReadStream } from 'node:fs';
 import * as os from 'node:os';
 import type { Writable } from 'node:stream';
-import { readJsonl, readJsonlChunks } from '../jsonl';
+import { readJsonl, readJsonlChunks, type JsonlItem } from '../jsonl';
+import type { ReadOptions } from '../tabular/types';
+import { tabular } from '../tabularModule';
 import { formatSize, inputLines, plural, SourceError, type SourceErrorDetails } from './errors';
 import { outputRow, tooLongError } from './output';
 import { orderedMap } from './pool';
@@ -27,6 +33,68 @@ export interface CommandSettings {
   concurrency: number;
   retries: number;
   killGraceMs: number | undefined;
+  /** stdout is CSV (`format: csv`), its cells typed by these options (the output schema's column types). */
+  csv?: Pick<ReadOptions, 'types' | 'guess'> | undefined;
+}
+
+/** One output of stdout: a JSONL line (or one too long), or a CSV record already typed (`value`), or one that cannot be used (`bad`). */
+type StdoutItem = JsonlItem | { line: number; text: string; value: Record<string, unknown> } | { line: number; bad: string };
+
+/** CSV stdout record by record: the header row read first, then one item per record, numbered from 1. */
+async function* csvItems(stdout: NodeJS.ReadableStream, options: Pick<ReadOptions, 'types' | 'guess'>): AsyncGenerator<StdoutItem> {
+  const t = tabular();
+  const { parser, typed } = t.csvPull(options);
+  stdout.on('error', (e: Error) => parser.destroy(e));
+  stdout.pipe(parser);
+  let n = 0;
+  try {
+    for await (const record of parser) {
+      let r;
+      try {
+        r = typed(record);
+      } catch (e) {
+        if ((e as { name?: string }).name === 'TableError') throw new SourceError('bad-output', `the command's CSV: ${(e as Error).message}`, {});
+        throw e;
+      }
+      if (r === undefined) continue;
+      n++;
+      yield r.ok ? { line: n, text: JSON.stringify(r.value), value: r.value } : { line: n, bad: r.message };
+    }
+  } catch (e) {
+    const problem = t.csvParseProblem(e);
+    if (problem !== undefined) throw new SourceError('bad-output', `output row ${n + 1}: ${problem}`, { outputLine: n + 1 });
+    throw e;
+  } finally {
+    stdout.unpipe(parser);
+    parser.destroy();
+  }
+}
+
+/** stdout's outputs one by one: JSONL lines, or CSV records (`format: csv`). */
+function stdoutItems(stdout: NodeJS.ReadableStream & AsyncIterable<Buffer>, s: CommandSettings, maxLineBytes: number): AsyncIterable<StdoutItem> {
+  return s.csv ? csvItems(stdout, s.csv) : readJsonl(stdout, { maxLineBytes });
+}
+
+/** stdout's outputs in groups: JSONL one group per chunk read, CSV one per record. */
+async function* stdoutChunks(stdout: NodeJS.ReadableStream & AsyncIterable<Buffer>, s: CommandSettings, maxLineBytes: number): AsyncGenerator<StdoutItem[]> {
+  if (!s.csv) {
+    yield* readJsonlChunks(stdout, { maxLineBytes });
+    return;
+  }
+  for await (const item of csvItems(stdout, s.csv)) yield [item];
+}
+
+const at = (inputLine: number | undefined): string => (inputLine !== undefined ? ` (input line ${inputLine})` : '');
+
+/** The row of one stdout item, or the SourceError it is: what outputRow does for a JSONL line, for every item. */
+function itemRow(item: Exclude<StdoutItem, { tooLong: true }>, what: string, inputLine: number | undefined, details: () => SourceErrorDetails, bare: boolean): OutputRow {
+  if ('bad' in item) throw new SourceError('bad-output', `${what}: ${item.bad}${at(inputLine)}`, { ...details(), outputLine: item.line, ...(inputLine !== undefined ? { inputLine } : {}) });
+  if ('value' in item) {
+    const row: OutputRow = bare ? { line: item.line, text: item.text, value: {}, bare: item.value } : { line: item.line, text: item.text, value: item.value };
+    if (inputLine !== undefined) row.inputLine = inputLine;
+    return row;
+  }
+  return outputRow(what, item.line, item.text, inputLine, details, bare);
 }
 
 /** Rows in groups (one per chunk of stdout, or per batch): one async step per group, not per row. */
@@ -172,7 +240,8 @@ async function* oneRun(s: CommandSettings, ctx: RunContext): AsyncGenerator<Outp
   };
   try {
     try {
-      for await (const items of readJsonlChunks(run.child.stdout, { maxLineBytes: ctx.maxLineBytes })) {
+      const unit = s.csv ? 'row' : 'line';
+      for await (const items of stdoutChunks(run.child.stdout, s, ctx.maxLineBytes)) {
         if (ctx.stopped) break;
         const rows: OutputRow[] = [];
         let bad: SourceError | undefined;
@@ -184,7 +253,7 @@ async function* oneRun(s: CommandSettings, ctx: RunContext): AsyncGenerator<Outp
             break;
           }
           try {
-            rows.push(outputRow(`output line ${item.line}`, item.line, item.text, inputLine, () => ({ outputs, ...tailOf(run) }), ctx.bare));
+            rows.push(itemRow(item, `output ${unit} ${item.line}`, inputLine, () => ({ outputs, ...tailOf(run) }), ctx.bare));
           } catch (e) {
             bad = e as SourceError;
             break;
@@ -313,7 +382,8 @@ async function runBatch(s: CommandSettings, b: Batch, ctx: RunContext, signal: A
   });
   try {
     try {
-      for await (const item of readJsonl(run.child.stdout, { maxLineBytes: ctx.maxLineBytes })) {
+      const unit = s.csv ? 'row' : 'line';
+      for await (const item of stdoutItems(run.child.stdout, s, ctx.maxLineBytes)) {
         if (signal.aborted) break;
         const k = rows.length + 1;
         const inputLine = b.lines[k - 1];
@@ -321,7 +391,7 @@ async function runBatch(s: CommandSettings, b: Batch, ctx: RunContext, signal: A
           throw new SourceError('bad-output', `${which} wrote more outputs than its ${plural(b.lines.length, 'input')}`, { outputLine: item.line, ...tailOf(run) });
         }
         if ('tooLong' in item) throw tooLongError(`output line ${item.line} of ${which}`, item.line, item.length, ctx.maxLineBytes, inputLine, tailOf(run));
-        const row = outputRow(`output line ${item.line} of ${which}`, item.line, item.text, inputLine, () => tailOf(run), ctx.bare);
+        const row = itemRow(item, `output ${unit} ${item.line} of ${which}`, inputLine, () => tailOf(run), ctx.bare);
         rows.push({ text: row.text, value: row.value, ...('bare' in row ? { bare: row.bare } : {}) });
       }
     } catch (e) {

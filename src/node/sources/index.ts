@@ -39,6 +39,14 @@ export function sourceKind(source: SourceSpec): 'file' | 'command' | 'http' {
   return kinds[0]!;
 }
 
+/** What is wrong with `source.format` (the format of a command's stdout: a file says its format in `file: { file, format }`), or undefined. */
+export function sourceFormatProblem(source: SourceSpec): string | undefined {
+  if (source.format === undefined) return undefined;
+  if (source.command === undefined) return `\`source.format\` is the format of a command's stdout; ${source.file !== undefined ? "a file's format goes in `file: { file, format }`" : 'an http source answers JSON'}`;
+  if (source.format !== 'jsonl' && source.format !== 'csv') return `\`source.format\` is jsonl or csv, not ${JSON.stringify(source.format)}`;
+  return undefined;
+}
+
 /** The command with `{{seed}}` filled in; a `config` error when it needs a seed and has none. */
 export function expandCommand(command: string, seed: number | undefined): string {
   if (!SEED_PLACEHOLDER.test(command)) return command;
@@ -141,6 +149,9 @@ export async function* obtainOutputChunks(source: SourceSpec, options: ObtainOpt
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const inputsFile = options.inputsFile !== undefined ? path.resolve(cwd, options.inputsFile) : undefined;
 
+  const formatProblem = sourceFormatProblem(source);
+  if (formatProblem) throw new SourceError('config', formatProblem);
+
   if (kind === 'file') {
     const file = path.resolve(cwd, String(source.file));
     await mustExist(file, 'outputs file', cwd);
@@ -184,6 +195,8 @@ export async function* obtainOutputChunks(source: SourceSpec, options: ObtainOpt
           concurrency,
           retries,
           killGraceMs: options.killGraceMs,
+          // CSV cells typed as the caller says (the output schema's columns), else by their text
+          ...(source.format === 'csv' ? { csv: options.csv ?? { guess: true } } : {}),
         },
         ctx,
       );

@@ -1,12 +1,15 @@
 // What a source is given and what it yields.
 import type { OutputShape } from '../../core/contract/outputShape';
+import type { ReadOptions } from '../tabular/types';
 
 /** The contract's `source` object (see src/schemas/contract.schema.json). */
 export interface SourceSpec {
   /** JSONL outputs, relative to the contract folder. */
   file?: string;
-  /** Shell command run in the contract folder (or `cwd`): JSONL inputs on stdin, JSONL outputs on stdout. */
+  /** Shell command run in the contract folder (or `cwd`): JSONL inputs on stdin, JSONL outputs on stdout (CSV with `format: csv`). */
   command?: string;
+  /** The format of a command's stdout: jsonl (default) or csv (a header row, then one record per input). */
+  format?: string;
   /** An HTTP endpoint; see HttpSpec. Typed loosely because it comes straight from the YAML. */
   http?: HttpSpec | Record<string, unknown>;
   seed?: number;
@@ -91,6 +94,8 @@ export interface ObtainOptions {
   bare?: boolean;
   /** Between SIGTERM and SIGKILL when a process tree is killed (default 2000 ms). */
   killGraceMs?: number;
+  /** How a command's CSV stdout (`format: csv`) is typed: the output schema's column types (tables.ts, stdoutRead); absent: by the cells' text. */
+  csv?: Pick<ReadOptions, 'types' | 'guess'>;
 }
 
 export interface OutputRow {

@@ -9,6 +9,8 @@
 // the others. An `array` or `object` column holds JSON text (as the CSV
 // baseline writer writes it). A cell that does not fit its column's type, or a row with
 // more or fewer cells than the header, is a bad row; the next row is read.
+// A stream read by its caller record by record (a command's CSV stdout) is
+// typed the same way (csvPull).
 import { createReadStream } from 'node:fs';
 import { parse, type Info } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
@@ -74,6 +76,17 @@ function converter(name: string, types: Set<string> | undefined, fail: (m: strin
   const string = types.has('string');
   const structured = types.has('array') || types.has('object');
   const want = [...types].filter((t) => t !== 'null').join(' or ') || 'null';
+  // the usual columns, without the checks that cannot apply: a string column keeps every cell (an empty one is '')
+  if (types.size === 1 && string) return (t) => t;
+  if (types.size === 1 && types.has('number')) {
+    return (t) => {
+      if (t !== '' && looksNumeric(t)) {
+        const v = +t;
+        if (Number.isFinite(v)) return v;
+      }
+      return t === '' ? fail(`column \`${name}\` is empty, and its schema does not allow null`) : fail(`column \`${name}\` is ${JSON.stringify(t)}, expected ${want}`);
+    };
+  }
   return (t) => {
     if (t === '') {
       if (nullable) return null;
@@ -163,11 +176,61 @@ export async function readCsv(file: string, sink: RowSink, options: ReadOptions 
     }
   } catch (e) {
     if (e instanceof TableError || (e as { name?: string }).name === 'AbortError') throw e;
-    const code = (e as { code?: string }).code;
-    if (typeof code === 'string' && code.startsWith('CSV_')) throw new TableError(`row ${n + 1}: ${(e as Error).message.replace(/^Invalid Record Length: |^Invalid Opening Quote: |^Quote Not Closed: /, '')}`);
+    const problem = csvParseProblem(e);
+    if (problem !== undefined) throw new TableError(`row ${n + 1}: ${problem}`);
     throw e;
   }
   if (!header) throw new TableError('the file has no header row');
+}
+
+/** csv-parse's reason for stopping (an unclosed quote, …) without its prefix, or undefined when `e` is not csv-parse's. */
+export function csvParseProblem(e: unknown): string | undefined {
+  const code = (e as { code?: string }).code;
+  if (typeof code !== 'string' || !code.startsWith('CSV_')) return undefined;
+  return (e as Error).message.replace(/^Invalid Record Length: |^Invalid Opening Quote: |^Quote Not Closed: /, '');
+}
+
+export type CsvRecord = { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
+
+/**
+ * CSV for a caller that pulls the records itself (a command's stdout,
+ * src/node/sources/command.ts): csv-parse's parser with readCsv's options,
+ * and `typed(record)` typing each record exactly as readCsv does: undefined
+ * for the header row (a TableError when it names a column twice), then each
+ * row, or why it cannot be used.
+ */
+export function csvPull(options: ReadOptions = {}): { parser: AsyncIterable<string[]> & NodeJS.WritableStream & { destroy(e?: Error): void }; typed(record: string[]): CsvRecord | undefined } {
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
+  let header: string[] | undefined;
+  let cells: Cell[] = [];
+  let make: (cells: unknown[]) => Record<string, unknown> = () => ({});
+  let failure = '';
+  const fail = (m: string): typeof BAD => {
+    failure = m;
+    return BAD;
+  };
+  return {
+    parser,
+    typed(r) {
+      if (!header) {
+        const h = r.map((x) => x.trim());
+        const dup = h.find((x, i) => h.indexOf(x) !== i);
+        if (dup !== undefined) throw new TableError(`the header row names column \`${dup}\` twice`);
+        header = h;
+        cells = h.map((x) => converter(x, options.types?.get(x), fail, options.guess === true));
+        make = rowMaker(h);
+        return undefined;
+      }
+      if (r.length !== header.length) return { ok: false, message: `has ${r.length} cells, the header has ${header.length}` };
+      const values = new Array<unknown>(r.length);
+      for (let i = 0; i < r.length; i++) {
+        const v = cells[i]!(r[i]!);
+        if (v === BAD) return { ok: false, message: failure };
+        values[i] = v;
+      }
+      return { ok: true, value: make(values) };
+    },
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import type { ColumnTypes, ReadOptions, RowSink } from './types';
 
 export { formatOf, isFormat, unitOf, FORMATS, type TabularFormat } from './format';
 export { TableError, type ColumnTypes, type ReadOptions, type RowPlace, type RowSink } from './types';
-export { readCsv, csvRecordReader } from './csv';
+export { readCsv, csvRecordReader, csvPull, csvParseProblem, type CsvRecord } from './csv';
 export { readJsonArray } from './jsonArray';
 export { readParquet, openParquet, parquetFooter, groupsOf, readGroupRows, plain, type ParquetGroups } from './parquet';
 export { writeTable, type TableWriter } from './write';

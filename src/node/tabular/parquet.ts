@@ -3,6 +3,8 @@
 // column by column (the column pieces hyparquet decodes, not copied), and
 // each row becomes one object only as it is handed to the sink; no array of
 // row objects is built. A row's place is its row group and its index in it.
+// With ReadOptions.columns only those columns are decoded (a comparison that
+// validates no row reads its key and compared fields, not the whole row).
 // Values are what the file holds, made JSON-like: INT64 (bigint) becomes a
 // number when it is a safe integer (a string otherwise), dates and
 // timestamps ISO 8601 strings, nulls null (converted once per column, in
@@ -115,27 +117,45 @@ function rowMaker(names: string[]): (cols: ArrayLike<unknown>[]) => (i: number) 
   return make;
 }
 
+/**
+ * Like rowMaker, but one object for all the rows of a group, refilled for
+ * row i (ReadOptions.reuseRow): no object per row.
+ */
+function rowFiller(names: string[]): ((cols: ArrayLike<unknown>[]) => (i: number) => Record<string, unknown>) | undefined {
+  if (names.includes('__proto__')) return undefined;
+  const sets = names.map((n, j) => `o[${JSON.stringify(n)}] = c${j}[i];`).join(' ');
+  const params = names.map((_n, j) => `c${j}`).join(', ');
+  const init = names.map((n) => `${JSON.stringify(n)}: null`).join(', ');
+  // generated from the file's column names, each quoted by JSON.stringify
+  return new Function('cols', `const [${params}] = cols; const o = { ${init} }; return (i) => { ${sets} return o; };`) as (cols: ArrayLike<unknown>[]) => (i: number) => Record<string, unknown>;
+}
+
 export interface ParquetGroups {
   metadata: FileMetaData;
   /** The first row (0-based, in the file) of each row group, and the total after the last. */
   starts: number[];
+  /** The columns read (all of the file's, or those `only` kept), in the file's order. */
   columns: string[];
   /** Makes the row objects (rowMaker). */
   makeRow: (cols: ArrayLike<unknown>[]) => (i: number) => Record<string, unknown>;
+  /** Only some columns are read (groupsOf's `only`): hyparquet is told which. */
+  projected: boolean;
 }
 
-export function groupsOf(metadata: FileMetaData): ParquetGroups {
+/** The row groups of a file; with `only`, just the file's columns named in it are read (ReadOptions.columns). */
+export function groupsOf(metadata: FileMetaData, only?: ReadonlySet<string>): ParquetGroups {
   const starts = [0];
   for (const g of metadata.row_groups) starts.push(starts[starts.length - 1]! + Number(g.num_rows));
-  const columns = parquetSchema(metadata).children.map((c) => c.element.name);
-  return { metadata, starts, columns, makeRow: rowMaker(columns) };
+  const all = parquetSchema(metadata).children.map((c) => c.element.name);
+  const columns = only ? all.filter((c) => only.has(c)) : all;
+  return { metadata, starts, columns, makeRow: rowMaker(columns), projected: columns.length !== all.length };
 }
 
 /**
  * Reads rows [from, to) of row group `g` into `each` (absolute 0-based row,
  * row object), one row group in memory.
  */
-export async function readGroupRows(buffer: AsyncBuffer, groups: ParquetGroups, g: number, each: (row: number, value: Record<string, unknown>) => void, from?: number, to?: number): Promise<void> {
+export async function readGroupRows(buffer: AsyncBuffer, groups: ParquetGroups, g: number, each: (row: number, value: Record<string, unknown>) => void, from?: number, to?: number, reuse = false): Promise<void> {
   const groupStart = groups.starts[g]!;
   const groupEnd = groups.starts[g + 1]!;
   const rowStart = Math.max(groupStart, from ?? groupStart);
@@ -148,6 +168,7 @@ export async function readGroupRows(buffer: AsyncBuffer, groups: ParquetGroups, 
       metadata: groups.metadata,
       rowStart,
       rowEnd,
+      ...(groups.projected ? { columns: groups.columns } : {}),
       compressors,
       onChunk(chunk) {
         pieces.get(chunk.columnName)?.push({ start: chunk.rowStart, data: chunk.columnData as ArrayLike<unknown> });
@@ -157,7 +178,8 @@ export async function readGroupRows(buffer: AsyncBuffer, groups: ParquetGroups, 
     throw new TableError(`row group ${g} cannot be read: ${(e as Error).message}`);
   }
   const n = rowEnd - rowStart;
-  const row = groups.makeRow(groups.columns.map((c) => columnArray(pieces.get(c)!, rowStart, n)));
+  const filler = reuse ? rowFiller(groups.columns) : undefined;
+  const row = (filler ?? groups.makeRow)(groups.columns.map((c) => columnArray(pieces.get(c)!, rowStart, n)));
   pieces.clear();
   for (let i = 0; i < n; i++) each(rowStart + i, row(i));
 }
@@ -166,11 +188,12 @@ export async function readGroupRows(buffer: AsyncBuffer, groups: ParquetGroups, 
 export async function readParquet(file: string, sink: RowSink, options: ReadOptions = {}): Promise<void> {
   const { buffer, close } = await openParquet(file);
   try {
-    const groups = groupsOf(await parquetFooter(buffer));
+    const groups = groupsOf(await parquetFooter(buffer), options.columns);
+    sink.rows?.(groups.starts[groups.starts.length - 1]!);
     for (let g = 0; g < groups.metadata.row_groups.length; g++) {
       options.signal?.throwIfAborted();
       const start = groups.starts[g]!;
-      await readGroupRows(buffer, groups, g, (r, value) => sink.row(r + 1, value, { group: g, inGroup: r - start }));
+      await readGroupRows(buffer, groups, g, (r, value) => sink.row(r + 1, value, { group: g, inGroup: r - start }), undefined, undefined, options.reuseRow === true);
     }
   } finally {
     await close();

@@ -19,10 +19,12 @@ export interface RowPlace {
 }
 
 export interface RowSink {
-  /** A usable row: a plain object (the reader made it; the sink may keep it). */
+  /** A usable row: a plain object (the reader made it; the sink may keep it, unless ReadOptions.reuseRow). */
   row(n: number, value: Record<string, unknown>, at: RowPlace): void;
   /** A row that cannot be used, and why (without the "row N: " prefix). */
   bad(n: number, message: string, at: RowPlace): void;
+  /** How many rows the file holds, before the first row, when the format says (a Parquet footer): a sizing hint. */
+  rows?(total: number): void;
 }
 
 /** The JSON Schema types a column may hold, by column name (from the contract's schema for the file). */
@@ -37,6 +39,20 @@ export interface ReadOptions {
    * array/object text parsed. For the diff view, which has no schema.
    */
   guess?: boolean;
+  /**
+   * Parquet: read only these top-level columns (the others are not decoded,
+   * and the rows do not have them): a comparison that validates no row needs
+   * only its key and compared fields (Comparison.columnsNeeded). Absent: every
+   * column. The other formats read every column regardless.
+   */
+  columns?: ReadonlySet<string>;
+  /**
+   * Parquet: hand every row of a row group in one object, refilled for each
+   * row, so the sink must not keep it (a comparison handling each row at
+   * once). No object per row: fewer collections while a row group's columns
+   * are alive, so fewer of them are promoted. Default false.
+   */
+  reuseRow?: boolean;
   /** CSV: leave out the rows' byte offsets (a contract run needs none; csv-parse's record info costs about a fifth of its time). Default false. */
   noPlaces?: boolean;
   signal?: AbortSignal;

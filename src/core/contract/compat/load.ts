@@ -3,7 +3,9 @@
 // or in a file the contract refers to with `schema: { $ref: path }`, relative to
 // the contract, optionally with a JSON Pointer into it (`openapi.json#/components/
 // schemas/IrisRequest`: its `#/...` refs resolve in the whole file), or an MLflow model's signature, `schema: { mlflowSignature:
-// path/to/MLmodel }`). Files are read through an injected reader (a working tree, a
+// path/to/MLmodel }`), with the files its relative `$ref`s name
+// (`common.schema.json#/$defs/id`, resolved against the file the ref is in,
+// transitively; a `$ref` to an absolute URI is not followed). Files are read through an injected reader (a working tree, a
 // git revision, an editor's host), so this stays pure; a path that leaves the
 // reader's folder tree is refused before it is read. Every failure is a
 // ContractLoadError whose message names the file (and line:column for YAML).
@@ -33,6 +35,16 @@ export interface ResolvedSchema {
   pointer: string;
   /** For `file#/pointer`: the whole file, where the schema's `#/...` refs resolve. */
   document?: unknown;
+  /** The workspace path of the file the schema is written in (the contract for an inline one): relative `$ref`s resolve against it. */
+  path?: string;
+  /** The other files its relative `$ref`s reach (`common.schema.json#/$defs/id`), transitively, by workspace path. */
+  files?: Map<string, RefFile>;
+}
+
+/** A schema file reached by a `$ref`: where it is shown, and its parsed value. */
+export interface RefFile {
+  doc: CompatDoc;
+  value: unknown;
 }
 
 /** One version of a contract: the parsed contract and its resolved schemas. */
@@ -103,7 +115,7 @@ async function loadSchema(contract: Record<string, unknown>, dir: Direction, con
   if (typeof mlflow === 'string') return loadSignature(mlflow, dir, contractPath, doc, read, show);
   const src = schemaSource(contract, dir);
   if (!src) return undefined;
-  if ('inline' in src) return { schema: src.inline, doc, pointer: `/${dir}/schema` };
+  if ('inline' in src) return withRefFiles({ schema: src.inline, doc, pointer: `/${dir}/schema`, path: contractPath }, read, show);
   const hash = src.ref.indexOf('#');
   const file = hash === -1 ? src.ref : src.ref.slice(0, hash);
   const fragment = hash === -1 ? '' : src.ref.slice(hash + 1);
@@ -112,23 +124,82 @@ async function loadSchema(contract: Record<string, unknown>, dir: Direction, con
   const text = await readOrThrow(read, p, show);
   if (text === undefined) throw new ContractLoadError(`${doc.file}: ${dir}.schema refers to \`${src.ref}\`, but ${show(p)} does not exist`);
   const schemaDoc: CompatDoc = { file: show(p), text: stripBom(text) };
-  let schema: unknown;
-  if (/\.json$/i.test(p)) {
-    try {
-      schema = JSON.parse(schemaDoc.text!);
-    } catch (e) {
-      throw new ContractLoadError(`${schemaDoc.file}: not valid JSON: ${(e as Error).message}`);
-    }
-  } else {
-    const parsed = parseYaml(schemaDoc.text!);
-    const error = parsed.diagnostics.find((d) => d.severity === 'error');
-    if (error || parsed.hasSyntaxErrors) throw new ContractLoadError(`${schemaDoc.file}: not valid YAML: ${error ? error.message.replace(/^YAML: /, '') : 'syntax error'}`);
-    schema = parsed.value;
-  }
-  if (fragment === '') return { schema, doc: schemaDoc, pointer: '' };
+  const schema = parseSchemaFile(p, schemaDoc);
+  if (fragment === '') return withRefFiles({ schema, doc: schemaDoc, pointer: '', path: p }, read, show);
   const sub = fragment.startsWith('/') ? pointer(schema, fragment) : undefined;
   if (sub === undefined) throw new ContractLoadError(`${schemaDoc.file}: \`#${fragment}\` (from ${dir}.schema \`${src.ref}\`) points at nothing in it`);
-  return { schema: sub, doc: schemaDoc, pointer: fragment, document: schema };
+  return withRefFiles({ schema: sub, doc: schemaDoc, pointer: fragment, document: schema, path: p }, read, show);
+}
+
+/** A schema file's value: JSON by its `.json` name, else YAML; a ContractLoadError naming the file when it is neither. */
+function parseSchemaFile(p: string, doc: CompatDoc): unknown {
+  if (/\.json$/i.test(p)) {
+    try {
+      return JSON.parse(doc.text!) as unknown;
+    } catch (e) {
+      throw new ContractLoadError(`${doc.file}: not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const parsed = parseYaml(doc.text!);
+  const error = parsed.diagnostics.find((d) => d.severity === 'error');
+  if (error || parsed.hasSyntaxErrors) throw new ContractLoadError(`${doc.file}: not valid YAML: ${error ? error.message.replace(/^YAML: /, '') : 'syntax error'}`);
+  return parsed.value;
+}
+
+/** Keywords whose values are data, not schemas: a `$ref` inside is not a reference. */
+const DATA_KEYWORDS = new Set(['const', 'enum', 'examples', 'default', 'example']);
+const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
+
+/** The file part of a relative `$ref` (`common.schema.json` of `common.schema.json#/$defs/id`), or undefined for a local ref or an absolute URI (not followed). */
+export function refFilePart(ref: string): string | undefined {
+  const file = ref.split('#')[0]!;
+  if (file === '' || SCHEME.test(file) || file.startsWith('//')) return undefined;
+  try {
+    return decodeURIComponent(file);
+  } catch {
+    return file;
+  }
+}
+
+/**
+ * Reads the files the schema's relative `$ref`s name, and theirs, through
+ * `read` (each resolved against the file the ref is written in; one that
+ * leaves the folder tree is refused before it is read, one that does not
+ * exist is an error naming the schema file and the `$ref`). A `$ref` to an
+ * absolute URI is not followed (compat reports it as not followed).
+ */
+async function withRefFiles(s: ResolvedSchema, read: ReadFile, show: (p: string) => string): Promise<ResolvedSchema> {
+  const files = new Map<string, RefFile>();
+  // a schema inside a file: the refs of the whole file (an OpenAPI document's `components` only: `paths` hold no schema of ours)
+  const whole = s.document === undefined ? s.schema : isObject(s.document) && s.document.openapi !== undefined ? s.document.components : s.document;
+  const queue: Array<{ value: unknown; path: string; doc: CompatDoc }> = [{ value: whole, path: s.path!, doc: s.doc }];
+  while (queue.length) {
+    const { value, path: from, doc } = queue.shift()!;
+    for (const ref of fileRefs(value)) {
+      const file = refFilePart(ref)!;
+      const p = resolveWorkspacePath(from, file);
+      if (p === undefined) throw new ContractLoadError(`${doc.file}: $ref \`${ref}\` leaves the folder tree it is read from`);
+      if (p === s.path || files.has(p)) continue;
+      const text = await readOrThrow(read, p, show);
+      if (text === undefined) throw new ContractLoadError(`${doc.file}: $ref \`${ref}\` names ${show(p)}, which does not exist`);
+      const refDoc: CompatDoc = { file: show(p), text: stripBom(text) };
+      const v = parseSchemaFile(p, refDoc);
+      files.set(p, { doc: refDoc, value: v });
+      queue.push({ value: v, path: p, doc: refDoc });
+    }
+  }
+  return files.size ? { ...s, files } : s;
+}
+
+/** The relative file `$ref`s in a schema value, in document order. */
+function fileRefs(v: unknown, out: string[] = [], depth = 0): string[] {
+  if (depth > 128) return out;
+  if (Array.isArray(v)) for (const x of v) fileRefs(x, out, depth + 1);
+  else if (isObject(v)) {
+    if (typeof v.$ref === 'string' && refFilePart(v.$ref) !== undefined) out.push(v.$ref);
+    for (const [k, x] of Object.entries(v)) if (!DATA_KEYWORDS.has(k)) fileRefs(x, out, depth + 1);
+  }
+  return out;
 }
 
 /**

@@ -1,38 +1,85 @@
-// JSON pointers and local $refs inside one schema. deref() follows `$ref`s
-// that are local (`#`, `#/definitions/...`, `#/$defs/...`, any JSON pointer into
-// the same schema), hop by hop, and says which one it could not follow (a
-// reference to another file, a pointer to nothing, a loop of references);
+// JSON pointers and $refs. deref() follows `$ref`s that are local (`#`,
+// `#/definitions/...`, `#/$defs/...`, any JSON pointer into the same schema),
+// derefIn() those into the other files compat/load.ts read too
+// (`common.schema.json#/$defs/id`; a node there carries its file in its
+// pointer), hop by hop, and both say which one they could not follow (a
+// file not loaded, a pointer to nothing, a loop of references);
 // stableSchema() is stable() with local references replaced by their targets
 // (cycles cut), so two schemas whose shared definition changed differ.
 // findField() finds a dotted field path (`input.a.b`, `output.tags[].name`)
 // in a schema. Pure.
 import { asObject, hasOwn, isObject } from '../../util/object';
 import { stable } from './format';
+import { refFilePart } from './load';
+import { resolveWorkspacePath } from '../../util/path';
 
-/** A schema node: its value and its pointer from the schema root. */
+/**
+ * A schema node: its value and its pointer from the schema root. A node in
+ * another file (reached by a `$ref` to it) has that file's path in front of
+ * its pointer (onFile / splitPtr), so pointers built from it stay in it.
+ */
 export interface At {
   value: unknown;
   ptr: string;
 }
 
-export function deref(root: unknown, at: At): At | { unresolved: string; at: At } {
+/** Where refs resolve: the schema's root, and for refs to other files the root's path and those files by path (compat/load.ts reads them). */
+export interface RefSpace {
+  root: unknown;
+  path?: string;
+  files?: ReadonlyMap<string, { value: unknown }>;
+}
+
+const MARK = '\u0000';
+
+/** The pointer of a node at `ptr` inside the file `file`. */
+export function onFile(file: string, ptr: string): string {
+  return `${MARK}${file}${MARK}${ptr}`;
+}
+
+/** A pointer's file (undefined: the schema's own) and its pointer inside that file. */
+export function splitPtr(ptr: string): { file?: string; ptr: string } {
+  if (!ptr.startsWith(MARK)) return { ptr };
+  const end = ptr.indexOf(MARK, 1);
+  return { file: ptr.slice(1, end), ptr: ptr.slice(end + 1) };
+}
+
+export function deref(space: unknown, at: At): At | { unresolved: string; at: At } {
+  return derefIn({ root: space }, at);
+}
+
+/** deref() across files: a `$ref` to another file of `space.files` goes on in that file, its own `#/...` refs resolving there. */
+export function derefIn(space: RefSpace, at: At): At | { unresolved: string; at: At } {
   let cur = at;
   const seen = new Set<string>();
   for (let hops = 0; hops < 64; hops++) {
     const v = cur.value;
     if (!isObject(v) || typeof v.$ref !== 'string') return cur;
     const ref = v.$ref;
-    if (!ref.startsWith('#') || seen.has(ref)) return { unresolved: ref, at: cur };
-    seen.add(ref);
+    const here = splitPtr(cur.ptr).file;
+    const hash = ref.indexOf('#');
+    const filePart = hash === -1 ? ref : ref.slice(0, hash);
+    let file = here;
+    if (filePart !== '') {
+      const name = refFilePart(ref);
+      const p = name !== undefined && space.path !== undefined ? resolveWorkspacePath(here ?? space.path, name) : undefined;
+      if (p === undefined || (p !== space.path && !space.files?.has(p))) return { unresolved: ref, at: cur };
+      file = p === space.path ? undefined : p;
+    }
+    const seenKey = `${file ?? ''}#${hash === -1 ? '' : ref.slice(hash + 1)}`;
+    if (seen.has(seenKey)) return { unresolved: ref, at: cur };
+    seen.add(seenKey);
     let pointer: string;
     try {
-      pointer = decodeURIComponent(ref.slice(1));
+      pointer = decodeURIComponent(hash === -1 ? '' : ref.slice(hash + 1));
     } catch {
       return { unresolved: ref, at: cur };
     }
-    const target = getPointer(root, pointer);
+    // a ref from another file to the schema's own file reads the whole file only when the root is it
+    const doc = file === undefined ? space.root : space.files!.get(file)!.value;
+    const target = getPointer(doc, pointer);
     if (target === undefined) return { unresolved: ref, at: cur };
-    cur = { value: target, ptr: pointer };
+    cur = { value: target, ptr: file === undefined ? pointer : onFile(file, pointer) };
   }
   return { unresolved: String(asObject(cur.value).$ref), at: cur };
 }

@@ -4,7 +4,9 @@
 // direction decides its class). Pure.
 //
 // $ref inside a schema: local references (`#`, `#/definitions/...`,
-// `#/$defs/...`, any JSON pointer into the same schema) are followed, with
+// `#/$defs/...`, any JSON pointer into the same schema) and relative ones
+// into other files (`common.schema.json#/$defs/id`, read by load.ts; a change
+// there is located in that file) are followed, with
 // draft-07 semantics (keywords next to $ref are ignored); a definition shared
 // by several fields is compared for each of them, and recursion stops where a
 // pair of locations repeats on the current path (the work is also bounded, for
@@ -41,7 +43,7 @@ import {
   typeText,
 } from './keywords';
 import type { CompatDoc, ResolvedSchema } from './load';
-import { deref, escapePointer, stableSchema, type At } from './refs';
+import { derefIn, escapePointer, splitPtr, stableSchema, type At, type RefSpace } from './refs';
 import type { Reporter } from './report';
 import type { CompatCode, Direction } from './rules';
 
@@ -50,12 +52,26 @@ export interface Side {
   doc: CompatDoc;
   /** Pointer of the schema root inside doc. */
   base: string;
+  /** Where its refs resolve, the other files its `$ref`s reach included (refs.ts). */
+  space: RefSpace;
+  /** Those files' docs, for locations. */
+  docs: ReadonlyMap<string, CompatDoc>;
 }
 
 export function side(s: ResolvedSchema): Side {
+  const files = s.files ?? new Map<string, { doc: CompatDoc; value: unknown }>();
+  const docs = new Map([...files].map(([p, f]) => [p, f.doc]));
   // a schema taken from inside a file (`openapi.json#/components/schemas/X`): its refs resolve in the whole file
-  if (s.document !== undefined) return { root: s.document, doc: s.doc, base: '' };
-  return { root: s.schema, doc: s.doc, base: s.pointer };
+  const root = s.document !== undefined ? s.document : s.schema;
+  const space: RefSpace = { root, ...(s.path !== undefined ? { path: s.path } : {}), files };
+  return { root, doc: s.doc, base: s.document !== undefined ? '' : s.pointer, space, docs };
+}
+
+/** Where a node of a side is: its file (another one, reached by a `$ref`, or the side's own) and its pointer in it. */
+function located(sd: Side, ptr: string): { doc: CompatDoc; pointer: string } {
+  const { file, ptr: inFile } = splitPtr(ptr);
+  const doc = file !== undefined ? sd.docs.get(file) : undefined;
+  return doc ? { doc, pointer: inFile } : { doc: sd.doc, pointer: sd.base + ptr };
 }
 
 /** Where the walk of a resolved schema starts: its value, at its pointer inside the side's root. */
@@ -86,22 +102,22 @@ export class SchemaWalker {
   private add(code: CompatCode, field: string, message: string, a: At | undefined, b: At, extra: { before?: unknown; after?: unknown } = {}): void {
     this.r.add(code, this.dir, message, {
       field,
-      at: { doc: this.n.doc, pointer: this.n.base + b.ptr },
-      ...(a ? { was: { doc: this.o.doc, pointer: this.o.base + a.ptr } } : {}),
+      at: located(this.n, b.ptr),
+      ...(a ? { was: located(this.o, a.ptr) } : {}),
       ...extra,
     });
   }
 
   compare(a0: At, b0: At, field: string): void {
-    const a = deref(this.o.root, a0);
-    const b = deref(this.n.root, b0);
+    const a = derefIn(this.o.space, a0);
+    const b = derefIn(this.n.space, b0);
     if ('unresolved' in a || 'unresolved' in b) {
       const ra = 'unresolved' in a ? a.unresolved : undefined;
       const rb = 'unresolved' in b ? b.unresolved : undefined;
       const at = 'unresolved' in b ? b.at : b;
       const was = 'unresolved' in a ? a.at : a;
       if (ra !== undefined && ra === rb) {
-        this.add('ref-unresolved', field, `\`${field}\`: $ref \`${rb}\` is not followed (only references inside the same schema are); its target is not compared`, was, at);
+        this.add('ref-unresolved', field, `\`${field}\`: $ref \`${rb}\` is not followed (only references inside the schema and to its files by relative path are); its target is not compared`, was, at);
       } else {
         const what = rb !== undefined ? `$ref \`${rb}\`` : `$ref \`${ra}\``;
         this.add('unclassified-change', field, `\`${field}\` changed (unclassified): ${what} cannot be followed, so the change is counted as breaking`, was, at, {

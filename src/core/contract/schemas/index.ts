@@ -11,6 +11,7 @@ import { derefNode, loadSchemaBundle, type FileStat, type SchemaHost, type Schem
 export { createAjv, DEFAULT_DIALECT, dialectOf, openApiDialect, type AjvOptions, type Dialect } from './dialect';
 export { derefNode, keyOf, type FileStat, loadSchemaBundle, pointer, showPaths, type SchemaBundle, type SchemaDocument, type SchemaHost, type SchemaSource } from './load';
 export { compileBundle, type CompileResult } from './compile';
+export { inlinedSchema } from './inline';
 
 export type LoadedSchema =
   | {

@@ -3,12 +3,14 @@
 // ids, and the tolerance and drift fields of every test against the output
 // schema (read through the host by the one schema loader, so a schema inside
 // an OpenAPI document, `openapi.json#/components/schemas/X`, is looked into
-// too; a schema that is missing or cannot be loaded is reported by the file
+// too, and every `$ref` is followed, into other files of the workspace as
+// well: `common.schema.json#/$defs/x`, schemas/inline.ts; a schema that is
+// missing or cannot be loaded is reported by the file
 // and schema checks and checks nothing here). A field the schema does not describe is only flagged
 // where the schema says so: an unknown property of a closed object is an
 // error, of an open one a warning; no `type` means nothing is known.
 import { schemaSource } from '../../contract/compat/load';
-import { loadSchemaBundle } from '../../contract/schemas';
+import { inlinedSchema, loadSchemaBundle } from '../../contract/schemas';
 import { fieldPath, pathTokens } from '../../contract/path';
 import { isObject } from '../../util/object';
 import { suggest } from '../schemaErrors';
@@ -58,12 +60,18 @@ async function outputSchema(ctx: CheckContext): Promise<{ schema: JsonSchema; ro
   // where the output schema is: the one reading compat and the contract-test run use too
   const src = schemaSource(ctx.value, 'output');
   if (!src) return undefined;
-  if ('inline' in src) return isObject(src.inline) && typeof src.inline.$ref !== 'string' ? { schema: src.inline as JsonSchema, root: src.inline as JsonSchema, name: 'inline' } : undefined;
+  if ('inline' in src) {
+    if (!isObject(src.inline) || typeof src.inline.$ref === 'string') return undefined;
+    // its refs to files are followed as a file's are; one that cannot be loaded leaves it as written
+    const loaded = await loadSchemaBundle(src, ctx.documentPath, ctx.host);
+    const schema = (loaded.ok ? inlinedSchema(loaded.bundle) : src.inline) as JsonSchema;
+    return { schema, root: schema, name: 'inline' };
+  }
   const loaded = await loadSchemaBundle({ ref: src.ref }, ctx.documentPath, ctx.host);
   if (!loaded.ok) return undefined; // reported by the file check or the schema check
-  const { root, rootPath, documents } = loaded.bundle;
-  const doc = documents.find((d) => d.path === rootPath)?.value;
-  return isObject(root) && isObject(doc) ? { schema: root as JsonSchema, root: doc as JsonSchema, name: src.ref } : undefined;
+  // every $ref followed, into other files of the workspace too (`common.schema.json#/$defs/x`)
+  const schema = inlinedSchema(loaded.bundle);
+  return isObject(schema) ? { schema: schema as JsonSchema, root: schema as JsonSchema, name: src.ref } : undefined;
 }
 
 type Walk =
