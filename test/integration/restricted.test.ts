@@ -1,7 +1,8 @@
 // Restricted Mode (an untrusted workspace): the extension activates with its
 // limited support and the language features work; nothing runs. The
 // newcomer's commands: New Runbook and Validate Workspace work, Run All
-// Contract Tests skips every test with the reason.
+// Contract Tests skips every test with the reason; the readiness review
+// opens (it only reads).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { RollbackLensApi } from '../../src/extension/extension';
@@ -50,6 +51,20 @@ describe('Rollback Lens in Restricted Mode', function () {
     assert.ok(!keys.includes('run') && !keys.includes('http'), `present and excluded kinds are not offered: ${keys.join(', ')}`);
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(11, 6));
     assert.match(hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n'), /\*\*timeout\*\*/);
+  });
+
+  it('shows the readiness review, which only reads: the example runbook is reviewed and the audit log is left as it was', async () => {
+    const api = await vscode.extensions.getExtension<RollbackLensApi>(EXTENSION_ID)!.activate();
+    const log = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, '.rollback-lens/audit.jsonl');
+    const before = await vscode.workspace.fs.readFile(log).then((b) => Buffer.from(b).toString('utf8'), () => undefined);
+    await vscode.commands.executeCommand('rollbackLens.showReview');
+    const panel = await api.reviews.show();
+    assert.ok(panel.review, 'the review was read');
+    assert.ok(panel.review.runbooks.some((b) => b.path === 'iris/iris.runbook.yaml'), panel.review.runbooks.map((b) => b.path).join(', '));
+    assert.match(panel.panel.webview.html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;nonce-[0-9a-f]{32}&#39;; img-src data:; script-src &#39;nonce-[0-9a-f]{32}&#39;">/);
+    const after = await vscode.workspace.fs.readFile(log).then((b) => Buffer.from(b).toString('utf8'), () => undefined);
+    assert.equal(after, before, 'nothing was recorded');
+    panel.panel.dispose();
   });
 
   it('refuses to run contract tests and says why, in the CodeLens and the run', async () => {
