@@ -1,7 +1,6 @@
 // The readiness review's reading of the world: the decision repository's
-// records (today the workspace's audit log through readAuditLog; the merge
-// with the PostgreSQL store swaps in openAuditStore(...).read() at the one
-// marked line), every runbook of the workspace and every runbook a drill or
+// records (readAuditLog of node/audit: the file log, or the workspace's log
+// in PostgreSQL when an audit URL is set, src/node/audit/store.ts), every runbook of the workspace and every runbook a drill or
 // rollback record names that still exists (its metadata.name, windows,
 // drills.every, top-level waivers), and the action items of each runbook's
 // post-mortems (src/node/runbook/postmortem.ts: confined, size-limited).
@@ -80,7 +79,7 @@ export async function runbookFacts(file: string, workspace: string, now: number)
 /** Reads the log and the runbooks and computes the review. */
 export async function loadReview(o: ReviewOptions): Promise<LoadedReview> {
   const workspace = path.resolve(o.workspace);
-  // the decision repository: the merge with the PostgreSQL store replaces this line with openAuditStore({ workspaceRoot: workspace }).read()
+  // the decision repository: the file or the database, whichever the audit URL names
   const log = await readAuditLog(workspace);
   const records: ReviewRecord[] = log.entries.map((e) => ({ line: e.line, record: e.record }));
   const files = new Set((await findDocuments([workspace], workspace)).files.filter((f) => RUNBOOK_RE.test(f)));
