@@ -33,6 +33,10 @@ if (args.has('--diffview-only')) {
   runDiffView();
   process.exit(0);
 }
+if (args.has('--policy-only')) {
+  runPolicy();
+  process.exit(0);
+}
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -156,4 +160,9 @@ function runDiffView() {
 }
 function runContracts() {
   execFileSync(process.execPath, ['--expose-gc', join(root, 'test/bench/contracts.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
+}
+// What a RollbackPolicy costs a validation (test/bench/policy.mjs), in a fresh process.
+if (!args.has('--no-policy')) runPolicy();
+function runPolicy() {
+  execFileSync(process.execPath, ['--expose-gc', join(root, 'test/bench/policy.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
 }
