@@ -41,6 +41,10 @@ if (args.has('--review-only')) {
   runReview();
   process.exit(0);
 }
+if (args.has('--policy-only')) {
+  runPolicy();
+  process.exit(0);
+}
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -174,4 +178,9 @@ function runAuditPg() {
 if (!args.has('--no-review')) runReview();
 function runReview() {
   execFileSync(process.execPath, [join(root, 'test/bench/review.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
+}
+// What a RollbackPolicy costs a validation (test/bench/policy.mjs), in a fresh process.
+if (!args.has('--no-policy')) runPolicy();
+function runPolicy() {
+  execFileSync(process.execPath, ['--expose-gc', join(root, 'test/bench/policy.mjs'), ...(args.has('--quick') ? ['--quick'] : [])], { stdio: 'inherit' });
 }
