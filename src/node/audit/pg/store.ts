@@ -26,7 +26,7 @@
 // `prev` is the database log's head is copied verbatim (same bytes, same
 // hash); otherwise (the database log already holds other records) its body is
 // kept and chained to the database's head, its file hash kept as origin_hash.
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { plural, type AuditCheck } from '../check';
 import type { AuditEntry, AuditLog, AuditProblem } from '../read';
 import { AuditError, checkLine, GENESIS, lineHash, recordLine, type AuditRecord } from '../record';
@@ -71,16 +71,24 @@ export class PgAuditStore {
   readonly kind = 'postgres';
   /** Where the log is, as messages name it: `postgres://host:port/db#<log>`. */
   readonly location: string;
-  private readonly pool: Pool;
+  private pool: Promise<Pool> | undefined;
   private ready: Promise<void> | undefined;
 
   constructor(private readonly options: PgStoreOptions) {
     if (!isPostgresUrl(options.url)) throw new AuditError('invalid', `the audit URL must start with postgres:// or postgresql://, not \`${shownUrl(options.url)}\``);
     if (options.log === '' || options.log.length > 200) throw new AuditError('invalid', 'the audit log id must be 1 to 200 characters');
     this.location = `${shownUrl(options.url)}#${options.log}`;
-    this.pool = new Pool({ connectionString: options.url, max: 4, idleTimeoutMillis: 2000, connectionTimeoutMillis: 10_000, allowExitOnIdle: true });
-    // an idle connection the server dropped: the next query reconnects
-    this.pool.on('error', () => undefined);
+  }
+
+  /** The connection pool, made on first use: `pg` is loaded only then (the file log, and activation, never load it). */
+  private connections(): Promise<Pool> {
+    this.pool ??= import('pg').then((pg) => {
+      const pool = new (pg.default?.Pool ?? pg.Pool)({ connectionString: this.options.url, max: 4, idleTimeoutMillis: 2000, connectionTimeoutMillis: 10_000, allowExitOnIdle: true });
+      // an idle connection the server dropped: the next query reconnects
+      pool.on('error', () => undefined);
+      return pool;
+    });
+    return this.pool;
   }
 
   /** Appends bodies (records without `prev`) in one transaction; resolves with the records as stored. */
@@ -184,7 +192,7 @@ export class PgAuditStore {
   async head(): Promise<{ file: string; exists: boolean; head: string; lines: number }> {
     await this.migrated();
     try {
-      const row = (await this.pool.query<{ head: string; lines: string }>('SELECT head, lines FROM rollback_lens_audit_log WHERE log_id = $1', [this.options.log])).rows[0];
+      const row = (await (await this.connections()).query<{ head: string; lines: string }>('SELECT head, lines FROM rollback_lens_audit_log WHERE log_id = $1', [this.options.log])).rows[0];
       return { file: this.location, exists: row !== undefined, head: row?.head ?? GENESIS, lines: row ? Number(row.lines) : 0 };
     } catch (e) {
       throw this.ioError('read', e);
@@ -192,7 +200,10 @@ export class PgAuditStore {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    const pool = this.pool;
+    this.pool = undefined;
+    this.ready = undefined;
+    if (pool) await (await pool).end();
   }
 
   /** line -> hash of the last read (verify's expected-head look-up). */
@@ -293,7 +304,7 @@ export class PgAuditStore {
 
   private async connect(): Promise<PoolClient> {
     try {
-      return await this.pool.connect();
+      return await (await this.connections()).connect();
     } catch (e) {
       throw new AuditError('io', `cannot connect to the audit database ${shownUrl(this.options.url)}: ${(e as Error).message || String(e)}`);
     }
