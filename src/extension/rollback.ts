@@ -7,7 +7,9 @@
 // (src/node/runbook/rollback.ts: refused when the dry-run says NOT READY, its
 // findings then shown as diagnostics), and its report
 // (`.rollback-lens/reports/<folder>/<runbook> rollback.md`, beside the
-// dry-run's and drills'), shown beside the runbook.
+// dry-run's and drills'), shown beside the runbook. With the user's
+// rollbackLens.signingKey set, a key that cannot sign stops it before the
+// confirmation (signing.ts); the approvals are signed when recorded.
 import { promises as fs } from 'node:fs';
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
@@ -21,6 +23,7 @@ import type { CommandLog } from '../node/runbook/shell';
 import { askGate } from './approvals';
 import { reportFile } from './reportFile';
 import { formatsSetting, workspaceOf } from './runOptions';
+import { editorSigner } from './signing';
 
 /** What the rollback needs of the runbooks' controller (runbooks.ts), whose state `S` it stores the report in. */
 export interface RollbackHost<S extends { rollback?: unknown; latest?: unknown }> {
@@ -43,6 +46,10 @@ export async function runRollback<S extends { rollback?: unknown; latest?: unkno
   const rel = vscode.workspace.asRelativePath(doc.uri);
   let plan: RollbackPlan;
   try {
+    // a signing key set (rollbackLens.signingKey) that cannot sign stops here, before anything is asked or runs
+    await editorSigner(workspaceOf(doc.uri)).catch((e: Error) => {
+      throw new Error(`cannot sign this rollback's approvals (rollbackLens.signingKey): ${e.message}`);
+    });
     plan = await rollbackPlan(doc.uri.fsPath);
   } catch (e) {
     void vscode.window.showErrorMessage(`Rollback Lens: ${(e as Error).message}`);

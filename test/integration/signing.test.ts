@@ -3,7 +3,8 @@
 // workspace's .rollback-lens/allowed_signers lists for the decisionMaker role,
 // Sign off records an SSH-signed sign-off that the signature check (what
 // `audit verify` runs) finds good; without the setting it records an unsigned
-// one; a role the signer does not hold is refused, nothing recorded. The
+// one; a role the signer does not hold is refused, nothing recorded; Roll
+// back… with a key that cannot sign stops before its confirmation. The
 // setting is machine-scoped: a workspace cannot set it. The same file runs in
 // Restricted Mode (signing runs the user's ssh-keygen, nothing of the workspace).
 import * as assert from 'node:assert/strict';
@@ -14,7 +15,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readAuditLog, type AuditEntry } from '../../src/node/audit';
 import { checkSignatures } from '../../src/node/signing';
-import { workspaceRoot, writeFile } from './util';
+import type { RollbackLensApi } from '../../src/extension/extension';
+import { EXTENSION_ID, workspaceRoot, writeFile } from './util';
 
 const REL = 'signing-it/signing.runbook.yaml';
 const TEXT = `apiVersion: rollback-lens/v1
@@ -79,4 +81,23 @@ describe('signed sign-offs in VS Code (rollbackLens.signingKey)', function () {
     assert.equal(await vscode.commands.executeCommand('rollbackLens.signOff', uri.toString(), 'dataSteward', 'approve'), undefined);
     assert.equal((await mine()).length, before);
   });
+
+  // (in Restricted Mode Roll back… is refused before it gets there: restricted.test.ts)
+  if (process.env.ROLLBACK_LENS_TEST_MODE !== 'restricted') {
+    it('Roll back… with a key that cannot sign stops before its confirmation: nothing runs, nothing is recorded', async () => {
+      await config().update('signingKey', path.join(keys, 'no-such-key'), vscode.ConfigurationTarget.Global);
+      const { runbooks } = await vscode.extensions.getExtension<RollbackLensApi>(EXTENSION_ID)!.activate();
+      const asked: unknown[] = [];
+      const sub = runbooks.onWillConfirmRollback((c) => asked.push(c));
+      const iris = vscode.Uri.joinPath(workspaceRoot(), 'iris', 'iris.runbook.yaml');
+      const before = (await readAuditLog(root())).entries.length;
+      try {
+        assert.equal(await vscode.commands.executeCommand('rollbackLens.rollback', iris.toString()), undefined);
+      } finally {
+        sub.dispose();
+      }
+      assert.deepEqual(asked, []);
+      assert.equal((await readAuditLog(root())).entries.length, before);
+    });
+  }
 });

@@ -9,7 +9,7 @@
 // never a stack trace. A .pub key signs through a real ssh-agent.
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { appendAuditRecord, readAuditLog, type AuditRecord } from '../../src/node/audit';
@@ -272,5 +272,23 @@ describe('signed approvals and sign-offs (real ssh-keygen)', function () {
       ['rollback', null, null],
     ]);
     assert.deepEqual(warnings, [`the approval of dataSteward is recorded unsigned: alice@example.com may not sign for role dataSteward: ${AS} gives alice@example.com the roles decisionMaker`]);
+  });
+
+  it('an allowed_signers that links out of the workspace is refused, for signing and for verify', async () => {
+    cli(['sign-off', RUNBOOK, '--role', 'decisionMaker', '--sign-key', key('alice')]);
+    const outside = path.join(keys, 'outside_signers');
+    writeFileSync(outside, readFileSync(path.join(dir, AS)));
+    rmSync(path.join(dir, AS));
+    symlinkSync(outside, path.join(dir, AS));
+    const refusal = 'the allowed-signers file `.rollback-lens/allowed_signers` is outside the workspace (through a link)';
+    let r = cli(['audit', 'verify']);
+    assert.deepEqual([r.code, r.stderr], [2, `rollback-lens audit: ${refusal}\n`]);
+    // a log with nothing signed does not read it
+    rmSync(path.join(dir, LOG));
+    cli(['sign-off', RUNBOOK, '--role', 'decisionMaker']);
+    r = cli(['audit', 'verify']);
+    assert.deepEqual([r.code, r.stderr], [0, '']);
+    r = cli(['sign-off', RUNBOOK, '--role', 'decisionMaker', '--sign-key', key('alice')]);
+    assert.deepEqual([r.code, r.stderr], [2, `rollback-lens: ${refusal}\n`]);
   });
 });

@@ -14,6 +14,9 @@
 //
 // appendSigningApprovals: a run's records with its approvals signed.
 //
+// The allowed-signers file is confined to the workspace (../workspace.ts: a
+// link out is refused), and read for checking only when a record is signed.
+//
 // Checking: every record with a `signature` is checked, each unsigned
 // approval or sign-off listed. A finding names the line, kind, role and the
 // fault: malformed, wrong namespace, unknown signer, wrong key (not the
@@ -38,6 +41,7 @@ import {
 } from '../../core/audit/signature';
 import { appendAuditRecord, type AuditCheck, type AuditEntry, type AuditInput } from '../audit';
 import { SigningError, sshSign, sshVerify, type KeygenOptions } from './sshKeygen';
+import { confinePath } from '../workspace';
 
 export { SigningError, SSH_KEYGEN_MISSING } from './sshKeygen';
 export { ALLOWED_SIGNERS, SIGNED_KINDS, SIGNATURE_NAMESPACE, signedPayload, type RecordSignature } from '../../core/audit/signature';
@@ -51,8 +55,11 @@ export interface LoadedSigners {
   signers: AllowedSigners;
 }
 
+/** The workspace's allowed-signers file, parsed (missing: no one); confined to the workspace like every file it names (a link out is refused). */
 export async function loadAllowedSigners(workspaceRoot: string): Promise<LoadedSigners> {
-  const file = path.join(path.resolve(workspaceRoot), ...ALLOWED_SIGNERS.split('/'));
+  const c = await confinePath(workspaceRoot, path.join(path.resolve(workspaceRoot), ...ALLOWED_SIGNERS.split('/')), ALLOWED_SIGNERS, 'the allowed-signers file');
+  if (!c.ok) throw new SigningError(c.message);
+  const file = c.real;
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -180,7 +187,8 @@ const PARALLEL = 4;
  */
 export async function checkSignatures(workspaceRoot: string, entries: readonly AuditEntry[], options: SignatureCheckOptions = {}): Promise<SignatureReport> {
   const required = new Set(options.requireSignedFor ?? []);
-  const loaded = await loadAllowedSigners(workspaceRoot);
+  // the allowed-signers file is read only when there is a signature to check
+  const loaded = entries.some((e) => 'signature' in e.record) ? await loadAllowedSigners(workspaceRoot) : { file: '', exists: false, signers: { entries: [], problems: [] } };
   const findings: SignatureFinding[] = [];
   const toVerify: { entry: AuditEntry; sig: RecordSignature; finding: SignatureFinding }[] = [];
   for (const entry of entries) {
