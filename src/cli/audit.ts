@@ -8,7 +8,8 @@
 // caught a break. verify also checks every signature (src/node/signing:
 // ssh-keygen -Y verify against .rollback-lens/allowed_signers) and names each
 // unsigned approval and sign-off; --require-signed <roles> makes those of the
-// roles failures.
+// roles failures, and so does the policy of each record's runbook (its
+// `signatures.requiredFor`; the nearest *.policy.yaml, or --policy).
 // Exit codes: verify 0 no check failed (or no log yet), 1 a check failed, 2
 // usage or I/O error; list, head and push 0 (list names broken lines on
 // stderr), 2 usage or I/O error; push 1 when the file log is broken (nothing
@@ -17,12 +18,13 @@ import * as path from 'node:path';
 import { AUDIT_KINDS, AuditError, auditHead, parseHead, pushAuditLog, readAuditLog, verifyAuditLog, type AuditCheck, type AuditKind } from '../node/audit';
 import { UsageError, type CliIO } from './io';
 import { findWorkspace } from '../node/workspace';
-import { checkSignatures, SigningError, type SignatureReport } from '../node/signing';
+import { checkSignatures, SIGNED_KINDS, SigningError, type SignatureReport } from '../node/signing';
+import { signedRolesFor, type PolicyChoice } from '../node/policy';
 import { noun, plural } from '../core/util/plural';
 
 /** `rollback-lens audit verify|list|head`, its options parsed by main() (src/cli/commands.ts). */
 export async function auditCommand(
-  { values, positionals }: { values: { workspace?: string; format: string; kind?: string; path?: string; 'expect-head'?: string; to?: string; 'require-signed'?: string }; positionals: string[] },
+  { values, positionals }: { values: { workspace?: string; format: string; kind?: string; path?: string; 'expect-head'?: string; to?: string; 'require-signed'?: string; policy?: string }; positionals: string[] },
   io: CliIO,
 ): Promise<number> {
   const [sub, ...extra] = positionals;
@@ -39,6 +41,8 @@ export async function auditCommand(
   if (expectHead !== undefined && !parseHead(expectHead)) throw new UsageError(`--expect-head must be sha256:<64 hex digits> or the 64 hex digits alone, not \`${expectHead}\``);
   const requireSigned = values['require-signed'];
   if (requireSigned !== undefined && sub !== 'verify') throw new UsageError('--require-signed only applies to `audit verify`');
+  if (values.policy !== undefined && sub !== 'verify') throw new UsageError('--policy only applies to `audit verify`');
+  if (values.policy !== undefined && values.policy.trim() === '') throw new UsageError('--policy needs a policy file or package');
   const roles = requireSigned === undefined ? [] : requireSigned.split(',').map((r) => r.trim());
   if (requireSigned !== undefined && (roles.length === 0 || roles.some((r) => !/^[A-Za-z][\w-]*$/.test(r)))) {
     throw new UsageError(`--require-signed takes role names separated by commas (decisionMaker,commsLiaison), not \`${requireSigned}\``);
@@ -48,7 +52,7 @@ export async function auditCommand(
   }
   const workspace = findWorkspace(io.cwd, values.workspace);
   try {
-    if (sub === 'verify') return await verify(workspace, format, expectHead, roles, io);
+    if (sub === 'verify') return await verify(workspace, format, expectHead, roles, values.policy !== undefined ? { name: values.policy, from: 'cli', cwd: io.cwd } : undefined, io);
     if (sub === 'head') return await head(workspace, format, io);
     if (sub === 'push') return await push(workspace, format, values.to, io);
     return await list(workspace, format, values.kind as AuditKind | undefined, values.path, io);
@@ -71,11 +75,22 @@ function shown(file: string, cwd: string): string {
 const LABEL: Record<AuditCheck['check'], string> = { 'hash-chain': 'hash chain', 'git-history': 'git history', 'expected-head': 'expected head', signatures: 'signatures' };
 const STATUS: Record<AuditCheck['status'], string> = { passed: 'passed', failed: 'FAILED', 'not-checked': 'not checked' };
 
-async function verify(workspace: string, format: string, expectHead: string | undefined, requireSigned: string[], io: CliIO): Promise<number> {
+async function verify(workspace: string, format: string, expectHead: string | undefined, requireSigned: string[], policy: PolicyChoice | undefined, io: CliIO): Promise<number> {
   const chained = await verifyAuditLog(workspace, expectHead !== undefined ? { expectHead } : {});
-  const sigs = await checkSignatures(workspace, (await readAuditLog(workspace)).entries, { requireSignedFor: requireSigned });
+  const entries = (await readAuditLog(workspace)).entries;
+  // the policy of each runbook with approvals or sign-offs: the roles its signatures.requiredFor names
+  const policyRoles = new Map<string, { policy: string; roles: string[] }>();
+  const policyProblems: string[] = [];
+  for (const p of new Set(entries.filter((e) => (SIGNED_KINDS as readonly string[]).includes(e.record.kind)).map((e) => e.record.path))) {
+    const found = await signedRolesFor(workspace, p, policy);
+    if (!found) continue;
+    if ('problem' in found) policyProblems.push(`${p}: ${found.problem}: its signature requirements are not checked`);
+    else policyRoles.set(p, found);
+  }
+  const sigs = await checkSignatures(workspace, entries, { requireSignedFor: requireSigned, policyRoles });
   // a log without approvals or sign-offs, and no signature asked for: nothing to sign, no check to tell of
   const told = sigs.signed > 0 || sigs.unsigned > 0 || requireSigned.length > 0;
+  for (const p of [...new Set(policyProblems)]) io.stderr.write(`rollback-lens audit: ${p}\n`);
   const v = told ? { ...chained, checks: [...chained.checks, sigs.check], ok: chained.ok && sigs.check.status !== 'failed' } : chained;
   const name = shown(v.file, io.cwd);
   if (format === 'json') {
@@ -109,7 +124,7 @@ function signatureLines(sigs: SignatureReport, name: string, io: CliIO): void {
     if (f.status === 'good') continue;
     const what = `${f.kind}${f.role !== undefined ? ` ${f.role}` : ''}`;
     const tag = f.status === 'unsigned' ? (f.required ? 'UNSIGNED' : 'unsigned') : 'BAD SIGNATURE';
-    const text = f.status === 'unsigned' ? (f.required ? `role ${f.role} requires a signature` : 'no signature') : f.message;
+    const text = f.status === 'unsigned' ? (f.required ? f.message.replace(/^unsigned: /, '') : 'no signature') : f.message;
     io.stdout.write(`${name}:${f.line}: ${tag}: ${what}: ${text}\n`);
   }
   for (const p of sigs.allowedSignersProblems) io.stdout.write(`.rollback-lens/allowed_signers:${p.line}: ${p.reason}\n`);

@@ -201,6 +201,8 @@ Options for audit:
   --format text|json             Output format (default text)
   --expect-head <sha256>         verify: a head printed by \`audit head\` earlier (sha256:<hex> or the hex)
   --require-signed <role,...>    verify: unsigned approvals and sign-offs of these roles fail the signatures check
+  --policy <file|package>        verify: the policy whose signatures.requiredFor applies (default: each runbook's
+                                 nearest *.policy.yaml); its roles' unsigned approvals and sign-offs fail too
   --kind <kind>                  list: only records of this kind (${AUDIT_KINDS.join(', ')})
   --path <file>                  list: only records of this runbook or contract (workspace-relative)
   --to <url>                     push: the database (postgres://user@host:port/db)
@@ -349,6 +351,7 @@ export const COMMANDS: readonly Command[] = [
       'expect-head': { type: 'string' },
       to: { type: 'string' },
       'require-signed': { type: 'string' },
+      policy: { type: 'string' },
     },
     help: AUDIT_USAGE,
     usage: AUDIT_USAGE,

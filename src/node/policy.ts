@@ -11,6 +11,9 @@
 //    `*.policy.yml`; several in that folder are ambiguous: none is applied,
 //    and the document says so (policy-ambiguous).
 //
+// signedRolesFor reads, for `audit verify`, the roles whose approvals and
+// sign-offs the applicable policy requires to be signed (`signatures.requiredFor`).
+//
 // Confinement: everything is read inside the workspace (through links too),
 // except the path or package the user named on the command line (`from:
 // 'cli'`), which may live anywhere. A setting is workspace configuration a
@@ -18,6 +21,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { PolicySource } from '../core/language/host';
+import { readPolicy } from '../core/policy/model';
+import { parseYaml } from '../core/yaml';
 import { confinePath, isWithin, toWorkspacePath } from './workspace';
 
 export interface PolicyChoice {
@@ -31,6 +36,26 @@ export interface PolicyChoice {
 const POLICY_FILE = /\.policy\.ya?ml$/i;
 const PACKAGE = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(\/.+)?$/i;
 const MAX_POLICY_BYTES = 1024 * 1024;
+
+/** What the policy of one runbook says of signatures: the roles it requires signed, or why it could not be read. */
+export type SignaturePolicy = { policy: string; roles: string[] } | { policy: string; problem: string };
+
+/**
+ * The roles whose approvals and sign-offs must be signed for the document at `documentPath`, by the policy
+ * that applies to it (its `signatures.requiredFor`); undefined when no policy applies. A policy that cannot be
+ * found, is ambiguous or does not parse as a RollbackPolicy is a `problem` (validate locates its errors).
+ */
+export async function signedRolesFor(workspace: string, documentPath: string, choice?: PolicyChoice): Promise<SignaturePolicy | undefined> {
+  const source = await policyFor(workspace, documentPath, choice);
+  if (!source) return undefined;
+  if ('code' in source) return { policy: choice?.name ?? '', problem: source.message };
+  const parsed = parseYaml(source.text);
+  const value = parsed.value as { kind?: unknown } | null | undefined;
+  if (parsed.hasSyntaxErrors || !value || typeof value !== 'object' || value.kind !== 'RollbackPolicy') {
+    return { policy: source.shown, problem: `${source.shown} is not a valid RollbackPolicy: run \`rollback-lens validate ${source.shown}\`` };
+  }
+  return { policy: source.shown, roles: readPolicy(value).signaturesRequiredFor };
+}
 
 /** The policy for the document at `documentPath` (workspace-relative posix), or null when none applies. */
 export async function policyFor(workspace: string, documentPath: string, choice?: PolicyChoice): Promise<PolicySource | null> {

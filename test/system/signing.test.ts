@@ -199,6 +199,39 @@ describe('signed approvals and sign-offs (real ssh-keygen)', function () {
     assert.equal(out.stderr.split('\n')[0], 'rollback-lens audit: --require-signed only applies to `audit verify`');
   });
 
+  it("a policy's signatures.requiredFor makes its roles' unsigned approvals and sign-offs failures, the policy named", () => {
+    assert.equal(cli(['sign-off', RUNBOOK, '--role', 'decisionMaker']).code, 0);
+    assert.equal(cli(['sign-off', RUNBOOK, '--role', 'dataSteward']).code, 0);
+    // no policy: unsigned is said, not failed
+    assert.equal(cli(['audit', 'verify']).code, 0);
+    const policy = (name: string, roles: string) =>
+      `apiVersion: rollback-lens/v1\nkind: RollbackPolicy\nmetadata: { name: ${name}, owner: governance }\nsignatures:\n  requiredFor: [${roles}]\n`;
+    writeFileSync(path.join(dir, 'team.policy.yaml'), policy('team', 'decisionMaker'));
+    let out = cli(['audit', 'verify']);
+    assert.equal(out.code, 1);
+    assert.deepEqual(signatureLines(out.stdout), [
+      `${LOG}:1: UNSIGNED: sign-off decisionMaker: role decisionMaker requires a signature (policy team.policy.yaml, rule require-signatures)`,
+      `${LOG}:2: unsigned: sign-off dataSteward: no signature`,
+      `${LOG}:1: signatures: FAILED: 0 bad signatures, 1 required but unsigned (0 good, 2 unsigned approvals or sign-offs; signatures required by policy team.policy.yaml for decisionMaker)`,
+    ]);
+    // --policy names another one instead of the nearest
+    mkdirSync(path.join(dir, 'gov'));
+    writeFileSync(path.join(dir, 'gov', 'steward.policy.yaml'), policy('steward', 'dataSteward'));
+    out = cli(['audit', 'verify', '--policy', 'gov/steward.policy.yaml']);
+    assert.equal(out.code, 1);
+    assert.deepEqual(signatureLines(out.stdout).slice(0, 2), [
+      `${LOG}:1: unsigned: sign-off decisionMaker: no signature`,
+      `${LOG}:2: UNSIGNED: sign-off dataSteward: role dataSteward requires a signature (policy gov/steward.policy.yaml, rule require-signatures)`,
+    ]);
+    // a policy that does not parse: said on stderr, its requirement not checked
+    writeFileSync(path.join(dir, 'team.policy.yaml'), 'kind: [RollbackPolicy\n');
+    out = cli(['audit', 'verify']);
+    assert.equal(out.code, 0);
+    assert.equal(out.stderr, 'rollback-lens audit: iris.runbook.yaml: team.policy.yaml is not a valid RollbackPolicy: run `rollback-lens validate team.policy.yaml`: its signature requirements are not checked\n');
+    out = cli(['audit', 'list', '--policy', 'team.policy.yaml']);
+    assert.deepEqual([out.code, out.stderr.split('\n')[0]], [2, 'rollback-lens audit: --policy only applies to `audit verify`']);
+  });
+
   it('sign-off refuses, recording nothing, a key allowed_signers does not list, a role the signer does not hold, a missing allowed_signers', async () => {
     let r = cli(['sign-off', RUNBOOK, '--role', 'dataSteward', '--sign-key', key('alice')]);
     assert.deepEqual([r.code, r.stderr], [2, `rollback-lens: cannot sign the sign-off: alice@example.com may not sign for role dataSteward: ${AS} gives alice@example.com the roles decisionMaker\n`]);

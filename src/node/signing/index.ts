@@ -175,6 +175,11 @@ export interface SignatureReport {
 export interface SignatureCheckOptions {
   /** Roles whose approvals and sign-offs must be signed: unsigned ones fail. */
   requireSignedFor?: string[];
+  /**
+   * Per record path (a runbook's): the roles its policy's `signatures.requiredFor` names and the
+   * policy's file; unsigned approvals and sign-offs of those roles fail too, the policy named.
+   */
+  policyRoles?: ReadonlyMap<string, { policy: string; roles: readonly string[] }>;
 }
 
 const PARALLEL = 4;
@@ -197,8 +202,10 @@ export async function checkSignatures(workspaceRoot: string, entries: readonly A
     const base = { line: entry.line, kind: r.kind, ...(role !== undefined ? { role } : {}) };
     if (!('signature' in r)) {
       if ((SIGNED_KINDS as readonly string[]).includes(r.kind)) {
-        const req = role !== undefined && required.has(role);
-        findings.push({ ...base, status: 'unsigned', fault: 'unsigned', message: req ? `unsigned: role ${role} requires a signature` : 'unsigned', ...(req ? { required: true } : {}) });
+        const byPolicy = role !== undefined && !required.has(role) ? options.policyRoles?.get(r.path) : undefined;
+        const req = role !== undefined && (required.has(role) || !!byPolicy?.roles.includes(role));
+        const why = byPolicy?.roles.includes(role!) ? ` (policy ${byPolicy.policy}, rule require-signatures)` : '';
+        findings.push({ ...base, status: 'unsigned', fault: 'unsigned', message: req ? `unsigned: role ${role} requires a signature${why}` : 'unsigned', ...(req ? { required: true } : {}) });
       }
       continue;
     }
@@ -251,11 +258,12 @@ export async function checkSignatures(workspaceRoot: string, entries: readonly A
   const out = { signed, good, unsigned, findings, allowedSignersProblems: loaded.signers.problems };
   const unsignedText = `${unsigned} unsigned approval${unsigned === 1 ? '' : 's'} or sign-off${unsigned === 1 ? '' : 's'}`;
   if (missing !== undefined) {
-    const failed = required.size > 0 || bad.length > 0;
+    const failed = required.size > 0 || [...(options.policyRoles?.values() ?? [])].some((p) => p.roles.length > 0) || bad.length > 0;
     return { ...out, check: { check: 'signatures', status: failed ? 'failed' : 'not-checked', message: `cannot check ${pending.length} signature${pending.length === 1 ? '' : 's'}: ${missing}` } };
   }
   const failures = [...bad, ...requiredUnsigned].sort((a, b) => a.line - b.line);
-  const requiredText = required.size ? `; signatures required for ${[...required].join(', ')}` : '';
+  const byPolicies = [...new Set([...(options.policyRoles?.values() ?? [])].filter((p) => p.roles.length).map((p) => `${p.policy} for ${p.roles.join(', ')}`))];
+  const requiredText = `${required.size ? `; signatures required for ${[...required].join(', ')}` : ''}${byPolicies.length ? `; signatures required by policy ${byPolicies.join('; ')}` : ''}`;
   let check: AuditCheck;
   if (failures.length) {
     check = { check: 'signatures', status: 'failed', message: `${bad.length} bad signature${bad.length === 1 ? '' : 's'}, ${requiredUnsigned.length} required but unsigned (${good} good, ${unsignedText}${requiredText})`, line: failures[0]!.line };
