@@ -139,9 +139,12 @@ describe('audit log in PostgreSQL', function () {
     assert.equal(
       v.stdout,
       [
+        // the sign-off in the database is checked for a signature like one in the file (src/node/signing)
+        `${where()}:2: unsigned: sign-off ml-lead: no signature`,
         `${where()}: hash chain: passed: 2 records, each chained to the line before it`,
         `${where()}: git history: not checked: no git history to compare: the log is in PostgreSQL (${where()}), not in a file git tracks`,
         `${where()}: expected head: passed: the expected head is the hash of line 1: the 1 line after it was appended after that head was kept, and is covered only by the chain`,
+        `${where()}: signatures: not checked: no signed records (1 unsigned approval or sign-off)`,
         `${where()}: intact, 2 records, head ${sha(lines[1]!)}`,
         '',
       ].join('\n'),

@@ -6,15 +6,17 @@
 // at a time), wrong key, unknown signer, signer not allowed for the role,
 // another namespace, an allowed_signers entry limited to git's namespace, and
 // unsigned records under --require-signed. ssh-keygen missing: a clear error,
-// never a stack trace. A .pub key signs through a real ssh-agent.
+// never a stack trace. A .pub key signs through a real ssh-agent. A sign-off
+// signed into a real PostgreSQL log verifies there, and its edited row does not.
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { appendAuditRecord, readAuditLog, type AuditRecord } from '../../src/node/audit';
 import { appendSigningApprovals, checkSignatures, openRecordSigner, signedPayload } from '../../src/node/signing';
 import { sshSign } from '../../src/node/signing/sshKeygen';
+import { startPostgres, type PgServer } from '../support/postgres';
 import { runCliProcess } from '../unit/helpers';
 
 const EXAMPLE = path.resolve(__dirname, '..', '..', 'examples', 'iris');
@@ -323,5 +325,34 @@ describe('signed approvals and sign-offs (real ssh-keygen)', function () {
     assert.deepEqual([r.code, r.stderr], [0, '']);
     r = cli(['sign-off', RUNBOOK, '--role', 'decisionMaker', '--sign-key', key('alice')]);
     assert.deepEqual([r.code, r.stderr], [2, `rollback-lens: ${refusal}\n`]);
+  });
+  describe('in the PostgreSQL decision repository (a real server)', () => {
+    let pg: PgServer | undefined;
+    let url = '';
+    before(async function () {
+      this.timeout(120_000);
+      pg = await startPostgres();
+      url = await pg.createDatabase('signed');
+    });
+    after(async () => {
+      await pg?.stop();
+    });
+
+    it('a sign-off signed into the database verifies there; its row edited is named an edited record', async () => {
+      const env = { ROLLBACK_LENS_AUDIT_URL: url, ROLLBACK_LENS_AUDIT_LOG: 'iris' };
+      const where = `postgres://127.0.0.1:${pg!.port}/signed#iris`;
+      assert.deepEqual(cli(['sign-off', RUNBOOK, '--role', 'decisionMaker', '--sign-key', key('alice')], env).code, 0);
+      assert.equal(existsSync(path.join(dir, LOG)), false, 'the file log is untouched');
+      let out = cli(['audit', 'verify'], env);
+      assert.equal(out.code, 0, out.stdout);
+      assert.deepEqual(signatureLines(out.stdout), [`${where}: signatures: passed: 1 good signature (0 unsigned approvals or sign-offs)`]);
+      await pg!.query(`UPDATE rollback_lens_audit_record SET body = regexp_replace(body, '"verdict":"[^"]*"', '"verdict":"refused"') WHERE log_id = 'iris'`, [], 'signed');
+      out = cli(['audit', 'verify'], env);
+      assert.equal(out.code, 1);
+      assert.equal(
+        signatureLines(out.stdout)[0],
+        `${where}:1: BAD SIGNATURE: sign-off decisionMaker: edited record: the signature by alice@example.com does not match the record's fields (changed after signing)`,
+      );
+    });
   });
 });
