@@ -6,7 +6,10 @@
 // (src/node/review loadReview: the log streamed and every line hashed and
 // chain-checked, the runbooks and post-mortems loaded, the figures computed)
 // plus rendering the HTML page; each measured in a fresh child process,
-// median of 5, with the child's peak RSS; and the CLI once end to end.
+// median of 5, with the child's peak RSS; and the CLI once end to end. Then the
+// same review with the same log pushed into a real PostgreSQL (the tests'
+// server, test/support/postgres.ts; `audit push`, byte for byte), the child
+// reading it through ROLLBACK_LENS_AUDIT_URL as the CLI would.
 //
 //   node test/bench/review.mjs [--quick]        (also: run.mjs --review-only)
 //   node test/bench/review.mjs --child <floor|review> <workspace>
@@ -54,9 +57,9 @@ const ws = mkdtempSync(join(tmpdir(), 'rl-bench-review-'));
 try {
   writeReviewWorkspace(ws, manyDrills(RECORDS));
   const logBytes = statSync(join(ws, '.rollback-lens/audit.jsonl')).size;
-  const child = (mode) => JSON.parse(execFileSync(process.execPath, [here, '--child', mode, ws], { encoding: 'utf8' }));
-  const measure = (mode) => {
-    const rs = Array.from({ length: runs }, () => child(mode));
+  const child = (mode, env = {}) => JSON.parse(execFileSync(process.execPath, [here, '--child', mode, ws], { encoding: 'utf8', env: { ...process.env, ...env } }));
+  const measure = (mode, env) => {
+    const rs = Array.from({ length: runs }, () => child(mode, env));
     const ms = rs.map((r) => r.ms).sort((a, b) => a - b)[Math.floor(runs / 2)];
     return { ms, rssMB: Math.max(...rs.map((r) => r.rssMB)), figure: rs[0].figure };
   };
@@ -76,8 +79,22 @@ try {
   console.log(`  review (read, hash-chain check, runbooks, figures, HTML page): ${review.ms.toFixed(0)} ms (${(review.ms / floor.ms).toFixed(2)}× the floor), peak RSS ${review.rssMB.toFixed(0)} MB`);
   console.log(`  \`rollback-lens review --format html\` end to end (node start included): ${cliMs.toFixed(0)} ms`);
   console.log(`  figures: ${review.figure.drills} drills; restore median ${review.figure.restoreMedianMs} ms, p90 ${review.figure.p90} ms; page ${(review.figure.htmlBytes / 1024).toFixed(0)} KiB`);
+  // the same log from PostgreSQL
+  const audit = require(join(root, 'dist/bench/audit.js'));
+  const pg = await audit.startPostgres();
+  let fromPg;
+  try {
+    const url = await pg.createDatabase('review');
+    const pushed = await audit.pushAuditLog({ workspaceRoot: ws, url, log: 'review' });
+    if (pushed.copied !== RECORDS) throw new Error(`pushed ${JSON.stringify(pushed)}, not ${RECORDS} records`);
+    fromPg = measure('review', { ROLLBACK_LENS_AUDIT_URL: url, ROLLBACK_LENS_AUDIT_LOG: 'review' });
+  } finally {
+    await pg.stop();
+  }
+  if (JSON.stringify(fromPg.figure) !== JSON.stringify(review.figure)) throw new Error(`the review from PostgreSQL differs: ${JSON.stringify(fromPg.figure)} vs ${JSON.stringify(review.figure)}`);
+  console.log(`  review from PostgreSQL (the same log pushed, read through ROLLBACK_LENS_AUDIT_URL): ${fromPg.ms.toFixed(0)} ms (${(fromPg.ms / review.ms).toFixed(2)}× the review from the file), peak RSS ${fromPg.rssMB.toFixed(0)} MB; same figures`);
   console.log('  targets: review ≤ 2 s; peak RSS ≤ 200 MB');
-  mergeBenchResults('review', { records: RECORDS, logBytes, runs, floorMs: floor.ms, floorRssMB: floor.rssMB, reviewMs: review.ms, reviewRssMB: review.rssMB, ratio: review.ms / floor.ms, cliMs, htmlBytes: review.figure.htmlBytes });
+  mergeBenchResults('review', { records: RECORDS, logBytes, runs, floorMs: floor.ms, floorRssMB: floor.rssMB, reviewMs: review.ms, reviewRssMB: review.rssMB, ratio: review.ms / floor.ms, cliMs, htmlBytes: review.figure.htmlBytes, pgReviewMs: fromPg.ms, pgReviewRssMB: fromPg.rssMB });
 } finally {
   rmSync(ws, { recursive: true, force: true });
 }
