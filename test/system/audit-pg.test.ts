@@ -12,11 +12,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AUDIT_USAGE } from '../../src/cli/commands';
-import { main } from '../../src/cli/main';
 import { appendAuditRecord, auditLogPath, GENESIS, openAuditStore, readAuditLog, verifyAuditLog, type AuditInput } from '../../src/node/audit';
 import { closureSignOffs, signOff } from '../../src/node/runbook/signoff';
 import { startPostgres, type PgServer } from '../support/postgres';
-import { FIXTURES, runCliProcess } from '../unit/helpers';
+import { FIXTURES, runCli, runCliProcess } from '../unit/helpers';
 
 const WRITER = path.join(FIXTURES, 'audit/pg-append.cjs');
 const RUNBOOK = 'iris.runbook.yaml';
@@ -25,20 +24,8 @@ const sha = (s: string): string => `sha256:${createHash('sha256').update(s).dige
 const rec = (verdict: string, extra: Partial<AuditInput> = {}): AuditInput => ({ kind: 'drill', path: RUNBOOK, verdict, digest: null, commit: null, user: 'ana', ...extra });
 const at = (iso: string) => ({ now: () => Date.parse(iso) });
 
-class Sink {
-  text = '';
-  write(s: string | Uint8Array): boolean {
-    this.text += typeof s === 'string' ? s : Buffer.from(s).toString('utf8');
-    return true;
-  }
-}
-
-async function cli(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(['audit', ...argv], { stdout, stderr, cwd } as unknown as Parameters<typeof main>[1]);
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+/** `rollback-lens audit <argv>` in process (runCli of test/unit/helpers.ts). */
+const cli = (argv: string[], cwd: string) => runCli(cwd, 'audit', ...argv);
 
 describe('audit log in PostgreSQL', function () {
   this.timeout(60_000);
