@@ -2,7 +2,8 @@
 // src/node/tabular): their format, streaming their rows into a Comparison
 // (a bad row is an unusable row, reported by its row number, exactly like a
 // bad JSONL line; a file that cannot be read as a table at all is a
-// ContractError naming it), and JSONL copies, removed after the run, of a
+// ContractError naming it; of a Parquet file only the columns the comparison
+// reads are decoded, Comparison.columnsNeeded), and JSONL copies, removed after the run, of a
 // table of inputs for the sources that read JSONL (command, http) and of a
 // table of outputs without a key for the join by position. The
 // readers are loaded from their own bundle (../tabularModule.ts) only when a

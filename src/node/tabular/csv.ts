@@ -134,46 +134,71 @@ export async function readCsv(file: string, sink: RowSink, options: ReadOptions 
   };
   let n = 0;
   let offset = 0;
-  try {
-    const none = {};
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: Info } | string[]>) {
-      let r: string[];
-      let at: RowPlace;
-      if (places) {
-        const rec = item as { record: string[]; info: Info };
-        r = rec.record;
-        at = { offset, length: rec.info.bytes - offset };
-        offset = rec.info.bytes;
-      } else {
-        r = item as string[];
-        at = none;
-      }
-      if (!header) {
-        header = r.map((h) => h.trim());
-        const dup = header.find((h, i) => header!.indexOf(h) !== i);
-        if (dup !== undefined) throw new TableError(`the header row names column \`${dup}\` twice`);
-        cells = header.map((h) => converter(h, options.types?.get(h), fail, options.guess === true));
-        make = rowMaker(header);
-        values = new Array<unknown>(header.length);
-        continue;
-      }
-      n++;
-      if (r.length !== header.length) {
-        sink.bad(n, `has ${r.length} cells, the header has ${header.length}`, at);
-        continue;
-      }
-      let ok = true;
-      for (let i = 0; i < r.length; i++) {
-        const v = cells[i]!(r[i]!);
-        if (v === BAD) {
-          ok = false;
-          break;
-        }
-        values[i] = v;
-      }
-      if (ok) sink.row(n, make(values), at);
-      else sink.bad(n, failure, at);
+  const none = {};
+  const handle = (item: { record: string[]; info: Info } | string[]): void => {
+    let r: string[];
+    let at: RowPlace;
+    if (places) {
+      const rec = item as { record: string[]; info: Info };
+      r = rec.record;
+      at = { offset, length: rec.info.bytes - offset };
+      offset = rec.info.bytes;
+    } else {
+      r = item as string[];
+      at = none;
     }
+    if (!header) {
+      header = r.map((h) => h.trim());
+      const dup = header.find((h, i) => header!.indexOf(h) !== i);
+      if (dup !== undefined) throw new TableError(`the header row names column \`${dup}\` twice`);
+      cells = header.map((h) => converter(h, options.types?.get(h), fail, options.guess === true));
+      make = rowMaker(header);
+      values = new Array<unknown>(header.length);
+      return;
+    }
+    n++;
+    if (r.length !== header.length) {
+      sink.bad(n, `has ${r.length} cells, the header has ${header.length}`, at);
+      return;
+    }
+    for (let i = 0; i < r.length; i++) {
+      const v = cells[i]!(r[i]!);
+      if (v === BAD) {
+        sink.bad(n, failure, at);
+        return;
+      }
+      values[i] = v;
+    }
+    sink.row(n, make(values), at);
+  };
+  try {
+    // the records the parser holds are taken in one synchronous loop per 'readable', not one
+    // async iteration step each (that step was ~7% of reading a 1M-row file)
+    await new Promise<void>((resolve, reject) => {
+      let done = false;
+      const stop = (e: unknown): void => {
+        if (done) return;
+        done = true;
+        input.unpipe(parser);
+        input.destroy();
+        parser.destroy();
+        reject(e);
+      };
+      parser.on('readable', () => {
+        try {
+          let item: { record: string[]; info: Info } | string[] | null;
+          while (!done && (item = parser.read() as { record: string[]; info: Info } | string[] | null) !== null) handle(item);
+        } catch (e) {
+          stop(e);
+        }
+      });
+      parser.once('end', () => {
+        if (done) return;
+        done = true;
+        resolve();
+      });
+      parser.once('error', stop);
+    });
   } catch (e) {
     if (e instanceof TableError || (e as { name?: string }).name === 'AbortError') throw e;
     const problem = csvParseProblem(e);

@@ -4,7 +4,8 @@
 // each row becomes one object only as it is handed to the sink; no array of
 // row objects is built. A row's place is its row group and its index in it.
 // With ReadOptions.columns only those columns are decoded (a comparison that
-// validates no row reads its key and compared fields, not the whole row).
+// validates no row reads its key and compared fields, not the whole row);
+// with ReadOptions.reuseRow one object per row group is refilled for each row.
 // Values are what the file holds, made JSON-like: INT64 (bigint) becomes a
 // number when it is a safe integer (a string otherwise), dates and
 // timestamps ISO 8601 strings, nulls null (converted once per column, in
