@@ -338,11 +338,21 @@ async function replaceInEditor(page, rel, from, to) {
   const widget = page.locator('.editor-instance .find-widget.visible');
   await widget.waitFor({ timeout: WAIT_MS });
   await widget.locator('.find-part .input').first().fill(from);
+  // the search is debounced: replace-all before it has found the text replaces nothing (seen on a loaded
+  // machine: the next run tested the unchanged file), so the match count is waited for, and after the
+  // save the bytes on disk
+  const count = widget.locator('.matchesCount');
+  const until = Date.now() + WAIT_MS;
+  while (!/\bof [1-9]/.test(await count.innerText().catch(() => '')) && Date.now() < until) await page.waitForTimeout(100);
   await widget.locator('.replace-part .input').first().fill(to);
   await page.keyboard.press('Control+Alt+Enter');
+  const tab = rel.split('/').pop();
   await page.keyboard.press('Escape');
   await page.keyboard.press('Control+S');
-  await page.locator(`.tabs-container .tab:not(.dirty)[aria-label^="${rel.split('/').pop()}"]`).first().waitFor({ timeout: WAIT_MS });
+  await page.locator(`.tabs-container .tab:not(.dirty)[aria-label^="${tab}"]`).first().waitFor({ timeout: WAIT_MS });
+  const saved = () => readFileSync(join(WORKSPACE, rel), 'utf8').includes(to);
+  while (!saved() && Date.now() < until) await page.waitForTimeout(100);
+  if (!saved()) throw new Error(`${rel}: "${to}" is not in the file on disk after the save`);
   say(`${rel}: replaced "${from}" with "${to}" and saved`);
 }
 
