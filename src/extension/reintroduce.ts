@@ -14,7 +14,6 @@
 // `confirmed` and `approvals` of the command are for automation (tests, other
 // extensions): the first skips the modal, the second answers gates (recorded
 // as by flag, with the name given).
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { reintroductionMarkdown } from '../core/runbook/stagesMarkdown';
@@ -27,6 +26,7 @@ import { appendAll } from '../node/contract/records';
 import { loadDocument } from '../node/documents';
 import { planReintroduction, reintroduce, reintroductionRecord, type ReintroductionProgress } from '../node/runbook/reintroduce';
 import { LensEvents } from './lensEvents';
+import { writeReport } from './reportFile';
 
 const UNTRUSTED = 'A reintroduction changes traffic (it edits the flag file) and runs the checks of the runbook, so it needs a trusted workspace (Restricted Mode is on).';
 const GO = 'Reintroduce';
@@ -236,12 +236,8 @@ export class Reintroductions implements vscode.Disposable {
 
   private async writeReport(uri: vscode.Uri, markdown: string): Promise<void> {
     const r = this.reportFile(uri);
-    try {
-      await fs.mkdir(path.dirname(r.fsPath), { recursive: true });
-      await fs.writeFile(r.fsPath, markdown);
-    } catch (e) {
-      this.log.warn(`could not write the report ${r.fsPath}: ${(e as Error).message}`);
-    }
+    const failed = await writeReport(r, markdown);
+    if (failed !== undefined) this.log.warn(`could not write the report ${r.fsPath}: ${failed}`);
   }
 
   private async showReport(uri: vscode.Uri): Promise<void> {

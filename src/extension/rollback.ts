@@ -10,7 +10,6 @@
 // dry-run's and drills'), shown beside the runbook. With the user's
 // rollbackLens.signingKey set, a key that cannot sign stops it before the
 // confirmation (signing.ts); the approvals are signed when recorded.
-import { promises as fs } from 'node:fs';
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -21,7 +20,7 @@ import type { AuditInput } from '../node/audit';
 import { rollback, RollbackRefused, rollbackPlan, rollbackRecords } from '../node/runbook/rollback';
 import type { CommandLog } from '../node/runbook/shell';
 import { askGate } from './approvals';
-import { reportFile } from './reportFile';
+import { reportFile, writeReport } from './reportFile';
 import { formatsSetting, workspaceOf } from './runOptions';
 import { editorSigner } from './signing';
 
@@ -76,17 +75,14 @@ export async function runRollback<S extends { rollback?: unknown; latest?: unkno
     } finally {
       stop();
     }
-    Object.assign(s, { rollback: { report, version: doc.version, at: Date.now() }, latest: { kind: 'rollback' } });
     host.log.info(`rollback of ${rel}: ${report.verdict}, ${report.outcome}${report.reason ? ` — ${report.reason}` : ''}`);
     await host.record(workspace, rollbackRecords(doc.uri.fsPath, report));
     const file = rollbackReportFile(doc.uri);
-    try {
-      await fs.mkdir(path.dirname(file.fsPath), { recursive: true });
-      await fs.writeFile(file.fsPath, rollbackMarkdown({ ...report, runbook: rel }));
-      void vscode.commands.executeCommand('markdown.showPreviewToSide', file);
-    } catch (e) {
-      host.log.warn(`could not write the report ${file.fsPath}: ${(e as Error).message}`);
-    }
+    const failed = await writeReport(file, rollbackMarkdown({ ...report, runbook: rel }));
+    if (failed === undefined) void vscode.commands.executeCommand('markdown.showPreviewToSide', file);
+    else host.log.warn(`could not write the report ${file.fsPath}: ${failed}`);
+    // the lens tells the verdict once its report is there to open
+    Object.assign(s, { rollback: { report, version: doc.version, at: Date.now() }, latest: { kind: 'rollback' } });
     host.finished.fire({ uri: doc.uri.toString(), kind: 'rollback', rollback: report });
     const say = report.verdict === 'pass' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     void say(`Rollback Lens: rollback of ${rel}: ${report.verdict === 'pass' ? `restored and verified (${plan.target})` : report.verdict === 'cancelled' ? 'cancelled' : `failed (${report.outcome})`}${report.reason ? ` — ${report.reason}` : ''}`);

@@ -17,11 +17,10 @@
 // on the active or the one visible runbook, else asks which (pickRunbook.ts).
 // Roll back… performs the rollback for real, behind a modal confirmation
 // (rollback.ts here); its steps are followed live like a drill's.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { pickRunbook } from './pickRunbook';
-import { reportFile } from './reportFile';
+import { reportFile, writeReport } from './reportFile';
 import { isDryRunCode } from '../core/runbook/codes';
 import { commandLogLine, dryRunMarkdown, drillMarkdown } from '../core/runbook/render';
 import type { CommandLog } from '../node/runbook/shell';
@@ -350,13 +349,9 @@ export class Runbooks implements vscode.Disposable {
 
   private async setReport(uri: vscode.Uri, scenario: string | undefined, markdown: string): Promise<void> {
     const r = reportFile(uri, scenario);
-    try {
-      await fs.mkdir(path.dirname(r.fsPath), { recursive: true });
-      await fs.writeFile(r.fsPath, markdown);
-      this.reports.add(r.toString());
-    } catch (e) {
-      this.log.warn(`could not write the report ${r.fsPath}: ${(e as Error).message}`);
-    }
+    const failed = await writeReport(r, markdown);
+    if (failed === undefined) this.reports.add(r.toString());
+    else this.log.warn(`could not write the report ${r.fsPath}: ${failed}`);
   }
 
   /** Whether this window holds a report of the runbook's last dry-run (or drill of `scenario`). */

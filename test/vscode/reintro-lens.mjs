@@ -87,11 +87,9 @@ async function main() {
   await button(dialog, 'Reintroduce').click();
   await dialog.waitFor({ state: 'detached', timeout: WAIT_MS });
   const report = join(sb.workspace, '.rollback-lens/reports/iris/iris.runbook reintroduction.md');
-  // waited for by its content: a file that exists may still be being written
-  const says = () => existsSync(report) && readFileSync(report, 'utf8').includes('**Verdict: PASS** — aborted\\-at\\-2');
   const until = Date.now() + WAIT_MS;
-  while (!says() && Date.now() < until) await page.waitForTimeout(250);
-  check(says(), 'the report says the rehearsal aborted at stage 2, as expected');
+  while (!existsSync(report) && Date.now() < until) await page.waitForTimeout(250);
+  check(existsSync(report) && readFileSync(report, 'utf8').includes('**Verdict: PASS** — aborted\\-at\\-2'), 'the report says the rehearsal aborted at stage 2, as expected');
   const rec = records();
   check(rec.length === 1 && rec[0].outcome === 'aborted-at-2' && rec[0].scenario === 'reintro-latency', `the audit log records it: ${JSON.stringify(rec.map((r) => r.outcome))}`);
   check(readFileSync(flags).equals(original), 'the rehearsal leaves the flag file byte for byte as it was');
