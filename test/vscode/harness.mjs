@@ -455,30 +455,17 @@ export async function openFile(page, rel, waitMs) {
 }
 
 /**
- * Runs a command by its title through the command palette (F1). The palette must be the one F1
- * opened: a quick input still closing (Ctrl+P's, a pick's) is waited out first, and an F1 that
- * landed nowhere (focus in a webview or on a part being replaced, seen on a loaded 2-core CI) is
- * pressed again once the active editor (or the workbench) has the focus, at most three times.
+ * Runs a command by its title through the command palette (F1). F1 is pressed once, when it can land:
+ * after any quick input still closing (Ctrl+P's, a pick's: the palette's input matched the closing one,
+ * and F1 pressed meanwhile opened nothing, an earlier CI's walkthrough fill timeout) and with the active
+ * editor, if there is one, focused.
  */
 export async function runCommand(page, title, waitMs) {
   const widget = page.locator('.quick-input-widget');
-  const input = widget.locator('input');
-  for (let attempt = 1; ; attempt++) {
-    await widget.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
-    await page.keyboard.press('F1');
-    try {
-      await input.fill(`>${title}`, { timeout: attempt < 3 ? 5_000 : waitMs });
-      break;
-    } catch (e) {
-      if (attempt >= 3) throw e;
-      say(`the command palette did not open for "${title}" (attempt ${attempt}): focusing the editor and pressing F1 again`);
-      await page.keyboard.press('Escape');
-      const editor = page.locator('.editor-instance .monaco-editor textarea').first();
-      if (!(await editor.focus({ timeout: 2_000 }).then(() => true, () => false))) {
-        await page.locator('.monaco-workbench').first().click({ position: { x: 700, y: 300 } }).catch(() => {});
-      }
-    }
-  }
+  await widget.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
+  await page.locator('.editor-group-container.active .editor-instance .monaco-editor textarea').first().focus({ timeout: 2_000 }).catch(() => {});
+  await page.keyboard.press('F1');
+  await widget.locator('input').fill(`>${title}`, { timeout: waitMs });
   await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: waitMs });
   await page.keyboard.press('Enter');
 }
