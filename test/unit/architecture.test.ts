@@ -212,8 +212,9 @@ describe('architecture: the webview is browser code', () => {
  */
 const CORE_ROOMS: Record<string, string[]> = {
   util: [],
-  // what the audit log's records say of the last runs (the Rollback Lens view); imports nothing
-  audit: [],
+  // what the audit log's records say of the last runs (the Rollback Lens view) and what a signature
+  // covers; only the bottom room (util: one spelling of a workspace path)
+  audit: ['util'],
   yaml: ['util'],
   contract: ['util', 'yaml'],
   runbook: ['util', 'yaml'],

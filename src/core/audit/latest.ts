@@ -5,6 +5,7 @@
 // whatever order the records come in; a record without a parseable time is
 // left out, and so are kinds that are no run (approval, sign-off). Paths are
 // workspace-relative posix paths, normalized (./a and a are one file). Pure.
+import { normalizeRelPath } from '../util/path';
 export interface RunRecordLike {
   kind: string;
   path: string;
@@ -57,7 +58,7 @@ export function latestRuns(records: Iterable<RunRecordLike>): Map<string, Latest
   for (const r of records) {
     const time = Date.parse(r.time);
     if (!Number.isFinite(time)) continue;
-    const p = normalizeRel(r.path);
+    const p = normalizeRelPath(r.path);
     if (r.kind === 'dry-run') {
       const f = of(p);
       if (f.dryRun && f.dryRun.time > time) continue;
@@ -96,12 +97,3 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-function normalizeRel(p: string): string {
-  const parts: string[] = [];
-  for (const seg of p.replace(/\\/g, '/').split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..' && parts.length && parts.at(-1) !== '..') parts.pop();
-    else parts.push(seg);
-  }
-  return parts.join('/');
-}

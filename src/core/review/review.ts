@@ -26,6 +26,7 @@
 // Records about files that are no runbook (contracts) only count as unsigned
 // approvals/sign-offs when they are approvals/sign-offs; paths are
 // workspace-relative posix paths, normalized.
+import { normalizeRelPath } from '../util/path';
 
 export interface ReviewRecord {
   line: number;
@@ -211,15 +212,6 @@ function obj(v: unknown): Record<string, unknown> | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
-export function normalizeRel(p: string): string {
-  const parts: string[] = [];
-  for (const seg of p.replace(/\\/g, '/').split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..' && parts.length && parts.at(-1) !== '..') parts.pop();
-    else parts.push(seg);
-  }
-  return parts.join('/');
-}
 
 /** `waivers: [{ rule, reason }]` of a record or a runbook: the well-formed ones. */
 export function waiversOf(v: unknown): Waiver[] {
@@ -298,7 +290,7 @@ export function review(input: ReviewInput): Review {
     if (!a) by.set(p, (a = { points: [], unsigned: { approvals: 0, signOffs: 0, of: 0 }, recordWaivers: new Map() }));
     return a;
   };
-  const facts = input.runbooks.map((f) => ({ ...f, path: normalizeRel(f.path) }));
+  const facts = input.runbooks.map((f) => ({ ...f, path: normalizeRelPath(f.path) }));
   for (const f of facts.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))) acc(f.path).facts = f;
   const unsignedOther = { approvals: 0, signOffs: 0, of: 0 };
 
@@ -306,7 +298,7 @@ export function review(input: ReviewInput): Review {
     const time = Date.parse(str(r.time) ?? '');
     const p = str(r.path);
     if (!Number.isFinite(time) || p === undefined) continue;
-    const rel = normalizeRel(p);
+    const rel = normalizeRelPath(p);
     const kind = str(r.kind);
     const known = by.get(rel);
     const isRun = kind === 'drill' || kind === 'rollback';

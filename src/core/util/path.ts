@@ -17,3 +17,17 @@ export function resolveWorkspacePath(fromPath: string, ref: string): string | un
   }
   return parts.join('/');
 }
+
+/**
+ * A workspace-relative path in one spelling, for comparing paths as records and runbooks write them:
+ * posix separators, no empty or `.` segments, a `..` folded into the segment before it where there is one.
+ */
+export function normalizeRelPath(p: string): string {
+  const parts: string[] = [];
+  for (const seg of p.replace(/\\/g, '/').split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..' && parts.length && parts.at(-1) !== '..') parts.pop();
+    else parts.push(seg);
+  }
+  return parts.join('/');
+}
