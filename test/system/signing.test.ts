@@ -201,6 +201,16 @@ describe('signed approvals and sign-offs (real ssh-keygen)', function () {
     assert.equal(out.stderr.split('\n')[0], 'rollback-lens audit: --require-signed only applies to `audit verify`');
   });
 
+  it('signatures required but none signed and none of those roles recorded: not checked, not passed (nothing was compared)', () => {
+    assert.equal(cli(['sign-off', RUNBOOK, '--role', 'dataSteward']).code, 0);
+    const out = cli(['audit', 'verify', '--require-signed', 'decisionMaker']);
+    assert.equal(out.code, 0);
+    assert.deepEqual(signatureLines(out.stdout), [
+      `${LOG}:1: unsigned: sign-off dataSteward: no signature`,
+      `${LOG}: signatures: not checked: no signed records (1 unsigned approval or sign-off; signatures required for decisionMaker)`,
+    ]);
+  });
+
   it("a policy's signatures.requiredFor makes its roles' unsigned approvals and sign-offs failures, the policy named", () => {
     assert.equal(cli(['sign-off', RUNBOOK, '--role', 'decisionMaker']).code, 0);
     assert.equal(cli(['sign-off', RUNBOOK, '--role', 'dataSteward']).code, 0);
