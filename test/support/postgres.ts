@@ -119,6 +119,11 @@ export async function startPostgres(options: { settings?: Record<string, string>
         await exited;
         clearTimeout(timer);
       }
+      // runuser can exit before the postgres under it has finished its shutdown checkpoint (a CI run's
+      // rmSync met pg_wal being written): the server is down once it has removed postmaster.pid, its last act
+      const pid = path.join(data, 'postmaster.pid');
+      const until = Date.now() + 10_000;
+      while (fs.existsSync(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
