@@ -10,7 +10,7 @@ import { compareContracts, ContractLoadError, loadContractVersion, type CompatCh
 import { asObject } from '../core/util/object';
 import { parseDate } from '../core/util/values';
 import { calendarClock } from '../node/clock';
-import { GitError, readAtCommit, repoPathOf, resolveCommit } from '../node/git';
+import { GitError, listAtCommit, readAtCommit, repoPathOf, resolveCommit } from '../node/git';
 import { UsageError, type CliIO } from './io';
 import { plural } from '../core/util/plural';
 
@@ -80,7 +80,7 @@ function loadFromDisk(abs: string, cwd: string): Promise<ContractVersion> {
   // the reader's root is the file system root, so `../shared/x.schema.json` references resolve
   const root = path.parse(abs).root;
   const rel = path.relative(root, abs).split(path.sep).join('/');
-  return loadContractVersion(rel, fileReader(root), { display: (p) => displayPath(cwd, path.join(root, ...p.split('/'))) });
+  return loadContractVersion(rel, fileReader(root), { display: (p) => displayPath(cwd, path.join(root, ...p.split('/'))), listFiles: (dir) => filesIn(path.join(root, ...dir.split('/'))) });
 }
 
 /** The same contract at a git revision, with its schema files at that revision. */
@@ -94,7 +94,7 @@ async function loadAtRevision(abs: string, rev: string): Promise<ContractVersion
     return r;
   };
   if ((await read(repo.path)) === undefined) throw new ContractLoadError(`${repo.path} does not exist at revision ${rev} (${commit.slice(0, 12)})`);
-  return loadContractVersion(repo.path, read, { display: (p) => `${rev}:${p}` });
+  return loadContractVersion(repo.path, read, { display: (p) => `${rev}:${p}`, listFiles: (dir) => listAtCommit(repo.root, commit, dir) });
 }
 
 function fileReader(root: string): ReadFile {
@@ -112,6 +112,12 @@ function fileReader(root: string): ReadFile {
     if (st.size > MAX_BYTES) throw new Error(`it is larger than ${MAX_BYTES} bytes`);
     return fs.readFile(abs, 'utf8');
   };
+}
+
+/** The names of the files in a folder (where a schema declaring an `$id` is looked for); none when it cannot be read. */
+async function filesIn(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => e.name);
 }
 
 function displayPath(cwd: string, file: string): string {

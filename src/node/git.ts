@@ -195,6 +195,16 @@ export async function readAtCommit(root: string, commit: string, file: string): 
   return r.stdout;
 }
 
+/** The names of the files (not folders or links) in a folder (repository-relative posix path, '' the top) at a commit; none when there is no such folder. */
+export async function listAtCommit(root: string, commit: string, dir: string): Promise<string[]> {
+  const ls = await git(['ls-tree', '-z', '--full-tree', commit, '--', ...(dir === '' ? [] : [`${dir}/`])], root);
+  if (ls.code !== 0) throw new GitError('git-failed', `git ls-tree failed: ${firstLine(ls.stderr)}`);
+  return ls.stdout
+    .split('\0')
+    .map((e) => /^(\d+) (\w+) \S+\t(.*)$/s.exec(e))
+    .flatMap((m) => (m && m[2] === 'blob' && m[1] !== '120000' ? [m[3]!.slice(m[3]!.lastIndexOf('/') + 1)] : []));
+}
+
 /** A reader of repository-relative paths at one commit, for loadContractVersion(). */
 export function revisionReader(root: string, commit: string): (file: string) => Promise<string | undefined> {
   return (file) => readAtCommit(root, commit, file);

@@ -422,8 +422,155 @@ output:
       assert.ok(!p.startsWith('..'), `read ${p}`);
       return { 'm.contract.yaml': contractText, 'schemas/in.json': input(p === 'schemas/in.json' ? 'nope.json#/$defs/id' : ''), 'schemas/common.schema.json': commonDefs('string') }[p];
     };
-    await assert.rejects(loadContractVersion('m.contract.yaml', read), { message: 'schemas/in.json: $ref `nope.json#/$defs/id` names schemas/nope.json, which does not exist' });
+    // at the `$ref`'s value: line 6, column 15
+    await assert.rejects(loadContractVersion('m.contract.yaml', read), { message: 'schemas/in.json:6:15: $ref `nope.json#/$defs/id` names schemas/nope.json, which does not exist' });
     const files = { 'm.contract.yaml': contractText, 'schemas/in.json': input('../../outside.json#/$defs/id'), 'schemas/common.schema.json': commonDefs('string') };
-    await assert.rejects(loadContractVersion('m.contract.yaml', reader(files)), { message: 'schemas/in.json: $ref `../../outside.json#/$defs/id` leaves the folder tree it is read from' });
+    await assert.rejects(loadContractVersion('m.contract.yaml', reader(files)), { message: 'schemas/in.json:6:15: $ref `../../outside.json#/$defs/id` leaves the folder tree it is read from' });
+  });
+});
+
+describe('an absolute `$id` URI: compat and the field checks follow a $ref to it like a relative one; an $id no file declares is an error, nothing fetched', () => {
+  const D2020 = 'https://json-schema.org/draft/2020-12/schema';
+  const ID = 'https://example.com/iris/common.schema.json';
+  const contractText = `apiVersion: rollback-lens/v1
+kind: InterfaceContract
+metadata: { name: scorer, version: 1 }
+input:
+  schema: { type: object }
+  key: id
+output:
+  schema: { $ref: schemas/out.json }
+  key: id
+`;
+  const out = (ref: string) => json({ $schema: D2020, type: 'object', properties: { id: { type: 'string' }, probability: { $ref: ref } } });
+  const common = (probability: unknown, extra: Record<string, unknown> = {}) => json({ $schema: D2020, $id: ID, ...extra, $defs: { probability } });
+  /** A reader that records what it reads, and the folder listing compat looks for an `$id` in. */
+  const host = (files: Record<string, string>) => {
+    const reads: string[] = [];
+    const read = async (p: string) => {
+      reads.push(p);
+      return files[p];
+    };
+    const listFiles = async (dir: string) => Object.keys(files).filter((p) => p.slice(0, p.lastIndexOf('/') + 1) === (dir === '' ? '' : `${dir}/`)).map((p) => p.slice(p.lastIndexOf('/') + 1));
+    return { reads, load: () => loadContractVersion('m.contract.yaml', read, { listFiles }) };
+  };
+  const changes = async (before: Record<string, string>, after: Record<string, string>) => {
+    const r = compareContracts(await host(before).load(), await host(after).load(), { now: NOW });
+    return r.changes.map((c) => [c.class, c.code, c.field ?? '', `${c.location.file}:${c.location.line}:${c.location.character}#${c.location.pointer}`]);
+  };
+
+  it('compat: the file next to the schema that declares the $id is read and the change located in it, exactly as for a relative $ref', async () => {
+    const files = (type: string) => ({
+      'm.contract.yaml': contractText,
+      'schemas/out.json': out(`${ID}#/$defs/probability`),
+      'schemas/other.json': json({ $id: 'https://example.com/iris/other.json' }),
+      'schemas/common.schema.json': common({ type }),
+    });
+    assert.deepEqual(await changes(files('number'), files('string')), [
+      ['breaking', 'type-changed', 'output.probability', 'schemas/common.schema.json:4:4#/$defs/probability'],
+      ['risky', 'version-not-bumped', '', 'm.contract.yaml:2:35#/metadata/version'],
+    ]);
+    // the same change through a relative $ref: the same located change
+    const relative = (type: string) => ({ ...files(type), 'schemas/out.json': out('common.schema.json#/$defs/probability') });
+    assert.deepEqual(await changes(relative('number'), relative('string')), await changes(files('number'), files('string')));
+    const h = host(files('number'));
+    await h.load();
+    // the neighbours in name order, up to the one that declares it
+    assert.deepEqual(h.reads, ['m.contract.yaml', 'schemas/out.json', 'schemas/common.schema.json']);
+  });
+
+  it('compat: an $id declared by a file already read (in another folder), and a nested $id in its $defs, whose own #/ refs resolve in it', async () => {
+    const outText = json({
+      $schema: D2020,
+      type: 'object',
+      properties: { id: { $ref: '../lib/common.schema.json#/$defs/id' }, scores: { $ref: 'https://example.com/iris/p.json' } },
+    });
+    // `#/$defs/bounded` inside the resource `p.json` is its own $defs, not the file's
+    const files = (maximum: number) => ({
+      'm.contract.yaml': contractText,
+      'schemas/out.json': outText,
+      'lib/common.schema.json': common({ type: 'number' }).replace(
+        '"$defs": {',
+        `"$defs": {\n    "id": { "type": "string" },\n    "p": { "$id": "p.json", "type": "object", "properties": { "setosa": { "$ref": "#/$defs/bounded" } }, "$defs": { "bounded": { "type": "number", "maximum": ${maximum} } } },`,
+      ),
+    });
+    // an output's maximum raised: consumers may now see larger values (line 5, the nested resource's own $defs)
+    assert.deepEqual(await changes(files(0.5), files(1)), [
+      ['breaking', 'constraint-relaxed', 'output.scores.setosa', 'lib/common.schema.json:5:158#/$defs/p/$defs/bounded/maximum'],
+      ['risky', 'version-not-bumped', '', 'm.contract.yaml:2:35#/metadata/version'],
+    ]);
+    // validation reads it the same way (ajv resolves the nested $id and the #/ ref in it)
+    assert.equal(firstError(await load(files(0.5), 'schemas/out.json'), { id: 'a', scores: { setosa: 0.7 } }), '/scores/setosa maximum must be <= 0.5');
+  });
+
+  it('compat and validation: a nested $id found in a file next to the schema (not otherwise read)', async () => {
+    const files = (type: string) => ({
+      'm.contract.yaml': contractText,
+      'schemas/out.json': out('https://example.com/iris/p.json'),
+      'schemas/common.schema.json': common({ $id: 'p.json', type }),
+    });
+    assert.deepEqual((await changes(files('number'), files('string')))[0], ['breaking', 'type-changed', 'output.probability', 'schemas/common.schema.json:4:4#/$defs/probability']);
+    assert.equal(firstError(await load(files('number'), 'schemas/out.json'), { id: 'a', probability: 'x' }), '/probability type must be number');
+  });
+
+  it('a relative-path $id names nothing new (ajv knows the file by its path): found by its path, and a $ref by the $id string is a missing file in both', async () => {
+    const files = (type: string, ref: string) => ({
+      'm.contract.yaml': contractText,
+      'schemas/out.json': out(ref),
+      'schemas/common.json': json({ $schema: D2020, $id: 'schemas/common.json', $defs: { probability: { type } } }),
+    });
+    assert.deepEqual((await changes(files('number', 'common.json#/$defs/probability'), files('string', 'common.json#/$defs/probability')))[0], [
+      'breaking',
+      'type-changed',
+      'output.probability',
+      'schemas/common.json:4:4#/$defs/probability',
+    ]);
+    assert.equal(firstError(await load(files('number', 'common.json#/$defs/probability'), 'schemas/out.json'), { probability: 'x' }), '/probability type must be number');
+    const byId = files('number', 'schemas/common.json#/$defs/probability');
+    await assert.rejects(host(byId).load(), { message: 'schemas/out.json:9:15: $ref `schemas/common.json#/$defs/probability` names schemas/schemas/common.json, which does not exist' });
+    assert.deepEqual(await load(byId, 'schemas/out.json'), {
+      ok: false,
+      message: '`schemas/schemas/common.json` does not exist (the `$ref` `schemas/common.json#/$defs/probability` in `schemas/out.json`)',
+    });
+  });
+
+  it('compat: an $id no file declares is an error at the $ref, like a relative $ref to a missing file; nothing but the neighbours is read, nothing fetched', async () => {
+    const files = { 'm.contract.yaml': contractText, 'schemas/out.json': out('https://example.com/iris/nope.json#/$defs/probability'), 'schemas/common.schema.json': common({ type: 'number' }) };
+    const h = host(files);
+    await assert.rejects(h.load(), {
+      message:
+        'schemas/out.json:9:15: $ref `https://example.com/iris/nope.json#/$defs/probability` names `https://example.com/iris/nope.json`, which no schema file declares as its `$id` (looked in the files read and next to schemas/out.json); Rollback Lens does not fetch schemas from the network',
+    });
+    assert.deepEqual(h.reads, ['m.contract.yaml', 'schemas/out.json', 'schemas/common.schema.json']);
+    await assert.rejects(host({ ...files, 'schemas/out.json': out('nope.json#/$defs/probability') }).load(), { message: 'schemas/out.json:9:15: $ref `nope.json#/$defs/probability` names schemas/nope.json, which does not exist' });
+    // a pointer into the declaring file that leads nowhere: the target is not compared (as for a relative $ref)
+    const pointerless = { ...files, 'schemas/out.json': out(`${ID}#/$defs/nope`) };
+    assert.deepEqual((await changes(pointerless, pointerless))[0]!.slice(0, 2), ['risky', 'ref-unresolved']);
+  });
+
+  it('field checks: a tolerance field and `output.fields` names under an absolute $id ref are looked up in the file declaring it; an undeclared $id is invalid-schema at the reference', async () => {
+    const outText = json({ $schema: D2020, type: 'object', properties: { id: { type: 'string' }, label: { type: 'string' }, probability: { $ref: `${ID}#/$defs/probability` }, scores: { $ref: 'https://example.com/iris/scores.json' } } });
+    const commonText = common({ type: 'string' }, {}).replace('"$defs": {', '"$defs": {\n    "scores": { "$id": "scores.json", "type": "object", "additionalProperties": false, "properties": { "setosa": { "type": "number" } } },');
+    const text = CLEAN_CONTRACT.replace('probability: { abs: 0.05 }', 'probability: { abs: 0.05 }\n      scores.setosaa: { abs: 0.01 }');
+    const ds = await validate(text, { path: 'iris.contract.yaml', extraFiles: { 'schemas/iris-output.schema.json': outText, 'schemas/common.schema.json': commonText } });
+    assert.deepEqual(
+      ds.map((d) => [d.severity, d.code, d.message]),
+      [
+        ['error', 'field-not-numeric', '`probability` is a string in the output schema; `abs` compares numbers'],
+        ['error', 'unknown-field', '`scores.setosaa` is not a field of the output schema (`schemas/iris-output.schema.json`): `scores` has no property `setosaa`, so no row can be compared — did you mean `scores.setosa`?'],
+        ['error', 'field-not-numeric', '`probability` is a string in the output schema; `psi` compares numbers'],
+      ],
+    );
+    const nope = await validate(CLEAN_CONTRACT, { path: 'iris.contract.yaml', extraFiles: { 'schemas/iris-output.schema.json': outText.replace(ID, 'https://example.com/iris/nope.json'), 'schemas/common.schema.json': commonText } });
+    assert.deepEqual(
+      nope.map((d) => [d.code, d.span, d.message]),
+      [
+        [
+          'invalid-schema',
+          spanOf(CLEAN_CONTRACT, 'schemas/iris-output.schema.json'),
+          'the output schema `schemas/iris-output.schema.json` cannot be used: the `$ref` `https://example.com/iris/nope.json#/$defs/probability` in `schemas/iris-output.schema.json` names `https://example.com/iris/nope.json`, which no schema file declares as its `$id` (looked in the loaded files and next to `schemas/iris-output.schema.json`); Rollback Lens does not fetch schemas from the network',
+        ],
+      ],
+    );
   });
 });

@@ -175,8 +175,9 @@ export async function dryRun(file: string, options: DryRunOptions): Promise<DryR
     try {
       const read = async (p: string) => host.readFile(p);
       const relDir = path.posix.dirname(rel);
-      const before = await loadContractVersion(path.posix.join(relDir, current.contract), read);
-      const after = await loadContractVersion(path.posix.join(relDir, target.contract), read);
+      const list = host.listFiles ? { listFiles: (dir: string) => host.listFiles!(dir) } : {};
+      const before = await loadContractVersion(path.posix.join(relDir, current.contract), read, list);
+      const after = await loadContractVersion(path.posix.join(relDir, target.contract), read, list);
       const report = compareContracts(before, after, { now: host.now() });
       const breaking = report.changes.filter((c) => c.class === 'breaking');
       phases.verify.push(`contract ${current.contract} → ${target.contract}: ${report.changes.length} change(s), ${breaking.length} breaking`);

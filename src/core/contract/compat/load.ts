@@ -5,17 +5,25 @@
 // schemas/IrisRequest`: its `#/...` refs resolve in the whole file), or an MLflow model's signature, `schema: { mlflowSignature:
 // path/to/MLmodel }`), with the files its relative `$ref`s name
 // (`common.schema.json#/$defs/id`, resolved against the file the ref is in,
-// transitively; a `$ref` to an absolute URI is not followed). Files are read through an injected reader (a working tree, a
+// transitively) and the files that declare the `$id`s its absolute `$ref`s
+// name (`https://example.com/iris/common.schema.json#/$defs/p`: among the
+// files read, else next to the referring file when the reader can list a
+// folder; nested `$id`s too; the one resolver, ../schemas/ids.ts, that
+// validation uses; never fetched). Files are read through an injected reader (a working tree, a
 // git revision, an editor's host), so this stays pure; a path that leaves the
 // reader's folder tree is refused before it is read. Every failure is a
-// ContractLoadError whose message names the file (and line:column for YAML).
+// ContractLoadError whose message names the file (and line:column for YAML,
+// and for a `$ref` that cannot be followed: the `$ref`'s value).
 // A byte-order mark is dropped from every text read.
 import { resolveWorkspacePath } from '../../util/path';
 import { LineIndex } from '../../util/text';
 import { isObject, asObject } from '../../util/object';
 import { parseYaml } from '../../yaml';
 import { signatureSchema } from '../mlflow';
+import { dialectOf } from '../schemas/dialect';
+import { folderOf, neighbourDeclaring, resolveUri, SCHEME, walkSchemas, withoutFragment, type IdDoc } from '../schemas/ids';
 import { pointer } from '../schemas/load';
+import { positionOf, textTree } from './position';
 import type { Direction } from './rules';
 
 /** One file a contract version is made of: the contract itself or a schema file. */
@@ -37,7 +45,7 @@ export interface ResolvedSchema {
   document?: unknown;
   /** The workspace path of the file the schema is written in (the contract for an inline one): relative `$ref`s resolve against it. */
   path?: string;
-  /** The other files its relative `$ref`s reach (`common.schema.json#/$defs/id`), transitively, by workspace path. */
+  /** The other files its `$ref`s reach (`common.schema.json#/$defs/id`, or by `$id`), transitively, by workspace path. */
   files?: Map<string, RefFile>;
 }
 
@@ -64,6 +72,15 @@ export class ContractLoadError extends Error {}
 export interface LoadContractOptions {
   /** How a path given to `read` is shown in messages and locations (default: as is). */
   display?: (path: string) => string;
+  /** The file names in a folder (a path as `read` takes it), where a schema file declaring an absolute `$ref`'s `$id` is looked for; without it, only the files read are. */
+  listFiles?: (dir: string) => Promise<string[]>;
+}
+
+/** How a version's files are read: the reader, how paths are shown, and folder listings. */
+interface Io {
+  read: ReadFile;
+  show: (p: string) => string;
+  list?: (dir: string) => Promise<string[]>;
 }
 
 /**
@@ -74,13 +91,14 @@ export interface LoadContractOptions {
  */
 export async function loadContractVersion(contractPath: string, read: ReadFile, options: LoadContractOptions = {}): Promise<ContractVersion> {
   const show = options.display ?? ((p: string) => p);
+  const io: Io = { read, show, ...(options.listFiles ? { list: options.listFiles } : {}) };
   const text = await readOrThrow(read, contractPath, show);
   if (text === undefined) throw new ContractLoadError(`${show(contractPath)}: no such file`);
   const doc: CompatDoc = { file: show(contractPath), text: stripBom(text) };
   const contract = parseContract(doc);
   const version: ContractVersion = { contract, doc };
   for (const dir of ['input', 'output'] as const) {
-    const schema = await loadSchema(contract, dir, contractPath, doc, read, show);
+    const schema = await loadSchema(contract, dir, contractPath, doc, io);
     if (schema) version[dir] = schema;
   }
   return version;
@@ -110,12 +128,13 @@ export function schemaSource(contract: unknown, dir: Direction): { ref: string }
   return { inline: s };
 }
 
-async function loadSchema(contract: Record<string, unknown>, dir: Direction, contractPath: string, doc: CompatDoc, read: ReadFile, show: (p: string) => string): Promise<ResolvedSchema | undefined> {
+async function loadSchema(contract: Record<string, unknown>, dir: Direction, contractPath: string, doc: CompatDoc, io: Io): Promise<ResolvedSchema | undefined> {
+  const { read, show } = io;
   const mlflow = asObject(asObject(contract[dir]).schema).mlflowSignature;
   if (typeof mlflow === 'string') return loadSignature(mlflow, dir, contractPath, doc, read, show);
   const src = schemaSource(contract, dir);
   if (!src) return undefined;
-  if ('inline' in src) return withRefFiles({ schema: src.inline, doc, pointer: `/${dir}/schema`, path: contractPath }, read, show);
+  if ('inline' in src) return withRefFiles({ schema: src.inline, doc, pointer: `/${dir}/schema`, path: contractPath }, io);
   const hash = src.ref.indexOf('#');
   const file = hash === -1 ? src.ref : src.ref.slice(0, hash);
   const fragment = hash === -1 ? '' : src.ref.slice(hash + 1);
@@ -125,10 +144,10 @@ async function loadSchema(contract: Record<string, unknown>, dir: Direction, con
   if (text === undefined) throw new ContractLoadError(`${doc.file}: ${dir}.schema refers to \`${src.ref}\`, but ${show(p)} does not exist`);
   const schemaDoc: CompatDoc = { file: show(p), text: stripBom(text) };
   const schema = parseSchemaFile(p, schemaDoc);
-  if (fragment === '') return withRefFiles({ schema, doc: schemaDoc, pointer: '', path: p }, read, show);
+  if (fragment === '') return withRefFiles({ schema, doc: schemaDoc, pointer: '', path: p }, io);
   const sub = fragment.startsWith('/') ? pointer(schema, fragment) : undefined;
   if (sub === undefined) throw new ContractLoadError(`${schemaDoc.file}: \`#${fragment}\` (from ${dir}.schema \`${src.ref}\`) points at nothing in it`);
-  return withRefFiles({ schema: sub, doc: schemaDoc, pointer: fragment, document: schema, path: p }, read, show);
+  return withRefFiles({ schema: sub, doc: schemaDoc, pointer: fragment, document: schema, path: p }, io);
 }
 
 /** A schema file's value: JSON by its `.json` name, else YAML; a ContractLoadError naming the file when it is neither. */
@@ -146,11 +165,7 @@ function parseSchemaFile(p: string, doc: CompatDoc): unknown {
   return parsed.value;
 }
 
-/** Keywords whose values are data, not schemas: a `$ref` inside is not a reference. */
-const DATA_KEYWORDS = new Set(['const', 'enum', 'examples', 'default', 'example']);
-const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
-
-/** The file part of a relative `$ref` (`common.schema.json` of `common.schema.json#/$defs/id`), or undefined for a local ref or an absolute URI (not followed). */
+/** The file part of a relative `$ref` (`common.schema.json` of `common.schema.json#/$defs/id`), or undefined for a local ref or an absolute URI (found by `$id`). */
 export function refFilePart(ref: string): string | undefined {
   const file = ref.split('#')[0]!;
   if (file === '' || SCHEME.test(file) || file.startsWith('//')) return undefined;
@@ -161,45 +176,117 @@ export function refFilePart(ref: string): string | undefined {
   }
 }
 
-/**
- * Reads the files the schema's relative `$ref`s name, and theirs, through
- * `read` (each resolved against the file the ref is written in; one that
- * leaves the folder tree is refused before it is read, one that does not
- * exist is an error naming the schema file and the `$ref`). A `$ref` to an
- * absolute URI is not followed (compat reports it as not followed).
- */
-async function withRefFiles(s: ResolvedSchema, read: ReadFile, show: (p: string) => string): Promise<ResolvedSchema> {
-  const files = new Map<string, RefFile>();
-  // a schema inside a file: the refs of the whole file (an OpenAPI document's `components` only: `paths` hold no schema of ours)
-  const whole = s.document === undefined ? s.schema : isObject(s.document) && s.document.openapi !== undefined ? s.document.components : s.document;
-  const queue: Array<{ value: unknown; path: string; doc: CompatDoc }> = [{ value: whole, path: s.path!, doc: s.doc }];
-  while (queue.length) {
-    const { value, path: from, doc } = queue.shift()!;
-    for (const ref of fileRefs(value)) {
-      const file = refFilePart(ref)!;
-      const p = resolveWorkspacePath(from, file);
-      if (p === undefined) throw new ContractLoadError(`${doc.file}: $ref \`${ref}\` leaves the folder tree it is read from`);
-      if (p === s.path || files.has(p)) continue;
-      const text = await readOrThrow(read, p, show);
-      if (text === undefined) throw new ContractLoadError(`${doc.file}: $ref \`${ref}\` names ${show(p)}, which does not exist`);
-      const refDoc: CompatDoc = { file: show(p), text: stripBom(text) };
-      const v = parseSchemaFile(p, refDoc);
-      files.set(p, { doc: refDoc, value: v });
-      queue.push({ value: v, path: p, doc: refDoc });
-    }
-  }
-  return files.size ? { ...s, files } : s;
+/** A `$ref` to a file not read yet: resolved once every file its schema reaches by path is read (it may be declared by an `$id` in one). */
+interface Pending {
+  ref: string;
+  uri: string;
+  /** Where it is written: the file's path, its doc, the pointer of its `$ref` value in that doc's text. */
+  from: string;
+  doc: CompatDoc;
+  at: string;
+  /** A relative `$ref` whose file does not exist (unless an `$id` names its URI). */
+  missing?: string;
 }
 
-/** The relative file `$ref`s in a schema value, in document order. */
-function fileRefs(v: unknown, out: string[] = [], depth = 0): string[] {
-  if (depth > 128) return out;
-  if (Array.isArray(v)) for (const x of v) fileRefs(x, out, depth + 1);
-  else if (isObject(v)) {
-    if (typeof v.$ref === 'string' && refFilePart(v.$ref) !== undefined) out.push(v.$ref);
-    for (const [k, x] of Object.entries(v)) if (!DATA_KEYWORDS.has(k)) fileRefs(x, out, depth + 1);
+/**
+ * Reads the files the schema's `$ref`s reach, and theirs, through `io.read`:
+ * a relative `$ref` names a file resolved against the file it is written in
+ * (one that leaves the folder tree is refused before it is read; one that
+ * does not exist is an error at the `$ref`), unless the URI it resolves to
+ * against an `$id` is declared by a file read; an absolute URI is the file
+ * that declares it as an `$id` (ids.ts): one read already, else one next to
+ * the referring file (`io.list`); one no file declares is an error at the
+ * `$ref`. A dialect's meta-schema is not read (compat reports it as not
+ * followed).
+ */
+async function withRefFiles(s: ResolvedSchema, io: Io): Promise<ResolvedSchema> {
+  const files = new Map<string, RefFile>();
+  // a schema inside a file: the refs of the whole file (an OpenAPI document's `components` only: `paths` hold no schema of ours)
+  const whole = s.document === undefined ? s.schema : s.document;
+  const declared = new Set<string>();
+  const queue: Array<{ d: IdDoc; doc: CompatDoc; prefix: string }> = [{ d: { path: s.path!, value: whole }, doc: s.doc, prefix: s.document === undefined ? s.pointer : '' }];
+  let pending: Pending[] = [];
+  const add = (p: string, doc: CompatDoc, value: unknown): void => {
+    files.set(p, { doc, value });
+    queue.push({ d: { path: p, value }, doc, prefix: '' });
+  };
+  for (;;) {
+    while (queue.length) {
+      const { d, doc, prefix } = queue.shift()!;
+      const refs: Array<{ ref: string; base: string; at: string }> = [];
+      walkSchemas(d, (node, ptr, base, id) => {
+        if (id !== undefined) declared.add(id);
+        if (typeof node.$ref === 'string') refs.push({ ref: node.$ref, base, at: `${prefix}${ptr}/$ref` });
+      });
+      for (const { ref, base, at } of refs) {
+        const urlPart = withoutFragment(ref);
+        if (urlPart === '') continue;
+        const where = { ref, from: d.path, doc, at };
+        if (refFilePart(ref) === undefined) {
+          // a dialect's meta-schema (`http://json-schema.org/draft-07/schema#`) is no schema file of ours
+          if (!dialectOf(urlPart).ok) pending.push({ ...where, uri: withoutFragment(resolveUri(base, urlPart) ?? urlPart) });
+          continue;
+        }
+        const uri = resolveUri(base, urlPart);
+        if (uri !== undefined && !uri.startsWith('file:') && declared.has(withoutFragment(uri))) continue;
+        const p = resolveWorkspacePath(d.path, refFilePart(ref)!);
+        if (p === undefined) throw new ContractLoadError(`${whereIn(doc, at)}: $ref \`${ref}\` leaves the folder tree it is read from`);
+        if (p === s.path || files.has(p)) continue;
+        const text = await readOrThrow(io.read, p, io.show);
+        if (text === undefined) {
+          // under an absolute `$id`, a file read later may declare the URI it resolves to
+          const missing: Pending = { ...where, uri: uri !== undefined && !uri.startsWith('file:') ? withoutFragment(uri) : '', missing: p };
+          if (missing.uri === '') throw unresolved(missing, io);
+          pending.push(missing);
+          continue;
+        }
+        const refDoc: CompatDoc = { file: io.show(p), text: stripBom(text) };
+        add(p, refDoc, parseSchemaFile(p, refDoc));
+      }
+    }
+    const open = pending.filter((p) => !declared.has(p.uri));
+    if (!open.length) return files.size ? { ...s, files } : s;
+    // an absolute URI (or a missing file's, under an `$id`) may be declared by a file next to the one that refers to it
+    let found = false;
+    for (const p of open) {
+      if (declared.has(p.uri) || !io.list) continue;
+      const dir = folderOf(p.from);
+      const names = await io.list(dir).catch(() => [] as string[]);
+      const hit = await neighbourDeclaring(p.uri, dir, names, (path) => path === s.path || files.has(path), async (path) => {
+        const text = await readOrThrow(io.read, path, io.show).catch(() => undefined);
+        if (text === undefined) return undefined;
+        const doc: CompatDoc = { file: io.show(path), text: stripBom(text) };
+        try {
+          return { path, doc, value: parseSchemaFile(path, doc) };
+        } catch {
+          return undefined; // not a schema of this one
+        }
+      });
+      if (!hit) continue;
+      add(hit.path, hit.doc, hit.value);
+      declared.add(p.uri);
+      found = true;
+    }
+    if (!found) throw unresolved(open[0]!, io);
+    pending = open;
   }
-  return out;
+}
+
+/** The error for a `$ref` no file read answers: at the `$ref`, in the words of a missing file or of an `$id` nobody declares. */
+function unresolved(p: Pending, io: Io): ContractLoadError {
+  const at = whereIn(p.doc, p.at);
+  if (p.missing !== undefined) return new ContractLoadError(`${at}: $ref \`${p.ref}\` names ${io.show(p.missing)}, which does not exist`);
+  const remote = /^https?:/i.test(p.uri);
+  return new ContractLoadError(
+    `${at}: $ref \`${p.ref}\` names \`${p.uri}\`, which no schema file declares as its \`$id\` (looked in the files read${io.list ? ` and next to ${io.show(p.from)}` : ''})${remote ? '; Rollback Lens does not fetch schemas from the network' : ''}`,
+  );
+}
+
+/** `file:line:column` (1-based) of a pointer in a doc's text, or the file alone when the text is not known. */
+function whereIn(doc: CompatDoc, ptr: string): string {
+  const tree = doc.text === undefined ? null : textTree(doc.text);
+  const pos = tree ? positionOf(tree, ptr) : undefined;
+  return pos ? `${doc.file}:${pos.line + 1}:${pos.character + 1}` : doc.file;
 }
 
 /**

@@ -1,17 +1,22 @@
 // JSON pointers and $refs. deref() follows `$ref`s that are local (`#`,
 // `#/definitions/...`, `#/$defs/...`, any JSON pointer into the same schema),
-// derefIn() those into the other files compat/load.ts read too
-// (`common.schema.json#/$defs/id`; a node there carries its file in its
-// pointer), hop by hop, and both say which one they could not follow (a
-// file not loaded, a pointer to nothing, a loop of references);
-// stableSchema() is stable() with local references replaced by their targets
-// (cycles cut), so two schemas whose shared definition changed differ.
-// findField() finds a dotted field path (`input.a.b`, `output.tags[].name`)
-// in a schema. Pure.
+// derefIn() those into the other files compat/load.ts read too, by relative
+// path (`common.schema.json#/$defs/id`) or by `$id`
+// (`https://example.com/iris/common.schema.json#/$defs/id`, nested `$id`s
+// too, a `#/...` ref resolving in the `$id`'s resource: the one resolver,
+// ../schemas/ids.ts); a node there carries its file in its pointer. Hop by
+// hop, and both say which one they could not follow (a file not loaded, a
+// pointer to nothing, a loop of references); stableSchema() is stable() with
+// local references replaced by their targets (cycles cut), so two schemas
+// whose shared definition changed differ. findField() finds a dotted field
+// path (`input.a.b`, `output.tags[].name`) in a schema. Pure.
 import { asObject, hasOwn, isObject } from '../../util/object';
 import { stable } from './format';
 import { refFilePart } from './load';
 import { resolveWorkspacePath } from '../../util/path';
+import { escapePointer, IdSpace, valueAt, type RefTarget } from '../schemas/ids';
+
+export { escapePointer } from '../schemas/ids';
 
 /**
  * A schema node: its value and its pointer from the schema root. A node in
@@ -48,53 +53,55 @@ export function deref(space: unknown, at: At): At | { unresolved: string; at: At
   return derefIn({ root: space }, at);
 }
 
-/** deref() across files: a `$ref` to another file of `space.files` goes on in that file, its own `#/...` refs resolving there. */
+/** Each space's `$id`s (ids.ts), made once per space (by its files, else its root). */
+const idSpaces = new WeakMap<object, IdSpace>();
+function idsOf(space: RefSpace, rootPath: string): IdSpace {
+  const key: object | undefined = space.files ?? (isObject(space.root) ? space.root : undefined);
+  let ids = key && idSpaces.get(key);
+  if (!ids) {
+    ids = new IdSpace([{ path: rootPath, value: space.root }, ...[...(space.files ?? [])].map(([path, f]) => ({ path, value: f.value }))]);
+    if (key) idSpaces.set(key, ids);
+  }
+  return ids;
+}
+
+/** deref() across files: a `$ref` to another file of `space.files` (by path or by `$id`) goes on in that file, its own `#/...` refs resolving there. */
 export function derefIn(space: RefSpace, at: At): At | { unresolved: string; at: At } {
+  const rootPath = space.path ?? '';
+  const ids = idsOf(space, rootPath);
   let cur = at;
   const seen = new Set<string>();
   for (let hops = 0; hops < 64; hops++) {
     const v = cur.value;
     if (!isObject(v) || typeof v.$ref !== 'string') return cur;
     const ref = v.$ref;
-    const here = splitPtr(cur.ptr).file;
-    const hash = ref.indexOf('#');
-    const filePart = hash === -1 ? ref : ref.slice(0, hash);
-    let file = here;
-    if (filePart !== '') {
-      const name = refFilePart(ref);
-      const p = name !== undefined && space.path !== undefined ? resolveWorkspacePath(here ?? space.path, name) : undefined;
-      if (p === undefined || (p !== space.path && !space.files?.has(p))) return { unresolved: ref, at: cur };
-      file = p === space.path ? undefined : p;
-    }
-    const seenKey = `${file ?? ''}#${hash === -1 ? '' : ref.slice(hash + 1)}`;
+    const here = splitPtr(cur.ptr);
+    const next = ids.resolve(here.file ?? rootPath, here.ptr, ref) ?? byPath(space, here.file, ref);
+    if (next === undefined) return { unresolved: ref, at: cur };
+    const file = next.path === rootPath ? undefined : next.path;
+    const seenKey = `${file ?? ''}#${next.ptr}`;
     if (seen.has(seenKey)) return { unresolved: ref, at: cur };
     seen.add(seenKey);
-    let pointer: string;
-    try {
-      pointer = decodeURIComponent(hash === -1 ? '' : ref.slice(hash + 1));
-    } catch {
-      return { unresolved: ref, at: cur };
-    }
     // a ref from another file to the schema's own file reads the whole file only when the root is it
-    const doc = file === undefined ? space.root : space.files!.get(file)!.value;
-    const target = getPointer(doc, pointer);
+    const target = valueAt(file === undefined ? space.root : space.files?.get(file)?.value, next.ptr);
     if (target === undefined) return { unresolved: ref, at: cur };
-    cur = { value: target, ptr: file === undefined ? pointer : onFile(file, pointer) };
+    cur = { value: target, ptr: file === undefined ? next.ptr : onFile(file, next.ptr) };
   }
   return { unresolved: String(asObject(cur.value).$ref), at: cur };
 }
 
-function getPointer(root: unknown, pointer: string): unknown {
-  if (pointer === '') return root;
-  if (!pointer.startsWith('/')) return undefined;
-  let cur = root;
-  for (const raw of pointer.slice(1).split('/')) {
-    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (Array.isArray(cur)) cur = cur[Number(seg)];
-    else if (isObject(cur) && hasOwn(cur, seg)) cur = cur[seg];
-    else return undefined;
+/** A relative `$ref` to a file of the space by its path (resolved against the file it is in, not an `$id` around it), as compat/load.ts read it. */
+function byPath(space: RefSpace, here: string | undefined, ref: string): RefTarget | undefined {
+  const name = refFilePart(ref);
+  if (name === undefined || space.path === undefined) return undefined;
+  const p = resolveWorkspacePath(here ?? space.path, name);
+  if (p === undefined || (p !== space.path && !space.files?.has(p))) return undefined;
+  const hash = ref.indexOf('#');
+  try {
+    return { path: p, ptr: decodeURIComponent(hash === -1 ? '' : ref.slice(hash + 1)) };
+  } catch {
+    return undefined;
   }
-  return cur;
 }
 
 /** Like stable(), with local $refs replaced by what they point at (cycles cut), so a changed definition shows. */
@@ -107,7 +114,7 @@ export function stableSchema(root: unknown, v: unknown, depth = 0, stack: string
       if (stack.includes(ref)) return `{"$ref-cycle":${JSON.stringify(ref)}}`;
       let target: unknown;
       try {
-        target = getPointer(root, decodeURIComponent(ref.slice(1)));
+        target = valueAt(root, decodeURIComponent(ref.slice(1)));
       } catch {
         target = undefined;
       }
@@ -119,10 +126,6 @@ export function stableSchema(root: unknown, v: unknown, depth = 0, stack: string
       .join(',')}}`;
   }
   return stable(v);
-}
-
-export function escapePointer(s: string): string {
-  return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Whether a field (`input.a.b`, `output.tags[].name`) is declared in a schema, and where (pointer from the schema root). */

@@ -6,9 +6,8 @@
 // known. Something removed is located at the nearest ancestor that exists (at
 // its key). Each file's text is parsed once per report. Its report counts the
 // changes per class; the verdict is the worst class ('compatible' when none).
-import { LineIndex } from '../../util/text';
-import { locate, parseYaml, pointerToPath, type PNode } from '../../yaml';
 import type { CompatDoc, ContractVersion } from './load';
+import { positionOf, textTree, type TextTree } from './position';
 import { areaOf, classify, type CompatArea, type CompatClass, type CompatCode, type Direction } from './rules';
 
 export interface CompatLocation {
@@ -62,7 +61,7 @@ interface AddExtra {
 
 export class Reporter {
   readonly changes: CompatChange[] = [];
-  private readonly trees = new Map<CompatDoc, { root: PNode | null; index: LineIndex } | null>();
+  private readonly trees = new Map<CompatDoc, TextTree | null>();
 
   constructor(
     readonly before: ContractVersion | undefined,
@@ -97,28 +96,14 @@ export class Reporter {
   private locate(at: DocAt): CompatLocation {
     const loc: CompatLocation = { file: at.doc.file, pointer: at.pointer };
     const tree = this.tree(at.doc);
-    if (!tree) return loc;
-    const path = pointerToPath(tree.root, at.pointer);
-    let found = locate(tree.root, path);
-    // something removed: the nearest ancestor that exists, at its key
-    for (let n = path.length - 1; !found.node && n >= 0; n--) found = locate(tree.root, path.slice(0, n));
-    let offset: number | undefined;
-    if (found.node && found.node.type === 'scalar') offset = found.node.start;
-    else if (found.pair) offset = found.pair.key.start;
-    else offset = (found.node ?? found.deepest)?.start;
-    if (offset === undefined) return loc;
-    const pos = tree.index.positionAt(offset);
-    return { ...loc, line: pos.line, character: pos.character };
+    const pos = tree ? positionOf(tree, at.pointer) : undefined;
+    return pos ? { ...loc, line: pos.line, character: pos.character } : loc;
   }
 
-  private tree(doc: CompatDoc): { root: PNode | null; index: LineIndex } | null {
+  private tree(doc: CompatDoc): TextTree | null {
     if (doc.text === undefined) return null;
     let t = this.trees.get(doc);
-    if (t === undefined) {
-      const parsed = parseYaml(doc.text);
-      t = parsed.root ? { root: parsed.root, index: new LineIndex(doc.text) } : null;
-      this.trees.set(doc, t);
-    }
+    if (t === undefined) this.trees.set(doc, (t = textTree(doc.text)));
     return t;
   }
 

@@ -104,7 +104,7 @@ export const COMPAT_TABLE = {
     'breaking',
     'A keyword that is not classified (oneOf, anyOf, allOf, not, if/then/else, patternProperties, contains, any other keyword) changed; counted as breaking.',
   ),
-  'ref-unresolved': schemaRule('risky', 'risky', 'The same $ref that cannot be followed on both sides (an absolute URI, a file not read): its target is not compared.'),
+  'ref-unresolved': schemaRule('risky', 'risky', 'The same $ref that cannot be followed on both sides (a dialect\'s meta-schema, an anchor, a pointer to nothing, a file not read): its target is not compared.'),
   'default-changed': schemaRule('risky', 'compatible', 'A default value changed: callers omitting the field get another value.'),
   'annotation-changed': schemaRule('compatible', 'compatible', 'A title, description, example, $comment or other annotation changed.'),
   'schema-added': schemaRule('breaking', 'compatible', 'The contract now has an input or output schema where it had none.'),

@@ -4,9 +4,10 @@
 // direction decides its class). Pure.
 //
 // $ref inside a schema: local references (`#`, `#/definitions/...`,
-// `#/$defs/...`, any JSON pointer into the same schema) and relative ones
-// into other files (`common.schema.json#/$defs/id`, read by load.ts; a change
-// there is located in that file) are followed, with
+// `#/$defs/...`, any JSON pointer into the same schema) and ones into other
+// files, by relative path (`common.schema.json#/$defs/id`) or by `$id`
+// (`https://example.com/iris/common.schema.json#/$defs/id`), read by load.ts
+// (a change there is located in that file), are followed, with
 // draft-07 semantics (keywords next to $ref are ignored); a definition shared
 // by several fields is compared for each of them, and recursion stops where a
 // pair of locations repeats on the current path (the work is also bounded, for
@@ -117,7 +118,7 @@ export class SchemaWalker {
       const at = 'unresolved' in b ? b.at : b;
       const was = 'unresolved' in a ? a.at : a;
       if (ra !== undefined && ra === rb) {
-        this.add('ref-unresolved', field, `\`${field}\`: $ref \`${rb}\` is not followed (only references inside the schema and to its files by relative path are); its target is not compared`, was, at);
+        this.add('ref-unresolved', field, `\`${field}\`: $ref \`${rb}\` is not followed (only JSON Pointer references inside the schema and into its files, by relative path or \`$id\`, are); its target is not compared`, was, at);
       } else {
         const what = rb !== undefined ? `$ref \`${rb}\`` : `$ref \`${ra}\``;
         this.add('unclassified-change', field, `\`${field}\` changed (unclassified): ${what} cannot be followed, so the change is counted as breaking`, was, at, {

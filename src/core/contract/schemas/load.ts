@@ -12,9 +12,11 @@
 //   resolves to (against the schema's `$id` when it has one), so pointers and
 //   anchors inside it are ajv's to resolve.
 // - A `$ref` to an absolute URI is found among the `$id`s the loaded files
-//   declare, else among the schema files of the referring file's folder whose
-//   top-level `$id` it is (a dialect's meta-schema is ajv's own). Nothing is
-//   ever fetched: a URI no file declares is an error naming the `$ref`.
+//   declare, else among the schema files of the referring file's folder that
+//   declare it (a nested `$id` too; a dialect's meta-schema is ajv's own).
+//   Nothing is ever fetched: a URI no file declares is an error naming the
+//   `$ref`. Which `$id`s a file declares, and where a `$ref` leads among the
+//   files read (derefNode), is ids.ts's, the resolver compat uses too.
 // - A path that leaves the workspace (`../../etc/passwd`, lexically or, says
 //   the host, through a link) is an error naming the `$ref`, and is not read.
 // - An OpenAPI document (a top-level `openapi`) is one resource: its internal
@@ -28,6 +30,9 @@ import { resolveWorkspacePath } from '../../util/path';
 import { LineIndex } from '../../util/text';
 import { parseYaml } from '../../yaml';
 import { dialectOf, openApiDialect, type Dialect } from './dialect';
+import { folderOf, IdSpace, keyOf, neighbourDeclaring, resolveUri, SCHEME, valueAt, walkSchemas, withoutFragment } from './ids';
+
+export { keyOf } from './ids';
 
 /** What is at a path (the language host's FileStat, which a LanguageHost gives). */
 export type FileStat = 'file' | 'directory' | 'missing' | 'outside';
@@ -73,17 +78,6 @@ export type BundleResult =
   /** `root`: the named file itself is missing, a folder or outside (the callers' file checks say so in their words). */
   | { ok: false; message: string; root?: Exclude<FileStat, 'file'> };
 
-const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
-/** Keywords whose values are data, not schemas: a `$ref` inside is not a reference. */
-const DATA_KEYWORDS = new Set(['const', 'enum', 'examples', 'default', 'example']);
-/** How many neighbour files are opened to look for an `$id`. */
-const MAX_NEIGHBOURS = 200;
-
-/** The URI a workspace path is known by. */
-export function keyOf(path: string): string {
-  return `file:///${encodeURI(path)}`;
-}
-
 /** A message with the synthetic `file:///<path>` URIs shown as workspace paths. */
 export function showPaths(message: string): string {
   return message.replace(/file:\/\/\/([^\s"'`,)]*)/g, (_, p: string) => safeDecode(p));
@@ -94,16 +88,6 @@ function safeDecode(s: string): string {
     return decodeURI(s);
   } catch {
     return s;
-  }
-}
-
-const withoutFragment = (uri: string): string => uri.split('#')[0]!;
-
-function resolveUri(base: string, ref: string): string | undefined {
-  try {
-    return new URL(ref, base).href;
-  } catch {
-    return SCHEME.test(ref) ? ref : undefined;
   }
 }
 
@@ -189,29 +173,12 @@ class Loader {
     if (!openapi && !isObject(value) && typeof value !== 'boolean') throw new Failure(`\`${path}\` is not a JSON Schema (an object or a boolean)`);
     const doc: SchemaDocument = { path, key: keyOf(path), value, openapi };
     this.docs.set(path, doc);
-    const draft04 = isObject(value) && !openapi && dialectOf(value.$schema).ok && (dialectOf(value.$schema) as { dialect: Dialect }).dialect === 'draft-04';
-    // an OpenAPI document's schemas are under `components`; its `paths` (and their refs to path-item files) are no schema's
-    this.walk(doc, openapi && isObject(value) ? value.components : value, doc.key, draft04);
+    // every `$ref` with the base URI it resolves against, every `$id` declared (ids.ts; an OpenAPI document's schemas are under `components`)
+    walkSchemas({ path, value, openapi }, (node, _ptr, base, id) => {
+      if (id !== undefined) this.declared.add(id);
+      if (typeof node.$ref === 'string') this.queue.push({ doc, base, ref: node.$ref });
+    });
     return doc;
-  }
-
-  /** Every `$ref` in a document, with the base URI it resolves against; every `$id` it declares. */
-  private walk(doc: SchemaDocument, v: unknown, base: string, draft04: boolean): void {
-    if (Array.isArray(v)) {
-      for (const x of v) this.walk(doc, x, base, draft04);
-      return;
-    }
-    if (!isObject(v)) return;
-    const id = typeof v.$id === 'string' ? v.$id : draft04 && typeof v.id === 'string' ? v.id : undefined;
-    if (id !== undefined && !id.startsWith('#')) {
-      const resolved = resolveUri(base, id);
-      if (resolved) {
-        base = resolved;
-        this.declared.add(withoutFragment(resolved));
-      }
-    }
-    if (typeof v.$ref === 'string') this.queue.push({ doc, base, ref: v.$ref });
-    for (const [k, x] of Object.entries(v)) if (!DATA_KEYWORDS.has(k)) this.walk(doc, x, base, draft04);
   }
 
   private async drain(): Promise<void> {
@@ -269,28 +236,23 @@ class Loader {
     if (as !== undefined && as !== target.key) this.aliases.set(as, target.key);
   }
 
-  /** Loads the schema file next to the referring one whose top-level `$id` is `p.uri`; whether one was found. */
+  /** Loads the schema file next to the referring one that declares `p.uri` as an `$id` (nested ones too); whether one was found. */
   private async fromNeighbours(p: { doc: SchemaDocument; uri: string }): Promise<boolean> {
     if (!this.host.listFiles) return false;
-    const dir = p.doc.path.includes('/') ? p.doc.path.slice(0, p.doc.path.lastIndexOf('/')) : '';
-    const names = (await this.host.listFiles(dir).catch(() => [] as string[])).filter((n) => /\.(json|ya?ml)$/i.test(n)).sort();
-    for (const name of names.slice(0, MAX_NEIGHBOURS)) {
-      const path = dir ? `${dir}/${name}` : name;
-      if (this.docs.has(path)) continue;
+    const dir = folderOf(p.doc.path);
+    const names = await this.host.listFiles(dir).catch(() => [] as string[]);
+    const found = await neighbourDeclaring(p.uri, dir, names, (path) => this.docs.has(path), async (path) => {
       const text = await this.host.readFile(path);
-      if (text === undefined) continue;
-      let value: unknown;
+      if (text === undefined) return undefined;
       try {
-        value = parse(path, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+        return { path, value: parse(path, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) };
       } catch {
-        continue; // not a schema of this one
+        return undefined; // not a schema of this one
       }
-      const id = isObject(value) ? (typeof value.$id === 'string' ? value.$id : typeof value.id === 'string' ? value.id : undefined) : undefined;
-      if (id === undefined || withoutFragment(resolveUri(keyOf(path), id) ?? id) !== p.uri) continue;
-      this.add(path, value, false);
-      return true;
-    }
-    return false;
+    });
+    if (!found) return false;
+    this.add(found.path, found.value, isObject(found.value) && typeof found.value.openapi === 'string');
+    return true;
   }
 
   /** The root document's dialect; every other document must declare none or the same. */
@@ -353,32 +315,39 @@ export function pointer(value: unknown, ptr: string): unknown {
   return v;
 }
 
-/**
- * A schema node of the bundle with its `$ref`s followed (into other loaded
- * files too), hop by hop, for callers that read a schema's structure (the
- * dry-run's `preserve` check): the node and the base URI its own refs resolve
- * against. A ref it cannot follow (an anchor, a URI no loaded file has) leaves
- * the node as it is.
- */
-export function derefNode(bundle: SchemaBundle, node: unknown, base: string = baseOf(bundle, bundle.rootPath)): { value: unknown; base: string } {
-  for (let hops = 0; hops < 32 && isObject(node) && typeof node.$ref === 'string'; hops++) {
-    const target = resolveUri(base, node.$ref);
-    if (target === undefined) break;
-    const [uri = '', fragment = ''] = target.split('#');
-    const doc = bundle.documents.find((d) => d.key === uri || baseOf(bundle, d.path) === uri) ?? bundle.documents.find((d) => d.key === bundle.aliases.find((a) => a.uri === uri)?.key);
-    if (!doc || !(fragment === '' || fragment.startsWith('/'))) break;
-    const value = pointer(doc.value, fragment);
-    if (value === undefined) break;
-    node = value;
-    base = baseOf(bundle, doc.path);
+/** The bundle's files for the `$id` resolver (ids.ts), made once per bundle. */
+const spaces = new WeakMap<SchemaBundle, IdSpace>();
+function spaceOf(bundle: SchemaBundle): IdSpace {
+  let space = spaces.get(bundle);
+  if (!space) {
+    const pathOf = new Map(bundle.documents.map((d) => [d.key, d.path]));
+    const aliases = bundle.aliases.flatMap((a) => (pathOf.has(a.key) ? [{ uri: a.uri, path: pathOf.get(a.key)! }] : []));
+    spaces.set(bundle, (space = new IdSpace(bundle.documents, aliases)));
   }
-  return { value: node, base };
+  return space;
 }
 
-/** The URI a document's refs resolve against: its top-level `$id`, else the URI it is known by. */
-function baseOf(bundle: SchemaBundle, path: string): string {
-  const d = bundle.documents.find((x) => x.path === path);
-  if (!d) return keyOf(path);
-  const id = isObject(d.value) && typeof d.value.$id === 'string' ? d.value.$id : undefined;
-  return (id !== undefined && resolveUri(d.key, id)?.split('#')[0]) || d.key;
+/**
+ * A schema node of the bundle with its `$ref`s followed (into other loaded
+ * files too, by path or by `$id`, nested ones included: ids.ts), hop by hop,
+ * for callers that read a schema's structure (the dry-run's `preserve` check,
+ * the field checks through inline.ts): the node and the base URI its own refs
+ * resolve against. A ref it cannot follow (an anchor, a URI no loaded file
+ * has) leaves the node as it is.
+ */
+export function derefNode(bundle: SchemaBundle, node: unknown, base?: string): { value: unknown; base: string } {
+  const space = spaceOf(bundle);
+  if (base === undefined) {
+    const hash = bundle.rootKey.indexOf('#');
+    base = space.baseAt(bundle.rootPath, hash === -1 ? '' : safeDecodeComponent(bundle.rootKey.slice(hash + 1)));
+  }
+  for (let hops = 0; hops < 32 && isObject(node) && typeof node.$ref === 'string'; hops++) {
+    const at = space.resolveFrom(base, node.$ref);
+    const doc = at && bundle.documents.find((d) => d.path === at.path);
+    const value = doc ? valueAt(doc.value, at!.ptr) : undefined;
+    if (value === undefined) break;
+    node = value;
+    base = space.baseAt(at!.path, at!.ptr);
+  }
+  return { value: node, base: base! };
 }
