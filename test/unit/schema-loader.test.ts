@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { dialectOf, loadSchema, type LoadedSchema } from '../../src/core/contract/schemas';
 import { compareContracts, loadContractVersion } from '../../src/core/contract/compat';
-import { CLEAN_CONTRACT, CLEAN_RUNBOOK, FakeHost, NOW, spanOf, validate } from './helpers';
+import { CLEAN_CONTRACT, CLEAN_RUNBOOK, FakeHost, NOW, spanIn, spanOf, validate } from './helpers';
 
 const json = (v: unknown) => JSON.stringify(v, null, 2);
 
@@ -560,6 +560,15 @@ output:
         ['error', 'unknown-field', '`scores.setosaa` is not a field of the output schema (`schemas/iris-output.schema.json`): `scores` has no property `setosaa`, so no row can be compared — did you mean `scores.setosa`?'],
         ['error', 'field-not-numeric', '`probability` is a string in the output schema; `psi` compares numbers'],
       ],
+    );
+    // the output schema itself a $ref to the $id: `output.fields` names are looked up in the declaring file
+    const root = json({ $schema: D2020, $ref: `${ID}#/$defs/out` });
+    const outDef = common({ type: 'number' }, {}).replace('"$defs": {', '"$defs": {\n    "out": { "type": "object", "additionalProperties": false, "properties": { "id": { "type": "string" }, "label": { "type": "string" }, "probability": { "type": "number" } } },');
+    const shaped = CLEAN_CONTRACT.replace('output:\n  key: id\n', 'output:\n  key: { fromInput: id }\n  fields: { label: "$[0]", proba: "$[1]" }\n');
+    const fields = await validate(shaped, { path: 'iris.contract.yaml', extraFiles: { 'schemas/iris-output.schema.json': root, 'schemas/common.schema.json': outDef } });
+    assert.deepEqual(
+      fields.filter((d) => d.code === 'unknown-field').map((d) => [d.span, d.message]),
+      [[spanIn(shaped, 'proba: "$[1]"', 'proba'), '`output.fields` names `proba`, which is not a field of the output schema (`schemas/iris-output.schema.json`): the shaped output would not validate']],
     );
     const nope = await validate(CLEAN_CONTRACT, { path: 'iris.contract.yaml', extraFiles: { 'schemas/iris-output.schema.json': outText.replace(ID, 'https://example.com/iris/nope.json'), 'schemas/common.schema.json': commonText } });
     assert.deepEqual(
