@@ -53,14 +53,16 @@ export function deref(space: unknown, at: At): At | { unresolved: string; at: At
   return derefIn({ root: space }, at);
 }
 
-/** Each space's `$id`s (ids.ts), made once per space (by its files, else its root). */
-const idSpaces = new WeakMap<object, IdSpace>();
+/** Each space's `$id`s (ids.ts), made once per space (by its files, else its root) and root path. */
+const idSpaces = new WeakMap<object, Map<string, IdSpace>>();
 function idsOf(space: RefSpace, rootPath: string): IdSpace {
   const key: object | undefined = space.files ?? (isObject(space.root) ? space.root : undefined);
-  let ids = key && idSpaces.get(key);
+  const byPath = key ? (idSpaces.get(key) ?? new Map<string, IdSpace>()) : new Map<string, IdSpace>();
+  let ids = byPath.get(rootPath);
   if (!ids) {
     ids = new IdSpace([{ path: rootPath, value: space.root }, ...[...(space.files ?? [])].map(([path, f]) => ({ path, value: f.value }))]);
-    if (key) idSpaces.set(key, ids);
+    byPath.set(rootPath, ids);
+    if (key) idSpaces.set(key, byPath);
   }
   return ids;
 }
