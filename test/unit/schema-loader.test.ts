@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { dialectOf, loadSchema, type LoadedSchema } from '../../src/core/contract/schemas';
 import { compareContracts, loadContractVersion } from '../../src/core/contract/compat';
-import { CLEAN_CONTRACT, CLEAN_RUNBOOK, FakeHost, NOW, spanIn, spanOf, validate } from './helpers';
+import { CLEAN_CONTRACT, CLEAN_FILES, CLEAN_RUNBOOK, FakeHost, NOW, spanIn, spanOf, validate } from './helpers';
 
 const json = (v: unknown) => JSON.stringify(v, null, 2);
 
@@ -580,6 +580,42 @@ output:
           'the output schema `schemas/iris-output.schema.json` cannot be used: the `$ref` `https://example.com/iris/nope.json#/$defs/probability` in `schemas/iris-output.schema.json` names `https://example.com/iris/nope.json`, which no schema file declares as its `$id` (looked in the loaded files and next to `schemas/iris-output.schema.json`); Rollback Lens does not fetch schemas from the network',
         ],
       ],
+    );
+  });
+});
+
+describe('a nested $id reached by walking the schema (not through a $ref): its own #/ refs resolve in it, for the field checks, compat and validation', () => {
+  const D2020 = 'https://json-schema.org/draft/2020-12/schema';
+  // `scores` is the resource `https://example.com/iris/scores.json`: its `#/$defs/p` is its own (a string), not the file's (a number)
+  const out = (type: string) =>
+    json({
+      $schema: D2020,
+      $id: 'https://example.com/iris/out.json',
+      type: 'object',
+      properties: {
+        id: { type: 'string' },
+        label: { type: 'string' },
+        probability: { $ref: '#/$defs/p' },
+        scores: { $id: 'scores.json', type: 'object', properties: { setosa: { $ref: '#/$defs/p' } }, $defs: { p: { type } } },
+      },
+      $defs: { p: { type: 'number' } },
+    });
+
+  it('field checks: the tolerance field under it is read in its own $defs; validation agrees', async () => {
+    const text = CLEAN_CONTRACT.replace('probability: { abs: 0.05 }', 'probability: { abs: 0.05 }\n      scores.setosa: { abs: 0.01 }');
+    const ds = await validate(text, { path: 'iris.contract.yaml', extraFiles: { 'schemas/iris-output.schema.json': out('string') } });
+    assert.deepEqual(ds.map((d) => [d.code, d.message]), [['field-not-numeric', '`scores.setosa` is a string in the output schema; `abs` compares numbers']]);
+    assert.deepEqual(await validate(text, { path: 'iris.contract.yaml', extraFiles: { 'schemas/iris-output.schema.json': out('number') } }), []);
+    assert.equal(firstError(await load({ 'schemas/out.json': out('string') }, 'schemas/out.json'), { scores: { setosa: 1 } }), '/scores/setosa type must be string');
+  });
+
+  it('compat: a change to its own definition is located there', async () => {
+    const read = (type: string) => async (p: string) => (p === 'schemas/iris-output.schema.json' ? out(type) : CLEAN_FILES.get(p));
+    const before = await loadContractVersion('iris.contract.yaml', read('string'));
+    const after = await loadContractVersion('iris.contract.yaml', read('integer'));
+    assert.deepEqual(
+      compareContracts(before, after, { now: NOW }).changes.filter((c) => c.area === 'output').map((c) => [c.class, c.code, c.field, `${c.location.file}#${c.location.pointer}`]),
+      [['breaking', 'type-changed', 'output.scores.setosa', 'schemas/iris-output.schema.json#/properties/scores/$defs/p']],
     );
   });
 });

@@ -3,7 +3,8 @@
 // contract's field checks): every `$ref` that derefNode can follow, into the
 // same file or another file of the bundle (`common.schema.json#/$defs/x`, an
 // OpenAPI document's `#/components/schemas/X`), is replaced by its target,
-// whose own refs resolve in the file it is in. A `$ref` with other keywords
+// whose own refs resolve in the file it is in (in the nested `$id` resource
+// around them, if any). A `$ref` with other keywords
 // beside it becomes `allOf: [target]` next to them; annotations beside it
 // (`$schema`, `$id`, `$comment`, `title`, `description`) are dropped. Shared
 // definitions stay shared and recursive schemas become cyclic values (one
@@ -12,7 +13,7 @@
 // keywords (`const`, `enum`, `default`, `examples`) are copied untouched.
 // Pure: the bundle is already loaded (load.ts), inside the workspace.
 import { isObject } from '../../util/object';
-import { derefNode, type SchemaBundle } from './load';
+import { baseIn, derefNode, type SchemaBundle } from './load';
 
 const DATA_KEYWORDS = new Set(['const', 'enum', 'examples', 'default', 'example']);
 const ANNOTATIONS = new Set(['$schema', '$id', '$comment', 'title', 'description']);
@@ -26,6 +27,8 @@ export function inlinedSchema(bundle: SchemaBundle): unknown {
     if (depth > 256) return node;
     if (Array.isArray(node)) return node.map((x) => go(x, base, depth + 1));
     if (!isObject(node)) return node;
+    // a nested resource (`$id`): the refs in it resolve against it
+    base = baseIn(bundle, node, base);
     let byBase = memo.get(node);
     if (!byBase) memo.set(node, (byBase = new Map()));
     if (byBase.has(base)) return byBase.get(base);

@@ -327,13 +327,24 @@ function spaceOf(bundle: SchemaBundle): IdSpace {
   return space;
 }
 
+/** The base URI inside `node`, reached with `base`: its own `$id` when it is a resource the bundle declares (a nested `$id`), else `base`. */
+export function baseIn(bundle: SchemaBundle, node: unknown, base: string): string {
+  if (!isObject(node)) return base;
+  const raw = typeof node.$id === 'string' ? node.$id : bundle.dialect === 'draft-04' && typeof node.id === 'string' ? node.id : undefined;
+  if (raw === undefined || raw.startsWith('#')) return base;
+  const uri = resolveUri(base, raw);
+  const id = uri === undefined ? undefined : withoutFragment(uri);
+  return id !== undefined && spaceOf(bundle).has(id) ? id : base;
+}
+
 /**
  * A schema node of the bundle with its `$ref`s followed (into other loaded
  * files too, by path or by `$id`, nested ones included: ids.ts), hop by hop,
  * for callers that read a schema's structure (the dry-run's `preserve` check,
  * the field checks through inline.ts): the node and the base URI its own refs
- * resolve against. A ref it cannot follow (an anchor, a URI no loaded file
- * has) leaves the node as it is.
+ * resolve against (a nested `$id` on the node or its target counts). A ref
+ * it cannot follow (an anchor, a URI no loaded file has) leaves the node as
+ * it is.
  */
 export function derefNode(bundle: SchemaBundle, node: unknown, base?: string): { value: unknown; base: string } {
   const space = spaceOf(bundle);
@@ -341,6 +352,7 @@ export function derefNode(bundle: SchemaBundle, node: unknown, base?: string): {
     const hash = bundle.rootKey.indexOf('#');
     base = space.baseAt(bundle.rootPath, hash === -1 ? '' : safeDecodeComponent(bundle.rootKey.slice(hash + 1)));
   }
+  base = baseIn(bundle, node, base);
   for (let hops = 0; hops < 32 && isObject(node) && typeof node.$ref === 'string'; hops++) {
     const at = space.resolveFrom(base, node.$ref);
     const doc = at && bundle.documents.find((d) => d.path === at.path);
