@@ -11,7 +11,8 @@
 // points. The rest, one file per job: rules.ts the rule table (codes,
 // classes, areas, meanings; the direction rule), load.ts loading a version,
 // schema.ts the schema walker (with keywords.ts, refs.ts, format.ts),
-// contract.ts the contract's own fields, report.ts the changes and locations.
+// contract.ts the contract's own fields, report.ts the changes and locations
+// (position.ts: where a pointer is in a file's text).
 import { asObject } from '../../util/object';
 import { announcedRemovals, compareEncodings, compareKeys, compareLabels, compareMetadata, compareTests, overdueDeprecations } from './contract';
 import type { ContractVersion, ResolvedSchema } from './load';
