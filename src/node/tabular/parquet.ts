@@ -1,8 +1,12 @@
 // Parquet tables, read with hyparquet (pure JavaScript, every codec through
-// hyparquet-compressors). Bounded memory: one row group at a time is read,
-// column by column (the column pieces hyparquet decodes, not copied), and
-// each row becomes one object only as it is handed to the sink; no array of
-// row objects is built. A row's place is its row group and its index in it.
+// hyparquet-compressors). Bounded memory: one row group at a time, and in it
+// one page per column (parquetPages.ts) when the columns read are flat, so a
+// file written as a single row group of a million rows (pyarrow's default)
+// holds a page of each column, not the group; other columns (lists, structs)
+// make the group read whole, column by column (the column pieces hyparquet
+// decodes, not copied). Each row becomes one object only as it is handed to
+// the sink; no array of row objects is built. A row's place is its row group
+// and its index in it.
 // With ReadOptions.columns only those columns are decoded (a comparison that
 // validates no row reads its key and compared fields, not the whole row);
 // with ReadOptions.reuseRow one object per row group is refilled for each row.
@@ -14,7 +18,11 @@
 import { promises as fs } from 'node:fs';
 import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { pageReadable, readGroupPages } from './parquetPages';
+import { plain } from './plain';
 import { TableError, type ReadOptions, type RowSink } from './types';
+
+export { plain } from './plain';
 
 /** An AsyncBuffer over an open file: reads each slice with one positioned read. */
 export async function openParquet(file: string): Promise<{ buffer: AsyncBuffer; close: () => Promise<void> }> {
@@ -51,23 +59,6 @@ export async function parquetFooter(buffer: AsyncBuffer): Promise<FileMetaData> 
   }
 }
 
-/** A Parquet value as JSON would hold it. */
-export function plain(v: unknown): unknown {
-  if (v === null || v === undefined) return null;
-  const t = typeof v;
-  if (t === 'bigint') {
-    const n = Number(v);
-    return Number.isSafeInteger(n) ? n : String(v);
-  }
-  if (t !== 'object') return v;
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
-  if (Array.isArray(v)) return v.map(plain);
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => plain(x));
-  const o: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) o[k] = plain(x);
-  return o;
-}
-
 /**
  * Rows [from, from + rows) of one column as one array: the piece hyparquet
  * emitted when it is exactly that range (typed arrays of numbers as they
@@ -97,38 +88,47 @@ function columnArray(pieces: Array<{ start: number; data: ArrayLike<unknown> }>,
   return arr;
 }
 
+/** Makes the function giving row i of a run of rows: column j's value at cols[j][offsets[j] + i]. */
+type RowMaker = (cols: ArrayLike<unknown>[], offsets: number[]) => (i: number) => Record<string, unknown>;
+
 /**
- * A function making row i of the columns as one object literal: every row
- * of a file gets the same shape (one hidden class), and no per-cell call or
- * computed key assignment is needed.
+ * A RowMaker making each row as one object literal: every row of a file
+ * gets the same shape (one hidden class), and no per-cell call or computed
+ * key assignment is needed.
  */
-function rowMaker(names: string[]): (cols: ArrayLike<unknown>[]) => (i: number) => Record<string, unknown> {
+function rowMaker(names: string[]): RowMaker {
   if (names.includes('__proto__')) {
     // a literal's `__proto__:` would set the prototype: such columns are copied key by key
-    return (cols) => (i) => {
+    return (cols, offsets) => (i) => {
       const o: Record<string, unknown> = {};
-      names.forEach((n, j) => Object.defineProperty(o, n, { value: cols[j]![i], enumerable: true, writable: true, configurable: true }));
+      names.forEach((n, j) => Object.defineProperty(o, n, { value: cols[j]![offsets[j]! + i], enumerable: true, writable: true, configurable: true }));
       return o;
     };
   }
-  const body = names.map((n, j) => `${JSON.stringify(n)}: c${j}[i]`).join(', ');
-  const params = names.map((_n, j) => `c${j}`).join(', ');
+  const body = names.map((n, j) => `${JSON.stringify(n)}: c${j}[o${j} + i]`).join(', ');
+  const unpack = unpacking(names.length);
   // generated from the file's column names, each quoted by JSON.stringify
-  const make = new Function('cols', `const [${params}] = cols; return (i) => ({ ${body} });`) as (cols: ArrayLike<unknown>[]) => (i: number) => Record<string, unknown>;
-  return make;
+  return new Function('cols', 'offsets', `${unpack} return (i) => ({ ${body} });`) as RowMaker;
 }
 
 /**
- * Like rowMaker, but one object for all the rows of a group, refilled for
+ * Like rowMaker, but one object for all the rows of a read, refilled for
  * row i (ReadOptions.reuseRow): no object per row.
  */
-function rowFiller(names: string[]): ((cols: ArrayLike<unknown>[]) => (i: number) => Record<string, unknown>) | undefined {
+function rowFiller(names: string[]): RowMaker | undefined {
   if (names.includes('__proto__')) return undefined;
-  const sets = names.map((n, j) => `o[${JSON.stringify(n)}] = c${j}[i];`).join(' ');
-  const params = names.map((_n, j) => `c${j}`).join(', ');
+  const sets = names.map((n, j) => `o[${JSON.stringify(n)}] = c${j}[o${j} + i];`).join(' ');
   const init = names.map((n) => `${JSON.stringify(n)}: null`).join(', ');
-  // generated from the file's column names, each quoted by JSON.stringify
-  return new Function('cols', `const [${params}] = cols; const o = { ${init} }; return (i) => { ${sets} return o; };`) as (cols: ArrayLike<unknown>[]) => (i: number) => Record<string, unknown>;
+  // generated from the file's column names, each quoted by JSON.stringify; the object outlives each run of rows
+  const filler = new Function('o', 'cols', 'offsets', `${unpacking(names.length)} return (i) => { ${sets} return o; };`) as (o: object, cols: ArrayLike<unknown>[], offsets: number[]) => (i: number) => Record<string, unknown>;
+  const o = new Function(`return { ${init} };`)() as object;
+  return (cols, offsets) => filler(o, cols, offsets);
+}
+
+/** `const [c0, …] = cols; const [o0, …] = offsets;` for n columns. */
+function unpacking(n: number): string {
+  const list = (p: string) => Array.from({ length: n }, (_x, j) => `${p}${j}`).join(', ');
+  return `const [${list('c')}] = cols; const [${list('o')}] = offsets;`;
 }
 
 export interface ParquetGroups {
@@ -138,7 +138,7 @@ export interface ParquetGroups {
   /** The columns read (all of the file's, or those `only` kept), in the file's order. */
   columns: string[];
   /** Makes the row objects (rowMaker). */
-  makeRow: (cols: ArrayLike<unknown>[]) => (i: number) => Record<string, unknown>;
+  makeRow: RowMaker;
   /** Only some columns are read (groupsOf's `only`): hyparquet is told which. */
   projected: boolean;
 }
@@ -154,7 +154,8 @@ export function groupsOf(metadata: FileMetaData, only?: ReadonlySet<string>): Pa
 
 /**
  * Reads rows [from, to) of row group `g` into `each` (absolute 0-based row,
- * row object), one row group in memory.
+ * row object): page by page when every column read is flat, else the row
+ * group whole. With `reuse`, one object is refilled for every row.
  */
 export async function readGroupRows(buffer: AsyncBuffer, groups: ParquetGroups, g: number, each: (row: number, value: Record<string, unknown>) => void, from?: number, to?: number, reuse = false): Promise<void> {
   const groupStart = groups.starts[g]!;
@@ -162,6 +163,17 @@ export async function readGroupRows(buffer: AsyncBuffer, groups: ParquetGroups, 
   const rowStart = Math.max(groupStart, from ?? groupStart);
   const rowEnd = Math.min(groupEnd, to ?? groupEnd);
   if (rowEnd <= rowStart) return;
+  const make = (reuse ? rowFiller(groups.columns) : undefined) ?? groups.makeRow;
+  const plans = pageReadable(groups.metadata, g, groups.columns, compressors);
+  if (plans) {
+    try {
+      await readGroupPages(buffer, plans, groupEnd - groupStart, rowStart - groupStart, rowEnd - groupStart, make, (r, value) => each(groupStart + r, value));
+    } catch (e) {
+      if (e instanceof TableError) throw e;
+      throw new TableError(`row group ${g} cannot be read: ${(e as Error).message}`);
+    }
+    return;
+  }
   const pieces = new Map(groups.columns.map((c) => [c, [] as Array<{ start: number; data: ArrayLike<unknown> }>]));
   try {
     await parquetRead({
@@ -179,8 +191,10 @@ export async function readGroupRows(buffer: AsyncBuffer, groups: ParquetGroups, 
     throw new TableError(`row group ${g} cannot be read: ${(e as Error).message}`);
   }
   const n = rowEnd - rowStart;
-  const filler = reuse ? rowFiller(groups.columns) : undefined;
-  const row = (filler ?? groups.makeRow)(groups.columns.map((c) => columnArray(pieces.get(c)!, rowStart, n)));
+  const row = make(
+    groups.columns.map((c) => columnArray(pieces.get(c)!, rowStart, n)),
+    groups.columns.map(() => 0),
+  );
   pieces.clear();
   for (let i = 0; i < n; i++) each(rowStart + i, row(i));
 }
