@@ -69,7 +69,8 @@ const TEST_HELP = `  test <contract> [--test id]... Run a contract's tests: obta
     --workspace <dir>            files the contract names must stay inside it (default: the enclosing git work tree, else cwd)
     --timeout <duration>         override the source's timeout (e.g. 30s)
     --concurrency <n>            override the source's concurrency
-    --no-formats                 do not check \`format\` keywords (email, date-time, ...) of the schemas`;
+    --no-formats                 do not check \`format\` keywords (email, date-time, ...) of the schemas
+    --max-heap <MB>              heap limit of the run (default 2048, at least 8); a run that needs more stops with exit 2, saying so`;
 
 const BASELINE_HELP = `  baseline record <contract> --test <id>
                                  Run the source on the test's inputs; write its baseline (JSONL, or CSV,
@@ -250,6 +251,7 @@ export const COMMANDS: readonly Command[] = [
       timeout: { type: 'string' },
       concurrency: { type: 'string' },
       'no-formats': { type: 'boolean' },
+      'max-heap': { type: 'string' },
     },
     help: TEST_HELP,
     usage: usageOf('test <contract> [--test id]... [options]', TEST_HELP),

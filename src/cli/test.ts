@@ -1,10 +1,16 @@
 // `rollback-lens test <contract> [--test id] [--format text|json|junit] [--out file]`
 // Exit codes: 0 every test passed, 1 a test failed, 2 an error (usage, I/O,
-// an invalid contract, a model that could not be run).
+// an invalid contract, a model that could not be run, a run out of memory).
+// The bundled CLI (dist/cli.js) runs the tests in the contract-test worker
+// beside it (dist/contract-worker.js), as the editor does: the same report,
+// the worker's heap limits (--max-heap), a run that exhausts them an error
+// naming the limit instead of V8's fatal crash. Run from its TypeScript
+// sources (the in-process tests) it runs them in this thread.
 import * as path from 'node:path';
 import type { ContractReport } from '../core/contract/report';
 import { writeFileAtomic } from '../node/atomic';
-import { ContractError, runContractTests } from '../node/contract/run';
+import { ContractError, runContractTests, type RunOptions } from '../node/contract/run';
+import { DEFAULT_CONTRACT_HEAP_MB, runContractTestsInWorker, WORKER_STOPPED } from '../node/contract/runner';
 import { UsageError, type CliIO } from './io';
 import { contractTestRecord } from '../node/contract/records';
 import { auditRun } from './auditRun';
@@ -13,7 +19,7 @@ import { contractReportText as toText, contractSummaryLine as summaryLine } from
 
 /** `rollback-lens test <contract>`, its options parsed by main() (src/cli/commands.ts). */
 export async function testCommand(
-  { values, positionals }: { values: { test?: string[]; format: string; out?: string; workspace?: string; timeout?: string; concurrency?: string; 'no-formats'?: boolean }; positionals: string[] },
+  { values, positionals }: { values: { test?: string[]; format: string; out?: string; workspace?: string; timeout?: string; concurrency?: string; 'no-formats'?: boolean; 'max-heap'?: string }; positionals: string[] },
   io: CliIO,
 ): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('give exactly one contract file');
@@ -22,6 +28,8 @@ export async function testCommand(
   const timeoutMs = values.timeout !== undefined ? parseTimeout(values.timeout) : undefined;
   const concurrency = values.concurrency !== undefined ? Number(values.concurrency) : undefined;
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) throw new UsageError('--concurrency must be a positive integer');
+  const maxHeapMb = values['max-heap'] !== undefined ? Number(values['max-heap']) : undefined;
+  if (maxHeapMb !== undefined && !(Number.isInteger(maxHeapMb) && maxHeapMb >= 8)) throw new UsageError(`--max-heap must be a whole number of MB, at least 8, not \`${values['max-heap']}\``);
   const workspace = findWorkspace(io.cwd, values.workspace);
   const tty = !!(io.stderr as { isTTY?: boolean }).isTTY;
   const controller = new AbortController();
@@ -29,7 +37,7 @@ export async function testCommand(
   process.once('SIGINT', onSignal);
   let report: ContractReport;
   try {
-    report = await runContractTests(path.resolve(io.cwd, positionals[0]!), {
+    report = await run(path.resolve(io.cwd, positionals[0]!), maxHeapMb, {
       workspace,
       ...(values.test ? { testIds: values.test } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -44,7 +52,8 @@ export async function testCommand(
       },
     });
   } catch (e) {
-    if (e instanceof ContractError) {
+    // a ContractError, or its message and name from the worker (an RpcError); a worker that stopped (out of memory) says why
+    if (e instanceof ContractError || (e instanceof Error && (e.name === 'ContractError' || e.name === WORKER_STOPPED))) {
       io.stderr.write(`rollback-lens: ${e.message}\n`);
       return 2;
     }
@@ -61,6 +70,15 @@ export async function testCommand(
     io.stdout.write(out + '\n');
   }
   return report.verdict === 'pass' ? 0 : report.verdict === 'fail' ? 1 : 2;
+}
+
+/** The contract-test worker bundled beside this CLI, or undefined when it runs from its sources. */
+const WORKER = __filename.endsWith('.ts') ? undefined : path.join(__dirname, 'contract-worker.js');
+
+/** Runs the contract's tests in the worker beside the bundle (see the top of this file), else here. */
+function run(file: string, maxHeapMb: number | undefined, options: RunOptions): ReturnType<typeof runContractTests> {
+  if (!WORKER) return runContractTests(file, options);
+  return runContractTestsInWorker(WORKER, file, { ...options, maxHeapMb: maxHeapMb ?? DEFAULT_CONTRACT_HEAP_MB });
 }
 
 function parseTimeout(s: string): number {

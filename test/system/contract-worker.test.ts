@@ -129,7 +129,7 @@ describe('contract tests in a worker thread', function () {
         '',
       ].join('\n'),
     );
-    await assert.rejects(runContractTestsInWorker(workerPath, path.join(dir, 'big.contract.yaml'), { workspace: dir, maxHeapMb: 8 }), /^Error: the contract test ran out of memory \(worker heap limit 8 MB\)/);
+    await assert.rejects(runContractTestsInWorker(workerPath, path.join(dir, 'big.contract.yaml'), { workspace: dir, maxHeapMb: 8 }), /^ContractWorkerStopped: the contract test ran out of memory \(worker heap limit 8 MB\)/);
     const ok = await runContractTestsInWorker(workerPath, path.join(dir, 'big.contract.yaml'), { workspace: dir });
     assert.equal(ok.verdict, 'pass');
     assert.equal(ok.tests[0]!.counts.matched, 400_000);

@@ -303,6 +303,21 @@ export function cliBundle(): string {
     loader: { '.sql': 'text' },
     external: ['pg-native'],
   });
+  // as esbuild.mjs: the contract-test worker beside the CLI, where the bundled CLI runs contract tests (src/cli/test.ts)
+  buildSync({
+    entryPoints: [path.resolve(__dirname, '../../src/node/contract/worker.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: path.join(path.dirname(out), 'contract-worker.js'),
+    logLevel: 'silent',
+    define: { 'import.meta.url': 'importMetaUrl' },
+    inject: [path.resolve(__dirname, '../../src/node/import-meta-url.js')],
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+    loader: { '.sql': 'text' },
+    external: ['pg-native'],
+  });
   // as esbuild.mjs: the tabular readers are a bundle of their own beside the CLI's (src/node/tabularModule.ts)
   buildSync({
     entryPoints: [path.resolve(__dirname, '../../src/node/tabular/index.ts')],

@@ -40,8 +40,13 @@ export interface RunOptions {
   onProgress?: (event: { testId: string; phase: 'start' | 'outputs' | 'done'; rows?: number; verdict?: string }) => void;
 }
 
-/** A contract that cannot be run at all (invalid, unreadable): file:line:col when there is one. */
-export class ContractError extends Error {}
+/**
+ * A contract that cannot be run at all (invalid, unreadable): file:line:col when there is one.
+ * Named, so that it is still told apart when it crosses from the contract-test worker (an RpcError keeps the name).
+ */
+export class ContractError extends Error {
+  override name = 'ContractError';
+}
 
 export interface LoadedContract {
   file: string;

@@ -1,0 +1,55 @@
+// The bundled CLI runs contract tests in the contract-test worker beside it,
+// as the editor does (src/cli/test.ts): a run that needs more heap than
+// --max-heap allows ends with exit 2 and one line naming the limit (V8's
+// fatal out-of-memory crash, with its native stack, is what the CLI gave
+// in its own thread), and the same run within the default limit passes.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { runCliProcess } from '../unit/helpers';
+
+describe('the CLI runs contract tests in a worker thread', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'rl-cli-worker-'));
+    // 400k baseline rows cannot be indexed in an 8 MB heap
+    const rows = Array.from({ length: 400_000 }, (_, i) => `{"id":"k${i}","x2":${i}}`).join('\n') + '\n';
+    for (const f of ['base.jsonl', 'cur.jsonl', 'in.jsonl']) writeFileSync(path.join(dir, f), rows);
+    writeFileSync(
+      path.join(dir, 'big.contract.yaml'),
+      [
+        'apiVersion: rollback-lens/v1',
+        'kind: InterfaceContract',
+        'metadata: { name: big, version: 1 }',
+        'input: { schema: { type: object } }',
+        'output: { key: id, schema: { type: object } }',
+        'source: { file: cur.jsonl }',
+        'tests:',
+        '  - { id: all, inputs: in.jsonl, baseline: base.jsonl, tolerance: { x2: { abs: 0 } } }',
+        '',
+      ].join('\n'),
+    );
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a run out of --max-heap: exit 2, one line naming the limit, no stack', () => {
+    const r = runCliProcess(dir, ['test', 'big.contract.yaml', '--max-heap', '8', '--workspace', dir]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^rollback-lens: the contract test ran out of memory \(worker heap limit 8 MB\): [^\n]+\n$/);
+  });
+
+  it('the same run within the default limit passes, every row compared', () => {
+    const r = runCliProcess(dir, ['test', 'big.contract.yaml', '--workspace', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ {2}PASS all — 400000 rows matched, 0 missing, 0 extra \(/m);
+  });
+
+  it('--max-heap takes a whole number of MB, at least 8', () => {
+    const r = runCliProcess(dir, ['test', 'big.contract.yaml', '--max-heap', '4']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^rollback-lens test: --max-heap must be a whole number of MB, at least 8, not `4`\n/);
+  });
+});
