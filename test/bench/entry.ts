@@ -9,6 +9,6 @@ export { readJsonl, readJsonlChunks } from '../../src/node/jsonl';
 export { obtainOutputs } from '../../src/node/sources';
 // Contract tests the way the editor runs them (test/bench/contract-slices.mjs).
 export { runContractTests } from '../../src/node/contract/run';
-export { runContractTestsInWorker } from '../../src/node/contract/runner';
+export { runContractTestsInWorker, contractWorkerLimits } from '../../src/node/contract/runner';
 // The readiness review over a generated log (test/bench/review.mjs).
 export { loadReview, reviewFileHtml } from '../../src/node/review';
