@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { generatePairs } from './contracts.mjs';
 import { startProbe } from './probe.mjs';
 import { mergeBenchResults } from './results.mjs';
+import { peakRssKB } from './rss.mjs';
 
 const require = createRequire(import.meta.url);
 const here = fileURLToPath(import.meta.url);
@@ -38,7 +39,7 @@ async function child(mode, contract, workspace) {
   const total = performance.now() - t0;
   const longest = stopProbe();
   const t = report.tests[0];
-  process.stdout.write(JSON.stringify({ longest, total, verdict: report.verdict, matched: t.counts.matched, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(JSON.stringify({ longest, total, verdict: report.verdict, matched: t.counts.matched, maxRssMB: peakRssKB() / 1024 }));
 }
 
 async function main(quick) {

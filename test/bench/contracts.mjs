@@ -7,7 +7,7 @@
 //    files and JSON.parse every line, nothing else" (with readJsonl, and with
 //    plain readline). 100k: in this process, warm, median of 5. 1M: every run
 //    in a fresh child process (what the CLI is), median of 3, and the child's
-//    peak RSS (process.resourceUsage().maxRSS) for the floor and the engine.
+//    peak RSS (VmHWM, rss.mjs) for the floor and the engine.
 // 2. The `command` source: obtainOutputs({ command }) over 100k inputs through
 //    examples/iris/model/predict.mjs, against running the same command by hand
 //    (sh -c 'cmd < inputs', stdout piped here and JSON.parse'd), plus variants
@@ -28,6 +28,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeBenchResults } from './results.mjs';
 import { mulberry32, r6 } from './random.mjs';
+import { peakRssKB } from './rss.mjs';
 
 const require = createRequire(import.meta.url);
 const here = fileURLToPath(import.meta.url);
@@ -460,7 +461,7 @@ if (process.argv[1] === here) {
     const t0 = performance.now();
     const out = await MEASURES[what](baseline, current);
     const ms = performance.now() - t0;
-    process.stdout.write(JSON.stringify({ ms, cpuMs: cpuMs() - c0, maxRSSKB: process.resourceUsage().maxRSS, ...out }));
+    process.stdout.write(JSON.stringify({ ms, cpuMs: cpuMs() - c0, maxRSSKB: peakRssKB(), ...out }));
   } else {
     await runContractBench({ quick: argv.includes('--quick') });
   }

@@ -24,6 +24,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeBenchResults } from './results.mjs';
 import { manyDrills, writeReviewWorkspace } from '../fixtures/review/workspace.mjs';
+import { peakRssKB } from './rss.mjs';
 
 const require = createRequire(import.meta.url);
 const here = fileURLToPath(import.meta.url);
@@ -48,7 +49,7 @@ if (process.argv[2] === '--child') {
     figure = { drills: loaded.review.across.drills, htmlBytes: html.length, restoreMedianMs: loaded.review.across.restore.median, p90: loaded.review.across.restore.p90 };
   }
   const ms = performance.now() - t0;
-  process.stdout.write(JSON.stringify({ ms, rssMB: process.resourceUsage().maxRSS / 1024, figure }));
+  process.stdout.write(JSON.stringify({ ms, rssMB: peakRssKB() / 1024, figure }));
   process.exit(0);
 }
 

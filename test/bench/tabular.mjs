@@ -38,6 +38,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeBenchResults } from './results.mjs';
 import { mulberry32, r6 } from './random.mjs';
+import { peakRssKB } from './rss.mjs';
 
 const require = createRequire(import.meta.url);
 const here = fileURLToPath(import.meta.url);
@@ -229,7 +230,7 @@ export async function runTabularBench({ quick = false } = {}) {
 function inWorker(what, format, baseline, current) {
   return new Promise((resolve, reject) => {
     const w = new Worker(here, { workerData: { what, format, baseline, current }, resourceLimits: core.contractWorkerLimits() });
-    w.once('message', (r) => resolve({ ...r, maxRSSKB: process.resourceUsage().maxRSS }));
+    w.once('message', (r) => resolve({ ...r, maxRSSKB: peakRssKB() }));
     w.once('error', reject);
     w.once('exit', (code) => reject(new Error(`the measuring worker exited (${code}) before reporting`)));
   });
