@@ -4,10 +4,10 @@
 // fatal out-of-memory crash, with its native stack, is what the CLI gave
 // in its own thread), and the same run within the default limit passes.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCliProcess } from '../unit/helpers';
+import { runCliProcess, writeBigContract } from '../unit/helpers';
 
 describe('the CLI runs contract tests in a worker thread', function () {
   this.timeout(120_000);
@@ -15,22 +15,7 @@ describe('the CLI runs contract tests in a worker thread', function () {
   before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'rl-cli-worker-'));
     // 400k baseline rows cannot be indexed in an 8 MB heap
-    const rows = Array.from({ length: 400_000 }, (_, i) => `{"id":"k${i}","x2":${i}}`).join('\n') + '\n';
-    for (const f of ['base.jsonl', 'cur.jsonl', 'in.jsonl']) writeFileSync(path.join(dir, f), rows);
-    writeFileSync(
-      path.join(dir, 'big.contract.yaml'),
-      [
-        'apiVersion: rollback-lens/v1',
-        'kind: InterfaceContract',
-        'metadata: { name: big, version: 1 }',
-        'input: { schema: { type: object } }',
-        'output: { key: id, schema: { type: object } }',
-        'source: { file: cur.jsonl }',
-        'tests:',
-        '  - { id: all, inputs: in.jsonl, baseline: base.jsonl, tolerance: { x2: { abs: 0 } } }',
-        '',
-      ].join('\n'),
-    );
+    writeBigContract(dir, 'big', 400_000);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -10,6 +10,7 @@ import * as esbuild from 'esbuild';
 import type { ContractReport } from '../../src/core/contract/report';
 import { runContractTests } from '../../src/node/contract/run';
 import { runContractTestsInWorker, type ProgressEvent } from '../../src/node/contract/runner';
+import { writeBigContract } from '../unit/helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -111,24 +112,7 @@ describe('contract tests in a worker thread', function () {
 
   it('a worker that exhausts its heap fails that run with a clear error; the caller lives on', async () => {
     // 400k baseline rows cannot be indexed in an 8 MB heap
-    const rows = Array.from({ length: 400_000 }, (_, i) => `{"id":"k${i}","x2":${i}}`).join('\n') + '\n';
-    writeFileSync(path.join(dir, 'big-base.jsonl'), rows);
-    writeFileSync(path.join(dir, 'big-cur.jsonl'), rows);
-    writeFileSync(path.join(dir, 'big-in.jsonl'), rows);
-    writeFileSync(
-      path.join(dir, 'big.contract.yaml'),
-      [
-        'apiVersion: rollback-lens/v1',
-        'kind: InterfaceContract',
-        'metadata: { name: big, version: 1 }',
-        'input: { schema: { type: object } }',
-        'output: { key: id, schema: { type: object } }',
-        'source: { file: big-cur.jsonl }',
-        'tests:',
-        '  - { id: all, inputs: big-in.jsonl, baseline: big-base.jsonl, tolerance: { x2: { abs: 0 } } }',
-        '',
-      ].join('\n'),
-    );
+    writeBigContract(dir, 'big', 400_000);
     await assert.rejects(runContractTestsInWorker(workerPath, path.join(dir, 'big.contract.yaml'), { workspace: dir, maxHeapMb: 8 }), /^ContractWorkerStopped: the contract test ran out of memory \(worker heap limit 8 MB\)/);
     const ok = await runContractTestsInWorker(workerPath, path.join(dir, 'big.contract.yaml'), { workspace: dir });
     assert.equal(ok.verdict, 'pass');

@@ -4,7 +4,7 @@
 // real process of its bundle (runCliProcess).
 import { main } from '../../src/cli/main';
 import { spawn, spawnSync } from 'node:child_process';
-import { buildSync } from 'esbuild';
+import { buildSync, type BuildOptions } from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -286,49 +286,50 @@ let bundled: string | undefined;
 /** The CLI bundled the way esbuild.mjs bundles dist/cli.js, built once per test run into a temporary folder. */
 export function cliBundle(): string {
   if (bundled) return bundled;
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rl-cli-bundle-')), 'cli.js');
-  buildSync({
-    entryPoints: [path.resolve(__dirname, '../../src/cli/main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: out,
-    logLevel: 'silent',
-    define: { 'import.meta.url': 'importMetaUrl', __VERSION__: '"0.0.0-test"' },
-    inject: [path.resolve(__dirname, '../../src/node/import-meta-url.js')],
-    // as esbuild.mjs: jsonc-parser's UMD `main` cannot be bundled, its ESM build can
-    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
-    // as esbuild.mjs: the audit store's SQL migrations as text, pg's optional libpq binding left out
-    loader: { '.sql': 'text' },
-    external: ['pg-native'],
-  });
-  // as esbuild.mjs: the contract-test worker beside the CLI, where the bundled CLI runs contract tests (src/cli/test.ts)
-  buildSync({
-    entryPoints: [path.resolve(__dirname, '../../src/node/contract/worker.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: path.join(path.dirname(out), 'contract-worker.js'),
-    logLevel: 'silent',
-    define: { 'import.meta.url': 'importMetaUrl' },
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-cli-bundle-'));
+  const node: BuildOptions = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent' };
+  // as esbuild.mjs: import.meta.url, jsonc-parser's ESM build (its UMD `main` cannot be bundled), the audit
+  // store's SQL migrations as text, pg's optional libpq binding left out
+  const common: BuildOptions = {
+    ...node,
     inject: [path.resolve(__dirname, '../../src/node/import-meta-url.js')],
     alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
     loader: { '.sql': 'text' },
     external: ['pg-native'],
-  });
-  // as esbuild.mjs: the tabular readers are a bundle of their own beside the CLI's (src/node/tabularModule.ts)
-  buildSync({
-    entryPoints: [path.resolve(__dirname, '../../src/node/tabular/index.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: path.join(path.dirname(out), 'tabular.js'),
-    logLevel: 'silent',
-  });
-  return (bundled = out);
+  };
+  const src = (p: string) => path.resolve(__dirname, '../../src', p);
+  buildSync({ ...common, entryPoints: [src('cli/main.ts')], outfile: path.join(dir, 'cli.js'), define: { 'import.meta.url': 'importMetaUrl', __VERSION__: '"0.0.0-test"' } });
+  // the contract-test worker beside the CLI, where the bundled CLI runs contract tests (src/cli/test.ts)
+  buildSync({ ...common, entryPoints: [src('node/contract/worker.ts')], outfile: path.join(dir, 'contract-worker.js'), define: { 'import.meta.url': 'importMetaUrl' } });
+  // the tabular readers, a bundle of their own beside the CLI's (src/node/tabularModule.ts)
+  buildSync({ ...node, entryPoints: [src('node/tabular/index.ts')], outfile: path.join(dir, 'tabular.js') });
+  return (bundled = path.join(dir, 'cli.js'));
+}
+
+/**
+ * A contract in `dir` (name.contract.yaml) comparing `rows` JSONL rows with
+ * themselves (inputs, baseline and a source.file of outputs, key `id`):
+ * its baseline's key table outgrows a small heap (the worker heap limit tests).
+ */
+export function writeBigContract(dir: string, name: string, rows: number): string {
+  const lines = Array.from({ length: rows }, (_, i) => `{"id":"k${i}","x2":${i}}`).join('\n') + '\n';
+  for (const f of ['base', 'cur', 'in']) fs.writeFileSync(path.join(dir, `${name}-${f}.jsonl`), lines);
+  const file = path.join(dir, `${name}.contract.yaml`);
+  fs.writeFileSync(
+    file,
+    [
+      'apiVersion: rollback-lens/v1',
+      'kind: InterfaceContract',
+      `metadata: { name: ${name}, version: 1 }`,
+      'input: { schema: { type: object } }',
+      'output: { key: id, schema: { type: object } }',
+      `source: { file: ${name}-cur.jsonl }`,
+      'tests:',
+      `  - { id: all, inputs: ${name}-in.jsonl, baseline: ${name}-base.jsonl, tolerance: { x2: { abs: 0 } } }`,
+      '',
+    ].join('\n'),
+  );
+  return file;
 }
 
 /** Runs `node <bundled cli> ...argv` in `cwd`; `env` entries are added to this process's environment (undefined removes one). */
