@@ -1,8 +1,8 @@
 // The page-by-page Parquet reader (src/node/tabular/parquetPages.ts) against
 // hyparquet's own parquetReadObjects, value for value (a differential test of
 // two implementations): one big row group of many small pages, several row
-// groups, plain and dictionary strings, doubles, INT64 beyond 2^53,
-// booleans, nulls, timestamps; whole files and row ranges that start and end
+// groups, plain and dictionary strings, doubles, FLOAT and INT32 with
+// nulls, INT64 beyond 2^53, booleans, nulls, timestamps; whole files and row ranges that start and end
 // inside pages; the refilled row object. A file with a list column reads its
 // flat columns page by page and the group whole when the list is read.
 import * as assert from 'node:assert/strict';
@@ -31,6 +31,8 @@ function columns(n: number) {
   const ok: boolean[] = [];
   const opt: Array<number | null> = [];
   const at: Date[] = [];
+  const small: Array<number | null> = [];
+  const f32: Array<number | null> = [];
   for (let i = 0; i < n; i++) {
     id.push(`r${i}-${'é'.repeat(i % 5)}`);
     label.push(['setosa', 'versicolor', 'virginica'][(i * 7) % 3]!);
@@ -39,6 +41,8 @@ function columns(n: number) {
     ok.push(i % 3 === 0);
     opt.push(i % 4 === 0 ? null : i * 0.5);
     at.push(new Date(Date.UTC(2026, 0, 1) + i * 60_000));
+    small.push(i % 9 === 0 ? null : i - 2_500);
+    f32.push(i % 11 === 0 ? null : i / 3);
   }
   return [
     { name: 'id', data: id, type: 'STRING' as const },
@@ -48,6 +52,8 @@ function columns(n: number) {
     { name: 'ok', data: ok, type: 'BOOLEAN' as const },
     { name: 'opt', data: opt, type: 'DOUBLE' as const, nullable: true },
     { name: 'at', data: at, type: 'TIMESTAMP' as const },
+    { name: 'small', data: small, type: 'INT32' as const, nullable: true },
+    { name: 'f32', data: f32, type: 'FLOAT' as const, nullable: true },
   ];
 }
 

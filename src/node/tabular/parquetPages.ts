@@ -11,12 +11,13 @@
 // so values are exactly what parquetRead gives (a differential test,
 // test/unit/parquet-pages.test.ts, holds them to it). Pages wholly before
 // `from` are skipped by their header, without being decompressed; reading
-// stops at `to`. One kind of page is decoded here instead: a PLAIN page
-// (version 1 or 2) of UTF-8 strings (how pyarrow and hyparquet-writer write a
-// column of unique ids), straight from the page into strings; hyparquet
-// makes a Uint8Array view per value first, and at a page of ~90,000 ids
-// those views outlived young-generation collections, and a million-row
-// group's read peaked at 216 MB for one id column. Columns that are not flat (lists, maps, structs: a row's
+// stops at `to`. PLAIN pages (version 1 or 2) of strings and of plain
+// numbers (how pyarrow and hyparquet-writer write ids and scores) are decoded
+// here instead, a few hundred values at a time as rows are made (LazyPage):
+// hyparquet makes a Uint8Array view per string and, beside nulls, an array
+// of boxed numbers per page, and at ~90,000 values a page those outlived
+// young-generation collections (a million-row group's read peaked at 216 MB
+// for one id column, 83 MB now). Columns that are not flat (lists, maps, structs: a row's
 // values can span pages) are not read here: pageReadable() says so and the
 // caller decodes the row group whole (parquet.ts).
 import type { AsyncBuffer, ColumnChunk, DecodedArray, FileMetaData } from 'hyparquet';
@@ -42,13 +43,32 @@ interface Cursor {
   plan: ColumnPlan;
   reader: DataReader;
   dictionary: DecodedArray | undefined;
-  /** The decoded page, values made JSON-like (see `plainValues`). */
-  page: ArrayLike<unknown>;
+  /** The decoded page, values made JSON-like (see `plainValues`), or a page still to decode (LazyPage). */
+  page: ArrayLike<unknown> | LazyPage;
   /** The file row (0-based, in the group) of page[0]. */
   pageRow: number;
   /** The next row of the group this cursor hands out. */
   row: number;
 }
+
+/**
+ * A PLAIN page decoded value by value as rows are made: strings (where each
+ * starts and ends in the page's bytes) or numbers with nulls (each row's
+ * index among the values); start -1 is null. Decoded a page at a time,
+ * ~90,000 ids (or boxed numbers beside nulls) were alive together and
+ * outlived young collections; decoded LAZY_RUN at a time they die young.
+ */
+interface LazyPage {
+  lazy: 'strings' | 'numbers';
+  bytes: Buffer | undefined;
+  numbers: Float64Array | Float32Array | Int32Array | undefined;
+  starts: Int32Array;
+  ends: Int32Array | undefined;
+  length: number;
+}
+
+/** Rows made at a time from a LazyPage. */
+const LAZY_RUN = 512;
 
 /** Rows handed out between two returns to the event loop. */
 const YIELD_ROWS = 32_768;
@@ -98,6 +118,8 @@ export async function readGroupPages(
   const bytes = await Promise.all(plans.map((p) => buffer.slice(p.start, p.end)));
   const cursors: Cursor[] = plans.map((plan, j) => ({ plan, reader: { view: new DataView(bytes[j]!), offset: 0 }, dictionary: undefined, page: [], pageRow: 0, row: 0 }));
   for (const c of cursors) nextPage(c, from, rows);
+  // each column's decoded values of the run being made (LazyPage pages)
+  const runs = cursors.map(() => new Array<unknown>(LAZY_RUN));
   let row = from;
   let sinceYield = 0;
   while (row < to) {
@@ -112,9 +134,10 @@ export async function readGroupPages(
       if (c.row >= c.pageRow + c.page.length) nextPage(c, row, rows);
       run = Math.min(run, c.pageRow + c.page.length - row);
     }
+    if (cursors.some((c) => 'lazy' in c.page)) run = Math.min(run, LAZY_RUN);
     const make1 = make(
-      cursors.map((c) => c.page),
-      cursors.map((c) => row - c.pageRow),
+      cursors.map((c, j) => ('lazy' in c.page ? decodeRun(c.page, row - c.pageRow, run, runs[j]!) : c.page)),
+      cursors.map((c) => ('lazy' in c.page ? 0 : row - c.pageRow)),
     );
     for (let i = 0; i < run; i++) each(row + i, make1(i));
     row += run;
@@ -145,64 +168,94 @@ function nextPage(c: Cursor, at: number, rows: number): void {
       pageRow += count;
       continue;
     }
-    const strings = plainStringPage(reader, header, plan);
-    const { data } = strings ? { data: strings } : readPage(reader, header, plan.decoder, c.dictionary, undefined, 0);
+    const fast = plainPage(reader, header, plan);
+    const { data } = fast ? { data: fast } : readPage(reader, header, plan.decoder, c.dictionary, undefined, 0);
     if (!data || !data.length) continue;
-    c.page = strings ?? plainValues(data);
+    c.page = fast ?? plainValues(data as DecodedArray);
     c.pageRow = pageRow;
     c.row = Math.max(c.row, pageRow);
     return;
   }
 }
 
+/** The physical types a PLAIN page is decoded here for, with no converted or logical type: strings (BYTE_ARRAY) and plain numbers. */
+const NUMBERS = { DOUBLE: 8, FLOAT: 4, INT32: 4 } as const;
+
 /**
- * The values of a version-1 PLAIN page of a UTF-8 string column (nulls
- * where its definition levels say), decoded as hyparquet's stringFromBytes
- * decodes (TextDecoder: invalid sequences replaced, a leading BOM dropped);
- * undefined for any other page, left unread.
+ * A PLAIN page (version 1 or 2) of a string column or a plain number column
+ * (DOUBLE, FLOAT, INT32 without a converted type), decoded as hyparquet
+ * decodes it (strings as its stringFromBytes: TextDecoder, invalid
+ * sequences replaced, a leading BOM dropped; nulls where the definition
+ * levels say): numbers without nulls as a typed array, anything else as a
+ * LazyPage. undefined for any other page, left unread.
  */
-function plainStringPage(reader: DataReader, header: PageHeader, plan: ColumnPlan): Array<string | null> | undefined {
+function plainPage(reader: DataReader, header: PageHeader, plan: ColumnPlan): ArrayLike<unknown> | LazyPage | undefined {
   const v1 = header.type === 'DATA_PAGE' ? header.data_page_header : undefined;
   const v2 = header.type === 'DATA_PAGE_V2' ? header.data_page_header_v2 : undefined;
   const { element, type, codec, compressors, schemaPath } = plan.decoder;
-  if ((v1 ?? v2)?.encoding !== 'PLAIN' || type !== 'BYTE_ARRAY') return undefined;
-  // what hyparquet's convert() turns into strings, and nothing it treats otherwise (JSON, BSON, decimals, enums, ...)
-  if (!(element.converted_type === 'UTF8' || element.logical_type?.type === 'STRING' || (element.converted_type === undefined && element.logical_type === undefined))) return undefined;
+  if ((v1 ?? v2)?.encoding !== 'PLAIN') return undefined;
+  const plainType = element.converted_type === undefined && element.logical_type === undefined;
+  const strings = type === 'BYTE_ARRAY' && (plainType || element.converted_type === 'UTF8' || element.logical_type?.type === 'STRING');
+  const width = type in NUMBERS && plainType ? NUMBERS[type as keyof typeof NUMBERS] : 0;
+  if (!strings && !width) return undefined;
   const raw = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, header.compressed_page_size);
   reader.offset += header.compressed_page_size;
   const maxDefinition = getMaxDefinitionLevel(schemaPath);
   const count = (v1 ?? v2)!.num_values;
-  const levels = maxDefinition ? new Array<number>(count) : undefined;
-  const width = 32 - Math.clz32(maxDefinition);
+  // levels in a typed array: an array of a page's levels (a value each) outlived young collections
+  const levels = maxDefinition ? new Uint8Array(count) : undefined;
+  const levelWidth = 32 - Math.clz32(maxDefinition);
   let values: Uint8Array;
   if (v1) {
     // version 1: levels (each with its length) and values, compressed together
     const page = decompressPage(raw, Number(header.uncompressed_page_size), codec, compressors);
     const at: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
-    if (levels) readRleBitPackedHybrid(at, width, levels);
+    if (levels) readRleBitPackedHybrid(at, levelWidth, levels as unknown as number[]);
     values = page.subarray(at.offset);
   } else {
     // version 2: repetition then definition levels uncompressed, their lengths in the header; then the values
     const repetition = v2!.repetition_levels_byte_length;
     const definition = v2!.definition_levels_byte_length;
-    if (levels) readRleBitPackedHybrid({ view: new DataView(raw.buffer, raw.byteOffset + repetition, definition), offset: 0 }, width, levels, definition);
+    if (levels) readRleBitPackedHybrid({ view: new DataView(raw.buffer, raw.byteOffset + repetition, definition), offset: 0 }, levelWidth, levels as unknown as number[], definition);
     const rest = raw.subarray(repetition + definition);
     values = v2!.is_compressed === false ? rest : decompressPage(rest, Number(header.uncompressed_page_size) - repetition - definition, codec, compressors);
   }
+  // where each row's value is: its byte offset (strings) or its index among the values (numbers); -1 null
+  const starts = new Int32Array(count);
+  if (!strings) {
+    // an aligned copy of the values (the page's bytes need not be aligned for a typed array)
+    const present = levels ? levels.reduce((n, l) => n + (l === maxDefinition ? 1 : 0), 0) : count;
+    const copy = values.slice(0, present * width);
+    const numbers = type === 'DOUBLE' ? new Float64Array(copy.buffer) : type === 'FLOAT' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
+    if (!levels || present === count) return numbers;
+    for (let i = 0, j = 0; i < count; i++) starts[i] = levels[i] === maxDefinition ? j++ : -1;
+    return { lazy: 'numbers', numbers, bytes: undefined, starts, ends: undefined, length: count };
+  }
   const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-  const out = new Array<string | null>(count);
+  const ends = new Int32Array(count);
   let offset = 0;
   for (let i = 0; i < count; i++) {
     if (levels && levels[i] !== maxDefinition) {
-      out[i] = null;
+      starts[i] = -1;
       continue;
     }
     const length = bytes.readUInt32LE(offset);
     offset += 4;
     // TextDecoder drops a leading byte order mark; Buffer's decoder keeps it
     const bom = length >= 3 && bytes[offset] === 0xef && bytes[offset + 1] === 0xbb && bytes[offset + 2] === 0xbf ? 3 : 0;
-    out[i] = bytes.toString('utf8', offset + bom, offset + length);
+    starts[i] = offset + bom;
+    ends[i] = offset + length;
     offset += length;
+  }
+  return { lazy: 'strings', numbers: undefined, bytes, starts, ends, length: count };
+}
+
+/** Values [at, at + n) of a LazyPage, decoded into `out`. */
+function decodeRun(page: LazyPage, at: number, n: number, out: unknown[]): unknown[] {
+  const { bytes, numbers, starts, ends } = page;
+  for (let k = 0; k < n; k++) {
+    const s = starts[at + k]!;
+    out[k] = s < 0 ? null : numbers ? numbers[s] : bytes!.toString('utf8', s, ends![at + k]);
   }
   return out;
 }
