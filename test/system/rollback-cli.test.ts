@@ -91,7 +91,29 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana Lima']).finally(() => delete process.env.IRIS_INCIDENT_WEBHOOK);
     assert.equal(out.code, 0, out.stdout + out.stderr);
     assert.equal(out.stderr, '');
-    assert.deepEqual(timeless(out.stdout).trimEnd().split('\n'), [
+    const internal = 'iris-classifier-rollback: rolling back iris-classifier 2.0.0 -> 1.4.2; phase rollback.';
+    const customers = 'Scoring reverted to 1.4.2.';
+    const none = 'not sent: no webhook under `to`';
+    const posted = 'sent to webhook $IRIS_INCIDENT_WEBHOOK (204)';
+    const onCall = (id: string, outcome: string, phase: string) => `iris-classifier-rollback: step ${id} ${outcome} (${phase}); fired: slow (p99_latency_ms = 400); questions to #serving`;
+    const reportMessages: Array<[string, string]> = [
+      [`start → customers (status-page) at T: ${none}`, customers],
+      [`start → internal (#ml-incidents) at T: ${none}`, internal],
+      [`update approve approved → internal (#ml-incidents) at T: ${none}`, internal],
+      [`update approve approved → on-call (#ml-incidents) at T: ${posted}`, onCall('approve', 'approved', 'decide')],
+      // announce-start's own message to its audience, then the step's update to each entry on update
+      [`update announce-start done → internal (#ml-incidents) at T: ${none}`, internal],
+      ...['announce-start', 'flag-off', 'repoint', 'pin-serving', 'verify'].flatMap((id): Array<[string, string]> => [
+        [`update ${id} done → internal (#ml-incidents) at T: ${none}`, internal],
+        [`update ${id} done → on-call (#ml-incidents) at T: ${posted}`, onCall(id, 'done', id === 'verify' ? 'verify' : 'execute')],
+      ]),
+      [`update announce-done done → customers (status-page) at T: ${none}`, customers],
+      [`update announce-done done → internal (#ml-incidents) at T: ${none}`, internal],
+      [`update announce-done done → on-call (#ml-incidents) at T: ${posted}`, onCall('announce-done', 'done', 'execute')],
+      [`close → customers (status-page) at T: ${none}`, customers],
+      [`close → internal (#ml-incidents) at T: ${none}`, internal],
+    ];
+    assert.deepEqual(timeless(out.stdout).replace(/ at \d+(\.\d+)? (ms|s): /g, ' at T: ').trimEnd().split('\n'), [
       'Rolling back iris-classifier 2.0.0 → iris-classifier 1.4.2 with iris.runbook.yaml, for real (not a drill)',
       'Dry-run: READY',
       'Plan: approve → announce-start → flag-off → repoint → pin-serving → verify → announce-done',
@@ -116,6 +138,10 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
       '  decide T: approve: decisionMaker approved by Ana Lima (--approve)',
       '  execute T, verify T',
       ...out.stdout.split('\n').filter((l) => /^ {2}(approved|done) {4,}/.test(l)).map(timeless),
+      // the report carries the restore's fidelity and every message the run rendered, where it went or why not
+      '  fidelity: 150/150 rows within tolerance (1), label agreement 1 (150/150), max |Δ| 0 (`probability` at `iris-001`); `parity` of iris.contract.yaml against the 1.4.2 baseline',
+      '  messages: 20 rendered, 7 sent',
+      ...reportMessages.flatMap(([heading, text]) => [`    ${heading}`, `      ${text}`]),
       'RESTORED and verified: iris-classifier 1.4.2',
     ]);
     // every step ran for real, outside the sandbox (whose env points the alias script at another store): the example's own alias store, the flag file, the request
@@ -176,6 +202,8 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
       ],
     );
     assert.match(lines.at(-1)!, /^FAILED: undone — step `pin-serving` failed: PUT http:\/\/127\.0\.0\.1:\d+\/admin\/models\/iris-classifier\/pin answered 500.*; undid repoint, flag-off$/);
+    // a rollback, not a drill, stopped before its verify step: the report says which
+    assert.ok(lines.includes('  fidelity not measured: no verify step ran: the rollback stopped at step `pin-serving` (failed)'), out.stdout);
     assert.equal(read(dir, 'flags.flagd.json'), read(EXAMPLE, 'flags.flagd.json'));
     assert.equal(read(dir, '.registry/iris/champion'), '2.0.0\n');
     const rollback = (await records(dir)).at(-1)!;

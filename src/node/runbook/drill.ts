@@ -361,7 +361,7 @@ function judge(j: Judged, run: Run, outcome: DrillReport['outcome'], happened: s
   }
   const verifySteps = plan.steps.filter((x) => phaseOf(x.kind ?? '') === 'verify').map((x) => x.id);
   const wantFidelity = expect.fidelity && typeof expect.fidelity === 'object' ? obj(expect.fidelity) : undefined;
-  const fidelity = outcome === 'aborted' ? undefined : j.fidelity.result(verifySteps, stop, wantFidelity);
+  const fidelity = outcome === 'aborted' ? undefined : j.fidelity.result(verifySteps, stop, wantFidelity, run.options.mode ?? 'drill');
   const faults: DrillFault[] = [
     ...j.stepFaults.map((f) => ({ ...f, reached: run.reachedSteps.has(f.target) })),
     ...run.ctx.unavailable.endpoints.map((u) => ({ fault: 'unavailable' as const, target: u, reached: run.ctx.unavailable.reached.has(u) })),
