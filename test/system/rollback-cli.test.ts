@@ -39,8 +39,10 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
   let server: http.Server;
   let port: number;
   const requests: string[] = [];
-  /** How the server answers a PUT: 204, 500, or never (`hang`). */
-  let answer: 204 | 500 | 'hang' = 204;
+  /** How the server answers a PUT: 204, 500, never (`hang`), or 204 after 2.5 s (`slow`). */
+  let answer: 204 | 500 | 'hang' | 'slow' = 204;
+  /** When each request arrived (ms since the epoch), in the order of `requests`. */
+  const arrived: number[] = [];
   let onRequest: (() => void) | undefined;
   const hanging: http.ServerResponse[] = [];
   before(async () => {
@@ -49,9 +51,11 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
       req.on('data', (d) => (body += d));
       req.on('end', () => {
         requests.push(`${req.method} ${req.url} ${body}`);
+        arrived.push(Date.now());
         onRequest?.();
-        if (answer === 'hang') hanging.push(res);
-        else res.writeHead(answer).end();
+        if (answer === 'hang' && req.method === 'PUT') hanging.push(res);
+        else if (answer === 'slow' && req.method === 'PUT') setTimeout(() => res.writeHead(204).end(), 2500);
+        else res.writeHead(answer === 'hang' || answer === 'slow' ? 204 : answer).end();
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -63,6 +67,7 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
   });
   beforeEach(() => {
     requests.length = 0;
+    arrived.length = 0;
     answer = 204;
     onRequest = undefined;
   });
@@ -182,6 +187,29 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
       Object.entries(steps as Record<string, { outcome: string; undo?: string }>).map(([id, s]) => `${id}:${s.outcome}${s.undo ? `/${s.undo}` : ''}`),
       ['approve:approved', 'announce-start:done', 'flag-off:done', 'repoint:done', 'pin-serving:done', 'verify:done', 'announce-done:done'],
     );
+  });
+
+  it('`every` while the rollback is open: its messages are posted on their timer during a long step, then the close', async () => {
+    // a ticker entry every 1s to a loopback webhook; the serving API takes 2.5 s to answer the pin
+    const ticker = (port: number) => `  - { audience: ticker, owner: technicalLead, every: 1s, on: [close], to: { webhook: "http://127.0.0.1:${port}/tick" }, template: "{{event}} after {{timings.elapsed}}" }\n`;
+    const dir = example((t) => t.replace('communication:\n', `communication:\n${ticker(port)}`));
+    answer = 'slow';
+    const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana']);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const ticks = requests.map((r, i) => ({ r, at: arrived[i]! })).filter((x) => x.r.startsWith('POST /tick '));
+    const texts = ticks.map((x) => (JSON.parse(x.r.slice('POST /tick '.length)) as { text: string }).text);
+    // at least two `every` (the run is open 2.5 s and more), then the close, nothing after it
+    assert.ok(texts.length >= 3, JSON.stringify(texts));
+    assert.deepEqual(texts.map((t) => t.split(' ')[0]), [...texts.slice(0, -1).map(() => 'every'), 'close']);
+    assert.match(texts[0]!, /^every after 1(\.0)? s$/);
+    // the first ones went out while pin-serving waited for its answer, not when it ended
+    const put = requests.findIndex((r) => r.startsWith('PUT '));
+    const during = ticks.filter((x) => x.at > arrived[put]! && x.at < arrived[put]! + 2400);
+    assert.ok(during.length >= 1, `ticks at ${ticks.map((x) => x.at - arrived[put]!).join(', ')} ms from the PUT`);
+    // and the report says each was sent
+    const lines = out.stdout.split('\n');
+    const sent = lines.filter((l) => /^ {4}every → ticker at \S+ (ms|s): sent to webhook http:\/\/127\.0\.0\.1:\d+\/… \(204\)$/.test(l));
+    assert.equal(sent.length, texts.length - 1, out.stdout);
   });
 
   it('a failing step: the completed steps are undone newest first, the flag file byte for byte; FAILED, exit 1, recorded undone', async () => {

@@ -8,8 +8,9 @@
 // (the copy's serving API is a loopback server here, its contract serves the
 // release the champion alias names), the approval gate is a quick pick naming
 // the role and its contact, Enter approves; the rollback ends restored and
-// verified, its report is written and the audit log holds the approval (by
-// person) and the rollback. Exit 1 on any failure.
+// verified, its report is written (with the restore's fidelity and the
+// messages rendered) and the audit log holds the approval (by person) and the
+// rollback. Exit 1 on any failure.
 //
 //   node test/vscode/rollback.mjs [--vsix=FILE] [--verbose]
 //
@@ -125,6 +126,10 @@ async function main() {
     // the lens tells the verdict once the report is written (whole: it is written atomically)
     const report = join(sb.workspace, '.rollback-lens', 'reports', 'iris', 'iris.runbook rollback.md');
     check(existsSync(report) && readFileSync(report, 'utf8').includes('**Verdict: RESTORED and verified** — restored'), 'the report is written');
+    // as a drill's report: the restore's fidelity and every message rendered (none sent: no webhook variable is set here)
+    const text = existsSync(report) ? readFileSync(report, 'utf8') : '';
+    check(text.includes('\n## Fidelity\n\n- fidelity\\: 150/150 rows within tolerance \\(1\\), label agreement 1 \\(150/150\\)'), 'the report has the fidelity of the restore');
+    check(text.includes('\n## Messages\n\n20 rendered, 0 sent.\n') && text.includes('environment variable IRIS\\_INCIDENT\\_WEBHOOK is not set'), 'the report lists the messages, each with why it was not sent');
   } finally {
     server.close();
   }
