@@ -189,13 +189,22 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     );
   });
 
-  it('`every` while the rollback is open: its messages are posted on their timer during a long step, then the close', async () => {
+  it('`every` while the rollback is open: its messages are posted on their timer during a long step, then the close; each step is printed as it starts', async () => {
     // a ticker entry every 1s to a loopback webhook; the serving API takes 2.5 s to answer the pin
     const ticker = (port: number) => `  - { audience: ticker, owner: technicalLead, every: 1s, on: [close], to: { webhook: "http://127.0.0.1:${port}/tick" }, template: "{{event}} after {{timings.elapsed}}" }\n`;
     const dir = example((t) => t.replace('communication:\n', `communication:\n${ticker(port)}`));
     answer = 'slow';
-    const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana']);
+    // what the CLI had printed when the pin request reached the server: the steps so far, live, not at the end
+    let printed = '';
+    const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana'], (child) => {
+      let sofar = '';
+      child.stdout!.on('data', (d: Buffer) => (sofar += d.toString('utf8')));
+      onRequest = () => {
+        if (requests.at(-1)!.startsWith('PUT ')) printed = sofar;
+      };
+    });
     assert.equal(out.code, 0, out.stdout + out.stderr);
+    assert.deepEqual(timeless(printed).trimEnd().split('\n').slice(-3), ['▶ repoint (timeout 1m) …', '✓ repoint done in T', '▶ pin-serving (timeout 2m) …']);
     const ticks = requests.map((r, i) => ({ r, at: arrived[i]! })).filter((x) => x.r.startsWith('POST /tick '));
     const texts = ticks.map((x) => (JSON.parse(x.r.slice('POST /tick '.length)) as { text: string }).text);
     // at least two `every` (the run is open 2.5 s and more), then the close, nothing after it
@@ -236,6 +245,27 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     assert.equal(read(dir, '.registry/iris/champion'), '2.0.0\n');
     const rollback = (await records(dir)).at(-1)!;
     assert.deepEqual([rollback.kind, rollback.verdict, rollback.outcome, (rollback.findings as { restored: string[] }).restored], ['rollback', 'fail', 'undone', ['repoint', 'flag-off']]);
+  });
+
+  it('the post-mortem of a real rollback record: its approvals, the failed step as an action item of its owner, linked by the record\'s hash', async () => {
+    const dir = example();
+    answer = 500;
+    assert.equal((await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana'])).code, 1);
+    const pm = await cli(dir, ['postmortem', 'iris.runbook.yaml']);
+    assert.equal(pm.code, 0, pm.stdout + pm.stderr);
+    const { entries } = await readAuditLog(dir);
+    const rec = entries.at(-1)!;
+    assert.equal(rec.record.kind, 'rollback');
+    const name = `postmortems/iris/${rec.record.time.slice(0, 10)}-rollback.md`;
+    assert.equal(pm.stdout, `wrote ${name}: the after-action review of rollback (fail, ${rec.record.time}), audit record ${rec.hash} (line ${rec.line})\n`);
+    const md = read(dir, name).split('\n');
+    assert.equal(md[0], '# After-action review: rollback of iris.runbook.yaml');
+    assert.ok(md.includes(`- **Audit record**: \`${rec.hash}\` (line ${rec.line} of .rollback-lens/audit.jsonl)`), md.join('\n'));
+    assert.ok(md.includes('- **Approvals**: decisionMaker (flag: Ana)'), md.join('\n'));
+    assert.ok(md.includes('- `slow`: p99_latency_ms = 400 — `p99_latency_ms is 400 > 250 (a single value, taken to hold for 5m): fires`'), md.join('\n'));
+    assert.ok(md.some((l) => /^\| `pin-serving` \| http \| sre \| failed \| \d+(\.\d+)? (ms|s) \| — \|$/.test(l)), md.join('\n'));
+    assert.ok(md.includes('- fidelity not measured\\: no verify step ran\\: the rollback stopped at step `pin-serving` \\(failed\\)'), md.join('\n'));
+    assert.match(md.at(-2) ?? '', /^\| Find and fix why step `pin-serving` failed \| sre \| \d{4}-\d{2}-\d{2} \| open \|$/);
   });
 
   it('Ctrl+C (SIGINT) during a step stops it and undoes the completed steps; CANCELLED, exit 1, recorded cancelled', async () => {
