@@ -107,12 +107,12 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
       [`update approve approved → internal (#ml-incidents) at T: ${none}`, internal],
       [`update approve approved → on-call (#ml-incidents) at T: ${posted}`, onCall('approve', 'approved', 'decide')],
       // announce-start's own message to its audience, then the step's update to each entry on update
-      [`update announce-start done → internal (#ml-incidents) at T: ${none}`, internal],
+      [`notify announce-start → internal (#ml-incidents) at T: ${none}`, internal],
       ...['announce-start', 'flag-off', 'repoint', 'pin-serving', 'verify'].flatMap((id): Array<[string, string]> => [
         [`update ${id} done → internal (#ml-incidents) at T: ${none}`, internal],
         [`update ${id} done → on-call (#ml-incidents) at T: ${posted}`, onCall(id, 'done', id === 'verify' ? 'verify' : 'execute')],
       ]),
-      [`update announce-done done → customers (status-page) at T: ${none}`, customers],
+      [`notify announce-done → customers (status-page) at T: ${none}`, customers],
       [`update announce-done done → internal (#ml-incidents) at T: ${none}`, internal],
       [`update announce-done done → on-call (#ml-incidents) at T: ${posted}`, onCall('announce-done', 'done', 'execute')],
       [`close → customers (status-page) at T: ${none}`, customers],
