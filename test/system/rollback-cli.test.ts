@@ -221,6 +221,23 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     assert.equal(sent.length, texts.length - 1, out.stdout);
   });
 
+  it('run from the runbook\'s folder inside a larger workspace: a message\'s failure is located as the CLI\'s other lines are, relative to the cwd', async () => {
+    const dir = example();
+    const top = mkdtempSync(path.join(tmpdir(), 'rl-rollback-ws-'));
+    cpSync(dir, path.join(top, 'iris'), { recursive: true });
+    const cwd = path.join(top, 'iris');
+    const out = await cli(cwd, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana', '--workspace', top]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const text = read(cwd, 'iris.runbook.yaml').split('\n');
+    const row = text.findIndex((l) => l.includes('to: { webhook: { env: IRIS_INCIDENT_WEBHOOK } }'));
+    const at = `iris.runbook.yaml:${row + 1}:${text[row]!.indexOf('IRIS_INCIDENT_WEBHOOK') + 1}`;
+    const unset = out.stdout.split('\n').filter((l) => l.includes('environment variable IRIS_INCIDENT_WEBHOOK is not set'));
+    assert.equal(unset.length, 7, out.stdout);
+    assert.ok(unset.every((l) => l.endsWith(`: not sent: ${at}: environment variable IRIS_INCIDENT_WEBHOOK is not set`)), unset.join('\n'));
+    // the audit log is the workspace's, and names the runbook from there
+    assert.equal((await records(top)).at(-1)!.path, 'iris/iris.runbook.yaml');
+  });
+
   it('a failing step: the completed steps are undone newest first, the flag file byte for byte; FAILED, exit 1, recorded undone', async () => {
     const dir = example();
     answer = 500;
