@@ -26,6 +26,7 @@ export async function drillCommand(
     const file = path.resolve(io.cwd, positionals[0]!);
     const report = await drill(file, {
       workspace,
+      shownAs: displayPath(io.cwd, file),
       scenario: values.scenario,
       verifyIdempotent: !!values['verify-idempotent'],
       ...(values['no-formats'] ? { formats: false } : {}),

@@ -62,6 +62,7 @@ export async function reintroduceCommand(
   try {
     const report = await reintroduce(file, {
       workspace,
+      shownAs: shown,
       ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
       approvals,
       ...(values['no-formats'] ? { formats: false } : {}),

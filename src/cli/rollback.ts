@@ -94,6 +94,7 @@ export async function rollbackCommand({ values, positionals }: { values: Values;
     };
     const report = await rollback(file, {
       workspace,
+      shownAs: shown,
       signal: controller.signal,
       ...(values['no-formats'] ? { formats: false } : {}),
       ...(values.force !== undefined ? { force: values.force } : {}),

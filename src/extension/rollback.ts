@@ -5,7 +5,8 @@
 // asked in a quick pick naming the role, its name and contact (recorded by
 // person, with the OS user who picked), the rollback itself
 // (src/node/runbook/rollback.ts: refused when the dry-run says NOT READY, its
-// findings then shown as diagnostics), and its report
+// findings then shown as diagnostics; the dry-run also runs before the
+// confirmation, so a rollback it would refuse asks nothing), and its report
 // (`.rollback-lens/reports/<folder>/<runbook> rollback.md`, beside the
 // dry-run's and drills'), shown beside the runbook. With the user's
 // rollbackLens.signingKey set, a key that cannot sign stops it before the
@@ -17,6 +18,7 @@ import { roleText, rollbackConfirmation, rollbackTypedConfirmation, rollbackMark
 import type { DrillProgress, Finding, GateReply } from '../core/runbook/report';
 import { commandLogLine } from '../core/runbook/render';
 import type { AuditInput } from '../node/audit';
+import { dryRun } from '../node/runbook/dryrun';
 import { rollback, RollbackRefused, rollbackPlan, rollbackRecords } from '../node/runbook/rollback';
 import type { CommandLog } from '../node/runbook/shell';
 import { askGate } from './approvals';
@@ -50,6 +52,20 @@ export async function runRollback<S extends { rollback?: unknown; latest?: unkno
       throw new Error(`cannot sign this rollback's approvals (rollbackLens.signingKey): ${e.message}`);
     });
     plan = await rollbackPlan(doc.uri.fsPath);
+    // the dry-run first, as the CLI: a rollback it would refuse is refused before anything is asked
+    // (rollback() runs it again once confirmed: the runbook may change while the confirmation is open)
+    const dry = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Rollback Lens: dry-run of ${rel} before the rollback`, cancellable: true }, (_p, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      return dryRun(doc.uri.fsPath, { workspace: workspaceOf(doc.uri), signal: controller.signal, ...formatsSetting() });
+    });
+    if (dry.verdict !== 'ready') {
+      const refused = new RollbackRefused(dry, dry.findings.filter((f) => f.severity === 'error'));
+      host.showFindings(doc, dry.findings);
+      host.log.info(`rollback of ${rel}: refused before its confirmation: ${refused.message}`);
+      void vscode.window.showErrorMessage(`Rollback Lens: rollback of ${rel} refused: the dry-run says NOT READY (${refused.blocking.length} blocking finding${refused.blocking.length === 1 ? '' : 's'}, shown in the runbook); nothing was asked or run.`);
+      return undefined;
+    }
   } catch (e) {
     void vscode.window.showErrorMessage(`Rollback Lens: ${(e as Error).message}`);
     return undefined;

@@ -5,13 +5,15 @@
 // dialog in tests"): a confirmation that cannot be shown is no confirmation,
 // so nothing runs and nothing is recorded. Pressing the modal's Cancel and
 // Roll back buttons, the gate's quick pick and the run itself are checked
-// in the page by test/vscode/rollback.mjs, where dialogs are shown.
+// in the page by test/vscode/rollback.mjs, where dialogs are shown. A runbook
+// the dry-run finds NOT READY is refused before the confirmation, with the
+// dry-run's findings as diagnostics, as the CLI refuses before it asks.
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RollbackLensApi } from '../../src/extension/extension';
-import { EXTENSION_ID, workspaceRoot } from './util';
+import { EXTENSION_ID, workspaceRoot, writeFile } from './util';
 
 function auditLines(): number {
   const file = path.join(workspaceRoot().fsPath, '.rollback-lens', 'audit.jsonl');
@@ -57,5 +59,37 @@ describe('the Roll back… lens in VS Code', function () {
     ]);
     assert.equal(auditLines(), before, 'nothing recorded');
     assert.equal(readFileSync(path.join(workspaceRoot().fsPath, 'iris', 'flags.flagd.json'), 'utf8'), flags, 'nothing changed');
+  });
+
+  it('a runbook the dry-run finds NOT READY is refused before its confirmation: the findings shown where they are, nothing asked, run or recorded', async () => {
+    // the iris runbook with its flag variant misspelt: the dry-run's flag-invalid blocks it, as the CLI's refusal
+    const text = readFileSync(runbook.fsPath, 'utf8').replace('name: iris-v2, variant: "off"', 'name: iris-v2, variant: "nope"');
+    const uri = await writeFile('iris/not-ready.runbook.yaml', text);
+    try {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+      const { runbooks } = await vscode.extensions.getExtension<RollbackLensApi>(EXTENSION_ID)!.activate();
+      const asked: string[] = [];
+      const sub = runbooks.onWillConfirmRollback((c) => asked.push(c.message));
+      const before = auditLines();
+      const flags = readFileSync(path.join(workspaceRoot().fsPath, 'iris', 'flags.flagd.json'), 'utf8');
+      try {
+        assert.equal(await vscode.commands.executeCommand('rollbackLens.rollback', uri.toString()), undefined);
+      } finally {
+        sub.dispose();
+      }
+      assert.deepEqual(asked, [], 'no confirmation is asked for a rollback that would be refused');
+      const row = text.split('\n').findIndex((l) => l.includes('variant: "nope"'));
+      const col = text.split('\n')[row]!.indexOf('flag:');
+      const shown = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'rollback-lens dry-run');
+      assert.deepEqual(
+        shown.map((d) => [d.range.start.line, d.range.start.character, String(d.code), d.severity, d.message]),
+        [[row, col, 'flag-invalid', vscode.DiagnosticSeverity.Error, 'step `flag-off`: flag `iris-v2` has no variant `nope` (it has `on`, `off`)']],
+      );
+      assert.equal(auditLines(), before, 'nothing recorded');
+      assert.equal(readFileSync(path.join(workspaceRoot().fsPath, 'iris', 'flags.flagd.json'), 'utf8'), flags, 'nothing changed');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await vscode.workspace.fs.delete(uri);
+    }
   });
 });

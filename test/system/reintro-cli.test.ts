@@ -210,6 +210,12 @@ describe('rollback-lens reintroduce (real process, real files)', function () {
     const line = text.slice(0, text.indexOf('approve: [decisionMaker]\n', text.indexOf('percent: 100'))).split('\n');
     assert.equal(r.stderr, `rollback-lens: reintro.runbook.yaml:${line.length}:${line[line.length - 1]!.length + 1}: stage 3 needs an approval from decisionMaker: give --approve decisionMaker=<name>, or run on a terminal\n`);
     assert.equal(readFileSync(path.join(dir, 'flags.flagd.json'), 'utf8'), FLAGS);
+    // run from the runbook's folder inside a larger workspace: located relative to the cwd, as the CLI's other paths
+    const top = mkdtempSync(path.join(tmpdir(), 'rl-reintro-ws-'));
+    cpSync(dir, path.join(top, 'team'), { recursive: true });
+    const inner = runCliProcess(path.join(top, 'team'), ['reintroduce', 'reintro.runbook.yaml', '--workspace', top]);
+    assert.equal(inner.code, 2);
+    assert.equal(inner.stderr, r.stderr);
   });
 
   it('refuses a plan whose percentages do not increase, at the percent', async () => {

@@ -39,8 +39,10 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
   let server: http.Server;
   let port: number;
   const requests: string[] = [];
-  /** How the server answers a PUT: 204, 500, or never (`hang`). */
-  let answer: 204 | 500 | 'hang' = 204;
+  /** How the server answers a PUT: 204, 500, never (`hang`), or 204 after 2.5 s (`slow`). */
+  let answer: 204 | 500 | 'hang' | 'slow' = 204;
+  /** When each request arrived (ms since the epoch), in the order of `requests`. */
+  const arrived: number[] = [];
   let onRequest: (() => void) | undefined;
   const hanging: http.ServerResponse[] = [];
   before(async () => {
@@ -49,9 +51,11 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
       req.on('data', (d) => (body += d));
       req.on('end', () => {
         requests.push(`${req.method} ${req.url} ${body}`);
+        arrived.push(Date.now());
         onRequest?.();
-        if (answer === 'hang') hanging.push(res);
-        else res.writeHead(answer).end();
+        if (answer === 'hang' && req.method === 'PUT') hanging.push(res);
+        else if (answer === 'slow' && req.method === 'PUT') setTimeout(() => res.writeHead(204).end(), 2500);
+        else res.writeHead(answer === 'hang' || answer === 'slow' ? 204 : answer).end();
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -63,6 +67,7 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
   });
   beforeEach(() => {
     requests.length = 0;
+    arrived.length = 0;
     answer = 204;
     onRequest = undefined;
   });
@@ -91,7 +96,29 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana Lima']).finally(() => delete process.env.IRIS_INCIDENT_WEBHOOK);
     assert.equal(out.code, 0, out.stdout + out.stderr);
     assert.equal(out.stderr, '');
-    assert.deepEqual(timeless(out.stdout).trimEnd().split('\n'), [
+    const internal = 'iris-classifier-rollback: rolling back iris-classifier 2.0.0 -> 1.4.2; phase rollback.';
+    const customers = 'Scoring reverted to 1.4.2.';
+    const none = 'not sent: no webhook under `to`';
+    const posted = 'sent to webhook $IRIS_INCIDENT_WEBHOOK (204)';
+    const onCall = (id: string, outcome: string, phase: string) => `iris-classifier-rollback: step ${id} ${outcome} (${phase}); fired: slow (p99_latency_ms = 400); questions to #serving`;
+    const reportMessages: Array<[string, string]> = [
+      [`start → customers (status-page) at T: ${none}`, customers],
+      [`start → internal (#ml-incidents) at T: ${none}`, internal],
+      [`update approve approved → internal (#ml-incidents) at T: ${none}`, internal],
+      [`update approve approved → on-call (#ml-incidents) at T: ${posted}`, onCall('approve', 'approved', 'decide')],
+      // announce-start's own message to its audience, then the step's update to each entry on update
+      [`notify announce-start → internal (#ml-incidents) at T: ${none}`, internal],
+      ...['announce-start', 'flag-off', 'repoint', 'pin-serving', 'verify'].flatMap((id): Array<[string, string]> => [
+        [`update ${id} done → internal (#ml-incidents) at T: ${none}`, internal],
+        [`update ${id} done → on-call (#ml-incidents) at T: ${posted}`, onCall(id, 'done', id === 'verify' ? 'verify' : 'execute')],
+      ]),
+      [`notify announce-done → customers (status-page) at T: ${none}`, customers],
+      [`update announce-done done → internal (#ml-incidents) at T: ${none}`, internal],
+      [`update announce-done done → on-call (#ml-incidents) at T: ${posted}`, onCall('announce-done', 'done', 'execute')],
+      [`close → customers (status-page) at T: ${none}`, customers],
+      [`close → internal (#ml-incidents) at T: ${none}`, internal],
+    ];
+    assert.deepEqual(timeless(out.stdout).replace(/ at \d+(\.\d+)? (ms|s): /g, ' at T: ').trimEnd().split('\n'), [
       'Rolling back iris-classifier 2.0.0 → iris-classifier 1.4.2 with iris.runbook.yaml, for real (not a drill)',
       'Dry-run: READY',
       'Plan: approve → announce-start → flag-off → repoint → pin-serving → verify → announce-done',
@@ -116,6 +143,10 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
       '  decide T: approve: decisionMaker approved by Ana Lima (--approve)',
       '  execute T, verify T',
       ...out.stdout.split('\n').filter((l) => /^ {2}(approved|done) {4,}/.test(l)).map(timeless),
+      // the report carries the restore's fidelity and every message the run rendered, where it went or why not
+      '  fidelity: 150/150 rows within tolerance (1), label agreement 1 (150/150), max |Δ| 0 (`probability` at `iris-001`); `parity` of iris.contract.yaml against the 1.4.2 baseline',
+      '  messages: 20 rendered, 7 sent',
+      ...reportMessages.flatMap(([heading, text]) => [`    ${heading}`, `      ${text}`]),
       'RESTORED and verified: iris-classifier 1.4.2',
     ]);
     // every step ran for real, outside the sandbox (whose env points the alias script at another store): the example's own alias store, the flag file, the request
@@ -158,6 +189,55 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
     );
   });
 
+  it('`every` while the rollback is open: its messages are posted on their timer during a long step, then the close; each step is printed as it starts', async () => {
+    // a ticker entry every 1s to a loopback webhook; the serving API takes 2.5 s to answer the pin
+    const ticker = (port: number) => `  - { audience: ticker, owner: technicalLead, every: 1s, on: [close], to: { webhook: "http://127.0.0.1:${port}/tick" }, template: "{{event}} after {{timings.elapsed}}" }\n`;
+    const dir = example((t) => t.replace('communication:\n', `communication:\n${ticker(port)}`));
+    answer = 'slow';
+    // what the CLI had printed when the pin request reached the server: the steps so far, live, not at the end
+    let printed = '';
+    const out = await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana'], (child) => {
+      let sofar = '';
+      child.stdout!.on('data', (d: Buffer) => (sofar += d.toString('utf8')));
+      onRequest = () => {
+        if (requests.at(-1)!.startsWith('PUT ')) printed = sofar;
+      };
+    });
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    assert.deepEqual(timeless(printed).trimEnd().split('\n').slice(-3), ['▶ repoint (timeout 1m) …', '✓ repoint done in T', '▶ pin-serving (timeout 2m) …']);
+    const ticks = requests.map((r, i) => ({ r, at: arrived[i]! })).filter((x) => x.r.startsWith('POST /tick '));
+    const texts = ticks.map((x) => (JSON.parse(x.r.slice('POST /tick '.length)) as { text: string }).text);
+    // at least two `every` (the run is open 2.5 s and more), then the close, nothing after it
+    assert.ok(texts.length >= 3, JSON.stringify(texts));
+    assert.deepEqual(texts.map((t) => t.split(' ')[0]), [...texts.slice(0, -1).map(() => 'every'), 'close']);
+    assert.match(texts[0]!, /^every after 1(\.0)? s$/);
+    // the first ones went out while pin-serving waited for its answer, not when it ended
+    const put = requests.findIndex((r) => r.startsWith('PUT '));
+    const during = ticks.filter((x) => x.at > arrived[put]! && x.at < arrived[put]! + 2400);
+    assert.ok(during.length >= 1, `ticks at ${ticks.map((x) => x.at - arrived[put]!).join(', ')} ms from the PUT`);
+    // and the report says each was sent
+    const lines = out.stdout.split('\n');
+    const sent = lines.filter((l) => /^ {4}every → ticker at \S+ (ms|s): sent to webhook http:\/\/127\.0\.0\.1:\d+\/… \(204\)$/.test(l));
+    assert.equal(sent.length, texts.length - 1, out.stdout);
+  });
+
+  it('run from the runbook\'s folder inside a larger workspace: a message\'s failure is located as the CLI\'s other lines are, relative to the cwd', async () => {
+    const dir = example();
+    const top = mkdtempSync(path.join(tmpdir(), 'rl-rollback-ws-'));
+    cpSync(dir, path.join(top, 'iris'), { recursive: true });
+    const cwd = path.join(top, 'iris');
+    const out = await cli(cwd, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana', '--workspace', top]);
+    assert.equal(out.code, 0, out.stdout + out.stderr);
+    const text = read(cwd, 'iris.runbook.yaml').split('\n');
+    const row = text.findIndex((l) => l.includes('to: { webhook: { env: IRIS_INCIDENT_WEBHOOK } }'));
+    const at = `iris.runbook.yaml:${row + 1}:${text[row]!.indexOf('IRIS_INCIDENT_WEBHOOK') + 1}`;
+    const unset = out.stdout.split('\n').filter((l) => l.includes('environment variable IRIS_INCIDENT_WEBHOOK is not set'));
+    assert.equal(unset.length, 7, out.stdout);
+    assert.ok(unset.every((l) => l.endsWith(`: not sent: ${at}: environment variable IRIS_INCIDENT_WEBHOOK is not set`)), unset.join('\n'));
+    // the audit log is the workspace's, and names the runbook from there
+    assert.equal((await records(top)).at(-1)!.path, 'iris/iris.runbook.yaml');
+  });
+
   it('a failing step: the completed steps are undone newest first, the flag file byte for byte; FAILED, exit 1, recorded undone', async () => {
     const dir = example();
     answer = 500;
@@ -176,10 +256,33 @@ describe('rollback-lens rollback (the CLI as a real process on the iris example)
       ],
     );
     assert.match(lines.at(-1)!, /^FAILED: undone — step `pin-serving` failed: PUT http:\/\/127\.0\.0\.1:\d+\/admin\/models\/iris-classifier\/pin answered 500.*; undid repoint, flag-off$/);
+    // a rollback, not a drill, stopped before its verify step: the report says which
+    assert.ok(lines.includes('  fidelity not measured: no verify step ran: the rollback stopped at step `pin-serving` (failed)'), out.stdout);
     assert.equal(read(dir, 'flags.flagd.json'), read(EXAMPLE, 'flags.flagd.json'));
     assert.equal(read(dir, '.registry/iris/champion'), '2.0.0\n');
     const rollback = (await records(dir)).at(-1)!;
     assert.deepEqual([rollback.kind, rollback.verdict, rollback.outcome, (rollback.findings as { restored: string[] }).restored], ['rollback', 'fail', 'undone', ['repoint', 'flag-off']]);
+  });
+
+  it('the post-mortem of a real rollback record: its approvals, the failed step as an action item of its owner, linked by the record\'s hash', async () => {
+    const dir = example();
+    answer = 500;
+    assert.equal((await cli(dir, ['rollback', 'iris.runbook.yaml', '--approve', 'decisionMaker=Ana'])).code, 1);
+    const pm = await cli(dir, ['postmortem', 'iris.runbook.yaml']);
+    assert.equal(pm.code, 0, pm.stdout + pm.stderr);
+    const { entries } = await readAuditLog(dir);
+    const rec = entries.at(-1)!;
+    assert.equal(rec.record.kind, 'rollback');
+    const name = `postmortems/iris/${rec.record.time.slice(0, 10)}-rollback.md`;
+    assert.equal(pm.stdout, `wrote ${name}: the after-action review of rollback (fail, ${rec.record.time}), audit record ${rec.hash} (line ${rec.line})\n`);
+    const md = read(dir, name).split('\n');
+    assert.equal(md[0], '# After-action review: rollback of iris.runbook.yaml');
+    assert.ok(md.includes(`- **Audit record**: \`${rec.hash}\` (line ${rec.line} of .rollback-lens/audit.jsonl)`), md.join('\n'));
+    assert.ok(md.includes('- **Approvals**: decisionMaker (flag: Ana)'), md.join('\n'));
+    assert.ok(md.includes('- `slow`: p99_latency_ms = 400 — `p99_latency_ms is 400 > 250 (a single value, taken to hold for 5m): fires`'), md.join('\n'));
+    assert.ok(md.some((l) => /^\| `pin-serving` \| http \| sre \| failed \| \d+(\.\d+)? (ms|s) \| — \|$/.test(l)), md.join('\n'));
+    assert.ok(md.includes('- fidelity not measured\\: no verify step ran\\: the rollback stopped at step `pin-serving` \\(failed\\)'), md.join('\n'));
+    assert.match(md.at(-2) ?? '', /^\| Find and fix why step `pin-serving` failed \| sre \| \d{4}-\d{2}-\d{2} \| open \|$/);
   });
 
   it('Ctrl+C (SIGINT) during a step stops it and undoes the completed steps; CANCELLED, exit 1, recorded cancelled', async () => {

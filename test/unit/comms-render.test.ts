@@ -212,21 +212,26 @@ describe('communication messages (rendering)', () => {
         to: 'webhook $ONCALL_URL',
         status: 200,
       },
+      // a notify step's own message to its audience: no event of the run, no outcome yet (the step ends once it is out)
+      { audience: 'customers', owner: 'commsLiaison', event: 'notify', step: 'tell', atMs: 121_600, text: 'Back on 1.4.2.', sent: false, why: 'drill' },
     ];
     assert.deepEqual(messagesText(ms), [
-      '  messages: 2 rendered, 1 sent',
+      '  messages: 3 rendered, 1 sent',
       '    start → customers (status-page) at 30 ms: not sent: drill (webhook $STATUS_URL)',
       '      Going back to 1.4.2.',
       '    update repoint done → oncall at 2m2s: sent to webhook $ONCALL_URL (200)',
       '      step repoint done',
+      '    notify tell → customers at 2m2s: not sent: drill',
+      '      Back on 1.4.2.',
     ]);
     assert.deepEqual(messagesMarkdown(ms, md), [
       '## Messages',
       '',
-      '2 rendered, 1 sent.',
+      '3 rendered, 1 sent.',
       '',
       '- **start** to customers (status\\-page) at 30 ms, not sent\\: drill \\(webhook $STATUS\\_URL\\): Going back to 1\\.4\\.2\\.',
       '- **update** repoint done to oncall at 2m2s, sent to webhook $ONCALL\\_URL \\(200\\): step repoint done',
+      '- **notify** tell to customers at 2m2s, not sent\\: drill: Back on 1\\.4\\.2\\.',
       '',
     ]);
     assert.deepEqual(messagesText([]), []);

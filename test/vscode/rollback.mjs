@@ -8,8 +8,12 @@
 // (the copy's serving API is a loopback server here, its contract serves the
 // release the champion alias names), the approval gate is a quick pick naming
 // the role and its contact, Enter approves; the rollback ends restored and
-// verified, its report is written and the audit log holds the approval (by
-// person) and the rollback. Exit 1 on any failure.
+// verified, its report is written (with the restore's fidelity and the
+// messages rendered) and the audit log holds the approval (by person) and the
+// rollback. Then a second rollback whose pin request is never answered is
+// cancelled from its lens while the step lenses show it running: the
+// completed steps undone, the flag file back, recorded cancelled. Exit 1 on
+// any failure.
 //
 //   node test/vscode/rollback.mjs [--vsix=FILE] [--verbose]
 //
@@ -33,12 +37,16 @@ exec node model/predict.mjs --model "$m"
 async function main() {
   mkdirSync(RESULTS, { recursive: true });
   const requests = [];
+  /** When set, the pin request is held unanswered (the cancel scenario); answered at the end. */
+  let hang = false;
+  const held = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
       requests.push(`${req.method} ${req.url} ${body}`);
-      res.writeHead(204).end();
+      if (hang) held.push(res);
+      else res.writeHead(204).end();
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -125,7 +133,54 @@ async function main() {
     // the lens tells the verdict once the report is written (whole: it is written atomically)
     const report = join(sb.workspace, '.rollback-lens', 'reports', 'iris', 'iris.runbook rollback.md');
     check(existsSync(report) && readFileSync(report, 'utf8').includes('**Verdict: RESTORED and verified** — restored'), 'the report is written');
+    // as a drill's report: the restore's fidelity and every message rendered (none sent: no webhook variable is set here)
+    const text = existsSync(report) ? readFileSync(report, 'utf8') : '';
+    check(text.includes('\n## Fidelity\n\n- fidelity\\: 150/150 rows within tolerance \\(1\\), label agreement 1 \\(150/150\\)'), 'the report has the fidelity of the restore');
+    check(text.includes('\n## Messages\n\n20 rendered, 0 sent.\n') && text.includes('environment variable IRIS\\_INCIDENT\\_WEBHOOK is not set'), 'the report lists the messages, each with why it was not sent');
+
+    // Cancel while a step runs: a second rollback whose pin request is never answered, cancelled from the lens
+    hang = true;
+    const flagsBefore = readFileSync(join(dir, 'flags.flagd.json'), 'utf8');
+    const n = records().length;
+    box = await versionBox();
+    await page.keyboard.type('1.4.2');
+    await page.keyboard.press('Enter');
+    await pick.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: WAIT_MS });
+    await page.keyboard.press('Enter');
+    // the pin-serving step is far down the runbook: go to it, so its lenses are rendered
+    const pins = requests.length;
+    const putUntil = Date.now() + WAIT_MS;
+    while (requests.length === pins && Date.now() < putUntil) await page.waitForTimeout(250);
+    const pinLine = readFileSync(join(dir, 'iris.runbook.yaml'), 'utf8').split('\n').findIndex((l) => l === '  - id: pin-serving') + 1;
+    await page.locator('.tabs-container .tab[aria-label^="iris.runbook.yaml"]').first().click();
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').waitFor({ timeout: WAIT_MS });
+    await page.locator('.quick-input-widget input').fill(`:${pinLine}`);
+    await page.keyboard.press('Enter');
+    // a lens with a command is a link, one without (a running step's) a span; an icon adds no text, but spaces
+    const lens = (re) => page.locator('.editor-instance .monaco-editor .codelens-decoration > a, .editor-instance .monaco-editor .codelens-decoration > span', { hasText: re }).first();
+    check(await lens(/^\s*running pin-serving… \d+:\d\d \/ 2:00\s*$/).waitFor({ timeout: WAIT_MS }).then(() => true, () => false), 'the step lenses follow the rollback: pin-serving is running');
+    await lens(/^\s*Cancel\s*$/).click();
+    const cancelUntil = Date.now() + WAIT_MS;
+    while (records().length < n + 2 && Date.now() < cancelUntil) await page.waitForTimeout(250);
+    const last = records().at(-1);
+    check(last?.kind === 'rollback' && last.verdict === 'cancelled' && last.outcome === 'cancelled', `the cancelled rollback is recorded: ${JSON.stringify([last?.kind, last?.verdict, last?.outcome])}`);
+    check(JSON.stringify(last?.findings?.restored) === JSON.stringify(['repoint', 'flag-off']), `the completed steps were undone, newest first: ${JSON.stringify(last?.findings?.restored)}`);
+    check(readFileSync(join(dir, 'flags.flagd.json'), 'utf8') === flagsBefore, 'the flag file is back byte for byte');
+    check(await lens(/^\s*cancelled after \d+(\.\d)? (ms|s)\s*$/).waitFor({ timeout: 10_000 }).then(() => true, () => false), 'the step lens says pin-serving was cancelled');
+    const undone = await page.locator('.editor-instance .monaco-editor .codelens-decoration > a, .editor-instance .monaco-editor .codelens-decoration > span', { hasText: /^\s*ran in \d+(\.\d)? (ms|s) ·\s*undone\s*$/ }).count();
+    check(undone === 2, `the step lenses say repoint and flag-off were undone (${undone} say so)`);
+    const goTo = async (line) => {
+      await page.locator('.tabs-container .tab[aria-label^="iris.runbook.yaml"]').first().click();
+      await page.keyboard.press('Control+G');
+      await page.locator('.quick-input-widget input').waitFor({ timeout: WAIT_MS });
+      await page.locator('.quick-input-widget input').fill(`:${line}`);
+      await page.keyboard.press('Enter');
+    };
+    await goTo(1);
+    check(await lens(/rollback: cancelled/).waitFor({ timeout: 10_000 }).then(() => true, () => false), 'the lens says the rollback was cancelled');
   } finally {
+    for (const r of held) r.destroy();
     server.close();
   }
   for (const f of failures) console.error(`[rollback] FAIL: ${f}`);

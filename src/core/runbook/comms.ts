@@ -8,7 +8,9 @@
 // far), `close` (the run ended, with its verdict) and `every` (an entry's
 // `every: 15m` while the run is open, due at start + k × every of run time).
 // An entry without `on` fires on start, update and close (the schema's
-// default); `every` fires whatever `on` says.
+// default); `every` fires whatever `on` says. A notify step's own message is
+// listed with the run's messages as `notify <step>` (no run event: its
+// template has only what every template has).
 // What a template can name is one definition, messageShape(), shared by the
 // renderer and the linter: the run's values (templateValues), `roles.<role>.*`,
 // `triggers.fired` and `triggers.<id>.*`, `timings.*`, `event`, `verdict` and
@@ -246,8 +248,13 @@ function delivery(m: RenderedMessage): string {
   return `not sent: ${m.why ?? 'unknown'}${m.why === 'drill' && m.to ? ` (${m.to})` : ''}`;
 }
 
+/** ` repoint done` (an update: the step and its result), ` announce` (a notify step's own message), or nothing. */
+function stepOf(m: RenderedMessage): string {
+  return m.step ? ` ${m.step}${m.stepOutcome ? ` ${m.stepOutcome}` : ''}` : '';
+}
+
 function heading(m: RenderedMessage): string {
-  return `${m.event}${m.step ? ` ${m.step} ${m.stepOutcome}` : ''} → ${m.audience}${m.channel ? ` (${m.channel})` : ''} at ${humanMs(m.atMs)}`;
+  return `${m.event}${stepOf(m)} → ${m.audience}${m.channel ? ` (${m.channel})` : ''} at ${humanMs(m.atMs)}`;
 }
 
 /** The messages in the CLI's report, one line each with their text on the next. */
@@ -268,7 +275,7 @@ export function messagesMarkdown(messages: readonly RenderedMessage[], esc: (s: 
     '',
     ...messages.map(
       (m) =>
-        `- **${esc(m.event)}**${m.step ? ` ${esc(`${m.step} ${m.stepOutcome}`)}` : ''} to ${esc(m.audience)}${m.channel ? ` (${esc(m.channel)})` : ''} at ${esc(humanMs(m.atMs))}, ${esc(delivery(m))}: ${esc(m.text)}`,
+        `- **${esc(m.event)}**${stepOf(m) ? ` ${esc(stepOf(m).slice(1))}` : ''} to ${esc(m.audience)}${m.channel ? ` (${esc(m.channel)})` : ''} at ${esc(humanMs(m.atMs))}, ${esc(delivery(m))}: ${esc(m.text)}`,
     ),
     '',
   ];

@@ -131,8 +131,9 @@ export interface DrillReport {
 export interface RenderedMessage {
   audience: string;
   owner: string;
-  event: 'start' | 'update' | 'close' | 'every';
-  /** The step whose result an `update` tells, and that result (`done`, `undone`, ...). */
+  /** A run event, or `notify`: a notify step's own message to its audience (sent while the step runs, so without an outcome). */
+  event: 'start' | 'update' | 'close' | 'every' | 'notify';
+  /** The step whose result an `update` tells, and that result (`done`, `undone`, ...); the step of a `notify`. */
   step?: string;
   stepOutcome?: string;
   channel?: string;

@@ -2,11 +2,14 @@
 // drill's, with the release pair, the dry-run it passed or was forced past,
 // and the reason of a force), the line the CLI prints for each step as it
 // starts and ends (rollbackProgressLine), the report as text (the CLI) and as
-// Markdown (the editor's report file), and the confirmation the editor asks
-// before it starts. Pure; every value that came from the runbook or a command
+// Markdown (the editor's report file), each with the restore's fidelity and
+// every message the run rendered (sent or why not), as a drill's report has,
+// and the confirmation the editor asks before it starts. Pure; every value that came from the runbook or a command
 // is escaped in the Markdown (render.ts's md/mdc).
 import { formatDuration } from '../util/values';
-import { humanDuration, md, mdc } from './render';
+import { messagesMarkdown, messagesText } from './comms';
+import { fidelityLines } from './fidelity';
+import { fidelityMarkdown, humanDuration, md, mdc } from './render';
 import type { DrillApproval, DrillProgress, DrillReport, DryRunReport, Finding } from './report';
 
 export interface RollbackRole {
@@ -98,6 +101,8 @@ export function rollbackText(r: RollbackReport): string {
   lines.push(`  decide ${humanDuration(t.decideMs)}: ${r.approvals.map(approvalText).join('; ') || 'no approval gate'}`);
   lines.push(`  execute ${humanDuration(t.executeMs)}, verify ${humanDuration(t.verifyMs)}`);
   for (const s of r.steps) lines.push(`  ${s.outcome.padEnd(11)} ${s.id} (${s.kind}, ${humanDuration(s.durationMs)})${s.message ? ` — ${s.message}` : ''}`);
+  if (r.fidelity) for (const l of fidelityLines(r.fidelity)) lines.push(`  ${l}`);
+  lines.push(...messagesText(r.messages ?? []));
   lines.push(verdictLine(r));
   return lines.join('\n');
 }
@@ -111,6 +116,8 @@ export function rollbackMarkdown(r: RollbackReport): string {
   out.push('## Detect', '', `- ${mdc(detectText(r))}`, '');
   if (r.approvals.length) out.push('## Approvals', '', ...r.approvals.map((a) => `- ${mdc(approvalText(a))}`), '');
   out.push('## Steps', '', ...r.steps.map((s) => `- ${md(s.id)} (${md(s.kind)}): **${md(s.outcome)}** in ${md(humanDuration(s.durationMs))}${s.message ? ` — ${mdc(s.message)}` : ''}`), '');
+  if (r.fidelity) out.push('## Fidelity', '', ...fidelityMarkdown(r.fidelity), '');
+  out.push(...messagesMarkdown(r.messages ?? [], md));
   return out.join('\n');
 }
 

@@ -145,7 +145,7 @@ export class Communicator {
 
   /**
    * A `notify` step's message to its audience, rendered by the step: kept with
-   * the run's messages and, in a run that sends, posted to the audience's
+   * the run's messages (event `notify`, no outcome: the step is still running) and, in a run that sends, posted to the audience's
    * webhook (its first `communication` entry) before the step ends. What the
    * step reports: where it went, or why it did not.
    */
@@ -154,9 +154,8 @@ export class Communicator {
     const m: RenderedMessage = {
       audience,
       owner: entry?.owner ?? '',
-      event: 'update',
+      event: 'notify',
       step,
-      stepOutcome: 'done',
       ...(entry?.channel ? { channel: entry.channel } : {}),
       atMs: this.o.clock(),
       text,

@@ -76,6 +76,11 @@ export interface DrillOptions {
   onProgress?: (e: DrillProgress) => void;
   /** Post the `communication` messages to their webhooks (default false: a drill renders them and sends none). */
   sendMessages?: boolean;
+  /**
+   * The runbook's path as the caller shows it (the CLI: relative to its cwd), for the places its
+   * messages name (`<path>:line:col`); default relative to the workspace, as the editor shows it.
+   */
+  shownAs?: string;
 }
 
 export type { DrillReport, DrillStep, DrillApproval, DrillFault, DrillExpectation } from '../../core/runbook/report';
@@ -194,7 +199,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
     if (setup.error !== undefined) {
       const n = locate(analysis.parsed!.root, ['steps', s.index, 'cwd']).pair?.key;
       const at = n ? new LineIndex(text).positionAt(n.start) : undefined;
-      throw new DrillError(`${rel}${at ? `:${at.line + 1}:${at.character + 1}` : ''}: step \`${s.id}\`: ${setup.error}`);
+      throw new DrillError(`${options.shownAs ?? rel}${at ? `:${at.line + 1}:${at.character + 1}` : ''}: step \`${s.id}\`: ${setup.error}`);
     }
     inputs.push({ step: s, raw: obj(raws[s.index]), setup, timeoutMs: s.timeoutMs || 60_000 });
   }
@@ -203,7 +208,7 @@ export async function drill(file: string, options: DrillOptions): Promise<DrillR
   const sum = (t: Run['timings']) => t.detectMs + t.decideMs + t.executeMs + t.verifyMs;
   // run time: the real time since detect began, or more when the scenario simulated answer times
   const clock = () => Math.max(Date.now() - t0, sum(run.timings));
-  const comms = (run.comms = new Communicator(value, { send: !!options.sendMessages, phase: options.mode ?? 'drill', clock, state: () => ({ triggers, timings: run.timings }), source: { rel, text, root: analysis.parsed?.root } }));
+  const comms = (run.comms = new Communicator(value, { send: !!options.sendMessages, phase: options.mode ?? 'drill', clock, state: () => ({ triggers, timings: run.timings }), source: { rel: options.shownAs ?? rel, text, root: analysis.parsed?.root } }));
   comms.start();
   ctx.notify = (step, audience, text) => comms.notify(step, audience, text);
   const close = async (r: DrillReport): Promise<DrillReport> => waived({ ...r, messages: await comms.close(r) });
@@ -361,7 +366,7 @@ function judge(j: Judged, run: Run, outcome: DrillReport['outcome'], happened: s
   }
   const verifySteps = plan.steps.filter((x) => phaseOf(x.kind ?? '') === 'verify').map((x) => x.id);
   const wantFidelity = expect.fidelity && typeof expect.fidelity === 'object' ? obj(expect.fidelity) : undefined;
-  const fidelity = outcome === 'aborted' ? undefined : j.fidelity.result(verifySteps, stop, wantFidelity);
+  const fidelity = outcome === 'aborted' ? undefined : j.fidelity.result(verifySteps, stop, wantFidelity, run.options.mode ?? 'drill');
   const faults: DrillFault[] = [
     ...j.stepFaults.map((f) => ({ ...f, reached: run.reachedSteps.has(f.target) })),
     ...run.ctx.unavailable.endpoints.map((u) => ({ fault: 'unavailable' as const, target: u, reached: run.ctx.unavailable.reached.has(u) })),

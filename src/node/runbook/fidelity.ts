@@ -17,9 +17,10 @@ export class FidelityCollector {
   /**
    * The drill's fidelity: `verifySteps` are the plan's verify step ids (none:
    * the runbook cannot measure fidelity), `stop` says where the drill stopped
-   * when it did, `expect` is the scenario's `expect.fidelity`.
+   * when it did, `expect` is the scenario's `expect.fidelity`, `run` what the
+   * reason calls the run (`drill`, or `rollback` for one performed for real).
    */
-  result(verifySteps: string[], stop: { kind: string; step?: string } | undefined, expect: Record<string, unknown> | undefined): Fidelity {
+  result(verifySteps: string[], stop: { kind: string; step?: string } | undefined, expect: Record<string, unknown> | undefined, run: 'drill' | 'rollback' = 'drill'): Fidelity {
     const ran = new Set(this.tests.map((t) => t.step));
     const notRun = !verifySteps.length
       ? 'the runbook has no verify step (a contract test of the target release against its baseline)'
@@ -27,7 +28,7 @@ export class FidelityCollector {
         ? undefined
         : stop?.step !== undefined && verifySteps.includes(stop.step)
           ? `the verify step \`${stop.step}\` ${stop.kind} before its contract test compared anything`
-          : `no verify step ran: ${stop?.kind === 'cancelled' ? 'the drill was cancelled' : stop?.step !== undefined ? `the drill stopped at step \`${stop.step}\` (${stop.kind})` : 'the drill ended before one'}`;
+          : `no verify step ran: ${stop?.kind === 'cancelled' ? `the ${run} was cancelled` : stop?.step !== undefined ? `the ${run} stopped at step \`${stop.step}\` (${stop.kind})` : `the ${run} ended before one`}`;
     const f = fidelityOf(this.tests, notRun);
     return expect ? { ...f, expectations: judgeFidelity(f, expect) } : f;
   }

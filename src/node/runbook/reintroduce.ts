@@ -74,6 +74,8 @@ export interface ReintroduceOptions {
   formats?: boolean;
   /** How often the abortOn triggers are evaluated while a stage holds (default 30 s; `--poll`). */
   pollMs?: number;
+  /** The runbook's path as the caller shows it (the CLI: relative to its cwd) in the places it names; default relative to the workspace. */
+  shownAs?: string;
 }
 
 export const DEFAULT_POLL_MS = 30_000;
@@ -118,15 +120,16 @@ interface Written {
 
 export async function reintroduce(file: string, options: ReintroduceOptions): Promise<ReintroductionReport> {
   const { rel, dir, index, analysis, value } = await loadDocument(file, 'RollbackRunbook', { workspace: options.workspace });
+  const shown = options.shownAs ?? rel;
   const plan = stagePlan(value);
   /** `file:line:col` of the key at `p` (`value`: of its value). */
   const where = (p: (string | number)[], value = false): string => {
     const l = locate(analysis.parsed!.root, p);
     const n = value ? (l.node ?? l.pair?.key) : (l.pair?.key ?? l.node);
     const at = n ? index.positionAt(n.start) : undefined;
-    return `${rel}${at ? `:${at.line + 1}:${at.character + 1}` : ''}`;
+    return `${shown}${at ? `:${at.line + 1}:${at.character + 1}` : ''}`;
   };
-  if (!plan) throw new ReintroductionError(`${rel} has no \`reintroduction\``);
+  if (!plan) throw new ReintroductionError(`${shown} has no \`reintroduction\``);
   const problem = stageProblems(value)[0];
   if (problem) throw new ReintroductionError(`${where(problem.path, !problem.key)}: ${problem.message}`);
   const flag = plan.flag!;
@@ -134,7 +137,7 @@ export async function reintroduce(file: string, options: ReintroduceOptions): Pr
   // a drill scenario: its breach, its approvals, its expectation
   const scenarios = (Array.isArray(obj(value.drills).scenarios) ? (obj(value.drills).scenarios as unknown[]) : []).map(obj);
   const scenario = options.scenario === undefined ? undefined : scenarios.find((s) => s.id === options.scenario);
-  if (options.scenario !== undefined && !scenario) throw new ReintroductionError(`${rel} has no drill scenario \`${options.scenario}\``);
+  if (options.scenario !== undefined && !scenario) throw new ReintroductionError(`${shown} has no drill scenario \`${options.scenario}\``);
   const inject = obj(obj(scenario?.inject).reintroduction);
   const injectStage = typeof inject.stage === 'number' ? inject.stage : undefined;
   const injected = obj(inject.metrics) as Record<string, number>;
