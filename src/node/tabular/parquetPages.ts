@@ -17,9 +17,9 @@
 // hyparquet makes a Uint8Array view per string and, beside nulls, an array
 // of boxed numbers per page, and at ~90,000 values a page those outlived
 // young-generation collections (a million-row group's read peaked at 216 MB
-// for one id column, 83 MB now). Columns that are not flat (lists, maps, structs: a row's
-// values can span pages) are not read here: pageReadable() says so and the
-// caller decodes the row group whole (parquet.ts).
+// for one id column, 83 MB now). Columns that are not flat (lists, maps,
+// structs: a row's values can span pages) are not read here: pageReadable()
+// says so and the caller decodes the row group whole (parquet.ts).
 import type { AsyncBuffer, ColumnChunk, DecodedArray, FileMetaData } from 'hyparquet';
 import { parquetHeader, readPage } from 'hyparquet/src/column.js';
 import { convert, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
@@ -124,8 +124,8 @@ export async function readGroupPages(
   let sinceYield = 0;
   while (row < to) {
     if (sinceYield >= YIELD_ROWS) {
-      // back to the event loop now and then: V8 finishes its old-generation collections in tasks run there, and in one
-      // synchronous pass over a million-row group they waited while the heap grew (216 MB peak for one string column, 121 MB read in 50,000-row groups)
+      // back to the event loop now and then: V8 finishes its old-generation collections in tasks run there, which one
+      // synchronous pass over a million-row group kept waiting while the heap grew (one string column: 216 MB peak, 202 MB with these)
       sinceYield = 0;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
