@@ -36,6 +36,7 @@ export async function closureCommand(
   try {
     if (values.verify) {
       const r = await verifyClosure(file, {
+        shownAs: shown,
         workspace,
         signal: controller.signal,
         ...(values['no-formats'] ? { formats: false } : {}),
@@ -46,7 +47,7 @@ export async function closureCommand(
       if (r.verdict !== 'pass') code = 1;
     }
     for (const which of values.confirm ?? []) {
-      const c = await confirmItem(file, { workspace, item: which });
+      const c = await confirmItem(file, { workspace, item: which, shownAs: shown });
       if (c.record) recorded.push(c.record);
       say(c.record ? `confirmed checklist item ${c.index}: ${c.text} (checklist record at ${c.record.time}, by ${c.record.user})` : `checklist item ${c.index} was already confirmed (${c.already!.user}, ${c.already!.time}); nothing recorded`);
     }
@@ -66,7 +67,7 @@ export async function closureCommand(
             break;
           }
           if (!/^y(es)?$/i.test(String(a.value).trim())) continue;
-          const c = await confirmItem(file, { workspace, item: it.index });
+          const c = await confirmItem(file, { workspace, item: it.index, shownAs: shown });
           if (c.record) recorded.push(c.record);
         }
       } finally {
@@ -89,9 +90,10 @@ export async function closeCommand({ values, positionals }: { values: { format: 
   if (!['text', 'json'].includes(values.format)) throw new UsageError(`--format must be text or json, not \`${values.format}\``);
   const workspace = findWorkspace(io.cwd, values.workspace);
   const file = path.resolve(io.cwd, positionals[0]!);
+  const shown = displayPath(io.cwd, file);
   try {
-    const r = await closeRollback(file, { workspace });
-    io.stdout.write(values.format === 'json' ? JSON.stringify(r, null, 2) + '\n' : `closed the rollback of ${r.path} (close record at ${r.time}, by ${r.user})\n`);
+    const r = await closeRollback(file, { workspace, shownAs: shown });
+    io.stdout.write(values.format === 'json' ? JSON.stringify(r, null, 2) + '\n' : `closed the rollback of ${shown} (close record at ${r.time}, by ${r.user})\n`);
     return 0;
   } catch (e) {
     if (e instanceof ClosureRefused && values.format === 'json') {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { AuditError } from '../node/audit';
 import { signOff, SignOffError } from '../node/runbook/signoff';
 import { UsageError, type CliIO } from './io';
-import { findWorkspace } from '../node/workspace';
+import { displayPath, findWorkspace } from '../node/workspace';
 import { roleRefusal, SigningError } from '../node/signing';
 import { signerOf, type SigningFlags } from './signing';
 
@@ -21,12 +21,13 @@ export async function signOffCommand(
   const workspace = findWorkspace(io.cwd, values.workspace);
   const file = path.resolve(io.cwd, positionals[0]!);
   const role = values.role;
+  const shown = displayPath(io.cwd, file);
   try {
     const signer = await signerOf(values, workspace, !!process.stdin.isTTY);
     const refusal = signer && roleRefusal(signer, role);
     if (refusal) throw new SigningError(`cannot sign the sign-off: ${refusal}`);
-    const r = await signOff(file, { workspace, role, decision: values.reject ? 'reject' : 'approve', ...(values.note ? { note: values.note } : {}), ...(signer ? { sign: signer.sign } : {}) });
-    io.stdout.write(`${r.role as string} ${r.verdict} ${r.path} (audit record at ${r.time}, by ${r.user}${signer ? `, signed by ${signer.principal}` : ''})\n`);
+    const r = await signOff(file, { workspace, shownAs: shown, role, decision: values.reject ? 'reject' : 'approve', ...(values.note ? { note: values.note } : {}), ...(signer ? { sign: signer.sign } : {}) });
+    io.stdout.write(`${r.role as string} ${r.verdict} ${shown} (audit record at ${r.time}, by ${r.user}${signer ? `, signed by ${signer.principal}` : ''})\n`);
     return 0;
   } catch (e) {
     if (e instanceof SignOffError || e instanceof AuditError || e instanceof SigningError) {

@@ -104,6 +104,22 @@ describe('closure from the CLI, on a copy of the iris example', function () {
     assert.deepEqual(cli(dir, 'closure', RUNBOOK, '--verify'), refused);
   });
 
+  it('run from the runbook\'s folder inside a larger work tree, refusals name it as the CLI\'s other lines do (relative to the cwd)', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'rl-closure-tree-'));
+    dirs.push(root);
+    spawnSync('git', ['init', '-q'], { cwd: root });
+    const dir = path.join(root, 'iris');
+    cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !src.includes('.rollback-lens') && !src.includes('.registry') });
+    const none = `${RUNBOOK}: no rollback to close (the audit log has no rollback record of it)`;
+    assert.deepEqual(cli(dir, 'closure', RUNBOOK), { code: 0, stdout: `${none}\n`, stderr: '' });
+    assert.deepEqual(cli(dir, 'close', RUNBOOK), { code: 1, stdout: '', stderr: `rollback-lens: ${none}\n` });
+    assert.deepEqual(cli(dir, 'closure', RUNBOOK, '--confirm', '1'), { code: 1, stdout: '', stderr: `rollback-lens: ${none}\n` });
+    assert.deepEqual(cli(dir, 'sign-off', RUNBOOK, '--role', 'nobody'), { code: 2, stdout: '', stderr: `rollback-lens: ${RUNBOOK}: \`nobody\` is not a sign-off role (closure.signOff: decisionMaker, dataSteward)\n` });
+    const signed = cli(dir, 'sign-off', RUNBOOK, '--role', 'decisionMaker');
+    assert.equal(signed.code, 0, signed.stderr);
+    assert.match(signed.stdout, new RegExp(`^decisionMaker signed-off ${RUNBOOK.replace(/\./g, '\\.')} \\(audit record at \\S+, by \\S+\\)\n$`));
+  });
+
   it('open -> verified -> signed -> closed: the status after each record, close refused with exactly what is missing, then recorded', async () => {
     const dir = exampleCopy('v1');
     dirs.push(dir);

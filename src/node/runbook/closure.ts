@@ -80,10 +80,10 @@ export async function closureStatus(file: string, workspace: string): Promise<Cl
   return deriveStatus(spec, records);
 }
 
-/** The status a step may act on: a rollback, not yet closed. */
-async function openStatus(file: string, workspace: string): Promise<ClosureStatus & { rollback: NonNullable<ClosureStatus['rollback']> }> {
+/** The status a step may act on: a rollback, not yet closed; a refusal names the runbook `shownAs` (the CLI: relative to its cwd), else by its workspace path. */
+async function openStatus(file: string, workspace: string, shownAs?: string): Promise<ClosureStatus & { rollback: NonNullable<ClosureStatus['rollback']> }> {
   const s = await closureStatus(file, workspace);
-  const rel = relOf(file, workspace);
+  const rel = shownAs ?? relOf(file, workspace);
   if (s.state === 'none' || !s.rollback) throw new ClosureRefused(`${rel}: no rollback to close (the audit log has no rollback record of it)`);
   if (s.state === 'closed') throw new ClosureRefused(`${rel}: the rollback of ${s.rollback.time} is already closed (${s.closed!.time}, by ${s.closed!.user})`);
   return s as ClosureStatus & { rollback: NonNullable<ClosureStatus['rollback']> };
@@ -91,6 +91,8 @@ async function openStatus(file: string, workspace: string): Promise<ClosureStatu
 
 export interface VerifyOptions {
   workspace: string;
+  /** How a refusal names the runbook (the CLI: relative to its cwd); default its workspace path. */
+  shownAs?: string;
   signal?: AbortSignal;
   formats?: boolean;
   user?: string;
@@ -109,7 +111,7 @@ function verified(contract: string, t: TestReport): VerifiedTest {
 
 /** Runs closure.verify and records its verdict (`closure-verify`); resolves with the record. */
 export async function verifyClosure(file: string, options: VerifyOptions): Promise<AuditRecord> {
-  const s = await openStatus(file, options.workspace);
+  const s = await openStatus(file, options.workspace, options.shownAs);
   const spec = await closureSpec(file);
   const dir = path.dirname(path.resolve(file));
   const tests: VerifiedTest[] = [];
@@ -176,8 +178,8 @@ export function checklistItem(spec: ClosureSpec, which: string | number, rel: st
 }
 
 /** Records the confirmation of one checklist item; `already` when it was confirmed since the rollback (nothing recorded). */
-export async function confirmItem(file: string, options: { workspace: string; item: string | number; user?: string }): Promise<{ index: number; text: string; record?: AuditRecord; already?: { user: string; time: string } }> {
-  const s = await openStatus(file, options.workspace);
+export async function confirmItem(file: string, options: { workspace: string; item: string | number; user?: string; shownAs?: string }): Promise<{ index: number; text: string; record?: AuditRecord; already?: { user: string; time: string } }> {
+  const s = await openStatus(file, options.workspace, options.shownAs);
   const spec = await closureSpec(file);
   const it = checklistItem(spec, options.item, relOf(file, options.workspace));
   const done = s.checklist.items[it.index - 1]?.confirmed;
@@ -195,9 +197,9 @@ export async function confirmItem(file: string, options: { workspace: string; it
 }
 
 /** Records `close` when verify passed, every checklist item is confirmed and every signOff role signed; else ClosureRefused with the missing list. */
-export async function closeRollback(file: string, options: { workspace: string; user?: string }): Promise<AuditRecord> {
-  const s = await openStatus(file, options.workspace);
-  const rel = relOf(file, options.workspace);
+export async function closeRollback(file: string, options: { workspace: string; user?: string; shownAs?: string }): Promise<AuditRecord> {
+  const s = await openStatus(file, options.workspace, options.shownAs);
+  const rel = options.shownAs ?? relOf(file, options.workspace);
   if (s.missing.length) throw new ClosureRefused(`cannot close the rollback of ${rel} (recorded ${s.rollback.time}); still missing:`, s.missing);
   return appendAuditRecord(options.workspace, {
     kind: 'close',

@@ -43,6 +43,8 @@ export async function signOffRoles(file: string): Promise<SignOffRole[]> {
 
 export interface SignOffOptions {
   workspace: string;
+  /** How a refusal names the runbook (the CLI: relative to its cwd); default its workspace path. */
+  shownAs?: string;
   role: string;
   decision: 'approve' | 'reject';
   note?: string;
@@ -55,7 +57,7 @@ export interface SignOffOptions {
 export async function signOff(file: string, options: SignOffOptions): Promise<AuditRecord> {
   const roles = await signOffRoles(file);
   if (!roles.some((r) => r.role === options.role)) {
-    const rel = toWorkspacePath(options.workspace, path.resolve(file));
+    const rel = options.shownAs ?? toWorkspacePath(options.workspace, path.resolve(file));
     throw new SignOffError(
       roles.length
         ? `${rel}: \`${options.role}\` is not a sign-off role (closure.signOff: ${roles.map((r) => r.role).join(', ')})`
