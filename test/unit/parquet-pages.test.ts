@@ -1,8 +1,8 @@
 // The page-by-page Parquet reader (src/node/tabular/parquetPages.ts) against
 // hyparquet's own parquetReadObjects, value for value (a differential test of
 // two implementations): one big row group of many small pages, several row
-// groups, plain and dictionary strings, doubles, FLOAT and INT32 with
-// nulls, INT64 beyond 2^53, booleans, nulls, timestamps; whole files and row ranges that start and end
+// groups, plain and dictionary strings and doubles (with nulls), FLOAT and
+// INT32 with nulls, INT64 beyond 2^53, booleans, nulls, timestamps; whole files and row ranges that start and end
 // inside pages; the refilled row object. A file with a list column reads its
 // flat columns page by page and the group whole when the list is read.
 import * as assert from 'node:assert/strict';
@@ -32,6 +32,8 @@ function columns(n: number) {
   const opt: Array<number | null> = [];
   const at: Date[] = [];
   const small: Array<number | null> = [];
+  const cat: Array<string | null> = [];
+  const level: Array<number | null> = [];
   const f32: Array<number | null> = [];
   for (let i = 0; i < n; i++) {
     id.push(`r${i}-${'é'.repeat(i % 5)}`);
@@ -42,6 +44,8 @@ function columns(n: number) {
     opt.push(i % 4 === 0 ? null : i * 0.5);
     at.push(new Date(Date.UTC(2026, 0, 1) + i * 60_000));
     small.push(i % 9 === 0 ? null : i - 2_500);
+    cat.push(i % 7 === 0 ? null : ['a', 'b', 'c', 'd'][i % 4]!);
+    level.push(i % 5 === 0 ? null : [0.25, 0.5, 0.75][i % 3]!);
     f32.push(i % 11 === 0 ? null : i / 3);
   }
   return [
@@ -53,6 +57,9 @@ function columns(n: number) {
     { name: 'opt', data: opt, type: 'DOUBLE' as const, nullable: true },
     { name: 'at', data: at, type: 'TIMESTAMP' as const },
     { name: 'small', data: small, type: 'INT32' as const, nullable: true },
+    // few distinct values: dictionary-encoded, with nulls
+    { name: 'cat', data: cat, type: 'STRING' as const, nullable: true },
+    { name: 'level', data: level, type: 'DOUBLE' as const, nullable: true },
     { name: 'f32', data: f32, type: 'FLOAT' as const, nullable: true },
   ];
 }

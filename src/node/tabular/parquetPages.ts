@@ -11,13 +11,14 @@
 // so values are exactly what parquetRead gives (a differential test,
 // test/unit/parquet-pages.test.ts, holds them to it). Pages wholly before
 // `from` are skipped by their header, without being decompressed; reading
-// stops at `to`. PLAIN pages (version 1 or 2) of strings and of plain
-// numbers (how pyarrow and hyparquet-writer write ids and scores) are decoded
-// here instead, a few hundred values at a time as rows are made (LazyPage):
-// hyparquet makes a Uint8Array view per string and, beside nulls, an array
-// of boxed numbers per page, and at ~90,000 values a page those outlived
-// young-generation collections (a million-row group's read peaked at 216 MB
-// for one id column, 83 MB now). Columns that are not flat (lists, maps,
+// stops at `to`. PLAIN and dictionary pages (version 1 or 2) of strings and
+// of plain numbers (how pyarrow and hyparquet-writer write ids, labels and
+// scores) are decoded here instead, a few hundred values at a time as rows
+// are made (LazyPage): hyparquet makes a Uint8Array view per string and,
+// beside nulls, arrays of levels and of boxed numbers per page, and at
+// ~90,000 values a page (a million for a label column's dictionary indices,
+// which fit one page) those outlived young-generation collections (a
+// million-row group's read peaked at 216 MB for one id column, 83 MB now). Columns that are not flat (lists, maps,
 // structs: a row's values can span pages) are not read here: pageReadable()
 // says so and the caller decodes the row group whole (parquet.ts).
 import type { AsyncBuffer, ColumnChunk, DecodedArray, FileMetaData } from 'hyparquet';
@@ -52,16 +53,18 @@ interface Cursor {
 }
 
 /**
- * A PLAIN page decoded value by value as rows are made: strings (where each
- * starts and ends in the page's bytes) or numbers with nulls (each row's
- * index among the values); start -1 is null. Decoded a page at a time,
+ * A page decoded value by value as rows are made: strings (where each
+ * starts and ends in the page's bytes), numbers with nulls or dictionary
+ * indices (each row's index among the values); start -1 is null. Decoded a page at a time,
  * ~90,000 ids (or boxed numbers beside nulls) were alive together and
  * outlived young collections; decoded LAZY_RUN at a time they die young.
  */
 interface LazyPage {
-  lazy: 'strings' | 'numbers';
+  lazy: 'strings' | 'numbers' | 'indices';
   bytes: Buffer | undefined;
+  /** The values (numbers), or the dictionary indices of the present values (indices). */
   numbers: Float64Array | Float32Array | Int32Array | undefined;
+  dictionary: ArrayLike<unknown> | undefined;
   starts: Int32Array;
   ends: Int32Array | undefined;
   length: number;
@@ -168,7 +171,7 @@ function nextPage(c: Cursor, at: number, rows: number): void {
       pageRow += count;
       continue;
     }
-    const fast = plainPage(reader, header, plan);
+    const fast = plainPage(reader, header, plan, c.dictionary);
     const { data } = fast ? { data: fast } : readPage(reader, header, plan.decoder, c.dictionary, undefined, 0);
     if (!data || !data.length) continue;
     c.page = fast ?? plainValues(data as DecodedArray);
@@ -178,26 +181,30 @@ function nextPage(c: Cursor, at: number, rows: number): void {
   }
 }
 
-/** The physical types a PLAIN page is decoded here for, with no converted or logical type: strings (BYTE_ARRAY) and plain numbers. */
+/** The number types a page is decoded here for (with no converted or logical type), by their width in bytes; and strings (BYTE_ARRAY). */
 const NUMBERS = { DOUBLE: 8, FLOAT: 4, INT32: 4 } as const;
 
 /**
- * A PLAIN page (version 1 or 2) of a string column or a plain number column
- * (DOUBLE, FLOAT, INT32 without a converted type), decoded as hyparquet
- * decodes it (strings as its stringFromBytes: TextDecoder, invalid
+ * A PLAIN or dictionary page (version 1 or 2) of a string column or a plain
+ * number column (DOUBLE, FLOAT, INT32 without a converted type), decoded as
+ * hyparquet decodes it (strings as its stringFromBytes: TextDecoder, invalid
  * sequences replaced, a leading BOM dropped; nulls where the definition
  * levels say): numbers without nulls as a typed array, anything else as a
  * LazyPage. undefined for any other page, left unread.
  */
-function plainPage(reader: DataReader, header: PageHeader, plan: ColumnPlan): ArrayLike<unknown> | LazyPage | undefined {
+function plainPage(reader: DataReader, header: PageHeader, plan: ColumnPlan, dictionary: DecodedArray | undefined): ArrayLike<unknown> | LazyPage | undefined {
   const v1 = header.type === 'DATA_PAGE' ? header.data_page_header : undefined;
   const v2 = header.type === 'DATA_PAGE_V2' ? header.data_page_header_v2 : undefined;
   const { element, type, codec, compressors, schemaPath } = plan.decoder;
-  if ((v1 ?? v2)?.encoding !== 'PLAIN') return undefined;
+  const encoding = (v1 ?? v2)?.encoding;
+  // dictionary indices into a dictionary of strings or plain numbers (converted as hyparquet converts it)
+  const indexed = (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && dictionary !== undefined && (Array.isArray(dictionary) ? dictionary.every((v) => typeof v === 'string') : dictionary instanceof Float64Array || dictionary instanceof Float32Array || dictionary instanceof Int32Array);
+  if (encoding !== 'PLAIN' && !indexed) return undefined;
   const plainType = element.converted_type === undefined && element.logical_type === undefined;
   const strings = type === 'BYTE_ARRAY' && (plainType || element.converted_type === 'UTF8' || element.logical_type?.type === 'STRING');
   const width = type in NUMBERS && plainType ? NUMBERS[type as keyof typeof NUMBERS] : 0;
   if (!strings && !width) return undefined;
+  if (indexed && (v1 ?? v2)!.num_values === 0) return undefined;
   const raw = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, header.compressed_page_size);
   reader.offset += header.compressed_page_size;
   const maxDefinition = getMaxDefinitionLevel(schemaPath);
@@ -220,16 +227,25 @@ function plainPage(reader: DataReader, header: PageHeader, plan: ColumnPlan): Ar
     const rest = raw.subarray(repetition + definition);
     values = v2!.is_compressed === false ? rest : decompressPage(rest, Number(header.uncompressed_page_size) - repetition - definition, codec, compressors);
   }
-  // where each row's value is: its byte offset (strings) or its index among the values (numbers); -1 null
+  // where each row's value is: its byte offset (strings) or its index among the values (numbers, indices); -1 null
   const starts = new Int32Array(count);
+  const present = levels ? levels.reduce((n, l) => n + (l === maxDefinition ? 1 : 0), 0) : count;
+  if (indexed) {
+    // a bit width, then the indices of the present values, RLE / bit-packed (to the page's end)
+    const indices = new Int32Array(present);
+    const at: DataReader = { view: new DataView(values.buffer, values.byteOffset, values.byteLength), offset: 0 };
+    const bitWidth = at.view.getUint8(at.offset++);
+    if (bitWidth) readRleBitPackedHybrid(at, bitWidth, indices as unknown as number[], values.byteLength - 1);
+    for (let i = 0, j = 0; i < count; i++) starts[i] = !levels || levels[i] === maxDefinition ? j++ : -1;
+    return { lazy: 'indices', numbers: indices, dictionary: dictionary as ArrayLike<unknown>, bytes: undefined, starts, ends: undefined, length: count };
+  }
   if (!strings) {
     // an aligned copy of the values (the page's bytes need not be aligned for a typed array)
-    const present = levels ? levels.reduce((n, l) => n + (l === maxDefinition ? 1 : 0), 0) : count;
     const copy = values.slice(0, present * width);
     const numbers = type === 'DOUBLE' ? new Float64Array(copy.buffer) : type === 'FLOAT' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
     if (!levels || present === count) return numbers;
     for (let i = 0, j = 0; i < count; i++) starts[i] = levels[i] === maxDefinition ? j++ : -1;
-    return { lazy: 'numbers', numbers, bytes: undefined, starts, ends: undefined, length: count };
+    return { lazy: 'numbers', numbers, dictionary: undefined, bytes: undefined, starts, ends: undefined, length: count };
   }
   const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
   const ends = new Int32Array(count);
@@ -247,15 +263,15 @@ function plainPage(reader: DataReader, header: PageHeader, plan: ColumnPlan): Ar
     ends[i] = offset + length;
     offset += length;
   }
-  return { lazy: 'strings', numbers: undefined, bytes, starts, ends, length: count };
+  return { lazy: 'strings', numbers: undefined, dictionary: undefined, bytes, starts, ends, length: count };
 }
 
 /** Values [at, at + n) of a LazyPage, decoded into `out`. */
 function decodeRun(page: LazyPage, at: number, n: number, out: unknown[]): unknown[] {
-  const { bytes, numbers, starts, ends } = page;
+  const { bytes, numbers, dictionary, starts, ends } = page;
   for (let k = 0; k < n; k++) {
     const s = starts[at + k]!;
-    out[k] = s < 0 ? null : numbers ? numbers[s] : bytes!.toString('utf8', s, ends![at + k]);
+    out[k] = s < 0 ? null : dictionary ? dictionary[numbers![s]!] : numbers ? numbers[s] : bytes!.toString('utf8', s, ends![at + k]);
   }
   return out;
 }
