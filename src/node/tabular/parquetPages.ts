@@ -198,7 +198,7 @@ function plainPage(reader: DataReader, header: PageHeader, plan: ColumnPlan, dic
   const { element, type, codec, compressors, schemaPath } = plan.decoder;
   const encoding = (v1 ?? v2)?.encoding;
   // dictionary indices into a dictionary of strings or plain numbers (converted as hyparquet converts it)
-  const indexed = (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && dictionary !== undefined && (Array.isArray(dictionary) ? dictionary.every((v) => typeof v === 'string') : dictionary instanceof Float64Array || dictionary instanceof Float32Array || dictionary instanceof Int32Array);
+  const indexed = (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && dictionary !== undefined && plainDictionary(dictionary);
   if (encoding !== 'PLAIN' && !indexed) return undefined;
   const plainType = element.converted_type === undefined && element.logical_type === undefined;
   const strings = type === 'BYTE_ARRAY' && (plainType || element.converted_type === 'UTF8' || element.logical_type?.type === 'STRING');
@@ -266,12 +266,24 @@ function plainPage(reader: DataReader, header: PageHeader, plan: ColumnPlan, dic
   return { lazy: 'strings', numbers: undefined, dictionary: undefined, bytes, starts, ends, length: count };
 }
 
-/** Values [at, at + n) of a LazyPage, decoded into `out`. */
+const plainDictionaries = new WeakMap<object, boolean>();
+
+/** Whether a dictionary holds only strings or plain numbers (asked once per dictionary, not per page). */
+function plainDictionary(dictionary: DecodedArray): boolean {
+  let known = plainDictionaries.get(dictionary);
+  if (known === undefined) {
+    known = Array.isArray(dictionary) ? dictionary.every((v) => typeof v === 'string') : dictionary instanceof Float64Array || dictionary instanceof Float32Array || dictionary instanceof Int32Array;
+    plainDictionaries.set(dictionary, known);
+  }
+  return known;
+}
+
+/** Values [at, at + n) of a LazyPage, decoded into `out` (an index past the dictionary's end is null, as parquetRead's undefined is). */
 function decodeRun(page: LazyPage, at: number, n: number, out: unknown[]): unknown[] {
   const { bytes, numbers, dictionary, starts, ends } = page;
   for (let k = 0; k < n; k++) {
     const s = starts[at + k]!;
-    out[k] = s < 0 ? null : dictionary ? dictionary[numbers![s]!] : numbers ? numbers[s] : bytes!.toString('utf8', s, ends![at + k]);
+    out[k] = s < 0 ? null : dictionary ? (dictionary[numbers![s]!] ?? null) : numbers ? numbers[s] : bytes!.toString('utf8', s, ends![at + k]);
   }
   return out;
 }
