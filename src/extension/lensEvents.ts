@@ -19,16 +19,30 @@
 // lenses, titles without commands (nothing happens on a click), and that
 // first re-query is cancelled by a blur the same way: so a newly visible
 // editor counts as not asked until its lenses are computed for it.
+// An answer is not yet what the editor shows: a line that already had
+// lenses keeps its old text until the controller's resolve pass, which
+// skips every lens whose view zone is not visible at that moment (the editor
+// being laid out again beside the report preview that just opened), while a
+// line that gets lenses for the first time is drawn at once. A loaded run
+// showed exactly that: a step's new lens beside the runbook's first line
+// still without its verdict. So once every visible editor has answered a
+// generation, the event fires once more (SETTLE_MS later, not bumping the
+// generation): the re-query gives the same lenses and its resolve pass draws
+// them once the layout is over.
 import * as vscode from 'vscode';
 
 /** How often to look whether the editors asked again after a fire, in ms, and how many times. */
 const CHECK_MS = 1000;
 const CHECKS = 10;
+/** How long after every editor answered the event fires once more, so that what was answered is drawn (see above). */
+const SETTLE_MS = 1500;
 
 export class LensEvents implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly event = this.emitter.event;
   private generation = 0;
+  /** The last generation the settling fire was sent for. */
+  private settled = 0;
   /** The generation each document's lenses were last computed at. */
   private readonly answered = new Map<string, number>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -77,10 +91,20 @@ export class LensEvents implements vscode.Disposable {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       const stale = vscode.window.visibleTextEditors.some((e) => e.document.languageId === this.languageId && (this.answered.get(e.document.uri.toString()) ?? -1) < this.generation);
-      if (!stale) return;
+      if (!stale) return this.settle();
       this.emitter.fire();
       this.check(attempt + 1);
     }, CHECK_MS);
+  }
+
+  /** Fires once more for this generation, SETTLE_MS from now, unless a newer fire comes first (it settles in its turn). */
+  private settle(): void {
+    if (this.settled === this.generation) return;
+    const g = (this.settled = this.generation);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (g === this.generation) this.emitter.fire();
+    }, SETTLE_MS);
   }
 
   dispose(): void {
