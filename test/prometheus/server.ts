@@ -217,3 +217,19 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<void> {
     });
   });
 }
+
+/**
+ * The iris example's two series for the last 30 minutes at a 15 s step, ending
+ * just before now (call it when the server starts: an instant query sees a
+ * series only within Prometheus' 5-minute lookback): p99 latency constant at
+ * `latencyMs`, the error rate 0.004 but 0.05 for its last 2 minutes.
+ */
+export function irisSeries(latencyMs: number): Series[] {
+  const S = 1000;
+  const M = 60_000;
+  const end = Math.floor((Date.now() - 15 * S) / (15 * S)) * 15 * S;
+  return [
+    { name: 'iris_p99_latency_ms', labels: { job: 'iris' }, samples: samples(end, 30 * M, 15 * S, () => latencyMs) },
+    { name: 'iris_error_rate', labels: { job: 'iris' }, samples: samples(end, 30 * M, 15 * S, (ago) => (ago <= 2 * M ? 0.05 : 0.004)) },
+  ];
+}

@@ -10,11 +10,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { editFractional } from '../../src/core/runbook/fractional';
 import { readAuditLog } from '../../src/node/audit';
-import { needPrometheus, samples, startPrometheus, type RunningPrometheus, type Series } from '../prometheus/server';
+import { irisSeries, needPrometheus, startPrometheus, type RunningPrometheus } from '../prometheus/server';
 import { runCliProcess } from '../unit/helpers';
 
-const S = 1000;
-const M = 60_000;
 
 const FLAGS = '{ "flags": { "iris-v2": { "state": "ENABLED", "variants": { "on": true, "off": false }, "defaultVariant": "off" } } }\n';
 
@@ -26,12 +24,7 @@ describe('rollback-lens reintroduce: a real Prometheus', function () {
     needPrometheus(this);
     // the data ends just before the server starts (not when this file loads: the suite may run minutes later,
     // and an instant query sees a series only within Prometheus' 5-minute lookback)
-    const END = Math.floor((Date.now() - 15 * S) / (15 * S)) * 15 * S;
-    const data: Series[] = [
-      { name: 'iris_p99_latency_ms', labels: { job: 'iris' }, samples: samples(END, 30 * M, 15 * S, () => 180) },
-      { name: 'iris_error_rate', labels: { job: 'iris' }, samples: samples(END, 30 * M, 15 * S, (ago) => (ago <= 2 * M ? 0.05 : 0.004)) },
-    ];
-    prom = await startPrometheus({ series: data, timeoutMs: 20_000 });
+    prom = await startPrometheus({ series: irisSeries(180), timeoutMs: 20_000 });
   });
 
   after(async () => {

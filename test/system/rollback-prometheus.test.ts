@@ -12,11 +12,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readAuditLog } from '../../src/node/audit';
-import { needPrometheus, samples, startPrometheus, type RunningPrometheus, type Series } from '../prometheus/server';
+import { irisSeries, needPrometheus, startPrometheus, type RunningPrometheus } from '../prometheus/server';
 import { spawnCliProcess } from '../unit/helpers';
 
-const S = 1000;
-const M = 60_000;
 
 describe('rollback-lens rollback: detect from a real Prometheus', function () {
   this.timeout(60_000);
@@ -25,12 +23,7 @@ describe('rollback-lens rollback: detect from a real Prometheus', function () {
   before(async function () {
     needPrometheus(this);
     // the data ends just before the server starts (an instant query sees a series only within Prometheus' 5-minute lookback)
-    const END = Math.floor((Date.now() - 15 * S) / (15 * S)) * 15 * S;
-    const data: Series[] = [
-      { name: 'iris_p99_latency_ms', labels: { job: 'iris' }, samples: samples(END, 30 * M, 15 * S, () => 400) },
-      { name: 'iris_error_rate', labels: { job: 'iris' }, samples: samples(END, 30 * M, 15 * S, (ago) => (ago <= 2 * M ? 0.05 : 0.004)) },
-    ];
-    prom = await startPrometheus({ series: data, timeoutMs: 20_000 });
+    prom = await startPrometheus({ series: irisSeries(400), timeoutMs: 20_000 });
   });
 
   after(async () => {
